@@ -1,0 +1,92 @@
+"""Country and language codes: ISO 3166-1 alpha-2 and ISO 639-1, with continents for gradation.
+
+Codes come from pycountry (ISO 3166-1, ISO 639); continents and EU membership from the data table
+that ships with country_converter. No list of countries is typed by hand here.
+"""
+
+from __future__ import annotations
+
+import difflib
+from functools import lru_cache
+from importlib import resources
+
+import pandas as pd
+import pycountry
+
+__all__ = [
+    "country_codes",
+    "language_codes",
+    "continent",
+    "is_eu",
+    "country_name",
+    "suggest_country",
+    "suggest_language",
+]
+
+
+@lru_cache(maxsize=1)
+def country_codes() -> frozenset[str]:
+    """Return every ISO 3166-1 alpha-2 code."""
+    return frozenset(country.alpha_2 for country in pycountry.countries)
+
+
+@lru_cache(maxsize=1)
+def language_codes() -> frozenset[str]:
+    """Return every ISO 639-1 (two-letter) language code."""
+    return frozenset(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2"))
+
+
+@lru_cache(maxsize=1)
+def _country_table() -> dict[str, tuple[str, bool]]:
+    path = resources.files("country_converter").joinpath("country_data.tsv")
+    with path.open("r", encoding="utf-8") as handle:
+        # keep_default_na=False: Namibia's code is "NA".
+        frame = pd.read_csv(handle, sep="\t", dtype=str, keep_default_na=False)
+    return {
+        row.ISO2: (row.continent, row.EU27 == "EU27" or row.EU == "EU")
+        for row in frame[["ISO2", "continent", "EU", "EU27"]].itertuples(index=False)
+        if row.ISO2
+    }
+
+
+def continent(code: str) -> str | None:
+    """Return the continent of the country `code` ("Europe", "Asia", ...), or None if unknown."""
+    entry = _country_table().get(code)
+    return entry[0] if entry else None
+
+
+def is_eu(code: str) -> bool:
+    """Return whether the country `code` is a member of the European Union."""
+    entry = _country_table().get(code)
+    return bool(entry and entry[1])
+
+
+def country_name(code: str) -> str:
+    """Return the English short name of the country `code` (the code itself if unknown)."""
+    country = pycountry.countries.get(alpha_2=code)
+    return country.name if country else code
+
+
+def suggest_country(value: str) -> str | None:
+    """Return the alpha-2 code that `value` most likely means: a name, an alpha-3 code or a typo."""
+    text = str(value).strip()
+    if not text:
+        return None
+    try:
+        return pycountry.countries.lookup(text).alpha_2
+    except LookupError:
+        pass
+    if text.upper() == "UK":
+        return "GB"
+    close = difflib.get_close_matches(text.upper(), sorted(country_codes()), n=1, cutoff=0.5)
+    return close[0] if close else None
+
+
+def suggest_language(value: str) -> str | None:
+    """Return the ISO 639-1 code that `value` most likely means (a name or a 3-letter code)."""
+    text = str(value).strip()
+    try:
+        language = pycountry.languages.lookup(text)
+    except LookupError:
+        return None
+    return getattr(language, "alpha_2", None)
