@@ -1,0 +1,472 @@
+"""The feature pipeline: scikit-learn transformers that turn profiles into offer and need vectors.
+
+Every profile is seen twice, in one feature space:
+
+* its **offer view**: the capabilities it offers, its products, the markets it is present in,
+  its seat, and the text of what it offers;
+* its **need view**: the capabilities it seeks, its products, the markets it targets, its seat
+  (partners nearby are easier to work with), and the text of what it seeks.
+
+Because the two views share columns, "A needs what B offers" is the dot product of A's need row
+and B's offer row, block by block. Tags are weighted by inverse document frequency, so a rare
+capability (3D design) counts for more than a ubiquitous one (sewing).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import geography
+
+__all__ = [
+    "MultiHotEncoder",
+    "CountryEncoder",
+    "TextEncoder",
+    "OfferNeedEncoder",
+    "VIEW_BLOCKS",
+    "offer_frame",
+    "need_frame",
+]
+
+#: Blocks of the offer and need views, in column order.
+VIEW_BLOCKS = ("capabilities", "products", "markets", "location", "text")
+
+
+def _items(cell: Any, separator: str) -> list[str]:
+    """Return the tags of one cell: a list, a separated string, a scalar or nothing."""
+    if cell is None:
+        return []
+    if isinstance(cell, float) and np.isnan(cell):
+        return []
+    if isinstance(cell, (list, tuple, set, frozenset, np.ndarray, pd.Series)):
+        return [str(item) for item in cell if item is not None and str(item) != ""]
+    if cell is pd.NA:
+        return []
+    text = str(cell)
+    if separator and separator in text:
+        return [part.strip() for part in text.split(separator) if part.strip()]
+    return [text] if text else []
+
+
+def _as_2d_object(X: Any) -> np.ndarray:
+    """Return X as a 2-D object array whose cells may be lists (np.asarray would flatten them)."""
+    if isinstance(X, pd.DataFrame):
+        return X.to_numpy(dtype=object)
+    if isinstance(X, pd.Series):
+        return X.to_numpy(dtype=object).reshape(-1, 1)
+    if sp.issparse(X):
+        raise TypeError("Sparse input is not supported: the encoders read tags and text, "
+                        "so pass a dense array or a DataFrame.")
+    if isinstance(X, np.ndarray):
+        return X.astype(object, copy=False)
+    if hasattr(X, "__array__"):
+        return np.asarray(X).astype(object)
+    rows = list(X)
+    array = np.empty((len(rows), len(rows[0]) if rows else 0), dtype=object)
+    for i, row in enumerate(rows):
+        for j, cell in enumerate(row):
+            array[i, j] = cell
+    return array
+
+
+class _TagEncoderBase(TransformerMixin, BaseEstimator):
+    """Shared machinery of the multi-hot encoders: fit a vocabulary per column, encode rows."""
+
+    def _expand(self, tag: str, column: int) -> list[str]:
+        return [tag]
+
+    def _check(self, X: Any, reset: bool) -> np.ndarray:
+        # validate_data sets n_features_in_ / feature_names_in_ and checks them on transform;
+        # cells may be lists, so the array itself is built without flattening them.
+        if sp.issparse(X):
+            _as_2d_object(X)
+        validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=False,
+                      ensure_2d=True, skip_check_array=not isinstance(X, np.ndarray))
+        array = _as_2d_object(X)
+        if array.ndim != 2:
+            raise ValueError(f"Expected a 2-D input, got shape {array.shape}")
+        if array.shape[0] == 0:
+            raise ValueError(f"Found array with 0 sample(s) (shape={array.shape}) while a minimum "
+                             "of 1 is required.")
+        return array
+
+    def _column_tags(self, array: np.ndarray, column: int) -> list[list[str]]:
+        return [[t for item in _items(cell, self.separator) for t in self._expand(item, column)]
+                for cell in array[:, column]]
+
+    def fit(self, X: Any, y: Any = None) -> "_TagEncoderBase":
+        """Learn the tags of each column and their weights.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_columns)
+            Cells are lists of tags, ``separator``-joined strings or single values.
+        """
+        if self.weighting not in ("binary", "idf"):
+            raise ValueError(f"Got weighting={self.weighting!r}, expected 'binary' or 'idf'")
+        if self.norm not in (None, "l2"):
+            raise ValueError(f"Got norm={self.norm!r}, expected None or 'l2'")
+        if not (isinstance(self.min_frequency, int) and self.min_frequency >= 1):
+            raise ValueError(f"Got min_frequency={self.min_frequency!r}, expected a positive integer")
+        array = self._check(X, reset=True)
+        n_samples = array.shape[0]
+        self.categories_: list[np.ndarray] = []
+        self.idf_: list[np.ndarray] = []
+        for column in range(array.shape[1]):
+            counts = Counter(tag for tags in self._column_tags(array, column) for tag in set(tags))
+            kept = sorted(tag for tag, count in counts.items() if count >= self.min_frequency)
+            self.categories_.append(np.array(kept, dtype=object))
+            df = np.array([counts[tag] for tag in kept], dtype=float)
+            idf = np.log((1 + n_samples) / (1 + df)) + 1 if self.weighting == "idf" else np.ones(len(kept))
+            self.idf_.append(idf)
+        self._lookup = [{tag: i for i, tag in enumerate(cats)} for cats in self.categories_]
+        self._offsets = np.cumsum([0] + [len(c) for c in self.categories_])
+        return self
+
+    def transform(self, X: Any) -> sp.csr_matrix:
+        """Encode rows as weighted multi-hot vectors.
+
+        Returns
+        -------
+        sparse matrix of shape (n_samples, n_features_out)
+            Tags unseen in ``fit`` are ignored; with ``norm="l2"`` each row has unit length.
+        """
+        check_is_fitted(self, "categories_")
+        array = self._check(X, reset=False)
+        rows, cols, vals = [], [], []
+        for column in range(array.shape[1]):
+            lookup, idf, offset = self._lookup[column], self.idf_[column], self._offsets[column]
+            for i, tags in enumerate(self._column_tags(array, column)):
+                for j in {lookup[t] for t in tags if t in lookup}:
+                    rows.append(i)
+                    cols.append(offset + j)
+                    vals.append(idf[j])
+        matrix = sp.csr_matrix((np.asarray(vals, dtype=np.float64), (rows, cols)),
+                               shape=(array.shape[0], int(self._offsets[-1])))
+        matrix.sum_duplicates()
+        return normalize(matrix) if self.norm == "l2" else matrix
+
+    def get_feature_names_out(self, input_features: Iterable[str] | None = None) -> np.ndarray:
+        """Return ``<column>=<tag>`` for every output column."""
+        check_is_fitted(self, "categories_")
+        if input_features is None:
+            input_features = getattr(self, "feature_names_in_",
+                                     [f"x{i}" for i in range(self.n_features_in_)])
+        input_features = list(input_features)
+        if len(input_features) != self.n_features_in_:
+            raise ValueError(f"input_features should have length {self.n_features_in_}, "
+                             f"got {len(input_features)}")
+        return np.array([f"{name}={tag}" for name, cats in zip(input_features, self.categories_)
+                         for tag in cats], dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.categorical = True
+        tags.input_tags.string = True
+        tags.input_tags.allow_nan = True
+        tags.input_tags.sparse = False
+        return tags
+
+
+class MultiHotEncoder(_TagEncoderBase):
+    """Encode list-valued columns (capabilities, products, markets) as multi-hot vectors.
+
+    Unlike ``MultiLabelBinarizer``, it takes a 2-D input and so fits in a ``ColumnTransformer``.
+
+    Parameters
+    ----------
+    weighting : {"idf", "binary"}, default="idf"
+        ``idf`` weighs a tag by ``log((1 + n) / (1 + df)) + 1``: rare tags count for more.
+    norm : {"l2", None}, default="l2"
+        Scale each output row to unit length.
+    min_frequency : int, default=1
+        Tags seen in fewer rows are dropped.
+    separator : str, default=";"
+        Separator of tags inside a string cell.
+
+    Attributes
+    ----------
+    categories_ : list of ndarray
+        The tags of each input column, sorted.
+    idf_ : list of ndarray
+        The weight of each tag.
+    """
+
+    def __init__(self, weighting: str = "idf", norm: str | None = "l2", min_frequency: int = 1,
+                 separator: str = ";"):
+        self.weighting = weighting
+        self.norm = norm
+        self.min_frequency = min_frequency
+        self.separator = separator
+
+
+class CountryEncoder(_TagEncoderBase):
+    """Encode country codes (one or a list per cell) as countries plus their continents.
+
+    Two members in neighbouring countries share the continent column, so geography is
+    graded (same country > same continent > elsewhere) instead of all-or-nothing.
+
+    Parameters
+    ----------
+    continent_weight : float, default=0.5
+        Weight of the continent column relative to the country column.
+    weighting, norm, min_frequency, separator
+        As in :class:`MultiHotEncoder`.
+    """
+
+    def __init__(self, continent_weight: float = 0.5, weighting: str = "binary",
+                 norm: str | None = "l2", min_frequency: int = 1, separator: str = ";"):
+        self.continent_weight = continent_weight
+        self.weighting = weighting
+        self.norm = norm
+        self.min_frequency = min_frequency
+        self.separator = separator
+
+    def _expand(self, tag: str, column: int) -> list[str]:
+        code = tag.strip().upper()
+        continent = geography.continent(code)
+        return [code, f"@{continent}"] if continent else [code]
+
+    def fit(self, X: Any, y: Any = None) -> "CountryEncoder":
+        """Learn the countries and continents of each column; see :class:`MultiHotEncoder`."""
+        if not (isinstance(self.continent_weight, (int, float)) and self.continent_weight >= 0):
+            raise ValueError(f"Got continent_weight={self.continent_weight!r}, expected a number >= 0")
+        super().fit(X, y)
+        for cats, idf in zip(self.categories_, self.idf_):
+            is_continent = np.array([str(c).startswith("@") for c in cats], dtype=bool)
+            idf[is_continent] *= self.continent_weight
+        return self
+
+
+class TextEncoder(TransformerMixin, BaseEstimator):
+    """TF-IDF of character n-grams within word boundaries, for Ukrainian, Russian and English.
+
+    Character n-grams match inflected forms ("трикотаж", "трикотажних", "трикотажные") without
+    a stemmer for each language. Accents are not stripped: that would turn й into и and ї into і.
+    Several input columns are joined with a space.
+
+    Parameters
+    ----------
+    ngram_range : tuple of int, default=(3, 5)
+    min_df : int or float, default=1
+    max_features : int or None, default=50000
+    sublinear_tf : bool, default=True
+
+    Attributes
+    ----------
+    vectorizer_ : TfidfVectorizer
+    """
+
+    def __init__(self, ngram_range: tuple[int, int] = (3, 5), min_df: int | float = 1,
+                 max_features: int | None = 50000, sublinear_tf: bool = True):
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+        self.max_features = max_features
+        self.sublinear_tf = sublinear_tf
+
+    def _documents(self, X: Any, reset: bool) -> list[str]:
+        if sp.issparse(X):
+            _as_2d_object(X)
+        validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=False, ensure_2d=True,
+                      skip_check_array=not isinstance(X, np.ndarray))
+        array = _as_2d_object(X)
+        if array.shape[0] == 0:
+            raise ValueError(f"Found array with 0 sample(s) (shape={array.shape}) while a minimum "
+                             "of 1 is required.")
+        return [" ".join(" ".join(_items(cell, "")) for cell in row) for row in array]
+
+    def fit(self, X: Any, y: Any = None) -> "TextEncoder":
+        """Learn the n-gram vocabulary and weights.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_columns)
+            Text cells; empty cells are allowed.
+        """
+        documents = self._documents(X, reset=True)
+        self.vectorizer_ = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=tuple(self.ngram_range), min_df=self.min_df,
+            max_features=self.max_features, sublinear_tf=self.sublinear_tf, lowercase=True,
+            strip_accents=None, dtype=np.float64,
+        )
+        # An input with no text at all still fits (every row then encodes to zeros).
+        if not any(doc.strip() for doc in documents):
+            documents = documents + ["   "]
+        try:
+            self.vectorizer_.fit(documents)
+        except ValueError:
+            self.vectorizer_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 1), min_df=1,
+                                               strip_accents=None).fit(documents + [" x "])
+        return self
+
+    def transform(self, X: Any) -> sp.csr_matrix:
+        """Return the L2-normalised TF-IDF rows, shape (n_samples, n_ngrams)."""
+        check_is_fitted(self, "vectorizer_")
+        return self.vectorizer_.transform(self._documents(X, reset=False))
+
+    def get_feature_names_out(self, input_features: Iterable[str] | None = None) -> np.ndarray:
+        """Return ``text=<n-gram>`` for every output column."""
+        check_is_fitted(self, "vectorizer_")
+        return np.array([f"text={gram}" for gram in self.vectorizer_.get_feature_names_out()],
+                        dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.allow_nan = True
+        return tags
+
+
+# ---------------------------------------------------------------------------------------------
+# The two views
+# ---------------------------------------------------------------------------------------------
+
+def _text_parts(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+    from .text import split_needs
+
+    offers, needs = [], []
+    for description in frame["description"].tolist():
+        offer_text, need_text = split_needs(description or "")
+        offers.append(offer_text)
+        needs.append(need_text)
+    return offers, needs
+
+
+def _effective(frame: pd.DataFrame, column: str, fallback: str) -> list[tuple[str, ...]]:
+    return [given or found for given, found in zip(frame[column].tolist(), frame[fallback].tolist())]
+
+
+def offer_frame(frame: pd.DataFrame, texts: list[str] | None = None) -> pd.DataFrame:
+    """Return the offer view's input columns of a validated profile frame."""
+    if texts is None:
+        texts = _text_parts(frame)[0]
+    return pd.DataFrame({
+        "capabilities": _effective(frame, "offers", "text_offers"),
+        "products": _effective(frame, "products", "text_products"),
+        "markets": list(frame["markets_present"]),
+        "location": list(frame["country"]),
+        "text": texts,
+    }, index=frame.index)
+
+
+def need_frame(frame: pd.DataFrame, texts: list[str] | None = None) -> pd.DataFrame:
+    """Return the need view's input columns of a validated profile frame."""
+    if texts is None:
+        texts = _text_parts(frame)[1]
+    return pd.DataFrame({
+        "capabilities": _effective(frame, "seeks", "text_seeks"),
+        "products": _effective(frame, "products", "text_products"),
+        "markets": list(frame["markets_target"]),
+        "location": list(frame["country"]),
+        "text": texts,
+    }, index=frame.index)
+
+
+class OfferNeedEncoder(TransformerMixin, BaseEstimator):
+    """Encode validated profiles into aligned offer and need views.
+
+    One ``ColumnTransformer`` of a :class:`MultiHotEncoder` per tag block, a
+    :class:`CountryEncoder` for markets and seat, and a :class:`TextEncoder`, fitted on the offer
+    and the need rows together so that both views share vocabularies and weights.
+
+    Parameters
+    ----------
+    block_weights : dict or None
+        Weight of each block of :data:`VIEW_BLOCKS`; ``None`` uses
+        ``{"capabilities": 1.0, "products": 0.5, "markets": 0.4, "location": 0.3, "text": 0.5}``.
+    text : bool, default=True
+        Include the text block.
+
+    Attributes
+    ----------
+    column_transformer_ : ColumnTransformer
+    block_slices_ : dict of str to slice
+        Columns of each block within one view.
+    """
+
+    DEFAULT_BLOCK_WEIGHTS = {"capabilities": 1.0, "products": 0.5, "markets": 0.4,
+                             "location": 0.3, "text": 0.5}
+
+    def __init__(self, block_weights: dict[str, float] | None = None, text: bool = True):
+        self.block_weights = block_weights
+        self.text = text
+
+    def _blocks(self) -> list[tuple[str, Any, list[str]]]:
+        blocks = [
+            ("capabilities", MultiHotEncoder(weighting="idf"), ["capabilities"]),
+            ("products", MultiHotEncoder(weighting="idf"), ["products"]),
+            ("markets", CountryEncoder(), ["markets"]),
+            ("location", CountryEncoder(), ["location"]),
+        ]
+        if self.text:
+            blocks.append(("text", TextEncoder(), ["text"]))
+        return blocks
+
+    def fit(self, X: pd.DataFrame, y: Any = None) -> "OfferNeedEncoder":
+        """Fit the blocks on the offer and need rows of the validated profile frame `X`."""
+        weights = dict(self.DEFAULT_BLOCK_WEIGHTS)
+        if self.block_weights is not None:
+            unknown = set(self.block_weights) - set(VIEW_BLOCKS)
+            if unknown:
+                raise ValueError(f"Got block_weights for {sorted(unknown)}, expected keys of "
+                                 f"{list(VIEW_BLOCKS)}")
+            weights.update(self.block_weights)
+        blocks = self._blocks()
+        self.column_transformer_ = ColumnTransformer(
+            blocks, transformer_weights={name: weights[name] for name, _, _ in blocks},
+            sparse_threshold=1.0,
+        )
+        offer_texts, need_texts = _text_parts(X)
+        stacked = pd.concat([offer_frame(X, offer_texts), need_frame(X, need_texts)],
+                            ignore_index=True)
+        self.column_transformer_.fit(stacked)
+        self.block_weights_ = weights
+        self.block_slices_ = {
+            name: self.column_transformer_.output_indices_[name]
+            for name, _, _ in blocks
+        }
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def _view(self, frame: pd.DataFrame) -> sp.csr_matrix:
+        check_is_fitted(self, "column_transformer_")
+        return sp.csr_matrix(self.column_transformer_.transform(frame))
+
+    def transform_offers(self, X: pd.DataFrame) -> sp.csr_matrix:
+        """Return the offer view, shape (n_profiles, n_view_features)."""
+        return self._view(offer_frame(X))
+
+    def transform_needs(self, X: pd.DataFrame) -> sp.csr_matrix:
+        """Return the need view, shape (n_profiles, n_view_features)."""
+        return self._view(need_frame(X))
+
+    def transform_views(self, X: pd.DataFrame) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """Return (offer view, need view), each of shape (n_profiles, n_view_features)."""
+        offer_texts, need_texts = _text_parts(X)
+        return self._view(offer_frame(X, offer_texts)), self._view(need_frame(X, need_texts))
+
+    def transform(self, X: pd.DataFrame) -> sp.csr_matrix:
+        """Return both views side by side, shape (n_profiles, 2 * n_view_features)."""
+        offers, needs = self.transform_views(X)
+        return sp.hstack([offers, needs], format="csr")
+
+    def get_view_feature_names(self) -> np.ndarray:
+        """Return the names of one view's columns (``capabilities__capabilities=sewing``, ...)."""
+        check_is_fitted(self, "column_transformer_")
+        return self.column_transformer_.get_feature_names_out()
+
+    def get_feature_names_out(self, input_features: Iterable[str] | None = None) -> np.ndarray:
+        """Return ``offer__<name>`` then ``need__<name>`` for every view column."""
+        names = self.get_view_feature_names()
+        return np.concatenate([np.char.add("offer__", names.astype(str)),
+                               np.char.add("need__", names.astype(str))]).astype(object)
