@@ -1,0 +1,215 @@
+"""Offline evaluation of the matcher and its baselines on held-out known links.
+
+Protocol
+--------
+The positive links (partner, supplier, deal) are split into ``folds`` parts at random. For each
+part, every method is fitted on all profiles and the links of the other parts (other kinds of
+link, such as declined suggestions, are always given), and every source of a held-out link is a
+query over all other profiles, minus the partners it has in training. The held-out targets of
+that source are the right answers. Per query: ``recall@k`` (share of its right answers in the
+top k), ``ndcg@k`` (binary gains), ``mrr`` (reciprocal rank of the first right answer in the
+full ranking); averaged over queries, then over folds. ``coverage`` is the share of profiles that
+appear in some top k of a fold, averaged over folds.
+
+Baselines
+---------
+``random``: a random order. ``popularity``: most-linked profiles first. ``similarity``: nearest
+neighbours of the whole profile (offer and need views together), as a naive build would do.
+``rule``: number of the source's sought capabilities the candidate offers, plus one for the
+same country.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.preprocessing import normalize
+
+from .features import OfferNeedEncoder
+from .pairs import PairSpace
+from .profiles import POSITIVE_KINDS, Link, Profile, profiles_to_frame
+from .ranking import PartnerMatcher
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["evaluate", "METHODS", "ranking_metrics"]
+
+METHODS = ("matcher", "random", "popularity", "similarity", "rule")
+
+
+def ranking_metrics(ranked: np.ndarray, relevant: set[int], k: int) -> tuple[float, float, float]:
+    """Return (recall@k, ndcg@k, reciprocal rank) of one ranked list of row indices."""
+    hits = np.fromiter((row in relevant for row in ranked), dtype=bool, count=len(ranked))
+    top = hits[:k]
+    recall = top.sum() / len(relevant)
+    gains = top / np.log2(np.arange(2, len(top) + 2))
+    ideal = (1 / np.log2(np.arange(2, min(k, len(relevant)) + 2))).sum()
+    ndcg = gains.sum() / ideal if ideal else 0.0
+    first = np.flatnonzero(hits)
+    mrr = 1.0 / (first[0] + 1) if len(first) else 0.0
+    return float(recall), float(ndcg), float(mrr)
+
+
+class _Ranker:
+    """A fitted method: ``order(row, candidates)`` returns candidates best first."""
+
+    def order(self, row: int, candidates: np.ndarray) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError
+
+
+class _RandomRanker(_Ranker):
+    def __init__(self, seed: int):
+        self.rng = np.random.default_rng(seed)
+
+    def order(self, row, candidates):
+        return self.rng.permutation(candidates)
+
+
+class _ScoreRanker(_Ranker):
+    def __init__(self, score: Callable[[int, np.ndarray], np.ndarray], seed: int):
+        self.score = score
+        self.rng = np.random.default_rng(seed)
+
+    def order(self, row, candidates):
+        scores = self.score(row, candidates)
+        # Random tie-breaking: a baseline must not win by the order of the file.
+        return candidates[np.lexsort((self.rng.random(len(candidates)), -scores))]
+
+
+class _MatcherRanker(_Ranker):
+    def __init__(self, matcher: PartnerMatcher):
+        self.matcher = matcher
+        self.ids = matcher.frame_["member_id"].to_numpy()
+
+    def order(self, row, candidates):
+        rows, _ = self.matcher.rank(self.ids[row], exhaustive=True)
+        keep = np.zeros(len(self.ids), dtype=bool)
+        keep[candidates] = True
+        return rows[keep[rows]]
+
+
+def _fit_baselines(frame: pd.DataFrame, train_pairs: np.ndarray, seed: int) -> dict[str, _Ranker]:
+    n = len(frame)
+    degree = np.bincount(train_pairs[:, 1], minlength=n) + np.bincount(train_pairs[:, 0], minlength=n) \
+        if len(train_pairs) else np.zeros(n)
+    encoder = OfferNeedEncoder().fit(frame)
+    offers, needs = encoder.transform_views(frame)
+    import scipy.sparse as sp
+
+    whole = normalize(sp.hstack([offers, needs], format="csr"))
+    space = PairSpace(frame)
+    arrays = space.arrays(frame)
+    country = arrays.country
+
+    def similarity(row, candidates):
+        return (whole[candidates] @ whole[row].T).toarray().ravel()
+
+    def rule(row, candidates):
+        overlap = arrays.cap_offer[candidates] @ arrays.cap_need[row]
+        return overlap + (country[candidates] == country[row])
+
+    return {
+        "random": _RandomRanker(seed),
+        "popularity": _ScoreRanker(lambda row, candidates: degree[candidates].astype(float), seed),
+        "similarity": _ScoreRanker(similarity, seed),
+        "rule": _ScoreRanker(rule, seed),
+    }
+
+
+def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], k: int = 10,
+             folds: int = 5, seed: int = 0, methods: Sequence[str] = METHODS,
+             matcher_params: dict | None = None, progress: Callable[[str], None] | None = None) -> dict:
+    """Evaluate the matcher and baselines by cross-validation over known positive links.
+
+    Parameters
+    ----------
+    profiles : sequence of Profile or validated DataFrame
+    links : iterable of Link
+    k : int
+        Cut-off of recall@k and ndcg@k.
+    folds : int
+        Number of parts the positive links are split into (at least 2).
+    seed : int
+        Seed of the split, of negative sampling and of the random baseline.
+    methods : sequence of str
+        Names among :data:`METHODS`.
+    matcher_params : dict, optional
+        Parameters of :class:`PartnerMatcher`.
+
+    Returns
+    -------
+    dict
+        ``{"k", "folds", "seed", "queries", "profiles", "links", "seconds",
+        "methods": {name: {"recall@k", "ndcg@k", "mrr", "coverage"}}}``.
+    """
+    if not (isinstance(k, int) and k > 0):
+        raise ValueError(f"Got k={k!r}, expected a positive integer")
+    if not (isinstance(folds, int) and folds >= 2):
+        raise ValueError(f"Got folds={folds!r}, expected an integer >= 2")
+    unknown = set(methods) - set(METHODS)
+    if unknown:
+        raise ValueError(f"Unknown methods {sorted(unknown)}; allowed: {', '.join(METHODS)}")
+    started = time.perf_counter()
+    frame = profiles_to_frame(profiles)
+    position = {member_id: i for i, member_id in enumerate(frame["member_id"])}
+    links = list(links)
+    positives = sorted({(l.source, l.target) for l in links if l.kind in POSITIVE_KINDS})
+    others = [l for l in links if l.kind not in POSITIVE_KINDS]
+    if len(positives) < folds:
+        raise ValueError(f"Got {len(positives)} positive links, need at least folds={folds}")
+    rng = np.random.default_rng(seed)
+    assignment = rng.permutation(np.arange(len(positives)) % folds)
+    pairs = np.array([(position[s], position[t]) for s, t in positives], dtype=np.int64)
+    n = len(frame)
+    per_fold: dict[str, list[dict[str, float]]] = defaultdict(list)
+    total_queries = 0
+    for fold in range(folds):
+        train_idx = np.flatnonzero(assignment != fold)
+        test_idx = np.flatnonzero(assignment == fold)
+        train_links = [Link(positives[i][0], positives[i][1], "partner") for i in train_idx] + others
+        train_pairs = pairs[train_idx]
+        rankers: dict[str, _Ranker] = {}
+        if "matcher" in methods:
+            params = {"random_state": seed, **(matcher_params or {})}
+            rankers["matcher"] = _MatcherRanker(PartnerMatcher(**params).fit(frame, train_links))
+        rankers.update({name: r for name, r in _fit_baselines(frame, train_pairs, seed + fold).items()
+                        if name in methods})
+        known = defaultdict(set)
+        for s, t in train_pairs:
+            known[s].add(t)
+            known[t].add(s)
+        relevant = defaultdict(set)
+        for s, t in pairs[test_idx]:
+            relevant[s].add(t)
+        queries = sorted(relevant)
+        total_queries += len(queries)
+        for name, ranker in rankers.items():
+            sums = np.zeros(3)
+            shown = np.zeros(n, dtype=bool)
+            for row in queries:
+                mask = np.ones(n, dtype=bool)
+                mask[row] = False
+                mask[list(known[row])] = False
+                candidates = np.flatnonzero(mask)
+                ranked = ranker.order(row, candidates)
+                sums += ranking_metrics(ranked, relevant[row], k)
+                shown[ranked[:k]] = True
+            per_fold[name].append({f"recall@{k}": sums[0] / len(queries), f"ndcg@{k}": sums[1] / len(queries),
+                                   "mrr": sums[2] / len(queries), "coverage": shown.mean()})
+        if progress:
+            progress(f"fold {fold + 1}/{folds}: {len(queries)} queries, "
+                     + ", ".join(f"{name} recall@{k}={per_fold[name][-1][f'recall@{k}']:.3f}"
+                                 for name in rankers))
+    result_methods = {
+        name: {metric: round(float(np.mean([f[metric] for f in folds_])), 4) for metric in folds_[0]}
+        for name, folds_ in per_fold.items()
+    }
+    ordered = {name: result_methods[name] for name in METHODS if name in result_methods}
+    return {"k": k, "folds": folds, "seed": seed, "queries": total_queries, "profiles": n,
+            "links": len(positives), "seconds": round(time.perf_counter() - started, 1),
+            "methods": ordered}

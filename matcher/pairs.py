@@ -1,0 +1,367 @@
+"""Pair features: how two profiles complement each other, computed for one member against many.
+
+:class:`PairSpace` turns a validated profile frame into per-profile arrays (tag matrices,
+codes, text vectors); :func:`pair_features` compares one query row with many candidate rows;
+:class:`LinkStats` holds what known links say about members (their partners, degrees, which
+kinds of organisation work together).
+
+Reciprocity
+-----------
+``cover_ab`` is the share of A's needs that B offers, each need weighted by its rarity
+(inverse document frequency, squared as in a dot product of idf-weighted vectors); ``cover_ba``
+the share of B's needs that A offers. ``reciprocity`` combines them with a harmonic mean, as
+RECON does for reciprocal recommenders, but smoothed so that a supplier who needs nothing A
+offers is not zeroed out: ``HM(cover_ab, 0.25 + 0.75 * cover_ba)``, where an unknown
+``cover_ba`` (B states no needs) counts as 0.5.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.preprocessing import normalize
+
+from .features import TextEncoder
+from .taxonomy import load_taxonomy
+from .text import split_needs
+
+__all__ = ["PAIR_FEATURES", "PairSpace", "ProfileArrays", "LinkStats", "pair_features"]
+
+#: Names of the pair features, in column order.
+PAIR_FEATURES = (
+    "cover_ab",             # share of A's needs that B offers (idf-weighted)
+    "cover_ba",             # share of B's needs that A offers
+    "needs_known_b",        # B states what it seeks
+    "reciprocity",          # smoothed harmonic mean of the two directions
+    "text_ab",              # A's need text against B's offer text (char n-gram cosine)
+    "text_ba",              # B's need text against A's offer text
+    "view_ab",              # A's need view against B's offer view (all blocks)
+    "view_ba",              # B's need view against A's offer view
+    "product_overlap",      # share of A's products that B works on
+    "market_open_ab",       # share of A's target markets where B is present
+    "market_open_ba",       # share of B's target markets where A is present
+    "shared_markets",       # Jaccard of present markets
+    "same_country",
+    "same_continent",
+    "same_city",
+    "same_network",
+    "shared_language",      # 1 shared, 0 none, 0.5 unknown
+    "certifications_b",     # B's certifications / 3, capped at 1
+    "capacity_fit",         # 1 B's minimum order fits A's volume, 0 it does not, 0.5 unknown
+    "offer_similarity",     # cosine of A's and B's offered capabilities
+    "same_org_type",
+    "competitor",           # same role x same offers x same products x same markets
+    "type_affinity",        # how often A's org_type links to B's in known links (log-odds)
+    "partner_similarity",   # how much B resembles A's known partners (max cosine)
+    "partner_country_share",  # share of A's partners in B's country
+    "partner_city_share",   # share of A's partners in B's city
+    "partner_type_share",   # share of A's partners of B's org_type
+    "cf_vote",              # members like A are linked to B
+    "degree_b",             # log(1 + known partners of B)
+    "name_similarity",      # char n-gram cosine of the names (same group of companies)
+    "potential_b",          # B's potential score
+)
+_F = {name: i for i, name in enumerate(PAIR_FEATURES)}
+
+
+def _binary(lists: list, vocabulary: dict[str, int]) -> np.ndarray:
+    matrix = np.zeros((len(lists), len(vocabulary)), dtype=np.float32)
+    for i, tags in enumerate(lists):
+        for tag in tags:
+            j = vocabulary.get(tag)
+            if j is not None:
+                matrix[i, j] = 1.0
+    return matrix
+
+
+def _codes(values: list[str], vocabulary: dict[str, int]) -> np.ndarray:
+    return np.array([vocabulary.get(v, -1) if v else -1 for v in values], dtype=np.int32)
+
+
+def _city_key(city: str) -> str:
+    return " ".join(str(city or "").casefold().replace("-", " ").split())
+
+
+@dataclass
+class ProfileArrays:
+    """Per-profile arrays of a :class:`PairSpace`; every array has one row per profile."""
+
+    member_ids: np.ndarray
+    cap_offer: np.ndarray
+    cap_need: np.ndarray
+    products: np.ndarray
+    markets_present: np.ndarray
+    markets_target: np.ndarray
+    country: np.ndarray
+    continent: np.ndarray
+    city: np.ndarray
+    network: np.ndarray
+    org_type: np.ndarray
+    languages: np.ndarray
+    certifications: np.ndarray
+    min_order: np.ndarray
+    volume: np.ndarray
+    potential: np.ndarray
+    text_offer: sp.csr_matrix
+    text_need: sp.csr_matrix
+    names: sp.csr_matrix
+
+    def __len__(self) -> int:
+        return len(self.member_ids)
+
+
+class PairSpace:
+    """Vocabularies and text encoders fitted on a profile frame, shared by every pair feature.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A validated profile frame (see :func:`matcher.profiles.validate_profiles`).
+    """
+
+    def __init__(self, frame: pd.DataFrame):
+        taxonomy = load_taxonomy()
+        self.capabilities = {tag: i for i, tag in enumerate(taxonomy.ids("capabilities"))}
+        self.products = {tag: i for i, tag in enumerate(taxonomy.ids("products"))}
+        self.org_types = {tag: i for i, tag in enumerate(taxonomy.ids("org_types"))}
+        markets = sorted({m for col in ("markets_present", "markets_target") for ms in frame[col]
+                          for m in ms} | set(frame["country"]))
+        self.markets = {code: i for i, code in enumerate(markets)}
+        self.countries = self.markets
+        from . import geography
+        continents = sorted({geography.continent(c) or "?" for c in markets})
+        self.continents = {name: i for i, name in enumerate(continents)}
+        self.continent_of = {c: geography.continent(c) or "?" for c in markets}
+        self.cities = {c: i for i, c in enumerate(sorted({_city_key(c) for c in frame["city"]} - {""}))}
+        self.networks = {n: i for i, n in enumerate(sorted(set(frame["network"])))}
+        self.languages = {code: i for i, code in enumerate(sorted({c for ls in frame["languages"] for c in ls}))}
+        offers = [given or found for given, found in zip(frame["offers"], frame["text_offers"])]
+        seeks = [given or found for given, found in zip(frame["seeks"], frame["text_seeks"])]
+        cap = _binary(offers, self.capabilities) + _binary(seeks, self.capabilities)
+        df = (cap > 0).sum(axis=0)
+        n = 2 * len(frame)
+        self.capability_idf = (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
+        texts = [split_needs(d or "") for d in frame["description"]]
+        self.text_encoder = TextEncoder(ngram_range=(3, 5), max_features=30000).fit(
+            pd.DataFrame({"text": [t for pair in texts for t in pair]}))
+        self.name_encoder = TextEncoder(ngram_range=(3, 4), max_features=30000).fit(
+            pd.DataFrame({"name": list(frame["name"])}))
+
+    def arrays(self, frame: pd.DataFrame) -> ProfileArrays:
+        """Return the arrays of the profiles of `frame` in this space."""
+        offers = [given or found for given, found in zip(frame["offers"], frame["text_offers"])]
+        seeks = [given or found for given, found in zip(frame["seeks"], frame["text_seeks"])]
+        products = [given or found for given, found in zip(frame["products"], frame["text_products"])]
+        texts = [split_needs(d or "") for d in frame["description"]]
+        volume = frame["capacity_units_month"].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+        min_order = frame["min_order_qty"].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+        countries = list(frame["country"])
+        return ProfileArrays(
+            member_ids=frame["member_id"].to_numpy(dtype=object),
+            cap_offer=_binary(offers, self.capabilities),
+            cap_need=_binary(seeks, self.capabilities),
+            products=_binary(products, self.products),
+            markets_present=_binary(frame["markets_present"], self.markets),
+            markets_target=_binary(frame["markets_target"], self.markets),
+            country=_codes(countries, self.countries),
+            continent=_codes([self.continent_of.get(c, "") for c in countries], self.continents),
+            city=_codes([_city_key(c) for c in frame["city"]], self.cities),
+            network=_codes(list(frame["network"]), self.networks),
+            org_type=_codes(list(frame["org_type"]), self.org_types),
+            languages=_binary(frame["languages"], self.languages),
+            certifications=np.array([len(c) for c in frame["certifications"]], dtype=np.float32),
+            min_order=min_order,
+            volume=volume,
+            potential=frame["potential"].to_numpy(dtype=np.float32),
+            text_offer=self.text_encoder.transform(pd.DataFrame({"text": [t[0] for t in texts]})),
+            text_need=self.text_encoder.transform(pd.DataFrame({"text": [t[1] for t in texts]})),
+            names=self.name_encoder.transform(pd.DataFrame({"name": list(frame["name"])})),
+        )
+
+
+class LinkStats:
+    """What known positive links say, as arrays over the profiles of a :class:`PairSpace`.
+
+    Parameters
+    ----------
+    pairs : ndarray of shape (n_links, 2)
+        Row indices (source, target) of positive links.
+    arrays : ProfileArrays
+        The profiles the indices refer to.
+    profile_vectors : sparse matrix of shape (n_profiles, n_features)
+        L2-normalised whole-profile vectors, for partner resemblance and neighbour votes.
+    """
+
+    def __init__(self, pairs: np.ndarray, arrays: ProfileArrays, profile_vectors: sp.csr_matrix,
+                 n_types: int):
+        n = len(arrays)
+        pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        self.n_links = len(pairs)
+        data = np.ones(2 * len(pairs), dtype=np.float32)
+        rows = np.concatenate([pairs[:, 0], pairs[:, 1]])
+        cols = np.concatenate([pairs[:, 1], pairs[:, 0]])
+        adjacency = sp.csr_matrix((data, (rows, cols)), shape=(n, n))
+        adjacency.data[:] = 1.0
+        self.adjacency = adjacency
+        self.degree = np.asarray(adjacency.sum(axis=1)).ravel()
+        self.linked = np.flatnonzero(self.degree > 0)
+        self.profile_vectors = profile_vectors
+        self.linked_vectors = profile_vectors[self.linked]
+        # Which kinds of organisation work with which: log-odds against independence.
+        types = arrays.org_type
+        counts = np.zeros((n_types, n_types))
+        valid = (types[pairs[:, 0]] >= 0) & (types[pairs[:, 1]] >= 0) if len(pairs) else np.array([], bool)
+        for a, b in pairs[valid]:
+            counts[types[a], types[b]] += 1
+            counts[types[b], types[a]] += 1
+        total = counts.sum()
+        if total:
+            expected = np.outer(counts.sum(axis=1), counts.sum(axis=0)) / total
+            self.type_affinity = np.log((counts + 1) / (expected + 1))
+        else:
+            self.type_affinity = np.zeros((n_types, n_types))
+
+    def partners(self, a: int) -> np.ndarray:
+        """Return the row indices of the known partners of row `a`."""
+        start, end = self.adjacency.indptr[a], self.adjacency.indptr[a + 1]
+        return self.adjacency.indices[start:end]
+
+
+def pair_features(query: ProfileArrays, a: int, cand: ProfileArrays, J: np.ndarray,
+                  stats: LinkStats | None, query_vector: sp.csr_matrix,
+                  query_partners: np.ndarray, view_ab: np.ndarray, view_ba: np.ndarray,
+                  idf: np.ndarray) -> np.ndarray:
+    """Return the pair features of the query row `a` against candidate rows `J`.
+
+    Parameters
+    ----------
+    query, cand : ProfileArrays
+        Arrays of the query's profiles and of the candidates (often the same object).
+    a : int
+        Row of the query in `query`.
+    J : ndarray of shape (m,)
+        Rows of the candidates in `cand`.
+    stats : LinkStats or None
+        Known links over `cand`'s rows; None when there are none.
+    query_vector : sparse matrix of shape (1, n_profile_features)
+        The query's whole-profile vector.
+    query_partners : ndarray
+        Rows (in `cand`) of the query's known partners.
+    view_ab, view_ba : ndarray of shape (m,)
+        Cosine of the query's need view with the candidates' offer views, and the reverse.
+    idf : ndarray of shape (n_capabilities,)
+
+    Returns
+    -------
+    ndarray of shape (m, len(PAIR_FEATURES)), float32
+    """
+    m = len(J)
+    X = np.zeros((m, len(PAIR_FEATURES)), dtype=np.float32)
+    w = idf * idf
+    need_a = query.cap_need[a] * w
+    offer_a = query.cap_offer[a]
+    need_total_a = need_a.sum()
+    cap_offer_b = cand.cap_offer[J]
+    cap_need_b = cand.cap_need[J]
+    cover_ab = cap_offer_b @ need_a / need_total_a if need_total_a > 0 else np.zeros(m, np.float32)
+    need_total_b = cap_need_b @ w
+    known_b = need_total_b > 0
+    cover_ba = np.where(known_b, cap_need_b @ (offer_a * w) / np.maximum(need_total_b, 1e-9), 0.0)
+    ba_smoothed = 0.25 + 0.75 * np.where(known_b, cover_ba, 0.5)
+    reciprocity = 2 * cover_ab * ba_smoothed / np.maximum(cover_ab + ba_smoothed, 1e-9)
+    X[:, _F["cover_ab"]] = cover_ab
+    X[:, _F["cover_ba"]] = cover_ba
+    X[:, _F["needs_known_b"]] = known_b
+    X[:, _F["reciprocity"]] = reciprocity
+    X[:, _F["text_ab"]] = (cand.text_offer[J] @ query.text_need[a].T).toarray().ravel()
+    X[:, _F["text_ba"]] = (cand.text_need[J] @ query.text_offer[a].T).toarray().ravel()
+    X[:, _F["view_ab"]] = view_ab
+    X[:, _F["view_ba"]] = view_ba
+
+    products_a = query.products[a]
+    products_b = cand.products[J]
+    n_products_a = products_a.sum()
+    n_products_b = products_b.sum(axis=1)
+    shared_products = products_b @ products_a
+    X[:, _F["product_overlap"]] = np.where(
+        (n_products_a > 0) & (n_products_b > 0), shared_products / max(n_products_a, 1), 0.5)
+
+    target_a, present_a = query.markets_target[a], query.markets_present[a]
+    present_b, target_b = cand.markets_present[J], cand.markets_target[J]
+    n_target_a = target_a.sum()
+    X[:, _F["market_open_ab"]] = (present_b @ target_a) / n_target_a if n_target_a else 0.0
+    n_target_b = target_b.sum(axis=1)
+    X[:, _F["market_open_ba"]] = np.where(n_target_b > 0, (target_b @ present_a) / np.maximum(n_target_b, 1), 0.0)
+    shared = present_b @ present_a
+    union = present_b.sum(axis=1) + present_a.sum() - shared
+    X[:, _F["shared_markets"]] = np.where(union > 0, shared / np.maximum(union, 1), 0.0)
+
+    def same(codes_a: int, codes_b: np.ndarray) -> np.ndarray:
+        return (codes_b == codes_a) & (codes_a >= 0)
+
+    X[:, _F["same_country"]] = same(query.country[a], cand.country[J])
+    X[:, _F["same_continent"]] = same(query.continent[a], cand.continent[J])
+    X[:, _F["same_city"]] = same(query.city[a], cand.city[J])
+    X[:, _F["same_network"]] = same(query.network[a], cand.network[J])
+    same_type = same(query.org_type[a], cand.org_type[J])
+    X[:, _F["same_org_type"]] = same_type
+
+    languages_a = query.languages[a]
+    languages_b = cand.languages[J]
+    known_languages = (languages_a.sum() > 0) & (languages_b.sum(axis=1) > 0)
+    X[:, _F["shared_language"]] = np.where(known_languages, (languages_b @ languages_a) > 0, 0.5)
+    X[:, _F["certifications_b"]] = np.minimum(cand.certifications[J] / 3.0, 1.0)
+    volume_a = query.volume[a]
+    min_order_b = cand.min_order[J]
+    fit = np.full(m, 0.5, dtype=np.float32)
+    if not np.isnan(volume_a):
+        known = ~np.isnan(min_order_b)
+        fit[known] = (min_order_b[known] <= volume_a).astype(np.float32)
+    X[:, _F["capacity_fit"]] = fit
+
+    offer_norm_a = np.sqrt((offer_a * w) @ offer_a)
+    offer_norm_b = np.sqrt(cap_offer_b @ w)
+    offer_sim = (cap_offer_b @ (offer_a * w)) / np.maximum(offer_norm_a * offer_norm_b, 1e-9)
+    X[:, _F["offer_similarity"]] = offer_sim
+    product_sim = np.where((n_products_a > 0) & (n_products_b > 0),
+                           shared_products / np.sqrt(np.maximum(n_products_a * n_products_b, 1)), 0.5)
+    market_sim = np.where(union > 0, shared / np.maximum(union, 1), 0.5)
+    X[:, _F["competitor"]] = same_type * offer_sim * product_sim * market_sim * (1 - cover_ab)
+    X[:, _F["potential_b"]] = cand.potential[J]
+    X[:, _F["name_similarity"]] = (cand.names[J] @ query.names[a].T).toarray().ravel()
+
+    if stats is not None and stats.n_links:
+        type_a = query.org_type[a]
+        types_b = cand.org_type[J]
+        if type_a >= 0:
+            X[:, _F["type_affinity"]] = np.where(types_b >= 0, stats.type_affinity[type_a, types_b], 0.0)
+        X[:, _F["degree_b"]] = np.log1p(stats.degree[J])
+        if len(query_partners):
+            partner_vectors = stats.profile_vectors[query_partners]
+            sims = (stats.profile_vectors[J] @ partner_vectors.T).toarray()
+            X[:, _F["partner_similarity"]] = sims.max(axis=1)
+            X[:, _F["partner_country_share"]] = _share(cand.country[query_partners], cand.country[J])
+            X[:, _F["partner_city_share"]] = _share(cand.city[query_partners], cand.city[J])
+            X[:, _F["partner_type_share"]] = _share(cand.org_type[query_partners], cand.org_type[J])
+        if len(stats.linked):
+            # Members most like A (excluding A) vote for their partners, weighted by likeness.
+            sims = (stats.linked_vectors @ query_vector.T).toarray().ravel()
+            top = np.argsort(-sims)[:21]
+            top = top[sims[top] < 0.9999][:20]
+            weights = sp.csr_matrix((sims[top], (np.zeros(len(top), int), stats.linked[top])),
+                                    shape=(1, stats.adjacency.shape[0]))
+            votes = (weights @ stats.adjacency).toarray().ravel()
+            X[:, _F["cf_vote"]] = votes[J]
+    return X
+
+
+def _share(partner_codes: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    partner_codes = partner_codes[partner_codes >= 0]
+    if not len(partner_codes):
+        return np.zeros(len(codes), dtype=np.float32)
+    values, counts = np.unique(partner_codes, return_counts=True)
+    lookup = dict(zip(values.tolist(), (counts / len(partner_codes)).tolist()))
+    return np.array([lookup.get(c, 0.0) if c >= 0 else 0.0 for c in codes.tolist()], dtype=np.float32)

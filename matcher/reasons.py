@@ -1,0 +1,158 @@
+"""Why a partner is suggested: plain sentences (English or Ukrainian) and structured details."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import geography
+from .pairs import PAIR_FEATURES
+from .profiles import Profile
+from .taxonomy import load_taxonomy
+
+__all__ = ["explain", "main_risk"]
+
+_TEXT = {
+    "en": {
+        "covers": "Offers what you seek: {items}",
+        "covered": "Seeks what you offer: {items}",
+        "opens": "Present in markets you target: {items}",
+        "shared_markets": "Sells in the same markets: {items}",
+        "products": "Works on the same product lines: {items}",
+        "certifications": "Certified: {items}",
+        "languages": "Shared working languages: {items}",
+        "same_network": "Member of your network ({network})",
+        "other_network": "From the {network} network, {country}",
+        "like_partners": "Resembles your existing partners",
+        "text": "Its description matches what you are looking for",
+        "gradation": "{org_type}; market presence: {presence}; potential: {tier}",
+        "risk": "Main risk: {risk}",
+        "risk_moq": "minimum order {moq} above your volume {volume}",
+        "risk_competitor": "it offers much the same as you to the same markets (possible competitor)",
+        "risk_language": "no shared working language",
+        "risk_no_needs": "it has not said what it seeks, so the benefit for it is unclear",
+        "risk_far": "it is on another continent ({country})",
+    },
+    "uk": {
+        "covers": "Пропонує те, що ви шукаєте: {items}",
+        "covered": "Шукає те, що пропонуєте ви: {items}",
+        "opens": "Присутній на ринках, куди ви прагнете: {items}",
+        "shared_markets": "Продає на тих самих ринках: {items}",
+        "products": "Працює з тими самими товарними групами: {items}",
+        "certifications": "Сертифікати: {items}",
+        "languages": "Спільні робочі мови: {items}",
+        "same_network": "Учасник вашої мережі ({network})",
+        "other_network": "З мережі {network}, {country}",
+        "like_partners": "Схожий на ваших наявних партнерів",
+        "text": "Його опис відповідає тому, що ви шукаєте",
+        "gradation": "{org_type}; присутність на ринках: {presence}; потенціал: {tier}",
+        "risk": "Головний ризик: {risk}",
+        "risk_moq": "мінімальне замовлення {moq} більше за ваш обсяг {volume}",
+        "risk_competitor": "пропонує майже те саме, що й ви, на тих самих ринках (можливий конкурент)",
+        "risk_language": "немає спільної робочої мови",
+        "risk_no_needs": "не вказав, що шукає, тож його вигода неясна",
+        "risk_far": "розташований на іншому континенті ({country})",
+    },
+}
+_TIERS = {"en": {"low": "low", "medium": "medium", "high": "high"},
+          "uk": {"low": "низький", "medium": "середній", "high": "високий"}}
+
+
+def main_risk(a: Profile, b: Profile, features: dict[str, float]) -> tuple[str, dict[str, Any]] | None:
+    """Return the main risk of partnering `a` with `b`: a key and its values, or None."""
+    if (a.capacity_units_month is not None and b.min_order_qty is not None
+            and b.min_order_qty > a.capacity_units_month):
+        return "risk_moq", {"moq": b.min_order_qty, "volume": a.capacity_units_month}
+    if features.get("competitor", 0.0) >= 0.3:
+        return "risk_competitor", {}
+    if features.get("shared_language", 0.5) == 0.0:
+        return "risk_language", {}
+    if a.country != b.country and geography.continent(a.country) != geography.continent(b.country):
+        return "risk_far", {"country": geography.country_name(b.country)}
+    if not b.all_seeks:
+        return "risk_no_needs", {}
+    return None
+
+
+def explain(a: Profile, b: Profile, features: np.ndarray, language: str = "en") -> tuple[list[str], dict[str, Any]]:
+    """Return the reasons for suggesting `b` to `a`.
+
+    Parameters
+    ----------
+    a, b : Profile
+        The member and the suggested partner.
+    features : ndarray of shape (len(PAIR_FEATURES),)
+        The pair's features.
+    language : {"en", "uk"}
+
+    Returns
+    -------
+    reasons : list of str
+        Sentences, most important first.
+    details : dict
+        The same facts as data: ids, labels, the pair features and both gradations.
+    """
+    text = _TEXT.get(language, _TEXT["en"])
+    taxonomy = load_taxonomy()
+    values = {name: round(float(v), 4) for name, v in zip(PAIR_FEATURES, features)}
+
+    def labels(vocabulary: str, tags) -> str:
+        return ", ".join(taxonomy.labels(vocabulary, tags, language))
+
+    covers = [t for t in a.all_seeks if t in set(b.all_offers)]
+    covered = [t for t in b.all_seeks if t in set(a.all_offers)]
+    opens = [m for m in a.markets_target if m in set(b.markets_present)]
+    shared_markets = [m for m in a.markets_present if m in set(b.markets_present)]
+    shared_products = [p for p in a.all_products if p in set(b.all_products)]
+    shared_languages = [lang for lang in a.languages if lang in set(b.languages)]
+    reasons: list[str] = []
+    if covers:
+        reasons.append(text["covers"].format(items=labels("capabilities", covers)))
+    if covered:
+        reasons.append(text["covered"].format(items=labels("capabilities", covered)))
+    if not covers and values["text_ab"] >= 0.15:
+        reasons.append(text["text"])
+    if opens:
+        reasons.append(text["opens"].format(items=", ".join(geography.country_name(m) for m in opens)))
+    if shared_products:
+        reasons.append(text["products"].format(items=labels("products", shared_products)))
+    if shared_markets and not opens:
+        reasons.append(text["shared_markets"].format(
+            items=", ".join(geography.country_name(m) for m in shared_markets)))
+    if b.certifications:
+        reasons.append(text["certifications"].format(items=labels("certifications", b.certifications)))
+    if values["partner_similarity"] >= 0.5:
+        reasons.append(text["like_partners"])
+    if a.network == b.network:
+        reasons.append(text["same_network"].format(network=b.network))
+    else:
+        reasons.append(text["other_network"].format(network=b.network,
+                                                     country=geography.country_name(b.country)))
+    if shared_languages and a.country != b.country:
+        reasons.append(text["languages"].format(items=", ".join(shared_languages)))
+    reasons.append(text["gradation"].format(
+        org_type=taxonomy.label("org_types", b.org_type, language),
+        presence=taxonomy.label("market_presence", b.market_presence, language),
+        tier=_TIERS.get(language, _TIERS["en"])[b.potential_tier]))
+    risk = main_risk(a, b, values)
+    risk_text = None
+    if risk:
+        risk_text = text[risk[0]].format(**risk[1])
+        reasons.append(text["risk"].format(risk=risk_text))
+    details = {
+        "covers_your_needs": covers,
+        "you_cover_their_needs": covered,
+        "opens_markets": opens,
+        "shared_markets": shared_markets,
+        "shared_products": shared_products,
+        "shared_languages": shared_languages,
+        "certifications": list(b.certifications),
+        "same_network": a.network == b.network,
+        "risk": {"kind": risk[0].removeprefix("risk_"), "text": risk_text, **risk[1]} if risk else None,
+        "gradation": {"org_type": b.org_type, "market_presence": b.market_presence,
+                      "market_presence_derived": b.market_presence_derived,
+                      "potential": round(b.potential, 3), "potential_tier": b.potential_tier},
+        "features": values,
+    }
+    return reasons, details
