@@ -131,8 +131,12 @@ class PartnerMatcher(BaseEstimator):
         Neighbours taken from each retrieval search on large data.
     exhaustive_below : int, default=5000
         With at most this many profiles, every profile is a candidate (no retrieval stage).
-    negatives_per_positive : int, default=12
-        Non-partners sampled for every known link when learning the score.
+    negatives_per_source : int, default=500
+        Non-partners sampled for every member with known links when learning the score: half
+        the best-looking ones by the view scores (hard), half at random. Learning improves
+        as the sample approaches the whole candidate list that ranking will face.
+    max_training_pairs : int, default=400000
+        Bound on the pairs learned from: beyond it, members with links are subsampled.
     inner_folds : int, default=3
         Learning splits the known links into this many parts; the features of one part's
         pairs are computed from the other parts' links, as they will be for new pairs.
@@ -155,12 +159,13 @@ class PartnerMatcher(BaseEstimator):
     """
 
     def __init__(self, model: str = "auto", n_candidates: int = 300, exhaustive_below: int = 5000,
-                 negatives_per_positive: int = 12, inner_folds: int = 3, random_state: int = 0,
-                 language: str = "en"):
+                 negatives_per_source: int = 500, max_training_pairs: int = 400_000,
+                 inner_folds: int = 3, random_state: int = 0, language: str = "en"):
         self.model = model
         self.n_candidates = n_candidates
         self.exhaustive_below = exhaustive_below
-        self.negatives_per_positive = negatives_per_positive
+        self.negatives_per_source = negatives_per_source
+        self.max_training_pairs = max_training_pairs
         self.inner_folds = inner_folds
         self.random_state = random_state
         self.language = language
@@ -181,7 +186,8 @@ class PartnerMatcher(BaseEstimator):
         """
         if self.model not in ("auto", "gbt", "logistic", "default"):
             raise ValueError(f"Got model={self.model!r}, expected 'auto', 'gbt', 'logistic' or 'default'")
-        for name in ("n_candidates", "exhaustive_below", "negatives_per_positive", "inner_folds"):
+        for name in ("n_candidates", "exhaustive_below", "negatives_per_source", "max_training_pairs",
+                     "inner_folds"):
             value = getattr(self, name)
             if not (isinstance(value, (int, np.integer)) and value >= (2 if name == "inner_folds" else 1)):
                 raise ValueError(f"Got {name}={value!r}, expected a positive integer")
@@ -256,7 +262,10 @@ class PartnerMatcher(BaseEstimator):
         base = HistGradientBoostingClassifier(
             learning_rate=0.06, max_iter=250, max_leaf_nodes=15, min_samples_leaf=25,
             l2_regularization=1.0, monotonic_cst=monotonic, random_state=self.random_state)
-        return CalibratedClassifierCV(base, method="isotonic", cv=3)
+        # One model fitted on all pairs, calibrated by a sigmoid fitted on out-of-fold
+        # predictions: a monotone map, so the calibrated score keeps the model's order (an
+        # isotonic map would tie many candidates).
+        return CalibratedClassifierCV(base, method="sigmoid", cv=3)
 
     def _training_pairs(self) -> tuple[np.ndarray, np.ndarray]:
         """Pairs to learn from: each part's links against sampled non-partners, featured with
@@ -278,15 +287,22 @@ class PartnerMatcher(BaseEstimator):
             by_source: dict[int, list[int]] = {}
             for a, b in held:
                 by_source.setdefault(int(a), []).append(int(b))
-            for a, targets in by_source.items():
+            sources = list(by_source)
+            budget = self.max_training_pairs // self.inner_folds
+            n_neg = min(self.negatives_per_source, n - 1)
+            if len(sources) * (n_neg + 1) > budget:
+                keep = max(1, budget // (n_neg + 1))
+                sources = [sources[i] for i in np.sort(rng.choice(len(sources), keep, replace=False))]
+            for a in sources:
+                targets = by_source[a]
                 exclude = all_partners.get(a, set()) | {a}
-                n_neg = self.negatives_per_positive * len(targets)
                 # Hard negatives: the best-looking non-partners by the view scores; easy ones at random.
                 view = self._view_scores(a, self.arrays_, np.arange(n))
                 order = np.argsort(-(view[0] + 0.5 * view[1]))
-                hard = [j for j in order[: n_neg + len(exclude)] if j not in exclude][: n_neg // 2]
-                pool = rng.choice(n, size=min(n, 3 * n_neg + len(exclude)), replace=False)
-                easy = [j for j in pool if j not in exclude and j not in set(hard)][: n_neg - len(hard)]
+                hard = [j for j in order[: n_neg // 2 + len(exclude)] if j not in exclude][: n_neg // 2]
+                taken = exclude | set(hard)
+                pool = rng.choice(n, size=min(n, 2 * n_neg + len(exclude)), replace=False)
+                easy = [j for j in pool if j not in taken][: n_neg - len(hard)]
                 J = np.array(list(targets) + hard + easy, dtype=np.int64)
                 X = self._features_for(a, J, stats, self.arrays_, self.profile_vectors_[a])
                 blocks_X.append(X)
