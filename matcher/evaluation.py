@@ -37,7 +37,7 @@ from .ranking import PartnerMatcher
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["evaluate", "METHODS", "ranking_metrics"]
+__all__ = ["evaluate", "METHODS", "ranking_metrics", "retrieval_recall"]
 
 METHODS = ("matcher", "random", "popularity", "similarity", "rule")
 
@@ -213,3 +213,45 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
     return {"k": k, "folds": folds, "seed": seed, "queries": total_queries, "profiles": n,
             "links": len(positives), "seconds": round(time.perf_counter() - started, 1),
             "methods": ordered}
+
+
+def retrieval_recall(matcher: PartnerMatcher, member_ids: Sequence[str] | None = None, k: int = 10,
+                     n_candidates: int | None = None, max_queries: int = 500, seed: int = 0) -> dict:
+    """Measure the candidate stage against re-ranking every profile.
+
+    For each query member, the top `k` of the exhaustive ranking (every profile re-ranked) is
+    compared with the top `k` re-ranked from the retrieval candidates only.
+
+    Returns
+    -------
+    dict
+        ``{"k", "n_candidates", "queries", "recall@k", "mean_candidates"}``: the share of the
+        exhaustive top `k` that the candidate stage keeps, and how many candidates it re-ranks.
+    """
+    from sklearn.base import clone
+
+    ids = list(member_ids) if member_ids is not None else list(matcher.frame_["member_id"])
+    rng = np.random.default_rng(seed)
+    if len(ids) > max_queries:
+        ids = [ids[i] for i in np.sort(rng.choice(len(ids), max_queries, replace=False))]
+    retrieval = clone(matcher)
+    retrieval.__dict__.update(matcher.__dict__)
+    from .index import CandidateIndex
+
+    size = n_candidates or matcher.n_candidates
+    retrieval.exhaustive_below = 0
+    retrieval.offer_index_ = CandidateIndex(size).fit(matcher.offers_)
+    retrieval.need_index_ = CandidateIndex(size).fit(matcher.needs_)
+    retrieval.profile_index_ = CandidateIndex(size).fit(matcher.profile_vectors_)
+    kept, sizes = [], []
+    for member_id in ids:
+        full, _ = matcher.rank(member_id, exhaustive=True)
+        short, _ = retrieval.rank(member_id)
+        top = set(full[:k].tolist())
+        if top:
+            kept.append(len(top & set(short[:k].tolist())) / len(top))
+            sizes.append(len(short))
+    return {"k": k, "n_candidates": size, "queries": len(kept),
+            "recall@k": round(float(np.mean(kept)), 4) if kept else None,
+            "mean_candidates": round(float(np.mean(sizes)), 1) if sizes else None,
+            "profiles": int(len(matcher.frame_))}

@@ -3,9 +3,10 @@
 :class:`PartnerMatcher` answers "whom should this member partner with, and why?":
 
 1. **Candidates.** On small data every profile is a candidate. On large data the union of
-   three exact nearest-neighbour searches: the member's need view against everyone's offer view,
-   its offer view against everyone's need view (who needs what it offers), and the centroid of
-   its known partners against every profile (more like the partners it has).
+   exact nearest-neighbour searches: the member's need view against everyone's offer view,
+   its offer view against everyone's need view (who needs what it offers), its whole profile
+   against every profile, and each of its known partners against every profile (more like the
+   partners it has).
 2. **Re-ranking** by the pair features of :mod:`matcher.pairs` (reciprocal coverage of needs,
    products, markets, certifications, capacity, languages, geography, competitor penalty, and
    what known links teach). With enough known links a gradient-boosted model learns the score
@@ -389,12 +390,13 @@ class PartnerMatcher(BaseEstimator):
         if self.offer_index_ is None or len(allowed) <= self.exhaustive_below:
             return allowed
         offer_a, need_a = views if views is not None else (self.offers_[a], self.needs_[a])
-        found = [self.offer_index_.query(need_a)[1].ravel(), self.need_index_.query(offer_a)[1].ravel()]
+        found = [self.offer_index_.query(need_a)[1].ravel(), self.need_index_.query(offer_a)[1].ravel(),
+                 self.profile_index_.query(vector)[1].ravel()]
         if len(partners):
-            centroid = sp.csr_matrix(self.profile_vectors_[partners].mean(axis=0))
-            found.append(self.profile_index_.query(centroid)[1].ravel())
-        else:
-            found.append(self.profile_index_.query(vector)[1].ravel())
+            # Profiles like each known partner (up to ten partners share the budget).
+            chosen = partners[:10]
+            per_partner = max(10, self.n_candidates // len(chosen))
+            found.append(self.profile_index_.query(self.profile_vectors_[chosen], per_partner)[1].ravel())
         rows = np.unique(np.concatenate(found))
         return rows[mask[rows]]
 

@@ -1,0 +1,185 @@
+"""Trained model artifacts: ``models/<name>/model.joblib`` with a ``manifest.json`` beside it.
+
+The manifest records when and from what the model was made (versions of Python, scikit-learn and
+this package, the SHA-256 of the artifact, a hash of the training data, the number of profiles
+and links, evaluation figures). Loading checks the hash and the versions and refuses a mismatch
+with a message that says what differs. Files are written to a temporary name and renamed, so a
+reader never sees half an artifact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable
+
+import joblib
+import pandas as pd
+import sklearn
+
+from . import __version__
+from .profiles import Link
+from .ranking import PartnerMatcher
+
+__all__ = ["ArtifactError", "save_model", "load_model", "read_manifest", "data_hash", "list_models",
+           "DEFAULT_MODELS_DIR"]
+
+DEFAULT_MODELS_DIR = Path("models")
+MODEL_FILE = "model.joblib"
+MANIFEST_FILE = "manifest.json"
+
+
+class ArtifactError(RuntimeError):
+    """A model artifact is missing, damaged, tampered with, or made by other versions."""
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def data_hash(frame: pd.DataFrame, links: Iterable[Link] = ()) -> str:
+    """Return a SHA-256 of the training profiles and links (order-independent)."""
+    digest = hashlib.sha256()
+    columns = [c for c in frame.columns if c != "extra"]
+    rows = sorted(json.dumps([str(v) for v in row], ensure_ascii=False)
+                  for row in frame[columns].itertuples(index=False))
+    for row in rows:
+        digest.update(row.encode("utf-8"))
+    for link in sorted((l.source, l.target, l.kind, l.date or "") for l in links):
+        digest.update("\x1f".join(link).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def _atomic_write_bytes(path: Path, write) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _versions() -> dict[str, str]:
+    return {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
+            "cluster-matcher": __version__}
+
+
+def save_model(matcher: PartnerMatcher, name: str, links: Iterable[Link] = (),
+               models_dir: str | Path = DEFAULT_MODELS_DIR,
+               evaluation: dict[str, Any] | None = None) -> Path:
+    """Write the fitted `matcher` as ``<models_dir>/<name>/`` and return that folder.
+
+    The artifact is written and renamed first, the manifest last: a folder whose manifest
+    names a hash is complete.
+    """
+    if not name or "/" in name or name.startswith("."):
+        raise ValueError(f"Got name={name!r}, expected a folder name such as 'kharkiv-2026'")
+    folder = Path(models_dir) / name
+    model_path = folder / MODEL_FILE
+    _atomic_write_bytes(model_path, lambda handle: joblib.dump(matcher, handle, compress=3))
+    frame = matcher.frame_
+    links = list(links)
+    manifest = {
+        "name": name,
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "versions": _versions(),
+        "artifact": MODEL_FILE,
+        "sha256": _sha256(model_path),
+        "data_sha256": data_hash(frame, links),
+        "profiles": int(len(frame)),
+        "links": int(len(links)),
+        "positive_links": int(len(matcher.positive_pairs_)),
+        "networks": int(frame["network"].nunique()),
+        "model": matcher.model_kind_,
+        "params": matcher.get_params(),
+        "evaluation": evaluation,
+    }
+    text = json.dumps(manifest, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+    _atomic_write_bytes(folder / MANIFEST_FILE, lambda handle: handle.write(text))
+    return folder
+
+
+def read_manifest(name_or_path: str | Path, models_dir: str | Path = DEFAULT_MODELS_DIR) -> dict[str, Any]:
+    """Return the manifest of a model given by name or by folder path."""
+    folder = _folder(name_or_path, models_dir)
+    path = folder / MANIFEST_FILE
+    if not path.exists():
+        raise ArtifactError(f"no model at {folder}: {MANIFEST_FILE} is missing (train one with "
+                            "`matcher train`)")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ArtifactError(f"{path} is not valid JSON: {error}") from None
+
+
+def _folder(name_or_path: str | Path, models_dir: str | Path) -> Path:
+    path = Path(name_or_path)
+    if path.is_dir() and (path / MANIFEST_FILE).exists():
+        return path
+    return Path(models_dir) / str(name_or_path)
+
+
+def load_model(name_or_path: str | Path, models_dir: str | Path = DEFAULT_MODELS_DIR,
+               check_versions: bool = True) -> tuple[PartnerMatcher, dict[str, Any]]:
+    """Load a model after checking its SHA-256 and the versions it was made with.
+
+    Raises
+    ------
+    ArtifactError
+        If the artifact is missing, its hash differs from the manifest (damaged or tampered
+        with), or it was made with another Python minor version, scikit-learn or package version.
+    """
+    folder = _folder(name_or_path, models_dir)
+    manifest = read_manifest(folder)
+    model_path = folder / manifest.get("artifact", MODEL_FILE)
+    if not model_path.exists():
+        raise ArtifactError(f"{model_path} is missing")
+    actual = _sha256(model_path)
+    if actual != manifest.get("sha256"):
+        raise ArtifactError(f"{model_path} does not match its manifest (SHA-256 {actual[:12]}... "
+                            f"instead of {str(manifest.get('sha256'))[:12]}...): the file was changed "
+                            "or damaged; retrain with `matcher train`")
+    if check_versions:
+        made, now = manifest.get("versions", {}), _versions()
+        problems = []
+        if made.get("python", "").rsplit(".", 1)[0] != now["python"].rsplit(".", 1)[0]:
+            problems.append(f"Python {made.get('python')} (running {now['python']})")
+        for key in ("scikit-learn", "cluster-matcher"):
+            if made.get(key) != now[key]:
+                problems.append(f"{key} {made.get(key)} (running {now[key]})")
+        if problems:
+            raise ArtifactError(f"model {folder.name!r} was made with " + ", ".join(problems)
+                                + "; retrain it with `matcher train`")
+    matcher = joblib.load(model_path)
+    if not isinstance(matcher, PartnerMatcher):
+        raise ArtifactError(f"{model_path} does not hold a PartnerMatcher")
+    return matcher, manifest
+
+
+def list_models(models_dir: str | Path = DEFAULT_MODELS_DIR) -> list[dict[str, Any]]:
+    """Return the manifests of the models under `models_dir`, newest first."""
+    root = Path(models_dir)
+    if not root.is_dir():
+        return []
+    manifests = []
+    for folder in root.iterdir():
+        if (folder / MANIFEST_FILE).exists():
+            try:
+                manifests.append(read_manifest(folder))
+            except ArtifactError:
+                continue
+    return sorted(manifests, key=lambda m: m.get("created", ""), reverse=True)

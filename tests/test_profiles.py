@@ -1,0 +1,165 @@
+import json
+
+import pandas as pd
+import pytest
+
+from matcher.profiles import (
+    Profile,
+    ProfileValidationError,
+    derive_market_presence,
+    potential_score,
+    read_links,
+    read_profile_frame,
+    read_profiles,
+    validate_profiles,
+)
+
+from conftest import CLUSTER, write_csv
+
+GOOD = dict(id="m1", name="Швейна фабрика", network="kharkiv-fashion-cluster", country="UA",
+            org_type="manufacturer", offers="sewing")
+
+
+def problems_of(rows):
+    with pytest.raises(ProfileValidationError) as info:
+        validate_profiles(pd.DataFrame(rows).fillna(""))
+    return [str(p) for p in info.value.problems]
+
+
+def test_every_problem_of_a_file_is_reported_with_row_column_and_hint():
+    rows = [GOOD, dict(GOOD, id="m2", offers="sewwing", country="Poland", org_type="factry"),
+            dict(GOOD, id="m3", employees="-1", languages="ukr", markets_present="XX")]
+    found = problems_of(rows)
+    assert "row 3, column 'offers': 'sewwing' is not a capability; did you mean 'sewing'?" in found
+    assert "row 3, column 'country': 'Poland' is not an ISO 3166-1 alpha-2 country code; did you mean 'PL'?" in found
+    assert any(p.startswith("row 3, column 'org_type': 'factry' is not an org_type") for p in found)
+    assert "row 4, column 'employees': '-1' is not a whole number >= 0" in found
+    assert "row 4, column 'languages': 'ukr' is not an ISO 639-1 language code; did you mean 'uk'?" in found
+    assert any(p.startswith("row 4, column 'markets_present': 'XX'") for p in found)
+    assert len(found) == 6
+
+
+def test_duplicate_ids_are_an_error_naming_both_rows():
+    found = problems_of([GOOD, dict(GOOD, name="Інша")])
+    assert found == ["row 3, column 'id': duplicate id 'm1' (first at row 2)"]
+
+
+def test_duplicate_ids_can_be_merged_on_request():
+    frame = validate_profiles(pd.DataFrame([GOOD, dict(GOOD, offers="cutting", city="Kharkiv")]),
+                              duplicates="merge")
+    assert len(frame) == 1
+    assert frame.loc["m1", "offers"] == ("sewing", "cutting")
+    assert frame.loc["m1", "city"] == "Kharkiv"
+
+
+def test_empty_profile_is_an_error():
+    found = problems_of([dict(GOOD, offers="", seeks="", description="")])
+    assert found == ["row 2: empty profile: give at least one tag in 'offers' or 'seeks', or a description"]
+
+
+def test_missing_required_column_is_named():
+    with pytest.raises(ProfileValidationError, match="required column 'org_type' is missing"):
+        validate_profiles(pd.DataFrame([{k: v for k, v in GOOD.items() if k != "org_type"}]))
+
+
+def test_bad_id_and_network_slug():
+    found = problems_of([dict(GOOD, id="a b", network="Kharkiv Cluster")])
+    assert any("'a b' is not a valid id" in p for p in found)
+    assert any("'Kharkiv Cluster' is not a slug" in p for p in found)
+
+
+def test_tags_match_case_insensitively_after_trimming_and_synonyms():
+    frame = validate_profiles(pd.DataFrame([dict(GOOD, offers=" Sewing ; CMT, пошив", seeks="Yarn_Supply")]))
+    assert frame.loc["m1", "offers"] == ("sewing",)
+    assert frame.loc["m1", "seeks"] == ("yarn_supply",)
+
+
+def test_unknown_columns_are_kept_as_extra_with_a_warning(caplog):
+    frame = validate_profiles(pd.DataFrame([dict(GOOD, hall="B2")]))
+    assert frame.loc["m1", "extra"] == {"hall": "B2"}
+    assert "hall" in caplog.text
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx", "json"])
+def test_the_three_file_formats_read_the_same(tmp_path, suffix):
+    path = tmp_path / f"profiles.{suffix}"
+    if suffix == "csv":
+        write_csv(path, CLUSTER)
+    elif suffix == "xlsx":
+        pd.DataFrame(CLUSTER).to_excel(path, index=False)
+    else:
+        records = [{k: (v.split(";") if k in ("offers", "seeks", "products", "markets_present",
+                                              "markets_target", "languages", "certifications") and v
+                        else v) for k, v in row.items()} for row in CLUSTER]
+        path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    frame = read_profile_frame(path)
+    assert list(frame.index) == [row["id"] for row in CLUSTER]
+    assert frame.loc["knit-factory", "min_order_qty"] == 200
+    assert frame.loc["designer", "markets_target"] == ("PL", "DE")
+
+
+def test_csv_with_byte_order_mark(tmp_path):
+    path = tmp_path / "p.csv"
+    write_csv(path, [GOOD])
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert read_profiles(path)[0].member_id == "m1"
+
+
+def test_bad_xlsx_row_numbers_match_the_sheet(tmp_path):
+    path = tmp_path / "p.xlsx"
+    pd.DataFrame([GOOD, dict(GOOD, id="m2", offers="sewwing")]).to_excel(path, index=False)
+    with pytest.raises(ProfileValidationError, match="row 3, column 'offers'"):
+        read_profile_frame(path)
+
+
+def test_json_records_are_counted_from_one(tmp_path):
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps([GOOD, dict(GOOD, id="m2", org_type="nope")]), encoding="utf-8")
+    with pytest.raises(ProfileValidationError, match="record 2, column 'org_type'"):
+        read_profile_frame(path)
+
+
+def test_links_to_unknown_ids_bad_kinds_and_self_links(tmp_path):
+    path = write_csv(tmp_path / "links.csv", [
+        {"source": "m1", "target": "ghost", "kind": "partner", "date": ""},
+        {"source": "m1", "target": "m1", "kind": "partner", "date": ""},
+        {"source": "m1", "target": "m2", "kind": "friend", "date": "yesterday"},
+    ])
+    with pytest.raises(ProfileValidationError) as info:
+        read_links(path, ["m1", "m2"])
+    text = str(info.value)
+    assert "row 2, column 'target': 'ghost' is not the id of any profile" in text
+    assert "row 3, column 'target': a link cannot join a profile to itself" in text
+    assert "row 4, column 'kind': 'friend' is not a link kind; allowed: partner, supplier, meeting, deal, declined" in text
+    assert "row 4, column 'date': 'yesterday' is not an ISO 8601 date" in text
+
+
+def test_market_presence_is_derived_from_markets_and_country():
+    assert derive_market_presence("UA", []) == "local"
+    assert derive_market_presence("UA", ["UA"]) == "national"
+    assert derive_market_presence("UA", ["UA", "PL", "MD"]) == "regional"
+    assert derive_market_presence("UA", ["UA", "US"]) == "international"
+    assert derive_market_presence("UA", ["PL", "DE", "FR", "IT", "ES"]) == "international"
+
+
+def test_given_market_presence_is_kept_and_marked(cluster_frame):
+    frame = validate_profiles(pd.DataFrame([dict(GOOD, market_presence="International", markets_present="UA")]))
+    assert frame.loc["m1", "market_presence"] == "international"
+    assert not frame.loc["m1", "market_presence_derived"]
+    assert cluster_frame.loc["designer", "market_presence_derived"]
+
+
+def test_potential_grows_with_capacity_certifications_and_ambition():
+    low = potential_score(None, 3, 0, "local", 0, 0)
+    high = potential_score(50000, 200, 3, "international", 3, 3)
+    assert 0 <= low < 0.35 <= 0.6 <= high <= 1
+
+
+def test_profile_parse_reads_tags_out_of_a_ukrainian_description():
+    profile = Profile.parse({"member_id": "d1", "name": "Дизайнерка", "network": "kharkiv-fashion-cluster",
+                             "country": "ua", "org_type": "designer",
+                             "description": "Дизайнерка жіночого одягу. Шукаємо виробництво трикотажних виробів."})
+    assert profile.country == "UA" and profile.org_type == "designer_brand"
+    assert profile.all_seeks == ("knitwear_production",)
+    assert "fashion_design" in profile.all_offers
+    assert profile.to_record()["id"] == "d1"
