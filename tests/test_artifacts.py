@@ -1,0 +1,53 @@
+import json
+
+import pytest
+
+from matcher.artifacts import ArtifactError, list_models, load_model, read_manifest, save_model
+from matcher.ranking import PartnerMatcher
+
+
+@pytest.fixture
+def saved(tmp_path, cluster_frame, cluster_links):
+    matcher = PartnerMatcher().fit(cluster_frame, cluster_links)
+    folder = save_model(matcher, "test", cluster_links, tmp_path, evaluation={"k": 10})
+    return tmp_path, folder
+
+
+def test_round_trip_with_manifest(saved):
+    models_dir, folder = saved
+    matcher, manifest = load_model("test", models_dir)
+    assert matcher.recommend("designer", k=1)[0].partner_id == "knit-factory"
+    assert manifest["profiles"] == 11 and manifest["links"] == 3
+    assert manifest["versions"]["scikit-learn"]
+    assert len(manifest["sha256"]) == 64 and len(manifest["data_sha256"]) == 64
+    assert [m["name"] for m in list_models(models_dir)] == ["test"]
+    assert not list(folder.glob("*.tmp"))
+
+
+def test_tampered_artifact_is_refused(saved):
+    models_dir, folder = saved
+    with (folder / "model.joblib").open("ab") as handle:
+        handle.write(b"\0")
+    with pytest.raises(ArtifactError, match="does not match its manifest"):
+        load_model("test", models_dir)
+
+
+def test_other_versions_are_refused(saved):
+    models_dir, folder = saved
+    manifest = read_manifest("test", models_dir)
+    manifest["versions"]["scikit-learn"] = "0.1"
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(ArtifactError, match="made with scikit-learn 0.1"):
+        load_model("test", models_dir)
+
+
+def test_missing_model_says_how_to_make_one(tmp_path):
+    with pytest.raises(ArtifactError, match="matcher train"):
+        load_model("nothing", tmp_path)
+
+
+def test_data_hash_changes_with_the_data(tmp_path, cluster_frame, cluster_links):
+    matcher = PartnerMatcher().fit(cluster_frame, cluster_links)
+    first = json.loads((save_model(matcher, "a", cluster_links, tmp_path) / "manifest.json").read_text())
+    second = json.loads((save_model(matcher, "b", cluster_links[:1], tmp_path) / "manifest.json").read_text())
+    assert first["data_sha256"] != second["data_sha256"]

@@ -1,0 +1,145 @@
+import numpy as np
+import pytest
+
+from matcher.pairs import PAIR_FEATURES
+from matcher.profiles import Link, Profile
+from matcher.ranking import PartnerMatcher
+
+
+@pytest.fixture
+def matcher(cluster_frame, cluster_links):
+    return PartnerMatcher().fit(cluster_frame, cluster_links)
+
+
+def ids(suggestions):
+    return [s.partner_id for s in suggestions]
+
+
+def test_designer_seeking_knitwear_production_gets_the_knitwear_factory_first(matcher):
+    assert ids(matcher.recommend("designer", k=3))[0] == "knit-factory"
+
+
+def test_same_market_competitor_is_not_in_the_top_three(matcher):
+    assert "rival-designer" not in ids(matcher.recommend("designer", k=3))
+
+
+def test_competitor_penalty_applies_to_same_role_same_products_same_markets(matcher):
+    features = matcher._features_for(matcher.position_["designer"],
+                                     np.array([matcher.position_["rival-designer"],
+                                               matcher.position_["knit-factory"]]),
+                                     matcher.stats_, matcher.arrays_,
+                                     matcher.profile_vectors_[matcher.position_["designer"]])
+    competitor = features[:, PAIR_FEATURES.index("competitor")]
+    assert competitor[0] > 0.3 and competitor[1] == 0
+
+
+def test_profile_with_only_a_ukrainian_description_gets_sensible_partners(matcher):
+    top = ids(matcher.recommend("text-only", k=2))
+    assert top[0] == "yarn-supplier"
+
+
+def test_reciprocity_prefers_partners_who_also_gain(matcher):
+    # Both factories make knitwear; the one that also seeks the designer's fashion design and
+    # sells in its target market ranks first, and the score says so in both directions.
+    a, b = matcher.score("designer", "knit-factory"), matcher.score("designer", "logistics")
+    assert a > b
+    assert matcher.score("knit-factory", "designer") > matcher.score("knit-factory", "logistics")
+
+
+def test_partner_whose_needs_are_unknown_is_not_zeroed_out(cluster_frame, cluster_links):
+    matcher = PartnerMatcher().fit(cluster_frame, cluster_links)
+    row = matcher.position_
+    features = matcher._features_for(row["sewing-factory"], np.array([row["logistics"]]), matcher.stats_,
+                                     matcher.arrays_, matcher.profile_vectors_[row["sewing-factory"]])[0]
+    assert features[PAIR_FEATURES.index("needs_known_b")] == 0
+
+
+def test_never_the_member_itself_a_known_partner_or_a_declined_one(matcher):
+    everyone = ids(matcher.recommend("designer", k=50))
+    assert "designer" not in everyone
+    assert "photo" not in everyone  # declined
+    assert "fabric-mill" not in ids(matcher.recommend("sewing-factory", k=50))  # known supplier
+    assert "sewing-factory" not in ids(matcher.recommend("fabric-mill", k=50))  # either direction
+
+
+@pytest.mark.parametrize("scope, allowed", [
+    ("cluster", {"kharkiv-fashion-cluster"}),
+    ("international", {"polish-fashion-cluster"}),
+    ("all", {"kharkiv-fashion-cluster", "polish-fashion-cluster"}),
+])
+def test_scope(matcher, scope, allowed):
+    networks = {s.network for s in matcher.recommend("designer", k=50, scope=scope)}
+    assert networks == allowed
+
+
+def test_filters(matcher):
+    assert {s.country for s in matcher.recommend("designer", k=50, filters={"country": "pl"})} == {"PL"}
+    assert ids(matcher.recommend("designer", k=50, filters={"certification": "gots"})) == ["pl-knit-factory"]
+    assert {s.partner_id for s in matcher.recommend("designer", k=50, filters={"org_type": ["supplier"]})} == {"yarn-supplier"}
+    with pytest.raises(ValueError, match="Unknown filters"):
+        matcher.recommend("designer", filters={"colour": "red"})
+    with pytest.raises(ValueError, match="scope"):
+        matcher.recommend("designer", scope="galaxy")
+
+
+def test_reasons_in_words_and_as_data(matcher):
+    top = matcher.recommend("designer", k=1)[0]
+    assert top.reasons[0] == "Offers what you seek: Knitwear production"
+    assert "Seeks what you offer: Fashion design / collections" in top.reasons
+    assert "Present in markets you target: Poland" in top.reasons
+    assert top.details["covers_your_needs"] == ["knitwear_production"]
+    assert top.details["opens_markets"] == ["PL"]
+    assert top.details["gradation"]["org_type"] == "manufacturer"
+    assert set(top.details["features"]) == set(PAIR_FEATURES)
+    payload = top.to_dict()
+    assert set(payload) == {"partner_id", "name", "network", "country", "score", "reasons", "details"}
+    assert 0 <= payload["score"] <= 1
+
+
+def test_main_risk_names_the_minimum_order(matcher):
+    polish = [s for s in matcher.recommend("designer", k=10) if s.partner_id == "pl-knit-factory"][0]
+    assert "Main risk: minimum order 500 above your volume 300" in polish.reasons
+    assert polish.details["risk"]["kind"] == "moq"
+
+
+def test_reasons_in_ukrainian(matcher):
+    top = matcher.recommend("designer", k=1, language="uk")[0]
+    assert top.reasons[0] == "Пропонує те, що ви шукаєте: Виробництво трикотажних виробів"
+
+
+def test_a_prospective_member_that_is_not_stored(matcher):
+    prospect = Profile.parse({"id": "new", "name": "Нова марка", "network": "kharkiv-fashion-cluster",
+                              "country": "UA", "org_type": "designer_brand", "seeks": "yarn_supply"})
+    assert ids(matcher.recommend(prospect, k=1)) == ["yarn-supplier"]
+
+
+def test_unknown_member_is_a_clear_error(matcher):
+    with pytest.raises(KeyError, match="Member 'ghost' doesn't exist"):
+        matcher.recommend("ghost")
+
+
+def test_bad_parameters_are_named(cluster_frame):
+    with pytest.raises(ValueError, match="Got model='magic'"):
+        PartnerMatcher(model="magic").fit(cluster_frame)
+    with pytest.raises(ValueError, match="Got k=0"):
+        PartnerMatcher().fit(cluster_frame).recommend("designer", k=0)
+
+
+def test_scores_are_calibrated_probabilities_when_learned_from_links(cluster_frame):
+    # A chain of links where every manufacturer works with a supplier: enough to learn from.
+    links = [Link("knit-factory", "yarn-supplier"), Link("sewing-factory", "fabric-mill"),
+             Link("designer", "knit-factory"), Link("pl-distributor", "pl-knit-factory"),
+             Link("rival-designer", "pl-knit-factory"), Link("text-only", "yarn-supplier"),
+             Link("designer", "photo"), Link("pl-knit-factory", "yarn-supplier"),
+             Link("sewing-factory", "logistics"), Link("knit-factory", "logistics")]
+    matcher = PartnerMatcher(model="logistic").fit(cluster_frame, links)
+    assert matcher.model_kind_ == "logistic"
+    scores = [s.score for s in matcher.recommend("pl-distributor", k=5)]
+    assert all(0 <= s <= 1 for s in scores) and scores == sorted(scores, reverse=True)
+
+
+def test_retrieval_stage_on_large_data_returns_a_subset(cluster_frame, cluster_links):
+    matcher = PartnerMatcher(exhaustive_below=1, n_candidates=2).fit(cluster_frame, cluster_links)
+    rows, _ = matcher.rank("designer")
+    assert 0 < len(rows) < len(cluster_frame) - 1
+    assert matcher.recommend("designer", k=1)[0].partner_id == "knit-factory"
