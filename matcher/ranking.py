@@ -298,9 +298,12 @@ class PartnerMatcher(BaseEstimator):
                 targets = by_source[a]
                 exclude = all_partners.get(a, set()) | {a}
                 # Hard negatives: the best-looking non-partners by the view scores; easy ones at random.
-                view = self._view_scores(a, self.arrays_, np.arange(n))
-                order = np.argsort(-(view[0] + 0.5 * view[1]))
-                hard = [j for j in order[: n_neg // 2 + len(exclude)] if j not in exclude][: n_neg // 2]
+                view = self._view_scores(a, self.arrays_, None)
+                proxy = -(view[0] + 0.5 * view[1])
+                top = min(n - 1, n_neg // 2 + len(exclude))
+                order = np.argpartition(proxy, top)[: top + 1]
+                order = order[np.argsort(proxy[order], kind="stable")]
+                hard = [j for j in order if j not in exclude][: n_neg // 2]
                 taken = exclude | set(hard)
                 pool = rng.choice(n, size=min(n, 2 * n_neg + len(exclude)), replace=False)
                 easy = [j for j in pool if j not in taken][: n_neg - len(hard)]
@@ -310,11 +313,15 @@ class PartnerMatcher(BaseEstimator):
                 blocks_y.append(np.r_[np.ones(len(targets)), np.zeros(len(J) - len(targets))])
         return np.vstack(blocks_X), np.concatenate(blocks_y).astype(int)
 
-    def _view_scores(self, a: int, query: ProfileArrays, J: np.ndarray,
+    def _view_scores(self, a: int, query: ProfileArrays, J: np.ndarray | None,
                      query_views: tuple[sp.csr_matrix, sp.csr_matrix] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Cosine of the query's need view with the offer views of rows `J` (all rows when
+        None), and of its offer view with their need views."""
         offer_a, need_a = query_views if query_views is not None else (self.offers_[a], self.needs_[a])
-        view_ab = (self.offers_[J] @ need_a.T).toarray().ravel()
-        view_ba = (self.needs_[J] @ offer_a.T).toarray().ravel()
+        offers = self.offers_ if J is None else self.offers_[J]
+        needs = self.needs_ if J is None else self.needs_[J]
+        view_ab = (offers @ need_a.T).toarray().ravel()
+        view_ba = (needs @ offer_a.T).toarray().ravel()
         return view_ab, view_ba
 
     def _features_for(self, a: int, J: np.ndarray, stats: LinkStats | None, query: ProfileArrays,
