@@ -1,0 +1,1 @@
+"""The cluster-matcher web service (reserved: the service builds on :mod:`matcher`)."""
