@@ -60,15 +60,17 @@ markets; :func:`generate_profiles` keeps descriptions short to scale.
 
 **Links** (:func:`generate_links`) are read back from the observable profile: for a source, one
 of its sought capabilities is drawn, then a country (its own 55%, a neighbour 25%, anywhere 20%;
-home members pick one of their target markets 30% of the time), then 8 members of that country
-that offer the capability (of any country when there are none). The best of them is kept by a
+home members pick one of their target markets 30% of the time), then 40 members of that country
+that offer the capability (drawn with replacement; of any country when there are none): the
+member's awareness set, about as many firms as a buyer compares. The best of them is kept by a
 score: sought capabilities covered, a shared product line, a compatible quality tier (numbers of
 certifications within one), a minimum order and capacity that fit the source's volume (its
-capacity, else 40 pieces per employee), the same country, reciprocity, plus Gumbel noise. 15% of
+capacity, else 40 pieces per employee), the same country, reciprocity, plus Gumbel noise (scale
+0.35). 15% of
 the positive links go to a random member instead. The number of positive links per source is
 Poisson: ``links_per_member`` for home members and 0.4 times that abroad. Kinds: ``supplier``
 (the target supplies what is sought, mostly materials), ``partner``, ``deal`` (15%), plus
-``meeting`` (7%, chosen like partners) and ``declined`` (4%, the worst of the 8 candidates).
+``meeting`` (7%, chosen like partners) and ``declined`` (4%, the worst of the candidates).
 Dates run from 2021 to 2026. There are no self-links and no repeated (source, target) pairs.
 
 Everything is deterministic for a ``seed`` (:func:`numpy.random.default_rng`).
@@ -761,7 +763,7 @@ def generate_profiles(n: int, seed: int = 0, n_networks: int = 12,
 # ---------------------------------------------------------------------------------------------
 # Links
 # ---------------------------------------------------------------------------------------------
-_K = 8  # candidates scored per link
+_K = 40  # candidates scored per link: the source's awareness set
 _LINK_INPUTS = ("id", "network", "country", "offers", "seeks", "products", "certifications",
                 "markets_target", "employees", "capacity_units_month", "min_order_qty")
 _SPLIT = re.compile(r"[;,]")
@@ -895,7 +897,7 @@ def _choose(rng: np.random.Generator, p: dict, pools: tuple, src: np.ndarray,
                       & ~(p["capacity"][cand] < 0.2 * p["volume"][s]))
              + 0.5 * (p["country"][cand] == p["country"][s])
              + 0.7 * ((p["seeks_bits"][cand] & p["offers_bits"][s]) != 0)
-             + 0.7 * rng.gumbel(size=cand.shape))
+             + 0.35 * rng.gumbel(size=cand.shape))
     own = cand == s  # a member is never its own partner
     best = np.where(own, -np.inf, score).argmax(axis=1)
     worst_pick = np.where(own, np.inf, score).argmin(axis=1)

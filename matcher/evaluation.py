@@ -107,7 +107,7 @@ def _fit_baselines(frame: pd.DataFrame, train_pairs: np.ndarray, seed: int) -> d
     country = arrays.country
 
     def similarity(row, candidates):
-        return (whole[candidates] @ whole[row].T).toarray().ravel()
+        return (whole @ whole[row].T).toarray().ravel()[candidates]
 
     def rule(row, candidates):
         overlap = arrays.cap_offer[candidates] @ arrays.cap_need[row]

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from sklearn.decomposition import TruncatedSVD
 from sklearn.preprocessing import normalize
 
 from .features import TextEncoder
@@ -63,6 +64,9 @@ PAIR_FEATURES = (
     "degree_b",             # log(1 + known partners of B)
     "name_similarity",      # char n-gram cosine of the names (same group of companies)
     "potential_b",          # B's potential score
+    "certification_gap",    # |A's - B's certifications| / 3 (quality tiers apart)
+    "capacity_ratio",       # log10 of B's capacity over A's volume (0 unknown)
+    "size_ratio",           # log10 of B's employees over A's (0 unknown)
 )
 _F = {name: i for i, name in enumerate(PAIR_FEATURES)}
 
@@ -104,9 +108,10 @@ class ProfileArrays:
     certifications: np.ndarray
     min_order: np.ndarray
     volume: np.ndarray
+    employees: np.ndarray
     potential: np.ndarray
-    text_offer: sp.csr_matrix
-    text_need: sp.csr_matrix
+    text_offer: np.ndarray
+    text_need: np.ndarray
     names: sp.csr_matrix
 
     def __len__(self) -> int:
@@ -121,6 +126,15 @@ class PairSpace:
     frame : DataFrame
         A validated profile frame (see :func:`matcher.profiles.validate_profiles`).
     """
+
+    #: Dimensions of the dense text space.
+    TEXT_DIMENSIONS = 96
+
+    def text_vectors(self, texts: list[str]) -> np.ndarray:
+        """Return L2-normalised dense text vectors, shape (len(texts), n_dimensions)."""
+        tfidf = self.text_encoder.transform(pd.DataFrame({"text": texts}))
+        dense = self.text_svd.transform(tfidf) if self.text_svd is not None else tfidf.toarray()
+        return normalize(dense).astype(np.float32)
 
     def __init__(self, frame: pd.DataFrame):
         taxonomy = load_taxonomy()
@@ -145,8 +159,14 @@ class PairSpace:
         n = 2 * len(frame)
         self.capability_idf = (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
         texts = [split_needs(d or "") for d in frame["description"]]
-        self.text_encoder = TextEncoder(ngram_range=(3, 5), max_features=30000).fit(
-            pd.DataFrame({"text": [t for pair in texts for t in pair]}))
+        documents = pd.DataFrame({"text": [t for pair in texts for t in pair]})
+        self.text_encoder = TextEncoder(ngram_range=(3, 5), max_features=30000).fit(documents)
+        # Latent semantic analysis: char n-gram TF-IDF reduced to a dense space, so that text
+        # similarity is a BLAS product and related words (трикотаж, knit) can meet.
+        n_grams = len(self.text_encoder.vectorizer_.vocabulary_)
+        n_components = min(self.TEXT_DIMENSIONS, n_grams - 1, len(documents) - 1)
+        self.text_svd = (TruncatedSVD(n_components, random_state=0).fit(self.text_encoder.transform(documents))
+                         if n_components >= 2 else None)
         self.name_encoder = TextEncoder(ngram_range=(3, 4), max_features=30000).fit(
             pd.DataFrame({"name": list(frame["name"])}))
 
@@ -157,6 +177,7 @@ class PairSpace:
         products = [given or found for given, found in zip(frame["products"], frame["text_products"])]
         texts = [split_needs(d or "") for d in frame["description"]]
         volume = frame["capacity_units_month"].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+        employees = frame["employees"].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
         min_order = frame["min_order_qty"].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
         countries = list(frame["country"])
         return ProfileArrays(
@@ -175,9 +196,10 @@ class PairSpace:
             certifications=np.array([len(c) for c in frame["certifications"]], dtype=np.float32),
             min_order=min_order,
             volume=volume,
+            employees=employees,
             potential=frame["potential"].to_numpy(dtype=np.float32),
-            text_offer=self.text_encoder.transform(pd.DataFrame({"text": [t[0] for t in texts]})),
-            text_need=self.text_encoder.transform(pd.DataFrame({"text": [t[1] for t in texts]})),
+            text_offer=self.text_vectors([t[0] for t in texts]),
+            text_need=self.text_vectors([t[1] for t in texts]),
             names=self.name_encoder.transform(pd.DataFrame({"name": list(frame["name"])})),
         )
 
@@ -276,8 +298,8 @@ def pair_features(query: ProfileArrays, a: int, cand: ProfileArrays, J: np.ndarr
     X[:, _F["cover_ba"]] = cover_ba
     X[:, _F["needs_known_b"]] = known_b
     X[:, _F["reciprocity"]] = reciprocity
-    X[:, _F["text_ab"]] = (cand.text_offer[J] @ query.text_need[a].T).toarray().ravel()
-    X[:, _F["text_ba"]] = (cand.text_need[J] @ query.text_offer[a].T).toarray().ravel()
+    X[:, _F["text_ab"]] = cand.text_offer[J] @ query.text_need[a]
+    X[:, _F["text_ba"]] = cand.text_need[J] @ query.text_offer[a]
     X[:, _F["view_ab"]] = view_ab
     X[:, _F["view_ba"]] = view_ba
 
@@ -331,6 +353,10 @@ def pair_features(query: ProfileArrays, a: int, cand: ProfileArrays, J: np.ndarr
     market_sim = np.where(union > 0, shared / np.maximum(union, 1), 0.5)
     X[:, _F["competitor"]] = same_type * offer_sim * product_sim * market_sim * (1 - cover_ab)
     X[:, _F["potential_b"]] = cand.potential[J]
+    X[:, _F["certification_gap"]] = np.abs(np.minimum(cand.certifications[J], 3)
+                                           - min(query.certifications[a], 3)) / 3
+    X[:, _F["capacity_ratio"]] = _log_ratio(cand.volume[J], volume_a)
+    X[:, _F["size_ratio"]] = _log_ratio(cand.employees[J], query.employees[a])
     X[:, _F["name_similarity"]] = (cand.names[J] @ query.names[a].T).toarray().ravel()
 
     if stats is not None and stats.n_links:
@@ -356,6 +382,14 @@ def pair_features(query: ProfileArrays, a: int, cand: ProfileArrays, J: np.ndarr
             votes = (weights @ stats.adjacency).toarray().ravel()
             X[:, _F["cf_vote"]] = votes[J]
     return X
+
+
+def _log_ratio(values: np.ndarray, reference: float) -> np.ndarray:
+    """log10((values + 1) / (reference + 1)) clipped to +-3; 0 where either is unknown."""
+    if np.isnan(reference):
+        return np.zeros(len(values), dtype=np.float32)
+    ratio = np.log10((values + 1) / (reference + 1))
+    return np.clip(np.nan_to_num(ratio, nan=0.0), -3, 3)
 
 
 def _share(partner_codes: np.ndarray, codes: np.ndarray) -> np.ndarray:

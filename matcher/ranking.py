@@ -136,7 +136,7 @@ class PartnerMatcher(BaseEstimator):
         Non-partners sampled for every member with known links when learning the score: half
         the best-looking ones by the view scores (hard), half at random. Learning improves
         as the sample approaches the whole candidate list that ranking will face.
-    max_training_pairs : int, default=400000
+    max_training_pairs : int, default=200000
         Bound on the pairs learned from: beyond it, members with links are subsampled.
     inner_folds : int, default=3
         Learning splits the known links into this many parts; the features of one part's
@@ -152,7 +152,8 @@ class PartnerMatcher(BaseEstimator):
     encoder_ : OfferNeedEncoder
     space_ : PairSpace
     arrays_ : ProfileArrays
-    offers_, needs_ : sparse matrices of shape (n_profiles, n_view_features)
+    offers_, needs_ : ndarray of shape (n_profiles, n_view_features)
+        Dense, L2-normalised offer and need views (tag blocks and the dense text block).
     stats_ : LinkStats
     scorer_ : fitted classifier with ``predict_proba``
     model_kind_ : str
@@ -160,7 +161,7 @@ class PartnerMatcher(BaseEstimator):
     """
 
     def __init__(self, model: str = "auto", n_candidates: int = 300, exhaustive_below: int = 5000,
-                 negatives_per_source: int = 500, max_training_pairs: int = 400_000,
+                 negatives_per_source: int = 500, max_training_pairs: int = 200_000,
                  inner_folds: int = 3, random_state: int = 0, language: str = "en"):
         self.model = model
         self.n_candidates = n_candidates
@@ -200,11 +201,12 @@ class PartnerMatcher(BaseEstimator):
         if unknown:
             raise ValueError(f"links name ids that are not among the profiles: {', '.join(unknown[:10])}")
 
-        self.encoder_ = OfferNeedEncoder().fit(frame)
-        self.offers_, self.needs_ = (normalize(v) for v in self.encoder_.transform_views(frame))
+        self.encoder_ = OfferNeedEncoder(text=False).fit(frame)
         self.space_ = PairSpace(frame)
         self.arrays_ = self.space_.arrays(frame)
-        self.profile_vectors_ = self._profile_vectors(self.offers_, self.needs_, self.arrays_)
+        tag_offers, tag_needs = self.encoder_.transform_views(frame)
+        self.offers_, self.needs_ = self._views(tag_offers, tag_needs, self.arrays_)
+        self.profile_vectors_ = self._profile_vectors(tag_offers, tag_needs, self.arrays_)
         self.n_types_ = len(self.space_.org_types)
 
         positive = [(self.position_[l.source], self.position_[l.target]) for l in links if l.kind in POSITIVE_KINDS]
@@ -238,6 +240,14 @@ class PartnerMatcher(BaseEstimator):
             self.training_pairs_ = (int(y.sum()), int(len(y) - y.sum()))
         self.n_profiles_ = n
         return self
+
+    def _views(self, tag_offers: sp.csr_matrix, tag_needs: sp.csr_matrix,
+               arrays: ProfileArrays) -> tuple[np.ndarray, np.ndarray]:
+        """Dense, L2-normalised offer and need views: the tag blocks plus the dense text block."""
+        weight = OfferNeedEncoder.DEFAULT_BLOCK_WEIGHTS["text"]
+        offers = np.hstack([tag_offers.toarray().astype(np.float32), weight * arrays.text_offer])
+        needs = np.hstack([tag_needs.toarray().astype(np.float32), weight * arrays.text_need])
+        return normalize(offers), normalize(needs)
 
     def _profile_vectors(self, offers: sp.csr_matrix, needs: sp.csr_matrix,
                          arrays: ProfileArrays) -> sp.csr_matrix:
@@ -320,9 +330,7 @@ class PartnerMatcher(BaseEstimator):
         offer_a, need_a = query_views if query_views is not None else (self.offers_[a], self.needs_[a])
         offers = self.offers_ if J is None else self.offers_[J]
         needs = self.needs_ if J is None else self.needs_[J]
-        view_ab = (offers @ need_a.T).toarray().ravel()
-        view_ba = (needs @ offer_a.T).toarray().ravel()
-        return view_ab, view_ba
+        return offers @ need_a, needs @ offer_a
 
     def _features_for(self, a: int, J: np.ndarray, stats: LinkStats | None, query: ProfileArrays,
                       query_vector: sp.csr_matrix, query_views=None) -> np.ndarray:
@@ -340,9 +348,10 @@ class PartnerMatcher(BaseEstimator):
         if isinstance(member, Profile) and member.member_id not in self.position_:
             frame = profiles_to_frame([member])
             arrays = self.space_.arrays(frame)
-            offers, needs = (normalize(v) for v in self.encoder_.transform_views(frame))
-            vector = self._profile_vectors(offers, needs, arrays)
-            return 0, arrays, member, (offers, needs), vector
+            tag_offers, tag_needs = self.encoder_.transform_views(frame)
+            offers, needs = self._views(tag_offers, tag_needs, arrays)
+            vector = self._profile_vectors(tag_offers, tag_needs, arrays)
+            return 0, arrays, member, (offers[0], needs[0]), vector
         member_id = member.member_id if isinstance(member, Profile) else str(member)
         if member_id not in self.position_:
             raise KeyError(f"Member {member_id!r} doesn't exist in the fitted profiles.")
