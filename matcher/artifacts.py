@@ -90,7 +90,7 @@ def save_model(matcher: PartnerMatcher, name: str, links: Iterable[Link] = (),
         raise ValueError(f"Got name={name!r}, expected a folder name such as 'kharkiv-2026'")
     folder = Path(models_dir) / name
     model_path = folder / MODEL_FILE
-    _atomic_write_bytes(model_path, lambda handle: joblib.dump(matcher, handle, compress=3))
+    _atomic_write_bytes(model_path, lambda handle: joblib.dump(matcher, handle))
     frame = matcher.frame_
     links = list(links)
     manifest = {
