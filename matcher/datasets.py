@@ -59,14 +59,14 @@ members give no ``offers`` and ``seeks`` tags, only a Ukrainian description nami
 markets; :func:`generate_profiles` keeps descriptions short to scale.
 
 **Links** (:func:`generate_links`) are read back from the observable profile: for a source, one
-of its sought capabilities is drawn, then a country (its own 55%, a neighbour 25%, anywhere 20%;
+of its sought capabilities is drawn, then a country (its own 70%, a neighbour 20%, anywhere 10%;
 home members pick one of their target markets 30% of the time), then 40 members of that country
 that offer the capability (drawn with replacement; of any country when there are none): the
 member's awareness set, about as many firms as a buyer compares. The best of them is kept by a
 score: sought capabilities covered, a shared product line, a compatible quality tier (numbers of
 certifications within one), a minimum order and capacity that fit the source's volume (its
 capacity, else 40 pieces per employee), the same country, reciprocity, plus Gumbel noise (scale
-0.35). 15% of
+0.35). 10% of
 the positive links go to a random member instead. The number of positive links per source is
 Poisson: ``links_per_member`` for home members and 0.4 times that abroad. Kinds: ``supplier``
 (the target supplies what is sought, mostly materials), ``partner``, ``deal`` (15%), plus
@@ -872,7 +872,7 @@ def _choose(rng: np.random.Generator, p: dict, pools: tuple, src: np.ndarray,
     near = p["neighbours"][country]
     n_near = (near >= 0).sum(axis=1)
     r = rng.random(len(src))
-    place = np.where((r >= 0.55) & (r < 0.8) & (n_near > 0),
+    place = np.where((r >= 0.7) & (r < 0.9) & (n_near > 0),
                      near[slots, (rng.random(len(src)) * n_near).astype(np.int64)], country)
     targets = p["targets"][src]
     n_targets = (targets >= 0).sum(axis=1)
@@ -880,7 +880,7 @@ def _choose(rng: np.random.Generator, p: dict, pools: tuple, src: np.ndarray,
     target_pick = targets[slots, (rng.random(len(src)) * n_targets).astype(np.int64)]
     place = np.where(to_target, target_pick, place)
     key = cap * n_countries + place
-    count = np.where((r >= 0.8) & ~to_target, 0, place_count[key])
+    count = np.where((r >= 0.9) & ~to_target, 0, place_count[key])
     by_cap = count == 0
     members = np.concatenate([place_members, cap_members])
     if members.size == 0:  # nobody offers anything: every slot becomes a random link
@@ -946,7 +946,7 @@ def generate_links(profiles: pd.DataFrame, seed: int = 0,
     rate = np.where(p["home"], 1.0, 0.4) * links_per_member * extra * seeking
     src = np.repeat(np.arange(n), rng.poisson(rate if n > 1 else 0 * rate))
     # Slot modes: 0 fitted positive, 1 random positive (noise), 2 meeting, 3 declined.
-    shares = np.array([[0.85, 0.15, 0.07, 0.04]]) / extra
+    shares = np.array([[0.9, 0.1, 0.07, 0.04]]) / extra
     mode = _categorical(rng, np.zeros(len(src), dtype=np.int64), shares)
     target, cap = np.full(len(src), -1, dtype=np.int64), np.full(len(src), -1, dtype=np.int64)
     pools = _pools(p)
