@@ -335,6 +335,9 @@ def _cell_text(value: Any) -> str:
         return ""
     if value is pd.NA:
         return ""
+    if isinstance(value, (list, tuple, set, frozenset)):
+        # A list field given as a list (JSON, an API request): the same as a ';'-joined cell.
+        return ";".join(_cell_text(item) for item in value if _cell_text(item))
     return str(value).strip()
 
 

@@ -163,3 +163,9 @@ def test_profile_parse_reads_tags_out_of_a_ukrainian_description():
     assert profile.all_seeks == ("knitwear_production",)
     assert "fashion_design" in profile.all_offers
     assert profile.to_record()["id"] == "d1"
+
+
+def test_list_fields_may_be_given_as_lists():
+    profile = Profile.parse({**GOOD, "offers": ["sewing", "Cutting"], "markets_present": ("UA", "pl")})
+    assert profile.offers == ("sewing", "cutting")
+    assert profile.markets_present == ("UA", "PL")
