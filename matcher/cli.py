@@ -127,9 +127,11 @@ def main(verbose: int) -> None:
 @_models_dir_option
 @click.option("--evaluate/--no-evaluate", "run_evaluation", default=True, show_default=True,
               help="Cross-validate on the links and store the figures in the manifest.")
+@click.option("--eval-folds", default=3, show_default=True, type=click.IntRange(min=2),
+              help="Folds of the cross-validation stored in the manifest.")
 @click.option("--seed", default=0, show_default=True, type=int)
 @_duplicates_option("error")
-def train(profiles, links, sample, name, models_dir, run_evaluation, seed, duplicates):
+def train(profiles, links, sample, name, models_dir, run_evaluation, eval_folds, seed, duplicates):
     """Train a model and write models/NAME/model.joblib and manifest.json."""
     from .artifacts import save_model
     from .evaluation import evaluate
@@ -139,8 +141,8 @@ def train(profiles, links, sample, name, models_dir, run_evaluation, seed, dupli
         frame, known_links = _load_inputs(profiles, links, sample, duplicates)
         figures = None
         if run_evaluation and sum(l.positive for l in known_links) >= 10:
-            click.echo("evaluating (5 folds)...", err=True)
-            figures = evaluate(frame, known_links, k=10, folds=5, seed=seed)
+            click.echo(f"evaluating ({eval_folds} folds)...", err=True)
+            figures = evaluate(frame, known_links, k=10, folds=eval_folds, seed=seed)
         matcher = PartnerMatcher(random_state=seed).fit(frame, known_links)
         folder = save_model(matcher, name or ("sample" if sample else "default"), known_links,
                             models_dir, evaluation=figures)
