@@ -147,7 +147,8 @@ def train(profiles, links, sample, name, models_dir, run_evaluation, eval_folds,
         folder = save_model(matcher, name or ("sample" if sample else "default"), known_links,
                             models_dir, evaluation=figures)
         click.echo(f"trained on {len(frame)} profiles and {len(known_links)} links "
-                   f"({matcher.model_kind_} model); written to {folder}")
+                   + ("of the fictional sample cluster " if sample else "")
+                   + f"({matcher.model_kind_} model); written to {folder}")
         if figures:
             click.echo(_evaluation_table(figures))
 
