@@ -1,1 +1,147 @@
-"""The cluster-matcher web service (reserved: the service builds on :mod:`matcher`)."""
+"""The cluster-matcher web service: partner suggestions, member data, roles, model versions.
+
+``create_app(test_config=None)`` builds the app: defaults, then the instance config file
+(``instance/config.py``), then ``MATCHER_*`` environment variables (and ``DATABASE_URL``), then
+`test_config`. Run it with ``matcher serve`` (gunicorn) or ``flask --app api run``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask_openapi3 import Info, OpenAPI
+from sqlalchemy import text
+
+__all__ = ["create_app"]
+
+logger = logging.getLogger(__name__)
+
+API_VERSION = "1.0.0"
+
+
+def _defaults(instance_path: str) -> dict[str, Any]:
+    instance = Path(instance_path)
+    return {
+        "DATABASE_URL": f"sqlite:///{instance / 'matcher.sqlite'}",
+        "MODELS_DIR": str(instance / "models"),
+        "MODEL_KIND": "auto",
+        "MODEL_CHECK_SECONDS": 1.0,
+        "SUGGESTION_RATE_LIMIT": "600/minute",
+        "SUGGESTION_CACHE_SIZE": 4096,
+        "RATELIMIT_STORAGE_URI": f"matcher-sqlite:///{instance / 'ratelimits.sqlite'}",
+        "RATELIMIT_ENABLED": True,
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    }
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:
+    """Create and configure the service.
+
+    Parameters
+    ----------
+    test_config : dict, optional
+        Settings that override every other source (tests use it for a temporary database).
+    """
+    from flask import request
+
+    from . import (
+        auth,
+        db,
+        errors,
+        exchange,
+        members,
+        schemas,
+        serving,
+        suggestions,
+        users,
+        versions,
+    )
+    from .limits import limiter
+
+    app = OpenAPI(
+        __name__,
+        instance_relative_config=True,
+        info=Info(
+            title="cluster-matcher API",
+            version=API_VERSION,
+            description="Partner suggestions for the Kharkiv Fashion Cluster and its partner "
+            "networks. Errors are RFC 9457 problem details.",
+        ),
+        security_schemes={"bearer": {"type": "http", "scheme": "bearer"}},
+        responses=errors.problem_responses_doc(),
+        validation_error_status=422,
+        validation_error_callback=errors.validation_problem,
+        doc_prefix="/api/v1",
+        doc_url="/openapi.json",
+    )
+    app.config.from_mapping(_defaults(app.instance_path))
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("MATCHER")
+    if os.environ.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    app.json.sort_keys = False
+    if any(
+        app.instance_path in str(app.config[key])
+        for key in ("DATABASE_URL", "MODELS_DIR", "RATELIMIT_STORAGE_URI")
+    ):
+        os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    errors.init_app(app)
+    serving.init_app(app)
+    limiter.init_app(app)
+    blueprints = (members.bp, suggestions.bp, versions.bp, exchange.bp, users.bp)
+    for blueprint in blueprints:
+        app.register_api(blueprint)
+    protected = {blueprint.name for blueprint in blueprints}
+
+    @app.before_request
+    def authenticate():
+        # Before the request is parsed: no token gives 401, whatever the body.
+        if request.blueprint in protected:
+            auth.current_caller()
+
+    @app.get("/health", responses={200: schemas.Health})
+    def health():
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    @app.get("/ready", responses={200: schemas.Ready})
+    def ready():
+        """Readiness: the database answers and a model is loaded."""
+        session = db.get_db()
+        try:
+            session.execute(text("SELECT 1"))
+        except Exception as error:  # noqa: BLE001 - any database failure means not ready
+            logger.warning("database not reachable: %s", error)
+            return errors.problem_response(503, "the database is not reachable")
+        served = serving.holder().get(session)
+        if served is None:
+            detail = serving.holder().last_error or "no model is active yet"
+            return errors.problem_response(503, detail)
+        return {"status": "ready", "database": True, "model": served.version_id, "detail": ""}
+
+    _problem_responses_everywhere(app)
+    return app
+
+
+def _problem_responses_everywhere(app: OpenAPI) -> None:
+    """Document every error answer of every operation as problem+json.
+
+    flask-openapi3 adds its own 422 (``application/json``) to operations with parameters; the
+    service answers every error with ``application/problem+json``, so the document says so.
+    """
+    from .errors import problem_responses_doc
+
+    problems = problem_responses_doc()
+    document = app.api_doc
+    for path_item in document.get("paths", {}).values():
+        for operation in path_item.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                operation["responses"].update(problems)
+    document.get("components", {}).get("schemas", {}).pop("ValidationErrorModel", None)

@@ -1,0 +1,135 @@
+"""Bearer tokens and roles.
+
+Tokens are random, shown once, and stored only as their SHA-256. Roles: ``member`` (its own
+profile, suggestions and feedback), ``manager`` (the members of its network, imports, models),
+``admin`` (everything, users and tokens).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import g, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .errors import abort
+from .tables import ROLES, ApiToken, User, utcnow
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: the user's id, name, role, member and network."""
+
+    user_id: int
+    name: str
+    role: str
+    member_id: str | None
+    network_id: str | None
+
+    def manages(self, network_id: str) -> bool:
+        """Whether the caller may manage members of `network_id`."""
+        return self.role == "admin" or (self.role == "manager" and self.network_id == network_id)
+
+
+def hash_token(token: str) -> str:
+    """Return the SHA-256 (hex) under which `token` is stored."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_user(
+    session: Session,
+    name: str,
+    role: str,
+    member_id: str | None = None,
+    network_id: str | None = None,
+) -> tuple[User, str]:
+    """Create a user with a first token; return the user and the token (shown only now).
+
+    Raises
+    ------
+    ValueError
+        If the role is unknown, the name taken, or a member role lacks its member.
+    """
+    if role not in ROLES:
+        raise ValueError(f"Got role={role!r}, expected one of {', '.join(ROLES)}")
+    if role == "member" and not member_id:
+        raise ValueError("a user with role 'member' needs --member (the member's id)")
+    if session.scalar(select(User).where(User.name == name)) is not None:
+        raise ValueError(f"a user named {name!r} already exists")
+    user = User(name=name, role=role, member_id=member_id, network_id=network_id)
+    session.add(user)
+    session.flush()
+    return user, issue_token(session, user)
+
+
+def issue_token(session: Session, user: User) -> str:
+    """Create a new token for `user`; return it (only its hash is stored)."""
+    token = "kfc_" + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.user_id, token_hash=hash_token(token)))
+    return token
+
+
+def revoke_tokens(session: Session, user: User) -> int:
+    """Revoke every live token of `user`; return how many."""
+    tokens = session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.user_id, ApiToken.revoked_at.is_(None))
+    ).all()
+    now = utcnow()
+    for token in tokens:
+        token.revoked_at = now
+    return len(tokens)
+
+
+def caller_for(session: Session, token: str) -> Caller | None:
+    """Return the caller a live token belongs to, or None."""
+    row = session.execute(
+        select(User.user_id, User.name, User.role, User.member_id, User.network_id)
+        .join(ApiToken, ApiToken.user_id == User.user_id)
+        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+    ).first()
+    return Caller(*row) if row else None
+
+
+def current_caller() -> Caller:
+    """Return the authenticated caller; 401 without a valid bearer token."""
+    if "caller" in g:
+        return g.caller
+    from .db import get_db
+
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        abort(401, "a bearer token is required (Authorization: Bearer <token>)")
+    caller = caller_for(get_db(), token.strip())
+    if caller is None:
+        abort(401, "the token is unknown or revoked")
+    g.caller = caller
+    return caller
+
+
+def token_key() -> str:
+    """Rate-limit key: the token's hash (the address when no token was sent)."""
+    header = request.headers.get("Authorization", "")
+    _, _, token = header.partition(" ")
+    return hash_token(token.strip()) if token.strip() else (request.remote_addr or "unknown")
+
+
+def require(*roles: str) -> Callable:
+    """Decorate a view so that only callers with one of `roles` get through (401/403 else)."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            caller = current_caller()
+            if roles and caller.role not in roles:
+                abort(403, f"this needs the role {' or '.join(roles)}; you are {caller.role!r}")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,254 @@
+"""Service commands of the ``matcher`` console script: ``db``, ``users`` and ``serve``.
+
+Registered under the entry-point group ``matcher.commands``; ``matcher`` itself never imports
+this package.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+import click
+
+logger = logging.getLogger(__name__)
+
+
+def _app():
+    from . import create_app
+
+    return create_app()
+
+
+@click.group()
+def db() -> None:
+    """The service's database: schema, import, export, sample data, training."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database schema to the newest version."""
+    from .db import get_engine, upgrade
+
+    app = _app()
+    with app.app_context():
+        upgrade(get_engine())
+        click.echo(
+            f"database {get_engine().url.render_as_string(hide_password=True)} is up to date"
+        )
+
+
+def _import_file(kind: str, path: str) -> dict[str, int]:
+    from matcher.profiles import ProfileValidationError, read_table
+
+    from .db import get_db
+    from .transfer import import_links, import_members
+
+    app = _app()
+    with app.app_context():
+        session = get_db()
+        try:
+            raw, unit = read_table(path, kind)
+            counts = (import_members if kind == "profiles" else import_links)(
+                session, raw, unit, path
+            )
+            session.commit()
+        except (ProfileValidationError, FileNotFoundError) as error:
+            session.rollback()
+            click.echo(f"error: {error}", err=True)
+            sys.exit(2)
+    return counts
+
+
+@db.command("import")
+@click.option(
+    "--members",
+    "members_path",
+    type=click.Path(dir_okay=False),
+    help="Member file (.csv, .xlsx, .json).",
+)
+@click.option("--links", "links_path", type=click.Path(dir_okay=False), help="Link file.")
+def db_import(members_path: str | None, links_path: str | None) -> None:
+    """Import members and/or links (each file all or nothing; upsert by id)."""
+    if not members_path and not links_path:
+        raise click.UsageError("give --members and/or --links")
+    if members_path:
+        click.echo(f"members: {_import_file('profiles', members_path)}")
+    if links_path:
+        click.echo(f"links: {_import_file('links', links_path)}")
+
+
+@db.command("export")
+@click.option(
+    "--members",
+    "members_path",
+    type=click.Path(dir_okay=False),
+    help="Write members here (.csv, .xlsx, .json); contacts included.",
+)
+@click.option("--links", "links_path", type=click.Path(dir_okay=False), help="Write links here.")
+def db_export(members_path: str | None, links_path: str | None) -> None:
+    """Export members and/or links (CSV and XLSX formula-escaped)."""
+    from matcher.profiles import PROFILE_COLUMNS
+
+    from .db import get_db
+    from .transfer import (
+        CONTACT_COLUMNS,
+        FORMATS,
+        LINK_EXPORT_COLUMNS,
+        link_records,
+        member_records,
+        render,
+    )
+
+    if not members_path and not links_path:
+        raise click.UsageError("give --members and/or --links")
+    app = _app()
+    with app.app_context():
+        for path, kind in ((members_path, "profiles"), (links_path, "links")):
+            if not path:
+                continue
+            file_format = Path(path).suffix.lstrip(".").lower()
+            if file_format not in FORMATS:
+                raise click.BadParameter(f"{path}: use .csv, .xlsx or .json")
+            if kind == "profiles":
+                content = render(
+                    member_records(get_db(), None),
+                    list(PROFILE_COLUMNS) + list(CONTACT_COLUMNS),
+                    file_format,
+                    kind,
+                )
+            else:
+                content = render(link_records(get_db()), LINK_EXPORT_COLUMNS, file_format, kind)
+            tmp = Path(path).with_name(Path(path).name + ".tmp")
+            tmp.write_bytes(content)
+            os.replace(tmp, path)
+            click.echo(f"wrote {path}")
+
+
+@db.command("load-sample")
+def db_load_sample() -> None:
+    """Import the fictional sample cluster (2,150 profiles and their links)."""
+    from matcher.datasets import SAMPLE_DIR
+
+    click.echo(f"members: {_import_file('profiles', str(SAMPLE_DIR / 'profiles.csv'))}")
+    click.echo(f"links: {_import_file('links', str(SAMPLE_DIR / 'links.csv'))}")
+
+
+@db.command("train")
+@click.option("--activate/--no-activate", default=True, show_default=True)
+def db_train(activate: bool) -> None:
+    """Train a model version from the current data now (in the foreground) and activate it."""
+    from .db import get_db
+    from .serving import train_version
+    from .tables import ModelVersion
+
+    app = _app()
+    with app.app_context():
+        session = get_db()
+        version = ModelVersion(status="training", active=False)
+        session.add(version)
+        session.commit()
+        version_id = version.version_id
+    train_version(app, version_id, activate)
+    with app.app_context():
+        version = get_db().get(ModelVersion, version_id)
+        if version.status != "ready":
+            click.echo(f"error: training failed: {version.error}", err=True)
+            sys.exit(1)
+        click.echo(
+            f"model version {version_id} ({version.name}) is ready"
+            + (" and active" if activate else "")
+        )
+
+
+@click.group()
+def users() -> None:
+    """Users and their bearer tokens."""
+
+
+@users.command("create")
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice(["member", "manager", "admin"]))
+@click.option("--member", "member_id", default=None, help="The member a 'member' user acts for.")
+@click.option(
+    "--network",
+    "network_id",
+    default=None,
+    help="The network a manager looks after (default: the home cluster).",
+)
+def users_create(name: str, role: str, member_id: str | None, network_id: str | None) -> None:
+    """Create a user; the new token is printed alone on the last line."""
+    from matcher.profiles import HOME_NETWORK
+
+    from .auth import create_user
+    from .db import get_db
+    from .tables import Member
+
+    app = _app()
+    with app.app_context():
+        session = get_db()
+        if member_id and session.get(Member, member_id) is None:
+            raise click.BadParameter(f"member {member_id!r} doesn't exist", param_hint="--member")
+        if role == "manager" and network_id is None:
+            network_id = HOME_NETWORK
+        try:
+            user, token = create_user(session, name, role, member_id, network_id)
+        except ValueError as error:
+            raise click.BadParameter(str(error)) from None
+        session.commit()
+        click.echo(f"created user {user.user_id} {name!r} ({role}); the token is shown once:")
+        click.echo(token)
+
+
+@users.command("revoke")
+@click.option("--name", required=True)
+def users_revoke(name: str) -> None:
+    """Revoke every token of a user."""
+    from sqlalchemy import select
+
+    from .auth import revoke_tokens
+    from .db import get_db
+    from .tables import User
+
+    app = _app()
+    with app.app_context():
+        session = get_db()
+        user = session.scalar(select(User).where(User.name == name))
+        if user is None:
+            raise click.BadParameter(f"no user named {name!r}", param_hint="--name")
+        count = revoke_tokens(session, user)
+        session.commit()
+        click.echo(f"revoked {count} token{'s' if count != 1 else ''} of {name!r}")
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 64))
+def serve(host: str, port: int, workers: int, threads: int) -> None:
+    """Run the service with gunicorn (the schema is upgraded first)."""
+    from .db import get_engine, upgrade
+
+    app = _app()
+    with app.app_context():
+        upgrade(get_engine())
+    click.echo(f"serving on http://{host}:{port}/ (docs: http://{host}:{port}/api/v1/swagger)")
+    args = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--bind",
+        f"{host}:{port}",
+        "--access-logfile",
+        "-",
+        "api:create_app()",
+    ]
+    sys.stdout.flush()
+    os.execv(sys.executable, args)

@@ -1,0 +1,220 @@
+"""The model that serves suggestions, and retraining without downtime.
+
+Every worker keeps the active model in memory and asks the database which version is active
+(at most every ``MODEL_CHECK_SECONDS``; 0 means on every request). When another version has
+been activated, the first request to notice loads it while the others keep using the old one;
+the swap is one reference assignment. Retraining runs in a background thread: it reads the
+current data, fits, checks the new model with a test query, saves it atomically
+(:func:`matcher.artifacts.save_model`) and activates it in one transaction; a failure leaves
+the old version active and the reason in the version's ``error``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from flask import Flask, current_app
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from matcher.artifacts import ArtifactError, load_model, save_model
+from matcher.profiles import Link, profiles_to_frame, validate_profiles
+from matcher.ranking import PartnerMatcher
+
+from .db import session_factory
+from .tables import FeedbackEvent, KnownLink, Member, ModelVersion, utcnow
+
+logger = logging.getLogger(__name__)
+
+#: Feedback events that become links for training (accepted suggestions are partnerships).
+FEEDBACK_LINK_KINDS = {
+    "declined": "declined",
+    "meeting": "meeting",
+    "deal": "deal",
+    "accepted": "partner",
+}
+
+
+@dataclass(frozen=True)
+class Served:
+    """The model a worker serves: its version id, name and fitted matcher."""
+
+    version_id: int
+    name: str
+    matcher: PartnerMatcher
+
+
+class ModelHolder:
+    """Per-process holder of the active model (one per app)."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.served: Served | None = None
+        self._checked_at = 0.0
+        self._active_id: int | None = None
+        self._loading = threading.Lock()
+        self.last_error: str | None = None
+
+    def active_version_id(self, session: Session) -> int | None:
+        """Return the active version id, asking the database at most every check interval."""
+        interval = float(self.app.config["MODEL_CHECK_SECONDS"])
+        now = time.monotonic()
+        if interval <= 0 or now - self._checked_at >= interval or self._active_id is None:
+            self._active_id = session.scalar(
+                select(ModelVersion.version_id).where(ModelVersion.active.is_(True))
+            )
+            self._checked_at = now
+        return self._active_id
+
+    def get(self, session: Session) -> Served | None:
+        """Return the served model, loading the active version if it changed.
+
+        While one thread loads a new version, the others keep serving the old one.
+        """
+        active_id = self.active_version_id(session)
+        served = self.served
+        if active_id is None:
+            return served
+        if served is not None and served.version_id == active_id:
+            return served
+        if served is not None and not self._loading.acquire(blocking=False):
+            return served
+        if served is None:
+            self._loading.acquire()
+        try:
+            if self.served is not None and self.served.version_id == active_id:
+                return self.served
+            name = session.scalar(
+                select(ModelVersion.name).where(ModelVersion.version_id == active_id)
+            )
+            try:
+                matcher, _ = load_model(name, self.app.config["MODELS_DIR"])
+            except ArtifactError as error:
+                self.last_error = f"version {active_id} ({name}) could not be loaded: {error}"
+                logger.error(self.last_error)
+                return self.served
+            self.served = Served(active_id, name, matcher)
+            self.last_error = None
+            logger.info("serving model version %s (%s)", active_id, name)
+            return self.served
+        finally:
+            self._loading.release()
+
+
+def holder(app: Flask | None = None) -> ModelHolder:
+    """Return the app's model holder."""
+    app = app or current_app
+    return app.extensions["matcher_models"]
+
+
+def training_data(session: Session) -> tuple[Any, list[Link]]:
+    """Return the validated profile frame of the live members and their links for training."""
+    members = session.execute(
+        select(Member.member_id, Member.profile)
+        .where(Member.deleted_at.is_(None))
+        .order_by(Member.member_id)
+    ).all()
+    if not members:
+        raise ValueError("there are no members to train on; import members first")
+    records = []
+    for member_id, profile in members:
+        record = {
+            key: (
+                ";".join(value) if isinstance(value, list) else "" if value is None else str(value)
+            )
+            for key, value in profile.items()
+            if key not in ("market_presence_derived", "potential", "potential_tier")
+        }
+        if profile.get("market_presence_derived"):
+            record["market_presence"] = ""
+        record["id"] = member_id
+        records.append(record)
+    frame = validate_profiles(pd.DataFrame(records), source="database", unit="record", first_row=1)
+    live = set(frame.index)
+    links = [
+        Link(s, t, k, d)
+        for s, t, k, d in session.execute(
+            select(KnownLink.source_id, KnownLink.target_id, KnownLink.kind, KnownLink.date)
+        )
+    ]
+    for member_id, partner_id, event in session.execute(
+        select(FeedbackEvent.member_id, FeedbackEvent.partner_id, FeedbackEvent.event).where(
+            FeedbackEvent.event.in_(list(FEEDBACK_LINK_KINDS))
+        )
+    ):
+        links.append(Link(member_id, partner_id, FEEDBACK_LINK_KINDS[event]))
+    links = list(
+        dict.fromkeys(link for link in links if link.source in live and link.target in live)
+    )
+    return frame, links
+
+
+def train_version(app: Flask, version_id: int, activate: bool = True) -> None:
+    """Train the version `version_id` (status ``training``) from the current data.
+
+    On success the version is ``ready`` (and active if `activate`); on failure it is ``failed``
+    with the reason, and the active version is untouched.
+    """
+    sessions = session_factory(app)
+    try:
+        with sessions() as session:
+            frame, links = training_data(session)
+        matcher = PartnerMatcher(model=app.config["MODEL_KIND"], random_state=0).fit(
+            profiles_to_frame(frame), links
+        )
+        # The check: a fitted model must answer a query before it may serve.
+        matcher.recommend(str(frame.index[0]), k=1)
+        name = f"v{version_id:04d}-{utcnow().strftime('%Y%m%dT%H%M%S')}"
+        folder = save_model(matcher, name, links, app.config["MODELS_DIR"])
+        load_model(folder)  # re-read: the artifact on disk is complete and its hash holds
+        manifest = (Path(folder) / "manifest.json").read_text(encoding="utf-8")
+        with sessions.begin() as session:
+            version = session.get(ModelVersion, version_id)
+            version.name, version.status, version.finished_at = name, "ready", utcnow()
+            version.manifest = json.loads(manifest)
+            if activate:
+                activate_version(session, version_id)
+        logger.info("model version %s trained (%s)", version_id, name)
+    except Exception as error:
+        logger.exception("retraining version %s failed", version_id)
+        with sessions.begin() as session:
+            version = session.get(ModelVersion, version_id)
+            version.status, version.finished_at = "failed", utcnow()
+            version.error = f"{type(error).__name__}: {error}"
+
+
+def activate_version(session: Session, version_id: int) -> None:
+    """Make `version_id` the only active version (within the caller's transaction)."""
+    session.execute(
+        update(ModelVersion)
+        .where(ModelVersion.active.is_(True), ModelVersion.version_id != version_id)
+        .values(active=False)
+    )
+    session.execute(
+        update(ModelVersion).where(ModelVersion.version_id == version_id).values(active=True)
+    )
+
+
+def start_training(app: Flask, version_id: int, activate: bool = True) -> threading.Thread:
+    """Run :func:`train_version` in a background thread and return the thread."""
+    thread = threading.Thread(
+        target=train_version,
+        args=(app, version_id, activate),
+        name=f"retrain-{version_id}",
+        daemon=True,
+    )
+    app.extensions.setdefault("matcher_threads", []).append(thread)
+    thread.start()
+    return thread
+
+
+def init_app(app: Flask) -> None:
+    """Attach the model holder to the app."""
+    app.extensions["matcher_models"] = ModelHolder(app)

@@ -1,0 +1,305 @@
+"""Suggestions for a stored member or a prospective one, and feedback on them."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from flask import current_app
+from flask_openapi3 import APIBlueprint, Tag
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from matcher.profiles import Profile
+from matcher.taxonomy import load_taxonomy
+
+from .auth import current_caller
+from .db import get_db
+from .errors import abort
+from .limits import limiter
+from .members import get_member, parse_profile, require_act_for
+from .schemas import (
+    FeedbackIn,
+    FeedbackList,
+    FeedbackOut,
+    MemberPath,
+    ProspectRequest,
+    SuggestionQuery,
+    SuggestionsOut,
+)
+from .serving import holder
+from .tables import FeedbackEvent, Member, isoformat
+
+logger = logging.getLogger(__name__)
+
+SECURITY = [{"bearer": []}]
+bp = APIBlueprint(
+    "suggestions",
+    __name__,
+    url_prefix="/api/v1",
+    abp_tags=[Tag(name="suggestions")],
+    abp_security=SECURITY,
+)
+
+_COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+
+
+def _filters(options: SuggestionQuery | ProspectRequest) -> dict[str, list[str]]:
+    """Resolve the filter values to taxonomy tags; 422 naming the field for an unknown one."""
+    taxonomy = load_taxonomy()
+    filters: dict[str, list[str]] = {}
+    errors = []
+    for value in options.country:
+        if not _COUNTRY.match(value):
+            errors.append(
+                {
+                    "field": "country",
+                    "value": value,
+                    "message": f"{value!r} is not an ISO 3166 alpha-2 country code",
+                }
+            )
+    if options.country:
+        filters["country"] = [c.upper() for c in options.country]
+    for key, vocabulary in (("org_type", "org_types"), ("partnership_type", "partnership_types")):
+        resolved = []
+        for value in getattr(options, key):
+            tag = taxonomy.resolve(vocabulary, value)
+            if tag is None:
+                errors.append(
+                    {
+                        "field": key,
+                        "value": value,
+                        "message": taxonomy.explain_unknown(vocabulary, value),
+                    }
+                )
+            else:
+                resolved.append(tag)
+        if resolved:
+            filters[key] = resolved
+    if errors:
+        abort(
+            422, "unknown filter values: " + ", ".join(sorted({e["field"] for e in errors})), errors
+        )
+    return filters
+
+
+def declined_partners(session: Session, member_id: str) -> list[str]:
+    """Return the partners `member_id` declined (never suggested again)."""
+    return list(
+        session.scalars(
+            select(FeedbackEvent.partner_id).where(
+                FeedbackEvent.member_id == member_id, FeedbackEvent.event == "declined"
+            )
+        )
+    )
+
+
+class SuggestionCache:
+    """Per-worker LRU of ranked suggestions of stored members.
+
+    A key holds everything the ranking depends on: the model version, the member, the
+    options and the partners the member declined; withdrawn partners are filtered out of a
+    cached list at every request, so a cached answer is never staler than a fresh one.
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self._entries: OrderedDict[tuple, list[dict[str, Any]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> list[dict[str, Any]] | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, value: list[dict[str, Any]]) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
+def _cache() -> SuggestionCache:
+    app = current_app
+    cache = app.extensions.get("matcher_suggestion_cache")
+    if cache is None:
+        cache = app.extensions["matcher_suggestion_cache"] = SuggestionCache(
+            int(app.config["SUGGESTION_CACHE_SIZE"])
+        )
+    return cache
+
+
+def suggest(
+    session: Session,
+    target: str | Profile,
+    options: SuggestionQuery | ProspectRequest,
+    exclude: list[str],
+) -> list[dict[str, Any]]:
+    """Return the `options.k` best live partners of `target` as ``Suggestion.to_dict()`` dicts.
+
+    Members withdrawn since the model was trained are dropped here, so that a deletion takes
+    effect at once; the model is asked for more until `k` remain or it has no more. Answers
+    for stored members are cached per worker (:class:`SuggestionCache`).
+    """
+    served = holder().get(session)
+    if served is None:
+        abort(503, "no model is active yet: a manager must train one (POST /api/v1/models/retrain)")
+    filters = _filters(options)
+    k, pad = options.k, 10
+    key = None
+    if isinstance(target, str):
+        key = (
+            served.version_id,
+            target,
+            k,
+            options.scope,
+            options.language,
+            tuple(sorted((name, tuple(values)) for name, values in filters.items())),
+            tuple(sorted(exclude)),
+        )
+        cached = _cache().get(key)
+        if cached is not None:
+            kept = _live(session, cached)
+            if len(kept) >= k or len(cached) < k + pad:
+                return kept[:k]
+    while True:
+        try:
+            found = served.matcher.recommend(
+                target,
+                k=k + pad,
+                scope=options.scope,
+                filters=filters,
+                exclude=exclude,
+                language=options.language,
+            )
+        except KeyError as error:
+            abort(404, str(error.args[0]) if error.args else str(error))
+        except ValueError as error:
+            abort(422, str(error))
+        ranked = [s.to_dict() for s in found]
+        kept = _live(session, ranked)
+        if len(kept) >= k or len(found) < k + pad:
+            if key is not None:
+                _cache().put(key, ranked)
+            return kept[:k]
+        pad *= 4
+
+
+def _live(session: Session, ranked: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Keep the suggestions whose partner is still a live member."""
+    ids = [s["partner_id"] for s in ranked]
+    live = (
+        set(
+            session.scalars(
+                select(Member.member_id).where(
+                    Member.member_id.in_(ids), Member.deleted_at.is_(None)
+                )
+            )
+        )
+        if ids
+        else set()
+    )
+    return [s for s in ranked if s["partner_id"] in live]
+
+
+@bp.get("/members/<member_id>/suggestions", responses={200: SuggestionsOut})
+@limiter.limit(lambda: current_app.config["SUGGESTION_RATE_LIMIT"])
+def member_suggestions(path: MemberPath, query: SuggestionQuery):
+    """Suggest partners for a stored member, best first, with reasons."""
+    caller = current_caller()
+    session = get_db()
+    member = get_member(session, path.member_id)
+    require_act_for(caller, member)
+    served = holder().get(session)
+    known = served is not None and member.member_id in served.matcher.position_
+    target: str | Profile = (
+        member.member_id
+        if known
+        else parse_profile(member.member_id, {k: v for k, v in member.profile.items() if k != "id"})
+    )
+    suggestions = suggest(session, target, query, declined_partners(session, member.member_id))
+    return {"member": member.member_id, "suggestions": suggestions}
+
+
+@bp.post("/suggestions", responses={200: SuggestionsOut})
+@limiter.limit(lambda: current_app.config["SUGGESTION_RATE_LIMIT"])
+def prospect_suggestions(body: ProspectRequest):
+    """Suggest partners for a profile that is not stored (a prospective member tries it out)."""
+    current_caller()
+    profile = parse_profile(body.profile.member_id, body.profile.model_dump(exclude={"contact"}))
+    session = get_db()
+    served = holder().get(session)
+    if served is not None and profile.member_id in served.matcher.position_:
+        abort(
+            409,
+            f"Member {profile.member_id} is stored; ask GET /api/v1/members/"
+            f"{profile.member_id}/suggestions, or give the prospect another member_id",
+        )
+    suggestions = suggest(session, profile, body, [])
+    return {"member": profile.member_id, "suggestions": suggestions}
+
+
+def _event_payload(event: FeedbackEvent) -> dict[str, Any]:
+    return {
+        "event_id": event.event_id,
+        "member_id": event.member_id,
+        "partner_id": event.partner_id,
+        "event": event.event,
+        "note": event.note,
+        "created_at": isoformat(event.created_at),
+    }
+
+
+@bp.post("/members/<member_id>/feedback", responses={201: FeedbackOut})
+def record_feedback(path: MemberPath, body: FeedbackIn):
+    """Record what the member did with a suggestion (declined partners disappear at once)."""
+    caller = current_caller()
+    session = get_db()
+    member = get_member(session, path.member_id)
+    require_act_for(caller, member)
+    if body.partner_id == member.member_id:
+        abort(
+            422,
+            "a member cannot give feedback on itself",
+            [{"field": "partner_id", "value": body.partner_id, "message": "is the member itself"}],
+        )
+    partner = session.get(Member, body.partner_id)
+    if partner is None or partner.deleted_at is not None:
+        abort(
+            422,
+            f"partner {body.partner_id} doesn't exist",
+            [{"field": "partner_id", "value": body.partner_id, "message": "no such member"}],
+        )
+    event = FeedbackEvent(
+        member_id=member.member_id,
+        partner_id=partner.member_id,
+        event=body.event,
+        note=body.note,
+        user_id=caller.user_id,
+    )
+    session.add(event)
+    session.commit()
+    return _event_payload(event), 201
+
+
+@bp.get("/members/<member_id>/feedback", responses={200: FeedbackList})
+def list_feedback(path: MemberPath):
+    """List the feedback a member gave, newest first."""
+    caller = current_caller()
+    session = get_db()
+    member = get_member(session, path.member_id)
+    require_act_for(caller, member)
+    events = session.scalars(
+        select(FeedbackEvent)
+        .where(FeedbackEvent.member_id == member.member_id)
+        .order_by(FeedbackEvent.event_id.desc())
+    ).all()
+    return {"items": [_event_payload(e) for e in events]}

@@ -1,0 +1,166 @@
+"""Database tables (SQLAlchemy 2 declarative): members, networks, links, feedback, users,
+API tokens and model versions.
+
+Profiles are kept as the record of the file format (``profile`` JSON), validated by
+:meth:`matcher.profiles.Profile.parse`; the columns beside it are those the API filters on.
+Contact details are separate columns: they are private and leave only through
+:func:`api.members.member_payload` when the caller may see them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+ROLES = ("member", "manager", "admin")
+FEEDBACK_EVENTS = ("shown", "accepted", "declined", "meeting", "deal")
+MODEL_STATUSES = ("training", "ready", "failed")
+
+
+def utcnow() -> dt.datetime:
+    """Return the current time, timezone-aware (UTC)."""
+    return dt.datetime.now(dt.UTC)
+
+
+def isoformat(value: dt.datetime | None) -> str | None:
+    """Return `value` in ISO 8601 with its UTC offset (SQLite returns naive UTC datetimes)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.isoformat()
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+
+class Network(Base):
+    """A cluster network (the home cluster or a partner network abroad)."""
+
+    __tablename__ = "networks"
+
+    network_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Member(Base):
+    """One organisation: its public profile and its private contact details."""
+
+    __tablename__ = "members"
+
+    member_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    network_id: Mapped[str] = mapped_column(ForeignKey("networks.network_id"), index=True)
+    country: Mapped[str] = mapped_column(String(2), index=True)
+    org_type: Mapped[str] = mapped_column(String(64), index=True)
+    #: Offered capability tags as ";a;b;" so that one LIKE filters on a capability.
+    offers_text: Mapped[str] = mapped_column(Text, default=";")
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON)
+    contact_person: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    #: Set when the member is withdrawn: hidden from lists and suggestions at once.
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class KnownLink(Base):
+    """A known relation between two members (partner, supplier, meeting, deal, declined)."""
+
+    __tablename__ = "links"
+    __table_args__ = (
+        UniqueConstraint("source_id", "target_id", "kind", name="uq_links_pair_kind"),
+    )
+
+    link_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source_id: Mapped[str] = mapped_column(
+        ForeignKey("members.member_id", ondelete="CASCADE"), index=True
+    )
+    target_id: Mapped[str] = mapped_column(
+        ForeignKey("members.member_id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    date: Mapped[str | None] = mapped_column(String(10))
+
+
+class FeedbackEvent(Base):
+    """What a member did with a suggestion: shown, accepted, declined, meeting, deal."""
+
+    __tablename__ = "feedback_events"
+    __table_args__ = (Index("ix_feedback_member_event", "member_id", "event"),)
+
+    event_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.member_id", ondelete="CASCADE"))
+    partner_id: Mapped[str] = mapped_column(
+        ForeignKey("members.member_id", ondelete="CASCADE"), index=True
+    )
+    event: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.user_id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class User(Base):
+    """Someone who calls the API: a member's staff, a cluster manager or an administrator."""
+
+    __tablename__ = "users"
+
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    member_id: Mapped[str | None] = mapped_column(
+        ForeignKey("members.member_id", ondelete="SET NULL")
+    )
+    #: The network a manager looks after (the home cluster unless said otherwise).
+    network_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ApiToken(Base):
+    """A bearer token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    token_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.user_id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ModelVersion(Base):
+    """A trained (or training, or failed) model; exactly one ready version may be active."""
+
+    __tablename__ = "model_versions"
+
+    version_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str | None] = mapped_column(String(100), unique=True)
+    status: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    manifest: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    requested_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.user_id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

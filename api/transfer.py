@@ -1,0 +1,256 @@
+"""Import and export of members and links (CSV, XLSX, JSON), for the API and the CLI.
+
+An import is one transaction: every row is validated first, and a file with any bad row
+changes nothing (the error lists every bad row). Rows are upserted by id, so importing the
+same file twice changes nothing the second time. Exports for spreadsheets (CSV, XLSX) escape
+cells that start with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (formula
+injection) by prefixing an apostrophe.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from matcher.profiles import (
+    PROFILE_COLUMNS,
+    Problem,
+    ProfileValidationError,
+    frame_to_profiles,
+    read_table,
+    validate_links,
+    validate_profiles,
+)
+
+from .members import store_profile
+from .tables import KnownLink, Member
+
+logger = logging.getLogger(__name__)
+
+FORMATS = ("csv", "xlsx", "json")
+CONTACT_COLUMNS = {"contact_person": "person", "contact_email": "email", "contact_phone": "phone"}
+LINK_EXPORT_COLUMNS = ("source", "target", "kind", "date")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+}
+
+
+def read_upload(
+    data: bytes, filename: str, file_format: str | None, kind: str
+) -> tuple[pd.DataFrame, str]:
+    """Read uploaded bytes as a raw table; return (frame, unit) as :func:`read_table` does.
+
+    Raises
+    ------
+    ProfileValidationError
+        If the format is unknown or the file cannot be read.
+    """
+    suffix = (file_format or Path(filename or "").suffix.lstrip(".")).lower()
+    if suffix not in FORMATS:
+        raise ProfileValidationError(
+            [
+                Problem(
+                    None, "format", suffix or None, "give a .csv, .xlsx or .json file (or ?format=)"
+                )
+            ],
+            source=filename or kind,
+        )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"upload.{suffix}"
+        path.write_bytes(data)
+        try:
+            return read_table(path, kind)
+        except ProfileValidationError as error:
+            raise ProfileValidationError(error.problems, source=filename or kind) from None
+        except Exception as error:  # noqa: BLE001 - pandas/openpyxl/zipfile on a damaged file
+            raise ProfileValidationError(
+                [Problem(None, None, None, f"cannot read the file: {error}")],
+                source=filename or kind,
+            ) from None
+
+
+def import_members(session: Session, raw: pd.DataFrame, unit: str, source: str) -> dict[str, int]:
+    """Validate every row of `raw` and upsert the members (the caller commits).
+
+    Returns
+    -------
+    counts : dict
+        ``created``, ``updated`` and ``unchanged`` rows.
+
+    Raises
+    ------
+    ProfileValidationError
+        With every bad row; nothing was written.
+    """
+    first_row = 2 if unit == "row" else 1
+    raw = raw.rename(columns=lambda c: str(c).strip())
+    contacts = {
+        c: raw.pop(c).astype(str).tolist() if c in raw.columns else None for c in CONTACT_COLUMNS
+    }
+    problems = []
+    for position, email in enumerate(contacts["contact_email"] or []):
+        if email and email not in ("nan", "None") and not _EMAIL.match(email):
+            problems.append(
+                Problem(
+                    position + first_row, "contact_email", email, "is not an e-mail address", unit
+                )
+            )
+    try:
+        frame = validate_profiles(raw, source=source, unit=unit, first_row=first_row)
+    except ProfileValidationError as error:
+        raise ProfileValidationError(error.problems + problems, source) from None
+    if problems:
+        raise ProfileValidationError(problems, source)
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    id_column = "id" if "id" in raw.columns else "member_id"
+    positions = {str(v).strip(): i for i, v in reversed(list(enumerate(raw[id_column].tolist())))}
+    existing = {
+        m.member_id: m
+        for m in session.scalars(select(Member).where(Member.member_id.in_(list(frame.index))))
+    }
+    for profile in frame_to_profiles(frame):
+        position = positions[profile.member_id]
+        contact = {
+            field: _cell(contacts[column][position]) if contacts[column] is not None else None
+            for column, field in CONTACT_COLUMNS.items()
+        }
+        if all(contacts[c] is None for c in CONTACT_COLUMNS):
+            contact = None
+        member = existing.get(profile.member_id)
+        before = _snapshot(member)
+        member = store_profile(session, profile, contact, member)
+        session.flush()
+        if before is None:
+            counts["created"] += 1
+        elif before == _snapshot(member):
+            counts["unchanged"] += 1
+        else:
+            counts["updated"] += 1
+    logger.info("%s: members %s", source, counts)
+    return counts
+
+
+def _cell(value: Any) -> str | None:
+    text = "" if value is None else str(value).strip()
+    return text or None
+
+
+def _snapshot(member: Member | None) -> tuple | None:
+    if member is None:
+        return None
+    return (
+        json.dumps(member.profile, sort_keys=True, default=str),
+        member.contact_person,
+        member.contact_email,
+        member.contact_phone,
+        member.deleted_at is None,
+    )
+
+
+def import_links(session: Session, raw: pd.DataFrame, unit: str, source: str) -> dict[str, int]:
+    """Validate every link of `raw` against the live members and upsert them (the caller commits).
+
+    Raises
+    ------
+    ProfileValidationError
+        With every bad row; nothing was written.
+    """
+    first_row = 2 if unit == "row" else 1
+    member_ids = set(session.scalars(select(Member.member_id).where(Member.deleted_at.is_(None))))
+    links = validate_links(raw, member_ids, source=source, unit=unit, first_row=first_row)
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    existing = {
+        (row.source_id, row.target_id, row.kind): row for row in session.scalars(select(KnownLink))
+    }
+    for link in links:
+        row = existing.get((link.source, link.target, link.kind))
+        if row is None:
+            row = KnownLink(
+                source_id=link.source, target_id=link.target, kind=link.kind, date=link.date
+            )
+            session.add(row)
+            existing[(link.source, link.target, link.kind)] = row
+            counts["created"] += 1
+        elif row.date != link.date:
+            row.date = link.date
+            counts["updated"] += 1
+        else:
+            counts["unchanged"] += 1
+    session.flush()
+    logger.info("%s: links %s", source, counts)
+    return counts
+
+
+def escape_formula(value: Any) -> Any:
+    """Return `value` made safe for a spreadsheet: text that a spreadsheet would run as a
+    formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def member_records(session: Session, contacts_for: Iterable[str] | None) -> list[dict[str, Any]]:
+    """Return the live members as records of the file format (lists as lists).
+
+    Contact columns are filled for members of the networks in `contacts_for` (None: all).
+    """
+    allowed = None if contacts_for is None else set(contacts_for)
+    records = []
+    for member in session.scalars(
+        select(Member).where(Member.deleted_at.is_(None)).order_by(Member.member_id)
+    ):
+        record = {column: member.profile.get(column) for column in PROFILE_COLUMNS}
+        record["id"] = member.member_id
+        if member.profile.get("market_presence_derived"):
+            record["market_presence"] = ""
+        show = allowed is None or member.network_id in allowed
+        for column in CONTACT_COLUMNS:
+            record[column] = getattr(member, column) if show else None
+        records.append(record)
+    return records
+
+
+def link_records(session: Session) -> list[dict[str, Any]]:
+    """Return the known links between live members as records."""
+    live = set(session.scalars(select(Member.member_id).where(Member.deleted_at.is_(None))))
+    return [
+        {"source": row.source_id, "target": row.target_id, "kind": row.kind, "date": row.date}
+        for row in session.scalars(select(KnownLink).order_by(KnownLink.link_id))
+        if row.source_id in live and row.target_id in live
+    ]
+
+
+def render(
+    records: list[dict[str, Any]], columns: Iterable[str], file_format: str, kind: str
+) -> bytes:
+    """Write `records` as CSV, XLSX (formula-escaped) or JSON bytes."""
+    columns = list(columns)
+    if file_format == "json":
+        return json.dumps({kind: records}, ensure_ascii=False, indent=1).encode("utf-8")
+    rows = [
+        {
+            c: escape_formula(";".join(v) if isinstance(v, list) else ("" if v is None else v))
+            for c, v in ((c, r.get(c)) for c in columns)
+        }
+        for r in records
+    ]
+    frame = pd.DataFrame(rows, columns=columns)
+    if file_format == "csv":
+        return frame.to_csv(index=False).encode("utf-8")
+    buffer = io.BytesIO()
+    frame.to_excel(buffer, index=False, engine="openpyxl")
+    return buffer.getvalue()

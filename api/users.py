@@ -1,0 +1,115 @@
+"""Users and tokens (admins)."""
+
+from __future__ import annotations
+
+from flask_openapi3 import APIBlueprint, Tag
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from .auth import create_user, require, revoke_tokens
+from .db import get_db
+from .errors import abort
+from .tables import Member, User
+
+bp = APIBlueprint(
+    "users",
+    __name__,
+    url_prefix="/api/v1/users",
+    abp_tags=[Tag(name="users")],
+    abp_security=[{"bearer": []}],
+)
+
+
+class UserIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    role: str = Field(pattern="^(member|manager|admin)$")
+    member_id: str | None = Field(None, pattern=r"^[A-Za-z0-9._-]{1,64}$")
+    network_id: str | None = Field(None, pattern=r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$", max_length=64)
+
+
+class UserOut(BaseModel):
+    user_id: int
+    name: str
+    role: str
+    member_id: str | None
+    network_id: str | None
+
+
+class UserCreated(UserOut):
+    token: str = Field(description="The bearer token; shown only now.")
+
+
+class UserList(BaseModel):
+    items: list[UserOut]
+
+
+class UserPath(BaseModel):
+    user_id: int = Field(ge=1, le=2_000_000_000)
+
+
+class Revoked(BaseModel):
+    revoked: int
+
+
+def _payload(user: User) -> dict:
+    return {
+        "user_id": user.user_id,
+        "name": user.name,
+        "role": user.role,
+        "member_id": user.member_id,
+        "network_id": user.network_id,
+    }
+
+
+@bp.get("", responses={200: UserList})
+@require("admin")
+def list_users():
+    """List users."""
+    return {"items": [_payload(u) for u in get_db().scalars(select(User).order_by(User.user_id))]}
+
+
+@bp.post("", responses={201: UserCreated})
+@require("admin")
+def create_user_view(body: UserIn):
+    """Create a user and its first token (returned once)."""
+    session = get_db()
+    if body.member_id is not None and session.get(Member, body.member_id) is None:
+        abort(
+            422,
+            f"member {body.member_id} doesn't exist",
+            [{"field": "member_id", "value": body.member_id, "message": "no such member"}],
+        )
+    try:
+        user, token = create_user(
+            session,
+            body.name,
+            body.role,
+            body.member_id,
+            body.network_id or _default_network(body.role),
+        )
+    except ValueError as error:
+        session.rollback()
+        abort(409 if "already exists" in str(error) else 422, str(error))
+    session.commit()
+    return {**_payload(user), "token": token}, 201
+
+
+@bp.post("/<int:user_id>/revoke", responses={200: Revoked})
+@require("admin")
+def revoke(path: UserPath):
+    """Revoke every token of a user."""
+    session = get_db()
+    user = session.get(User, path.user_id)
+    if user is None:
+        abort(404, f"User {path.user_id} doesn't exist.")
+    count = revoke_tokens(session, user)
+    session.commit()
+    return {"revoked": count}
+
+
+def _default_network(role: str) -> str | None:
+    from matcher.profiles import HOME_NETWORK
+
+    return HOME_NETWORK if role == "manager" else None

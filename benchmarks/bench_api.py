@@ -1,0 +1,245 @@
+"""Load-test the suggestions endpoint over HTTP on 127.0.0.1.
+
+Builds a fresh instance (SQLite database under a temporary folder) with N generated members
+(:func:`matcher.datasets.generate_cluster`) and their links, trains and activates a model,
+starts ``matcher serve`` (gunicorn) in its own process, then runs C concurrent clients in
+separate processes (keep-alive HTTP/1.1, one bearer token per client) that ask
+``GET /api/v1/members/{member_id}/suggestions?k=10`` for random home members (as managers of
+the home cluster) for D seconds.
+Prints requests per second, p50/p90/p99 latency and errors as JSON.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_api.py --members 10000 --clients 16 --seconds 60
+    .venv/bin/python benchmarks/bench_api.py --members 2000 --clients 4 --seconds 10  # smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing as mp
+import os
+import platform
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+
+def build_instance(
+    folder: Path, n_members: int, n_clients: int, model_kind: str
+) -> tuple[dict, list[str], list[str]]:
+    """Fill a fresh database; return the service's environment, one manager token per client
+    and the home members' ids (the members whose suggestions are asked for)."""
+    env = {
+        "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite'}",
+        "MATCHER_MODELS_DIR": str(folder / "models"),
+        "MATCHER_RATELIMIT_STORAGE_URI": f"matcher-sqlite:///{folder / 'limits.sqlite'}",
+        "MATCHER_SUGGESTION_RATE_LIMIT": '"1000000/minute"',
+        "MATCHER_MODEL_KIND": json.dumps(model_kind),
+    }
+    os.environ.update(env)
+    from api import create_app
+    from api.auth import create_user
+    from api.db import get_db, get_engine, upgrade
+    from api.serving import train_version
+    from api.tables import ModelVersion
+    from api.transfer import import_links, import_members
+    from matcher.datasets import generate_cluster
+
+    started = time.perf_counter()
+    n_home = max(n_members // 20, n_clients)
+    profiles, links = generate_cluster(n_home=n_home, n_international=n_members - n_home, seed=0)
+    app = create_app()
+    with app.app_context():
+        upgrade(get_engine())
+        session = get_db()
+        import_members(session, profiles, "row", "generated")
+        import_links(session, links, "row", "generated")
+        home = sorted(profiles.loc[profiles["network"] == "kharkiv-fashion-cluster", "id"])
+        tokens = [
+            create_user(session, f"bench-{i}", "manager", network_id="kharkiv-fashion-cluster")[1]
+            for i in range(n_clients)
+        ]
+        version = ModelVersion(status="training", active=False)
+        session.add(version)
+        session.commit()
+        version_id = version.version_id
+    print(
+        f"imported {len(profiles)} members and {len(links)} links "
+        f"in {time.perf_counter() - started:.1f} s",
+        file=sys.stderr,
+    )
+    started = time.perf_counter()
+    train_version(app, version_id)
+    with app.app_context():
+        status = get_db().get(ModelVersion, version_id)
+        if status.status != "ready":
+            raise SystemExit(f"training failed: {status.error}")
+    print(f"trained in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    get_engine(app).dispose()
+    return env, tokens, home
+
+
+def client(
+    port: int,
+    token: str,
+    home: list[str],
+    seconds: float,
+    start_at: float,
+    warmup: float,
+    seed: int,
+    queue,
+) -> None:
+    """One client: requests for random home members, back to back on a keep-alive connection,
+    until the time is up; requests of the first `warmup` seconds are not counted."""
+    rng = random.Random(seed)
+    while time.time() < start_at:
+        time.sleep(0.001)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Authorization": f"Bearer {token}", "Connection": "keep-alive"}
+    latencies, errors = [], 0
+    measure_from = start_at + warmup
+    end = measure_from + seconds
+    while time.time() < end:
+        counted = time.time() >= measure_from
+        t0 = time.perf_counter()
+        try:
+            member_id = rng.choice(home)
+            connection.request(
+                "GET", f"/api/v1/members/{member_id}/suggestions?k=10", headers=headers
+            )
+            response = connection.getresponse()
+            response.read()
+            ok = response.status == 200
+            if response.getheader("Connection", "").lower() == "close":
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        except (OSError, http.client.HTTPException):
+            ok = False
+            connection.close()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        if counted:
+            latencies.append(time.perf_counter() - t0)
+            errors += not ok
+    queue.put((latencies, errors))
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=10_000)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--model-kind", default="auto", choices=["auto", "default", "logistic", "gbt"]
+    )
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=0.0,
+        help="Seconds of load before measuring (fills the workers' caches).",
+    )
+    parser.add_argument(
+        "--cache-size",
+        type=int,
+        default=4096,
+        help="Per-worker suggestion cache entries (0: every request ranks afresh).",
+    )
+    parser.add_argument("--out", type=Path, help="Also write the result as JSON here.")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env, tokens, home = build_instance(Path(tmp), args.members, args.clients, args.model_kind)
+        env["MATCHER_SUGGESTION_CACHE_SIZE"] = str(args.cache_size)
+        server = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("matcher")),
+                "serve",
+                "--port",
+                str(args.port),
+                "--workers",
+                str(args.workers),
+                "--threads",
+                str(args.threads),
+            ],
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while True:  # ready = every worker can load the model; warm each one up
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{args.port}/ready", timeout=30):
+                        break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise SystemExit("the service did not become ready")
+                    time.sleep(0.5)
+            for _ in range(4 * args.workers):
+                try:
+                    urllib.request.urlopen(
+                        f"http://127.0.0.1:{args.port}/ready", timeout=30
+                    ).close()
+                except OSError:
+                    pass
+            queue = mp.get_context("spawn").Queue()
+            start_at = time.time() + 2.0
+            processes = [
+                mp.get_context("spawn").Process(
+                    target=client,
+                    args=(args.port, token, home, args.seconds, start_at, args.warmup, seed, queue),
+                )
+                for seed, token in enumerate(tokens)
+            ]
+            for process in processes:
+                process.start()
+            results = [queue.get() for _ in processes]
+            for process in processes:
+                process.join()
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+    latencies = [x for lat, _ in results for x in lat]
+    errors = sum(e for _, e in results)
+    result = {
+        "members": args.members,
+        "clients": args.clients,
+        "seconds": args.seconds,
+        "warmup": args.warmup,
+        "workers": args.workers,
+        "threads": args.threads,
+        "model_kind": args.model_kind,
+        "cache_size": args.cache_size,
+        "home_members_asked": len(home),
+        "requests": len(latencies),
+        "errors": errors,
+        "requests_per_s": round(len(latencies) / args.seconds, 1),
+        "p50_ms": round(1000 * percentile(latencies, 50), 2),
+        "p90_ms": round(1000 * percentile(latencies, 90), 2),
+        "p99_ms": round(1000 * percentile(latencies, 99), 2),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}",
+        "date": time.strftime("%Y-%m-%d"),
+    }
+    print(json.dumps(result, indent=2))
+    if args.out:
+        args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""Fixtures of the service tests: an app on a real database (SQLite in a temporary folder, or
+the PostgreSQL server named by MATCHER_TEST_DATABASE_URL), seeded with the hand-built cluster
+of ``tests/conftest.py``, users of every role and a trained, active model.
+
+Test modules import these fixtures by name: a ``tests/api/conftest.py`` would take the module
+name ``conftest`` that the engine's tests import their helpers from.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import text
+
+from api import create_app
+from api.auth import create_user
+from api.db import get_db, get_engine, upgrade
+from api.serving import train_version
+from api.tables import ModelVersion
+from api.transfer import import_links, import_members
+
+_spec = importlib.util.spec_from_file_location(
+    "cluster_data", Path(__file__).parents[1] / "conftest.py"
+)
+cluster_data = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(cluster_data)
+CLUSTER, LINKS, HOME = cluster_data.CLUSTER, cluster_data.LINKS, cluster_data.HOME
+POLISH = "polish-fashion-cluster"
+
+POSTGRES_URL = os.environ.get("MATCHER_TEST_DATABASE_URL", "")
+REQUIRE_POSTGRES = os.environ.get("MATCHER_REQUIRE_POSTGRES") == "1"
+
+
+@dataclass
+class Tokens:
+    admin: str
+    manager: str
+    polish_manager: str
+    designer: str
+    knit: str
+    distributor: str
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def cluster_raw() -> pd.DataFrame:
+    frame = pd.DataFrame(CLUSTER).fillna("")
+    frame["contact_email"] = [f"{row['id']}@example.org" for row in CLUSTER]
+    frame["contact_person"] = "Olena"
+    return frame
+
+
+def links_raw() -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"source": x.source, "target": x.target, "kind": x.kind, "date": ""} for x in LINKS]
+    )
+
+
+def postgres_url() -> str:
+    """The PostgreSQL URL of the tests, after wiping its schema; skips (or fails) when absent."""
+    from sqlalchemy import create_engine
+
+    if not POSTGRES_URL:
+        if REQUIRE_POSTGRES:
+            pytest.fail("MATCHER_REQUIRE_POSTGRES=1 but MATCHER_TEST_DATABASE_URL is not set")
+        pytest.skip("no PostgreSQL: set MATCHER_TEST_DATABASE_URL")
+    from api.db import normalise_url
+
+    engine = create_engine(normalise_url(POSTGRES_URL))
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    except Exception as error:  # noqa: BLE001 - unreachable server
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"PostgreSQL at {POSTGRES_URL} is not reachable: {error}")
+        pytest.skip(f"PostgreSQL not reachable: {error}")
+    finally:
+        engine.dispose()
+    return POSTGRES_URL
+
+
+def make_app(tmp_path: Path, database_url: str, train: bool = True, **config):
+    settings = {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "MODELS_DIR": str(tmp_path / "models"),
+        "MODEL_CHECK_SECONDS": 0,
+        "MODEL_KIND": "default",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SUGGESTION_RATE_LIMIT": "1000/minute",
+    }
+    settings.update(config)
+    app = create_app(settings)
+    with app.app_context():
+        upgrade(get_engine())
+        session = get_db()
+        import_members(session, cluster_raw(), "record", "cluster")
+        import_links(session, links_raw(), "record", "links")
+        tokens = Tokens(
+            admin=create_user(session, "admin", "admin")[1],
+            manager=create_user(session, "manager", "manager", network_id=HOME)[1],
+            polish_manager=create_user(session, "pl-manager", "manager", network_id=POLISH)[1],
+            designer=create_user(session, "designer", "member", member_id="designer")[1],
+            knit=create_user(session, "knit", "member", member_id="knit-factory")[1],
+            distributor=create_user(session, "distributor", "member", member_id="pl-distributor")[
+                1
+            ],
+        )
+        session.commit()
+        version_id = None
+        if train:
+            version = ModelVersion(status="training", active=False)
+            session.add(version)
+            session.commit()
+            version_id = version.version_id
+    if version_id is not None:
+        train_version(app, version_id)
+    app.config["TOKENS"] = tokens
+    return app
+
+
+def _dispose(app) -> None:
+    for thread in app.extensions.get("matcher_threads", []):
+        thread.join(timeout=60)
+    state = app.extensions.get("matcher_db", {})
+    if "engine" in state:
+        state["engine"].dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def app(request, tmp_path):
+    """The seeded app, once on SQLite and once on PostgreSQL."""
+    url = f"sqlite:///{tmp_path / 'test.sqlite'}" if request.param == "sqlite" else postgres_url()
+    app = make_app(tmp_path, url)
+    yield app
+    _dispose(app)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def tokens(app) -> Tokens:
+    return app.config["TOKENS"]

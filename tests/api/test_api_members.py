@@ -1,0 +1,175 @@
+"""Members: CRUD, pagination and filters, roles, public profile vs private contacts."""
+
+from __future__ import annotations
+
+import pytest
+from service_fixtures import HOME, app, bearer, client, tokens  # noqa: F401 - fixtures
+
+NEW = {
+    "member_id": "new-atelier",
+    "name": "Ательє Нове",
+    "network": HOME,
+    "country": "UA",
+    "org_type": "designer_brand",
+    "offers": ["fashion_design"],
+    "seeks": ["sewing"],
+    "contact": {"person": "Iryna", "email": "iryna@example.org"},
+}
+
+
+def test_list_paginates_and_filters(client, tokens):
+    headers = bearer(tokens.designer)
+    page = client.get("/api/v1/members?per_page=4&page=2", headers=headers).json
+    assert page["total"] == 11 and page["page"] == 2 and len(page["items"]) == 4
+    ids = [m["member_id"] for m in page["items"]]
+    assert ids == sorted(ids)
+    polish = client.get("/api/v1/members?network=polish-fashion-cluster", headers=headers).json
+    assert {m["member_id"] for m in polish["items"]} == {
+        "fabric-mill",
+        "pl-distributor",
+        "pl-knit-factory",
+    }
+    assert client.get("/api/v1/members?country=pl", headers=headers).json["total"] == 3
+    makers = client.get("/api/v1/members?org_type=manufacturer", headers=headers).json
+    assert makers["total"] == 4
+    knit = client.get("/api/v1/members?capability=knitwear_production", headers=headers).json
+    assert {m["member_id"] for m in knit["items"]} == {"knit-factory", "pl-knit-factory"}
+
+
+def test_contacts_only_for_self_managers_and_accepted_partners(client, tokens):
+    own = client.get("/api/v1/members/designer", headers=bearer(tokens.designer)).json
+    assert own["contact"]["email"] == "designer@example.org"
+    other = client.get("/api/v1/members/knit-factory", headers=bearer(tokens.designer)).json
+    assert other["contact"] is None and other["name"] == "Харківтрикотаж"
+    # International profiles are public to members, without contacts.
+    abroad = client.get("/api/v1/members/fabric-mill", headers=bearer(tokens.designer)).json
+    assert abroad["contact"] is None and abroad["network"] == "polish-fashion-cluster"
+    assert client.get("/api/v1/members/knit-factory", headers=bearer(tokens.manager)).json[
+        "contact"
+    ]["email"]
+    # The Polish cluster's manager does not see the Kharkiv members' contacts.
+    assert (
+        client.get("/api/v1/members/knit-factory", headers=bearer(tokens.polish_manager)).json[
+            "contact"
+        ]
+        is None
+    )
+    accepted = client.post(
+        "/api/v1/members/designer/feedback",
+        headers=bearer(tokens.designer),
+        json={"partner_id": "knit-factory", "event": "accepted"},
+    )
+    assert accepted.status_code == 201
+    for token, member_id in ((tokens.designer, "knit-factory"), (tokens.knit, "designer")):
+        shown = client.get(f"/api/v1/members/{member_id}", headers=bearer(token)).json
+        assert shown["contact"]["email"] == f"{member_id}@example.org"
+    listed = client.get(
+        "/api/v1/members?capability=knitwear_production", headers=bearer(tokens.designer)
+    ).json["items"]
+    assert {m["member_id"]: m["contact"] is not None for m in listed} == {
+        "knit-factory": True,
+        "pl-knit-factory": False,
+    }
+
+
+def test_create_update_and_roles(client, tokens):
+    assert (
+        client.post("/api/v1/members", json=NEW, headers=bearer(tokens.designer)).status_code == 403
+    )
+    assert (
+        client.post("/api/v1/members", json=NEW, headers=bearer(tokens.polish_manager)).status_code
+        == 403
+    )
+    created = client.post("/api/v1/members", json=NEW, headers=bearer(tokens.manager))
+    assert created.status_code == 201
+    assert (
+        created.json["member_id"] == "new-atelier" and created.json["contact"]["person"] == "Iryna"
+    )
+    assert created.json["market_presence"] == "local" and created.json["market_presence_derived"]
+    assert (
+        client.post("/api/v1/members", json=NEW, headers=bearer(tokens.manager)).status_code == 409
+    )
+    # A member may update its own profile, not another's.
+    changed = client.patch(
+        "/api/v1/members/designer",
+        json={"city": "Kyiv", "contact": {"phone": "+380"}},
+        headers=bearer(tokens.designer),
+    )
+    assert changed.status_code == 200 and changed.json["city"] == "Kyiv"
+    assert changed.json["contact"] == {
+        "person": "Olena",
+        "email": "designer@example.org",
+        "phone": "+380",
+    }
+    assert changed.json["offers"] == ["fashion_design", "marketing_branding"]
+    assert (
+        client.patch(
+            "/api/v1/members/knit-factory", json={"city": "Kyiv"}, headers=bearer(tokens.designer)
+        ).status_code
+        == 403
+    )
+    moved = client.patch(
+        "/api/v1/members/designer",
+        json={"network": "polish-fashion-cluster"},
+        headers=bearer(tokens.designer),
+    )
+    assert moved.status_code == 403
+    bad = client.patch(
+        "/api/v1/members/designer", json={"country": "Atlantis"}, headers=bearer(tokens.designer)
+    )
+    assert bad.status_code == 422 and bad.json["errors"][0]["field"] == "country"
+    unknown = client.patch(
+        "/api/v1/members/designer", json={"colour": "red"}, headers=bearer(tokens.designer)
+    )
+    assert unknown.status_code == 422 and unknown.json["errors"][0]["field"] == "colour"
+
+
+@pytest.mark.parametrize("erase", [False, True])
+def test_delete_removes_from_suggestions_at_once(client, tokens, erase):
+    before = client.get(
+        "/api/v1/members/designer/suggestions?k=10", headers=bearer(tokens.designer)
+    ).json
+    assert "knit-factory" in [s["partner_id"] for s in before["suggestions"]]
+    assert (
+        client.delete("/api/v1/members/knit-factory", headers=bearer(tokens.designer)).status_code
+        == 403
+    )
+    url = "/api/v1/members/knit-factory" + ("?erase=true" if erase else "")
+    assert client.delete(url, headers=bearer(tokens.knit)).status_code == 204
+    after = client.get(
+        "/api/v1/members/designer/suggestions?k=10", headers=bearer(tokens.designer)
+    ).json
+    assert "knit-factory" not in [s["partner_id"] for s in after["suggestions"]]
+    assert (
+        len(after["suggestions"]) == len(before["suggestions"]) - 1
+        or len(after["suggestions"]) == 10
+    )
+    assert (
+        client.get("/api/v1/members/knit-factory", headers=bearer(tokens.admin)).status_code == 404
+    )
+    assert client.get("/api/v1/members", headers=bearer(tokens.admin)).json["total"] == 10
+    exported = client.get("/api/v1/export/links?format=json", headers=bearer(tokens.admin)).json
+    assert all("knit-factory" not in (x["source"], x["target"]) for x in exported["links"])
+
+
+def test_erase_removes_the_data(app, client, tokens):
+    from api.db import get_db
+    from api.tables import Member
+
+    client.post(
+        "/api/v1/members/knit-factory/feedback",
+        headers=bearer(tokens.knit),
+        json={"partner_id": "designer", "event": "meeting"},
+    )
+    assert (
+        client.delete(
+            "/api/v1/members/knit-factory?erase=true", headers=bearer(tokens.manager)
+        ).status_code
+        == 204
+    )
+    with app.app_context():
+        assert get_db().get(Member, "knit-factory") is None
+    # The member's own user can no longer act for it.
+    assert (
+        client.get("/api/v1/members/designer", headers=bearer(tokens.knit)).json["contact"] is None
+    )

@@ -1,0 +1,137 @@
+"""Health, readiness, the OpenAPI document, offline docs and the one error shape."""
+
+from __future__ import annotations
+
+import re
+
+from service_fixtures import app, bearer, client, tokens  # noqa: F401 - fixtures
+
+
+def test_health_and_ready(client):
+    assert client.get("/health").json == {"status": "ok"}
+    response = client.get("/ready")
+    assert response.status_code == 200
+    assert response.json["database"] is True and response.json["model"] == 1
+
+
+def test_ready_without_model_is_503(tmp_path):
+    from service_fixtures import _dispose, make_app
+
+    app = make_app(tmp_path, f"sqlite:///{tmp_path / 'empty.sqlite'}", train=False)
+    try:
+        response = app.test_client().get("/ready")
+        assert response.status_code == 503
+        assert response.content_type == "application/problem+json"
+        assert "no model" in response.json["detail"]
+    finally:
+        _dispose(app)
+
+
+def test_openapi_document_is_3_1_and_lists_the_endpoints(client):
+    document = client.get("/api/v1/openapi.json").json
+    assert document["openapi"].startswith("3.1")
+    assert "/api/v1/members/{member_id}/suggestions" in document["paths"]
+    assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+def test_docs_work_offline(client):
+    page = client.get("/api/v1/swagger")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert assets and not [a for a in assets if a.startswith(("http:", "https:", "//"))]
+    for asset in assets:
+        if asset.endswith((".js", ".css")):
+            response = client.get(f"/api/v1/{asset}")
+            assert response.status_code == 200, asset
+            response.close()
+
+
+def _is_problem(response, status):
+    assert response.status_code == status
+    assert response.content_type == "application/problem+json"
+    body = response.json
+    assert body["status"] == status and body["title"] and body["type"] == "about:blank"
+    return body
+
+
+def test_401_without_or_with_a_bad_token(client):
+    _is_problem(client.get("/api/v1/members"), 401)
+    _is_problem(client.get("/api/v1/members", headers=bearer("nope")), 401)
+    # Authentication comes before parsing the body.
+    _is_problem(client.post("/api/v1/members", data="{", content_type="application/json"), 401)
+
+
+def test_404_405_as_problems(client, tokens):
+    _is_problem(client.get("/nowhere"), 404)
+    _is_problem(client.get("/api/v1/members/nobody", headers=bearer(tokens.admin)), 404)
+    body = _is_problem(client.put("/api/v1/members", headers=bearer(tokens.admin)), 405)
+    assert "405" not in body["detail"] or body["detail"]
+
+
+def test_400_422_name_the_field(client, tokens):
+    headers = bearer(tokens.manager)
+    response = client.post(
+        "/api/v1/members", data="{not json", content_type="application/json", headers=headers
+    )
+    assert (
+        response.status_code in (400, 422) and response.content_type == "application/problem+json"
+    )
+    body = _is_problem(
+        client.post(
+            "/api/v1/members",
+            json={
+                "member_id": "x1",
+                "name": "X",
+                "network": "kharkiv-fashion-cluster",
+                "country": "UA",
+                "org_type": "manufacturer",
+                "employees": "many",
+            },
+            headers=headers,
+        ),
+        422,
+    )
+    assert [e["field"] for e in body["errors"]] == ["employees"]
+    body = _is_problem(
+        client.post(
+            "/api/v1/members",
+            json={
+                "member_id": "x1",
+                "name": "X",
+                "network": "kharkiv-fashion-cluster",
+                "country": "UA",
+                "org_type": "manufacturer",
+                "offers": ["sewwing"],
+            },
+            headers=headers,
+        ),
+        422,
+    )
+    assert body["errors"][0]["field"] == "offers" and "sewwing" in body["errors"][0]["message"]
+    body = _is_problem(client.get("/api/v1/members?per_page=0", headers=headers), 422)
+    assert body["errors"][0]["field"] == "per_page"
+
+
+def test_413_for_a_too_large_body(app, tokens):
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    response = app.test_client().post(
+        "/api/v1/members",
+        data="x" * 5000,
+        content_type="application/json",
+        headers=bearer(tokens.manager),
+    )
+    _is_problem(response, 413)
+
+
+def test_500_is_a_problem_without_a_traceback(app, tokens, monkeypatch):
+    import api.members
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(api.members, "accepted_partners", broken)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = app.test_client().get("/api/v1/members", headers=bearer(tokens.designer))
+    body = _is_problem(response, 500)
+    assert "secret" not in body["detail"]

@@ -1,0 +1,214 @@
+"""Suggestions (stored and prospective members), feedback, rate limits."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+from service_fixtures import HOME, app, bearer, client, tokens  # noqa: F401 - fixtures
+
+
+def test_same_shape_as_the_cli(app, client, tokens):
+    from api.serving import holder
+    from matcher.cli import main
+
+    response = client.get(
+        "/api/v1/members/designer/suggestions?k=4", headers=bearer(tokens.designer)
+    )
+    assert response.status_code == 200
+    name = None
+    with app.app_context():
+        from api.db import get_db
+
+        name = holder().get(get_db()).name
+    result = CliRunner().invoke(
+        main,
+        [
+            "recommend",
+            "--model",
+            name,
+            "--models-dir",
+            app.config["MODELS_DIR"],
+            "--member",
+            "designer",
+            "--k",
+            "4",
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert response.json == json.loads(result.output)
+    assert response.json["suggestions"][0]["partner_id"] == "knit-factory"
+
+
+def test_roles_on_suggestions(client, tokens):
+    url = "/api/v1/members/designer/suggestions"
+    assert client.get(url, headers=bearer(tokens.knit)).status_code == 403
+    assert client.get(url, headers=bearer(tokens.polish_manager)).status_code == 403
+    assert client.get(url, headers=bearer(tokens.manager)).status_code == 200
+    assert client.get(url, headers=bearer(tokens.admin)).status_code == 200
+    assert (
+        client.get("/api/v1/members/ghost/suggestions", headers=bearer(tokens.admin)).status_code
+        == 404
+    )
+
+
+def test_scope_and_filters(client, tokens):
+    headers = bearer(tokens.designer)
+    cluster = client.get("/api/v1/members/designer/suggestions?scope=cluster", headers=headers).json
+    assert {s["network"] for s in cluster["suggestions"]} == {HOME}
+    polish = client.get(
+        "/api/v1/members/designer/suggestions?country=PL&org_type=manufacturer", headers=headers
+    ).json
+    assert [s["partner_id"] for s in polish["suggestions"]] == ["pl-knit-factory"]
+    bad = client.get("/api/v1/members/designer/suggestions?org_type=wizard", headers=headers)
+    assert bad.status_code == 422 and bad.json["errors"][0]["field"] == "org_type"
+    bad = client.get("/api/v1/members/designer/suggestions?scope=galaxy", headers=headers)
+    assert bad.status_code == 422 and bad.json["errors"][0]["field"] == "scope"
+    bad = client.get("/api/v1/members/designer/suggestions?k=0", headers=headers)
+    assert bad.status_code == 422 and bad.json["errors"][0]["field"] == "k"
+
+
+def test_declined_partner_disappears_at_once(client, tokens):
+    headers = bearer(tokens.designer)
+    url = "/api/v1/members/designer/suggestions"
+    first = client.get(url, headers=headers).json["suggestions"][0]["partner_id"]
+    response = client.post(
+        "/api/v1/members/designer/feedback",
+        headers=headers,
+        json={"partner_id": first, "event": "declined", "note": "not now"},
+    )
+    assert response.status_code == 201 and response.json["event"] == "declined"
+    assert first not in [
+        s["partner_id"] for s in client.get(url, headers=headers).json["suggestions"]
+    ]
+    events = client.get("/api/v1/members/designer/feedback", headers=headers).json["items"]
+    assert [e["partner_id"] for e in events] == [first]
+    for event in ("meeting", "deal", "shown"):
+        assert (
+            client.post(
+                "/api/v1/members/designer/feedback",
+                headers=headers,
+                json={"partner_id": "yarn-supplier", "event": event},
+            ).status_code
+            == 201
+        )
+    wrong = client.post(
+        "/api/v1/members/designer/feedback",
+        headers=headers,
+        json={"partner_id": "yarn-supplier", "event": "married"},
+    )
+    assert wrong.status_code == 422 and wrong.json["errors"][0]["field"] == "event"
+    ghost = client.post(
+        "/api/v1/members/designer/feedback",
+        headers=headers,
+        json={"partner_id": "ghost", "event": "accepted"},
+    )
+    assert ghost.status_code == 422 and ghost.json["errors"][0]["field"] == "partner_id"
+    assert (
+        client.post(
+            "/api/v1/members/knit-factory/feedback",
+            headers=headers,
+            json={"partner_id": "designer", "event": "accepted"},
+        ).status_code
+        == 403
+    )
+    assert client.get("/api/v1/members/knit-factory/feedback", headers=headers).status_code == 403
+
+
+def test_prospective_member(client, tokens):
+    prospect = {
+        "member_id": "prospect-1",
+        "name": "Нова фабрика",
+        "network": HOME,
+        "country": "UA",
+        "org_type": "manufacturer",
+        "offers": ["knitwear_production"],
+        "seeks": ["fashion_design"],
+    }
+    response = client.post(
+        "/api/v1/suggestions", json={"profile": prospect, "k": 3}, headers=bearer(tokens.designer)
+    )
+    assert response.status_code == 200
+    assert response.json["member"] == "prospect-1" and len(response.json["suggestions"]) == 3
+    assert "designer" in [s["partner_id"] for s in response.json["suggestions"]]
+    bad = client.post(
+        "/api/v1/suggestions",
+        json={"profile": {**prospect, "org_type": "wizard"}},
+        headers=bearer(tokens.designer),
+    )
+    assert bad.status_code == 422 and bad.json["errors"][0]["field"] == "org_type"
+    stored = client.post(
+        "/api/v1/suggestions",
+        json={"profile": {**prospect, "member_id": "designer"}},
+        headers=bearer(tokens.designer),
+    )
+    assert stored.status_code == 409
+
+
+def test_member_added_after_training_gets_suggestions(client, tokens):
+    new = {
+        "member_id": "late-knitter",
+        "name": "Late",
+        "network": HOME,
+        "country": "UA",
+        "org_type": "manufacturer",
+        "offers": ["knitwear_production"],
+        "seeks": ["fashion_design"],
+    }
+    assert (
+        client.post("/api/v1/members", json=new, headers=bearer(tokens.manager)).status_code == 201
+    )
+    response = client.get(
+        "/api/v1/members/late-knitter/suggestions?k=3", headers=bearer(tokens.manager)
+    )
+    assert response.status_code == 200 and response.json["suggestions"]
+
+
+def test_rate_limit_per_token(tmp_path):
+    from service_fixtures import _dispose, make_app
+
+    app = make_app(
+        tmp_path,
+        f"sqlite:///{tmp_path / 'limits.sqlite'}",
+        SUGGESTION_RATE_LIMIT="3/minute",
+        RATELIMIT_STORAGE_URI=f"matcher-sqlite:///{tmp_path / 'limits-counters.sqlite'}",
+    )
+    try:
+        client, tokens = app.test_client(), app.config["TOKENS"]
+        url = "/api/v1/members/designer/suggestions?k=1"
+        codes = [client.get(url, headers=bearer(tokens.designer)).status_code for _ in range(5)]
+        assert codes == [200, 200, 200, 429, 429]
+        limited = client.get(url, headers=bearer(tokens.designer))
+        assert limited.content_type == "application/problem+json" and limited.json["status"] == 429
+        # Another token has its own budget.
+        assert client.get(url, headers=bearer(tokens.manager)).status_code == 200
+    finally:
+        _dispose(app)
+
+
+def test_shared_counter_file_counts_across_processes(tmp_path):
+    import subprocess
+    import sys
+
+    from api.limits import SQLiteFileStorage
+
+    uri = f"matcher-sqlite:///{tmp_path / 'counters.sqlite'}"
+    code = (
+        "from api.limits import SQLiteFileStorage as S; import sys; "
+        f"print(S({uri!r}).incr('k', 60))"
+    )
+    seen = [
+        int(
+            subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, check=True
+            ).stdout
+        )
+        for _ in range(3)
+    ]
+    assert seen == [1, 2, 3]
+    storage = SQLiteFileStorage(uri)
+    assert storage.get("k") == 3 and storage.check()
+    storage.clear("k")
+    assert storage.get("k") == 0
