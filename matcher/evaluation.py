@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import time
+from abc import ABC, abstractmethod
 from collections import defaultdict
 from typing import Callable, Iterable, Sequence
 
@@ -55,11 +56,12 @@ def ranking_metrics(ranked: np.ndarray, relevant: set[int], k: int) -> tuple[flo
     return float(recall), float(ndcg), float(mrr)
 
 
-class _Ranker:
+class _Ranker(ABC):
     """A fitted method: ``order(row, candidates)`` returns candidates best first."""
 
-    def order(self, row: int, candidates: np.ndarray) -> np.ndarray:  # pragma: no cover
-        raise NotImplementedError
+    @abstractmethod
+    def order(self, row: int, candidates: np.ndarray) -> np.ndarray:
+        """Return `candidates` (row indices) ordered best first for the query `row`."""
 
 
 class _RandomRanker(_Ranker):
