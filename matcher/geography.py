@@ -42,11 +42,15 @@ def _country_table() -> dict[str, tuple[str, bool]]:
     with path.open("r", encoding="utf-8") as handle:
         # keep_default_na=False: Namibia's code is "NA".
         frame = pd.read_csv(handle, sep="\t", dtype=str, keep_default_na=False)
-    return {
-        row.ISO2: (row.continent, row.EU27 == "EU27" or row.EU == "EU")
-        for row in frame[["ISO2", "continent", "EU", "EU27"]].itertuples(index=False)
-        if row.ISO2
+    # Keyed by ISO 3166-1 alpha-3: the table's ISO2 column holds patterns for some countries
+    # ("^GB$|^UK$"), its ISO3 column plain codes.
+    by_alpha3 = {
+        row.ISO3: (row.continent, row.EU27 == "EU27" or row.EU == "EU")
+        for row in frame[["ISO3", "continent", "EU", "EU27"]].itertuples(index=False)
+        if row.ISO3
     }
+    return {country.alpha_2: by_alpha3[country.alpha_3] for country in pycountry.countries
+            if country.alpha_3 in by_alpha3}
 
 
 def continent(code: str) -> str | None:

@@ -169,3 +169,8 @@ def test_list_fields_may_be_given_as_lists():
     profile = Profile.parse({**GOOD, "offers": ["sewing", "Cutting"], "markets_present": ("UA", "pl")})
     assert profile.offers == ("sewing", "cutting")
     assert profile.markets_present == ("UA", "PL")
+
+
+def test_every_european_market_counts_as_the_same_continent():
+    # The United Kingdom and Greece are in Europe: selling there from Ukraine is regional.
+    assert derive_market_presence("UA", ["UA", "GB", "GR"]) == "regional"
