@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import g, request
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from .errors import abort
@@ -85,13 +85,23 @@ def revoke_tokens(session: Session, user: User) -> int:
     return len(tokens)
 
 
+#: Built once: every request runs it (a revoked token fails at its very next request).
+_CALLER_OF_TOKEN = (
+    select(User.user_id, User.name, User.role, User.member_id, User.network_id)
+    .join(ApiToken, ApiToken.user_id == User.user_id)
+    .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None))
+)
+
+
 def caller_for(session: Session, token: str) -> Caller | None:
     """Return the caller a live token belongs to, or None."""
-    row = session.execute(
-        select(User.user_id, User.name, User.role, User.member_id, User.network_id)
-        .join(ApiToken, ApiToken.user_id == User.user_id)
-        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
-    ).first()
+    from .db import core_connection
+
+    row = (
+        core_connection(session)
+        .execute(_CALLER_OF_TOKEN, {"token_hash": hash_token(token)})
+        .first()
+    )
     return Caller(*row) if row else None
 
 

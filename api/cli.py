@@ -228,7 +228,13 @@ def users_revoke(name: str) -> None:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 @click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 64))
-def serve(host: str, port: int, workers: int, threads: int) -> None:
+@click.option(
+    "--access-log/--no-access-log",
+    default=True,
+    show_default=True,
+    help="Log every request on standard output (gunicorn's access log).",
+)
+def serve(host: str, port: int, workers: int, threads: int, access_log: bool) -> None:
     """Run the service with gunicorn (the schema is upgraded first)."""
     from .db import get_engine, upgrade
 
@@ -246,8 +252,7 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
         str(threads),
         "--bind",
         f"{host}:{port}",
-        "--access-logfile",
-        "-",
+        *(["--access-logfile", "-"] if access_log else []),
         "api:create_app()",
     ]
     sys.stdout.flush()

@@ -160,6 +160,10 @@ class CachedSchemaModel(BaseModel):
         key = (cls, args, tuple(sorted(kwargs.items())))
         if key not in _SCHEMAS:
             _SCHEMAS[key] = super().model_json_schema(*args, **kwargs)
+        if not args and not kwargs:
+            # The per-request call (flask-openapi3 reads the properties, never changes them):
+            # the shared schema itself, without a deep copy per request.
+            return _SCHEMAS[key]
         return copy.deepcopy(_SCHEMAS[key])
 
 

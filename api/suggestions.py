@@ -8,16 +8,16 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from flask import current_app
+from flask import Response, current_app
 from flask_openapi3 import APIBlueprint, Tag
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from matcher.profiles import Profile
 from matcher.taxonomy import load_taxonomy
 
 from .auth import current_caller
-from .db import get_db
+from .db import core_connection, get_db
 from .errors import abort
 from .limits import limiter
 from .members import get_member, parse_profile, require_act_for
@@ -86,15 +86,22 @@ def _filters(options: SuggestionQuery | ProspectRequest) -> dict[str, list[str]]
     return filters
 
 
+# Core statements built once: the suggestion endpoint runs them on every request, and the
+# ORM's per-query overhead was most of an answer's time.
+_DECLINED = select(FeedbackEvent.partner_id).where(
+    FeedbackEvent.member_id == bindparam("member_id"), FeedbackEvent.event == "declined"
+)
+_MEMBER_ROW = select(Member.member_id, Member.network_id, Member.deleted_at).where(
+    Member.member_id == bindparam("member_id")
+)
+_LIVE = select(Member.member_id).where(
+    Member.member_id.in_(bindparam("ids", expanding=True)), Member.deleted_at.is_(None)
+)
+
+
 def declined_partners(session: Session, member_id: str) -> list[str]:
     """Return the partners `member_id` declined (never suggested again)."""
-    return list(
-        session.scalars(
-            select(FeedbackEvent.partner_id).where(
-                FeedbackEvent.member_id == member_id, FeedbackEvent.event == "declined"
-            )
-        )
-    )
+    return list(core_connection(session).execute(_DECLINED, {"member_id": member_id}).scalars())
 
 
 class SuggestionCache:
@@ -184,7 +191,7 @@ def suggest(
             abort(404, str(error.args[0]) if error.args else str(error))
         except ValueError as error:
             abort(422, str(error))
-        ranked = [s.to_dict() for s in found]
+        ranked = [_Suggestion(s.to_dict()) for s in found]
         kept = _live(session, ranked)
         if len(kept) >= k or len(found) < k + pad:
             if key is not None:
@@ -197,15 +204,7 @@ def _live(session: Session, ranked: list[dict[str, Any]]) -> list[dict[str, Any]
     """Keep the suggestions whose partner is still a live member."""
     ids = [s["partner_id"] for s in ranked]
     live = (
-        set(
-            session.scalars(
-                select(Member.member_id).where(
-                    Member.member_id.in_(ids), Member.deleted_at.is_(None)
-                )
-            )
-        )
-        if ids
-        else set()
+        set(core_connection(session).execute(_LIVE, {"ids": ids}).scalars()) if ids else set()
     )
     return [s for s in ranked if s["partner_id"] in live]
 
@@ -216,17 +215,55 @@ def member_suggestions(path: MemberPath, query: SuggestionQuery):
     """Suggest partners for a stored member, best first, with reasons."""
     caller = current_caller()
     session = get_db()
-    member = get_member(session, path.member_id)
-    require_act_for(caller, member)
+    # The member's id, network and withdrawal only (the profile is read when the model
+    # doesn't know the member).
+    row = core_connection(session).execute(_MEMBER_ROW, {"member_id": path.member_id}).first()
+    if row is None or row.deleted_at is not None:
+        abort(404, f"Member {path.member_id} doesn't exist.")
+    require_act_for(caller, row)
     served = holder().get(session)
-    known = served is not None and member.member_id in served.matcher.position_
-    target: str | Profile = (
-        member.member_id
-        if known
-        else parse_profile(member.member_id, {k: v for k, v in member.profile.items() if k != "id"})
+    known = served is not None and row.member_id in served.matcher.position_
+    if known:
+        target: str | Profile = row.member_id
+    else:
+        member = get_member(session, path.member_id)
+        target = parse_profile(
+            member.member_id, {k: v for k, v in member.profile.items() if k != "id"}
+        )
+    suggestions = suggest(session, target, query, declined_partners(session, row.member_id))
+    return _suggestions_response(row.member_id, suggestions)
+
+
+def _suggestions_response(member_id: str, suggestions: list[dict[str, Any]]) -> Response:
+    """The JSON answer, from suggestions encoded once per cached ranking (see `_encoded`)."""
+    dumps = current_app.json.dumps
+    body = (
+        '{"member":'
+        + dumps(member_id)
+        + ',"suggestions":['
+        + ",".join(_encoded(s, dumps) for s in suggestions)
+        + "]}\n"
     )
-    suggestions = suggest(session, target, query, declined_partners(session, member.member_id))
-    return {"member": member.member_id, "suggestions": suggestions}
+    return Response(body, mimetype="application/json")
+
+
+class _Suggestion(dict):
+    """A ``Suggestion.to_dict()`` that keeps its JSON once encoded (cached answers reuse it)."""
+
+    __slots__ = ("encoded",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.encoded: str | None = None
+
+
+def _encoded(suggestion: dict[str, Any], dumps) -> str:
+    """Return the JSON of one suggestion, encoding it only the first time."""
+    if not isinstance(suggestion, _Suggestion):
+        return dumps(suggestion)
+    if suggestion.encoded is None:
+        suggestion.encoded = dumps(dict(suggestion))
+    return suggestion.encoded
 
 
 @bp.post("/suggestions", responses={200: SuggestionsOut})

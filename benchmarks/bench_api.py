@@ -3,7 +3,8 @@
 Builds a fresh instance (SQLite database under a temporary folder) with N generated members
 (:func:`matcher.datasets.generate_cluster`) and their links, trains and activates a model,
 starts ``matcher serve`` (gunicorn) in its own process, then runs C concurrent clients in
-separate processes (keep-alive HTTP/1.1, one bearer token per client) that ask
+separate processes (keep-alive HTTP/1.1, one bearer token per client; ``--client wrk``: one
+``wrk`` process with C connections, far cheaper on the cores it shares with the server) that ask
 ``GET /api/v1/members/{member_id}/suggestions?k=10`` for random home members (as managers of
 the home cluster) for D seconds.
 Prints requests per second, p50/p90/p99 latency and errors as JSON.
@@ -11,6 +12,8 @@ Prints requests per second, p50/p90/p99 latency and errors as JSON.
 Usage::
 
     .venv/bin/python benchmarks/bench_api.py --members 10000 --clients 16 --seconds 60
+    .venv/bin/python benchmarks/bench_api.py --members 10000 --clients 16 --seconds 60 \
+        --client wrk --warmup 30
     .venv/bin/python benchmarks/bench_api.py --members 2000 --clients 4 --seconds 10  # smoke run
 """
 
@@ -23,6 +26,8 @@ import multiprocessing as mp
 import os
 import platform
 import random
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -131,6 +136,72 @@ def client(
     queue.put((latencies, errors))
 
 
+WRK_SCRIPT = """
+local ids = {%(ids)s}
+local tokens = {%(tokens)s}
+local n = 0
+request = function()
+  n = n + 1
+  local id = ids[math.random(#ids)]
+  local token = tokens[(n %% #tokens) + 1]
+  return wrk.format("GET", "/api/v1/members/" .. id .. "/suggestions?k=10",
+                    {["Authorization"] = "Bearer " .. token})
+end
+"""
+
+_UNIT = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+def run_wrk(
+    port: int, tokens: list[str], home: list[str], clients: int, seconds: float, folder: Path
+) -> dict:
+    """Run ``wrk --latency`` (2 threads, `clients` connections) and parse its summary."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("wrk is not installed (apt-get install -y wrk), or use --client python")
+    script = folder / "suggestions.lua"
+    script.write_text(
+        WRK_SCRIPT
+        % {
+            "ids": ", ".join(json.dumps(i) for i in home),
+            "tokens": ", ".join(json.dumps(t) for t in tokens),
+        },
+        encoding="utf-8",
+    )
+    output = subprocess.run(
+        [
+            wrk,
+            "-t",
+            str(min(2, clients)),
+            "-c",
+            str(clients),
+            "-d",
+            f"{int(seconds)}s",
+            "--timeout",
+            "30s",
+            "--latency",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    print(output, file=sys.stderr)
+    latency = {
+        int(q): float(v) * _UNIT[u]
+        for q, v, u in re.findall(r"^\s+(\d+)%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
+    }
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    errors = sum(
+        int(x)
+        for x in re.findall(r"Non-2xx or 3xx responses: (\d+)", output)
+        + re.findall(r"(?:connect|read|write|timeout) (\d+)", output)
+    )
+    return {"requests": requests, "errors": errors, "latency_ms": latency}
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
@@ -159,6 +230,18 @@ def main() -> None:
         default=4096,
         help="Per-worker suggestion cache entries (0: every request ranks afresh).",
     )
+    parser.add_argument(
+        "--client",
+        default="python",
+        choices=["python", "wrk"],
+        help="Load generator: Python client processes, or one wrk process (--clients connections).",
+    )
+    parser.add_argument(
+        "--access-log",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="gunicorn's access log (on by default, as `matcher serve`).",
+    )
     parser.add_argument("--out", type=Path, help="Also write the result as JSON here.")
     args = parser.parse_args()
 
@@ -175,6 +258,7 @@ def main() -> None:
                 str(args.workers),
                 "--threads",
                 str(args.threads),
+                *([] if args.access_log else ["--no-access-log"]),
             ],
             env={**os.environ, **env},
             stdout=subprocess.DEVNULL,
@@ -197,6 +281,11 @@ def main() -> None:
                     ).close()
                 except OSError:
                     pass
+            if args.client == "wrk":
+                if args.warmup > 0:
+                    run_wrk(args.port, tokens, home, args.clients, args.warmup, Path(tmp))
+                measured = run_wrk(args.port, tokens, home, args.clients, args.seconds, Path(tmp))
+                results = None
             queue = mp.get_context("spawn").Queue()
             start_at = time.time() + 2.0
             processes = [
@@ -206,16 +295,25 @@ def main() -> None:
                 )
                 for seed, token in enumerate(tokens)
             ]
+            if args.client == "wrk":
+                processes = []
             for process in processes:
                 process.start()
-            results = [queue.get() for _ in processes]
+            if args.client == "python":
+                results = [queue.get() for _ in processes]
             for process in processes:
                 process.join()
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
-    latencies = [x for lat, _ in results for x in lat]
-    errors = sum(e for _, e in results)
+    if args.client == "wrk":
+        n_requests, errors = measured["requests"], measured["errors"]
+        p50, p90, p99 = (measured["latency_ms"].get(q) for q in (50, 90, 99))
+    else:
+        latencies = [x for lat, _ in results for x in lat]
+        errors = sum(e for _, e in results)
+        n_requests = len(latencies)
+        p50, p90, p99 = (1000 * percentile(latencies, q) for q in (50, 90, 99))
     result = {
         "members": args.members,
         "clients": args.clients,
@@ -226,12 +324,14 @@ def main() -> None:
         "model_kind": args.model_kind,
         "cache_size": args.cache_size,
         "home_members_asked": len(home),
-        "requests": len(latencies),
+        "client": args.client,
+        "access_log": args.access_log,
+        "requests": n_requests,
         "errors": errors,
-        "requests_per_s": round(len(latencies) / args.seconds, 1),
-        "p50_ms": round(1000 * percentile(latencies, 50), 2),
-        "p90_ms": round(1000 * percentile(latencies, 90), 2),
-        "p99_ms": round(1000 * percentile(latencies, 99), 2),
+        "requests_per_s": round(n_requests / args.seconds, 1),
+        "p50_ms": round(p50, 2),
+        "p90_ms": round(p90, 2),
+        "p99_ms": round(p99, 2),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}",
         "date": time.strftime("%Y-%m-%d"),
