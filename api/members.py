@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Response
+from flask import Response, current_app
 from flask_openapi3 import APIBlueprint, Tag
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
@@ -15,6 +15,7 @@ from matcher.profiles import Profile
 from .auth import Caller, current_caller
 from .db import get_db
 from .errors import abort
+from .serving import retrain_after_erasure
 from .schemas import (
     DeleteQuery,
     MemberCreate,
@@ -256,6 +257,9 @@ def delete_member(path: MemberPath, query: DeleteQuery):
     else:
         member.deleted_at = utcnow()
     session.commit()
+    if query.erase:
+        # Trained artifacts hold the erased profile: replace them all.
+        retrain_after_erasure(current_app._get_current_object(), caller.user_id)
     logger.info(
         "member %s %s by user %s",
         path.member_id,

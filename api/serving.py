@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import threading
 import time
 from dataclasses import dataclass
@@ -156,11 +157,13 @@ def training_data(session: Session) -> tuple[Any, list[Link]]:
     return frame, links
 
 
-def train_version(app: Flask, version_id: int, activate: bool = True) -> None:
+def train_version(app: Flask, version_id: int, activate: bool = True,
+                  purge_others: bool = False) -> None:
     """Train the version `version_id` (status ``training``) from the current data.
 
     On success the version is ``ready`` (and active if `activate`); on failure it is ``failed``
-    with the reason, and the active version is untouched.
+    with the reason, and the active version is untouched. With `purge_others`, the artifacts of
+    every other trained version are deleted once this one is ready (see :func:`purge_versions`).
     """
     sessions = session_factory(app)
     try:
@@ -182,6 +185,8 @@ def train_version(app: Flask, version_id: int, activate: bool = True) -> None:
             if activate:
                 activate_version(session, version_id)
         logger.info("model version %s trained (%s)", version_id, name)
+        if purge_others:
+            purge_versions(app, version_id)
     except Exception as error:
         logger.exception("retraining version %s failed", version_id)
         with sessions.begin() as session:
@@ -202,11 +207,58 @@ def activate_version(session: Session, version_id: int) -> None:
     )
 
 
-def start_training(app: Flask, version_id: int, activate: bool = True) -> threading.Thread:
+def purge_versions(app: Flask, keep_version_id: int) -> list[int]:
+    """Delete the artifacts of every trained version but `keep_version_id`; mark them ``purged``.
+
+    Trained artifacts hold the profiles they were fitted on: after a member is erased, the
+    versions made before must go too. A purged version can no longer be activated.
+    """
+    sessions = session_factory(app)
+    purged = []
+    with sessions.begin() as session:
+        versions = session.scalars(
+            select(ModelVersion).where(
+                ModelVersion.version_id != keep_version_id, ModelVersion.status == "ready"
+            )
+        ).all()
+        for version in versions:
+            if version.name:
+                shutil.rmtree(Path(app.config["MODELS_DIR"]) / version.name, ignore_errors=True)
+            version.status, version.active = "purged", False
+            purged.append(version.version_id)
+    if purged:
+        logger.info("purged the artifacts of model versions %s", purged)
+    return purged
+
+
+def retrain_after_erasure(app: Flask, requested_by: int | None) -> int | None:
+    """Start a retrain that replaces every trained version after a member was erased.
+
+    Returns the new version's id, or None when no version was ever trained (nothing to purge).
+    Until the new version is ready the old one serves, and the erased member is already
+    filtered out of its answers.
+    """
+    sessions = session_factory(app)
+    with sessions.begin() as session:
+        trained = session.scalar(
+            select(ModelVersion.version_id).where(ModelVersion.status == "ready").limit(1)
+        )
+        if trained is None:
+            return None
+        version = ModelVersion(status="training", active=False, requested_by=requested_by)
+        session.add(version)
+        session.flush()
+        version_id = version.version_id
+    start_training(app, version_id, activate=True, purge_others=True)
+    return version_id
+
+
+def start_training(app: Flask, version_id: int, activate: bool = True,
+                   purge_others: bool = False) -> threading.Thread:
     """Run :func:`train_version` in a background thread and return the thread."""
     thread = threading.Thread(
         target=train_version,
-        args=(app, version_id, activate),
+        args=(app, version_id, activate, purge_others),
         name=f"retrain-{version_id}",
         daemon=True,
     )

@@ -173,3 +173,45 @@ def test_erase_removes_the_data(app, client, tokens):
     assert (
         client.get("/api/v1/members/designer", headers=bearer(tokens.knit)).json["contact"] is None
     )
+
+
+def test_erase_replaces_every_trained_model_that_held_the_profile(app, client, tokens):
+    """GDPR erasure: the artifacts made before hold the erased profile, so they are retrained
+    and purged; a withdrawal (no erase) keeps them."""
+    from pathlib import Path
+
+    from matcher.artifacts import load_model
+
+    def versions():
+        return client.get("/api/v1/models", headers=bearer(tokens.admin)).json
+
+    def wait_for_training():
+        for thread in app.extensions.get("matcher_threads", []):
+            thread.join(timeout=60)
+
+    before = versions()
+    old = [v for v in _items(before) if v["status"] == "ready"]
+    assert old, before
+    withdrawn = client.delete("/api/v1/members/pl-distributor", headers=bearer(tokens.polish_manager))
+    assert withdrawn.status_code == 204
+    wait_for_training()
+    assert [v["status"] for v in _items(versions())] == [v["status"] for v in _items(before)]
+
+    assert client.delete("/api/v1/members/knit-factory?erase=true",
+                         headers=bearer(tokens.manager)).status_code == 204
+    wait_for_training()
+    after = {v["version_id"]: v for v in _items(versions())}
+    for version in old:
+        assert after[version["version_id"]]["status"] == "purged"
+        assert not (Path(app.config["MODELS_DIR"]) / version["name"]).exists()
+    new = [v for v in after.values() if v["status"] == "ready"]
+    assert len(new) == 1 and new[0]["active"]
+    matcher, _ = load_model(new[0]["name"], app.config["MODELS_DIR"])
+    assert "knit-factory" not in set(matcher.frame_["member_id"])
+    purged = old[0]["version_id"]
+    assert client.post(f"/api/v1/models/{purged}/activate",
+                       headers=bearer(tokens.admin)).status_code == 409
+
+
+def _items(payload):
+    return payload["items"]
