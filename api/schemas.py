@@ -170,8 +170,8 @@ class CachedSchemaModel(BaseModel):
 _SCHEMAS: dict[tuple, dict[str, Any]] = {}
 
 
-class SuggestionQuery(CachedSchemaModel):
-    """Options of a suggestion request."""
+class SuggestionOptions(BaseModel):
+    """Options of a suggestion request, shared by the query string and the prospect's body."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -181,6 +181,10 @@ class SuggestionQuery(CachedSchemaModel):
     org_type: list[str] = Field([], max_length=50)
     partnership_type: list[str] = Field([], max_length=50)
     language: Literal["en", "uk"] = "en"
+
+
+class SuggestionQuery(CachedSchemaModel, SuggestionOptions):
+    """Options of a suggestion request."""
 
 
 class SuggestionOut(BaseModel):
@@ -202,18 +206,10 @@ class SuggestionsOut(BaseModel):
     suggestions: list[SuggestionOut]
 
 
-class ProspectRequest(BaseModel):
+class ProspectRequest(SuggestionOptions):
     """A profile that is not stored (a prospective member) and the suggestion options."""
 
-    model_config = ConfigDict(extra="forbid")
-
     profile: MemberCreate
-    k: int = Field(10, ge=1, le=100)
-    scope: Literal["all", "cluster", "international"] = "all"
-    country: list[str] = Field([], max_length=50)
-    org_type: list[str] = Field([], max_length=50)
-    partnership_type: list[str] = Field([], max_length=50)
-    language: Literal["en", "uk"] = "en"
 
 
 class FeedbackIn(BaseModel):
