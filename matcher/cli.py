@@ -89,10 +89,20 @@ def _duplicates_option(default: str):
                              "(merged, with a warning naming the rows).")
 
 
+# The library's larger command groups live in their own modules and are imported only when
+# asked for, so `matcher recommend` does not pay for the solver or the report's imports.
+LAZY_COMMANDS = {
+    "batch": "matcher.batch_cli:batch",
+    "session": "matcher.session_cli:session",
+    "insights": "matcher.insights_cli:insights",
+}
+
+
 class _PluginGroup(click.Group):
-    """A group that also offers the commands other packages register under the entry-point
-    group ``matcher.commands`` (the service adds ``serve``, ``db`` and ``users``), loaded only
-    when asked for, so the engine's commands start without them."""
+    """A group that also offers the library's lazily imported commands (:data:`LAZY_COMMANDS`)
+    and the commands other packages register under the entry-point group ``matcher.commands``
+    (the service adds ``serve``, ``db`` and ``users``), loaded only when asked for, so the
+    engine's commands start without them."""
 
     def _plugins(self) -> dict[str, Any]:
         from importlib.metadata import entry_points
@@ -100,10 +110,15 @@ class _PluginGroup(click.Group):
         return {ep.name: ep for ep in entry_points(group="matcher.commands")}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(super().list_commands(ctx)) | set(self._plugins()))
+        return sorted(set(super().list_commands(ctx)) | set(LAZY_COMMANDS) | set(self._plugins()))
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         command = super().get_command(ctx, name)
+        if command is None and name in LAZY_COMMANDS:
+            import importlib
+
+            module, attribute = LAZY_COMMANDS[name].split(":")
+            command = getattr(importlib.import_module(module), attribute)
         if command is None and name in self._plugins():
             command = self._plugins()[name].load()
         return command
