@@ -238,13 +238,14 @@ def retrieval_recall(matcher: PartnerMatcher, member_ids: Sequence[str] | None =
         ids = [ids[i] for i in np.sort(rng.choice(len(ids), max_queries, replace=False))]
     retrieval = clone(matcher)
     retrieval.__dict__.update(matcher.__dict__)
-    from .index import CandidateIndex
+    from .retrieval import ComplementIndex
 
     size = n_candidates or matcher.n_candidates
     retrieval.exhaustive_below = 0
-    retrieval.offer_index_ = CandidateIndex(size).fit(matcher.offers_)
-    retrieval.need_index_ = CandidateIndex(size).fit(matcher.needs_)
-    retrieval.profile_index_ = CandidateIndex(size).fit(matcher.profile_vectors_)
+    retrieval.n_candidates = size
+    if matcher.index_ is None:
+        retrieval.index_ = ComplementIndex(random_state=matcher.random_state).fit(
+            matcher.offers_, matcher.needs_, matcher.embedding_)
     kept, sizes = [], []
     for member_id in ids:
         full, _ = matcher.rank(member_id, exhaustive=True)

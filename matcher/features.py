@@ -22,7 +22,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -261,18 +261,34 @@ class TextEncoder(TransformerMixin, BaseEstimator):
     min_df : int or float, default=1
     max_features : int or None, default=50000
     sublinear_tf : bool, default=True
+    max_fit_documents : int or None, default=20000
+        The vocabulary and weights are learned on at most this many documents, drawn at random
+        (all of them when there are fewer); None learns on all.
+    random_state : int, default=0
+        Seed of that draw.
 
     Attributes
     ----------
     vectorizer_ : TfidfVectorizer
+
+    Notes
+    -----
+    ``char_wb`` n-grams never cross a word boundary, so a document's n-gram counts are the sum
+    of its words' counts. :meth:`transform` therefore analyses each distinct word once and
+    forms the documents' counts as a sparse product (documents x words) @ (words x n-grams):
+    the same matrix as ``TfidfVectorizer.transform``, several times faster on large inputs,
+    where the same words recur in many documents.
     """
 
     def __init__(self, ngram_range: tuple[int, int] = (3, 5), min_df: int | float = 1,
-                 max_features: int | None = 50000, sublinear_tf: bool = True):
+                 max_features: int | None = 50000, sublinear_tf: bool = True,
+                 max_fit_documents: int | None = 20000, random_state: int = 0):
         self.ngram_range = ngram_range
         self.min_df = min_df
         self.max_features = max_features
         self.sublinear_tf = sublinear_tf
+        self.max_fit_documents = max_fit_documents
+        self.random_state = random_state
 
     def _documents(self, X: Any, reset: bool) -> list[str]:
         if sp.issparse(X):
@@ -294,6 +310,10 @@ class TextEncoder(TransformerMixin, BaseEstimator):
             Text cells; empty cells are allowed.
         """
         documents = self._documents(X, reset=True)
+        limit = self.max_fit_documents
+        if limit is not None and len(documents) > limit:
+            chosen = np.random.default_rng(self.random_state).choice(len(documents), limit, replace=False)
+            documents = [documents[i] for i in np.sort(chosen)]
         self.vectorizer_ = TfidfVectorizer(
             analyzer="char_wb", ngram_range=tuple(self.ngram_range), min_df=self.min_df,
             max_features=self.max_features, sublinear_tf=self.sublinear_tf, lowercase=True,
@@ -312,7 +332,27 @@ class TextEncoder(TransformerMixin, BaseEstimator):
     def transform(self, X: Any) -> sp.csr_matrix:
         """Return the L2-normalised TF-IDF rows, shape (n_samples, n_ngrams)."""
         check_is_fitted(self, "vectorizer_")
-        return self.vectorizer_.transform(self._documents(X, reset=False))
+        return self._tfidf(self._documents(X, reset=False))
+
+    def _tfidf(self, documents: list[str]) -> sp.csr_matrix:
+        """``vectorizer_.transform(documents)``, computed word by word (see the class notes)."""
+        vectorizer = self.vectorizer_
+        if vectorizer.analyzer != "char_wb" or len(documents) < 2000:
+            return vectorizer.transform(documents)
+        # Words as char_wb sees them: lower-cased, split on whitespace.
+        words = CountVectorizer(analyzer=str.split, lowercase=False, dtype=np.float64)
+        doc_words = words.fit_transform([doc.lower() for doc in documents])
+        vocabulary = words.get_feature_names_out()
+        counter = CountVectorizer(analyzer="char_wb", ngram_range=vectorizer.ngram_range,
+                                  lowercase=False, vocabulary=vectorizer.vocabulary_, dtype=np.float64)
+        word_grams = counter.transform(list(vocabulary))
+        counts = (doc_words @ word_grams).tocsr()
+        counts.sort_indices()
+        if vectorizer.sublinear_tf:
+            np.log(counts.data, out=counts.data)
+            counts.data += 1
+        counts = counts @ sp.diags(vectorizer.idf_)
+        return normalize(counts.tocsr(), norm=vectorizer.norm)
 
     def get_feature_names_out(self, input_features: Iterable[str] | None = None) -> np.ndarray:
         """Return ``text=<n-gram>`` for every output column."""

@@ -29,7 +29,7 @@ from .features import TextEncoder
 from .taxonomy import load_taxonomy
 from .text import split_needs
 
-__all__ = ["PAIR_FEATURES", "PairSpace", "ProfileArrays", "LinkStats", "pair_features"]
+__all__ = ["PAIR_FEATURES", "PairSpace", "ProfileArrays", "LinkStats", "pair_features", "split_texts"]
 
 #: Names of the pair features, in column order.
 PAIR_FEATURES = (
@@ -69,6 +69,11 @@ PAIR_FEATURES = (
     "size_ratio",           # log10 of B's employees over A's (0 unknown)
 )
 _F = {name: i for i, name in enumerate(PAIR_FEATURES)}
+
+
+def split_texts(frame: pd.DataFrame) -> list[tuple[str, str]]:
+    """Each description split into (offer text, need text); see :func:`matcher.text.split_needs`."""
+    return [split_needs(d or "") for d in frame["description"]]
 
 
 def _binary(lists: list, vocabulary: dict[str, int]) -> np.ndarray:
@@ -136,7 +141,7 @@ class PairSpace:
         dense = self.text_svd.transform(tfidf) if self.text_svd is not None else tfidf.toarray()
         return normalize(dense).astype(np.float32)
 
-    def __init__(self, frame: pd.DataFrame):
+    def __init__(self, frame: pd.DataFrame, texts: list[tuple[str, str]] | None = None):
         taxonomy = load_taxonomy()
         self.capabilities = {tag: i for i, tag in enumerate(taxonomy.ids("capabilities"))}
         self.products = {tag: i for i, tag in enumerate(taxonomy.ids("products"))}
@@ -158,24 +163,30 @@ class PairSpace:
         df = (cap > 0).sum(axis=0)
         n = 2 * len(frame)
         self.capability_idf = (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
-        texts = [split_needs(d or "") for d in frame["description"]]
+        texts = texts if texts is not None else split_texts(frame)
         documents = pd.DataFrame({"text": [t for pair in texts for t in pair]})
         self.text_encoder = TextEncoder(ngram_range=(3, 5), max_features=30000).fit(documents)
         # Latent semantic analysis: char n-gram TF-IDF reduced to a dense space, so that text
         # similarity is a BLAS product and related words (трикотаж, knit) can meet.
         n_grams = len(self.text_encoder.vectorizer_.vocabulary_)
         n_components = min(self.TEXT_DIMENSIONS, n_grams - 1, len(documents) - 1)
+        # The latent space is learned on at most as many documents as the vocabulary.
+        limit = self.text_encoder.max_fit_documents
+        if limit is not None and len(documents) > limit:
+            chosen = np.sort(np.random.default_rng(0).choice(len(documents), limit, replace=False))
+            documents = documents.iloc[chosen]
         self.text_svd = (TruncatedSVD(n_components, random_state=0).fit(self.text_encoder.transform(documents))
                          if n_components >= 2 else None)
         self.name_encoder = TextEncoder(ngram_range=(3, 4), max_features=30000).fit(
             pd.DataFrame({"name": list(frame["name"])}))
 
-    def arrays(self, frame: pd.DataFrame) -> ProfileArrays:
-        """Return the arrays of the profiles of `frame` in this space."""
+    def arrays(self, frame: pd.DataFrame, texts: list[tuple[str, str]] | None = None) -> ProfileArrays:
+        """Return the arrays of the profiles of `frame` in this space (`texts`: the
+        descriptions already split by :func:`split_texts`, to save splitting them again)."""
         offers = [given or found for given, found in zip(frame["offers"], frame["text_offers"])]
         seeks = [given or found for given, found in zip(frame["seeks"], frame["text_seeks"])]
         products = [given or found for given, found in zip(frame["products"], frame["text_products"])]
-        texts = [split_needs(d or "") for d in frame["description"]]
+        texts = texts if texts is not None else split_texts(frame)
         volume = frame["capacity_units_month"].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
         employees = frame["employees"].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
         min_order = frame["min_order_qty"].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
@@ -213,11 +224,11 @@ class LinkStats:
         Row indices (source, target) of positive links.
     arrays : ProfileArrays
         The profiles the indices refer to.
-    profile_vectors : sparse matrix of shape (n_profiles, n_features)
-        L2-normalised whole-profile vectors, for partner resemblance and neighbour votes.
+    embedding : ndarray of shape (n_profiles, n_features)
+        L2-normalised whole-profile embeddings, for partner resemblance and neighbour votes.
     """
 
-    def __init__(self, pairs: np.ndarray, arrays: ProfileArrays, profile_vectors: sp.csr_matrix,
+    def __init__(self, pairs: np.ndarray, arrays: ProfileArrays, embedding: np.ndarray,
                  n_types: int):
         n = len(arrays)
         pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
@@ -230,8 +241,8 @@ class LinkStats:
         self.adjacency = adjacency
         self.degree = np.asarray(adjacency.sum(axis=1)).ravel()
         self.linked = np.flatnonzero(self.degree > 0)
-        self.profile_vectors = profile_vectors
-        self.linked_vectors = profile_vectors[self.linked]
+        self.embedding = embedding
+        self.linked_embedding = np.ascontiguousarray(embedding[self.linked])
         # Which kinds of organisation work with which: log-odds against independence.
         types = arrays.org_type
         counts = np.zeros((n_types, n_types))
@@ -253,7 +264,7 @@ class LinkStats:
 
 
 def pair_features(query: ProfileArrays, a: int, cand: ProfileArrays, J: np.ndarray,
-                  stats: LinkStats | None, query_vector: sp.csr_matrix,
+                  stats: LinkStats | None, query_vector: np.ndarray,
                   query_partners: np.ndarray, view_ab: np.ndarray, view_ba: np.ndarray,
                   idf: np.ndarray) -> np.ndarray:
     """Return the pair features of the query row `a` against candidate rows `J`.
@@ -268,8 +279,8 @@ def pair_features(query: ProfileArrays, a: int, cand: ProfileArrays, J: np.ndarr
         Rows of the candidates in `cand`.
     stats : LinkStats or None
         Known links over `cand`'s rows; None when there are none.
-    query_vector : sparse matrix of shape (1, n_profile_features)
-        The query's whole-profile vector.
+    query_vector : ndarray of shape (n_embedding_features,)
+        The query's whole-profile embedding.
     query_partners : ndarray
         Rows (in `cand`) of the query's known partners.
     view_ab, view_ba : ndarray of shape (m,)
@@ -366,16 +377,16 @@ def pair_features(query: ProfileArrays, a: int, cand: ProfileArrays, J: np.ndarr
             X[:, _F["type_affinity"]] = np.where(types_b >= 0, stats.type_affinity[type_a, types_b], 0.0)
         X[:, _F["degree_b"]] = np.log1p(stats.degree[J])
         if len(query_partners):
-            partner_vectors = stats.profile_vectors[query_partners]
-            sims = (stats.profile_vectors[J] @ partner_vectors.T).toarray()
+            sims = stats.embedding[J] @ stats.embedding[query_partners].T
             X[:, _F["partner_similarity"]] = sims.max(axis=1)
             X[:, _F["partner_country_share"]] = _share(cand.country[query_partners], cand.country[J])
             X[:, _F["partner_city_share"]] = _share(cand.city[query_partners], cand.city[J])
             X[:, _F["partner_type_share"]] = _share(cand.org_type[query_partners], cand.org_type[J])
         if len(stats.linked):
             # Members most like A (excluding A) vote for their partners, weighted by likeness.
-            sims = (stats.linked_vectors @ query_vector.T).toarray().ravel()
-            top = np.argsort(-sims)[:21]
+            sims = stats.linked_embedding @ np.asarray(query_vector, dtype=np.float32).ravel()
+            top = np.argpartition(-sims, 21)[:21] if len(sims) > 21 else np.arange(len(sims))
+            top = top[np.argsort(-sims[top], kind="stable")]
             top = top[sims[top] < 0.9999][:20]
             weights = sp.csr_matrix((sims[top], (np.zeros(len(top), int), stats.linked[top])),
                                     shape=(1, stats.adjacency.shape[0]))

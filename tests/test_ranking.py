@@ -28,7 +28,7 @@ def test_competitor_penalty_applies_to_same_role_same_products_same_markets(matc
                                      np.array([matcher.position_["rival-designer"],
                                                matcher.position_["knit-factory"]]),
                                      matcher.stats_, matcher.arrays_,
-                                     matcher.profile_vectors_[matcher.position_["designer"]])
+                                     matcher.embedding_[matcher.position_["designer"]])
     competitor = features[:, PAIR_FEATURES.index("competitor")]
     assert competitor[0] > 0.3 and competitor[1] == 0
 
@@ -50,7 +50,7 @@ def test_partner_whose_needs_are_unknown_is_not_zeroed_out(cluster_frame, cluste
     matcher = PartnerMatcher().fit(cluster_frame, cluster_links)
     row = matcher.position_
     features = matcher._features_for(row["sewing-factory"], np.array([row["logistics"]]), matcher.stats_,
-                                     matcher.arrays_, matcher.profile_vectors_[row["sewing-factory"]])[0]
+                                     matcher.arrays_, matcher.embedding_[row["sewing-factory"]])[0]
     assert features[PAIR_FEATURES.index("needs_known_b")] == 0
 
 

@@ -1,0 +1,547 @@
+"""Batch scoring: every member against a list of candidates (a fair's exhibitors), in blocks.
+
+The job is a matrix product plus a top-k selection per member (:mod:`matcher.topk`, over the
+candidates' rows of the fitted :class:`~matcher.retrieval.ComplementIndex`), then the learned
+re-ranking and the reasons for each member's short list only. Blocks of members are scored
+independently, so the same job runs
+
+* in this process (BLAS uses every core for the products),
+* in several local processes (``jobs > 1``, joblib; the fitted model is written once to a
+  memory-mapped file that every worker opens),
+* on a Dask cluster (``scheduler="tcp://host:8786"``; the model is scattered once to every
+  worker).
+
+Each finished block is written as its own Parquet part (a temporary file renamed into place),
+with a manifest naming the inputs and the settings: a run that stops (Ctrl-C, a crash) resumes
+from the parts already written when started again with the same inputs and settings, and the
+final outputs are only written, atomically, once every block is done.
+
+For a member, the batch answer is the answer of
+``PartnerMatcher.recommend(member, k, scope, filters)`` restricted to the candidates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .pairs import PAIR_FEATURES
+from .profiles import Link
+from .ranking import PartnerMatcher
+from .topk import TopK
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["BatchSpec", "BatchScorer", "run_batch", "reverse_view", "member_summary",
+           "write_table", "OUTPUT_COLUMNS"]
+
+#: The first columns of the shortlist table; a candidate file's extra columns follow.
+OUTPUT_COLUMNS = ("member_id", "rank", "partner_id", "partner_name", "score", "reasons",
+                  "member_name", "partner_country", "partner_org_type", "partner_network")
+_VIEW_AB = PAIR_FEATURES.index("view_ab")
+
+
+@dataclass(frozen=True)
+class BatchSpec:
+    """What a batch job asks: the shortlist size, the scope and filters, the language."""
+
+    k: int = 20
+    scope: str = "all"
+    filters: Mapping[str, Any] = field(default_factory=dict)
+    language: str = "en"
+    block_rows: int = 256
+
+    def __post_init__(self):
+        if not (isinstance(self.k, (int, np.integer)) and self.k > 0):
+            raise ValueError(f"Got k={self.k!r}, expected a positive integer")
+        if not (isinstance(self.block_rows, (int, np.integer)) and self.block_rows > 0):
+            raise ValueError(f"Got block_rows={self.block_rows!r}, expected a positive integer")
+        if self.language not in ("en", "uk"):
+            raise ValueError(f"Got language={self.language!r}, expected 'en' or 'uk'")
+
+
+class BatchScorer:
+    """Scores blocks of members against a fixed set of candidates with a fitted matcher.
+
+    Parameters
+    ----------
+    matcher : PartnerMatcher
+        Fitted on profiles that include every member and every candidate.
+    candidate_ids : sequence of str
+    spec : BatchSpec
+    """
+
+    def __init__(self, matcher: PartnerMatcher, candidate_ids: Sequence[str], spec: BatchSpec):
+        self.matcher = matcher
+        self.spec = spec
+        position = matcher.position_
+        unknown = [c for c in candidate_ids if c not in position]
+        if unknown:
+            raise KeyError(f"candidates not among the fitted profiles: {', '.join(unknown[:10])}")
+        self.candidate_rows = np.array(sorted({position[c] for c in candidate_ids}), dtype=np.int64)
+        n = len(matcher.frame_)
+        self.candidate_mask = np.zeros(n, dtype=bool)
+        self.candidate_mask[self.candidate_rows] = True
+        # Filters do not depend on the member; the scope depends only on its network.
+        # The filters do not depend on the member (the profile is read only for the scope).
+        self._filtered = self.candidate_mask & matcher._allowed(None, "all", spec.filters)
+        self._scope_masks: dict[int, np.ndarray] = {}
+        self.exhaustive = matcher.index_ is None or len(self.candidate_rows) <= matcher.exhaustive_below
+        self._searcher: TopK | None = None
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_searcher"] = None
+        return state
+
+    def _allowed(self, network_code: int) -> np.ndarray:
+        scope = self.spec.scope
+        if scope == "all":
+            return self._filtered
+        mask = self._scope_masks.get(network_code)
+        if mask is None:
+            same = self.matcher.arrays_.network == network_code
+            mask = self._scope_masks[network_code] = self._filtered & (same if scope == "cluster" else ~same)
+        return mask
+
+    def _search(self, member_rows: np.ndarray) -> list[np.ndarray]:
+        """Retrieval for each member: the union of its complement and likeness searches over
+        the candidates' rows (global row numbers)."""
+        m = self.matcher
+        if self._searcher is None:
+            self._searcher = TopK(m.index_.matrix_[self.candidate_rows], block_rows=self.spec.block_rows * 2)
+        index = m.index_
+        queries = [index.complement_queries(m.offers_[member_rows], m.needs_[member_rows])]
+        owners = [np.arange(len(member_rows))]
+        likeness, likeness_owner = [], []
+        for i, a in enumerate(member_rows.tolist()):
+            partners = m.stats_.partners(a)
+            if len(partners):
+                vector = m.embedding_[partners[:10]].mean(axis=0)
+                likeness.append(vector / max(np.linalg.norm(vector), 1e-9))
+                likeness_owner.append(i)
+        if likeness:
+            queries.append(index.likeness_queries(np.vstack(likeness)))
+            owners.append(np.array(likeness_owner))
+        Q, owner = np.vstack(queries), np.concatenate(owners)
+        scores, found = self._searcher.search(Q, m.n_candidates)
+        found = self.candidate_rows[found]
+        found[~np.isfinite(scores)] = -1
+        per_member: list[list[np.ndarray]] = [[] for _ in member_rows]
+        for i, rows in zip(owner.tolist(), found):
+            per_member[i].append(rows)
+        return [np.unique(np.concatenate(parts)) for parts in per_member]
+
+    def score(self, member_rows: np.ndarray) -> pd.DataFrame:
+        """The shortlists of the members at `member_rows` (rows of the fitted profiles)."""
+        m, spec = self.matcher, self.spec
+        member_rows = np.asarray(member_rows, dtype=np.int64)
+        if self.exhaustive:
+            found = [self.candidate_rows] * len(member_rows)
+        else:
+            found = self._search(member_rows)
+        blocks_X, blocks_J = [], []
+        for a, rows in zip(member_rows.tolist(), found):
+            rows = rows[rows >= 0]
+            mask = self._allowed(int(m.arrays_.network[a]))
+            keep = mask[rows]
+            keep &= rows != a
+            excluded = np.concatenate([m.stats_.partners(a), np.fromiter(m.declined_.get(a, ()), np.int64)])
+            if len(excluded):
+                keep &= ~np.isin(rows, excluded)
+            J = rows[keep]
+            blocks_J.append(J)
+            blocks_X.append(m._features_for(a, J, m.stats_, m.arrays_, m.embedding_[a]) if len(J)
+                            else np.zeros((0, len(PAIR_FEATURES)), np.float32))
+        X_all = np.vstack(blocks_X) if blocks_X else np.zeros((0, len(PAIR_FEATURES)), np.float32)
+        scores_all = m.scorer_.predict_proba(X_all)[:, 1] if len(X_all) else np.zeros(0)
+        records: list[dict[str, Any]] = []
+        start = 0
+        for a, J, X in zip(member_rows.tolist(), blocks_J, blocks_X):
+            scores = scores_all[start:start + len(J)]
+            start += len(J)
+            if not len(J):
+                continue
+            order = np.lexsort((-X[:, _VIEW_AB], -scores))[: spec.k]
+            profile = m._profile_at(a)
+            for rank, suggestion in enumerate(
+                    m.explain_rows(profile, J[order], scores[order], X[order], spec.language), start=1):
+                partner = m._profile_at(m.position_[suggestion.partner_id])
+                record = {"member_id": profile.member_id, "rank": rank,
+                          "partner_id": suggestion.partner_id, "partner_name": suggestion.name,
+                          "score": round(suggestion.score, 4), "reasons": "; ".join(suggestion.reasons),
+                          "member_name": profile.name, "partner_country": partner.country,
+                          "partner_org_type": partner.org_type, "partner_network": partner.network}
+                for key, value in (partner.extra or {}).items():
+                    record.setdefault(str(key), value)
+                records.append(record)
+        return pd.DataFrame.from_records(records, columns=None if records else list(OUTPUT_COLUMNS))
+
+
+# ---------------------------------------------------------------------------------------------
+# Running a job: blocks, parts on disk, resume, executors
+# ---------------------------------------------------------------------------------------------
+
+_WORKER_SCORERS: dict[str, BatchScorer] = {}
+
+
+def _score_from_file(path: str, member_rows: np.ndarray) -> pd.DataFrame:
+    """Score a block in a worker process, opening the job's scorer file once per process."""
+    import joblib
+    from threadpoolctl import threadpool_limits
+
+    scorer = _WORKER_SCORERS.get(path)
+    if scorer is None:
+        scorer = _WORKER_SCORERS[path] = joblib.load(path, mmap_mode="r")
+        # Processes share the cores: one BLAS thread each.
+        threadpool_limits(1)
+    return scorer.score(member_rows)
+
+
+def _score_remote(scorer: BatchScorer, member_rows: np.ndarray) -> pd.DataFrame:
+    """Score a block on a Dask worker (the scorer arrives once per worker, scattered)."""
+    return scorer.score(member_rows)
+
+
+def _fingerprint(payload: Mapping[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _write_part(frame: pd.DataFrame, path: Path) -> None:
+    handle, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    try:
+        frame.to_parquet(temporary, index=False)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+class _Progress:
+    """A tqdm bar on a terminal; otherwise a log line every 10% (and at most every 30 s)."""
+
+    def __init__(self, total: int, done: int, unit: str = "member"):
+        import sys
+
+        from tqdm import tqdm
+
+        self.total, self.done = total, done
+        self.interactive = sys.stderr.isatty()
+        self.bar = tqdm(total=total, initial=done, unit=unit, unit_scale=True, dynamic_ncols=True,
+                        disable=not self.interactive)
+        self.started = time.monotonic()
+        self.last_line = 0.0
+        self.next_share = 0.1
+
+    def update(self, n: int) -> None:
+        self.done += n
+        self.bar.update(n)
+        if self.interactive:
+            return
+        now = time.monotonic()
+        share = self.done / max(self.total, 1)
+        if share >= self.next_share or now - self.last_line >= 30 or self.done >= self.total:
+            elapsed = now - self.started
+            rate = n and self.done / max(elapsed, 1e-9)
+            left = (self.total - self.done) / rate if rate else float("nan")
+            logger.warning("batch: %d of %d members (%.0f%%), %.0f/s, %.0f s left",
+                           self.done, self.total, 100 * share, rate, left)
+            self.last_line = now
+            while self.next_share <= share:
+                self.next_share += 0.1
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def run_batch(matcher: PartnerMatcher, member_ids: Sequence[str], candidate_ids: Sequence[str],
+              spec: BatchSpec, work_dir: str | Path, fingerprint: Mapping[str, Any] | None = None,
+              jobs: int = 1, scheduler: str | None = None, progress: bool = True) -> pd.DataFrame:
+    """Score every member against the candidates; return the shortlist table.
+
+    Parameters
+    ----------
+    matcher : PartnerMatcher
+        Fitted on profiles that include the members and the candidates.
+    member_ids, candidate_ids : sequence of str
+    spec : BatchSpec
+    work_dir : path
+        Where the parts of the job are kept until it is done (created if needed). A part
+        written by an earlier run of the same job (same `fingerprint` and settings) is reused.
+    fingerprint : mapping, optional
+        What identifies the inputs (file hashes); with the settings, it names the job.
+    jobs : int, default=1
+        Local worker processes; 1 scores in this process, with BLAS on every core.
+    scheduler : str, optional
+        Address of a Dask scheduler (``tcp://host:8786``); blocks then run on its workers.
+
+    Returns
+    -------
+    DataFrame
+        One row per (member, rank): :data:`OUTPUT_COLUMNS` and the candidates' extra columns.
+    """
+    unknown = [c for c in member_ids if c not in matcher.position_]
+    if unknown:
+        raise KeyError(f"members not among the fitted profiles: {', '.join(unknown[:10])}")
+    if not len(candidate_ids):
+        raise ValueError("the candidate list is empty")
+    scorer = BatchScorer(matcher, candidate_ids, spec)
+    member_rows = np.array([matcher.position_[m] for m in member_ids], dtype=np.int64)
+    blocks = [member_rows[i:i + spec.block_rows] for i in range(0, len(member_rows), spec.block_rows)]
+
+    work = Path(work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    job = {"inputs": dict(fingerprint or {}), "spec": asdict(spec), "members": len(member_rows),
+           "member_hash": _fingerprint({"ids": list(member_ids)}), "format": 1}
+    job_id = _fingerprint(job)
+    manifest = work / "job.json"
+    if manifest.exists():
+        try:
+            earlier = json.loads(manifest.read_text()).get("job_id")
+        except (OSError, ValueError):
+            earlier = None
+        if earlier != job_id:
+            logger.warning("batch: %s holds parts of a different job; starting afresh", work)
+            shutil.rmtree(work)
+            work.mkdir(parents=True)
+    manifest.write_text(json.dumps({"job_id": job_id, **job, "blocks": len(blocks)}, indent=1, default=str))
+
+    def part(i: int) -> Path:
+        return work / f"part-{i:06d}.parquet"
+
+    pending = [i for i in range(len(blocks)) if not part(i).exists()]
+    done_members = sum(len(blocks[i]) for i in range(len(blocks)) if i not in set(pending))
+    if done_members:
+        logger.warning("batch: resuming; %d of %d blocks already scored", len(blocks) - len(pending), len(blocks))
+    bar = _Progress(len(member_rows), done_members) if progress else None
+    try:
+        for i, frame in _execute(scorer, blocks, pending, jobs, scheduler, work):
+            _write_part(frame, part(i))
+            if bar:
+                bar.update(len(blocks[i]))
+    finally:
+        if bar:
+            bar.close()
+    frames = [pd.read_parquet(part(i)) for i in range(len(blocks))]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=list(OUTPUT_COLUMNS))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _execute(scorer: BatchScorer, blocks: list[np.ndarray], pending: list[int], jobs: int,
+             scheduler: str | None, work: Path):
+    """Yield (block number, shortlist frame) for every pending block, as they finish."""
+    if scheduler:
+        from distributed import Client, as_completed
+
+        with Client(scheduler) as client:
+            remote = client.scatter(scorer, broadcast=True)
+            futures = {client.submit(_score_remote, remote, blocks[i], pure=False): i for i in pending}
+            try:
+                for future in as_completed(futures):
+                    yield futures[future], future.result()
+            finally:
+                client.cancel(list(futures))
+        return
+    if jobs > 1 and len(pending) > 1:
+        import joblib
+
+        path = work / "scorer.joblib"
+        if not path.exists():
+            joblib.dump(scorer, path.with_suffix(".tmp"))
+            os.replace(path.with_suffix(".tmp"), path)
+        with joblib.Parallel(n_jobs=jobs, return_as="generator_unordered") as parallel:
+            results = parallel(joblib.delayed(_with_index)(i, str(path), blocks[i]) for i in pending)
+            yield from results
+        return
+    for i in pending:
+        yield i, scorer.score(blocks[i])
+
+
+def _with_index(i: int, path: str, member_rows: np.ndarray) -> tuple[int, pd.DataFrame]:
+    return i, _score_from_file(path, member_rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Views of the result and writing them
+# ---------------------------------------------------------------------------------------------
+
+def reverse_view(shortlists: pd.DataFrame, per_candidate: int | None = None) -> pd.DataFrame:
+    """For each candidate (exhibitor), the members that should visit it, best score first.
+
+    Columns: ``partner_id, partner_name, visitor_rank, member_id, member_name, score,
+    member_rank`` (the candidate's place in that member's shortlist), ``reasons``, and the
+    candidate's extra columns.
+    """
+    if shortlists.empty:
+        return pd.DataFrame(columns=["partner_id", "partner_name", "visitor_rank", "member_id",
+                                     "member_name", "score", "member_rank", "reasons"])
+    extra = [c for c in shortlists.columns if c not in OUTPUT_COLUMNS]
+    frame = shortlists.rename(columns={"rank": "member_rank"})
+    frame = frame.sort_values(["partner_id", "score", "member_rank", "member_id"],
+                              ascending=[True, False, True, True], kind="stable")
+    frame["visitor_rank"] = frame.groupby("partner_id").cumcount() + 1
+    if per_candidate:
+        frame = frame[frame["visitor_rank"] <= per_candidate]
+    columns = ["partner_id", "partner_name", "visitor_rank", "member_id", "member_name", "score",
+               "member_rank", "reasons", *extra]
+    return frame[columns].reset_index(drop=True)
+
+
+def member_summary(shortlists: pd.DataFrame) -> pd.DataFrame:
+    """One row per member: how many suggestions, the best one, the mean score, the partners'
+    countries and, when the candidates carry a ``hall`` column, the halls to visit."""
+    columns = ["member_id", "member_name", "suggestions", "best_partner", "best_score", "mean_score",
+               "countries"]
+    if shortlists.empty:
+        return pd.DataFrame(columns=columns)
+    groups = shortlists.sort_values(["member_id", "rank"]).groupby("member_id", sort=False)
+    summary = groups.agg(member_name=("member_name", "first"), suggestions=("partner_id", "size"),
+                         best_partner=("partner_name", "first"), best_score=("score", "max"),
+                         mean_score=("score", "mean"),
+                         countries=("partner_country", lambda s: ", ".join(dict.fromkeys(s))))
+    if "hall" in shortlists.columns:
+        summary["halls"] = groups["hall"].agg(lambda s: ", ".join(dict.fromkeys(str(v) for v in s if str(v))))
+    summary["mean_score"] = summary["mean_score"].round(4)
+    return summary.reset_index()
+
+
+EXCEL_MAX_ROWS = 1_048_575
+_SHEETS_PER_MEMBER_UP_TO = 200
+
+
+def write_table(frame: pd.DataFrame, path: str | Path, summary: pd.DataFrame | None = None) -> None:
+    """Write `frame` as CSV, XLSX or Parquet (by the file's suffix), atomically.
+
+    XLSX: one sheet per member when there are at most 200 members, otherwise one printable
+    sheet with each member's shortlist under a bold heading; a ``summary`` sheet first when
+    given. CSV cells that a spreadsheet would run as a formula are prefixed with a quote.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx", ".parquet"):
+        raise ValueError(f"unsupported output file type {suffix!r}; use .csv, .xlsx or .parquet")
+    if suffix == ".xlsx" and len(frame) + 2 * frame["member_id"].nunique() > EXCEL_MAX_ROWS:
+        raise ValueError(f"{len(frame):,} rows do not fit in an Excel sheet; write .csv or .parquet")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=suffix, dir=path.parent)
+    os.close(handle)
+    try:
+        if suffix == ".parquet":
+            frame.to_parquet(temporary, index=False)
+        elif suffix == ".csv":
+            _safe_cells(frame).to_csv(temporary, index=False, encoding="utf-8")
+        else:
+            _write_xlsx(frame, temporary, summary)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _safe_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells starting with = + - @ (or a tab/CR) are prefixed with ' so spreadsheets show
+    them as text instead of running them."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(
+                lambda v: "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v)
+    return out
+
+
+def _write_xlsx(frame: pd.DataFrame, path: str, summary: pd.DataFrame | None) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    bold = Font(bold=True)
+    columns = [c for c in frame.columns if c not in ("member_id", "member_name")]
+
+    def add_rows(sheet, rows: pd.DataFrame) -> None:
+        for values in rows[columns].itertuples(index=False):
+            sheet.append([_xlsx_value(v) for v in values])
+
+    if summary is not None and len(summary):
+        sheet = workbook.create_sheet("summary")
+        sheet.append(list(summary.columns))
+        for cell in sheet[1]:
+            cell.font = bold
+        for values in summary.itertuples(index=False):
+            sheet.append([_xlsx_value(v) for v in values])
+    members = list(dict.fromkeys(frame["member_id"]))
+    if len(members) <= _SHEETS_PER_MEMBER_UP_TO:
+        used: set[str] = set()
+        for member_id, rows in frame.groupby("member_id", sort=False):
+            title = _sheet_title(f"{member_id}", used)
+            sheet = workbook.create_sheet(title)
+            sheet.append([f"{rows['member_name'].iat[0]} ({member_id})"])
+            sheet["A1"].font = Font(bold=True, size=13)
+            sheet.append(columns)
+            for cell in sheet[2]:
+                cell.font = bold
+            add_rows(sheet, rows)
+            _layout(sheet, columns, Alignment)
+    else:
+        sheet = workbook.create_sheet("shortlists")
+        for member_id, rows in frame.groupby("member_id", sort=False):
+            sheet.append([f"{rows['member_name'].iat[0]} ({member_id})"])
+            sheet.cell(sheet.max_row, 1).font = Font(bold=True, size=12)
+            sheet.append(columns)
+            for cell in sheet[sheet.max_row]:
+                cell.font = bold
+            add_rows(sheet, rows)
+        _layout(sheet, columns, Alignment)
+    if not workbook.sheetnames:
+        workbook.create_sheet("shortlists").append(columns)
+    workbook.save(path)
+
+
+def _xlsx_value(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value  # shown as text, never run as a formula
+    return value
+
+
+def _sheet_title(name: str, used: set[str]) -> str:
+    base = "".join("_" if ch in "[]:*?/\\" else ch for ch in name)[:31] or "member"
+    title, n = base, 2
+    while title.lower() in used:
+        suffix = f"~{n}"
+        title, n = base[: 31 - len(suffix)] + suffix, n + 1
+    used.add(title.lower())
+    return title
+
+
+def _layout(sheet, columns: list[str], Alignment) -> None:
+    widths = {"rank": 6, "partner_id": 18, "partner_name": 32, "score": 8, "reasons": 70}
+    for i, column in enumerate(columns, start=1):
+        letter = sheet.cell(1, i).column_letter
+        sheet.column_dimensions[letter].width = widths.get(column, 14)
+    reasons = columns.index("reasons") + 1 if "reasons" in columns else None
+    if reasons:
+        for row in sheet.iter_rows(min_col=reasons, max_col=reasons):
+            for cell in row:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToHeight = 0

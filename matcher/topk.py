@@ -1,0 +1,146 @@
+"""Exact top-k by inner product, in blocks: the candidate stage of single and batch scoring.
+
+Scoring many queries against many keys is a matrix product followed by a top-k selection per
+row. :class:`TopK` does both in blocks of query rows, so memory stays bounded by the block
+(``block_rows x n_keys`` float32 scores, reused from call to call), the product runs in BLAS
+on every core, and the selection never sorts whole rows:
+
+1. ``S = Q_block @ K.T`` into a preallocated buffer;
+2. the row maxima of groups of ``group`` consecutive columns (one pass over ``S``);
+3. the ``k`` groups with the largest maxima per row hold every one of the row's ``k`` best
+   scores (a group holding one of them has a maximum at least as large as the k-th best, and
+   at most ``k`` groups can), so a partition over the ``n_keys / group`` maxima and a second over
+   the ``k * group`` gathered scores give the exact top ``k``.
+
+Ties at the k-th score may be broken either way. Keys that must never be returned (a masked
+column) score ``-inf``.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+
+__all__ = ["TopK", "top_k_rows"]
+
+
+def top_k_rows(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return (values, columns) of the `k` largest entries of each row, best first.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n_rows, n_columns)
+    k : int
+        Capped at ``n_columns``.
+    """
+    scores = np.atleast_2d(scores)
+    n_columns = scores.shape[1]
+    k = min(k, n_columns)
+    if k == 0:
+        empty = np.zeros((scores.shape[0], 0))
+        return empty.astype(scores.dtype), empty.astype(np.int64)
+    if k < n_columns:
+        columns = np.argpartition(scores, n_columns - k, axis=1)[:, n_columns - k:]
+    else:
+        columns = np.broadcast_to(np.arange(n_columns), scores.shape).copy()
+    values = np.take_along_axis(scores, columns, axis=1)
+    order = np.argsort(-values, axis=1, kind="stable")
+    return np.take_along_axis(values, order, axis=1), np.take_along_axis(columns, order, axis=1)
+
+
+class TopK:
+    """Exact maximum-inner-product search over fixed keys, blocked and buffer-reusing.
+
+    Parameters
+    ----------
+    keys : ndarray of shape (n_keys, n_dims)
+        Stored as C-contiguous float32 (a copy only when it is not already).
+    block_rows : int, default=256
+        Query rows scored at once; the score buffer holds ``block_rows x n_keys`` float32.
+    group : int, default=64
+        Columns per group in the group-maxima prefilter.
+
+    Notes
+    -----
+    Not safe to share between threads (the score buffer is reused); give each thread its own.
+    """
+
+    def __init__(self, keys: np.ndarray, block_rows: int = 256, group: int = 64):
+        if block_rows < 1 or group < 1:
+            raise ValueError(f"Got block_rows={block_rows!r}, group={group!r}; expected positive integers")
+        self.keys = np.ascontiguousarray(keys, dtype=np.float32)
+        if self.keys.ndim != 2:
+            raise ValueError(f"keys must be 2-dimensional; got shape {self.keys.shape}")
+        self.block_rows = block_rows
+        self.group = group
+        n = self.keys.shape[0]
+        self._n_groups = -(-n // group)
+        self._buffer: np.ndarray | None = None
+
+    @property
+    def n_keys(self) -> int:
+        return self.keys.shape[0]
+
+    def _scores(self, queries: np.ndarray) -> np.ndarray:
+        """The score block of `queries`, shape (len(queries), n_groups * group); padded columns
+        at the end hold -inf."""
+        rows = len(queries)
+        width = self._n_groups * self.group
+        if self._buffer is None or self._buffer.shape[0] < rows:
+            self._buffer = np.full((rows, width), -np.inf, dtype=np.float32)
+        out = self._buffer[:rows]
+        np.matmul(queries, self.keys.T, out=out[:, : self.n_keys])
+        return out
+
+    def search(self, queries: np.ndarray, k: int, exclude: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """Return (scores, key rows) of the `k` best keys of every query row, best first.
+
+        Parameters
+        ----------
+        queries : ndarray of shape (n_queries, n_dims)
+        k : int
+            Capped at the number of keys.
+        exclude : ndarray of bool, shape (n_keys,), optional
+            Keys never returned (their score is -inf; if fewer than `k` keys remain, the tail
+            of a row holds -inf scores).
+        """
+        queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
+        if queries.shape[1] != self.keys.shape[1]:
+            raise ValueError(f"queries have {queries.shape[1]} dimensions; the keys have {self.keys.shape[1]}")
+        k = min(int(k), self.n_keys)
+        values = np.empty((len(queries), k), dtype=np.float32)
+        columns = np.empty((len(queries), k), dtype=np.int64)
+        for start, block_values, block_columns in self.iter_search(queries, k, exclude):
+            values[start:start + len(block_values)] = block_values
+            columns[start:start + len(block_values)] = block_columns
+        return values, columns
+
+    def iter_search(self, queries: np.ndarray, k: int, exclude: np.ndarray | None = None
+                    ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        """Yield (first row, scores, key rows) for every block of `queries`; see :meth:`search`."""
+        queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
+        k = min(int(k), self.n_keys)
+        excluded = np.flatnonzero(exclude) if exclude is not None else None
+        for start in range(0, len(queries), self.block_rows):
+            block = np.ascontiguousarray(queries[start:start + self.block_rows])
+            S = self._scores(block)
+            if excluded is not None and len(excluded):
+                S[:, excluded] = -np.inf
+            yield (start, *self._select(S, k))
+
+    def _select(self, S: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        rows = S.shape[0]
+        g = self.group
+        n_groups = self._n_groups
+        if k * g >= S.shape[1] or n_groups <= k:
+            values, columns = top_k_rows(S[:, : self.n_keys], k)
+            return values, columns
+        maxima = S.reshape(rows, n_groups, g).max(axis=2)
+        best_groups = np.argpartition(maxima, n_groups - k, axis=1)[:, n_groups - k:]
+        # Columns of the chosen groups: (rows, k * g), then exact top-k among them.
+        gathered_columns = (best_groups[:, :, None] * g + np.arange(g)).reshape(rows, k * g)
+        gathered = np.take_along_axis(S, gathered_columns, axis=1)
+        values, positions = top_k_rows(gathered, k)
+        return values, np.take_along_axis(gathered_columns, positions, axis=1)
