@@ -122,26 +122,47 @@ class BatchScorer:
         if self._searcher is None:
             self._searcher = TopK(m.index_.matrix_[self.candidate_rows], block_rows=self.spec.block_rows * 2)
         index = m.index_
-        queries = [index.complement_queries(m.offers_[member_rows], m.needs_[member_rows])]
-        owners = [np.arange(len(member_rows))]
-        likeness, likeness_owner = [], []
+        queries = [index.complement_queries(m.offers_[member_rows], m.needs_[member_rows]),
+                   index.likeness_queries(m.embedding_[member_rows])]
+        owners = [np.arange(len(member_rows))] * 2
+        widths = [np.full(len(member_rows), m.n_candidates)] * 2
+        # Profiles like each known partner (up to ten partners share the budget), as in
+        # PartnerMatcher._candidates.
+        likeness, likeness_owner, likeness_width = [], [], []
         for i, a in enumerate(member_rows.tolist()):
-            partners = m.stats_.partners(a)
-            if len(partners):
-                vector = m.embedding_[partners[:10]].mean(axis=0)
-                likeness.append(vector / max(np.linalg.norm(vector), 1e-9))
-                likeness_owner.append(i)
+            chosen = m.stats_.partners(a)[:10]
+            if len(chosen):
+                likeness.append(m.embedding_[chosen])
+                likeness_owner.extend([i] * len(chosen))
+                likeness_width.extend([max(10, m.n_candidates // len(chosen))] * len(chosen))
         if likeness:
             queries.append(index.likeness_queries(np.vstack(likeness)))
             owners.append(np.array(likeness_owner))
-        Q, owner = np.vstack(queries), np.concatenate(owners)
-        scores, found = self._searcher.search(Q, m.n_candidates)
+            widths.append(np.array(likeness_width))
+        Q, owner, width = np.vstack(queries), np.concatenate(owners), np.concatenate(widths)
+        # A member's own exclusions (itself, its partners, those it declined) are dropped after
+        # the search, so search deep enough that `width` allowed rows remain.
+        excluded = [self._excluded(a) for a in member_rows.tolist()]
+        depth = m.n_candidates + 1 + max(len(e) for e in excluded)
+        # Filters hold for every member: those candidates are never searched. The scope
+        # depends on the member's network and is applied to what the search returns.
+        filtered_out = ~self._filtered[self.candidate_rows]
+        scores, found = self._searcher.search(Q, depth, exclude=filtered_out if filtered_out.any() else None)
         found = self.candidate_rows[found]
         found[~np.isfinite(scores)] = -1
         per_member: list[list[np.ndarray]] = [[] for _ in member_rows]
-        for i, rows in zip(owner.tolist(), found):
-            per_member[i].append(rows)
+        for i, w, rows in zip(owner.tolist(), width.tolist(), found):
+            a = int(member_rows[i])
+            rows = rows[rows >= 0]
+            allowed = self._allowed(int(m.arrays_.network[a]))[rows] & ~np.isin(rows, excluded[i])
+            per_member[i].append(rows[allowed][:w])
         return [np.unique(np.concatenate(parts)) for parts in per_member]
+
+    def _excluded(self, a: int) -> np.ndarray:
+        """Rows never suggested to row `a`: itself, its known partners, those it declined."""
+        m = self.matcher
+        return np.concatenate([[a], m.stats_.partners(a),
+                               np.fromiter(m.declined_.get(a, ()), np.int64)]).astype(np.int64)
 
     def score(self, member_rows: np.ndarray) -> pd.DataFrame:
         """The shortlists of the members at `member_rows` (rows of the fitted profiles)."""
@@ -154,12 +175,7 @@ class BatchScorer:
         blocks_X, blocks_J = [], []
         for a, rows in zip(member_rows.tolist(), found):
             rows = rows[rows >= 0]
-            mask = self._allowed(int(m.arrays_.network[a]))
-            keep = mask[rows]
-            keep &= rows != a
-            excluded = np.concatenate([m.stats_.partners(a), np.fromiter(m.declined_.get(a, ()), np.int64)])
-            if len(excluded):
-                keep &= ~np.isin(rows, excluded)
+            keep = self._allowed(int(m.arrays_.network[a]))[rows] & ~np.isin(rows, self._excluded(a))
             J = rows[keep]
             blocks_J.append(J)
             blocks_X.append(m._features_for(a, J, m.stats_, m.arrays_, m.embedding_[a]) if len(J)

@@ -448,16 +448,18 @@ class PartnerMatcher(BaseEstimator):
             return np.flatnonzero(mask)
         offer_a, need_a = views if views is not None else (self.offers_[a], self.needs_[a])
         index = self.index_
-        queries = [index.complement_queries(offer_a, need_a)]
-        if len(partners):
-            # Profiles like the member's known partners (up to ten of them, averaged).
-            likeness = self.embedding_[partners[:10]].mean(axis=0)
-            queries.append(index.likeness_queries(likeness / max(np.linalg.norm(likeness), 1e-9)))
-        excluded = ~mask
-        many_excluded = len(mask) - n_allowed > self.n_candidates
-        scores, rows = index.searcher(block_rows=2).search(
-            np.vstack(queries), self.n_candidates, exclude=excluded if many_excluded else None)
-        rows = np.unique(rows[np.isfinite(scores)])
+        # Who complements the member; who resembles it (firms of its kind work with the same
+        # partners); who resembles each known partner (up to ten partners share the budget).
+        chosen = partners[:10]
+        queries = [index.complement_queries(offer_a, need_a), index.likeness_queries(embedding),
+                   index.likeness_queries(self.embedding_[chosen])]
+        # One product reads the matrix once for every query row.
+        scores, rows = index.searcher(block_rows=16).search(np.vstack(queries), self.n_candidates,
+                                                            exclude=~mask)
+        per_partner = max(10, self.n_candidates // max(len(chosen), 1))
+        rows = np.concatenate([rows[:2][np.isfinite(scores[:2])],
+                               rows[2:, :per_partner][np.isfinite(scores[2:, :per_partner])]])
+        rows = np.unique(rows)
         return rows[mask[rows]]
 
     def _rank(self, member: str | Profile, scope: str, filters: Mapping[str, Any] | None,
