@@ -181,7 +181,7 @@ class BatchScorer:
             blocks_X.append(m._features_for(a, J, m.stats_, m.arrays_, m.embedding_[a]) if len(J)
                             else np.zeros((0, len(PAIR_FEATURES)), np.float32))
         X_all = np.vstack(blocks_X) if blocks_X else np.zeros((0, len(PAIR_FEATURES)), np.float32)
-        scores_all = m.scorer_.predict_proba(X_all)[:, 1] if len(X_all) else np.zeros(0)
+        scores_all = m.predict_scores(X_all) if len(X_all) else np.zeros(0)
         records: list[dict[str, Any]] = []
         start = 0
         for a, J, X in zip(member_rows.tolist(), blocks_J, blocks_X):

@@ -37,6 +37,7 @@ from sklearn.preprocessing import StandardScaler, normalize
 from sklearn.utils.validation import check_is_fitted
 
 from .features import OfferNeedEncoder
+from .forest import CompiledForest
 from .pairs import PAIR_FEATURES, LinkStats, PairSpace, ProfileArrays, pair_features, split_texts
 from .profiles import (
     POSITIVE_KINDS,
@@ -256,6 +257,8 @@ class PartnerMatcher(BaseEstimator):
             X, y, groups = self._training_pairs()
             self.scorer_ = self._fit_scorer(kind, X, y, groups)
             self.training_pairs_ = (int(y.sum()), int(len(y) - y.sum()))
+        # The same score, evaluated by a compiled walk over the trees' node tables.
+        self.forest_ = CompiledForest.from_calibrated(self.scorer_) if kind == "gbt" else None
         self.n_profiles_ = n
         return self
 
@@ -299,6 +302,13 @@ class PartnerMatcher(BaseEstimator):
         return HistGradientBoostingClassifier(
             learning_rate=0.06, max_iter=250, max_leaf_nodes=15, min_samples_leaf=25,
             l2_regularization=1.0, monotonic_cst=monotonic, random_state=self.random_state)
+
+    def predict_scores(self, X: np.ndarray) -> np.ndarray:
+        """Calibrated scores in 0..1 of pair-feature rows `X`."""
+        forest = getattr(self, "forest_", None)
+        if forest is not None:
+            return forest.predict_proba(X)[:, 1]
+        return self.scorer_.predict_proba(X)[:, 1]
 
     def _fit_scorer(self, kind: str, X: np.ndarray, y: np.ndarray, groups: np.ndarray):
         """Three models, each learned on two thirds of the pairs and calibrated by a sigmoid on
@@ -482,7 +492,7 @@ class PartnerMatcher(BaseEstimator):
         if not len(J):
             return J, np.zeros(0), np.zeros((0, len(PAIR_FEATURES)), np.float32), query
         X = self._features_for(a, J, self.stats_, arrays, embedding, views)
-        scores = self.scorer_.predict_proba(X)[:, 1]
+        scores = self.predict_scores(X)
         # Ties (common for coarse calibrated scores) are broken by the reciprocal view score.
         order = np.lexsort((-X[:, PAIR_FEATURES.index("view_ab")], -scores))
         return J[order], scores[order], X[order], query
@@ -560,5 +570,5 @@ class PartnerMatcher(BaseEstimator):
             raise KeyError(f"Member {b_id!r} doesn't exist in the fitted profiles.")
         J = np.array([self.position_[b_id]])
         X = self._features_for(row_a, J, self.stats_, query, vector, views)
-        return float(self.scorer_.predict_proba(X)[0, 1])
+        return float(self.predict_scores(X)[0])
 

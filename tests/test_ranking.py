@@ -143,3 +143,19 @@ def test_retrieval_stage_on_large_data_returns_a_subset(cluster_frame, cluster_l
     rows, _ = matcher.rank("designer")
     assert 0 < len(rows) < len(cluster_frame) - 1
     assert matcher.recommend("designer", k=1)[0].partner_id == "knit-factory"
+
+
+def test_compiled_forest_reproduces_the_calibrated_model():
+    from matcher.datasets import generate_cluster
+    from matcher.profiles import validate_links, validate_profiles
+
+    raw, raw_links = generate_cluster(n_home=30, n_international=400, seed=5)
+    frame = validate_profiles(raw, source="g")
+    links = validate_links(raw_links, frame["member_id"], source="l")
+    matcher = PartnerMatcher(model="gbt").fit(frame, links)
+    assert matcher.forest_ is not None
+    a = matcher.position_[frame["member_id"].iat[0]]
+    J = np.arange(len(frame))
+    X = matcher._features_for(a, J, matcher.stats_, matcher.arrays_, matcher.embedding_[a])
+    X[::7, 5] = np.nan  # missing values take the side the trees learned
+    np.testing.assert_allclose(matcher.forest_.predict_proba(X), matcher.scorer_.predict_proba(X), atol=1e-12)
