@@ -2,7 +2,8 @@
 
 ``create_app(test_config=None)`` builds the app: defaults, then the instance config file
 (``instance/config.py``), then ``MATCHER_*`` environment variables (and ``DATABASE_URL``), then
-`test_config`. Run it with ``matcher serve`` (gunicorn) or ``flask --app api run``.
+`test_config`. Run it with ``matcher serve`` (gunicorn) or ``flask --app api run``. The JSON
+API lives under ``/api/v1``, the manager pages under ``/manage`` (:mod:`api.web`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,13 @@ def _defaults(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": f"matcher-sqlite:///{instance / 'ratelimits.sqlite'}",
         "RATELIMIT_ENABLED": True,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # The manager pages: the session key is SECRET_KEY when set, else the key file
+        # (created on first use, shared by every worker of the host).
+        "SECRET_KEY_FILE": str(instance / "secret_key"),
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "WEB_LOGIN_RATE_LIMIT": "10/minute",
     }
 
 
@@ -58,6 +66,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:
         suggestions,
         users,
         versions,
+        web,
     )
     from .limits import limiter
 
@@ -99,6 +108,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:
     for blueprint in blueprints:
         app.register_api(blueprint)
     protected = {blueprint.name for blueprint in blueprints}
+    # The manager pages: a plain blueprint (HTML, sessions), outside the OpenAPI document.
+    web.init_app(app)
+    app.register_blueprint(web.bp)
 
     @app.before_request
     def authenticate():

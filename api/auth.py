@@ -1,8 +1,9 @@
-"""Bearer tokens and roles.
+"""Bearer tokens, page passwords and roles.
 
 Tokens are random, shown once, and stored only as their SHA-256. Roles: ``member`` (its own
 profile, suggestions and feedback), ``manager`` (the members of its network, imports, models),
-``admin`` (everything, users and tokens).
+``admin`` (everything, users and tokens). Managers and admins may also have a password for the
+manager pages, stored as werkzeug's salted hash.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from flask import g, request
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from .errors import abort
 from .tables import ROLES, ApiToken, User, utcnow
@@ -75,14 +77,61 @@ def issue_token(session: Session, user: User) -> str:
 
 
 def revoke_tokens(session: Session, user: User) -> int:
-    """Revoke every live token of `user`; return how many."""
+    """Revoke every live token of `user`, and its password; return how many tokens.
+
+    The password goes too: a revoked user keeps no way into the manager pages (their sessions
+    end at the next request, see :mod:`api.web.login`).
+    """
     tokens = session.scalars(
         select(ApiToken).where(ApiToken.user_id == user.user_id, ApiToken.revoked_at.is_(None))
     ).all()
     now = utcnow()
     for token in tokens:
         token.revoked_at = now
+    user.password_hash = None
     return len(tokens)
+
+
+#: Roles that may sign in to the manager pages (and so may have a password).
+PAGE_ROLES = ("manager", "admin")
+PASSWORD_MIN_LENGTH = 10
+
+
+def set_password(user: User, password: str) -> None:
+    """Store a salted hash of `password` (werkzeug's scrypt) as `user`'s page password.
+
+    Raises
+    ------
+    ValueError
+        If the user's role may not use the manager pages, or the password is too short.
+    """
+    if user.role not in PAGE_ROLES:
+        raise ValueError(
+            f"user {user.name!r} has the role {user.role!r}; only {' and '.join(PAGE_ROLES)} "
+            "users sign in to the manager pages, so only they have passwords"
+        )
+    if len(password) < PASSWORD_MIN_LENGTH:
+        raise ValueError(
+            f"the password has {len(password)} characters; use at least {PASSWORD_MIN_LENGTH}"
+        )
+    user.password_hash = generate_password_hash(password)
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
+def password_matches(user: User | None, password: str) -> bool:
+    """Whether `password` is `user`'s page password (False without a user or a password).
+
+    A missing user or password costs the same hashing as a wrong password, so the answer's
+    timing does not tell which names exist.
+    """
+    if user is None or not user.password_hash:
+        check_password_hash(_decoy_hash(), password)
+        return False
+    return check_password_hash(user.password_hash, password)
 
 
 #: Built once: every request runs it (a revoked token fails at its very next request).

@@ -205,7 +205,7 @@ def users_create(name: str, role: str, member_id: str | None, network_id: str | 
 @users.command("revoke")
 @click.option("--name", required=True)
 def users_revoke(name: str) -> None:
-    """Revoke every token of a user."""
+    """Revoke every token of a user (and its password for the manager pages)."""
     from sqlalchemy import select
 
     from .auth import revoke_tokens
@@ -218,9 +218,44 @@ def users_revoke(name: str) -> None:
         user = session.scalar(select(User).where(User.name == name))
         if user is None:
             raise click.BadParameter(f"no user named {name!r}", param_hint="--name")
+        had_password = user.password_hash is not None
         count = revoke_tokens(session, user)
         session.commit()
-        click.echo(f"revoked {count} token{'s' if count != 1 else ''} of {name!r}")
+        click.echo(
+            f"revoked {count} token{'s' if count != 1 else ''} of {name!r}"
+            + (" and its password" if had_password else "")
+        )
+
+
+@users.command("set-password")
+@click.option("--name", required=True)
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="The new password (asked for, hidden, when not given).",
+)
+def users_set_password(name: str, password: str) -> None:
+    """Set the password a manager or admin signs in to the manager pages with."""
+    from sqlalchemy import select
+
+    from .auth import set_password
+    from .db import get_db
+    from .tables import User
+
+    app = _app()
+    with app.app_context():
+        session = get_db()
+        user = session.scalar(select(User).where(User.name == name))
+        if user is None:
+            raise click.BadParameter(f"no user named {name!r}", param_hint="--name")
+        try:
+            set_password(user, password)
+        except ValueError as error:
+            raise click.BadParameter(str(error)) from None
+        session.commit()
+        click.echo(f"password of {name!r} set; sign in at /manage/login")
 
 
 @click.command()
@@ -241,7 +276,10 @@ def serve(host: str, port: int, workers: int, threads: int, access_log: bool) ->
     app = _app()
     with app.app_context():
         upgrade(get_engine())
-    click.echo(f"serving on http://{host}:{port}/ (docs: http://{host}:{port}/api/v1/swagger)")
+    click.echo(
+        f"serving on http://{host}:{port}/ (manager pages: http://{host}:{port}/manage/, "
+        f"docs: http://{host}:{port}/api/v1/swagger)"
+    )
     args = [
         sys.executable,
         "-m",

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from matcher.profiles import Profile
 from matcher.taxonomy import load_taxonomy
 
-from .auth import current_caller
+from .auth import Caller, current_caller
 from .db import core_connection, get_db
 from .errors import abort
 from .limits import limiter
@@ -209,29 +209,38 @@ def _live(session: Session, ranked: list[dict[str, Any]]) -> list[dict[str, Any]
     return [s for s in ranked if s["partner_id"] in live]
 
 
-@bp.get("/members/<member_id>/suggestions", responses={200: SuggestionsOut})
-@limiter.limit(lambda: current_app.config["SUGGESTION_RATE_LIMIT"])
-def member_suggestions(path: MemberPath, query: SuggestionQuery):
-    """Suggest partners for a stored member, best first, with reasons."""
-    caller = current_caller()
-    session = get_db()
+def stored_member_suggestions(
+    session: Session, caller: Caller, member_id: str, options: SuggestionQuery
+) -> list[dict[str, Any]]:
+    """Return the suggestions of the stored member `member_id` as `caller` may see them.
+
+    The one path of the API and the manager pages. Aborts with 404 if the member doesn't
+    exist (or is withdrawn), 403 if `caller` may not act for it, 503 without a model.
+    """
     # The member's id, network and withdrawal only (the profile is read when the model
     # doesn't know the member).
-    row = core_connection(session).execute(_MEMBER_ROW, {"member_id": path.member_id}).first()
+    row = core_connection(session).execute(_MEMBER_ROW, {"member_id": member_id}).first()
     if row is None or row.deleted_at is not None:
-        abort(404, f"Member {path.member_id} doesn't exist.")
+        abort(404, f"Member {member_id} doesn't exist.")
     require_act_for(caller, row)
     served = holder().get(session)
     known = served is not None and row.member_id in served.matcher.position_
     if known:
         target: str | Profile = row.member_id
     else:
-        member = get_member(session, path.member_id)
+        member = get_member(session, member_id)
         target = parse_profile(
             member.member_id, {k: v for k, v in member.profile.items() if k != "id"}
         )
-    suggestions = suggest(session, target, query, declined_partners(session, row.member_id))
-    return _suggestions_response(row.member_id, suggestions)
+    return suggest(session, target, options, declined_partners(session, row.member_id))
+
+
+@bp.get("/members/<member_id>/suggestions", responses={200: SuggestionsOut})
+@limiter.limit(lambda: current_app.config["SUGGESTION_RATE_LIMIT"])
+def member_suggestions(path: MemberPath, query: SuggestionQuery):
+    """Suggest partners for a stored member, best first, with reasons."""
+    suggestions = stored_member_suggestions(get_db(), current_caller(), path.member_id, query)
+    return _suggestions_response(path.member_id, suggestions)
 
 
 def _suggestions_response(member_id: str, suggestions: list[dict[str, Any]]) -> Response:

@@ -131,6 +131,8 @@ class User(Base):
     )
     #: The network a manager looks after (the home cluster unless said otherwise).
     network_id: Mapped[str | None] = mapped_column(String(64))
+    #: werkzeug's salted hash of the password of the manager pages (None: token login only).
+    password_hash: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -1,0 +1,27 @@
+"""The manager pages: a small server-rendered interface for cluster managers and admins.
+
+A plain Flask blueprint (``web``, under ``/manage``), not part of the OpenAPI document: Jinja
+templates in ``api/templates/web/``, one stylesheet in ``api/static/``, no JavaScript. Members
+(search, profile, suggestions with reasons) and a dashboard, in English and Ukrainian. Sign-in
+with an API token or a password, signed-cookie sessions and CSRF tokens: see :mod:`.login`.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask, redirect, url_for
+
+from .login import InstanceKeySessions, check_csrf
+from .views import NAVIGATION, bp, template_context
+
+__all__ = ["NAVIGATION", "bp", "check_csrf", "init_app", "template_context"]
+
+
+def init_app(app: Flask) -> None:
+    """Set up the pages' sessions and send ``/`` to them (the blueprint is registered apart)."""
+    app.session_interface = InstanceKeySessions()
+    if not app.config.get("SECRET_KEY") and app.config.get("TESTING"):
+        # Tests sign with a key of their own and write no key file.
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    app.add_url_rule("/", endpoint="root", view_func=lambda: redirect(url_for("web.index")))

@@ -1,0 +1,448 @@
+"""The manager pages' views: sign in and out, language, members, profile, suggestions, dashboard."""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from typing import Any
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from pydantic import ValidationError
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+
+from matcher.taxonomy import load_taxonomy
+
+from ..auth import PAGE_ROLES, hash_token, password_matches
+from ..db import get_db
+from ..errors import ApiError
+from ..limits import limiter
+from ..members import may_act_for, member_payload
+from ..schemas import SuggestionQuery
+from ..suggestions import stored_member_suggestions
+from ..tables import ApiToken, Member, User, utcnow
+from . import i18n, queries
+from .i18n import _, current_language
+from .login import (
+    CsrfError,
+    check_csrf,
+    csrf_token,
+    login_required,
+    safe_next,
+    sign_in,
+    sign_out,
+    signed_in_caller,
+)
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("web", __name__, url_prefix="/manage")
+
+#: The navigation: (endpoint, message key, endpoint prefixes that mark it current). An entry
+#: shows only when its endpoint exists: the matchmaking-session pages appear here as soon as a
+#: view ``web.sessions`` (``@bp.get("/sessions")``) is registered on this blueprint.
+NAVIGATION = (
+    ("web.members", "nav.members", ("web.member", "web.suggestions")),
+    ("web.sessions", "nav.sessions", ("web.session",)),
+    ("web.dashboard", "nav.dashboard", ("web.dashboard",)),
+)
+
+SCOPES = ("all", "cluster", "international")
+MAX_SUGGESTIONS = 100
+_CODE = re.compile(r"^[A-Za-z]{2}$")
+
+
+# ---------------------------------------------------------------------------------------------
+# Language and template helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def template_context() -> dict[str, Any]:
+    """What every page template sees (other page blueprints register it as a context
+    processor too)."""
+    language = current_language()
+    taxonomy = load_taxonomy()
+
+    def label(vocabulary: str, tag: str) -> str:
+        return taxonomy.label(vocabulary, tag, language)
+
+    def nav() -> list[tuple[str, str, bool]]:
+        endpoint = request.endpoint or ""
+        return [
+            (url_for(target), _(key), endpoint.startswith(prefixes))
+            for target, key, prefixes in NAVIGATION
+            if target in current_app.view_functions
+        ]
+
+    return {
+        "_": lambda key, **params: i18n.markup(key, language, **params),
+        "lang": language,
+        "languages": i18n.LANGUAGES,
+        "caller": signed_in_caller(),
+        "csrf_token": csrf_token,
+        "nav": nav,
+        "label": label,
+        "country_name": lambda code: i18n.country_name(code, language),
+        "language_name": lambda code: i18n.language_name(code, language),
+        "decimal": lambda value, digits=2: i18n.format_decimal(value, language, digits),
+        "share": lambda value: i18n.format_share(value, language),
+    }
+
+
+bp.context_processor(template_context)
+bp.before_request(check_csrf)
+
+
+@bp.after_request
+def _page_headers(response):
+    # Pages show private data (contacts) and forms: never cached, never framed; no inline
+    # scripts or styles are used, so the policy can forbid them.
+    if response.mimetype == "text/html":
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors: HTML pages here (the API answers problem+json)
+# ---------------------------------------------------------------------------------------------
+
+
+def _error_page(status: int, message: str, headers: dict[str, str] | None = None):
+    key = f"error.{status}"
+    title = _(key) if key in i18n.MESSAGES else _("error.other", status=status)
+    body = render_template("web/error.html", status=status, title=title, message=message)
+    return body, status, headers or {}
+
+
+@bp.errorhandler(CsrfError)
+def _csrf_failed(_error: CsrfError):
+    if request.endpoint == "web.login":
+        return _login_page(_("csrf.failed"), 400)
+    return _error_page(400, _("csrf.failed"))
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(error: HTTPException):
+    status = error.code or 500
+    headers = {}
+    if status == 429:
+        message = _("error.429")
+        retry = getattr(error, "retry_after", None)
+        if retry:
+            headers["Retry-After"] = str(retry)
+    elif status == 503:
+        message = _("suggestions.no_model")
+    elif isinstance(error, ApiError):
+        message = error.description or ""
+    else:
+        message = ""
+    return _error_page(status, message, headers)
+
+
+@bp.errorhandler(Exception)
+def _unexpected(_error: Exception):
+    logger.exception("unexpected error on %s", request.path)
+    return _error_page(500, _("error.logged"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Signing in and out, language
+# ---------------------------------------------------------------------------------------------
+
+
+def _address_key() -> str:
+    return "web-login:" + (request.remote_addr or "unknown")
+
+
+def _user_key() -> str:
+    caller = signed_in_caller()
+    return f"web-user:{caller.user_id}" if caller else _address_key()
+
+
+def _login_page(error: str | None, status: int):
+    next_url = safe_next(request.values.get("next"), url_for("web.members"))
+    method = request.form.get("method", "password")
+    name = request.form.get("name", "") if request.method == "POST" else ""
+    page = render_template(
+        "web/login.html", error=error, next_url=next_url, method=method, name=name
+    )
+    return page, status
+
+
+@bp.get("/")
+def index():
+    """The pages' home: the member list, or signing in."""
+    if signed_in_caller() is None:
+        return redirect(url_for("web.login"))
+    return redirect(url_for("web.members"))
+
+
+@bp.get("/<path:unknown>")
+def unknown_page(unknown: str):
+    """Any other address under the pages: a 404 page (the API's are problem+json)."""
+    return _error_page(404, "")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["WEB_LOGIN_RATE_LIMIT"], key_func=_address_key, methods=["POST"]
+)
+def login():
+    """Sign in with a name and password, or with an API token (managers and admins only).
+
+    Wrong credentials and a member's token both answer 403 (a 401 would need an HTTP
+    authentication scheme), each with its own message.
+    """
+    if request.method == "GET":
+        if signed_in_caller() is not None:
+            return redirect(safe_next(request.args.get("next"), url_for("web.members")))
+        return _login_page(None, 200)
+    db = get_db()
+    method = request.form.get("method", "")
+    token_id: int | None = None
+    if method == "token":
+        token = request.form.get("token", "").strip()
+        if not token:
+            return _login_page(_("login.missing_token"), 400)
+        found = db.execute(
+            select(User, ApiToken.token_id)
+            .join(ApiToken, ApiToken.user_id == User.user_id)
+            .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+        ).first()
+        if found is None:
+            return _login_page(_("login.bad_token"), 403)
+        user, token_id = found
+    elif method == "password":
+        name = request.form.get("name", "").strip()
+        password = request.form.get("password", "")
+        if not name or not password:
+            return _login_page(_("login.missing_password"), 400)
+        user = db.scalar(select(User).where(User.name == name))
+        if not password_matches(user, password):
+            return _login_page(_("login.bad_password"), 403)
+    else:
+        return _login_page(_("error.400"), 400)
+    if user.role not in PAGE_ROLES:
+        logger.info("user %s (role %s) refused on the manager pages", user.user_id, user.role)
+        message = _("login.refused_role", name=user.name, role=_("role." + user.role))
+        return _login_page(message, 403)
+    sign_in(user, token_id)
+    logger.info("user %s signed in to the manager pages with %s", user.user_id, method)
+    flash(_("login.done", name=user.name))
+    return redirect(safe_next(request.form.get("next"), url_for("web.members")))
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout():
+    """Sign out: a POST with the CSRF token, so that no other site can sign you out (a GET
+    only asks)."""
+    if request.method == "GET":
+        if signed_in_caller() is None:
+            return redirect(url_for("web.login"))
+        return render_template("web/logout.html")
+    sign_out()
+    flash(_("logout.done"))
+    return redirect(url_for("web.login"))
+
+
+@bp.post("/language")
+def language():
+    """Switch the pages' language (kept in the session) and go back."""
+    chosen = request.form.get("lang", "")
+    if chosen not in i18n.LANGUAGES:
+        return _error_page(400, _("language.unknown", value=chosen))
+    session["lang"] = chosen
+    default = url_for("web.members") if signed_in_caller() else url_for("web.login")
+    return redirect(safe_next(request.form.get("next"), default))
+
+
+# ---------------------------------------------------------------------------------------------
+# Members
+# ---------------------------------------------------------------------------------------------
+
+
+@bp.get("/members")
+@login_required
+def members():
+    """Search members by text, type of activity, country, network and market presence."""
+    db = get_db()
+    networks = queries.live_networks(db)
+    search = queries.parse_member_search(request.args, networks)
+    found: list[Member] = []
+    total = None
+    if not search.problems:
+        found, total = queries.search_members(db, search)
+    pages = max(1, math.ceil((total or 0) / search.per_page))
+    taxonomy = load_taxonomy()
+    page = render_template(
+        "web/members.html",
+        search=search,
+        problems=[_(key, **params) for key, params in search.problems],
+        members=found,
+        total=total,
+        pages=pages,
+        networks=networks,
+        countries=queries.live_countries(db),
+        org_types=taxonomy.ids("org_types"),
+        presences=taxonomy.ids("market_presence"),
+        per_page_choices=queries.PER_PAGE_CHOICES,
+    )
+    return page, 400 if search.problems else 200
+
+
+def _live_member(member_id: str) -> Member | None:
+    member = get_db().get(Member, member_id)
+    return member if member is not None and member.deleted_at is None else None
+
+
+@bp.get("/members/<member_id>")
+@login_required
+def member(member_id: str):
+    """A member's profile: gradation, offers and needs, markets; contacts when allowed."""
+    found = _live_member(member_id)
+    if found is None:
+        return _error_page(404, _("member.not_found", member_id=member_id))
+    caller = signed_in_caller()
+    allowed = may_act_for(caller, found)
+    return render_template(
+        "web/member.html",
+        member=found,
+        profile=member_payload(found, show_contact=allowed),
+        allowed=allowed,
+    )
+
+
+def _suggestion_options(args) -> tuple[dict[str, Any], list[str]]:
+    """Read the suggestion form: the values to show again and the problems (translated)."""
+    taxonomy = load_taxonomy()
+    problems: list[str] = []
+    form = {
+        "k": args.get("k", "10").strip() or "10",
+        "scope": args.get("scope", "all").strip() or "all",
+        "country": args.get("country", "").strip(),
+        "org_type": args.get("org_type", "").strip(),
+        "partnership_type": args.get("partnership_type", "").strip(),
+    }
+    if not form["k"].isdigit() or not 1 <= int(form["k"]) <= MAX_SUGGESTIONS:
+        problems.append(_("suggestions.bad_k", value=form["k"], max=MAX_SUGGESTIONS))
+    if form["scope"] not in SCOPES:
+        problems.append(_("suggestions.bad_scope", value=form["scope"]))
+    for code in filter(None, re.split(r"[\s,;]+", form["country"])):
+        if not _CODE.match(code):
+            problems.append(_("members.bad_country", value=code))
+    for key, vocabulary, message in (
+        ("org_type", "org_types", "members.bad_org_type"),
+        ("partnership_type", "partnership_types", "suggestions.bad_partnership_type"),
+    ):
+        if form[key]:
+            tag = taxonomy.resolve(vocabulary, form[key])
+            if tag is None:
+                problems.append(_(message, value=form[key]))
+            else:
+                form[key] = tag
+    return form, problems
+
+
+@bp.get("/members/<member_id>/suggestions")
+@login_required
+@limiter.limit(lambda: current_app.config["SUGGESTION_RATE_LIMIT"], key_func=_user_key)
+def suggestions(member_id: str):
+    """The member's suggested partners with reasons: the API's answer, in the page's language."""
+    found = _live_member(member_id)
+    if found is None:
+        return _error_page(404, _("member.not_found", member_id=member_id))
+    caller = signed_in_caller()
+    if not may_act_for(caller, found):
+        return _error_page(
+            403, _("suggestions.forbidden", name=found.name, network=found.network_id)
+        )
+    form, problems = _suggestion_options(request.args)
+    results: list[dict[str, Any]] | None = None
+    status = 400 if problems else 200
+    if not problems:
+        countries = [c.upper() for c in re.split(r"[\s,;]+", form["country"]) if c]
+        try:
+            options = SuggestionQuery(
+                k=int(form["k"]),
+                scope=form["scope"],
+                country=countries,
+                org_type=[form["org_type"]] if form["org_type"] else [],
+                partnership_type=[form["partnership_type"]] if form["partnership_type"] else [],
+                language=current_language(),
+            )
+            results = stored_member_suggestions(get_db(), caller, found.member_id, options)
+        except ValidationError as error:
+            problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
+            status = 400
+        except ApiError as error:
+            if error.code != 503:
+                raise
+            problems, status = [_("suggestions.no_model")], 503
+    taxonomy = load_taxonomy()
+    page = render_template(
+        "web/suggestions.html",
+        member=found,
+        form=form,
+        problems=problems,
+        suggestions=results,
+        scopes=SCOPES,
+        org_types=taxonomy.ids("org_types"),
+        partnership_types=taxonomy.ids("partnership_types"),
+        max_k=MAX_SUGGESTIONS,
+    )
+    return page, status
+
+
+# ---------------------------------------------------------------------------------------------
+# Dashboard
+# ---------------------------------------------------------------------------------------------
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard():
+    """Members by type, market presence and potential; what became of the suggestions."""
+    db = get_db()
+    caller = signed_in_caller()
+    networks = queries.live_networks(db)
+    chosen = request.args.get("network")
+    if chosen is None:
+        # A manager looks after one network: show it first.
+        chosen = (
+            caller.network_id
+            if caller.role == "manager" and caller.network_id in networks
+            else "all"
+        )
+    problems = []
+    figures = None
+    if chosen != "all" and chosen not in networks:
+        problems.append(_("dashboard.bad_network", value=chosen))
+    else:
+        figures = queries.dashboard(db, "" if chosen == "all" else chosen, utcnow())
+    taxonomy = load_taxonomy()
+    page = render_template(
+        "web/dashboard.html",
+        figures=figures,
+        problems=problems,
+        networks=networks,
+        chosen=chosen,
+        presences=taxonomy.ids("market_presence"),
+        tiers=queries.POTENTIAL_TIERS,
+        recent_days=queries.RECENT_DAYS,
+    )
+    return page, 400 if problems else 200
