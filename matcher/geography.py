@@ -7,6 +7,7 @@ that ships with country_converter. No list of countries is typed by hand here.
 from __future__ import annotations
 
 import difflib
+import gettext
 from functools import lru_cache
 from importlib import resources
 
@@ -65,10 +66,23 @@ def is_eu(code: str) -> bool:
     return bool(entry and entry[1])
 
 
-def country_name(code: str) -> str:
-    """Return the English short name of the country `code` (the code itself if unknown)."""
+def country_name(code: str, language: str = "en") -> str:
+    """Return the short name of the country `code` in English or, with ``language="uk"`` (or
+    "ru"), in the translation pycountry ships; the code itself if unknown."""
     country = pycountry.countries.get(alpha_2=code)
-    return country.name if country else code
+    if country is None:
+        return code
+    if language == "en":
+        return country.name
+    return _translation(language).gettext(country.name)
+
+
+@lru_cache(maxsize=4)
+def _translation(language: str) -> gettext.NullTranslations:
+    try:
+        return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
+    except OSError:
+        return gettext.NullTranslations()
 
 
 def suggest_country(value: str) -> str | None:

@@ -59,7 +59,8 @@ _TIERS = {"en": {"low": "low", "medium": "medium", "high": "high"},
           "uk": {"low": "низький", "medium": "середній", "high": "високий"}}
 
 
-def main_risk(a: Profile, b: Profile, features: dict[str, float]) -> tuple[str, dict[str, Any]] | None:
+def main_risk(a: Profile, b: Profile, features: dict[str, float],
+              language: str = "en") -> tuple[str, dict[str, Any]] | None:
     """Return the main risk of partnering `a` with `b`: a key and its values, or None."""
     if (a.capacity_units_month is not None and b.min_order_qty is not None
             and b.min_order_qty > a.capacity_units_month):
@@ -69,7 +70,7 @@ def main_risk(a: Profile, b: Profile, features: dict[str, float]) -> tuple[str, 
     if features.get("shared_language", 0.5) == 0.0:
         return "risk_language", {}
     if a.country != b.country and geography.continent(a.country) != geography.continent(b.country):
-        return "risk_far", {"country": geography.country_name(b.country)}
+        return "risk_far", {"country": geography.country_name(b.country, language)}
     if not b.all_seeks:
         return "risk_no_needs", {}
     return None
@@ -114,12 +115,12 @@ def explain(a: Profile, b: Profile, features: np.ndarray, language: str = "en") 
     if not covers and values["text_ab"] >= 0.15:
         reasons.append(text["text"])
     if opens:
-        reasons.append(text["opens"].format(items=", ".join(geography.country_name(m) for m in opens)))
+        reasons.append(text["opens"].format(items=", ".join(geography.country_name(m, language) for m in opens)))
     if shared_products:
         reasons.append(text["products"].format(items=labels("products", shared_products)))
     if shared_markets and not opens:
         reasons.append(text["shared_markets"].format(
-            items=", ".join(geography.country_name(m) for m in shared_markets)))
+            items=", ".join(geography.country_name(m, language) for m in shared_markets)))
     if b.certifications:
         reasons.append(text["certifications"].format(items=labels("certifications", b.certifications)))
     if values["partner_similarity"] >= 0.5:
@@ -128,14 +129,14 @@ def explain(a: Profile, b: Profile, features: np.ndarray, language: str = "en") 
         reasons.append(text["same_network"].format(network=b.network))
     else:
         reasons.append(text["other_network"].format(network=b.network,
-                                                     country=geography.country_name(b.country)))
+                                                     country=geography.country_name(b.country, language)))
     if shared_languages and a.country != b.country:
         reasons.append(text["languages"].format(items=", ".join(shared_languages)))
     reasons.append(text["gradation"].format(
         org_type=taxonomy.label("org_types", b.org_type, language),
         presence=taxonomy.label("market_presence", b.market_presence, language),
         tier=_TIERS.get(language, _TIERS["en"])[b.potential_tier]))
-    risk = main_risk(a, b, values)
+    risk = main_risk(a, b, values, language)
     risk_text = None
     if risk:
         risk_text = text[risk[0]].format(**risk[1])
