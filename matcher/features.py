@@ -101,8 +101,21 @@ class _TagEncoderBase(TransformerMixin, BaseEstimator):
         return array
 
     def _column_tags(self, array: np.ndarray, column: int) -> list[list[str]]:
-        return [[t for item in _items(cell, self.separator) for t in self._expand(item, column)]
-                for cell in array[:, column]]
+        return [self._cell_tags(cell, column) for cell in array[:, column]]
+
+    def _cell_tags(self, cell: Any, column: int) -> list[str]:
+        return [t for item in _items(cell, self.separator) for t in self._expand(item, column)]
+
+    @staticmethod
+    def _distinct_cells(array: np.ndarray, column: int) -> list[tuple[Any, int]]:
+        """(cell, how many rows hold it) for each distinct cell of `column`."""
+        first: dict[Any, Any] = {}
+        counts: Counter = Counter()
+        for cell in array[:, column]:
+            key = _cell_key(cell)
+            counts[key] += 1
+            first.setdefault(key, cell)
+        return [(first[key], n) for key, n in counts.items()]
 
     def fit(self, X: Any, y: Any = None) -> "_TagEncoderBase":
         """Learn the tags of each column and their weights.
@@ -123,7 +136,10 @@ class _TagEncoderBase(TransformerMixin, BaseEstimator):
         self.categories_: list[np.ndarray] = []
         self.idf_: list[np.ndarray] = []
         for column in range(array.shape[1]):
-            counts = Counter(tag for tags in self._column_tags(array, column) for tag in set(tags))
+            counts: Counter = Counter()
+            for cell, times in self._distinct_cells(array, column):
+                for tag in set(self._cell_tags(cell, column)):
+                    counts[tag] += times
             kept = sorted(tag for tag, count in counts.items() if count >= self.min_frequency)
             self.categories_.append(np.array(kept, dtype=object))
             df = np.array([counts[tag] for tag in kept], dtype=float)
@@ -146,13 +162,26 @@ class _TagEncoderBase(TransformerMixin, BaseEstimator):
         rows, cols, vals = [], [], []
         for column in range(array.shape[1]):
             lookup, idf, offset = self._lookup[column], self.idf_[column], self._offsets[column]
-            for i, tags in enumerate(self._column_tags(array, column)):
-                for j in {lookup[t] for t in tags if t in lookup}:
-                    rows.append(i)
-                    cols.append(offset + j)
-                    vals.append(idf[j])
-        matrix = sp.csr_matrix((np.asarray(vals, dtype=np.float64), (rows, cols)),
-                               shape=(array.shape[0], int(self._offsets[-1])))
+            # Rows share few distinct cells: encode each distinct cell once.
+            encoded: dict[Any, np.ndarray] = {}
+            per_row = []
+            for cell in array[:, column]:
+                key = _cell_key(cell)
+                columns = encoded.get(key)
+                if columns is None:
+                    columns = encoded[key] = np.array(
+                        sorted({lookup[t] for t in self._cell_tags(cell, column) if t in lookup}), dtype=np.int64)
+                per_row.append(columns)
+            counts = np.fromiter((len(c) for c in per_row), dtype=np.int64, count=len(per_row))
+            if counts.sum():
+                found = np.concatenate(per_row)
+                rows.append(np.repeat(np.arange(len(per_row)), counts))
+                cols.append(offset + found)
+                vals.append(idf[found])
+        rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        cols = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+        vals = np.concatenate(vals).astype(np.float64) if vals else np.zeros(0)
+        matrix = sp.csr_matrix((vals, (rows, cols)), shape=(array.shape[0], int(self._offsets[-1])))
         matrix.sum_duplicates()
         return normalize(matrix) if self.norm == "l2" else matrix
 
@@ -371,6 +400,21 @@ class TextEncoder(TransformerMixin, BaseEstimator):
 # The two views
 # ---------------------------------------------------------------------------------------------
 
+def _cell_key(cell: Any) -> Any:
+    """A hashable key for a cell (lists become tuples; NaN-like cells one key)."""
+    if isinstance(cell, list):
+        return ("__list__", tuple(_cell_key(c) for c in cell))
+    if isinstance(cell, np.ndarray):
+        return ("__array__", tuple(_cell_key(c) for c in cell.tolist()))
+    if isinstance(cell, float) and cell != cell:
+        return ("__nan__",)
+    try:
+        hash(cell)
+    except TypeError:
+        return ("__repr__", repr(cell))
+    return (type(cell).__name__, cell)
+
+
 def _text_parts(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
     from .text import split_needs
 
@@ -466,7 +510,7 @@ class OfferNeedEncoder(TransformerMixin, BaseEstimator):
             blocks, transformer_weights={name: weights[name] for name, _, _ in blocks},
             sparse_threshold=1.0,
         )
-        offer_texts, need_texts = _text_parts(X)
+        offer_texts, need_texts = self._texts(X)
         stacked = pd.concat([offer_frame(X, offer_texts), need_frame(X, need_texts)],
                             ignore_index=True)
         self.column_transformer_.fit(stacked)
@@ -492,8 +536,15 @@ class OfferNeedEncoder(TransformerMixin, BaseEstimator):
 
     def transform_views(self, X: pd.DataFrame) -> tuple[sp.csr_matrix, sp.csr_matrix]:
         """Return (offer view, need view), each of shape (n_profiles, n_view_features)."""
-        offer_texts, need_texts = _text_parts(X)
+        offer_texts, need_texts = self._texts(X)
         return self._view(offer_frame(X, offer_texts)), self._view(need_frame(X, need_texts))
+
+    def _texts(self, X: pd.DataFrame) -> tuple[list[str], list[str]]:
+        """The descriptions' offer and need parts; not split at all without the text block."""
+        if self.text:
+            return _text_parts(X)
+        empty = [""] * len(X)
+        return empty, empty
 
     def transform(self, X: pd.DataFrame) -> sp.csr_matrix:
         """Return both views side by side, shape (n_profiles, 2 * n_view_features)."""

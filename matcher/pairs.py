@@ -76,13 +76,21 @@ def split_texts(frame: pd.DataFrame) -> list[tuple[str, str]]:
     return [split_needs(d or "") for d in frame["description"]]
 
 
-def _binary(lists: list, vocabulary: dict[str, int]) -> np.ndarray:
+def _binary(lists, vocabulary: dict[str, int]) -> np.ndarray:
+    """Rows of 0/1 over `vocabulary`; each distinct tag tuple is looked up once."""
+    lists = list(lists)
     matrix = np.zeros((len(lists), len(vocabulary)), dtype=np.float32)
+    seen: dict[tuple, list[int]] = {}
+    rows, cols = [], []
     for i, tags in enumerate(lists):
-        for tag in tags:
-            j = vocabulary.get(tag)
-            if j is not None:
-                matrix[i, j] = 1.0
+        key = tuple(tags)
+        found = seen.get(key)
+        if found is None:
+            found = seen[key] = [vocabulary[t] for t in key if t in vocabulary]
+        if found:
+            rows.extend([i] * len(found))
+            cols.extend(found)
+    matrix[rows, cols] = 1.0
     return matrix
 
 
