@@ -1,0 +1,545 @@
+"""Exports of a session's agenda: XLSX, CSV, ICS calendars and a printable HTML page.
+
+Every export speaks Ukrainian or English (``language="uk"`` or ``"en"``): labels, statuses,
+wish levels and the engine's reasons. Data first, files at the edge: :func:`participant_agenda`,
+:func:`plan_rows` and :func:`table_plan` return plain rows; the ``write_*`` functions and
+:func:`participant_calendar` / :func:`render_html` turn them into files, written atomically.
+
+* **XLSX** (:func:`write_xlsx`, :func:`xlsx_bytes`): a plan sheet (one row per meeting), a table plan (slots by
+  tables, for the organisers) and one sheet per participant (every slot, free ones marked).
+* **CSV** (:func:`write_csv`): the plan, the participants' agendas or the table plan.
+* **ICS** (:func:`participant_calendar`, :func:`write_ics`, :func:`ics_archive_bytes`): one calendar per participant, one
+  event per meeting in the session's time zone (with its VTIMEZONE), the partner, the table and
+  the reasons in the description; UIDs are stable (session id and pair), SEQUENCE is the
+  agenda's revision, and a cancelled meeting stays as a cancelled event so calendars drop it.
+* **HTML** (:func:`render_html`): a printable page (a page per participant, then the table
+  plan), from the template ``matcher/templates/agenda.html``.
+
+Spreadsheet cells that start with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return are
+prefixed with ``'`` so that no name or reason runs as a formula (CSV and XLSX alike).
+PDF is not produced: print the HTML page (its stylesheet is made for paper).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import re
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .sessions import LANGUAGES, Meeting, Session, meeting_reasons
+
+if TYPE_CHECKING:
+    import icalendar
+    import openpyxl
+
+__all__ = [
+    "CSV_VIEWS",
+    "LABELS",
+    "ics_archive_bytes",
+    "participant_agenda",
+    "participant_calendar",
+    "plan_rows",
+    "render_html",
+    "safe_cell",
+    "table_plan",
+    "write_csv",
+    "write_html",
+    "write_ics",
+    "write_xlsx",
+    "xlsx_bytes",
+]
+
+#: Labels of every export, by language.
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "agenda_for": "Agenda for", "session": "Session", "date": "Date", "place": "Place",
+        "timezone": "Time zone", "slot": "Slot", "time": "Time", "start": "Start", "end": "End",
+        "table": "Table", "partner": "Partner", "partner_id": "Partner id", "network": "Network",
+        "country": "Country", "your_wish": "Your wish", "their_wish": "Their wish",
+        "reasons": "Why meet", "status": "Status", "outcome": "Outcome", "locked": "Locked",
+        "value": "Value", "participant": "Participant", "participant_id": "Participant id",
+        "member_a": "Participant A", "member_b": "Participant B", "name_a": "Name A",
+        "name_b": "Name B", "wish_a": "A's wish", "wish_b": "B's wish", "plan": "Plan",
+        "tables": "Tables", "table_plan": "Table plan", "free": "free", "unavailable": "not attending",
+        "meeting_with": "Meeting with", "agenda": "Agenda", "preliminary": "preliminary",
+        "final": "final", "state": "Agenda", "meetings": "meetings", "yes": "yes", "no": "no",
+        "revision": "Revision", "printed": "Printed", "minutes": "min",
+        "planned": "planned", "held": "held", "cancelled": "cancelled",
+        "none": "", "follow_up": "follow-up", "deal": "deal",
+        "must": "must meet", "would": "would meet", "no_thanks": "no thanks",
+    },
+    "uk": {
+        "agenda_for": "Розклад зустрічей", "session": "Сесія", "date": "Дата", "place": "Місце",
+        "timezone": "Часовий пояс", "slot": "Слот", "time": "Час", "start": "Початок",
+        "end": "Кінець", "table": "Стіл", "partner": "Партнер", "partner_id": "Код партнера",
+        "network": "Мережа", "country": "Країна", "your_wish": "Ваше бажання",
+        "their_wish": "Бажання партнера", "reasons": "Чому варто зустрітися", "status": "Статус",
+        "outcome": "Результат", "locked": "Закріплено", "value": "Цінність",
+        "participant": "Учасник", "participant_id": "Код учасника", "member_a": "Учасник А",
+        "member_b": "Учасник Б", "name_a": "Назва А", "name_b": "Назва Б", "wish_a": "Бажання А",
+        "wish_b": "Бажання Б", "plan": "План", "tables": "Столи", "table_plan": "План столів",
+        "free": "вільно", "unavailable": "не бере участі", "meeting_with": "Зустріч з",
+        "agenda": "Розклад", "preliminary": "попередній", "final": "остаточний",
+        "state": "Розклад", "meetings": "зустрічей", "yes": "так", "no": "ні",
+        "revision": "Редакція", "printed": "Надруковано", "minutes": "хв",
+        "planned": "заплановано", "held": "відбулася", "cancelled": "скасовано",
+        "none": "", "follow_up": "подальші кроки", "deal": "угода",
+        "must": "обов'язково", "would": "бажано", "no_thanks": "ні, дякую",
+    },
+}
+CSV_VIEWS = ("plan", "agendas", "tables")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+def _labels(language: str) -> dict[str, str]:
+    if language not in LANGUAGES:
+        raise ValueError(f"Got language={language!r}, expected one of {', '.join(LANGUAGES)}")
+    return LABELS[language]
+
+
+def safe_cell(value: Any) -> Any:
+    """Prefix text that a spreadsheet would run as a formula with ``'``; other values unchanged."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _wish(label: dict[str, str], level: str | None) -> str:
+    if level is None:
+        return ""
+    return label["no_thanks"] if level == "no" else label[level]
+
+
+def _atomic_write(path: Path, write: Callable[[Any], None]) -> Path:
+    """Write bytes through `write(handle)` to a temporary file, then rename it to `path`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes the file private; exports are meant to be shared
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# Rows
+# ---------------------------------------------------------------------------------------------
+
+def participant_agenda(session: Session, member_id: str, language: str = "en",
+                       include_free: bool = False) -> list[dict[str, Any]]:
+    """The agenda of one participant, by slot.
+
+    Parameters
+    ----------
+    session : Session
+    member_id : str
+    language : {"en", "uk"}
+    include_free : bool
+        Also list the slots without a meeting (``partner_id`` None, ``status`` "free" or
+        "not attending" in `language`).
+
+    Returns
+    -------
+    list of dict
+        Keys ``slot``, ``start``, ``end`` (aware datetimes), ``time`` ("10:00-10:25"),
+        ``table``, ``partner_id``, ``partner``, ``network``, ``country``, ``your_wish``,
+        ``their_wish``, ``reasons`` (list of str), ``status``, ``outcome`` (labels in
+        `language`), ``meeting`` (the Meeting or None).
+    """
+    label = _labels(language)
+    participant = session.participant(member_id)
+    settings = session.settings
+    by_slot: dict[int, Meeting] = {m.slot: m for m in session.meetings_of(member_id)}
+    rows = []
+    for slot in settings.slot_numbers:
+        meeting = by_slot.get(slot)
+        base = {"slot": slot, "start": settings.slot_start(slot), "end": settings.slot_end(slot),
+                "time": settings.slot_label(slot)}
+        if meeting is None:
+            if include_free:
+                state = label["free"] if slot in participant.available else label["unavailable"]
+                rows.append({**base, "table": None, "partner_id": None, "partner": "", "network": "",
+                             "country": "", "your_wish": "", "their_wish": "", "reasons": [],
+                             "status": state, "outcome": "", "meeting": None})
+            continue
+        partner_id = meeting.partner_of(member_id)
+        partner = session.participants.get(partner_id)
+        rows.append({**base, "table": meeting.table, "partner_id": partner_id,
+                     "partner": partner.name if partner else partner_id,
+                     "network": partner.network if partner else "",
+                     "country": partner.country if partner else "",
+                     "your_wish": _wish(label, session.level(member_id, partner_id)),
+                     "their_wish": _wish(label, session.level(partner_id, member_id)),
+                     "reasons": list(meeting_reasons(session, member_id, partner_id, language)),
+                     "status": label[meeting.status], "outcome": label[meeting.outcome],
+                     "meeting": meeting})
+    return rows
+
+
+def plan_rows(session: Session, language: str = "en", include_cancelled: bool = False) -> list[dict[str, Any]]:
+    """The whole plan: one row per meeting, by slot and table.
+
+    Returns
+    -------
+    list of dict
+        Keys ``slot``, ``time``, ``table``, ``member_a``, ``name_a``, ``member_b``, ``name_b``,
+        ``wish_a``, ``wish_b`` (labels), ``value`` (points, see
+        :func:`matcher.sessions.meeting_value`), ``locked`` (bool), ``status``, ``outcome``
+        (labels in `language`).
+    """
+    from .sessions import _pair_score, meeting_value
+
+    label = _labels(language)
+    meetings = sorted((m for m in session.meetings if m.active or include_cancelled),
+                      key=lambda m: (m.slot, m.table, m.pair))
+    rows = []
+    for m in meetings:
+        a, b = m.pair
+        level_ab, level_ba = session.level(a, b), session.level(b, a)
+        rows.append({"slot": m.slot, "time": session.settings.slot_label(m.slot), "table": m.table,
+                     "member_a": a, "name_a": _name(session, a), "member_b": b,
+                     "name_b": _name(session, b), "wish_a": _wish(label, level_ab),
+                     "wish_b": _wish(label, level_ba),
+                     "value": meeting_value(level_ab, level_ba, _pair_score(session, a, b)),
+                     "locked": m.locked, "status": label[m.status], "outcome": label[m.outcome]})
+    return rows
+
+
+def _name(session: Session, member_id: str) -> str:
+    participant = session.participants.get(member_id)
+    return participant.name if participant else member_id
+
+
+def table_plan(session: Session) -> list[dict[str, Any]]:
+    """The organisers' table plan: for each slot, who sits at each table.
+
+    Returns
+    -------
+    list of dict
+        One per slot: ``slot``, ``time`` and ``tables``, a list of length ``settings.tables``
+        whose item ``t - 1`` is ``None`` (a free table) or the Meeting at table ``t``.
+    """
+    grid = []
+    for slot in session.settings.slot_numbers:
+        tables: list[Meeting | None] = [None] * session.settings.tables
+        for m in session.active_meetings():
+            if m.slot == slot and 1 <= m.table <= session.settings.tables:
+                tables[m.table - 1] = m
+        grid.append({"slot": slot, "time": session.settings.slot_label(slot), "tables": tables})
+    return grid
+
+
+def _pair_text(session: Session, meeting: Meeting | None) -> str:
+    if meeting is None:
+        return ""
+    return f"{_name(session, meeting.member_a)} — {_name(session, meeting.member_b)}"
+
+
+def _header(session: Session, label: dict[str, str]) -> list[tuple[str, str]]:
+    settings = session.settings
+    return [(label["session"], settings.name), (label["date"], settings.date.isoformat()),
+            (label["place"], settings.place), (label["timezone"], settings.timezone),
+            (label["state"], label[session.state]), (label["revision"], str(session.revision))]
+
+
+# ---------------------------------------------------------------------------------------------
+# XLSX and CSV
+# ---------------------------------------------------------------------------------------------
+
+def _sheet_title(text: str, used: set[str]) -> str:
+    title = _SHEET_FORBIDDEN.sub("_", text).strip("'")[:31] or "sheet"
+    candidate, n = title, 2
+    while candidate.lower() in used:
+        suffix = f"~{n}"
+        candidate, n = title[:31 - len(suffix)] + suffix, n + 1
+    used.add(candidate.lower())
+    return candidate
+
+
+def write_xlsx(session: Session, path: str | Path, language: str = "en",
+               member_ids: Iterable[str] | None = None) -> Path:
+    """Write the plan, the table plan and one sheet per participant to an XLSX workbook.
+
+    Sheets: the plan (one row per meeting), the table plan (a row per slot, a column per
+    table) and, for each participant (or those of `member_ids`), its agenda with every slot.
+    """
+    return _atomic_write(Path(path), _workbook(session, language, member_ids).save)
+
+
+def xlsx_bytes(session: Session, language: str = "en", member_ids: Iterable[str] | None = None) -> bytes:
+    """The workbook of :func:`write_xlsx` as bytes (for a download)."""
+    buffer = io.BytesIO()
+    _workbook(session, language, member_ids).save(buffer)
+    return buffer.getvalue()
+
+
+def _workbook(session: Session, language: str, member_ids: Iterable[str] | None) -> openpyxl.Workbook:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    label = _labels(language)
+    chosen = list(session.participants) if member_ids is None else list(member_ids)
+    for member_id in chosen:
+        session.participant(member_id)
+    bold = Font(bold=True)
+    workbook = Workbook()
+    used: set[str] = set()
+
+    def put(sheet, row: Sequence[Any], header: bool = False) -> None:
+        sheet.append([safe_cell(value) for value in row])
+        if header:
+            for cell in sheet[sheet.max_row]:
+                cell.font = bold
+
+    plan = workbook.active
+    plan.title = _sheet_title(label["plan"], used)
+    for key, value in _header(session, label):
+        put(plan, [key, value])
+    plan.append([])
+    columns = ["slot", "time", "table", "member_a", "name_a", "member_b", "name_b", "wish_a",
+               "wish_b", "value", "locked", "status", "outcome"]
+    put(plan, [label[c] for c in columns], header=True)
+    plan.freeze_panes = f"A{plan.max_row + 1}"
+    for row in plan_rows(session, language):
+        put(plan, [(label["yes"] if row[c] else label["no"]) if c == "locked" else row[c]
+                   for c in columns])
+
+    grid = workbook.create_sheet(_sheet_title(label["table_plan"], used))
+    put(grid, [label["slot"], label["time"]]
+        + [f"{label['table']} {t}" for t in range(1, session.settings.tables + 1)], header=True)
+    for row in table_plan(session):
+        put(grid, [row["slot"], row["time"]] + [_pair_text(session, m) for m in row["tables"]])
+    grid.freeze_panes = "C2"
+
+    for member_id in chosen:
+        participant = session.participants[member_id]
+        sheet = workbook.create_sheet(_sheet_title(member_id, used))
+        put(sheet, [f"{label['agenda_for']}: {participant.name} ({member_id})"], header=True)
+        for key, value in _header(session, label)[:4]:
+            put(sheet, [key, value])
+        sheet.append([])
+        columns = ["slot", "time", "table", "partner", "partner_id", "network", "country",
+                   "your_wish", "their_wish", "reasons", "status"]
+        put(sheet, [label[c] for c in columns], header=True)
+        for row in participant_agenda(session, member_id, language, include_free=True):
+            values = [row[c] for c in columns]
+            values[columns.index("reasons")] = "\n".join(row["reasons"])
+            put(sheet, values)
+            sheet.cell(row=sheet.max_row, column=columns.index("reasons") + 1).alignment = Alignment(wrap_text=True)
+        for column, width in zip("ABCDEFGHIJK", (6, 13, 7, 32, 14, 24, 8, 14, 14, 60, 14)):
+            sheet.column_dimensions[column].width = width
+    return workbook
+
+
+def write_csv(session: Session, path: str | Path | None = None, language: str = "en",
+              view: str = "plan") -> str:
+    """Write (and return) a CSV of the agenda.
+
+    Parameters
+    ----------
+    view : {"plan", "agendas", "tables"}
+        ``plan``: one row per meeting; ``agendas``: one row per participant and meeting, with
+        the partner and the reasons (joined by " | "); ``tables``: a row per slot, a column
+        per table.
+    path : str or Path, optional
+        Where to write it (UTF-8 with a byte-order mark, which spreadsheets need to read
+        Cyrillic); without it, only the text is returned.
+    """
+    label = _labels(language)
+    if view not in CSV_VIEWS:
+        raise ValueError(f"Got view={view!r}, expected one of {', '.join(CSV_VIEWS)}")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+
+    def put(row: Sequence[Any]) -> None:
+        writer.writerow([safe_cell("" if value is None else value) for value in row])
+
+    if view == "plan":
+        columns = ["slot", "time", "table", "member_a", "name_a", "member_b", "name_b", "wish_a",
+                   "wish_b", "value", "locked", "status", "outcome"]
+        put([label[c] for c in columns])
+        for row in plan_rows(session, language):
+            put([(label["yes"] if row[c] else label["no"]) if c == "locked" else row[c] for c in columns])
+    elif view == "agendas":
+        columns = ["participant_id", "participant", "slot", "time", "table", "partner_id",
+                   "partner", "network", "country", "your_wish", "their_wish", "reasons", "status",
+                   "outcome"]
+        put([label[c] for c in columns])
+        for member_id, participant in session.participants.items():
+            for row in participant_agenda(session, member_id, language):
+                row = {**row, "participant_id": member_id, "participant": participant.name,
+                       "reasons": " | ".join(row["reasons"])}
+                put([row[c] for c in columns])
+    else:
+        put([label["slot"], label["time"]]
+            + [f"{label['table']} {t}" for t in range(1, session.settings.tables + 1)])
+        for row in table_plan(session):
+            put([row["slot"], row["time"]] + [_pair_text(session, m) for m in row["tables"]])
+    text = buffer.getvalue()
+    if path is not None:
+        _atomic_write(Path(path), lambda handle: handle.write(("\ufeff" + text).encode("utf-8")))
+    return text
+
+
+# ---------------------------------------------------------------------------------------------
+# ICS
+# ---------------------------------------------------------------------------------------------
+
+def participant_calendar(session: Session, member_id: str, language: str = "en") -> icalendar.Calendar:
+    """Return the participant's calendar (an ``icalendar.Calendar``): one event per meeting.
+
+    Events are in the session's time zone (the calendar carries its VTIMEZONE). The summary
+    names the partner and the table; the description adds the partner's network and country,
+    both sides' wishes and the engine's reasons. UIDs (``<session_id>-<pair>@cluster-matcher``)
+    are the same in both participants' calendars and across exports; SEQUENCE is the
+    agenda's revision; STATUS is TENTATIVE for a preliminary agenda, CONFIRMED for a final one
+    and CANCELLED for a cancelled meeting.
+    """
+    from icalendar import Calendar, Event
+
+    label = _labels(language)
+    participant = session.participant(member_id)
+    settings = session.settings
+    calendar = Calendar()
+    calendar.add("prodid", "-//Kharkiv Fashion Cluster//cluster-matcher//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", f"{settings.name}: {participant.name}")
+    calendar.add("x-wr-timezone", settings.timezone)
+    stamp = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    meetings = sorted((m for m in session.meetings if member_id in m.pair), key=lambda m: (m.slot, m.pair))
+    for meeting in meetings:
+        partner_id = meeting.partner_of(member_id)
+        partner = session.participants.get(partner_id)
+        partner_name = partner.name if partner else partner_id
+        event = Event()
+        event.add("uid", f"{settings.session_id}-{meeting.member_a}-{meeting.member_b}@cluster-matcher")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", settings.slot_start(meeting.slot))
+        event.add("dtend", settings.slot_end(meeting.slot))
+        event.add("summary", f"{label['meeting_with']} {partner_name} — {label['table']} {meeting.table}")
+        event.add("location", ", ".join(x for x in (settings.place, f"{label['table']} {meeting.table}") if x))
+        lines = [f"{label['partner']}: {partner_name} ({partner_id})"]
+        if partner and (partner.network or partner.country):
+            lines.append(f"{label['network']}: {partner.network or '-'}; {label['country']}: {partner.country or '-'}")
+        lines.append(f"{label['table']}: {meeting.table}; {label['slot']} {meeting.slot} "
+                     f"({settings.slot_label(meeting.slot)})")
+        wishes = [(label["your_wish"], session.level(member_id, partner_id)),
+                  (label["their_wish"], session.level(partner_id, member_id))]
+        lines.extend(f"{key}: {_wish(label, level)}" for key, level in wishes if level)
+        reasons = meeting_reasons(session, member_id, partner_id, language)
+        if reasons:
+            lines.append(f"{label['reasons']}:")
+            lines.extend(f"- {reason}" for reason in reasons)
+        event.add("description", "\n".join(lines))
+        event.add("sequence", session.revision)
+        event.add("status", "CANCELLED" if meeting.status == "cancelled"
+                  else "CONFIRMED" if session.state == "final" else "TENTATIVE")
+        event.add("categories", [settings.name])
+        calendar.add_component(event)
+    # A VTIMEZONE covering the session's year is enough and keeps the file small.
+    calendar.add_missing_timezones(first_date=settings.date - dt.timedelta(days=366),
+                                   last_date=settings.date + dt.timedelta(days=366))
+    return calendar
+
+
+def write_ics(session: Session, path: str | Path, language: str = "en",
+              member_ids: Iterable[str] | None = None) -> list[Path]:
+    """Write one ``<member_id>.ics`` per participant (or those of `member_ids`).
+
+    `path` ending in ``.zip``: a zip archive of the calendars; ending in ``.ics``: a single
+    calendar (give exactly one member id); otherwise a folder (created if needed).
+
+    Returns
+    -------
+    list of Path
+        The files written (the archive alone for a zip).
+    """
+    _labels(language)
+    path = Path(path)
+    chosen = list(session.participants) if member_ids is None else list(member_ids)
+    calendars = {member_id: participant_calendar(session, member_id, language).to_ical()
+                 for member_id in chosen}
+    if path.suffix.lower() == ".ics":
+        if len(calendars) != 1:
+            raise ValueError(f"{path.name}: a single .ics file holds one participant's calendar; "
+                             f"got {len(calendars)} participants (write a .zip or a folder instead)")
+        (data,) = calendars.values()
+        return [_atomic_write(path, lambda handle: handle.write(data))]
+    if path.suffix.lower() == ".zip":
+        return [_atomic_write(path, lambda handle: _zip_calendars(handle, calendars))]
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{path} is a file; give a folder, a .zip or a .ics path")
+    return [_atomic_write(path / f"{member_id}.ics", lambda handle, data=data: handle.write(data))
+            for member_id, data in calendars.items()]
+
+
+def ics_archive_bytes(session: Session, language: str = "en",
+                      member_ids: Iterable[str] | None = None) -> bytes:
+    """A zip of one ``<member_id>.ics`` per participant, as bytes (for a download)."""
+    _labels(language)
+    chosen = list(session.participants) if member_ids is None else list(member_ids)
+    buffer = io.BytesIO()
+    _zip_calendars(buffer, {member_id: participant_calendar(session, member_id, language).to_ical()
+                            for member_id in chosen})
+    return buffer.getvalue()
+
+
+def _zip_calendars(handle, calendars: dict[str, bytes]) -> None:
+    with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for member_id, data in calendars.items():
+            archive.writestr(f"{member_id}.ics", data)
+
+
+# ---------------------------------------------------------------------------------------------
+# HTML
+# ---------------------------------------------------------------------------------------------
+
+def render_html(session: Session, language: str = "en", member_ids: Iterable[str] | None = None,
+                include_plan: bool = True) -> str:
+    """Render the printable page: a page per participant's agenda, then the table plan.
+
+    The template is ``matcher/templates/agenda.html`` (Jinja2, autoescaped); the page has no
+    external resources and its print stylesheet starts each agenda on a new page.
+    """
+    import jinja2
+
+    label = _labels(language)
+    chosen = list(session.participants) if member_ids is None else list(member_ids)
+    agendas = [{"participant": session.participant(member_id),
+                "rows": participant_agenda(session, member_id, language, include_free=True)}
+               for member_id in chosen]
+    environment = jinja2.Environment(loader=jinja2.PackageLoader("matcher", "templates"),
+                                     autoescape=jinja2.select_autoescape(["html"]),
+                                     undefined=jinja2.StrictUndefined, trim_blocks=True,
+                                     lstrip_blocks=True)
+    template = environment.get_template("agenda.html")
+    return template.render(
+        language=language, label=label, settings=session.settings, session=session,
+        header=_header(session, label), agendas=agendas,
+        grid=[{**row, "cells": [_pair_text(session, m) for m in row["tables"]]}
+              for row in table_plan(session)] if include_plan else None,
+        printed=dt.datetime.now(session.settings.zone).strftime("%Y-%m-%d %H:%M"))
+
+
+def write_html(session: Session, path: str | Path, language: str = "en",
+               member_ids: Iterable[str] | None = None, include_plan: bool = True) -> Path:
+    """Write :func:`render_html`'s page to `path` (UTF-8, atomically)."""
+    text = render_html(session, language, member_ids, include_plan)
+    return _atomic_write(Path(path), lambda handle: handle.write(text.encode("utf-8")))
