@@ -217,7 +217,10 @@ def _draw_sets(rng: np.random.Generator, group: np.ndarray, specs: list, k: np.n
         rows = rows[k[rows] > 0]
         if rows.size == 0 or items.size == 0:
             continue
-        gumbel = -np.log(-np.log(rng.random((rows.size, items.size), dtype=np.float32)))
+        # A draw of exactly 0 (possible in float32) would give log(0); the smallest positive
+        # float stands in for it.
+        uniform = np.maximum(rng.random((rows.size, items.size), dtype=np.float32), np.finfo(np.float32).tiny)
+        gumbel = -np.log(-np.log(uniform))
         keys = np.log(w).astype(np.float32)[None, :] + gumbel
         picked = items[np.argsort(-keys, axis=1)[:, :width]]
         keep = np.arange(picked.shape[1])[None, :] < k[rows, None]
