@@ -463,14 +463,21 @@ class PartnerMatcher(BaseEstimator):
         chosen = partners[:10]
         queries = [index.complement_queries(offer_a, need_a), index.likeness_queries(embedding),
                    index.likeness_queries(self.embedding_[chosen])]
-        # One product reads the matrix once for every query row.
-        scores, rows = index.searcher(block_rows=16).search(np.vstack(queries), self.n_candidates,
-                                                            exclude=~mask)
+        # One product reads the matrix once for every query row. A few excluded rows (the
+        # member, its partners) are dropped after a deeper search; many (a scope, a filter)
+        # are masked in the search itself. Either way each row yields its best allowed rows.
+        n_excluded = len(mask) - n_allowed
+        few = n_excluded <= 256
+        scores, rows = index.searcher(block_rows=16).search(
+            np.vstack(queries), self.n_candidates + (n_excluded if few else 0),
+            exclude=None if few else ~mask)
         per_partner = max(10, self.n_candidates // max(len(chosen), 1))
-        rows = np.concatenate([rows[:2][np.isfinite(scores[:2])],
-                               rows[2:, :per_partner][np.isfinite(scores[2:, :per_partner])]])
-        rows = np.unique(rows)
-        return rows[mask[rows]]
+        found = []
+        for i in range(len(rows)):
+            row_ids = rows[i][np.isfinite(scores[i])]
+            row_ids = row_ids[mask[row_ids]]
+            found.append(row_ids[: self.n_candidates if i < 2 else per_partner])
+        return np.unique(np.concatenate(found))
 
     def _rank(self, member: str | Profile, scope: str, filters: Mapping[str, Any] | None,
               exclude: Iterable[str], exhaustive: bool):
