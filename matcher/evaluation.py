@@ -9,7 +9,8 @@ query over all other profiles, minus the partners it has in training. The held-o
 that source are the right answers. Per query: ``recall@k`` (share of its right answers in the
 top k), ``ndcg@k`` (binary gains), ``mrr`` (reciprocal rank of the first right answer in the
 full ranking); averaged over queries, then over folds. ``coverage`` is the share of profiles that
-appear in some top k of a fold, averaged over folds.
+appear in some top k of a fold, averaged over folds. With ``ks``, recall and ndcg are also read at
+every cut-off of ``ks`` from the same ranked lists (``by_k``), averaged the same way.
 
 Baselines
 ---------
@@ -38,9 +39,36 @@ from .ranking import PartnerMatcher
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["evaluate", "METHODS", "ranking_metrics", "retrieval_recall"]
+__all__ = ["evaluate", "METHODS", "metrics_at", "ranking_metrics", "retrieval_recall"]
 
 METHODS = ("matcher", "random", "popularity", "similarity", "rule")
+
+
+def metrics_at(ranked: np.ndarray, relevant: set[int], ks: np.ndarray) -> np.ndarray:
+    """Return recall and ndcg of one ranked list at every cut-off of `ks`.
+
+    Parameters
+    ----------
+    ranked : ndarray of shape (n_candidates,)
+        Row indices, best first.
+    relevant : set of int
+        The right answers.
+    ks : ndarray of shape (n_ks,)
+        Positive cut-offs.
+
+    Returns
+    -------
+    ndarray of shape (2, n_ks)
+        Row 0 recall@k, row 1 ndcg@k (binary gains), as :func:`ranking_metrics` gives them.
+    """
+    head = ranked[: int(ks.max())]
+    positions = np.flatnonzero(np.isin(head, list(relevant)))
+    gains = 1 / np.log2(positions + 2)
+    found = positions[None, :] < ks[:, None]
+    recall = found.sum(axis=1) / len(relevant)
+    ideal = np.array([(1 / np.log2(np.arange(2, min(k, len(relevant)) + 2))).sum() for k in ks])
+    ndcg = np.divide((found * gains).sum(axis=1), ideal, out=np.zeros(len(ks)), where=ideal > 0)
+    return np.vstack([recall, ndcg])
 
 
 def ranking_metrics(ranked: np.ndarray, relevant: set[int], k: int) -> tuple[float, float, float]:
@@ -125,7 +153,8 @@ def _fit_baselines(frame: pd.DataFrame, train_pairs: np.ndarray, seed: int) -> d
 
 def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], k: int = 10,
              folds: int = 5, seed: int = 0, methods: Sequence[str] = METHODS,
-             matcher_params: dict | None = None, progress: Callable[[str], None] | None = None) -> dict:
+             matcher_params: dict | None = None, progress: Callable[[str], None] | None = None,
+             ks: Iterable[int] | None = None, max_queries: int | None = None) -> dict:
     """Evaluate the matcher and baselines by cross-validation over known positive links.
 
     Parameters
@@ -142,15 +171,35 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
         Names among :data:`METHODS`.
     matcher_params : dict, optional
         Parameters of :class:`PartnerMatcher`.
+    progress : callable, optional
+        Called with a line of text after each fold.
+    ks : iterable of int, optional
+        Cut-offs at which recall and ndcg are also read, from the same ranked lists (for
+        curves of recall@k against k).
+    max_queries : int, optional
+        At most this many queries per fold, chosen at random (seeded with ``seed + fold``);
+        all by default.
 
     Returns
     -------
     dict
         ``{"k", "folds", "seed", "queries", "profiles", "links", "seconds",
-        "methods": {name: {"recall@k", "ndcg@k", "mrr", "coverage"}}}``.
+        "methods": {name: {"recall@k", "ndcg@k", "mrr", "coverage"}}}``. With `ks`, also
+        ``"by_k": {name: {"k": [...], "recall": [...], "ndcg": [...]}}`` (the cut-offs sorted,
+        the figures in their order); with `max_queries`, also ``"max_queries"``.
     """
     if not (isinstance(k, int) and k > 0):
         raise ValueError(f"Got k={k!r}, expected a positive integer")
+    cutoffs = None
+    if ks is not None:
+        given = list(ks)
+        if not given or not all(isinstance(c, (int, np.integer)) and not isinstance(c, bool)
+                                and c > 0 for c in given):
+            raise ValueError(f"Got ks={given!r}, expected a non-empty sequence of positive "
+                             "integers")
+        cutoffs = np.array(sorted(set(int(c) for c in given)))
+    if max_queries is not None and not (isinstance(max_queries, int) and max_queries > 0):
+        raise ValueError(f"Got max_queries={max_queries!r}, expected a positive integer or None")
     if not (isinstance(folds, int) and folds >= 2):
         raise ValueError(f"Got folds={folds!r}, expected an integer >= 2")
     unknown = set(methods) - set(METHODS)
@@ -169,6 +218,7 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
     pairs = np.array([(position[s], position[t]) for s, t in positives], dtype=np.int64)
     n = len(frame)
     per_fold: dict[str, list[dict[str, float]]] = defaultdict(list)
+    curves: dict[str, list[np.ndarray]] = defaultdict(list)
     total_queries = 0
     for fold in range(folds):
         train_idx = np.flatnonzero(assignment != fold)
@@ -189,9 +239,14 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
         for s, t in pairs[test_idx]:
             relevant[s].add(t)
         queries = sorted(relevant)
+        if max_queries is not None and len(queries) > max_queries:
+            chosen = np.random.default_rng(seed + fold).choice(len(queries), max_queries,
+                                                               replace=False)
+            queries = [queries[i] for i in np.sort(chosen)]
         total_queries += len(queries)
         for name, ranker in rankers.items():
             sums = np.zeros(3)
+            curve = np.zeros((2, len(cutoffs))) if cutoffs is not None else None
             shown = np.zeros(n, dtype=bool)
             for row in queries:
                 mask = np.ones(n, dtype=bool)
@@ -200,7 +255,11 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
                 candidates = np.flatnonzero(mask)
                 ranked = ranker.order(row, candidates)
                 sums += ranking_metrics(ranked, relevant[row], k)
+                if curve is not None:
+                    curve += metrics_at(ranked, relevant[row], cutoffs)
                 shown[ranked[:k]] = True
+            if curve is not None:
+                curves[name].append(curve / len(queries))
             per_fold[name].append({f"recall@{k}": sums[0] / len(queries), f"ndcg@{k}": sums[1] / len(queries),
                                    "mrr": sums[2] / len(queries), "coverage": shown.mean()})
         if progress:
@@ -212,9 +271,18 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
         for name, folds_ in per_fold.items()
     }
     ordered = {name: result_methods[name] for name in METHODS if name in result_methods}
-    return {"k": k, "folds": folds, "seed": seed, "queries": total_queries, "profiles": n,
-            "links": len(positives), "seconds": round(time.perf_counter() - started, 1),
-            "methods": ordered}
+    result = {"k": k, "folds": folds, "seed": seed, "queries": total_queries, "profiles": n,
+              "links": len(positives), "seconds": round(time.perf_counter() - started, 1),
+              "methods": ordered}
+    if max_queries is not None:
+        result["max_queries"] = max_queries
+    if cutoffs is not None:
+        result["by_k"] = {}
+        for name in ordered:
+            mean = np.mean(curves[name], axis=0).round(4)
+            result["by_k"][name] = {"k": cutoffs.tolist(), "recall": mean[0].tolist(),
+                                    "ndcg": mean[1].tolist()}
+    return result
 
 
 def retrieval_recall(matcher: PartnerMatcher, member_ids: Sequence[str] | None = None, k: int = 10,

@@ -112,9 +112,10 @@ class _TagEncoderBase(TransformerMixin, BaseEstimator):
         first: dict[Any, Any] = {}
         counts: Counter = Counter()
         for cell in array[:, column]:
-            key = _cell_key(cell)
+            key = cell if type(cell) in (tuple, str) else _cell_key(cell)
             counts[key] += 1
-            first.setdefault(key, cell)
+            if key not in first:
+                first[key] = cell
         return [(first[key], n) for key, n in counts.items()]
 
     def fit(self, X: Any, y: Any = None) -> "_TagEncoderBase":
@@ -166,7 +167,7 @@ class _TagEncoderBase(TransformerMixin, BaseEstimator):
             encoded: dict[Any, np.ndarray] = {}
             per_row = []
             for cell in array[:, column]:
-                key = _cell_key(cell)
+                key = cell if type(cell) in (tuple, str) else _cell_key(cell)
                 columns = encoded.get(key)
                 if columns is None:
                     columns = encoded[key] = np.array(
@@ -324,6 +325,11 @@ class TextEncoder(TransformerMixin, BaseEstimator):
             _as_2d_object(X)
         validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=False, ensure_2d=True,
                       skip_check_array=not isinstance(X, np.ndarray))
+        if isinstance(X, pd.DataFrame) and X.shape[1] == 1 and X.shape[0]:
+            # One column of plain text (the common case): the cells are the documents.
+            values = X.iloc[:, 0].tolist()
+            if all(type(v) is str for v in values):
+                return values
         array = _as_2d_object(X)
         if array.shape[0] == 0:
             raise ValueError(f"Found array with 0 sample(s) (shape={array.shape}) while a minimum "

@@ -77,9 +77,9 @@ def split_texts(frame: pd.DataFrame) -> list[tuple[str, str]]:
 
 
 def _binary(lists, vocabulary: dict[str, int]) -> np.ndarray:
-    """Rows of 0/1 over `vocabulary`; each distinct tag tuple is looked up once."""
+    """Rows of 0/1 (uint8) over `vocabulary`; each distinct tag tuple is looked up once."""
     lists = list(lists)
-    matrix = np.zeros((len(lists), len(vocabulary)), dtype=np.float32)
+    matrix = np.zeros((len(lists), len(vocabulary)), dtype=np.uint8)
     seen: dict[tuple, list[int]] = {}
     rows, cols = [], []
     for i, tags in enumerate(lists):
@@ -90,7 +90,7 @@ def _binary(lists, vocabulary: dict[str, int]) -> np.ndarray:
         if found:
             rows.extend([i] * len(found))
             cols.extend(found)
-    matrix[rows, cols] = 1.0
+    matrix[rows, cols] = 1
     return matrix
 
 
@@ -145,9 +145,14 @@ class PairSpace:
 
     def text_vectors(self, texts: list[str]) -> np.ndarray:
         """Return L2-normalised dense text vectors, shape (len(texts), n_dimensions)."""
-        tfidf = self.text_encoder.transform(pd.DataFrame({"text": texts}))
-        dense = self.text_svd.transform(tfidf) if self.text_svd is not None else tfidf.toarray()
-        return normalize(dense).astype(np.float32)
+        if self.text_svd is None:
+            return normalize(self.text_encoder.transform(pd.DataFrame({"text": texts})).toarray()).astype(np.float32)
+        # In chunks: the sparse TF-IDF of a million documents would not fit in memory.
+        out = np.empty((len(texts), self.text_svd.n_components), dtype=np.float32)
+        for start in range(0, len(texts), 50_000):
+            chunk = pd.DataFrame({"text": texts[start:start + 50_000]})
+            out[start:start + len(chunk)] = self.text_svd.transform(self.text_encoder.transform(chunk))
+        return normalize(out, copy=False)
 
     def __init__(self, frame: pd.DataFrame, texts: list[tuple[str, str]] | None = None):
         taxonomy = load_taxonomy()

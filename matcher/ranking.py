@@ -220,6 +220,9 @@ class PartnerMatcher(BaseEstimator):
         self.offers_, self.needs_ = self._views(tag_offers, tag_needs, self.arrays_)
         self.n_types_ = len(self.space_.org_types)
         n = len(frame)
+        if n > self.exhaustive_below:
+            # Half the memory; the views are read in subsets and upcast in every product.
+            self.offers_, self.needs_ = self.offers_.astype(np.float16), self.needs_.astype(np.float16)
         vectors = self._profile_vectors(tag_offers, tag_needs, self.arrays_)
         del tag_offers, tag_needs
         self.embedder_ = None
@@ -365,6 +368,10 @@ class PartnerMatcher(BaseEstimator):
         """For each source row, the `count` rows with the best view scores
         (``view_ab + 0.5 * view_ba``), best first; computed in blocks of sources with BLAS."""
         out = np.empty((len(sources), count), dtype=np.int64)
+        if self.index_ is not None:
+            # On large data, the same score through the low-rank index (see ComplementIndex).
+            queries = self.index_.complement_queries(self.offers_[sources], self.needs_[sources])
+            return self.index_.searcher(block_rows=64).search(queries, count)[1]
         for start in range(0, len(sources), block):
             rows = sources[start:start + block]
             proxy = self.needs_[rows] @ self.offers_.T
