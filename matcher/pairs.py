@@ -421,5 +421,6 @@ def _share(partner_codes: np.ndarray, codes: np.ndarray) -> np.ndarray:
     if not len(partner_codes):
         return np.zeros(len(codes), dtype=np.float32)
     values, counts = np.unique(partner_codes, return_counts=True)
-    lookup = dict(zip(values.tolist(), (counts / len(partner_codes)).tolist()))
-    return np.array([lookup.get(c, 0.0) if c >= 0 else 0.0 for c in codes.tolist()], dtype=np.float32)
+    position = np.minimum(np.searchsorted(values, codes), len(values) - 1)
+    found = (values[position] == codes) & (codes >= 0)
+    return np.where(found, counts[position] / len(partner_codes), 0.0).astype(np.float32)
