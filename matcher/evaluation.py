@@ -39,7 +39,7 @@ from .ranking import PartnerMatcher
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["evaluate", "METHODS", "metrics_at", "ranking_metrics", "retrieval_recall"]
+__all__ = ["METHODS", "evaluate", "metrics_at", "ranking_metrics", "retrieval_recall"]
 
 METHODS = ("matcher", "random", "popularity", "similarity", "rule")
 
@@ -197,7 +197,7 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
                                 and c > 0 for c in given):
             raise ValueError(f"Got ks={given!r}, expected a non-empty sequence of positive "
                              "integers")
-        cutoffs = np.array(sorted(set(int(c) for c in given)))
+        cutoffs = np.array(sorted({int(c) for c in given}))
     if max_queries is not None and not (isinstance(max_queries, int) and max_queries > 0):
         raise ValueError(f"Got max_queries={max_queries!r}, expected a positive integer or None")
     if not (isinstance(folds, int) and folds >= 2):

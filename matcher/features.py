@@ -371,23 +371,40 @@ class TextEncoder(TransformerMixin, BaseEstimator):
 
     def _tfidf(self, documents: list[str]) -> sp.csr_matrix:
         """``vectorizer_.transform(documents)``, computed word by word (see the class notes)."""
-        vectorizer = self.vectorizer_
-        if vectorizer.analyzer != "char_wb" or len(documents) < 2000:
-            return vectorizer.transform(documents)
+        if self.vectorizer_.analyzer != "char_wb" or len(documents) < 2000:
+            return self.vectorizer_.transform(documents)
+        doc_words, word_grams = self._word_parts(documents)
+        return self._weigh(doc_words @ word_grams)
+
+    def _word_parts(self, documents: list[str]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """(documents x words counts, words x n-grams counts) of `documents`."""
         # Words as char_wb sees them: lower-cased, split on whitespace.
         words = CountVectorizer(analyzer=str.split, lowercase=False, dtype=np.float64)
         doc_words = words.fit_transform([doc.lower() for doc in documents])
-        vocabulary = words.get_feature_names_out()
-        counter = CountVectorizer(analyzer="char_wb", ngram_range=vectorizer.ngram_range,
-                                  lowercase=False, vocabulary=vectorizer.vocabulary_, dtype=np.float64)
-        word_grams = counter.transform(list(vocabulary))
-        counts = (doc_words @ word_grams).tocsr()
-        counts.sort_indices()
-        if vectorizer.sublinear_tf:
+        counter = CountVectorizer(analyzer="char_wb", ngram_range=self.vectorizer_.ngram_range,
+                                  lowercase=False, vocabulary=self.vectorizer_.vocabulary_, dtype=np.float64)
+        return doc_words.tocsr(), counter.transform(list(words.get_feature_names_out())).tocsr()
+
+    def _weigh(self, counts: sp.spmatrix) -> sp.csr_matrix:
+        """TF-IDF weighting and normalisation of n-gram counts, as the fitted vectorizer does."""
+        counts = counts.tocsr()
+        if self.vectorizer_.sublinear_tf:
             np.log(counts.data, out=counts.data)
             counts.data += 1
-        counts = counts @ sp.diags(vectorizer.idf_)
-        return normalize(counts.tocsr(), norm=vectorizer.norm)
+        counts = counts @ sp.diags(self.vectorizer_.idf_)
+        return normalize(counts.tocsr(), norm=self.vectorizer_.norm)
+
+    def transform_reduced(self, X: Any, reduce, chunk: int = 50_000) -> np.ndarray:
+        """``reduce(self.transform(X))`` computed in chunks of rows, so that the sparse TF-IDF of
+        many documents is never held whole; words are analysed once for all chunks."""
+        check_is_fitted(self, "vectorizer_")
+        documents = self._documents(X, reset=False)
+        if self.vectorizer_.analyzer != "char_wb" or len(documents) < 2000:
+            return np.asarray(reduce(self._tfidf(documents)))
+        doc_words, word_grams = self._word_parts(documents)
+        parts = [np.asarray(reduce(self._weigh(doc_words[start:start + chunk] @ word_grams)))
+                 for start in range(0, len(documents), chunk)]
+        return np.vstack(parts)
 
     def get_feature_names_out(self, input_features: Iterable[str] | None = None) -> np.ndarray:
         """Return ``text=<n-gram>`` for every output column."""
@@ -444,7 +461,7 @@ def offer_frame(frame: pd.DataFrame, texts: list[str] | None = None) -> pd.DataF
         "capabilities": _effective(frame, "offers", "text_offers"),
         "products": _effective(frame, "products", "text_products"),
         "markets": list(frame["markets_present"]),
-        "location": list(frame["country"]),
+        "location": frame["country"].tolist(),
         "text": texts,
     }, index=frame.index)
 
@@ -457,7 +474,7 @@ def need_frame(frame: pd.DataFrame, texts: list[str] | None = None) -> pd.DataFr
         "capabilities": _effective(frame, "seeks", "text_seeks"),
         "products": _effective(frame, "products", "text_products"),
         "markets": list(frame["markets_target"]),
-        "location": list(frame["country"]),
+        "location": frame["country"].tolist(),
         "text": texts,
     }, index=frame.index)
 

@@ -73,7 +73,7 @@ _F = {name: i for i, name in enumerate(PAIR_FEATURES)}
 
 def split_texts(frame: pd.DataFrame) -> list[tuple[str, str]]:
     """Each description split into (offer text, need text); see :func:`matcher.text.split_needs`."""
-    return [split_needs(d or "") for d in frame["description"]]
+    return [split_needs(d or "") for d in frame["description"].tolist()]
 
 
 def _binary(lists, vocabulary: dict[str, int]) -> np.ndarray:
@@ -148,11 +148,8 @@ class PairSpace:
         if self.text_svd is None:
             return normalize(self.text_encoder.transform(pd.DataFrame({"text": texts})).toarray()).astype(np.float32)
         # In chunks: the sparse TF-IDF of a million documents would not fit in memory.
-        out = np.empty((len(texts), self.text_svd.n_components), dtype=np.float32)
-        for start in range(0, len(texts), 50_000):
-            chunk = pd.DataFrame({"text": texts[start:start + 50_000]})
-            out[start:start + len(chunk)] = self.text_svd.transform(self.text_encoder.transform(chunk))
-        return normalize(out, copy=False)
+        dense = self.text_encoder.transform_reduced(pd.DataFrame({"text": texts}), self.text_svd.transform)
+        return normalize(dense.astype(np.float32), copy=False)
 
     def __init__(self, frame: pd.DataFrame, texts: list[tuple[str, str]] | None = None):
         taxonomy = load_taxonomy()
@@ -160,15 +157,15 @@ class PairSpace:
         self.products = {tag: i for i, tag in enumerate(taxonomy.ids("products"))}
         self.org_types = {tag: i for i, tag in enumerate(taxonomy.ids("org_types"))}
         markets = sorted({m for col in ("markets_present", "markets_target") for ms in frame[col]
-                          for m in ms} | set(frame["country"]))
+                          for m in ms} | set(frame["country"].tolist()))
         self.markets = {code: i for i, code in enumerate(markets)}
         self.countries = self.markets
         from . import geography
         continents = sorted({geography.continent(c) or "?" for c in markets})
         self.continents = {name: i for i, name in enumerate(continents)}
         self.continent_of = {c: geography.continent(c) or "?" for c in markets}
-        self.cities = {c: i for i, c in enumerate(sorted({_city_key(c) for c in frame["city"]} - {""}))}
-        self.networks = {n: i for i, n in enumerate(sorted(set(frame["network"])))}
+        self.cities = {c: i for i, c in enumerate(sorted({_city_key(c) for c in frame["city"].tolist()} - {""}))}
+        self.networks = {n: i for i, n in enumerate(sorted(set(frame["network"].tolist())))}
         self.languages = {code: i for i, code in enumerate(sorted({c for ls in frame["languages"] for c in ls}))}
         offers = [given or found for given, found in zip(frame["offers"], frame["text_offers"])]
         seeks = [given or found for given, found in zip(frame["seeks"], frame["text_seeks"])]
@@ -191,7 +188,7 @@ class PairSpace:
         self.text_svd = (TruncatedSVD(n_components, random_state=0).fit(self.text_encoder.transform(documents))
                          if n_components >= 2 else None)
         self.name_encoder = TextEncoder(ngram_range=(3, 4), max_features=30000).fit(
-            pd.DataFrame({"name": list(frame["name"])}))
+            pd.DataFrame({"name": frame["name"].tolist()}))
 
     def arrays(self, frame: pd.DataFrame, texts: list[tuple[str, str]] | None = None) -> ProfileArrays:
         """Return the arrays of the profiles of `frame` in this space (`texts`: the
@@ -203,7 +200,7 @@ class PairSpace:
         volume = frame["capacity_units_month"].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
         employees = frame["employees"].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
         min_order = frame["min_order_qty"].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
-        countries = list(frame["country"])
+        countries = frame["country"].tolist()
         return ProfileArrays(
             member_ids=frame["member_id"].to_numpy(dtype=object),
             cap_offer=_binary(offers, self.capabilities),
@@ -213,9 +210,9 @@ class PairSpace:
             markets_target=_binary(frame["markets_target"], self.markets),
             country=_codes(countries, self.countries),
             continent=_codes([self.continent_of.get(c, "") for c in countries], self.continents),
-            city=_codes([_city_key(c) for c in frame["city"]], self.cities),
-            network=_codes(list(frame["network"]), self.networks),
-            org_type=_codes(list(frame["org_type"]), self.org_types),
+            city=_codes([_city_key(c) for c in frame["city"].tolist()], self.cities),
+            network=_codes(frame["network"].tolist(), self.networks),
+            org_type=_codes(frame["org_type"].tolist(), self.org_types),
             languages=_binary(frame["languages"], self.languages),
             certifications=np.array([len(c) for c in frame["certifications"]], dtype=np.float32),
             min_order=min_order,
@@ -224,7 +221,7 @@ class PairSpace:
             potential=frame["potential"].to_numpy(dtype=np.float32),
             text_offer=self.text_vectors([t[0] for t in texts]),
             text_need=self.text_vectors([t[1] for t in texts]),
-            names=self.name_encoder.transform(pd.DataFrame({"name": list(frame["name"])})),
+            names=self.name_encoder.transform(pd.DataFrame({"name": frame["name"].tolist()})),
         )
 
 

@@ -205,7 +205,7 @@ class PartnerMatcher(BaseEstimator):
                 raise ValueError(f"Got {name}={value!r}, expected a positive integer")
         frame = profiles_to_frame(profiles)
         self.frame_ = frame
-        self.position_ = {member_id: i for i, member_id in enumerate(frame["member_id"])}
+        self.position_ = {member_id: i for i, member_id in enumerate(frame["member_id"].tolist())}
         links = list(links or [])
         unknown = sorted({x for link in links for x in (link.source, link.target)} - set(self.position_))
         if unknown:
