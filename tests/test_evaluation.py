@@ -1,9 +1,9 @@
+import numpy as np
 import pytest
 
-from matcher.evaluation import evaluate, ranking_metrics, retrieval_recall
+from matcher.evaluation import evaluate, metrics_at, ranking_metrics, retrieval_recall
 from matcher.profiles import Link
 from matcher.ranking import PartnerMatcher
-import numpy as np
 
 
 def test_ranking_metrics_by_hand():
@@ -35,3 +35,56 @@ def test_retrieval_recall_is_one_when_candidates_cover_everything(cluster_frame,
     matcher = PartnerMatcher().fit(cluster_frame, cluster_links)
     result = retrieval_recall(matcher, ["designer", "text-only"], k=3, n_candidates=20)
     assert result["recall@k"] == 1.0 and result["queries"] == 2
+
+
+_LINKS = [Link("designer", "knit-factory"), Link("text-only", "yarn-supplier"),
+          Link("knit-factory", "yarn-supplier"), Link("sewing-factory", "fabric-mill"),
+          Link("pl-distributor", "pl-knit-factory"), Link("rival-designer", "pl-knit-factory")]
+
+
+def test_metrics_at_every_cutoff_equal_ranking_metrics():
+    ranked = np.array([5, 3, 9, 1, 7, 2])
+    relevant = {3, 1, 2}
+    ks = np.array([1, 2, 4, 6, 10])
+    found = metrics_at(ranked, relevant, ks)
+    assert found.shape == (2, 5)
+    for column, k in enumerate(ks):
+        recall, ndcg, _ = ranking_metrics(ranked, relevant, int(k))
+        assert found[0, column] == pytest.approx(recall)
+        assert found[1, column] == pytest.approx(ndcg)
+    assert found[0].tolist() == [0.0, 1 / 3, 2 / 3, 1.0, 1.0]
+
+
+def test_evaluate_by_k_reads_every_cutoff_from_the_same_lists(cluster_frame):
+    plain = evaluate(cluster_frame, _LINKS, k=3, folds=2, seed=1)
+    curves = evaluate(cluster_frame, _LINKS, k=3, folds=2, seed=1, ks=[5, 1, 3, 3])
+    # The default output is unchanged, and the curves come in addition.
+    assert "by_k" not in plain and "max_queries" not in plain
+    assert curves["methods"] == plain["methods"]
+    assert set(curves["by_k"]) == set(plain["methods"])
+    for name, figures in plain["methods"].items():
+        by_k = curves["by_k"][name]
+        assert by_k["k"] == [1, 3, 5]
+        assert by_k["recall"][1] == pytest.approx(figures["recall@3"], abs=1e-4)
+        assert by_k["ndcg"][1] == pytest.approx(figures["ndcg@3"], abs=1e-4)
+        assert by_k["recall"] == sorted(by_k["recall"])  # recall never falls as k grows
+        assert all(0 <= value <= 1 for value in by_k["recall"] + by_k["ndcg"])
+
+
+def test_evaluate_max_queries_limits_each_fold(cluster_frame):
+    everything = evaluate(cluster_frame, _LINKS, k=3, folds=2, seed=1, methods=["rule"])
+    limited = evaluate(cluster_frame, _LINKS, k=3, folds=2, seed=1, methods=["rule"],
+                       max_queries=1)
+    assert everything["queries"] > 2 and limited["queries"] == 2
+    assert limited["max_queries"] == 1
+
+
+@pytest.mark.parametrize("ks", [[], [0, 5], [2.5], ["10"], [True]])
+def test_evaluate_rejects_bad_cutoffs(cluster_frame, ks):
+    with pytest.raises(ValueError, match="ks="):
+        evaluate(cluster_frame, _LINKS, k=3, folds=2, ks=ks)
+
+
+def test_evaluate_rejects_bad_max_queries(cluster_frame):
+    with pytest.raises(ValueError, match="max_queries"):
+        evaluate(cluster_frame, _LINKS, k=3, folds=2, max_queries=0)
