@@ -122,10 +122,12 @@ class BatchScorer:
         if self._searcher is None:
             self._searcher = TopK(m.index_.matrix_[self.candidate_rows], block_rows=self.spec.block_rows * 2)
         index = m.index_
-        queries = [index.complement_queries(m.offers_[member_rows], m.needs_[member_rows]),
+        offers, needs = m.offers_[member_rows], m.needs_[member_rows]
+        queries = [index.complement_queries(offers, needs),
+                   index.local_queries(offers, needs, m.arrays_.country[member_rows]),
                    index.likeness_queries(m.embedding_[member_rows])]
-        owners = [np.arange(len(member_rows))] * 2
-        widths = [np.full(len(member_rows), m.n_candidates)] * 2
+        owners = [np.arange(len(member_rows))] * 3
+        widths = [np.full(len(member_rows), m.n_candidates)] * 3
         # Profiles like each known partner (up to ten partners share the budget), as in
         # PartnerMatcher._candidates.
         likeness, likeness_owner, likeness_width = [], [], []

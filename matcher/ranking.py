@@ -245,7 +245,7 @@ class PartnerMatcher(BaseEstimator):
         self.index_ = None
         if n > self.exhaustive_below:
             self.index_ = ComplementIndex(random_state=self.random_state).fit(
-                self.offers_, self.needs_, self.embedding_)
+                self.offers_, self.needs_, self.embedding_, self.arrays_.country, self.stats_.degree)
 
         n_pos = len(self.positive_pairs_)
         kind = self.model
@@ -457,19 +457,21 @@ class PartnerMatcher(BaseEstimator):
                 mask &= np.array([bool(values & set(c)) for c in frame["certifications"]])
         return mask
 
-    def _candidates(self, a: int, views, embedding: np.ndarray, partners: np.ndarray,
-                    mask: np.ndarray) -> np.ndarray:
+    def _candidates(self, a: int, arrays: ProfileArrays, views, embedding: np.ndarray,
+                    partners: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Rows worth re-ranking: all allowed ones on small data, else the retrieval union."""
         n_allowed = int(mask.sum())
         if self.index_ is None or n_allowed <= self.exhaustive_below:
             return np.flatnonzero(mask)
         offer_a, need_a = views if views is not None else (self.offers_[a], self.needs_[a])
         index = self.index_
-        # Who complements the member; who resembles it (firms of its kind work with the same
-        # partners); who resembles each known partner (up to ten partners share the budget).
+        # Who complements the member; who does so in its country and has partners already;
+        # who resembles it (firms of its kind work with the same partners); who resembles each
+        # known partner (up to ten partners share the budget).
         chosen = partners[:10]
-        queries = [index.complement_queries(offer_a, need_a), index.likeness_queries(embedding),
-                   index.likeness_queries(self.embedding_[chosen])]
+        country = arrays.country[a]
+        queries = [index.complement_queries(offer_a, need_a), index.local_queries(offer_a, need_a, country),
+                   index.likeness_queries(embedding), index.likeness_queries(self.embedding_[chosen])]
         # One product reads the matrix once for every query row. A few excluded rows (the
         # member, its partners) are dropped after a deeper search; many (a scope, a filter)
         # are masked in the search itself. Either way each row yields its best allowed rows.
@@ -483,7 +485,7 @@ class PartnerMatcher(BaseEstimator):
         for i in range(len(rows)):
             row_ids = rows[i][np.isfinite(scores[i])]
             row_ids = row_ids[mask[row_ids]]
-            found.append(row_ids[: self.n_candidates if i < 2 else per_partner])
+            found.append(row_ids[: self.n_candidates if i < 3 else per_partner])
         return np.unique(np.concatenate(found))
 
     def _rank(self, member: str | Profile, scope: str, filters: Mapping[str, Any] | None,
@@ -502,7 +504,7 @@ class PartnerMatcher(BaseEstimator):
             row = self.position_.get(member_id)
             if row is not None:
                 mask[row] = False
-        J = np.flatnonzero(mask) if exhaustive else self._candidates(a, views, embedding, partners, mask)
+        J = np.flatnonzero(mask) if exhaustive else self._candidates(a, arrays, views, embedding, partners, mask)
         if not len(J):
             return J, np.zeros(0), np.zeros((0, len(PAIR_FEATURES)), np.float32), query
         X = self._features_for(a, J, self.stats_, arrays, embedding, views)
