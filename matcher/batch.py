@@ -128,19 +128,19 @@ class BatchScorer:
                    index.likeness_queries(m.embedding_[member_rows])]
         owners = [np.arange(len(member_rows))] * 3
         widths = [np.full(len(member_rows), m.n_candidates)] * 3
-        # Profiles like each known partner (up to ten partners share the budget), as in
+        # Profiles like the member's known partners (the mean of up to ten), as in
         # PartnerMatcher._candidates.
-        likeness, likeness_owner, likeness_width = [], [], []
+        likeness, likeness_owner = [], []
         for i, a in enumerate(member_rows.tolist()):
             chosen = m.stats_.partners(a)[:10]
             if len(chosen):
-                likeness.append(m.embedding_[chosen])
-                likeness_owner.extend([i] * len(chosen))
-                likeness_width.extend([max(10, m.n_candidates // len(chosen))] * len(chosen))
+                mean = m.embedding_[chosen].mean(axis=0)
+                likeness.append(mean / max(float(np.linalg.norm(mean)), 1e-9))
+                likeness_owner.append(i)
         if likeness:
             queries.append(index.likeness_queries(np.vstack(likeness)))
             owners.append(np.array(likeness_owner))
-            widths.append(np.array(likeness_width))
+            widths.append(np.full(len(likeness_owner), m.n_candidates))
         Q, owner, width = np.vstack(queries), np.concatenate(owners), np.concatenate(widths)
         # A member's own exclusions (itself, its partners, those it declined) are dropped after
         # the search, so search deep enough that `width` allowed rows remain.

@@ -466,12 +466,14 @@ class PartnerMatcher(BaseEstimator):
         offer_a, need_a = views if views is not None else (self.offers_[a], self.needs_[a])
         index = self.index_
         # Who complements the member; who does so in its country and has partners already;
-        # who resembles it (firms of its kind work with the same partners); who resembles each
-        # known partner (up to ten partners share the budget).
-        chosen = partners[:10]
+        # who resembles it (firms of its kind work with the same partners); who resembles its
+        # known partners (the mean of up to ten of them).
         country = arrays.country[a]
         queries = [index.complement_queries(offer_a, need_a), index.local_queries(offer_a, need_a, country),
-                   index.likeness_queries(embedding), index.likeness_queries(self.embedding_[chosen])]
+                   index.likeness_queries(embedding)]
+        if len(partners):
+            likeness = self.embedding_[partners[:10]].mean(axis=0)
+            queries.append(index.likeness_queries(likeness / max(float(np.linalg.norm(likeness)), 1e-9)))
         # One product reads the matrix once for every query row. A few excluded rows (the
         # member, its partners) are dropped after a deeper search; many (a scope, a filter)
         # are masked in the search itself. Either way each row yields its best allowed rows.
@@ -480,12 +482,10 @@ class PartnerMatcher(BaseEstimator):
         scores, rows = index.searcher(block_rows=16).search(
             np.vstack(queries), self.n_candidates + (n_excluded if few else 0),
             exclude=None if few else ~mask)
-        per_partner = max(10, self.n_candidates // max(len(chosen), 1))
         found = []
         for i in range(len(rows)):
             row_ids = rows[i][np.isfinite(scores[i])]
-            row_ids = row_ids[mask[row_ids]]
-            found.append(row_ids[: self.n_candidates if i < 3 else per_partner])
+            found.append(row_ids[mask[row_ids]][: self.n_candidates])
         return np.unique(np.concatenate(found))
 
     def _rank(self, member: str | Profile, scope: str, filters: Mapping[str, Any] | None,

@@ -90,7 +90,12 @@ class TopK:
         if self._buffer is None or self._buffer.shape[0] < rows:
             self._buffer = np.full((rows, width), -np.inf, dtype=np.float32)
         out = self._buffer[:rows]
-        np.matmul(queries, self.keys.T, out=out[:, : self.n_keys])
+        if rows <= 16:
+            # A few queries: BLAS runs (keys @ queries.T) as matrix-vector products far faster
+            # than the transposed form; the small result is copied into place.
+            out[:, : self.n_keys] = (self.keys @ queries.T).T
+        else:
+            np.matmul(queries, self.keys.T, out=out[:, : self.n_keys])
         return out
 
     def search(self, queries: np.ndarray, k: int, exclude: np.ndarray | None = None
