@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .cli import BadInput, _duplicates_option, _filters, _models_dir_option, _run
+from .cli import BadInput, _duplicates_option, _filters, _models_dir_option, _run, filter_options
 
 logger = logging.getLogger(__name__)
 
@@ -82,10 +82,7 @@ def _union(member_frame, candidate_frame):
               help="Shortlist length per member.")
 @click.option("--scope", type=click.Choice(["all", "cluster", "international"]), default="all",
               show_default=True)
-@click.option("--country", multiple=True, help="Only candidates in this country (repeatable).")
-@click.option("--org-type", multiple=True, help="Only candidates of this org_type (repeatable).")
-@click.option("--partnership-type", multiple=True, help="Only candidates open to this kind of partnership.")
-@click.option("--certification", multiple=True, help="Only candidates with this certification.")
+@filter_options
 @click.option("--language", type=click.Choice(["en", "uk"]), default="en", show_default=True,
               help="Language of the reasons.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False),

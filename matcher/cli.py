@@ -124,6 +124,19 @@ class _PluginGroup(click.Group):
         return command
 
 
+def filter_options(command: Callable) -> Callable:
+    """The partner filters shared by ``recommend`` and ``batch`` (see :func:`_filters`)."""
+    options = [
+        click.option("--country", multiple=True, help="Only partners in this country (repeatable)."),
+        click.option("--org-type", multiple=True, help="Only partners of this org_type (repeatable)."),
+        click.option("--partnership-type", multiple=True, help="Only partners open to this kind of partnership."),
+        click.option("--certification", multiple=True, help="Only partners with this certification."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @click.group(cls=_PluginGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="matcher")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
@@ -180,10 +193,7 @@ def train(profiles, links, sample, name, models_dir, run_evaluation, eval_folds,
 @click.option("--k", default=10, show_default=True, type=click.IntRange(min=1))
 @click.option("--scope", type=click.Choice(["all", "cluster", "international"]), default="all",
               show_default=True)
-@click.option("--country", multiple=True, help="Only partners in this country (repeatable).")
-@click.option("--org-type", multiple=True, help="Only partners of this org_type (repeatable).")
-@click.option("--partnership-type", multiple=True, help="Only partners open to this kind of partnership.")
-@click.option("--certification", multiple=True, help="Only partners with this certification.")
+@filter_options
 @click.option("--language", type=click.Choice(["en", "uk"]), default="en", show_default=True,
               help="Language of the reasons.")
 @click.option("--format", "output_format", type=click.Choice(["table", "json", "csv"]),
