@@ -93,8 +93,8 @@ class BatchScorer:
         n = len(matcher.frame_)
         self.candidate_mask = np.zeros(n, dtype=bool)
         self.candidate_mask[self.candidate_rows] = True
-        # Filters do not depend on the member; the scope depends only on its network.
-        # The filters do not depend on the member (the profile is read only for the scope).
+        # Filters do not depend on the member (the profile is read only for the scope); the
+        # scope depends only on the member's network.
         self._filtered = self.candidate_mask & matcher._allowed(None, "all", spec.filters)
         self._scope_masks: dict[int, np.ndarray] = {}
         self.exhaustive = matcher.index_ is None or len(self.candidate_rows) <= matcher.exhaustive_below
@@ -116,8 +116,8 @@ class BatchScorer:
         return mask
 
     def _search(self, member_rows: np.ndarray) -> list[np.ndarray]:
-        """Retrieval for each member: the union of its complement and likeness searches over
-        the candidates' rows (global row numbers)."""
+        """Retrieval for each member: the union of its searches (complement, local, likeness,
+        likeness to its partners) over the candidates' rows, as global row numbers."""
         m = self.matcher
         if self._searcher is None:
             self._searcher = TopK(m.index_.matrix_[self.candidate_rows], block_rows=self.spec.block_rows * 2)
