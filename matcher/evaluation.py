@@ -140,7 +140,7 @@ def _fit_baselines(frame: pd.DataFrame, train_pairs: np.ndarray, seed: int) -> d
         return (whole @ whole[row].T).toarray().ravel()[candidates]
 
     def rule(row, candidates):
-        overlap = arrays.cap_offer[candidates] @ arrays.cap_need[row]
+        overlap = arrays.cap_offer[candidates].astype(np.float64) @ arrays.cap_need[row]
         return overlap + (country[candidates] == country[row])
 
     return {

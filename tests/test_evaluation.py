@@ -88,3 +88,15 @@ def test_evaluate_rejects_bad_cutoffs(cluster_frame, ks):
 def test_evaluate_rejects_bad_max_queries(cluster_frame):
     with pytest.raises(ValueError, match="max_queries"):
         evaluate(cluster_frame, _LINKS, k=3, folds=2, max_queries=0)
+
+
+def test_rule_baseline_puts_who_offers_the_needs_first(cluster_frame):
+    from matcher.evaluation import _fit_baselines
+
+    rule = _fit_baselines(cluster_frame, np.zeros((0, 2), dtype=np.int64), seed=0)["rule"]
+    rows = {member_id: i for i, member_id in enumerate(cluster_frame["member_id"])}
+    candidates = np.array([rows["fabric-mill"], rows["yarn-supplier"], rows["knit-factory"]])
+    ordered = rule.order(rows["designer"], candidates)
+    # The knitwear factory offers what the designer seeks and is in its country; the yarn
+    # supplier is only in its country; the mill abroad neither.
+    assert list(ordered) == [rows["knit-factory"], rows["yarn-supplier"], rows["fabric-mill"]]
