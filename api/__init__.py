@@ -42,6 +42,8 @@ def _defaults(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
         "WEB_LOGIN_RATE_LIMIT": "10/minute",
+        # Matchmaking sessions: CP-SAT's threads when an agenda is built (within a request).
+        "SESSION_SOLVER_WORKERS": 2,
     }
 
 
@@ -60,9 +62,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:
         db,
         errors,
         exchange,
+        insights,
         members,
         schemas,
         serving,
+        sessions,
         suggestions,
         users,
         versions,
@@ -104,7 +108,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:
     errors.init_app(app)
     serving.init_app(app)
     limiter.init_app(app)
-    blueprints = (members.bp, suggestions.bp, versions.bp, exchange.bp, users.bp)
+    blueprints = (
+        members.bp,
+        suggestions.bp,
+        versions.bp,
+        exchange.bp,
+        users.bp,
+        insights.bp,
+        sessions.bp,
+    )
     for blueprint in blueprints:
         app.register_api(blueprint)
     protected = {blueprint.name for blueprint in blueprints}

@@ -264,12 +264,22 @@ def users_set_password(name: str, password: str) -> None:
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 @click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 64))
 @click.option(
+    "--timeout",
+    default=120,
+    show_default=True,
+    type=click.IntRange(30, 3600),
+    help="Seconds a request may take before its worker is restarted (building a session's "
+    "agenda takes up to 60).",
+)
+@click.option(
     "--access-log/--no-access-log",
     default=True,
     show_default=True,
     help="Log every request on standard output (gunicorn's access log).",
 )
-def serve(host: str, port: int, workers: int, threads: int, access_log: bool) -> None:
+def serve(
+    host: str, port: int, workers: int, threads: int, timeout: int, access_log: bool
+) -> None:
     """Run the service with gunicorn (the schema is upgraded first)."""
     from .db import get_engine, upgrade
 
@@ -288,6 +298,8 @@ def serve(host: str, port: int, workers: int, threads: int, access_log: bool) ->
         str(workers),
         "--threads",
         str(threads),
+        "--timeout",
+        str(timeout),
         "--bind",
         f"{host}:{port}",
         *(["--access-logfile", "-"] if access_log else []),

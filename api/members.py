@@ -131,7 +131,11 @@ def store_profile(
 
 
 def erase_member(session: Session, member_id: str) -> None:
-    """Erase every row about `member_id` (links, feedback, the member); users keep no link."""
+    """Erase every row about `member_id` (links, feedback, its part in matchmaking sessions,
+    the member); users keep no link."""
+    from .session_store import erase_participant
+
+    erase_participant(session, member_id)
     session.execute(
         delete(KnownLink).where(
             or_(KnownLink.source_id == member_id, KnownLink.target_id == member_id)

@@ -115,15 +115,21 @@ def holder(app: Flask | None = None) -> ModelHolder:
     return app.extensions["matcher_models"]
 
 
-def training_data(session: Session) -> tuple[Any, list[Link]]:
-    """Return the validated profile frame of the live members and their links for training."""
+def live_profile_frame(session: Session) -> pd.DataFrame:
+    """Return the validated profile frame of the live members, as the engine reads a file.
+
+    Raises
+    ------
+    ValueError
+        If there are no live members.
+    """
     members = session.execute(
         select(Member.member_id, Member.profile)
         .where(Member.deleted_at.is_(None))
         .order_by(Member.member_id)
     ).all()
     if not members:
-        raise ValueError("there are no members to train on; import members first")
+        raise ValueError("there are no live members; import members first")
     records = []
     for member_id, profile in members:
         record = {
@@ -137,7 +143,12 @@ def training_data(session: Session) -> tuple[Any, list[Link]]:
             record["market_presence"] = ""
         record["id"] = member_id
         records.append(record)
-    frame = validate_profiles(pd.DataFrame(records), source="database", unit="record", first_row=1)
+    return validate_profiles(pd.DataFrame(records), source="database", unit="record", first_row=1)
+
+
+def training_data(session: Session) -> tuple[Any, list[Link]]:
+    """Return the validated profile frame of the live members and their links for training."""
+    frame = live_profile_frame(session)
     live = set(frame.index)
     links = [
         Link(s, t, k, d)

@@ -304,6 +304,39 @@ def _event_payload(event: FeedbackEvent) -> dict[str, Any]:
     }
 
 
+def add_feedback(
+    session: Session, caller: Caller, member: Member, partner_id: str, event: str, note: str = ""
+) -> FeedbackEvent:
+    """Add one feedback event of `member` about `partner_id` (the caller commits).
+
+    The one path of the feedback endpoint and of the outcomes of matchmaking sessions. The
+    caller's right to act for `member` is checked by the caller of this function. Aborts with
+    422 naming ``partner_id`` if it is the member itself or not a live member.
+    """
+    if partner_id == member.member_id:
+        abort(
+            422,
+            "a member cannot give feedback on itself",
+            [{"field": "partner_id", "value": partner_id, "message": "is the member itself"}],
+        )
+    partner = session.get(Member, partner_id)
+    if partner is None or partner.deleted_at is not None:
+        abort(
+            422,
+            f"partner {partner_id} doesn't exist",
+            [{"field": "partner_id", "value": partner_id, "message": "no such member"}],
+        )
+    row = FeedbackEvent(
+        member_id=member.member_id,
+        partner_id=partner.member_id,
+        event=event,
+        note=note,
+        user_id=caller.user_id,
+    )
+    session.add(row)
+    return row
+
+
 @bp.post("/members/<member_id>/feedback", responses={201: FeedbackOut})
 def record_feedback(path: MemberPath, body: FeedbackIn):
     """Record what the member did with a suggestion (declined partners disappear at once)."""
@@ -311,27 +344,7 @@ def record_feedback(path: MemberPath, body: FeedbackIn):
     session = get_db()
     member = get_member(session, path.member_id)
     require_act_for(caller, member)
-    if body.partner_id == member.member_id:
-        abort(
-            422,
-            "a member cannot give feedback on itself",
-            [{"field": "partner_id", "value": body.partner_id, "message": "is the member itself"}],
-        )
-    partner = session.get(Member, body.partner_id)
-    if partner is None or partner.deleted_at is not None:
-        abort(
-            422,
-            f"partner {body.partner_id} doesn't exist",
-            [{"field": "partner_id", "value": body.partner_id, "message": "no such member"}],
-        )
-    event = FeedbackEvent(
-        member_id=member.member_id,
-        partner_id=partner.member_id,
-        event=body.event,
-        note=body.note,
-        user_id=caller.user_id,
-    )
-    session.add(event)
+    event = add_feedback(session, caller, member, body.partner_id, body.event, body.note)
     session.commit()
     return _event_payload(event), 201
 

@@ -1,5 +1,5 @@
 """Database tables (SQLAlchemy 2 declarative): members, networks, links, feedback, users,
-API tokens and model versions.
+API tokens, model versions and matchmaking sessions.
 
 Profiles are kept as the record of the file format (``profile`` JSON), validated by
 :meth:`matcher.profiles.Profile.parse`; the columns beside it are those the API filters on.
@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -166,3 +167,49 @@ class ModelVersion(Base):
     )
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class MatchSession(Base):
+    """A matchmaking session: the whole :meth:`matcher.sessions.Session.to_dict` document.
+
+    ``document`` is the record; the columns beside it are what lists, filters, access checks
+    and the dashboard read without parsing it. ``revision`` counts the stored changes: every
+    change is saved only if the revision is still the one it read (optimistic concurrency,
+    see :mod:`api.session_store`). It is not the document's own ``revision``, which counts the
+    publications (the calendars' SEQUENCE).
+    """
+
+    __tablename__ = "match_sessions"
+
+    session_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: The network whose managers run the session.
+    network_id: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    date: Mapped[dt.date] = mapped_column(Date, index=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.user_id", ondelete="SET NULL")
+    )
+    participants: Mapped[int] = mapped_column(Integer, default=0)
+    #: Planned and held meetings of the agenda.
+    meetings: Mapped[int] = mapped_column(Integer, default=0)
+    #: Pairs with a "must" or "would" wish of at least one side.
+    meetings_requested: Mapped[int] = mapped_column(Integer, default=0)
+    #: Requested pairs that the agenda schedules (planned or held).
+    meetings_accepted: Mapped[int] = mapped_column(Integer, default=0)
+    meetings_held: Mapped[int] = mapped_column(Integer, default=0)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class MatchSessionParticipant(Base):
+    """Who takes part in a session (kept with every save): members find their sessions here."""
+
+    __tablename__ = "match_session_participants"
+
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("match_sessions.session_id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)

@@ -2,8 +2,10 @@
 
 A plain Flask blueprint (``web``, under ``/manage``), not part of the OpenAPI document: Jinja
 templates in ``api/templates/web/``, one stylesheet in ``api/static/``, no JavaScript. Members
-(search, profile, suggestions with reasons) and a dashboard, in English and Ukrainian. Sign-in
-with an API token or a password, signed-cookie sessions and CSRF tokens: see :mod:`.login`.
+(search, profile, suggestions with reasons), a dashboard, the cluster insights
+(:mod:`.insights_pages`) and the matchmaking sessions (:mod:`.sessions_pages`), in English and
+Ukrainian. Sign-in with an API token or a password, signed-cookie sessions and CSRF tokens: see
+:mod:`.login`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import secrets
 
 from flask import Flask, redirect, url_for
 
+from . import insights_pages  # noqa: F401 - its routes join `bp` before it is registered
+from . import sessions_pages  # noqa: F401 - its routes join `bp` before it is registered
 from .login import InstanceKeySessions, check_csrf
 from .views import NAVIGATION, bp, template_context
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from matcher.taxonomy import load_taxonomy
 
+from ..session_store import network_figures
 from ..tables import FEEDBACK_EVENTS, FeedbackEvent, Member, ModelVersion
 
 MAX_PER_PAGE = 100
@@ -202,6 +203,9 @@ class Dashboard:
     feedback: dict[str, tuple[int, int]]
     model_name: str | None
     model_trained_at: dt.datetime | None
+    #: Matchmaking sessions: ``sessions``, meetings ``requested`` (wished by at least one
+    #: side), ``accepted`` (requested and on an agenda) and ``held``.
+    sessions: dict[str, int] = field(default_factory=dict)
 
     @property
     def acceptance(self) -> float | None:
@@ -264,4 +268,5 @@ def dashboard(session: Session, network: str, now: dt.datetime) -> Dashboard:
         feedback=feedback,
         model_name=model.name if model else None,
         model_trained_at=model.finished_at if model else None,
+        sessions=network_figures(session, network),
     )

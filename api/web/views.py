@@ -55,6 +55,7 @@ NAVIGATION = (
     ("web.members", "nav.members", ("web.member", "web.suggestions")),
     ("web.sessions", "nav.sessions", ("web.session",)),
     ("web.dashboard", "nav.dashboard", ("web.dashboard",)),
+    ("web.insights", "nav.insights", ("web.insights",)),
 )
 
 SCOPES = ("all", "cluster", "international")
@@ -106,11 +107,13 @@ bp.before_request(check_csrf)
 @bp.after_request
 def _page_headers(response):
     # Pages show private data (contacts) and forms: never cached, never framed; no inline
-    # scripts or styles are used, so the policy can forbid them.
+    # scripts or styles are used, so the policy can forbid them. A view may set a policy of its
+    # own (the insights report: its inline styles, nothing else).
     if response.mimetype == "text/html":
         response.headers["Cache-Control"] = "no-store"
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
         )
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"

@@ -149,6 +149,7 @@ def test_pages_fit_a_phone_screen(browser, live_server, sign_in, screenshot):
             ("/manage/members", "11-phone-members"),
             (f"/manage/members/{live_server.member_id}/suggestions", "12-phone-suggestions"),
             ("/manage/dashboard", "13-phone-dashboard"),
+            ("/manage/insights", "13b-phone-insights"),
         ):
             page.goto(path)
             expect(page.locator("h1")).to_be_visible()
@@ -156,3 +157,54 @@ def test_pages_fit_a_phone_screen(browser, live_server, sign_in, screenshot):
             screenshot(page, name)
     finally:
         context.close()
+
+
+def _charts_drawn(page) -> list[str]:
+    """The names of the page's chart images that loaded and have a size."""
+    return page.evaluate(
+        "Array.from(document.querySelectorAll('img[data-chart]'))"
+        ".filter(img => img.complete && img.naturalWidth > 0"
+        " && img.getBoundingClientRect().height > 100)"
+        ".map(img => img.dataset.chart)"
+    )
+
+
+def test_insights_page_and_report_in_both_languages(page, live_server, sign_in, screenshot):
+    sign_in(page)
+    page.click("nav.main >> text=Insights")
+    expect(page.locator("h1")).to_have_text("Cluster insights")
+    expect(page.locator("nav.main a[aria-current=page]")).to_have_text("Insights")
+    expect(page.locator('[data-metric="members"]')).to_have_text(str(live_server.home_members))
+    # The member's feedback makes the outcomes chart: five charts, every one drawn.
+    charts = page.locator("img[data-chart]")
+    expect(charts).to_have_count(5)
+    page.wait_for_load_state("networkidle")
+    assert _charts_drawn(page) == ["gradation", "supply", "markets", "network", "outcomes"]
+    expect(page.locator("#outcomes-line")).to_contain_text(
+        f"accepted: {live_server.feedback['accepted']}"
+    )
+    assert _no_horizontal_overflow(page)
+    screenshot(page, "15-insights")
+
+    page.click("form.language button[value=uk]")
+    expect(page.locator("h1")).to_have_text("Аналітика кластера")
+    expect(charts).to_have_count(5)
+    page.wait_for_load_state("networkidle")
+    assert len(_charts_drawn(page)) == 5
+    assert all("/charts/uk/" in src for src in charts.evaluate_all("els => els.map(e => e.src)"))
+    screenshot(page, "16-insights-uk")
+
+    # The report in both languages: its own styles apply, and every chart is inline SVG.
+    page.click("a[data-download=report] >> text=Звіт двома мовами")
+    expect(page).to_have_url(re.compile(r"/manage/insights/report\.html\?language=both$"))
+    expect(page.locator("h1")).to_have_count(2)
+    expect(page.locator("h1").nth(0)).to_have_text("Аналітика кластера")
+    expect(page.locator("h1").nth(1)).to_have_text("Cluster insights")
+    assert page.evaluate("getComputedStyle(document.querySelector('main')).maxWidth") == "1100px"
+    svgs = page.locator("figure svg")
+    expect(svgs).to_have_count(10)
+    heights = svgs.evaluate_all("els => els.map(e => e.getBoundingClientRect().height)")
+    assert all(height > 100 for height in heights)
+    screenshot(page, "17-insights-report")
+
+    assert all(url.startswith(live_server.url) for url in page.requested_urls)

@@ -1,0 +1,915 @@
+"""Matchmaking sessions in the database: access, load, change and save, for the API and the pages.
+
+A session is one row of ``match_sessions`` holding the whole
+:meth:`matcher.sessions.Session.to_dict` document, plus the columns that lists, filters, access
+checks and the dashboard read without parsing it. Every change (:func:`change`) goes the same
+way, in one transaction:
+
+1. load the row and rebuild the :class:`matcher.sessions.Session` from its document (validated
+   whole); if the caller said which revision it read and the row is at another one, 409 at once;
+2. end the read (nothing is held while the step runs: a build may take a minute);
+3. apply one library function to the session (an edit that would create a conflict is refused
+   by the library, 409 with the conflicts; bad input, 422 naming the field);
+4. validate the changed document whole (:meth:`Session.from_dict` of its :meth:`to_dict`);
+5. save it with ``UPDATE ... WHERE revision = <the revision read>``: if another request saved
+   in between, no row matches and the change is refused with 409; nothing was written;
+6. write what goes with it (the participants' index; the feedback of recorded outcomes) and
+   commit. Any error rolls the whole transaction back: a change happens whole or not at all.
+
+Who may do what: the managers of the session's network and admins manage it; a participating
+member reads the session, the participants and its own agenda, wishes and calendar, and sets
+its own wishes. To anyone else the session does not exist (404).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session as DbSession
+
+from matcher.profiles import ProfileValidationError
+from matcher.scheduler import ScheduleResult, apply_agenda, build_agenda
+from matcher.sessions import (
+    AgendaConflictError,
+    Meeting,
+    Participant,
+    Session,
+    SessionProblem,
+    SessionSettings,
+    SessionValidationError,
+    feedback_records,
+    participants_from_records,
+    remove_participant,
+    suggest_wishes,
+)
+
+from .auth import Caller
+from .errors import ApiError, abort
+from .members import parse_profile
+from .serving import holder
+from .suggestions import add_feedback
+from .tables import (
+    FeedbackEvent,
+    MatchSession,
+    MatchSessionParticipant,
+    Member,
+    isoformat,
+    utcnow,
+)
+from .transfer import read_upload
+
+logger = logging.getLogger(__name__)
+
+#: The note of the feedback events written for a session's outcomes: it finds them again when
+#: an outcome is corrected.
+FEEDBACK_NOTE = "matchmaking session {session_id}"
+#: Library problems on these fields are conflicts with the session's state (409), not bad input.
+_STATE_FIELDS = ("state", "meetings")
+#: Suggestions per participant that the engine gives (and a build refreshes).
+SUGGESTIONS_K = 10
+
+
+@dataclass
+class Stored:
+    """A session as loaded: the row's values and the session rebuilt from its document."""
+
+    session_id: str
+    network_id: str
+    revision: int
+    owner_id: int | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    session: Session
+    #: Whether the caller manages the session (its network's manager or an admin).
+    manages: bool
+    #: The caller's member id when the caller is a participant.
+    participant: str | None
+
+    def may_act_for(self, member_id: str) -> bool:
+        """Whether the caller may act for participant `member_id` (wishes, its agenda)."""
+        return self.manages or self.participant == member_id
+
+
+# ---------------------------------------------------------------------------------------------
+# Library errors as problem details
+# ---------------------------------------------------------------------------------------------
+
+
+def conflict_errors(conflicts: Iterable[Any]) -> list[dict[str, Any]]:
+    """The conflicts of an agenda as the ``errors`` of a problem response."""
+    return [
+        {
+            "field": f"agenda.{conflict.kind}",
+            "message": conflict.message,
+            "value": ", ".join(conflict.meetings) or None,
+        }
+        for conflict in conflicts
+    ]
+
+
+def problem_errors(problems: Iterable[Any], strip: str = "") -> list[dict[str, Any]]:
+    """The problems of a :class:`SessionValidationError` as ``errors`` (field, value, message)."""
+    errors = []
+    for problem in problems:
+        item = problem.as_dict()
+        if strip and item["field"].startswith(strip):
+            item["field"] = item["field"][len(strip) :]
+        errors.append(item)
+    return errors
+
+
+@contextlib.contextmanager
+def library_errors(strip: str = "") -> Iterator[None]:
+    """Turn the library's refusals into :class:`ApiError`: 409 for a conflict with the agenda
+    or the session's state, 422 (naming the field, the value and what is allowed) for bad
+    input; `strip` is taken off the front of field names (e.g. ``"settings."``)."""
+    try:
+        yield
+    except AgendaConflictError as error:
+        count = len(error.conflicts)
+        action = str(error).split("\n", 1)[0]
+        raise ApiError(
+            409,
+            f"{action}; nothing was changed" if count else action,
+            conflict_errors(error.conflicts),
+        ) from None
+    except SessionValidationError as error:
+        status = 409 if any(p.field in _STATE_FIELDS for p in error.problems) else 422
+        detail = "; ".join(str(p) for p in error.problems[:5])
+        if len(error.problems) > 5:
+            detail += f"; and {len(error.problems) - 5} more problems"
+        raise ApiError(status, detail, problem_errors(error.problems, strip)) from None
+    except ProfileValidationError as error:
+        count = len(error.problems)
+        raise ApiError(
+            422,
+            f"{error.source}: {count} problem{'s' if count != 1 else ''}, nothing was changed",
+            [
+                {
+                    "field": p.column,
+                    "message": p.message,
+                    "row": p.row,
+                    "value": p.as_dict()["value"],
+                }
+                for p in error.problems
+            ],
+        ) from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+# ---------------------------------------------------------------------------------------------
+
+
+def _not_found(session_id: str):
+    abort(404, f"Session {session_id} doesn't exist.")
+
+
+def is_participant(db: DbSession, session_id: str, member_id: str | None) -> bool:
+    """Whether `member_id` takes part in the session `session_id`."""
+    if not member_id:
+        return False
+    return (
+        db.scalar(
+            select(MatchSessionParticipant.member_id).where(
+                MatchSessionParticipant.session_id == session_id,
+                MatchSessionParticipant.member_id == member_id,
+            )
+        )
+        is not None
+    )
+
+
+def get_stored(db: DbSession, caller: Caller, session_id: str) -> Stored:
+    """Return the session `session_id` as the caller may see it.
+
+    Aborts with 404 if it doesn't exist or the caller neither manages it nor takes part in it.
+    """
+    row = db.get(MatchSession, session_id)
+    if row is None:
+        _not_found(session_id)
+    manages = caller.manages(row.network_id)
+    participant = caller.member_id if is_participant(db, session_id, caller.member_id) else None
+    if not manages and participant is None:
+        _not_found(session_id)
+    try:
+        session = Session.from_dict(row.document, source=f"session {session_id}")
+    except SessionValidationError:
+        # Every document was validated when saved: a bad one was changed outside the service.
+        logger.exception("the stored document of session %s is invalid", session_id)
+        raise
+    return Stored(
+        session_id=row.session_id,
+        network_id=row.network_id,
+        revision=row.revision,
+        owner_id=row.owner_id,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        session=session,
+        manages=manages,
+        participant=participant,
+    )
+
+
+def require_manager(stored: Stored, action: str = "manage this session") -> None:
+    """Abort with 403 unless the caller manages the session."""
+    if not stored.manages:
+        abort(
+            403,
+            f"only the managers of network {stored.network_id!r} and admins may {action}; "
+            "a participant reads its own agenda and sets its own wishes",
+        )
+
+
+def require_act_for(stored: Stored, member_id: str) -> None:
+    """Abort with 403 unless the caller may act for participant `member_id`."""
+    if not stored.may_act_for(member_id):
+        abort(403, f"you may act only for yourself ({stored.participant}), not for {member_id}")
+
+
+def check_revision(stored: Stored, revision: int | None) -> None:
+    """Abort with 409 when the caller read another revision than the stored one."""
+    if revision is not None and revision != stored.revision:
+        abort(
+            409,
+            f"session {stored.session_id} is at revision {stored.revision}, not {revision}: it "
+            "was changed since you read it; nothing was changed, reload it and retry",
+            [
+                {
+                    "field": "revision",
+                    "value": revision,
+                    "message": f"the session is at revision {stored.revision}",
+                }
+            ],
+        )
+
+
+def visible_sessions(
+    db: DbSession,
+    caller: Caller,
+    network: str | None = None,
+    state: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> tuple[list[MatchSession], int]:
+    """Return one page of the sessions the caller sees (newest date first) and their number.
+
+    An admin sees every session; a manager those of its network (naming another network is
+    403); a member those it takes part in.
+    """
+    where = []
+    if caller.role == "admin":
+        if network:
+            where.append(MatchSession.network_id == network)
+    elif caller.role == "manager":
+        if network and network != caller.network_id:
+            abort(
+                403,
+                f"a manager sees the sessions of its own network ({caller.network_id}), "
+                f"not of {network!r}",
+                [{"field": "network", "value": network, "message": "not your network"}],
+            )
+        where.append(MatchSession.network_id == caller.network_id)
+    else:
+        mine = select(MatchSessionParticipant.session_id).where(
+            MatchSessionParticipant.member_id == (caller.member_id or "")
+        )
+        where.append(MatchSession.session_id.in_(mine))
+        if network:
+            where.append(MatchSession.network_id == network)
+    if state:
+        where.append(MatchSession.state == state)
+    if date_from:
+        where.append(MatchSession.date >= date_from)
+    if date_to:
+        where.append(MatchSession.date <= date_to)
+    total = db.scalar(select(func.count()).select_from(MatchSession).where(*where)) or 0
+    rows = db.scalars(
+        select(MatchSession)
+        .where(*where)
+        .order_by(MatchSession.date.desc(), MatchSession.name, MatchSession.session_id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    return list(rows), total
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+# ---------------------------------------------------------------------------------------------
+
+
+def session_figures(session: Session) -> dict[str, int]:
+    """The counts kept beside the document: participants, meetings, requested, accepted, held.
+
+    A meeting is *requested* when at least one side of the pair said "must" or "would";
+    *accepted* when a requested pair is on the agenda (planned or held); *held* when recorded
+    as held.
+    """
+    active = session.active_meetings()
+    requested = {tuple(sorted(pair)) for pair, wish in session.wishes.items() if wish.level != "no"}
+    scheduled = {m.pair for m in active}
+    return {
+        "participants": len(session.participants),
+        "meetings": len(active),
+        "meetings_requested": len(requested),
+        "meetings_accepted": len(requested & scheduled),
+        "meetings_held": sum(m.status == "held" for m in session.meetings),
+    }
+
+
+def create_session(
+    db: DbSession, caller: Caller, settings: SessionSettings, network_id: str
+) -> Stored:
+    """Store a new session of `network_id` (its managers and admins run it) and commit.
+
+    Aborts with 403 if the caller does not manage `network_id`, 409 if the id is taken.
+    """
+    if not caller.manages(network_id):
+        abort(
+            403,
+            f"only a manager of network {network_id!r} or an admin may create its sessions",
+            [{"field": "network", "value": network_id, "message": "not your network"}],
+        )
+    if db.get(MatchSession, settings.session_id) is not None:
+        abort(
+            409,
+            f"a session with the id {settings.session_id} exists already",
+            [{"field": "session_id", "value": settings.session_id, "message": "taken"}],
+        )
+    session = Session(settings)
+    now = utcnow()
+    row = MatchSession(
+        session_id=settings.session_id,
+        network_id=network_id,
+        name=settings.name,
+        date=settings.date,
+        state=session.state,
+        revision=1,
+        owner_id=caller.user_id,
+        document=session.to_dict(),
+        created_at=now,
+        updated_at=now,
+        **session_figures(session),
+    )
+    db.add(row)
+    db.commit()
+    logger.info("session %s created by user %s", row.session_id, caller.user_id)
+    return Stored(row.session_id, network_id, 1, caller.user_id, now, now, session, True, None)
+
+
+def _save(db: DbSession, stored: Stored) -> None:
+    """Write the changed session if the row is still at the revision read (else 409)."""
+    session = stored.session
+    now = utcnow()
+    result = db.execute(
+        update(MatchSession)
+        .where(
+            MatchSession.session_id == stored.session_id,
+            MatchSession.revision == stored.revision,
+        )
+        .values(
+            document=session.to_dict(),
+            revision=stored.revision + 1,
+            name=session.settings.name,
+            date=session.settings.date,
+            state=session.state,
+            updated_at=now,
+            **session_figures(session),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        abort(
+            409,
+            f"session {stored.session_id} was changed by another request while this one ran "
+            f"(it is no longer at revision {stored.revision}); nothing was changed, reload it "
+            "and retry",
+            [{"field": "revision", "value": stored.revision, "message": "changed meanwhile"}],
+        )
+    wanted = set(session.participants)
+    listed = set(
+        db.scalars(
+            select(MatchSessionParticipant.member_id).where(
+                MatchSessionParticipant.session_id == stored.session_id
+            )
+        )
+    )
+    if listed - wanted:
+        db.execute(
+            delete(MatchSessionParticipant).where(
+                MatchSessionParticipant.session_id == stored.session_id,
+                MatchSessionParticipant.member_id.in_(sorted(listed - wanted)),
+            )
+        )
+    if wanted - listed:
+        db.execute(
+            insert(MatchSessionParticipant),
+            [
+                {"session_id": stored.session_id, "member_id": member_id}
+                for member_id in sorted(wanted - listed)
+            ],
+        )
+    stored.revision += 1
+    stored.updated_at = now
+
+
+def change(
+    db: DbSession,
+    caller: Caller,
+    session_id: str,
+    revision: int | None,
+    step: Callable[[Session], Any],
+    allow: Callable[[Stored], None] = require_manager,
+    after: Callable[[DbSession, Stored, Any], Any] | None = None,
+) -> tuple[Stored, Any]:
+    """Apply `step` to the stored session and save it, all or nothing (see the module's text).
+
+    Parameters
+    ----------
+    revision : int or None
+        The revision the caller read; when given and the session is at another, 409.
+    step : callable
+        Changes the session in place (a library function); its return value is returned.
+    allow : callable
+        Aborts when the caller may not make the change (default: managers only).
+    after : callable, optional
+        ``after(db, stored, result)`` writes what goes with the change in the same transaction.
+
+    Returns
+    -------
+    (Stored, result)
+        The saved session (at its new revision) and what `step` returned (or `after` when given).
+    """
+    stored = get_stored(db, caller, session_id)
+    allow(stored)
+    check_revision(stored, revision)
+    # End the read: no snapshot or lock is held while the step runs.
+    db.rollback()
+    try:
+        with library_errors():
+            result = step(stored.session)
+            # The changed document is validated whole before it is stored.
+            Session.from_dict(stored.session.to_dict(), source=f"session {session_id}")
+        _save(db, stored)
+        if after is not None:
+            result = after(db, stored, result)
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+    return stored, result
+
+
+def erase_participant(db: DbSession, member_id: str) -> int:
+    """Take an erased member out of every session it took part in (the caller commits).
+
+    Its participation, wishes, the wishes about it, its suggestions and its meetings go, from a
+    published agenda too: an erasure is not refused because an agenda is final. Returns the
+    number of sessions changed; 409 if one of them is being changed at the same moment.
+    """
+    session_ids = db.scalars(
+        select(MatchSessionParticipant.session_id).where(
+            MatchSessionParticipant.member_id == member_id
+        )
+    ).all()
+    for session_id in session_ids:
+        row = db.get(MatchSession, session_id)
+        session = Session.from_dict(row.document, source=f"session {session_id}")
+        state = session.state
+        # remove_participant keeps a final agenda as it is; an erasure must reach it as well.
+        session.state = "preliminary"
+        remove_participant(session, member_id)
+        session.state = state
+        stored = Stored(
+            row.session_id,
+            row.network_id,
+            row.revision,
+            row.owner_id,
+            row.created_at,
+            row.updated_at,
+            session,
+            True,
+            None,
+        )
+        _save(db, stored)
+    if session_ids:
+        logger.info("member %s erased from %d sessions", member_id, len(session_ids))
+    return len(session_ids)
+
+
+def delete_session(db: DbSession, caller: Caller, session_id: str, revision: int | None) -> None:
+    """Delete a session and its participants' index (managers; 409 on a revision mismatch)."""
+    stored = get_stored(db, caller, session_id)
+    require_manager(stored, "delete this session")
+    check_revision(stored, revision)
+    db.execute(
+        delete(MatchSessionParticipant).where(MatchSessionParticipant.session_id == session_id)
+    )
+    result = db.execute(
+        delete(MatchSession)
+        .where(MatchSession.session_id == session_id, MatchSession.revision == stored.revision)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.rollback()
+        abort(409, f"session {session_id} was changed meanwhile; nothing was deleted, reload it")
+    db.commit()
+    logger.info("session %s deleted by user %s", session_id, caller.user_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Participants
+# ---------------------------------------------------------------------------------------------
+
+
+def _live_members(db: DbSession, member_ids: Iterable[str]) -> dict[str, Member]:
+    ids = sorted({str(m).strip() for m in member_ids if str(m).strip()})
+    if not ids:
+        return {}
+    return {
+        m.member_id: m
+        for m in db.scalars(
+            select(Member).where(Member.member_id.in_(ids), Member.deleted_at.is_(None))
+        )
+    }
+
+
+def _profile(member: Member):
+    return parse_profile(member.member_id, {k: v for k, v in member.profile.items() if k != "id"})
+
+
+def participant_of_member(
+    db: DbSession,
+    settings: SessionSettings,
+    member_id: str,
+    available: Any = None,
+    min_meetings: int = 0,
+    max_meetings: int | None = None,
+    role: str | None = None,
+) -> Participant:
+    """Make a participant of the live member `member_id` (422 naming the field otherwise)."""
+    member = _live_members(db, [member_id]).get(member_id)
+    if member is None:
+        abort(
+            422,
+            f"member {member_id} doesn't exist (or was withdrawn)",
+            [{"field": "member_id", "value": member_id, "message": "no such member"}],
+        )
+    with library_errors():
+        return Participant.from_profile(
+            _profile(member),
+            settings,
+            available=available,
+            min_meetings=min_meetings,
+            max_meetings=max_meetings,
+            role=role,
+        )
+
+
+def participants_of_upload(
+    db: DbSession, settings: SessionSettings, data: bytes, filename: str, file_format: str | None
+) -> list[Participant]:
+    """Read a participants file (CSV, XLSX or JSON) of live members, every row checked.
+
+    Aborts with 422 listing every bad row (unknown member, bad availability, min above max,
+    listed twice, not admitted to the session) when any row is bad; nothing is returned then.
+    """
+    with library_errors():
+        raw, unit = read_upload(data, filename, file_format, "participants")
+        records = raw.to_dict("records")
+        ids = [
+            str(record.get(key) or "").strip()
+            for record in records
+            for key in record
+            if str(key).strip().lower() in ("member_id", "id")
+        ]
+        profiles = {member_id: _profile(m) for member_id, m in _live_members(db, ids).items()}
+        participants = participants_from_records(
+            records,
+            settings,
+            profiles,
+            source=filename or "participants",
+            unit=unit,
+            first_row=2 if unit == "row" else 1,
+        )
+    if not participants:
+        abort(
+            422,
+            f"{filename or 'the file'} lists no participants",
+            [{"field": "file", "value": filename, "message": "no rows"}],
+        )
+    return participants
+
+
+# ---------------------------------------------------------------------------------------------
+# The engine's suggestions among the participants
+# ---------------------------------------------------------------------------------------------
+
+
+def engine_suggestions(
+    db: DbSession, session: Session, member_ids: Iterable[str] | None = None
+) -> dict[str, tuple] | None:
+    """The engine's suggestions among the participants (the active model), or None without one.
+
+    Participants the model was not fitted on (members added since it was trained) get none.
+    """
+    served = holder().get(db)
+    if served is None:
+        return None
+    chosen = None if member_ids is None else list(member_ids)
+    return suggest_wishes(served.matcher, session, k=SUGGESTIONS_K, member_ids=chosen)
+
+
+def partners_of(
+    session: Session, member_id: str, language: str, computed: dict[str, tuple] | None = None
+) -> list[dict[str, Any]]:
+    """The wish list of a participant: the engine's suggestions (best first, with reasons in
+    `language`), then the explained and the wished partners, with both sides' wishes."""
+    items = (computed or {}).get(member_id, session.suggestions.get(member_id, ()))
+    partners: dict[str, dict[str, Any]] = {}
+    for item in items:
+        if item.partner_id not in session.participants:
+            continue
+        partners[item.partner_id] = {
+            "score": round(item.score, 4),
+            "suggested": item.suggested,
+            "reasons": list(item.reasons.get(language, ())),
+        }
+    wished = [p for (m, p) in session.wishes if m == member_id]
+    for partner_id in wished:
+        partners.setdefault(partner_id, {"score": None, "suggested": False, "reasons": []})
+    result = []
+    for partner_id, values in partners.items():
+        partner = session.participants[partner_id]
+        result.append(
+            {
+                "partner_id": partner_id,
+                "name": partner.name,
+                "network": partner.network,
+                "org_type": partner.org_type,
+                "country": partner.country,
+                **values,
+                "level": session.level(member_id, partner_id),
+                "their_level": session.level(partner_id, member_id),
+            }
+        )
+    result.sort(key=lambda p: (not p["suggested"], -(p["score"] or 0.0), p["partner_id"]))
+    return result
+
+
+def build_session(
+    db: DbSession,
+    session: Session,
+    time_limit: float,
+    method: str = "auto",
+    include_suggested: bool = False,
+    refresh_suggestions: bool = True,
+    num_workers: int = 2,
+) -> tuple[ScheduleResult, bool]:
+    """Build and adopt the session's agenda (a step of :func:`change`): first, with
+    `refresh_suggestions` and an active model, the engine's suggestions among the participants
+    (their scores break ties, their reasons go into the exports); locked and held meetings stay.
+
+    Returns the scheduler's result and whether the suggestions were refreshed. Raises
+    :class:`SessionValidationError` (state) for a final agenda, before anything is solved.
+    """
+    if session.state != "preliminary":
+        raise SessionValidationError(
+            [
+                SessionProblem(
+                    "state",
+                    session.state,
+                    "the agenda is final (published); reopen it before you build it again",
+                )
+            ]
+        )
+    refreshed = False
+    if refresh_suggestions:
+        found = engine_suggestions(db, session)
+        if found is not None:
+            session.suggestions = dict(found)
+            refreshed = True
+    result = build_agenda(
+        session,
+        time_limit=time_limit,
+        num_workers=num_workers,
+        method=method,
+        include_suggested=include_suggested,
+    )
+    apply_agenda(session, result)
+    return result, refreshed
+
+
+# ---------------------------------------------------------------------------------------------
+# Outcomes flow back as feedback
+# ---------------------------------------------------------------------------------------------
+
+
+def sync_outcome_feedback(
+    db: DbSession, caller: Caller, stored: Stored, pairs: Iterable[tuple[str, str]]
+) -> dict[str, int]:
+    """Make the feedback of the session's meetings of `pairs` match their recorded outcomes.
+
+    A held meeting gives each side a ``meeting`` event (``deal`` for a deal), written with the
+    feedback endpoint's own code (:func:`api.suggestions.add_feedback`) and the note
+    :data:`FEEDBACK_NOTE`; events of that note that no longer hold (an outcome corrected, a
+    meeting marked as not held) are removed. Pairs with a withdrawn member are skipped.
+
+    Returns
+    -------
+    dict
+        ``written``, ``removed`` and ``skipped`` (pairs) counts.
+    """
+    session = stored.session
+    note = FEEDBACK_NOTE.format(session_id=stored.session_id)
+    pairs = {tuple(sorted(pair)) for pair in pairs}
+    wanted = {
+        (r["member_id"], r["partner_id"], r["event"])
+        for r in feedback_records(session)
+        if tuple(sorted((r["member_id"], r["partner_id"]))) in pairs
+    }
+    people = {member for pair in pairs for member in pair}
+    live = _live_members(db, people)
+    counts = {"written": 0, "removed": 0, "skipped": 0}
+    existing = db.scalars(
+        select(FeedbackEvent).where(
+            FeedbackEvent.note == note,
+            FeedbackEvent.member_id.in_(sorted(people)),
+            FeedbackEvent.partner_id.in_(sorted(people)),
+        )
+    ).all()
+    have = set()
+    for row in existing:
+        key = (row.member_id, row.partner_id, row.event)
+        if tuple(sorted(key[:2])) not in pairs:
+            continue
+        if key in wanted:
+            have.add(key)
+        else:
+            db.delete(row)
+            counts["removed"] += 1
+    for pair in sorted(pairs):
+        if not all(member in live for member in pair):
+            counts["skipped"] += 1
+            continue
+        for key in sorted(k for k in wanted - have if tuple(sorted(k[:2])) == pair):
+            member_id, partner_id, event = key
+            add_feedback(db, caller, live[member_id], partner_id, event, note)
+            counts["written"] += 1
+    db.flush()
+    return counts
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON
+# ---------------------------------------------------------------------------------------------
+
+
+def session_payload(stored: Stored) -> dict[str, Any]:
+    """The JSON of a session: settings, state, revisions and counts (no wishes or agenda)."""
+    session = stored.session
+    settings = session.settings
+    figures = session_figures(session)
+    return {
+        "session_id": stored.session_id,
+        "network": stored.network_id,
+        "name": settings.name,
+        "date": settings.date.isoformat(),
+        "place": settings.place,
+        "timezone": settings.timezone,
+        "meeting_minutes": settings.meeting_minutes,
+        "tables": settings.tables,
+        "slots": [
+            {
+                "slot": slot,
+                "start": settings.slot_start(slot).strftime("%H:%M"),
+                "end": settings.slot_end(slot).strftime("%H:%M"),
+            }
+            for slot in settings.slot_numbers
+        ],
+        "networks": list(settings.networks),
+        "member_ids": list(settings.member_ids),
+        "pair_rules": list(settings.pair_rules),
+        "state": session.state,
+        "revision": stored.revision,
+        "published_revision": session.revision,
+        "published_at": session.published_at,
+        **figures,
+        "last_build": session.last_build if stored.manages else None,
+        "owner_id": stored.owner_id,
+        "created_at": isoformat(stored.created_at),
+        "updated_at": isoformat(stored.updated_at),
+    }
+
+
+def row_payload(row: MatchSession) -> dict[str, Any]:
+    """The list entry of a session, from its row alone."""
+    return {
+        "session_id": row.session_id,
+        "network": row.network_id,
+        "name": row.name,
+        "date": row.date.isoformat(),
+        "state": row.state,
+        "revision": row.revision,
+        "participants": row.participants,
+        "meetings": row.meetings,
+        "meetings_requested": row.meetings_requested,
+        "meetings_accepted": row.meetings_accepted,
+        "meetings_held": row.meetings_held,
+        "updated_at": isoformat(row.updated_at),
+    }
+
+
+def meeting_payload(session: Session, meeting: Meeting) -> dict[str, Any]:
+    """One meeting of the agenda as JSON (codes, not labels)."""
+
+    def name(member_id: str) -> str:
+        participant = session.participants.get(member_id)
+        return participant.name if participant else member_id
+
+    return {
+        "meeting_id": meeting.meeting_id,
+        "member_a": meeting.member_a,
+        "member_b": meeting.member_b,
+        "name_a": name(meeting.member_a),
+        "name_b": name(meeting.member_b),
+        "slot": meeting.slot,
+        "time": session.settings.slot_label(meeting.slot),
+        "table": meeting.table,
+        "locked": meeting.locked,
+        "status": meeting.status,
+        "outcome": meeting.outcome,
+        "wish_a": session.level(meeting.member_a, meeting.member_b),
+        "wish_b": session.level(meeting.member_b, meeting.member_a),
+    }
+
+
+def participant_payload(session: Session, participant: Participant) -> dict[str, Any]:
+    """One participant as JSON, with its number of meetings and wishes."""
+    return {
+        **participant.to_dict(),
+        "meetings": len(session.meetings_of(participant.member_id)),
+        "wishes": sum(
+            1
+            for (m, _), w in session.wishes.items()
+            if m == participant.member_id and w.level != "no"
+        ),
+    }
+
+
+def network_figures(db: DbSession, network: str) -> dict[str, int]:
+    """Sessions and meetings requested, accepted and held, over the sessions of `network`
+    (every network when empty), for the dashboard."""
+    query = select(
+        func.count(),
+        func.coalesce(func.sum(MatchSession.meetings_requested), 0),
+        func.coalesce(func.sum(MatchSession.meetings_accepted), 0),
+        func.coalesce(func.sum(MatchSession.meetings_held), 0),
+    )
+    if network:
+        query = query.where(MatchSession.network_id == network)
+    sessions, requested, accepted, held = db.execute(query).one()
+    return {
+        "sessions": int(sessions),
+        "requested": int(requested),
+        "accepted": int(accepted),
+        "held": int(held),
+    }
+
+
+__all__ = [
+    "FEEDBACK_NOTE",
+    "Stored",
+    "build_session",
+    "change",
+    "check_revision",
+    "conflict_errors",
+    "create_session",
+    "delete_session",
+    "engine_suggestions",
+    "erase_participant",
+    "get_stored",
+    "library_errors",
+    "meeting_payload",
+    "network_figures",
+    "participant_of_member",
+    "participant_payload",
+    "participants_of_upload",
+    "partners_of",
+    "require_act_for",
+    "require_manager",
+    "row_payload",
+    "session_figures",
+    "session_payload",
+    "sync_outcome_feedback",
+    "visible_sessions",
+]

@@ -1,0 +1,848 @@
+"""Matchmaking sessions: settings, participants, wish lists, the agenda, exports and outcomes.
+
+Thin views over :mod:`api.session_store` (storage, access, optimistic revisions) and the
+library (:mod:`matcher.sessions`, :mod:`matcher.scheduler`, :mod:`matcher.agenda_export`).
+Managers of the session's network and admins run a session; a participating member reads the
+session, the participants and its own agenda, wish list and calendar, and sets its own wishes.
+Every change takes an optional ``revision`` (the one the caller read): a change made meanwhile
+gives 409 and nothing changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from flask import Response, current_app
+from flask_openapi3 import APIBlueprint, FileStorage, Tag
+from pydantic import BaseModel
+
+from matcher.agenda_export import (
+    ics_archive_bytes,
+    participant_calendar,
+    render_html,
+    write_csv,
+    xlsx_bytes,
+)
+from matcher.sessions import (
+    AgendaConflictError,
+    SessionProblem,
+    SessionSettings,
+    SessionValidationError,
+    add_meeting,
+    add_participant,
+    cancel_meeting,
+    check_agenda,
+    lock_meeting,
+    meeting_reasons,
+    move_meeting,
+    publish,
+    record_outcome,
+    remove_participant,
+    reopen,
+    set_wish,
+    swap_meetings,
+)
+
+from .auth import current_caller
+from .db import get_db
+from .errors import abort
+from .schemas import (
+    SessionAddIn,
+    SessionAgenda,
+    SessionBuildIn,
+    SessionBuildOut,
+    SessionCheckOut,
+    SessionCreate,
+    SessionCsvQuery,
+    SessionEditOut,
+    SessionIcsQuery,
+    SessionImportQuery,
+    SessionLanguageQuery,
+    SessionList,
+    SessionListQuery,
+    SessionMeetingRef,
+    SessionMemberPath,
+    SessionMoveIn,
+    SessionOut,
+    SessionOutcomesIn,
+    SessionOutcomesOut,
+    SessionParticipantAgenda,
+    SessionParticipantChange,
+    SessionParticipantIn,
+    SessionParticipantList,
+    SessionPath,
+    SessionRevisionQuery,
+    SessionSuggestionsOut,
+    SessionSwapIn,
+    SessionWishes,
+    SessionWishIn,
+    SessionWishList,
+    SessionWishOut,
+    SessionWishPath,
+)
+from .session_store import (
+    Stored,
+    build_session,
+    change,
+    create_session,
+    delete_session,
+    engine_suggestions,
+    get_stored,
+    library_errors,
+    meeting_payload,
+    participant_of_member,
+    participant_payload,
+    participants_of_upload,
+    partners_of,
+    require_act_for,
+    require_manager,
+    row_payload,
+    session_payload,
+    sync_outcome_feedback,
+    visible_sessions,
+)
+
+logger = logging.getLogger(__name__)
+
+SECURITY = [{"bearer": []}]
+bp = APIBlueprint(
+    "sessions",
+    __name__,
+    url_prefix="/api/v1/sessions",
+    abp_tags=[Tag(name="matchmaking sessions")],
+    abp_security=SECURITY,
+)
+
+#: Media types of the downloads (documented in the OpenAPI document as they are sent).
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
+ICS = "text/calendar; charset=utf-8"
+ZIP = "application/zip"
+HTML = "text/html; charset=utf-8"
+
+
+def _file_response(description: str, *media_types: str) -> dict[str, Any]:
+    binary = {"type": "string", "format": "binary"}
+    return {
+        "description": description,
+        "content": {m.split(";")[0]: {"schema": binary} for m in media_types},
+        "headers": {
+            "Content-Disposition": {
+                "description": "attachment (inline for the printable page) and the file name",
+                "schema": {"type": "string"},
+            }
+        },
+    }
+
+
+class SessionUpload(BaseModel):
+    """A participants file (multipart/form-data, field ``file``): .csv, .xlsx or .json."""
+
+    file: FileStorage
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def _stored(session_id: str) -> Stored:
+    return get_stored(get_db(), current_caller(), session_id)
+
+
+def _date(value: str | None, field: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        abort(
+            422,
+            f"{field}: {value!r} is not a date",
+            [{"field": field, "value": value, "message": "expected a date YYYY-MM-DD"}],
+        )
+
+
+def _participant_or_404(stored: Stored, member_id: str):
+    participant = stored.session.participants.get(member_id)
+    if participant is None:
+        abort(404, f"{member_id} is not a participant of session {stored.session_id}.")
+    return participant
+
+
+def _edit_response(stored: Stored, meetings) -> dict[str, Any]:
+    session = stored.session
+    return {
+        "session_id": stored.session_id,
+        "revision": stored.revision,
+        "meetings": [meeting_payload(session, m) for m in meetings],
+        "conflicts": [c.as_dict() for c in check_agenda(session)],
+    }
+
+
+def download_response(
+    content: bytes, media_type: str, filename: str, inline: bool = False
+) -> Response:
+    """A download of `content` as `filename` (inline: shown by the browser, e.g. to print)."""
+    response = Response(content)
+    response.headers["Content-Type"] = media_type
+    disposition = "inline" if inline else "attachment"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response
+
+
+# ---------------------------------------------------------------------------------------------
+# Sessions
+# ---------------------------------------------------------------------------------------------
+
+
+@bp.post("", responses={201: SessionOut})
+def create_session_view(body: SessionCreate):
+    """Create a session (a manager of its network, or an admin)."""
+    caller = current_caller()
+    if caller.role == "member":
+        abort(403, "only managers and admins create matchmaking sessions")
+    network = body.network or caller.network_id
+    if not network:
+        abort(
+            422,
+            "give the network whose managers run the session",
+            [{"field": "network", "value": None, "message": "required: you have no network"}],
+        )
+    with library_errors(strip="settings."):
+        settings = SessionSettings.create(
+            name=body.name,
+            date=body.date,
+            timezone=body.timezone,
+            meeting_minutes=body.meeting_minutes,
+            tables=body.tables,
+            slots=body.slots,
+            start=body.start,
+            end=body.end,
+            breaks=body.breaks,
+            gap_minutes=body.gap_minutes if body.slots is None else 0,
+            place=body.place,
+            networks=body.networks,
+            member_ids=body.member_ids,
+            pair_rules=body.pair_rules,
+        )
+    stored = create_session(get_db(), caller, settings, network)
+    return session_payload(stored), 201
+
+
+@bp.get("", responses={200: SessionList})
+def list_sessions(query: SessionListQuery):
+    """List the sessions the caller sees (a member: those it takes part in), newest first."""
+    rows, total = visible_sessions(
+        get_db(),
+        current_caller(),
+        network=query.network,
+        state=query.state,
+        date_from=_date(query.date_from, "date_from"),
+        date_to=_date(query.date_to, "date_to"),
+        page=query.page,
+        per_page=query.per_page,
+    )
+    return {
+        "items": [row_payload(row) for row in rows],
+        "page": query.page,
+        "per_page": query.per_page,
+        "total": total,
+    }
+
+
+@bp.get("/<session_id>", responses={200: SessionOut})
+def get_session(path: SessionPath):
+    """A session: settings, state, revision and counts."""
+    return session_payload(_stored(path.session_id))
+
+
+@bp.delete("/<session_id>", responses={204: None})
+def delete_session_view(path: SessionPath, query: SessionRevisionQuery):
+    """Delete a session (its feedback stays: it is the members' history)."""
+    delete_session(get_db(), current_caller(), path.session_id, query.revision)
+    return Response(status=204)
+
+
+# ---------------------------------------------------------------------------------------------
+# Participants
+# ---------------------------------------------------------------------------------------------
+
+
+@bp.get("/<session_id>/participants", responses={200: SessionParticipantList})
+def list_participants(path: SessionPath):
+    """The participants, their availability, limits, meetings and wishes."""
+    stored = _stored(path.session_id)
+    session = stored.session
+    return {
+        "session_id": stored.session_id,
+        "revision": stored.revision,
+        "items": [participant_payload(session, p) for p in session.participants.values()],
+    }
+
+
+@bp.post("/<session_id>/participants", responses={201: SessionParticipantChange})
+def add_participant_view(
+    path: SessionPath, query: SessionRevisionQuery, body: SessionParticipantIn
+):
+    """Add a member as a participant (managers)."""
+    db = get_db()
+
+    def step(session):
+        if body.member_id in session.participants:
+            abort(
+                409,
+                f"{body.member_id} is a participant already; remove it first to change it",
+                [
+                    {
+                        "field": "member_id",
+                        "value": body.member_id,
+                        "message": "already a participant",
+                    }
+                ],
+            )
+        participant = participant_of_member(
+            db,
+            session.settings,
+            body.member_id,
+            body.available,
+            body.min_meetings,
+            body.max_meetings,
+            body.role,
+        )
+        add_participant(session, participant)
+
+    stored, _ = change(db, current_caller(), path.session_id, query.revision, step)
+    return {
+        "session_id": stored.session_id,
+        "revision": stored.revision,
+        "added": 1,
+        "updated": 0,
+        "removed": 0,
+        "participants": len(stored.session.participants),
+    }, 201
+
+
+@bp.post("/<session_id>/participants/import", responses={200: SessionParticipantChange})
+def import_participants(path: SessionPath, query: SessionImportQuery, form: SessionUpload):
+    """Import participants from a CSV, XLSX or JSON file: all rows or none, every bad row listed.
+
+    Columns: ``member_id`` (a stored member), ``available`` ("1-4;6", "10:00-12:00", empty:
+    every slot), ``min_meetings``, ``max_meetings``, ``role``. A listed participant is updated.
+    """
+    db = get_db()
+    data = form.file.read()
+    filename = form.file.filename or "participants"
+
+    def step(session):
+        participants = participants_of_upload(db, session.settings, data, filename, query.format)
+        counts = {"added": 0, "updated": 0}
+        for participant in participants:
+            counts["updated" if participant.member_id in session.participants else "added"] += 1
+            add_participant(session, participant, replace_existing=True)
+        return counts
+
+    stored, counts = change(db, current_caller(), path.session_id, query.revision, step)
+    return {
+        "session_id": stored.session_id,
+        "revision": stored.revision,
+        **counts,
+        "removed": 0,
+        "participants": len(stored.session.participants),
+    }
+
+
+@bp.delete("/<session_id>/participants/<member_id>", responses={200: SessionParticipantChange})
+def remove_participant_view(path: SessionMemberPath, query: SessionRevisionQuery):
+    """Remove a participant with its wishes and meetings (preliminary agenda only)."""
+
+    def step(session):
+        if path.member_id not in session.participants:
+            abort(404, f"{path.member_id} is not a participant of session {path.session_id}.")
+        remove_participant(session, path.member_id)
+
+    stored, _ = change(get_db(), current_caller(), path.session_id, query.revision, step)
+    return {
+        "session_id": stored.session_id,
+        "revision": stored.revision,
+        "added": 0,
+        "updated": 0,
+        "removed": 1,
+        "participants": len(stored.session.participants),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# The engine's suggestions and the wishes
+# ---------------------------------------------------------------------------------------------
+
+
+@bp.post("/<session_id>/suggestions", responses={200: SessionSuggestionsOut})
+def refresh_suggestions(path: SessionPath, query: SessionRevisionQuery):
+    """Ask the engine for each participant's best partners among the participants (stored)."""
+    db = get_db()
+
+    def step(session):
+        found = engine_suggestions(db, session)
+        if found is None:
+            abort(
+                503,
+                "no model is active yet: a manager must train one (POST /api/v1/models/retrain)",
+            )
+        session.suggestions = dict(found)
+        return found
+
+    stored, found = change(db, current_caller(), path.session_id, query.revision, step)
+    return {
+        "session_id": stored.session_id,
+        "revision": stored.revision,
+        "participants": len(found),
+        "suggestions": sum(s.suggested for items in found.values() for s in items),
+        "explained": sum(not s.suggested for items in found.values() for s in items),
+        "not_in_model": [m for m in stored.session.participants if m not in found],
+    }
+
+
+@bp.get("/<session_id>/wishes", responses={200: SessionWishes})
+def list_wishes(path: SessionPath):
+    """Every wish of the session (a participant: its own)."""
+    stored = _stored(path.session_id)
+    wishes = [
+        w.to_dict()
+        for w in stored.session.wishes.values()
+        if stored.manages or w.member_id == stored.participant
+    ]
+    return {"session_id": stored.session_id, "revision": stored.revision, "items": wishes}
+
+
+@bp.get("/<session_id>/wishes/<member_id>", responses={200: SessionWishList})
+def wish_list(path: SessionMemberPath, query: SessionLanguageQuery):
+    """A participant's wish list: the engine's suggestions among the participants with reasons,
+    and both sides' wishes (a member sees its own; managers anyone's)."""
+    db = get_db()
+    stored = _stored(path.session_id)
+    require_act_for(stored, path.member_id)
+    participant = _participant_or_404(stored, path.member_id)
+    session = stored.session
+    stored_here = path.member_id in session.suggestions
+    computed = None
+    if not stored_here:
+        # Not refreshed since this participant joined: the engine answers now (not stored).
+        computed = engine_suggestions(db, session, [path.member_id])
+    return {
+        "session_id": stored.session_id,
+        "revision": stored.revision,
+        "member_id": path.member_id,
+        "name": participant.name,
+        "stored": stored_here,
+        "partners": partners_of(session, path.member_id, query.language, computed),
+    }
+
+
+@bp.put("/<session_id>/wishes/<member_id>/<partner_id>", responses={200: SessionWishOut})
+def set_wish_view(path: SessionWishPath, query: SessionRevisionQuery, body: SessionWishIn):
+    """Set what a participant wants of a meeting: must, would, no (a veto) or none (clear).
+    A member sets its own wishes; managers set anyone's."""
+    level = None if body.level == "none" else body.level
+    stored, _ = change(
+        get_db(),
+        current_caller(),
+        path.session_id,
+        query.revision,
+        lambda session: set_wish(session, path.member_id, path.partner_id, level),
+        allow=lambda stored: require_act_for(stored, path.member_id),
+    )
+    return {
+        "session_id": stored.session_id,
+        "revision": stored.revision,
+        "member_id": path.member_id,
+        "partner_id": path.partner_id,
+        "level": level,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Building and editing the agenda
+# ---------------------------------------------------------------------------------------------
+
+
+@bp.post("/<session_id>/build", responses={200: SessionBuildOut})
+def build(path: SessionPath, query: SessionRevisionQuery, body: SessionBuildIn):
+    """Build the agenda within the time limit (locked and held meetings stay) and store it.
+
+    Answers the objective, the proven bound and the gap; the solver is OR-Tools CP-SAT with
+    the linear relaxation's bound (HiGHS), the greedy agenda when it fails.
+    """
+    db = get_db()
+    workers = int(current_app.config.get("SESSION_SOLVER_WORKERS", 2))
+
+    def step(session):
+        return build_session(
+            db,
+            session,
+            time_limit=body.time_limit,
+            method=body.method,
+            include_suggested=body.include_suggested,
+            refresh_suggestions=body.refresh_suggestions,
+            num_workers=workers,
+        )
+
+    stored, (result, refreshed) = change(
+        db, current_caller(), path.session_id, query.revision, step
+    )
+    logger.info(
+        "session %s built: %s meetings, %s, gap %s",
+        stored.session_id,
+        len(result.meetings),
+        result.status,
+        result.gap,
+    )
+    summary = result.summary()
+    return {
+        "session_id": stored.session_id,
+        "revision": stored.revision,
+        **{
+            key: summary[key]
+            for key in (
+                "status",
+                "solver",
+                "objective",
+                "best_bound",
+                "gap",
+                "wall_time",
+                "meeting_value",
+                "n_meetings",
+                "n_candidates",
+                "n_variables",
+                "unmet_minimum",
+                "without_meetings",
+                "bound_source",
+                "fallback_reason",
+            )
+        },
+        "suggestions_refreshed": refreshed,
+    }
+
+
+@bp.get("/<session_id>/agenda", responses={200: SessionAgenda})
+def agenda(path: SessionPath):
+    """The agenda: every meeting by slot and table, cancelled ones too (a member: its own)."""
+    stored = _stored(path.session_id)
+    session = stored.session
+    meetings = sorted(session.meetings, key=lambda m: (m.slot, m.table, m.pair))
+    if not stored.manages:
+        meetings = [m for m in meetings if stored.participant in m.pair]
+    return {
+        "session_id": stored.session_id,
+        "revision": stored.revision,
+        "state": session.state,
+        "meetings": [meeting_payload(session, m) for m in meetings],
+    }
+
+
+@bp.get("/<session_id>/agenda/<member_id>", responses={200: SessionParticipantAgenda})
+def participant_agenda(path: SessionMemberPath, query: SessionLanguageQuery):
+    """One participant's agenda, every slot: partner, table, wishes and the engine's reasons."""
+    stored = _stored(path.session_id)
+    require_act_for(stored, path.member_id)
+    participant = _participant_or_404(stored, path.member_id)
+    session = stored.session
+    settings = session.settings
+    by_slot = {m.slot: m for m in session.meetings_of(path.member_id)}
+    rows = []
+    for slot in settings.slot_numbers:
+        meeting = by_slot.get(slot)
+        base = {
+            "slot": slot,
+            "time": settings.slot_label(slot),
+            "start": settings.slot_start(slot).isoformat(),
+            "end": settings.slot_end(slot).isoformat(),
+        }
+        if meeting is None:
+            rows.append(
+                {
+                    **base,
+                    "table": None,
+                    "partner_id": None,
+                    "partner": "",
+                    "network": "",
+                    "country": "",
+                    "your_wish": None,
+                    "their_wish": None,
+                    "reasons": [],
+                    "status": "free" if slot in participant.available else "unavailable",
+                    "outcome": None,
+                    "locked": False,
+                }
+            )
+            continue
+        partner_id = meeting.partner_of(path.member_id)
+        partner = session.participants.get(partner_id)
+        rows.append(
+            {
+                **base,
+                "table": meeting.table,
+                "partner_id": partner_id,
+                "partner": partner.name if partner else partner_id,
+                "network": partner.network if partner else "",
+                "country": partner.country if partner else "",
+                "your_wish": session.level(path.member_id, partner_id),
+                "their_wish": session.level(partner_id, path.member_id),
+                "reasons": list(
+                    meeting_reasons(session, path.member_id, partner_id, query.language)
+                ),
+                "status": meeting.status,
+                "outcome": meeting.outcome,
+                "locked": meeting.locked,
+            }
+        )
+    return {
+        "session_id": stored.session_id,
+        "revision": stored.revision,
+        "state": session.state,
+        "member_id": path.member_id,
+        "name": participant.name,
+        "rows": rows,
+    }
+
+
+def _edit(path: SessionPath, revision: int | None, step):
+    stored, changed = change(get_db(), current_caller(), path.session_id, revision, step)
+    return _edit_response(stored, changed)
+
+
+@bp.post("/<session_id>/agenda/move", responses={200: SessionEditOut})
+def move(path: SessionPath, query: SessionRevisionQuery, body: SessionMoveIn):
+    """Move a meeting to another slot (and table); refused with 409 if that makes a conflict."""
+    return _edit(
+        path,
+        query.revision,
+        lambda session: [
+            move_meeting(session, body.member_id, body.partner_id, body.slot, body.table, body.lock)
+        ],
+    )
+
+
+@bp.post("/<session_id>/agenda/swap", responses={200: SessionEditOut})
+def swap(path: SessionPath, query: SessionRevisionQuery, body: SessionSwapIn):
+    """Exchange the slots and tables of two meetings; refused with 409 on a conflict."""
+    return _edit(
+        path,
+        query.revision,
+        lambda session: list(
+            swap_meetings(
+                session,
+                (body.first.member_id, body.first.partner_id),
+                (body.second.member_id, body.second.partner_id),
+                body.lock,
+            )
+        ),
+    )
+
+
+@bp.post("/<session_id>/agenda/cancel", responses={200: SessionEditOut})
+def cancel(path: SessionPath, query: SessionRevisionQuery, body: SessionMeetingRef):
+    """Cancel a planned meeting (it stays on record and is not planned again)."""
+    return _edit(
+        path,
+        query.revision,
+        lambda session: [cancel_meeting(session, body.member_id, body.partner_id)],
+    )
+
+
+@bp.post("/<session_id>/agenda/add", responses={200: SessionEditOut})
+def add(path: SessionPath, query: SessionRevisionQuery, body: SessionAddIn):
+    """Add a meeting by hand (locked); refused with 409 if it makes a conflict."""
+    return _edit(
+        path,
+        query.revision,
+        lambda session: [
+            add_meeting(
+                session, body.member_id, body.partner_id, body.slot, body.table, body.locked
+            )
+        ],
+    )
+
+
+@bp.post("/<session_id>/agenda/lock", responses={200: SessionEditOut})
+def lock(path: SessionPath, query: SessionRevisionQuery, body: SessionMeetingRef):
+    """Lock a meeting: the next build keeps its slot and table."""
+    return _edit(
+        path,
+        query.revision,
+        lambda session: [lock_meeting(session, body.member_id, body.partner_id, True)],
+    )
+
+
+@bp.post("/<session_id>/agenda/unlock", responses={200: SessionEditOut})
+def unlock(path: SessionPath, query: SessionRevisionQuery, body: SessionMeetingRef):
+    """Unlock a meeting: the next build may move it."""
+    return _edit(
+        path,
+        query.revision,
+        lambda session: [lock_meeting(session, body.member_id, body.partner_id, False)],
+    )
+
+
+@bp.get("/<session_id>/check", responses={200: SessionCheckOut})
+def check(path: SessionPath):
+    """The agenda's conflicts: errors (no publication while any) and warnings."""
+    stored = _stored(path.session_id)
+    require_manager(stored, "check the agenda")
+    conflicts = check_agenda(stored.session)
+    errors = sum(c.severity == "error" for c in conflicts)
+    return {
+        "session_id": stored.session_id,
+        "revision": stored.revision,
+        "state": stored.session.state,
+        "errors": errors,
+        "warnings": len(conflicts) - errors,
+        "conflicts": [c.as_dict() for c in conflicts],
+    }
+
+
+@bp.post("/<session_id>/publish", responses={200: SessionOut})
+def publish_view(path: SessionPath, query: SessionRevisionQuery):
+    """Publish the agenda as final (409 with the conflicts while it has any)."""
+    stored, _ = change(get_db(), current_caller(), path.session_id, query.revision, publish)
+    return session_payload(stored)
+
+
+@bp.post("/<session_id>/reopen", responses={200: SessionOut})
+def reopen_view(path: SessionPath, query: SessionRevisionQuery):
+    """Make a final agenda preliminary again, to edit or rebuild it."""
+    stored, _ = change(get_db(), current_caller(), path.session_id, query.revision, reopen)
+    return session_payload(stored)
+
+
+# ---------------------------------------------------------------------------------------------
+# Exports
+# ---------------------------------------------------------------------------------------------
+
+
+def _export_name(stored: Stored, language: str, suffix: str) -> str:
+    return f"session-{stored.session_id}-{language}.{suffix}"
+
+
+@bp.get(
+    "/<session_id>/export/xlsx",
+    responses={200: _file_response("The plan, the table plan and every agenda", XLSX)},
+)
+def export_xlsx(path: SessionPath, query: SessionLanguageQuery):
+    """The workbook: the plan, the table plan and a sheet per participant (managers)."""
+    stored = _stored(path.session_id)
+    require_manager(stored, "export the whole agenda")
+    content = xlsx_bytes(stored.session, query.language)
+    return download_response(content, XLSX, _export_name(stored, query.language, "xlsx"))
+
+
+@bp.get(
+    "/<session_id>/export/csv",
+    responses={200: _file_response("The plan, the agendas or the table plan", CSV)},
+)
+def export_csv(path: SessionPath, query: SessionCsvQuery):
+    """A CSV (UTF-8 with a byte-order mark) of the plan, the agendas or the table plan."""
+    stored = _stored(path.session_id)
+    require_manager(stored, "export the whole agenda")
+    text = write_csv(stored.session, language=query.language, view=query.view)
+    name = f"session-{stored.session_id}-{query.view}-{query.language}.csv"
+    return download_response(("\ufeff" + text).encode("utf-8"), CSV, name)
+
+
+@bp.get(
+    "/<session_id>/export/ics",
+    responses={200: _file_response("One participant's calendar, or a zip of all", ICS, ZIP)},
+)
+def export_ics(path: SessionPath, query: SessionIcsQuery):
+    """Calendars: a participant's (``member_id``; a member may get its own), or a zip of all."""
+    stored = _stored(path.session_id)
+    if query.member_id is None:
+        require_manager(stored, "export every calendar")
+        content = ics_archive_bytes(stored.session, query.language)
+        return download_response(content, ZIP, f"session-{stored.session_id}-calendars.zip")
+    require_act_for(stored, query.member_id)
+    _participant_or_404(stored, query.member_id)
+    calendar = participant_calendar(stored.session, query.member_id, query.language)
+    return download_response(calendar.to_ical(), ICS, f"{query.member_id}.ics")
+
+
+@bp.get(
+    "/<session_id>/export/html",
+    responses={200: _file_response("The printable page", HTML)},
+)
+def export_html(path: SessionPath, query: SessionLanguageQuery):
+    """The printable page: every agenda and the table plan (a member: its own agenda)."""
+    stored = _stored(path.session_id)
+    if stored.manages:
+        page = render_html(stored.session, query.language)
+    else:
+        page = render_html(
+            stored.session, query.language, member_ids=[stored.participant], include_plan=False
+        )
+    return download_response(
+        page.encode("utf-8"), HTML, _export_name(stored, query.language, "html"), inline=True
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Outcomes
+# ---------------------------------------------------------------------------------------------
+
+
+@bp.post("/<session_id>/outcomes", responses={200: SessionOutcomesOut})
+def outcomes(path: SessionPath, query: SessionRevisionQuery, body: SessionOutcomesIn):
+    """Record which meetings took place and their outcome (after publication), all or none.
+
+    Held meetings become feedback (``meeting``, or ``deal``) for both sides, as
+    ``POST /members/{member_id}/feedback`` records it; the engine learns from it at the next
+    retrain. Correcting an outcome corrects that feedback.
+    """
+    caller = current_caller()
+
+    def step(session):
+        if session.state != "final":
+            raise SessionValidationError(
+                [
+                    SessionProblem(
+                        "state", session.state, "publish the agenda before you record what happened"
+                    )
+                ]
+            )
+        problems: list[SessionProblem] = []
+        conflicts = []
+        changed = []
+        for index, item in enumerate(body.outcomes):
+            try:
+                changed.append(
+                    record_outcome(
+                        session, item.member_id, item.partner_id, item.held, item.outcome
+                    )
+                )
+            except SessionValidationError as error:
+                problems.extend(
+                    SessionProblem(f"outcomes[{index}].{p.field}", p.value, p.message)
+                    for p in error.problems
+                )
+            except AgendaConflictError as error:
+                conflicts.extend(error.conflicts)
+        if problems:
+            raise SessionValidationError(problems)
+        if conflicts:
+            raise AgendaConflictError(conflicts, "recording the outcomes")
+        return changed
+
+    def after(db, stored, changed):
+        counts = sync_outcome_feedback(db, caller, stored, [m.pair for m in changed])
+        return changed, counts
+
+    stored, (changed, counts) = change(
+        get_db(), caller, path.session_id, query.revision, step, after=after
+    )
+    return {
+        "session_id": stored.session_id,
+        "revision": stored.revision,
+        "meetings": [meeting_payload(stored.session, m) for m in changed],
+        "feedback": counts,
+    }

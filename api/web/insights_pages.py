@@ -1,0 +1,161 @@
+"""The manager page "Insights": a network's key figures and charts, the report and its tables.
+
+Routes on the pages' blueprint ``web`` (imported by :mod:`api.web` before the blueprint is
+registered). The figures are those of ``GET /api/v1/insights``, through the same code and
+per-worker cache (:func:`api.insights.current_insights`). The charts are the report's SVGs, served
+as images of their own: their inline styles would break the pages' content security policy if
+they were inlined. The report (inline styles, nothing else) and the XLSX tables are served here
+too, so that a signed-in manager can open and download them without a token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, render_template, request, url_for
+
+from matcher.report import REPORT_LANGUAGES, TEXT
+
+from ..db import get_db
+from ..insights import InsightsResult, current_insights, report_response, xlsx_response
+from . import i18n, queries
+from .i18n import _, current_language
+from .login import login_required, signed_in_caller
+from .views import _error_page, bp
+
+#: The report's charts shown on the page, in its order (``movement`` needs two snapshots of the
+#: profiles, which the database does not keep).
+CHARTS = ("gradation", "supply", "markets", "network", "outcomes")
+#: The labels of the report's download links, by report language.
+REPORT_LINKS = {
+    "uk": "insights.report_uk",
+    "en": "insights.report_en",
+    "both": "insights.report_both",
+}
+#: Rows of the longer lists on the page (the report and the XLSX have them all).
+LIST_ROWS = 10
+SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
+
+
+def _chosen_network() -> tuple[str | None, tuple[str, int] | None]:
+    """Return the network the page is about, or the (message, status) of an error page.
+
+    A manager sees its own network; an admin chooses (the home cluster by default).
+    """
+    caller = signed_in_caller()
+    requested = request.args.get("network") or None
+    if caller.role == "admin":
+        if requested is not None and requested not in queries.live_networks(get_db()):
+            return None, (_("dashboard.bad_network", value=requested), 400)
+        return requested, None
+    if not caller.network_id:
+        return None, (_("insights.no_network"), 403)
+    if requested is not None and requested != caller.network_id:
+        message = _("insights.other_network", own=caller.network_id, network=requested)
+        return None, (message, 403)
+    return caller.network_id, None
+
+
+def _result() -> tuple[InsightsResult | None, Any]:
+    """The insights of the chosen network, or an error page to answer instead."""
+    network, problem = _chosen_network()
+    if problem is not None:
+        message, status = problem
+        return None, _error_page(status, message)
+    return current_insights(get_db(), signed_in_caller(), network), None
+
+
+def _network_args(result: InsightsResult) -> dict[str, str]:
+    """The query string that names the network of `result` (for an admin's choice)."""
+    return {"network": result.network} if signed_in_caller().role == "admin" else {}
+
+
+@bp.get("/insights")
+@login_required
+def insights():
+    """A network's key figures and charts, with the report and the tables to download."""
+    result, error_page = _result()
+    if error_page is not None:
+        return error_page
+    language = current_language()
+    data = result.payload()
+    drawn = result.charts(language)
+    args = _network_args(result)
+    gaps = data["supply_demand"]["gaps"]
+    unpartnered = data["network"]["unpartnered"]
+    return render_template(
+        "web/insights.html",
+        result=result,
+        data=data,
+        summary=data["summary"],
+        outcomes=data["outcomes"],
+        charts={
+            name: {
+                "src": url_for("web.insights_chart", language=language, name=name, **args),
+                "title": TEXT[language][f"h_{name}"],
+                "caption": TEXT[language][f"c_{name}"],
+            }
+            for name in CHARTS
+            if drawn.get(name) is not None
+        },
+        without_partner=", ".join(
+            i18n.country_name(code, language) for code in data["summary"]["markets_without_partner"]
+        ),
+        gaps=gaps[:LIST_ROWS],
+        more_gaps=max(0, len(gaps) - LIST_ROWS),
+        unpartnered=unpartnered[:LIST_ROWS],
+        more_unpartnered=max(0, len(unpartnered) - LIST_ROWS),
+        networks=queries.live_networks(get_db()) if signed_in_caller().role == "admin" else [],
+        reports=[
+            (url_for("web.insights_report", language=code, **args), _(REPORT_LINKS[code]))
+            for code in REPORT_LANGUAGES
+        ],
+        tables_url=url_for("web.insights_tables", **args),
+        computed_at=result.computed_at.strftime("%Y-%m-%d %H:%M") + " UTC",
+    )
+
+
+@bp.get("/insights/charts/<language>/<name>.svg")
+@login_required
+def insights_chart(language: str, name: str):
+    """One chart of the report, as an SVG image."""
+    if language not in i18n.LANGUAGES or name not in CHARTS:
+        return _error_page(404, "")
+    result, error_page = _result()
+    if error_page is not None:
+        return error_page
+    svg = result.charts(language).get(name)
+    if svg is None:
+        return _error_page(404, _("insights.no_chart"))
+    # str(): Markup would escape the XML declaration put before it.
+    document = '<?xml version="1.0" encoding="utf-8"?>\n' + str(svg)
+    response = Response(document, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = SVG_CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/insights/report.html")
+@login_required
+def insights_report():
+    """The self-contained HTML report (``?language=uk|en|both``)."""
+    language = request.args.get("language", "both")
+    if language not in REPORT_LANGUAGES:
+        return _error_page(400, _("insights.bad_language", value=language))
+    result, error_page = _result()
+    if error_page is not None:
+        return error_page
+    return report_response(result, language)
+
+
+@bp.get("/insights/tables.xlsx")
+@login_required
+def insights_tables():
+    """The report's tables as XLSX."""
+    result, error_page = _result()
+    if error_page is not None:
+        return error_page
+    response = xlsx_response(result)
+    response.headers["Cache-Control"] = "no-store"
+    return response
