@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import shutil
 from pathlib import Path
 
@@ -14,6 +15,10 @@ from .cli import BadInput, _duplicates_option, _filters, _models_dir_option, _ru
 logger = logging.getLogger(__name__)
 
 _OUTPUT_SUFFIXES = (".csv", ".xlsx", ".parquet")
+#: Up to this many profiles, ``--jobs 0`` scores in one process per core: 24% faster than BLAS
+#: threads in one process at 10,000 x 10,000 on 2 cores (BENCHMARKS.md), where re-ranking and
+#: reasons, not the products, take most of the time.
+AUTO_JOBS_UP_TO = 200_000
 
 
 def _file_hash(path: str | None) -> str | None:
@@ -91,8 +96,10 @@ def _union(member_frame, candidate_frame):
               help="Also write, for each candidate, the members that should visit it.")
 @click.option("--summary", "summary_out", type=click.Path(dir_okay=False),
               help="Also write one summary row per member.")
-@click.option("--jobs", default=1, show_default=True, type=click.IntRange(min=1),
-              help="Local worker processes (1: this process, BLAS on every core).")
+@click.option("--jobs", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Local worker processes; 1: this process, BLAS on every core; 0: one per core "
+                   f"up to {AUTO_JOBS_UP_TO:,} profiles (faster: re-ranking is Python), else 1 "
+                   "(each worker holds its own copy of the model's tables).")
 @click.option("--scheduler", envvar="DASK_SCHEDULER_ADDRESS", default=None,
               help="Dask scheduler address (tcp://host:8786; or DASK_SCHEDULER_ADDRESS): score "
                    "blocks of members on its workers.")
@@ -141,10 +148,12 @@ def batch(members, candidates, links, model_name, models_dir, k, scope, country,
 
             logger.warning("batch: fitting on %d profiles and %d links", len(union), len(known_links))
             matcher = PartnerMatcher(model=model_kind, random_state=seed, language=language).fit(union, known_links)
+        small = len(matcher.frame_) <= AUTO_JOBS_UP_TO
+        workers = jobs or ((os.cpu_count() or 1) if small else 1)
         work = Path(work_dir) if work_dir else Path(str(out) + ".parts")
         try:
             shortlists = run_batch(matcher, list(member_frame["member_id"]), list(candidate_frame["member_id"]),
-                                   spec, work, fingerprint=fingerprint, jobs=jobs, scheduler=scheduler)
+                                   spec, work, fingerprint=fingerprint, jobs=workers, scheduler=scheduler)
         except KeyboardInterrupt:
             click.echo(f"interrupted; finished blocks are kept in {work}: run the same command "
                        "again to resume", err=True)

@@ -6,7 +6,7 @@ row. :class:`TopK` does both in blocks of query rows, so memory stays bounded by
 on every core, and the selection never sorts whole rows:
 
 1. ``S = Q_block @ K.T`` into a preallocated buffer;
-2. the row maxima of groups of ``group`` consecutive columns (one pass over ``S``);
+2. the row maxima of ``n_keys / group`` groups of ``group`` columns each (one pass over ``S``);
 3. the ``k`` groups with the largest maxima per row hold every one of the row's ``k`` best
    scores (a group holding one of them has a maximum at least as large as the k-th best, and
    at most ``k`` groups can), so a partition over the ``n_keys / group`` maxima and a second over
@@ -142,10 +142,14 @@ class TopK:
         if k * g >= S.shape[1] or n_groups <= k:
             values, columns = top_k_rows(S[:, : self.n_keys], k)
             return values, columns
-        maxima = S.reshape(rows, n_groups, g).max(axis=2)
+        # Group j holds the columns j, j + n_groups, j + 2 n_groups, ...: its maximum is an
+        # element-wise maximum of `g` contiguous slices, which runs in SIMD.
+        maxima = S.reshape(rows, g, n_groups).max(axis=1)
         best_groups = np.argpartition(maxima, n_groups - k, axis=1)[:, n_groups - k:]
         # Columns of the chosen groups: (rows, k * g), then exact top-k among them.
-        gathered_columns = (best_groups[:, :, None] * g + np.arange(g)).reshape(rows, k * g)
+        gathered_columns = (best_groups[:, :, None] + n_groups * np.arange(g)).reshape(rows, k * g)
         gathered = np.take_along_axis(S, gathered_columns, axis=1)
         values, positions = top_k_rows(gathered, k)
-        return values, np.take_along_axis(gathered_columns, positions, axis=1)
+        # A padding column (past the keys, -inf) can only be picked with a -inf score; keep
+        # every returned column a valid key row all the same.
+        return values, np.minimum(np.take_along_axis(gathered_columns, positions, axis=1), self.n_keys - 1)

@@ -41,6 +41,17 @@ def test_blocked_top_k_is_exact(n_keys, k, group):
     assert not exclude[columns[finite]].any()
 
 
+def test_top_k_with_fewer_allowed_keys_than_k_pads_with_minus_infinity():
+    rng = np.random.default_rng(0)
+    K = rng.standard_normal((5003, 8)).astype(np.float32)
+    exclude = np.ones(5003, dtype=bool)
+    exclude[[7, 4000, 5002]] = False
+    values, columns = TopK(K, group=16).search(rng.standard_normal((3, 8)).astype(np.float32), 5, exclude=exclude)
+    assert np.isfinite(values).sum(axis=1).tolist() == [3, 3, 3]
+    assert all(set(row[np.isfinite(v)]) == {7, 4000, 5002} for row, v in zip(columns, values))
+    assert columns.max() < 5003
+
+
 def test_top_k_rows_orders_best_first():
     values, columns = top_k_rows(np.array([[0.1, 0.9, 0.5, 0.7]]), 3)
     assert columns.tolist() == [[1, 3, 2]]
