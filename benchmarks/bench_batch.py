@@ -113,8 +113,9 @@ def run_one(n_members: int, n_candidates: int, queries: int, seed: int, peer_lim
     result["dimensions"] = int(keys.shape[1])
     flops = 2.0 * n_members * n_candidates * keys.shape[1]
     gemm_floor = flops / (floor["gemm_gflop_s"] * 1e9)
-    searcher = TopK(keys, block_rows=512)
+    searcher = TopK(keys, block_rows=TopK.rows_for_budget(len(keys)))
     searcher.search(Q[:512], 20)
+    result["retrieval_block_rows"] = searcher.block_rows
     rss_before = _rss_mb()
     started = time.perf_counter()
     searcher.search(Q, 20)

@@ -120,7 +120,8 @@ class BatchScorer:
         likeness to its partners) over the candidates' rows, as global row numbers."""
         m = self.matcher
         if self._searcher is None:
-            self._searcher = TopK(m.index_.matrix_[self.candidate_rows], block_rows=self.spec.block_rows * 2)
+            self._searcher = TopK(m.index_.matrix_[self.candidate_rows],
+                                  block_rows=TopK.rows_for_budget(len(self.candidate_rows)))
         index = m.index_
         offers, needs = m.offers_[member_rows], m.needs_[member_rows]
         queries = [index.complement_queries(offers, needs),

@@ -78,6 +78,12 @@ class TopK:
         self._n_groups = -(-n // group)
         self._buffer: np.ndarray | None = None
 
+    @staticmethod
+    def rows_for_budget(n_keys: int, budget_bytes: int = 512 * 1024 ** 2) -> int:
+        """Query rows per block whose float32 score buffer fits `budget_bytes` (64 to 1024):
+        larger blocks run the product closer to the GEMM peak."""
+        return int(min(1024, max(64, budget_bytes // (4 * max(n_keys, 1)))))
+
     @property
     def n_keys(self) -> int:
         return self.keys.shape[0]
