@@ -57,6 +57,15 @@ class CompiledForest:
 
     @classmethod
     def from_calibrated(cls, calibrated) -> "CompiledForest | None":
+        try:
+            return cls._from_calibrated(calibrated)
+        except (AttributeError, KeyError, IndexError, TypeError, ValueError):
+            # The node tables are scikit-learn internals: another version may lay them out
+            # differently, and the model is then scored by scikit-learn itself.
+            return None
+
+    @classmethod
+    def _from_calibrated(cls, calibrated) -> "CompiledForest | None":
         from sklearn.ensemble import HistGradientBoostingClassifier
 
         pairs = getattr(calibrated, "calibrated_classifiers_", None)

@@ -261,8 +261,17 @@ class PartnerMatcher(BaseEstimator):
             X, y, _ = self._training_pairs()
             self.scorer_ = self._fit_scorer(kind, X, y)
             self.training_pairs_ = (int(y.sum()), int(len(y) - y.sum()))
-        # The same score, evaluated by a compiled walk over the trees' node tables.
-        self.forest_ = CompiledForest.from_calibrated(self.scorer_) if kind == "gbt" else None
+        # The same score, evaluated by a compiled walk over the trees' node tables; kept only
+        # when it reproduces scikit-learn's probabilities on a sample of the training pairs.
+        self.forest_ = None
+        if kind == "gbt":
+            forest = CompiledForest.from_calibrated(self.scorer_)
+            probe = X[:: max(1, len(X) // 256)]
+            if forest is not None and np.allclose(forest.predict_proba(probe),
+                                                  self.scorer_.predict_proba(probe), atol=1e-9):
+                self.forest_ = forest
+            else:
+                logger.warning("the compiled trees do not reproduce the model; scoring with scikit-learn")
         self.n_profiles_ = n
         return self
 
