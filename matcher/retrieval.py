@@ -4,10 +4,11 @@ Complementarity is an inner product between *different* views: A's need view aga
 view, plus, weighted, A's offer view against B's need view. With keys ``k_b = [offer_b, need_b]``
 and queries ``q_a = [need_a, w * offer_a]``, ``q_a . k_b = view_ab + w * view_ba``. The keys are
 projected once on their leading singular directions (learned on a sample), which keeps the
-order of the scores while cutting the bytes a search has to read; the projected keys sit beside
-the whole-profile embedding (for "profiles like this member's partners") in one float32 matrix,
-so a member's two searches read it once (:class:`matcher.topk.TopK`, exact over the stored
-vectors).
+order of the scores while cutting the bytes a search has to read. The projected keys sit beside
+the whole-profile embedding (for "profiles like this member, or like its partners"), a hashed
+country one-hot and the partner count (for "who complements it in its country and has partners
+already") in one float32 matrix, so all of a member's searches read it once
+(:class:`matcher.topk.TopK`, exact over the stored vectors).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ class ComplementIndex:
     Attributes
     ----------
     components_ : ndarray of shape (rank, 2 * n_view_features)
-    matrix_ : ndarray of shape (n_profiles, rank + n_embedding_features), float32
+    matrix_ : ndarray of shape (n_profiles, rank + n_embedding_features + COUNTRY_BUCKETS + 1), float32
     """
 
     def __init__(self, rank: int = 48, reciprocal_weight: float = 0.5, max_fit_rows: int = 50_000,
@@ -51,7 +52,7 @@ class ComplementIndex:
     #: Columns holding the hashed country one-hot, and their weight (a same-country pair gains
     #: its square in the local search). With the partner-count weight below, chosen on 100,000
     #: generated profiles: the local search alone then finds 0.45 of the learned ranking's top
-    #: 10 among its 200 rows (0.18 with half the weights).
+    #: 10 among its 200 rows (0.18 with weights 0.6 and 0.3).
     COUNTRY_BUCKETS, COUNTRY_WEIGHT = 16, 1.0
     #: Weight of the partner-count column in the local search.
     DEGREE_WEIGHT = 2.0
