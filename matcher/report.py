@@ -27,6 +27,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 from .insights import (
     LANGUAGES,
@@ -186,6 +187,7 @@ TEXT: dict[str, dict[str, str]] = {
         "deals": "Deals",
         "deal_rate": "Deals / shown",
         "axis_members": "members",
+        "axis_pairs": "member-partner pairs",
         "axis_organisations": "organisations",
         "legend_seek": "seek",
         "legend_offer": "offer",
@@ -330,6 +332,7 @@ TEXT: dict[str, dict[str, str]] = {
         "deals": "Угоди",
         "deal_rate": "Угоди / показано",
         "axis_members": "учасники",
+        "axis_pairs": "пари учасник-партнер",
         "axis_organisations": "організації",
         "legend_seek": "шукають",
         "legend_offer": "пропонують",
@@ -619,7 +622,8 @@ def _outcomes_chart(insights: ClusterInsights, language: str) -> Figure | None:
             ax.bar(x + (i - 1.5) * width, sessions[column], width=width, color=colour, label=label)
         ax.set_xticks(x, [f"{s}\n{d}" for s, d in zip(sessions["session"], sessions["date"])],
                       fontsize=7.5)
-        ax.set_ylabel(t["axis_members"])
+        ax.set_ylabel(t["axis_pairs"])
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no fractional ticks
         ax.set_title(t["h_outcomes"], loc="left")
         ax.legend(loc="upper right", ncols=4)
     return figure
