@@ -25,14 +25,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import re
-import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .files import atomic_write_bytes
 from .sessions import LANGUAGES, Meeting, Session, meeting_reasons
 
 if TYPE_CHECKING:
@@ -116,24 +115,6 @@ def _wish(label: dict[str, str], level: str | None) -> str:
     if level is None:
         return ""
     return label["no_thanks"] if level == "no" else label[level]
-
-
-def _atomic_write(path: Path, write: Callable[[Any], None]) -> Path:
-    """Write bytes through `write(handle)` to a temporary file, then rename it to `path`."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes the file private; exports are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 # ---------------------------------------------------------------------------------------------
@@ -278,7 +259,7 @@ def write_xlsx(session: Session, path: str | Path, language: str = "en",
     Sheets: the plan (one row per meeting), the table plan (a row per slot, a column per
     table) and, for each participant (or those of `member_ids`), its agenda with every slot.
     """
-    return _atomic_write(Path(path), _workbook(session, language, member_ids).save)
+    return atomic_write_bytes(Path(path), _workbook(session, language, member_ids).save)
 
 
 def xlsx_bytes(session: Session, language: str = "en", member_ids: Iterable[str] | None = None) -> bytes:
@@ -392,7 +373,7 @@ def write_csv(session: Session, path: str | Path | None = None, language: str = 
             put([row["slot"], row["time"]] + [_pair_text(session, m) for m in row["tables"]])
     text = buffer.getvalue()
     if path is not None:
-        _atomic_write(Path(path), lambda handle: handle.write(("\ufeff" + text).encode("utf-8")))
+        atomic_write_bytes(Path(path), lambda handle: handle.write(("\ufeff" + text).encode("utf-8")))
     return text
 
 
@@ -481,12 +462,12 @@ def write_ics(session: Session, path: str | Path, language: str = "en",
             raise ValueError(f"{path.name}: a single .ics file holds one participant's calendar; "
                              f"got {len(calendars)} participants (write a .zip or a folder instead)")
         (data,) = calendars.values()
-        return [_atomic_write(path, lambda handle: handle.write(data))]
+        return [atomic_write_bytes(path, lambda handle: handle.write(data))]
     if path.suffix.lower() == ".zip":
-        return [_atomic_write(path, lambda handle: _zip_calendars(handle, calendars))]
+        return [atomic_write_bytes(path, lambda handle: _zip_calendars(handle, calendars))]
     if path.exists() and not path.is_dir():
         raise ValueError(f"{path} is a file; give a folder, a .zip or a .ics path")
-    return [_atomic_write(path / f"{member_id}.ics", lambda handle, data=data: handle.write(data))
+    return [atomic_write_bytes(path / f"{member_id}.ics", lambda handle, data=data: handle.write(data))
             for member_id, data in calendars.items()]
 
 
@@ -542,4 +523,4 @@ def write_html(session: Session, path: str | Path, language: str = "en",
                member_ids: Iterable[str] | None = None, include_plan: bool = True) -> Path:
     """Write :func:`render_html`'s page to `path` (UTF-8, atomically)."""
     text = render_html(session, language, member_ids, include_plan)
-    return _atomic_write(Path(path), lambda handle: handle.write(text.encode("utf-8")))
+    return atomic_write_bytes(Path(path), lambda handle: handle.write(text.encode("utf-8")))

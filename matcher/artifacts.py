@@ -12,9 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import platform
-import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -23,6 +21,7 @@ import pandas as pd
 import sklearn
 
 from . import __version__
+from .files import atomic_write_bytes
 from .profiles import Link
 from .ranking import PartnerMatcher
 
@@ -59,20 +58,6 @@ def data_hash(frame: pd.DataFrame, links: Iterable[Link] = ()) -> str:
     return digest.hexdigest()
 
 
-def _atomic_write_bytes(path: Path, write) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _versions() -> dict[str, str]:
     return {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
             "cluster-matcher": __version__}
@@ -90,7 +75,7 @@ def save_model(matcher: PartnerMatcher, name: str, links: Iterable[Link] = (),
         raise ValueError(f"Got name={name!r}, expected a folder name such as 'kharkiv-2026'")
     folder = Path(models_dir) / name
     model_path = folder / MODEL_FILE
-    _atomic_write_bytes(model_path, lambda handle: joblib.dump(matcher, handle))
+    atomic_write_bytes(model_path, lambda handle: joblib.dump(matcher, handle), private=True)
     frame = matcher.frame_
     links = list(links)
     manifest = {
@@ -109,7 +94,7 @@ def save_model(matcher: PartnerMatcher, name: str, links: Iterable[Link] = (),
         "evaluation": evaluation,
     }
     text = json.dumps(manifest, ensure_ascii=False, indent=2, default=str).encode("utf-8")
-    _atomic_write_bytes(folder / MANIFEST_FILE, lambda handle: handle.write(text))
+    atomic_write_bytes(folder / MANIFEST_FILE, lambda handle: handle.write(text), private=True)
     return folder
 
 

@@ -25,19 +25,17 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import shutil
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from .files import atomic_write
 from .pairs import PAIR_FEATURES
-from .profiles import Link
 from .ranking import PartnerMatcher
 from .topk import TopK
 
@@ -237,17 +235,6 @@ def _fingerprint(payload: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _write_part(frame: pd.DataFrame, path: Path) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    try:
-        frame.to_parquet(temporary, index=False)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 class _Progress:
     """A tqdm bar on a terminal; otherwise a log line every 10% (and at most every 30 s)."""
 
@@ -347,7 +334,7 @@ def run_batch(matcher: PartnerMatcher, member_ids: Sequence[str], candidate_ids:
     bar = _Progress(len(member_rows), done_members) if progress else None
     try:
         for i, frame in _execute(scorer, blocks, pending, jobs, scheduler, work):
-            _write_part(frame, part(i))
+            atomic_write(part(i), lambda temporary, frame=frame: frame.to_parquet(temporary, index=False))
             if bar:
                 bar.update(len(blocks[i]))
     finally:
@@ -380,8 +367,7 @@ def _execute(scorer: BatchScorer, blocks: list[np.ndarray], pending: list[int], 
 
         path = work / "scorer.joblib"
         if not path.exists():
-            joblib.dump(scorer, path.with_suffix(".tmp"))
-            os.replace(path.with_suffix(".tmp"), path)
+            atomic_write(path, lambda temporary: joblib.dump(scorer, temporary))
         with joblib.Parallel(n_jobs=jobs, return_as="generator_unordered") as parallel:
             results = parallel(joblib.delayed(_with_index)(i, str(path), blocks[i]) for i in pending)
             yield from results
@@ -455,20 +441,16 @@ def write_table(frame: pd.DataFrame, path: str | Path, summary: pd.DataFrame | N
         raise ValueError(f"unsupported output file type {suffix!r}; use .csv, .xlsx or .parquet")
     if suffix == ".xlsx" and len(frame) + 2 * frame["member_id"].nunique() > EXCEL_MAX_ROWS:
         raise ValueError(f"{len(frame):,} rows do not fit in an Excel sheet; write .csv or .parquet")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=suffix, dir=path.parent)
-    os.close(handle)
-    try:
+
+    def write(temporary: Path) -> None:
         if suffix == ".parquet":
             frame.to_parquet(temporary, index=False)
         elif suffix == ".csv":
             _safe_cells(frame).to_csv(temporary, index=False, encoding="utf-8")
         else:
             _write_xlsx(frame, temporary, summary)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+
+    atomic_write(path, write)
 
 
 def _safe_cells(frame: pd.DataFrame) -> pd.DataFrame:

@@ -79,9 +79,7 @@ Everything is deterministic for a ``seed`` (:func:`numpy.random.default_rng`).
 from __future__ import annotations
 
 import logging
-import os
 import re
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -90,6 +88,7 @@ import pandas as pd
 
 from . import _dataset_tables as T
 from . import geography
+from .files import atomic_write
 from .taxonomy import load_taxonomy
 from .text import extract_tags
 
@@ -1015,20 +1014,6 @@ def generate_cluster(n_home: int = 150, n_international: int = 2000, n_networks:
     return profiles, generate_links(profiles, seed=seed)
 
 
-def _write_csv_atomic(frame: pd.DataFrame, path: Path) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            frame.to_csv(stream, index=False, lineterminator="\n")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes files private; a data file is not
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def write_sample(out_dir: str | Path) -> tuple[Path, Path]:
     """Write ``profiles.csv`` and ``links.csv`` of :func:`generate_cluster` with its defaults.
 
@@ -1044,7 +1029,8 @@ def write_sample(out_dir: str | Path) -> tuple[Path, Path]:
     profiles, links = generate_cluster()
     paths = out_dir / "profiles.csv", out_dir / "links.csv"
     for frame, path in zip((profiles, links), paths):
-        _write_csv_atomic(frame, path)
+        atomic_write(path, lambda temporary, frame=frame: frame.to_csv(
+            temporary, index=False, lineterminator="\n", encoding="utf-8"))
         logger.info("wrote %d rows to %s", len(frame), path)
     return paths
 

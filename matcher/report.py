@@ -13,9 +13,7 @@ import datetime as dt
 import io
 import json
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
+from .files import atomic_write
 from .insights import (
     LANGUAGES,
     POTENTIAL_TIERS,
@@ -769,36 +768,17 @@ def render_report(insights: ClusterInsights, language: str = "both", *,
     return _environment().get_template("insights_report.html").render(**context)
 
 
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp)`` on a temporary file beside `path`, then rename it to `path`."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # mkstemp creates the file readable by its owner only; a report is meant to be shared, so it
-    # gets the mode of the file it replaces, or rw-r--r--.
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def write_report(insights: ClusterInsights, path: str | Path, language: str = "both",
                  **options: Any) -> Path:
     """Render the report (see :func:`render_report` for `options`) and write it atomically."""
     html = render_report(insights, language, **options)
-    return _atomic_write(Path(path), lambda tmp: tmp.write_text(html, encoding="utf-8"))
+    return atomic_write(Path(path), lambda tmp: tmp.write_text(html, encoding="utf-8"))
 
 
 def write_json(insights: ClusterInsights, path: str | Path) -> Path:
     """Write ``insights.to_dict()`` as UTF-8 JSON, atomically."""
     text = json.dumps(insights.to_dict(), ensure_ascii=False, indent=1)
-    return _atomic_write(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return atomic_write(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -839,4 +819,4 @@ def write_tables(insights: ClusterInsights, path: str | Path) -> Path:
                     letter = column[0].column_letter
                     worksheet.column_dimensions[letter].width = min(60, longest + 2)
 
-    return _atomic_write(path, write)
+    return atomic_write(path, write)

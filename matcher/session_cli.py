@@ -678,9 +678,9 @@ def feedback(session_file, output_format, out, include_vetoes):
                     writer.writerow([link.source, link.target, link.kind, link.date])
             text = buffer.getvalue()
         if out:
-            from .agenda_export import _atomic_write
+            from .files import atomic_write_text
 
-            _atomic_write(Path(out), lambda handle: handle.write(text.encode("utf-8")))
+            atomic_write_text(out, text)
             click.echo(f"wrote {out}")
         else:
             click.echo(text, nl=False)

@@ -35,9 +35,7 @@ import itertools
 import json
 import logging
 import math
-import os
 import re
-import tempfile
 import uuid
 import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
@@ -45,6 +43,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .files import atomic_write_text
 from .profiles import Link, Profile
 
 if TYPE_CHECKING:  # the engine is only needed by suggest_wishes
@@ -1088,18 +1087,7 @@ def save_session(session: Session, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(session.to_dict(), ensure_ascii=False, indent=1)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes the file private; keep a normal file's mode
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write_text(path, text)
 
 
 def load_session(path: str | Path) -> Session:
