@@ -237,27 +237,44 @@ def _evaluate(problem: _Problem, chosen: Mapping[int, int]) -> tuple[int, int, d
     return value, value_only, unmet, without
 
 
+class _Placement:
+    """Meetings placed so far, with what is left: free tables per slot, meetings each
+    participant may still have, and the slots each is already busy in."""
+
+    def __init__(self, problem: _Problem):
+        self.problem = problem
+        self.capacity = dict(problem.capacity)
+        self.limit = dict(problem.limit)
+        self.busy: dict[str, set[int]] = {member_id: set() for member_id in problem.session.participants}
+        self.chosen: dict[int, int] = {}
+
+    def fits(self, c: int, slot: int) -> bool:
+        a, b = self.problem.candidates[c].pair
+        return (c not in self.chosen and self.limit[a] > 0 and self.limit[b] > 0
+                and self.capacity[slot] > 0 and slot not in self.busy[a] and slot not in self.busy[b])
+
+    def place(self, c: int, slot: int) -> None:
+        a, b = self.problem.candidates[c].pair
+        self.chosen[c] = slot
+        self.capacity[slot] -= 1
+        self.limit[a] -= 1
+        self.limit[b] -= 1
+        self.busy[a].add(slot)
+        self.busy[b].add(slot)
+
+    def fill_greedily(self) -> dict[int, int]:
+        """Candidates by value, best first, each into the common free slot with the most free
+        tables; return every placed meeting (candidate -> slot)."""
+        for c in range(len(self.problem.candidates)):  # already sorted by value
+            free = [s for s in self.problem.options[c] if self.fits(c, s)]
+            if free:
+                self.place(c, max(free, key=lambda s: (self.capacity[s], -s)))
+        return self.chosen
+
+
 def _greedy(problem: _Problem) -> dict[int, int]:
     """Candidates by value, best first, each into the common free slot with the most free tables."""
-    capacity = dict(problem.capacity)
-    limit = dict(problem.limit)
-    busy: dict[str, set[int]] = {member_id: set() for member_id in problem.session.participants}
-    chosen: dict[int, int] = {}
-    for c, candidate in enumerate(problem.candidates):  # already sorted by value
-        a, b = candidate.pair
-        if not limit[a] or not limit[b]:
-            continue
-        free = [s for s in problem.options[c] if capacity[s] > 0 and s not in busy[a] and s not in busy[b]]
-        if not free:
-            continue
-        slot = max(free, key=lambda s: (capacity[s], -s))
-        chosen[c] = slot
-        capacity[slot] -= 1
-        limit[a] -= 1
-        limit[b] -= 1
-        busy[a].add(slot)
-        busy[b].add(slot)
-    return chosen
+    return _Placement(problem).fill_greedily()
 
 
 def _cp_model():
@@ -350,40 +367,17 @@ def _lp_relaxation(problem: _Problem, columns: Sequence[tuple[int, int]], time_l
 
 def _lp_guided(problem: _Problem, columns: Sequence[tuple[int, int]], lp_x) -> dict[int, int]:
     """Round the relaxation: columns by relaxation value (then meeting value), within every rule."""
-    capacity = dict(problem.capacity)
-    limit = dict(problem.limit)
-    busy: dict[str, set[int]] = {member_id: set() for member_id in problem.session.participants}
-    chosen: dict[int, int] = {}
+    placement = _Placement(problem)
     order = sorted(range(len(columns)), key=lambda j: (-round(float(lp_x[j]), 6),
                                                         -problem.candidates[columns[j][0]].value, j))
     for j in order:
         if lp_x[j] < 1e-6:
             break
         c, s = columns[j]
-        a, b = problem.candidates[c].pair
-        if c in chosen or not limit[a] or not limit[b] or not capacity[s] or s in busy[a] or s in busy[b]:
-            continue
-        chosen[c] = s
-        capacity[s] -= 1
-        limit[a] -= 1
-        limit[b] -= 1
-        busy[a].add(s)
-        busy[b].add(s)
+        if placement.fits(c, s):
+            placement.place(c, s)
     # Then whatever still fits, by value.
-    for c, candidate in enumerate(problem.candidates):
-        a, b = candidate.pair
-        if c in chosen or not limit[a] or not limit[b]:
-            continue
-        free = [s for s in problem.options[c] if capacity[s] > 0 and s not in busy[a] and s not in busy[b]]
-        if free:
-            s = max(free, key=lambda t: (capacity[t], -t))
-            chosen[c] = s
-            capacity[s] -= 1
-            limit[a] -= 1
-            limit[b] -= 1
-            busy[a].add(s)
-            busy[b].add(s)
-    return chosen
+    return placement.fill_greedily()
 
 
 def _solve_cp_sat(problem: _Problem, columns: Sequence[tuple[int, int]], hint: Mapping[int, int],
