@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .files import atomic_write
-from .pairs import PAIR_FEATURES
+from .pairs import PAIR_FEATURES, cf_votes
 from .ranking import PartnerMatcher
 from .topk import TopK
 
@@ -97,6 +97,7 @@ class BatchScorer:
         self._scope_masks: dict[int, np.ndarray] = {}
         self.exhaustive = matcher.index_ is None or len(self.candidate_rows) <= matcher.exhaustive_below
         self._searcher: TopK | None = None
+        self._first_stage = None if self.exhaustive else matcher.first_stage_.restricted(self.candidate_rows)
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
@@ -113,20 +114,19 @@ class BatchScorer:
             mask = self._scope_masks[network_code] = self._filtered & (same if scope == "cluster" else ~same)
         return mask
 
-    def _search(self, member_rows: np.ndarray) -> list[np.ndarray]:
-        """Retrieval for each member: the union of its searches (complement, local, likeness,
-        likeness to its partners) over the candidates' rows, as global row numbers."""
+    def _search(self, member_rows: np.ndarray, votes: list[np.ndarray | None]) -> list[np.ndarray]:
+        """Retrieval for each member: the union of its searches (complement, likeness,
+        likeness to its partners) and of its first-stage rows over the candidates, as global
+        row numbers (as in PartnerMatcher._candidates)."""
         m = self.matcher
         if self._searcher is None:
             self._searcher = TopK(m.index_.matrix_[self.candidate_rows],
                                   block_rows=TopK.rows_for_budget(len(self.candidate_rows)))
         index = m.index_
         offers, needs = m.offers_[member_rows], m.needs_[member_rows]
-        queries = [index.complement_queries(offers, needs),
-                   index.local_queries(offers, needs, m.arrays_.country[member_rows]),
-                   index.likeness_queries(m.embedding_[member_rows])]
-        owners = [np.arange(len(member_rows))] * 3
-        widths = [np.full(len(member_rows), m.n_candidates)] * 3
+        queries = [index.complement_queries(offers, needs), index.likeness_queries(m.embedding_[member_rows])]
+        owners = [np.arange(len(member_rows))] * 2
+        widths = [np.full(len(member_rows), m.n_candidates)] * 2
         # Profiles like the member's known partners (the mean of up to ten), as in
         # PartnerMatcher._candidates.
         likeness, likeness_owner = [], []
@@ -157,6 +157,11 @@ class BatchScorer:
             rows = rows[rows >= 0]
             allowed = self._allowed(int(m.arrays_.network[a]))[rows] & ~np.isin(rows, excluded[i])
             per_member[i].append(rows[allowed][:w])
+        for i, a in enumerate(member_rows.tolist()):
+            allowed = self._allowed(int(m.arrays_.network[a]))[self.candidate_rows].copy()
+            allowed[np.searchsorted(self.candidate_rows, excluded[i])[np.isin(excluded[i], self.candidate_rows)]] = False
+            per_member[i].append(m._first_stage_rows(self._first_stage, m.arrays_, a, m.stats_.partners(a),
+                                                     votes[i], allowed))
         return [np.unique(np.concatenate(parts)) for parts in per_member]
 
     def _excluded(self, a: int) -> np.ndarray:
@@ -169,17 +174,18 @@ class BatchScorer:
         """The shortlists of the members at `member_rows` (rows of the fitted profiles)."""
         m, spec = self.matcher, self.spec
         member_rows = np.asarray(member_rows, dtype=np.int64)
+        votes = [cf_votes(m.stats_, m.embedding_[a]) if m.stats_.n_links else None for a in member_rows.tolist()]
         if self.exhaustive:
             found = [self.candidate_rows] * len(member_rows)
         else:
-            found = self._search(member_rows)
+            found = self._search(member_rows, votes)
         blocks_X, blocks_J = [], []
-        for a, rows in zip(member_rows.tolist(), found):
+        for a, rows, member_votes in zip(member_rows.tolist(), found, votes):
             rows = rows[rows >= 0]
             keep = self._allowed(int(m.arrays_.network[a]))[rows] & ~np.isin(rows, self._excluded(a))
             J = rows[keep]
             blocks_J.append(J)
-            blocks_X.append(m._features_for(a, J, m.stats_, m.arrays_, m.embedding_[a]) if len(J)
+            blocks_X.append(m._features_for(a, J, m.stats_, m.arrays_, m.embedding_[a], votes=member_votes) if len(J)
                             else np.zeros((0, len(PAIR_FEATURES)), np.float32))
         X_all = np.vstack(blocks_X) if blocks_X else np.zeros((0, len(PAIR_FEATURES)), np.float32)
         scores_all = m.predict_scores(X_all) if len(X_all) else np.zeros(0)

@@ -313,8 +313,7 @@ def retrieval_recall(matcher: PartnerMatcher, member_ids: Sequence[str] | None =
     retrieval.n_candidates = size
     if matcher.index_ is None:
         retrieval.index_ = ComplementIndex(random_state=matcher.random_state).fit(
-            matcher.offers_, matcher.needs_, matcher.embedding_, matcher.arrays_.country,
-            matcher.stats_.degree)
+            matcher.offers_, matcher.needs_, matcher.embedding_)
     kept, sizes = [], []
     for member_id in ids:
         full, _ = matcher.rank(member_id, exhaustive=True)

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from .parallel import split_rows
+
 __all__ = ["CompiledForest"]
 
 
-def _walk(X, feature, threshold, left, right, missing_left, is_leaf, value, roots, model_of_tree, out):
-    for i in range(X.shape[0]):
+def _walk(X, feature, threshold, left, right, missing_left, is_leaf, value, roots, model_of_tree, out,
+          start, stop):
+    for i in range(start, stop):
         for t in range(roots.shape[0]):
             node = roots[t]
             while not is_leaf[node]:
@@ -111,8 +114,10 @@ class CompiledForest:
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise ValueError(f"X has shape {X.shape}; expected (n, {self.n_features})")
         out = np.zeros((X.shape[0], len(self.baseline)), dtype=np.float64)
-        _walk_compiled(X, self.feature, self.threshold, self.left, self.right, self.missing_left,
-                       self.is_leaf, self.value, self.roots, self.model_of_tree, out)
+        # Rows are independent: a few hundred or more are split between the cores.
+        split_rows(lambda start, stop: _walk_compiled(
+            X, self.feature, self.threshold, self.left, self.right, self.missing_left, self.is_leaf,
+            self.value, self.roots, self.model_of_tree, out, start, stop), X.shape[0], 128)
         return out + self.baseline
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:

@@ -29,7 +29,8 @@ from .features import TextEncoder
 from .taxonomy import load_taxonomy
 from .text import split_needs
 
-__all__ = ["PAIR_FEATURES", "PairSpace", "ProfileArrays", "LinkStats", "pair_features", "split_texts"]
+__all__ = ["PAIR_FEATURES", "PairSpace", "ProfileArrays", "LinkStats", "pair_features", "split_texts", "coverage",
+           "cf_votes", "votes_at"]
 
 #: Names of the pair features, in column order.
 PAIR_FEATURES = (
@@ -276,7 +277,7 @@ class LinkStats:
 def pair_features(query: ProfileArrays, a: int, cand: ProfileArrays, J: np.ndarray,
                   stats: LinkStats | None, query_vector: np.ndarray,
                   query_partners: np.ndarray, view_ab: np.ndarray, view_ba: np.ndarray,
-                  idf: np.ndarray) -> np.ndarray:
+                  idf: np.ndarray, votes: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Return the pair features of the query row `a` against candidate rows `J`.
 
     Parameters
@@ -296,6 +297,8 @@ def pair_features(query: ProfileArrays, a: int, cand: ProfileArrays, J: np.ndarr
     view_ab, view_ba : ndarray of shape (m,)
         Cosine of the query's need view with the candidates' offer views, and the reverse.
     idf : ndarray of shape (n_capabilities,)
+    votes : tuple of ndarray, optional
+        :func:`cf_votes` of the query, when already computed.
 
     Returns
     -------
@@ -304,17 +307,10 @@ def pair_features(query: ProfileArrays, a: int, cand: ProfileArrays, J: np.ndarr
     m = len(J)
     X = np.zeros((m, len(PAIR_FEATURES)), dtype=np.float32)
     w = idf * idf
-    need_a = query.cap_need[a] * w
     offer_a = query.cap_offer[a]
-    need_total_a = need_a.sum()
     cap_offer_b = cand.cap_offer[J]
     cap_need_b = cand.cap_need[J]
-    cover_ab = cap_offer_b @ need_a / need_total_a if need_total_a > 0 else np.zeros(m, np.float32)
-    need_total_b = cap_need_b @ w
-    known_b = need_total_b > 0
-    cover_ba = np.where(known_b, cap_need_b @ (offer_a * w) / np.maximum(need_total_b, 1e-9), 0.0)
-    ba_smoothed = 0.25 + 0.75 * np.where(known_b, cover_ba, 0.5)
-    reciprocity = 2 * cover_ab * ba_smoothed / np.maximum(cover_ab + ba_smoothed, 1e-9)
+    cover_ab, cover_ba, known_b, reciprocity = coverage(query, a, cap_offer_b, cap_need_b, cap_need_b @ w, idf)
     X[:, _F["cover_ab"]] = cover_ab
     X[:, _F["cover_ba"]] = cover_ba
     X[:, _F["needs_known_b"]] = known_b
@@ -342,14 +338,11 @@ def pair_features(query: ProfileArrays, a: int, cand: ProfileArrays, J: np.ndarr
     union = present_b.sum(axis=1) + present_a.sum() - shared
     X[:, _F["shared_markets"]] = np.where(union > 0, shared / np.maximum(union, 1), 0.0)
 
-    def same(codes_a: int, codes_b: np.ndarray) -> np.ndarray:
-        return (codes_b == codes_a) & (codes_a >= 0)
-
-    X[:, _F["same_country"]] = same(query.country[a], cand.country[J])
-    X[:, _F["same_continent"]] = same(query.continent[a], cand.continent[J])
-    X[:, _F["same_city"]] = same(query.city[a], cand.city[J])
-    X[:, _F["same_network"]] = same(query.network[a], cand.network[J])
-    same_type = same(query.org_type[a], cand.org_type[J])
+    X[:, _F["same_country"]] = _same(query.country[a], cand.country[J])
+    X[:, _F["same_continent"]] = _same(query.continent[a], cand.continent[J])
+    X[:, _F["same_city"]] = _same(query.city[a], cand.city[J])
+    X[:, _F["same_network"]] = _same(query.network[a], cand.network[J])
+    same_type = _same(query.org_type[a], cand.org_type[J])
     X[:, _F["same_org_type"]] = same_type
 
     languages_a = query.languages[a]
@@ -392,17 +385,65 @@ def pair_features(query: ProfileArrays, a: int, cand: ProfileArrays, J: np.ndarr
             X[:, _F["partner_country_share"]] = _share(cand.country[query_partners], cand.country[J])
             X[:, _F["partner_city_share"]] = _share(cand.city[query_partners], cand.city[J])
             X[:, _F["partner_type_share"]] = _share(cand.org_type[query_partners], cand.org_type[J])
-        if len(stats.linked):
-            # Members most like A (excluding A) vote for their partners, weighted by likeness.
-            sims = stats.linked_embedding @ np.asarray(query_vector, dtype=np.float32).ravel()
-            top = np.argpartition(-sims, 21)[:21] if len(sims) > 21 else np.arange(len(sims))
-            top = top[np.argsort(-sims[top], kind="stable")]
-            top = top[sims[top] < 0.9999][:20]
-            weights = sp.csr_matrix((sims[top], (np.zeros(len(top), int), stats.linked[top])),
-                                    shape=(1, stats.adjacency.shape[0]))
-            votes = (weights @ stats.adjacency).toarray().ravel()
-            X[:, _F["cf_vote"]] = votes[J]
+        X[:, _F["cf_vote"]] = votes_at(votes if votes is not None else cf_votes(stats, query_vector), J)
     return X
+
+
+def coverage(query: ProfileArrays, a: int, offer_b, need_b, need_total_b: np.ndarray,
+             idf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """How the query row `a` and other profiles cover each other's needs (see the module
+    docstring): ``(cover_ab, cover_ba, needs_known_b, reciprocity)``.
+
+    `offer_b` and `need_b` are the others' capability rows, dense or sparse (both only meet
+    vectors in products); `need_total_b` is ``need_b @ idf**2``, which callers scoring many
+    queries against the same rows compute once.
+    """
+    w = idf * idf
+    need_a = query.cap_need[a] * w
+    offer_a = query.cap_offer[a]
+    need_total_a = need_a.sum()
+    m = need_b.shape[0]
+    cover_ab = offer_b @ need_a / need_total_a if need_total_a > 0 else np.zeros(m, np.float32)
+    known_b = need_total_b > 0
+    cover_ba = np.where(known_b, need_b @ (offer_a * w) / np.maximum(need_total_b, 1e-9), 0.0)
+    ba_smoothed = 0.25 + 0.75 * np.where(known_b, cover_ba, 0.5)
+    reciprocity = 2 * cover_ab * ba_smoothed / np.maximum(cover_ab + ba_smoothed, 1e-9)
+    return cover_ab, cover_ba, known_b, reciprocity
+
+
+def cf_votes(stats: LinkStats, query_vector: np.ndarray, voters: int = 20) -> tuple[np.ndarray, np.ndarray]:
+    """Neighbour votes: the `voters` linked members most like the query (by embedding; the
+    query itself, at likeness 1, does not vote) vote for their partners, each vote weighted by
+    the voter's likeness. Returns (rows, votes): the profiles with a vote, ascending, and
+    their votes; every other profile has none (see :func:`votes_at`)."""
+    n = stats.adjacency.shape[0]
+    if not len(stats.linked):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    sims = stats.linked_embedding @ np.asarray(query_vector, dtype=np.float32).ravel()
+    depth = voters + 1
+    top = np.argpartition(sims, len(sims) - depth)[len(sims) - depth:] if len(sims) > depth else np.arange(len(sims))
+    top = top[np.argsort(-sims[top], kind="stable")]
+    top = top[sims[top] < 0.9999][:voters]
+    weights = sp.csr_matrix((sims[top], (np.zeros(len(top), int), stats.linked[top])), shape=(1, n))
+    votes = weights @ stats.adjacency
+    votes.sort_indices()
+    return votes.indices.astype(np.int64), votes.data.astype(np.float32)
+
+
+def votes_at(votes: tuple[np.ndarray, np.ndarray], J: np.ndarray) -> np.ndarray:
+    """The votes (see :func:`cf_votes`) of rows `J`; 0 for rows without one."""
+    rows, values = votes
+    out = np.zeros(len(J), dtype=np.float32)
+    if len(rows):
+        position = np.minimum(np.searchsorted(rows, J), len(rows) - 1)
+        found = rows[position] == J
+        out[found] = values[position[found]]
+    return out
+
+
+def _same(code_a: int, codes_b: np.ndarray) -> np.ndarray:
+    """True where a profile shares the query's code (never for an unknown code, -1)."""
+    return (codes_b == code_a) & (code_a >= 0)
 
 
 def _log_ratio(values: np.ndarray, reference: float) -> np.ndarray:

@@ -28,7 +28,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.decomposition import TruncatedSVD
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -38,8 +38,9 @@ from sklearn.preprocessing import StandardScaler, normalize
 from sklearn.utils.validation import check_is_fitted
 
 from .features import OfferNeedEncoder
+from .firststage import FirstStage
 from .forest import CompiledForest
-from .pairs import PAIR_FEATURES, LinkStats, PairSpace, ProfileArrays, pair_features, split_texts
+from .pairs import PAIR_FEATURES, LinkStats, PairSpace, ProfileArrays, cf_votes, pair_features, split_texts
 from .profiles import (
     POSITIVE_KINDS,
     Link,
@@ -246,7 +247,7 @@ class PartnerMatcher(BaseEstimator):
         self.index_ = None
         if n > self.exhaustive_below:
             self.index_ = ComplementIndex(random_state=self.random_state).fit(
-                self.offers_, self.needs_, self.embedding_, self.arrays_.country, self.stats_.degree)
+                self.offers_, self.needs_, self.embedding_)
 
         n_pos = len(self.positive_pairs_)
         kind = self.model
@@ -261,6 +262,8 @@ class PartnerMatcher(BaseEstimator):
             X, y, _ = self._training_pairs()
             self.scorer_ = self._fit_scorer(kind, X, y)
             self.training_pairs_ = (int(y.sum()), int(len(y) - y.sum()))
+        stage = FirstStage(self.arrays_, self.stats_, self.space_.capability_idf)
+        self.first_stage_ = stage.set_weights(DEFAULT_WEIGHTS) if kind == "default" else stage.fit(X, y)
         # The same score, evaluated by a compiled walk over the trees' node tables; kept only
         # when it reproduces scikit-learn's probabilities on a sample of the training pairs.
         self.forest_ = None
@@ -398,14 +401,18 @@ class PartnerMatcher(BaseEstimator):
         offer_a, need_a = query_views if query_views is not None else (self.offers_[a], self.needs_[a])
         offers = self.offers_ if J is None else self.offers_[J]
         needs = self.needs_ if J is None else self.needs_[J]
-        return offers @ need_a, needs @ offer_a
+        if offers.dtype != np.float32:
+            # Stored as float16 on large data: numpy multiplies float16 without BLAS, so the
+            # rows are widened first (the values, and so the scores, are the same).
+            offers, needs = offers.astype(np.float32), needs.astype(np.float32)
+        return offers @ np.asarray(need_a, np.float32), needs @ np.asarray(offer_a, np.float32)
 
     def _features_for(self, a: int, J: np.ndarray, stats: LinkStats | None, query: ProfileArrays,
-                      query_vector: np.ndarray, query_views=None) -> np.ndarray:
+                      query_vector: np.ndarray, query_views=None, votes: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
         view_ab, view_ba = self._view_scores(a, query, J, query_views)
         partners = stats.partners(a) if (stats is not None and query is self.arrays_) else np.array([], int)
         return pair_features(query, a, self.arrays_, J, stats, query_vector, partners,
-                             view_ab, view_ba, self.space_.capability_idf)
+                             view_ab, view_ba, self.space_.capability_idf, votes)
 
     # ------------------------------------------------------------------------------------
     # Querying
@@ -470,19 +477,17 @@ class PartnerMatcher(BaseEstimator):
         return mask
 
     def _candidates(self, a: int, arrays: ProfileArrays, views, embedding: np.ndarray,
-                    partners: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        """Rows worth re-ranking: all allowed ones on small data, else the retrieval union."""
+                    partners: np.ndarray, mask: np.ndarray, votes: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+        """Rows worth re-ranking: all allowed ones on small data, else the union of the first
+        stage's best ``2 * n_candidates`` and three vector searches' best ``n_candidates``."""
         n_allowed = int(mask.sum())
         if self.index_ is None or n_allowed <= self.exhaustive_below:
             return np.flatnonzero(mask)
         offer_a, need_a = views if views is not None else (self.offers_[a], self.needs_[a])
         index = self.index_
-        # Who complements the member; who does so in its country and has partners already;
-        # who resembles it (firms of its kind work with the same partners); who resembles its
-        # known partners (the mean of up to ten of them).
-        country = arrays.country[a]
-        queries = [index.complement_queries(offer_a, need_a), index.local_queries(offer_a, need_a, country),
-                   index.likeness_queries(embedding)]
+        # Who complements the member; who resembles it (firms of its kind work with the same
+        # partners); who resembles its known partners (the mean of up to ten of them).
+        queries = [index.complement_queries(offer_a, need_a), index.likeness_queries(embedding)]
         if len(partners):
             likeness = self.embedding_[partners[:10]].mean(axis=0)
             queries.append(index.likeness_queries(likeness / max(float(np.linalg.norm(likeness)), 1e-9)))
@@ -498,7 +503,21 @@ class PartnerMatcher(BaseEstimator):
         for i in range(len(rows)):
             row_ids = rows[i][np.isfinite(scores[i])]
             found.append(row_ids[mask[row_ids]][: self.n_candidates])
+        found.append(self._first_stage_rows(self.first_stage_, arrays, a, partners, votes, mask))
         return np.unique(np.concatenate(found))
+
+    def _first_stage_rows(self, stage: FirstStage, query: ProfileArrays, a: int, partners: np.ndarray,
+                          votes: tuple[np.ndarray, np.ndarray] | None, allowed: np.ndarray) -> np.ndarray:
+        """The ``2 * n_candidates`` rows of `stage` with the best first-stage scores among the
+        `allowed` ones (a mask over the stage's rows), as rows of the fitted profiles."""
+        scores = stage.scores(query, a, partners, votes)
+        scores[~allowed] = -np.inf
+        depth = min(2 * self.n_candidates, int(allowed.sum()))
+        if depth <= 0:
+            return np.zeros(0, dtype=np.int64)
+        best = np.argpartition(scores, len(scores) - depth)[len(scores) - depth:]
+        best = best[np.isfinite(scores[best])]
+        return best if stage.rows is None else stage.rows[best]
 
     def _rank(self, member: str | Profile, scope: str, filters: Mapping[str, Any] | None,
               exclude: Iterable[str], exhaustive: bool):
@@ -516,10 +535,12 @@ class PartnerMatcher(BaseEstimator):
             row = self.position_.get(member_id)
             if row is not None:
                 mask[row] = False
-        J = np.flatnonzero(mask) if exhaustive else self._candidates(a, arrays, views, embedding, partners, mask)
+        votes = cf_votes(self.stats_, embedding) if self.stats_.n_links else None
+        J = (np.flatnonzero(mask) if exhaustive
+             else self._candidates(a, arrays, views, embedding, partners, mask, votes))
         if not len(J):
             return J, np.zeros(0), np.zeros((0, len(PAIR_FEATURES)), np.float32), query
-        X = self._features_for(a, J, self.stats_, arrays, embedding, views)
+        X = self._features_for(a, J, self.stats_, arrays, embedding, views, votes)
         scores = self.predict_scores(X)
         # Ties (common for coarse calibrated scores) are broken by the reciprocal view score.
         order = np.lexsort((-X[:, PAIR_FEATURES.index("view_ab")], -scores))

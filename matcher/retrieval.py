@@ -5,10 +5,10 @@ view, plus, weighted, A's offer view against B's need view. With keys ``k_b = [o
 and queries ``q_a = [need_a, w * offer_a]``, ``q_a . k_b = view_ab + w * view_ba``. The keys are
 projected once on their leading singular directions (learned on a sample), which keeps the
 order of the scores while cutting the bytes a search has to read. The projected keys sit beside
-the whole-profile embedding (for "profiles like this member, or like its partners"), a hashed
-country one-hot and the partner count (for "who complements it in its country and has partners
-already") in one float32 matrix, so all of a member's searches read it once
-(:class:`matcher.topk.TopK`, exact over the stored vectors).
+the whole-profile embedding (for "profiles like this member, or like its partners") in one
+float32 matrix, so all of a member's searches read it once (:class:`matcher.topk.TopK`, exact
+over the stored vectors). What vectors do not see (the same country, partner counts, exact
+capability cover) is the first stage's part (:mod:`matcher.firststage`).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ class ComplementIndex:
     Attributes
     ----------
     components_ : ndarray of shape (rank, 2 * n_view_features)
-    matrix_ : ndarray of shape (n_profiles, rank + n_embedding_features + COUNTRY_BUCKETS + 1), float32
+    matrix_ : ndarray of shape (n_profiles, rank + n_embedding_features), float32
     """
 
     def __init__(self, rank: int = 48, reciprocal_weight: float = 0.5, max_fit_rows: int = 50_000,
@@ -49,16 +49,7 @@ class ComplementIndex:
         self.max_fit_rows = max_fit_rows
         self.random_state = random_state
 
-    #: Columns holding the hashed country one-hot, and their weight (a same-country pair gains
-    #: its square in the local search). With the partner-count weight below, chosen on 100,000
-    #: generated profiles: the local search alone then finds 0.45 of the learned ranking's top
-    #: 10 among its 200 rows (0.18 with weights 0.6 and 0.3).
-    COUNTRY_BUCKETS, COUNTRY_WEIGHT = 16, 1.0
-    #: Weight of the partner-count column in the local search.
-    DEGREE_WEIGHT = 2.0
-
-    def fit(self, offers: np.ndarray, needs: np.ndarray, embedding: np.ndarray,
-            country: np.ndarray | None = None, degree: np.ndarray | None = None) -> "ComplementIndex":
+    def fit(self, offers: np.ndarray, needs: np.ndarray, embedding: np.ndarray) -> "ComplementIndex":
         """Learn the projection and store every profile's row.
 
         Parameters
@@ -67,10 +58,6 @@ class ComplementIndex:
             L2-normalised offer and need views.
         embedding : ndarray of shape (n_profiles, n_embedding_features)
             L2-normalised whole-profile embeddings.
-        country : ndarray of int, shape (n_profiles,), optional
-            Country codes (-1 unknown), for the local search.
-        degree : ndarray, shape (n_profiles,), optional
-            Known partners of each profile, for the local search.
         """
         n, width = offers.shape
         rng = np.random.default_rng(self.random_state)
@@ -81,19 +68,12 @@ class ComplementIndex:
         self.components_ = svd.components_.astype(np.float32)
         self.n_view_features_ = width
         self.rank_ = rank
-        width_embedding = embedding.shape[1]
-        self.country_start_ = rank + width_embedding
-        matrix = np.zeros((n, self.country_start_ + self.COUNTRY_BUCKETS + 1), dtype=np.float32)
+        matrix = np.empty((n, rank + embedding.shape[1]), dtype=np.float32)
         for start in range(0, n, 65536):
             stop = min(n, start + 65536)
             matrix[start:stop, :rank] = (offers[start:stop] @ self.components_[:, :width].T
                                          + needs[start:stop] @ self.components_[:, width:].T)
-        matrix[:, rank:self.country_start_] = embedding
-        if country is not None:
-            known = np.flatnonzero(country >= 0)
-            matrix[known, self.country_start_ + country[known] % self.COUNTRY_BUCKETS] = self.COUNTRY_WEIGHT
-        if degree is not None and len(degree) and degree.max() > 0:
-            matrix[:, -1] = np.log1p(degree) / np.log1p(degree.max())
+        matrix[:, rank:] = embedding
         self.matrix_ = matrix
         return self
 
@@ -123,20 +103,9 @@ class ComplementIndex:
         queries[:, : self.rank_] = needs @ C[:, :width].T + self.reciprocal_weight * (offers @ C[:, width:].T)
         return queries
 
-    def local_queries(self, offers: np.ndarray, needs: np.ndarray, country: np.ndarray) -> np.ndarray:
-        """Query rows for "who complements these profiles, in their country, with partners
-        already": the complement score plus a bonus for the same country (hashed into
-        :attr:`COUNTRY_BUCKETS` columns) and for known partners, shape (m, n_columns)."""
-        queries = self.complement_queries(offers, needs)
-        country = np.atleast_1d(country)
-        known = np.flatnonzero(country >= 0)
-        queries[known, self.country_start_ + country[known] % self.COUNTRY_BUCKETS] = self.COUNTRY_WEIGHT
-        queries[:, -1] = self.DEGREE_WEIGHT
-        return queries
-
     def likeness_queries(self, embedding: np.ndarray) -> np.ndarray:
         """Query rows for "profiles like these embeddings", shape (m, n_columns)."""
         embedding = np.atleast_2d(embedding)
         queries = np.zeros((len(embedding), self.matrix_.shape[1]), dtype=np.float32)
-        queries[:, self.rank_:self.country_start_] = embedding
+        queries[:, self.rank_:] = embedding
         return queries

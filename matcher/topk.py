@@ -22,7 +22,28 @@ from typing import Iterator
 
 import numpy as np
 
+from .parallel import split_rows
+
 __all__ = ["TopK", "top_k_rows"]
+
+
+def _few_queries(keys, queries, out, start, stop):
+    # Each key row is read once and meets every query while it is in cache: a pass over the
+    # keys at memory speed, where BLAS runs a product with a handful of rows far below it.
+    for i in range(start, stop):
+        for j in range(queries.shape[0]):
+            total = np.float32(0.0)
+            for t in range(keys.shape[1]):
+                total += keys[i, t] * queries[j, t]
+            out[j, i] = total
+
+
+try:  # numba compiles the loop (cached on disk after the first use)
+    from numba import njit
+
+    _few_queries = njit(cache=True, nogil=True, fastmath=True)(_few_queries)
+except ImportError:  # pragma: no cover - numba is a declared dependency
+    pass
 
 
 def top_k_rows(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -66,6 +87,9 @@ class TopK:
     Not safe to share between threads (the score buffer is reused); give each thread its own.
     """
 
+    #: Query blocks of at most this many rows are scored by a compiled pass over the keys.
+    FEW = 8
+
     def __init__(self, keys: np.ndarray, block_rows: int = 256, group: int = 64):
         if block_rows < 1 or group < 1:
             raise ValueError(f"Got block_rows={block_rows!r}, group={group!r}; expected positive integers")
@@ -96,10 +120,11 @@ class TopK:
         if self._buffer is None or self._buffer.shape[0] < rows:
             self._buffer = np.full((rows, width), -np.inf, dtype=np.float32)
         out = self._buffer[:rows]
-        if rows <= 16:
-            # A few queries: BLAS runs (keys @ queries.T) as matrix-vector products far faster
-            # than the transposed form; the small result is copied into place.
-            out[:, : self.n_keys] = (self.keys @ queries.T).T
+        if rows <= self.FEW:
+            # A few queries (one member's searches): one compiled pass over the keys, split
+            # between the cores.
+            split_rows(lambda start, stop: _few_queries(self.keys, queries, out, start, stop),
+                       self.n_keys, 16384)
         else:
             np.matmul(queries, self.keys.T, out=out[:, : self.n_keys])
         return out
