@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-from .pairs import PAIR_FEATURES, LinkStats, ProfileArrays, _same, _share, coverage
+from .pairs import PAIR_FEATURES, LinkStats, ProfileArrays, _same, _share, coverage, reciprocity
 
 __all__ = ["FirstStage", "FIRST_STAGE_FEATURES"]
 
@@ -67,8 +67,8 @@ class FirstStage:
         touches only the tags profiles have), codes, degrees and potential."""
         arrays, stats = self.arrays, self.stats
         take = slice(None) if self.rows is None else self.rows
-        self._offer = sp.csr_matrix(arrays.cap_offer[take], dtype=np.float32)
-        self._need = sp.csr_matrix(arrays.cap_need[take], dtype=np.float32)
+        self._offer = sp.csc_matrix(arrays.cap_offer[take], dtype=np.float32)
+        self._need = sp.csc_matrix(arrays.cap_need[take], dtype=np.float32)
         self._need_total = self._need @ (self.idf * self.idf)
         self._codes = {name: getattr(arrays, name)[take] for name in ("country", "city", "network", "org_type")}
         self._potential = arrays.potential[take]
@@ -122,10 +122,10 @@ class FirstStage:
             :func:`matcher.pairs.cf_votes` of the query (None when there are no links).
         """
         stats, codes = self.stats, self._codes
-        cover_ab, cover_ba, _, reciprocity = coverage(query, a, self._offer, self._need, self._need_total, self.idf)
+        cover_ab, cover_ba, _, both = coverage(query, a, self._offer, self._need, self._need_total, self.idf)
         yield "cover_ab", cover_ab
         yield "cover_ba", cover_ba
-        yield "reciprocity", reciprocity
+        yield "reciprocity", both
         yield "same_country", _same(query.country[a], codes["country"])
         yield "same_city", _same(query.city[a], codes["city"])
         yield "same_network", _same(query.network[a], codes["network"])
@@ -156,6 +156,13 @@ class FirstStage:
         else:
             yield "cf_vote", 0.0
 
+    @staticmethod
+    def _add_postings(matrix: sp.csc_matrix, weights: np.ndarray, out: np.ndarray) -> None:
+        """``out += matrix @ weights`` for a 0/1 matrix, one column (posting list) at a time."""
+        for column in np.flatnonzero(weights).tolist():
+            rows = matrix.indices[matrix.indptr[column]:matrix.indptr[column + 1]]
+            out[rows] += np.float32(weights[column])
+
     def scores(self, query: ProfileArrays, a: int, partners: np.ndarray,
                votes: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
         """The first-stage score of every row of the stage (float32): the weighted sum of
@@ -164,10 +171,22 @@ class FirstStage:
         w = dict(zip(FIRST_STAGE_FEATURES, self.weights_.tolist()))
         stats, codes = self.stats, self._codes
         linked = bool(stats.n_links)
-        cover_ab, cover_ba, _, reciprocity = coverage(query, a, self._offer, self._need, self._need_total, self.idf)
+        # The covers through the capabilities' posting lists (the columns of the sparse
+        # capability matrices): only the profiles offering what the member needs, or needing
+        # what it offers, are touched.
+        n = self._offer.shape[0]
+        weight = self.idf * self.idf
+        need_a = query.cap_need[a] * weight
+        cover_ab = np.zeros(n, dtype=np.float32)
+        if need_a.sum() > 0:
+            self._add_postings(self._offer, need_a / need_a.sum(), cover_ab)
+        cover_ba = np.zeros(n, dtype=np.float32)
+        self._add_postings(self._need, query.cap_offer[a] * weight, cover_ba)
+        known_b = self._need_total > 0
+        cover_ba = np.where(known_b, cover_ba / np.maximum(self._need_total, 1e-9), 0.0)
         total = np.float32(w["cover_ab"]) * cover_ab
         total += np.float32(w["cover_ba"]) * cover_ba
-        total += np.float32(w["reciprocity"]) * reciprocity
+        total += np.float32(w["reciprocity"]) * reciprocity(cover_ab, cover_ba, known_b)
         total += np.float32(w["potential_b"]) * self._potential
         if linked:
             total += np.float32(w["degree_b"]) * self._log_degree

@@ -28,6 +28,7 @@ from sklearn.preprocessing import normalize
 from .features import TextEncoder
 from .taxonomy import load_taxonomy
 from .text import split_needs
+from .topk import top_k_indices
 
 __all__ = ["PAIR_FEATURES", "PairSpace", "ProfileArrays", "LinkStats", "pair_features", "split_texts", "coverage",
            "cf_votes", "votes_at"]
@@ -406,22 +407,28 @@ def coverage(query: ProfileArrays, a: int, offer_b, need_b, need_total_b: np.nda
     cover_ab = offer_b @ need_a / need_total_a if need_total_a > 0 else np.zeros(m, np.float32)
     known_b = need_total_b > 0
     cover_ba = np.where(known_b, need_b @ (offer_a * w) / np.maximum(need_total_b, 1e-9), 0.0)
+    return cover_ab, cover_ba, known_b, reciprocity(cover_ab, cover_ba, known_b)
+
+
+def reciprocity(cover_ab: np.ndarray, cover_ba: np.ndarray, known_b: np.ndarray) -> np.ndarray:
+    """The smoothed harmonic mean of the two covers (see the module docstring)."""
     ba_smoothed = 0.25 + 0.75 * np.where(known_b, cover_ba, 0.5)
-    reciprocity = 2 * cover_ab * ba_smoothed / np.maximum(cover_ab + ba_smoothed, 1e-9)
-    return cover_ab, cover_ba, known_b, reciprocity
+    return 2 * cover_ab * ba_smoothed / np.maximum(cover_ab + ba_smoothed, 1e-9)
 
 
-def cf_votes(stats: LinkStats, query_vector: np.ndarray, voters: int = 20) -> tuple[np.ndarray, np.ndarray]:
+def cf_votes(stats: LinkStats, query_vector: np.ndarray, voters: int = 20,
+             sims: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Neighbour votes: the `voters` linked members most like the query (by embedding; the
     query itself, at likeness 1, does not vote) vote for their partners, each vote weighted by
     the voter's likeness. Returns (rows, votes): the profiles with a vote, ascending, and
-    their votes; every other profile has none (see :func:`votes_at`)."""
+    their votes; every other profile has none (see :func:`votes_at`). `sims`, the query's
+    likeness to each of ``stats.linked``, saves computing it when a search already has."""
     n = stats.adjacency.shape[0]
     if not len(stats.linked):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    sims = stats.linked_embedding @ np.asarray(query_vector, dtype=np.float32).ravel()
-    depth = voters + 1
-    top = np.argpartition(sims, len(sims) - depth)[len(sims) - depth:] if len(sims) > depth else np.arange(len(sims))
+    if sims is None:
+        sims = stats.linked_embedding @ np.asarray(query_vector, dtype=np.float32).ravel()
+    top = top_k_indices(sims, voters + 1)
     top = top[np.argsort(-sims[top], kind="stable")]
     top = top[sims[top] < 0.9999][:voters]
     weights = sp.csr_matrix((sims[top], (np.zeros(len(top), int), stats.linked[top])), shape=(1, n))

@@ -50,7 +50,7 @@ from .profiles import (
 )
 from .reasons import explain
 from .retrieval import ComplementIndex
-from .topk import top_k_rows
+from .topk import top_k_indices, top_k_rows
 
 logger = logging.getLogger(__name__)
 
@@ -477,12 +477,13 @@ class PartnerMatcher(BaseEstimator):
         return mask
 
     def _candidates(self, a: int, arrays: ProfileArrays, views, embedding: np.ndarray,
-                    partners: np.ndarray, mask: np.ndarray, votes: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+                    partners: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, tuple | None]:
         """Rows worth re-ranking: all allowed ones on small data, else the union of the first
-        stage's best ``2 * n_candidates`` and three vector searches' best ``n_candidates``."""
+        stage's best ``2 * n_candidates`` and three vector searches' best ``n_candidates``.
+        Returns (rows, the query's neighbour votes or None when not computed)."""
         n_allowed = int(mask.sum())
         if self.index_ is None or n_allowed <= self.exhaustive_below:
-            return np.flatnonzero(mask)
+            return np.flatnonzero(mask), None
         offer_a, need_a = views if views is not None else (self.offers_[a], self.needs_[a])
         index = self.index_
         # Who complements the member; who resembles it (firms of its kind work with the same
@@ -496,15 +497,21 @@ class PartnerMatcher(BaseEstimator):
         # are masked in the search itself. Either way each row yields its best allowed rows.
         n_excluded = len(mask) - n_allowed
         few = n_excluded <= 256
-        scores, rows = index.searcher(block_rows=16).search(
-            np.vstack(queries), self.n_candidates + (n_excluded if few else 0),
-            exclude=None if few else ~mask)
+        searcher = index.searcher(block_rows=16)
+        scores, rows = searcher.search(np.vstack(queries), self.n_candidates + (n_excluded if few else 0),
+                                       exclude=None if few else ~mask)
         found = []
         for i in range(len(rows)):
             row_ids = rows[i][np.isfinite(scores[i])]
             found.append(row_ids[mask[row_ids]][: self.n_candidates])
+        votes = None
+        if self.stats_.n_links:
+            # The likeness search has just scored every profile against the member's
+            # embedding: the neighbours who vote are read from it (unless rows were masked).
+            sims = searcher.last_scores[1, self.stats_.linked] if few else None
+            votes = cf_votes(self.stats_, embedding, sims=sims)
         found.append(self._first_stage_rows(self.first_stage_, arrays, a, partners, votes, mask))
-        return np.unique(np.concatenate(found))
+        return np.unique(np.concatenate(found)), votes
 
     def _first_stage_rows(self, stage: FirstStage, query: ProfileArrays, a: int, partners: np.ndarray,
                           votes: tuple[np.ndarray, np.ndarray] | None, allowed: np.ndarray) -> np.ndarray:
@@ -515,7 +522,7 @@ class PartnerMatcher(BaseEstimator):
         depth = min(2 * self.n_candidates, int(allowed.sum()))
         if depth <= 0:
             return np.zeros(0, dtype=np.int64)
-        best = np.argpartition(scores, len(scores) - depth)[len(scores) - depth:]
+        best = top_k_indices(scores, depth)
         best = best[np.isfinite(scores[best])]
         return best if stage.rows is None else stage.rows[best]
 
@@ -535,9 +542,10 @@ class PartnerMatcher(BaseEstimator):
             row = self.position_.get(member_id)
             if row is not None:
                 mask[row] = False
-        votes = cf_votes(self.stats_, embedding) if self.stats_.n_links else None
-        J = (np.flatnonzero(mask) if exhaustive
-             else self._candidates(a, arrays, views, embedding, partners, mask, votes))
+        J, votes = (np.flatnonzero(mask), None) if exhaustive else self._candidates(
+            a, arrays, views, embedding, partners, mask)
+        if votes is None and self.stats_.n_links:
+            votes = cf_votes(self.stats_, embedding)
         if not len(J):
             return J, np.zeros(0), np.zeros((0, len(PAIR_FEATURES)), np.float32), query
         X = self._features_for(a, J, self.stats_, arrays, embedding, views, votes)

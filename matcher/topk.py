@@ -24,7 +24,7 @@ import numpy as np
 
 from .parallel import split_rows
 
-__all__ = ["TopK", "top_k_rows"]
+__all__ = ["TopK", "top_k_rows", "top_k_indices"]
 
 
 def _few_queries(keys, queries, out, start, stop):
@@ -70,6 +70,26 @@ def top_k_rows(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return np.take_along_axis(values, order, axis=1), np.take_along_axis(columns, order, axis=1)
 
 
+def top_k_indices(values: np.ndarray, k: int, group: int = 64) -> np.ndarray:
+    """Indices of the `k` largest of a long vector, in no particular order, by the group
+    maxima of :class:`TopK` (a partition over ``len / group`` maxima, then one over the
+    ``k * group`` values of the best groups); a plain partition for short vectors."""
+    n = len(values)
+    k = min(int(k), n)
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    n_groups = -(-n // group)
+    if k * group * 4 >= n or n_groups <= k:
+        return np.argpartition(values, n - k)[n - k:]
+    padded = np.full(n_groups * group, -np.inf, dtype=values.dtype)
+    padded[:n] = values
+    maxima = padded.reshape(group, n_groups).max(axis=0)
+    best_groups = np.argpartition(maxima, n_groups - k)[n_groups - k:]
+    columns = (best_groups[:, None] + n_groups * np.arange(group)).ravel()
+    chosen = np.argpartition(padded[columns], len(columns) - k)[len(columns) - k:]
+    return np.minimum(columns[chosen], n - 1)
+
+
 class TopK:
     """Exact maximum-inner-product search over fixed keys, blocked and buffer-reusing.
 
@@ -112,6 +132,15 @@ class TopK:
     def n_keys(self) -> int:
         return self.keys.shape[0]
 
+    @property
+    def last_scores(self) -> np.ndarray:
+        """Every key's score for each query row of the last block searched, shape
+        (rows, n_keys); excluded keys hold -inf. A view of the buffer: valid until the next
+        search."""
+        if self._buffer is None:
+            raise ValueError("nothing has been searched yet")
+        return self._buffer[: self._last_rows, : self.n_keys]
+
     def _scores(self, queries: np.ndarray) -> np.ndarray:
         """The score block of `queries`, shape (len(queries), n_groups * group); padded columns
         at the end hold -inf."""
@@ -120,6 +149,7 @@ class TopK:
         if self._buffer is None or self._buffer.shape[0] < rows:
             self._buffer = np.full((rows, width), -np.inf, dtype=np.float32)
         out = self._buffer[:rows]
+        self._last_rows = rows
         if rows <= self.FEW:
             # A few queries (one member's searches): one compiled pass over the keys, split
             # between the cores.

@@ -76,3 +76,14 @@ def test_candidates_include_the_first_stage_best(fitted):
     best = np.argsort(-scores)[:50]
     assert set(best.tolist()) <= set(rows.tolist())
     assert not set(m.stats_.partners(a).tolist()) & set(rows.tolist())
+
+
+@pytest.mark.parametrize("n, k", [(10, 3), (1000, 1000), (5000, 7), (100_003, 400), (70_000, 21)])
+def test_top_k_indices_is_exact(n, k):
+    from matcher.topk import top_k_indices
+
+    values = np.random.default_rng(n).random(n).astype(np.float32)
+    values[::7] = -np.inf
+    found = top_k_indices(values, k)
+    assert len(found) == len(set(found.tolist())) == k
+    np.testing.assert_array_equal(np.sort(values[found]), np.sort(values)[-k:])
