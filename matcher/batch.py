@@ -184,9 +184,13 @@ class BatchScorer:
             rows = rows[rows >= 0]
             keep = self._allowed(int(m.arrays_.network[a]))[rows] & ~np.isin(rows, self._excluded(a))
             J = rows[keep]
+            X = (m._features_for(a, J, m.stats_, m.arrays_, m.embedding_[a], votes=member_votes) if len(J)
+                 else np.zeros((0, len(PAIR_FEATURES)), np.float32))
+            if not self.exhaustive:
+                chosen = m._worth_scoring(X, spec.k)
+                J, X = J[chosen], X[chosen]
             blocks_J.append(J)
-            blocks_X.append(m._features_for(a, J, m.stats_, m.arrays_, m.embedding_[a], votes=member_votes) if len(J)
-                            else np.zeros((0, len(PAIR_FEATURES)), np.float32))
+            blocks_X.append(X)
         X_all = np.vstack(blocks_X) if blocks_X else np.zeros((0, len(PAIR_FEATURES)), np.float32)
         scores_all = m.predict_scores(X_all) if len(X_all) else np.zeros(0)
         records: list[dict[str, Any]] = []

@@ -66,11 +66,10 @@ def test_candidates_include_the_first_stage_best(fitted):
     m = fitted
     assert m.index_ is not None
     a = int(m.stats_.linked[5])
-    member = m.frame_["member_id"].iat[a]
-    rows, _ = m.rank(member)
     mask = np.ones(len(m.frame_), dtype=bool)
     mask[a] = False
     mask[m.stats_.partners(a)] = False
+    rows, _ = m._candidates(a, m.arrays_, None, m.embedding_[a], m.stats_.partners(a), mask.copy())
     scores = m.first_stage_.scores(m.arrays_, a, m.stats_.partners(a), cf_votes(m.stats_, m.embedding_[a]))
     scores[~mask] = -np.inf
     best = np.argsort(-scores)[:50]
@@ -87,3 +86,15 @@ def test_top_k_indices_is_exact(n, k):
     found = top_k_indices(values, k)
     assert len(found) == len(set(found.tolist())) == k
     np.testing.assert_array_equal(np.sort(values[found]), np.sort(values)[-k:])
+
+
+def test_large_data_scores_the_best_candidates_by_the_first_trees(fitted):
+    """rank() on large data returns the FULLY_SCORED candidates the forest's first trees
+    prefer, scored by the whole forest; recommend() asks for at least k."""
+    m = fitted
+    assert m.forest_prefix_ is not None and len(m.forest_prefix_.roots) < len(m.forest_.roots)
+    member = m.frame_["member_id"].iat[int(m.stats_.linked[7])]
+    rows, scores = m.rank(member)
+    assert len(rows) == m.FULLY_SCORED
+    assert np.all(np.diff(scores) <= 1e-12)
+    assert len(m.recommend(member, k=m.FULLY_SCORED + 20)) == m.FULLY_SCORED + 20
