@@ -372,7 +372,7 @@ def pair_features(query: ProfileArrays, a: int, cand: ProfileArrays, J: np.ndarr
                                            - min(query.certifications[a], 3)) / 3
     X[:, _F["capacity_ratio"]] = _log_ratio(cand.volume[J], volume_a)
     X[:, _F["size_ratio"]] = _log_ratio(cand.employees[J], query.employees[a])
-    X[:, _F["name_similarity"]] = (cand.names[J] @ query.names[a].T).toarray().ravel()
+    X[:, _F["name_similarity"]] = _row_dots(cand.names, J, query.names, a)
 
     if stats is not None and stats.n_links:
         type_a = query.org_type[a]
@@ -445,6 +445,45 @@ def votes_at(votes: tuple[np.ndarray, np.ndarray], J: np.ndarray) -> np.ndarray:
         position = np.minimum(np.searchsorted(rows, J), len(rows) - 1)
         found = rows[position] == J
         out[found] = values[position[found]]
+    return out
+
+
+def _merge_dots(q_indices, q_data, indptr, indices, data, J, out):
+    # Both rows' column indices are sorted: one merge per candidate row.
+    for k in range(J.shape[0]):
+        p, end = indptr[J[k]], indptr[J[k] + 1]
+        i = 0
+        total = 0.0
+        while i < q_indices.shape[0] and p < end:
+            if q_indices[i] == indices[p]:
+                total += q_data[i] * data[p]
+                i += 1
+                p += 1
+            elif q_indices[i] < indices[p]:
+                i += 1
+            else:
+                p += 1
+        out[k] = total
+
+
+try:  # numba compiles the merge (cached on disk after the first use)
+    from numba import njit
+
+    _merge_dots = njit(cache=True, nogil=True)(_merge_dots)
+except ImportError:  # pragma: no cover - numba is a declared dependency
+    pass
+
+
+def _row_dots(matrix: sp.csr_matrix, J: np.ndarray, query: sp.csr_matrix, a: int) -> np.ndarray:
+    """Dot products of rows `J` of a sparse matrix with row `a` of another: the same as
+    ``(matrix[J] @ query[a].T)`` without copying the rows out."""
+    for m in (matrix, query):
+        if not m.has_sorted_indices:
+            m.sort_indices()
+    start, end = query.indptr[a], query.indptr[a + 1]
+    out = np.zeros(len(J), dtype=np.float64)
+    _merge_dots(query.indices[start:end], query.data[start:end], matrix.indptr, matrix.indices, matrix.data,
+                np.asarray(J, dtype=np.int64), out)
     return out
 
 

@@ -84,13 +84,14 @@ class ComplementIndex:
 
     def searcher(self, block_rows: int = 256) -> TopK:
         """A :class:`TopK` over the stored rows, one per thread and block size (its score
-        buffer is reused from call to call)."""
+        buffer is reused from call to call). Blocks of a few rows (one member's searches,
+        a couple of hundred rows each) use smaller groups in the selection."""
         local = self.__dict__.get("_local")
         if local is None:
             local = self.__dict__.setdefault("_local", threading.local())
         searchers = local.__dict__.setdefault("searchers", {})
         if block_rows not in searchers:
-            searchers[block_rows] = TopK(self.matrix_, block_rows=block_rows)
+            searchers[block_rows] = TopK(self.matrix_, block_rows=block_rows, group=16 if block_rows <= 16 else 64)
         return searchers[block_rows]
 
     def complement_queries(self, offers: np.ndarray, needs: np.ndarray) -> np.ndarray:

@@ -70,14 +70,16 @@ def top_k_rows(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return np.take_along_axis(values, order, axis=1), np.take_along_axis(columns, order, axis=1)
 
 
-def top_k_indices(values: np.ndarray, k: int, group: int = 64) -> np.ndarray:
+def top_k_indices(values: np.ndarray, k: int) -> np.ndarray:
     """Indices of the `k` largest of a long vector, in no particular order, by the group
     maxima of :class:`TopK` (a partition over ``len / group`` maxima, then one over the
-    ``k * group`` values of the best groups); a plain partition for short vectors."""
+    ``k * group`` values of the best groups, with ``group ~ sqrt(len / k)`` to balance the
+    two); a plain partition for short vectors."""
     n = len(values)
     k = min(int(k), n)
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
+    group = int(min(64, max(4, np.sqrt(n / k))))
     n_groups = -(-n // group)
     if k * group * 4 >= n or n_groups <= k:
         return np.argpartition(values, n - k)[n - k:]

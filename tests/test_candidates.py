@@ -1,4 +1,5 @@
-"""The first stage: its columns are the pair features, and its fast score is their weighted sum."""
+"""The candidate stage on large data: the first stage (its columns are the pair features, its
+fast score their weighted sum), the forest's first trees, and the compiled products it uses."""
 
 import numpy as np
 import pytest
@@ -98,3 +99,16 @@ def test_large_data_scores_the_best_candidates_by_the_first_trees(fitted):
     assert len(rows) == m.FULLY_SCORED
     assert np.all(np.diff(scores) <= 1e-12)
     assert len(m.recommend(member, k=m.FULLY_SCORED + 20)) == m.FULLY_SCORED + 20
+
+
+def test_row_dots_equal_sparse_products():
+    import scipy.sparse as sp
+
+    from matcher.pairs import _row_dots
+
+    rng = np.random.default_rng(0)
+    matrix = sp.random(300, 500, density=0.05, format="csr", random_state=1)
+    query = sp.random(4, 500, density=0.1, format="csr", random_state=2)
+    J = rng.choice(300, 120, replace=False)
+    for a in range(4):
+        np.testing.assert_allclose(_row_dots(matrix, J, query, a), (matrix[J] @ query[a].T).toarray().ravel())
