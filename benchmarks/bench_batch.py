@@ -79,7 +79,7 @@ def _timed(function) -> float:
 
 
 def run_one(n_members: int, n_candidates: int, queries: int, seed: int, peer_limit: int,
-            full_members: int, floor: dict) -> dict:
+            full_members: int, floor: dict, recall_queries: int = 0) -> dict:
     import numpy as np
 
     from matcher.batch import BatchScorer, BatchSpec
@@ -184,6 +184,13 @@ def run_one(n_members: int, n_candidates: int, queries: int, seed: int, peer_lim
         search.append((time.perf_counter() - started) * 1000)
     result["single_search"] = {"p50_ms": round(float(np.percentile(search, 50)), 2),
                                "ratio_to_floor": round(float(np.percentile(search, 50)) / memory_floor_ms, 1)}
+    # What the candidate stage keeps of re-ranking every profile (each query re-ranks them all).
+    if recall_queries and n_members <= 200_000:
+        from matcher.evaluation import retrieval_recall
+
+        started = time.perf_counter()
+        result["candidate_recall"] = retrieval_recall(matcher, k=10, max_queries=recall_queries, seed=seed)
+        result["candidate_recall"]["seconds"] = round(time.perf_counter() - started, 1)
     result["peak_mb"] = round(_peak_mb(), 0)
     return result
 
@@ -197,6 +204,8 @@ def main() -> None:
                         help="Members the scikit-learn peer is timed on (scaled up beyond).")
     parser.add_argument("--full-members", type=int, default=2000,
                         help="Members the whole batch (re-ranking and reasons) is timed on.")
+    parser.add_argument("--recall-queries", type=int, default=50,
+                        help="Members whose exhaustive ranking measures the candidate stage (up to 200k profiles).")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--floor", help=argparse.SUPPRESS)
@@ -204,7 +213,7 @@ def main() -> None:
     if args.one:
         members, candidates = (int(x) for x in args.one.split(":"))
         print(json.dumps(run_one(members, candidates, args.queries, args.seed, args.peer_limit,
-                                 args.full_members, json.loads(args.floor))))
+                                 args.full_members, json.loads(args.floor), args.recall_queries)))
         return
     floor = json.loads(subprocess.run([sys.executable, "-c", "import json, bench_batch as b; "
                                        "print(json.dumps(b.floors()))"], capture_output=True, text=True,
@@ -214,7 +223,8 @@ def main() -> None:
     for size in args.sizes:
         run = subprocess.run([sys.executable, __file__, "--one", size, "--queries", str(args.queries),
                               "--seed", str(args.seed), "--peer-limit", str(args.peer_limit),
-                              "--full-members", str(args.full_members), "--floor", json.dumps(floor)],
+                              "--full-members", str(args.full_members), "--recall-queries",
+                              str(args.recall_queries), "--floor", json.dumps(floor)],
                              capture_output=True, text=True)
         if run.returncode != 0:
             print(run.stderr, file=sys.stderr)

@@ -164,6 +164,21 @@ class BatchScorer:
                                                      votes[i], allowed))
         return [np.unique(np.concatenate(parts)) for parts in per_member]
 
+    def _votes(self, member_rows: np.ndarray, chunk: int = 32) -> list:
+        """Each member's neighbour votes (see :func:`matcher.pairs.cf_votes`); the likeness to
+        every linked member is one product per `chunk` members, which reads those members'
+        embeddings once for the chunk instead of once per member."""
+        m = self.matcher
+        stats = m.stats_
+        if not stats.n_links:
+            return [None] * len(member_rows)
+        votes = []
+        for start in range(0, len(member_rows), chunk):
+            rows = member_rows[start:start + chunk]
+            sims = m.embedding_[rows] @ stats.linked_embedding.T
+            votes.extend(cf_votes(stats, m.embedding_[a], sims=sims[i]) for i, a in enumerate(rows.tolist()))
+        return votes
+
     def _excluded(self, a: int) -> np.ndarray:
         """Rows never suggested to row `a`: itself, its known partners, those it declined."""
         m = self.matcher
@@ -174,7 +189,7 @@ class BatchScorer:
         """The shortlists of the members at `member_rows` (rows of the fitted profiles)."""
         m, spec = self.matcher, self.spec
         member_rows = np.asarray(member_rows, dtype=np.int64)
-        votes = [cf_votes(m.stats_, m.embedding_[a]) if m.stats_.n_links else None for a in member_rows.tolist()]
+        votes = self._votes(member_rows)
         if self.exhaustive:
             found = [self.candidate_rows] * len(member_rows)
         else:
