@@ -45,7 +45,7 @@ from .profiles import (
     POSITIVE_KINDS,
     Link,
     Profile,
-    frame_to_profiles,
+    ProfileRows,
     profiles_to_frame,
 )
 from .reasons import explain
@@ -639,12 +639,16 @@ class PartnerMatcher(BaseEstimator):
         if profile is None:
             if len(cache) >= 100_000:
                 cache.clear()
-            profile = cache[row] = frame_to_profiles(self.frame_.iloc[[row]])[0]
+            rows = self.__dict__.get("_profile_rows")
+            if rows is None:
+                rows = self.__dict__["_profile_rows"] = ProfileRows(self.frame_)
+            profile = cache[row] = rows[row]
         return profile
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         state.pop("_profiles", None)
+        state.pop("_profile_rows", None)
         return state
 
     def score(self, a: str | Profile, b: str | Profile) -> float:

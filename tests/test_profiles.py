@@ -174,3 +174,20 @@ def test_list_fields_may_be_given_as_lists():
 def test_every_european_market_counts_as_the_same_continent():
     # The United Kingdom and Greece are in Europe: selling there from Ukraine is regional.
     assert derive_market_presence("UA", ["UA", "GB", "GR"]) == "regional"
+
+
+def test_profile_rows_equal_frame_to_profiles():
+    """Every row's Profile read from the column arrays equals the one built from a one-row
+    frame, with plain Python values (JSON-ready)."""
+    import json
+    from dataclasses import asdict
+
+    from matcher.datasets import load_sample_frames
+    from matcher.profiles import ProfileRows, frame_to_profiles, validate_profiles
+
+    frame = validate_profiles(load_sample_frames()[0], source="sample")
+    rows = ProfileRows(frame)
+    expected = frame_to_profiles(frame)
+    for row in range(0, len(frame), 7):
+        assert rows[row] == expected[row]
+        json.dumps(asdict(rows[row]), default=list)
