@@ -309,7 +309,7 @@ def _evaluation_table(result: dict) -> str:
     if "retrieval" in result:
         r = result["retrieval"]
         lines.append(f"candidate stage: keeps {r['recall@k']:.3f} of the exhaustive top {r['k']} "
-                     f"with {r['n_candidates']} rows per vector search and {2 * r['n_candidates']} from the "
+                     f"with {r['n_candidates']} rows per vector search and {r['first_stage_rows']} from the "
                      f"first stage ({r['mean_candidates']} candidates of {r['profiles']})")
     return "\n".join(lines)
 

@@ -295,8 +295,9 @@ def retrieval_recall(matcher: PartnerMatcher, member_ids: Sequence[str] | None =
     Returns
     -------
     dict
-        ``{"k", "n_candidates", "queries", "recall@k", "mean_candidates"}``: the share of the
-        exhaustive top `k` that the candidate stage keeps, and how many candidates it re-ranks.
+        ``{"k", "n_candidates", "first_stage_rows", "queries", "recall@k", "mean_candidates",
+        "profiles"}``: the share of the exhaustive top `k` that the candidate stage keeps, and
+        how many candidates it re-ranks.
     """
     from sklearn.base import clone
 
@@ -322,7 +323,7 @@ def retrieval_recall(matcher: PartnerMatcher, member_ids: Sequence[str] | None =
         if top:
             kept.append(len(top & set(short[:k].tolist())) / len(top))
             sizes.append(len(short))
-    return {"k": k, "n_candidates": size, "queries": len(kept),
+    return {"k": k, "n_candidates": size, "first_stage_rows": matcher.FIRST_STAGE_ROWS, "queries": len(kept),
             "recall@k": round(float(np.mean(kept)), 4) if kept else None,
             "mean_candidates": round(float(np.mean(sizes)), 1) if sizes else None,
             "profiles": int(len(matcher.frame_))}

@@ -107,16 +107,26 @@ class _TagEncoderBase(TransformerMixin, BaseEstimator):
         return [t for item in _items(cell, self.separator) for t in self._expand(item, column)]
 
     @staticmethod
-    def _distinct_cells(array: np.ndarray, column: int) -> list[tuple[Any, int]]:
-        """(cell, how many rows hold it) for each distinct cell of `column`."""
-        first: dict[Any, Any] = {}
-        counts: Counter = Counter()
-        for cell in array[:, column]:
+    def _factorize_column(array: np.ndarray, column: int) -> tuple[np.ndarray, list[Any]]:
+        """(the code of each row's cell, the distinct cells of `column` in order of first
+        appearance). Rows share few distinct cells, so the encoders read each of them once."""
+        cells = array[:, column]
+        if all(type(cell) in (tuple, str) for cell in cells):
+            # The validated frame's cells: pandas' hash table groups them in one pass, as a dict
+            # keyed by the cells would.
+            codes, distinct = pd.factorize(cells)
+            return codes, list(distinct)
+        index: dict[Any, int] = {}
+        codes = np.empty(len(cells), dtype=np.intp)
+        distinct = []
+        for i, cell in enumerate(cells):
             key = cell if type(cell) in (tuple, str) else _cell_key(cell)
-            counts[key] += 1
-            if key not in first:
-                first[key] = cell
-        return [(first[key], n) for key, n in counts.items()]
+            code = index.get(key)
+            if code is None:
+                code = index[key] = len(distinct)
+                distinct.append(cell)
+            codes[i] = code
+        return codes, distinct
 
     def fit(self, X: Any, y: Any = None) -> "_TagEncoderBase":
         """Learn the tags of each column and their weights.
@@ -138,7 +148,8 @@ class _TagEncoderBase(TransformerMixin, BaseEstimator):
         self.idf_: list[np.ndarray] = []
         for column in range(array.shape[1]):
             counts: Counter = Counter()
-            for cell, times in self._distinct_cells(array, column):
+            codes, distinct = self._factorize_column(array, column)
+            for cell, times in zip(distinct, np.bincount(codes, minlength=len(distinct)).tolist()):
                 for tag in set(self._cell_tags(cell, column)):
                     counts[tag] += times
             kept = sorted(tag for tag, count in counts.items() if count >= self.min_frequency)
@@ -163,20 +174,19 @@ class _TagEncoderBase(TransformerMixin, BaseEstimator):
         rows, cols, vals = [], [], []
         for column in range(array.shape[1]):
             lookup, idf, offset = self._lookup[column], self.idf_[column], self._offsets[column]
-            # Rows share few distinct cells: encode each distinct cell once.
-            encoded: dict[Any, np.ndarray] = {}
-            per_row = []
-            for cell in array[:, column]:
-                key = cell if type(cell) in (tuple, str) else _cell_key(cell)
-                columns = encoded.get(key)
-                if columns is None:
-                    columns = encoded[key] = np.array(
-                        sorted({lookup[t] for t in self._cell_tags(cell, column) if t in lookup}), dtype=np.int64)
-                per_row.append(columns)
-            counts = np.fromiter((len(c) for c in per_row), dtype=np.int64, count=len(per_row))
-            if counts.sum():
-                found = np.concatenate(per_row)
-                rows.append(np.repeat(np.arange(len(per_row)), counts))
+            # Rows share few distinct cells: encode each distinct cell once, then lay the
+            # cells' columns out row by row with index arithmetic.
+            codes, distinct = self._factorize_column(array, column)
+            encoded = [np.array(sorted({lookup[t] for t in self._cell_tags(cell, column) if t in lookup}),
+                                dtype=np.int64) for cell in distinct]
+            lengths = np.array([len(c) for c in encoded], dtype=np.int64)
+            counts = lengths[codes]
+            total = int(counts.sum())
+            if total:
+                starts = np.cumsum(lengths) - lengths
+                row_starts = np.cumsum(counts) - counts
+                found = np.concatenate(encoded)[np.arange(total) - np.repeat(row_starts - starts[codes], counts)]
+                rows.append(np.repeat(np.arange(len(codes)), counts))
                 cols.append(offset + found)
                 vals.append(idf[found])
         rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
@@ -373,8 +383,10 @@ class TextEncoder(TransformerMixin, BaseEstimator):
         """``vectorizer_.transform(documents)``, computed word by word (see the class notes)."""
         if self.vectorizer_.analyzer != "char_wb" or len(documents) < 2000:
             return self.vectorizer_.transform(documents)
-        doc_words, word_grams = self._word_parts(documents)
-        return self._weigh(doc_words @ word_grams)
+        codes, distinct = _distinct(documents)
+        doc_words, word_grams = self._word_parts(distinct)
+        matrix = self._weigh(doc_words @ word_grams)
+        return matrix if len(distinct) == len(documents) else matrix[codes]
 
     def _word_parts(self, documents: list[str]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
         """(documents x words counts, words x n-grams counts) of `documents`."""
@@ -394,17 +406,25 @@ class TextEncoder(TransformerMixin, BaseEstimator):
         counts = counts @ sp.diags(self.vectorizer_.idf_)
         return normalize(counts.tocsr(), norm=self.vectorizer_.norm)
 
-    def transform_reduced(self, X: Any, reduce, chunk: int = 50_000) -> np.ndarray:
+    def transform_reduced(self, X: Any, reduce, chunk: int = 50_000, dtype: Any = None) -> np.ndarray:
         """``reduce(self.transform(X))`` computed in chunks of rows, so that the sparse TF-IDF of
-        many documents is never held whole; words are analysed once for all chunks."""
+        many documents is never held whole; words are analysed once for all chunks, and a
+        document that recurs is encoded once (generated need texts repeat: 19,000 distinct in
+        a million). `reduce` must work row by row (as a projection does). `dtype`: of the
+        returned rows, cast chunk by chunk, so no wider copy of them all is made."""
         check_is_fitted(self, "vectorizer_")
         documents = self._documents(X, reset=False)
         if self.vectorizer_.analyzer != "char_wb" or len(documents) < 2000:
-            return np.asarray(reduce(self._tfidf(documents)))
-        doc_words, word_grams = self._word_parts(documents)
-        parts = [np.asarray(reduce(self._weigh(doc_words[start:start + chunk] @ word_grams)))
-                 for start in range(0, len(documents), chunk)]
-        return np.vstack(parts)
+            return np.asarray(reduce(self._tfidf(documents)), dtype=dtype)
+        codes, distinct = _distinct(documents)
+        doc_words, word_grams = self._word_parts(distinct)
+        out = None
+        for start in range(0, len(distinct), chunk):
+            part = np.asarray(reduce(self._weigh(doc_words[start:start + chunk] @ word_grams)))
+            if out is None:
+                out = np.empty((len(distinct), part.shape[1]), dtype=dtype or part.dtype)
+            out[start:start + len(part)] = part
+        return out if len(distinct) == len(documents) else out[codes]
 
     def get_feature_names_out(self, input_features: Iterable[str] | None = None) -> np.ndarray:
         """Return ``text=<n-gram>`` for every output column."""
@@ -422,6 +442,12 @@ class TextEncoder(TransformerMixin, BaseEstimator):
 # ---------------------------------------------------------------------------------------------
 # The two views
 # ---------------------------------------------------------------------------------------------
+
+def _distinct(documents: list[str]) -> tuple[np.ndarray, list[str]]:
+    """(the code of each document, the distinct documents in order of first appearance)."""
+    codes, distinct = pd.factorize(np.array(documents, dtype=object))
+    return codes, list(distinct)
+
 
 def _cell_key(cell: Any) -> Any:
     """A hashable key for a cell (lists become tuples; NaN-like cells one key)."""
