@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-from .pairs import PAIR_FEATURES, LinkStats, ProfileArrays, _same, _share, coverage, reciprocity
+from .pairs import PAIR_FEATURES, LinkStats, ProfileArrays, _same, _share, coverage
 
 __all__ = ["FirstStage", "FIRST_STAGE_FEATURES"]
 
@@ -166,34 +166,24 @@ class FirstStage:
     def scores(self, query: ProfileArrays, a: int, partners: np.ndarray,
                votes: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
         """The first-stage score of every row of the stage (float32): the weighted sum of
-        :meth:`columns`, computed with one lookup per code column (a table over the codes
-        holds the weighted terms of the same country, the partners' share of it, ...)."""
+        :meth:`columns` in one compiled pass over the rows. The covers come from the
+        capabilities' posting lists (only the profiles offering what the member needs, or
+        needing what it offers, are touched); each code column reads a table over its codes
+        that holds the weighted terms (the same country and the partners' share of it, ...)."""
         w = dict(zip(FIRST_STAGE_FEATURES, self.weights_.tolist()))
         stats, codes = self.stats, self._codes
         linked = bool(stats.n_links)
-        # The covers through the capabilities' posting lists (the columns of the sparse
-        # capability matrices): only the profiles offering what the member needs, or needing
-        # what it offers, are touched.
         n = self._offer.shape[0]
         weight = self.idf * self.idf
         need_a = query.cap_need[a] * weight
         cover_ab = np.zeros(n, dtype=np.float32)
         if need_a.sum() > 0:
             self._add_postings(self._offer, need_a / need_a.sum(), cover_ab)
-        cover_ba = np.zeros(n, dtype=np.float32)
-        self._add_postings(self._need, query.cap_offer[a] * weight, cover_ba)
-        known_b = self._need_total > 0
-        cover_ba = np.where(known_b, cover_ba / np.maximum(self._need_total, 1e-9), 0.0)
-        total = np.float32(w["cover_ab"]) * cover_ab
-        total += np.float32(w["cover_ba"]) * cover_ba
-        total += np.float32(w["reciprocity"]) * reciprocity(cover_ab, cover_ba, known_b)
-        total += np.float32(w["potential_b"]) * self._potential
-        if linked:
-            total += np.float32(w["degree_b"]) * self._log_degree
+        covered_ba = np.zeros(n, dtype=np.float32)
+        self._add_postings(self._need, query.cap_offer[a] * weight, covered_ba)
 
         def table(name: str, size: int = 0) -> np.ndarray:
-            # One slot per code and a last one, left 0, that code -1 (unknown) reads.
-            return np.zeros(max(self._code_max[name], int(getattr(query, name)[a]), size - 1) + 2, dtype=np.float32)
+            return np.zeros(max(self._code_max[name], int(getattr(query, name)[a]), size - 1) + 1)
 
         country = table("country")
         if query.country[a] >= 0:
@@ -202,14 +192,12 @@ class FirstStage:
             partner_codes = self.arrays.country[partners]
             partner_codes = partner_codes[partner_codes >= 0]
             if len(partner_codes):
-                counted = np.bincount(partner_codes, minlength=len(country) - 1)[: len(country) - 1]
-                country[:-1] += w["partner_country_share"] * counted / len(partner_codes)
-        total += country[codes["country"]]
-        for name, feature in (("city", "same_city"), ("network", "same_network")):
-            if getattr(query, name)[a] >= 0 and w[feature]:
-                values = table(name)
+                counted = np.bincount(partner_codes, minlength=len(country))[: len(country)]
+                country += w["partner_country_share"] * counted / len(partner_codes)
+        city, network = table("city"), table("network")
+        for values, name, feature in ((city, "city", "same_city"), (network, "network", "same_network")):
+            if getattr(query, name)[a] >= 0:
                 values[getattr(query, name)[a]] = w[feature]
-                total += values[codes[name]]
         types = table("org_type", len(stats.type_affinity))
         type_a = query.org_type[a]
         if type_a >= 0:
@@ -217,7 +205,11 @@ class FirstStage:
             if linked:
                 affinity = stats.type_affinity[type_a]
                 types[: len(affinity)] += w["type_affinity"] * affinity
-        total += types[codes["org_type"]]
+        total = np.empty(n, dtype=np.float32)
+        _first_stage_sum(cover_ab, covered_ba, self._need_total, self._potential, self._log_degree,
+                         codes["country"], codes["city"], codes["network"], codes["org_type"],
+                         country, city, network, types, w["cover_ab"], w["cover_ba"], w["reciprocity"],
+                         w["potential_b"], w["degree_b"] if linked else 0.0, total)
         if linked and votes is not None:
             voted, values = votes
             if self.rows is not None:
@@ -226,3 +218,34 @@ class FirstStage:
                 voted, values = position[found], values[found]
             total[voted] += np.float32(w["cf_vote"]) * values
         return total
+
+
+def _first_stage_sum(cover_ab, covered_ba, need_total, potential, log_degree, country, city, network, org_type,
+                     country_table, city_table, network_table, type_table, w_cover_ab, w_cover_ba, w_reciprocity,
+                     w_potential, w_degree, out):
+    # cover_ba and reciprocity as :func:`matcher.pairs.coverage` computes them, per row.
+    for i in range(out.shape[0]):
+        cover = cover_ab[i]
+        known = need_total[i] > 0
+        back = covered_ba[i] / max(need_total[i], 1e-9) if known else 0.0
+        smoothed = 0.25 + 0.75 * (back if known else 0.5)
+        both = 2 * cover * smoothed / max(cover + smoothed, 1e-9)
+        total = (w_cover_ab * cover + w_cover_ba * back + w_reciprocity * both + w_potential * potential[i]
+                 + w_degree * log_degree[i])
+        if country[i] >= 0:
+            total += country_table[country[i]]
+        if city[i] >= 0:
+            total += city_table[city[i]]
+        if network[i] >= 0:
+            total += network_table[network[i]]
+        if org_type[i] >= 0:
+            total += type_table[org_type[i]]
+        out[i] = total
+
+
+try:  # numba compiles the pass (cached on disk after the first use)
+    from numba import njit
+
+    _first_stage_sum = njit(cache=True, nogil=True)(_first_stage_sum)
+except ImportError:  # pragma: no cover - numba is a declared dependency
+    pass

@@ -27,7 +27,7 @@ from sklearn.preprocessing import normalize
 
 from .features import TextEncoder
 from .taxonomy import load_taxonomy
-from .text import split_needs
+from .text import split_many
 from .topk import top_k_indices
 
 __all__ = ["PAIR_FEATURES", "PairSpace", "ProfileArrays", "LinkStats", "pair_features", "split_texts", "coverage",
@@ -75,29 +75,33 @@ _F = {name: i for i, name in enumerate(PAIR_FEATURES)}
 
 def split_texts(frame: pd.DataFrame) -> list[tuple[str, str]]:
     """Each description split into (offer text, need text); see :func:`matcher.text.split_needs`."""
-    return [split_needs(d or "") for d in frame["description"].tolist()]
+    return split_many(frame["description"].tolist())
+
+
+def _distinct_tuples(lists) -> tuple[np.ndarray, list[tuple]]:
+    """(the code of each tag list, the distinct tag lists as tuples in order of first appearance)."""
+    keys = np.fromiter((tags if type(tags) is tuple else tuple(tags) for tags in lists), dtype=object)
+    codes, distinct = pd.factorize(keys)
+    return codes, list(distinct)
 
 
 def _binary(lists, vocabulary: dict[str, int]) -> np.ndarray:
-    """Rows of 0/1 (uint8) over `vocabulary`; each distinct tag tuple is looked up once."""
-    lists = list(lists)
-    matrix = np.zeros((len(lists), len(vocabulary)), dtype=np.uint8)
-    seen: dict[tuple, list[int]] = {}
-    rows, cols = [], []
-    for i, tags in enumerate(lists):
-        key = tuple(tags)
-        found = seen.get(key)
-        if found is None:
-            found = seen[key] = [vocabulary[t] for t in key if t in vocabulary]
-        if found:
-            rows.extend([i] * len(found))
-            cols.extend(found)
-    matrix[rows, cols] = 1
-    return matrix
+    """Rows of 0/1 (uint8) over `vocabulary`; each distinct tag tuple is looked up once (profiles
+    share few of them) and its row repeated."""
+    codes, distinct = _distinct_tuples(lists)
+    rows = np.zeros((len(distinct), len(vocabulary)), dtype=np.uint8)
+    for i, tags in enumerate(distinct):
+        rows[i, [vocabulary[t] for t in tags if t in vocabulary]] = 1
+    return rows[codes]
 
 
-def _codes(values: list[str], vocabulary: dict[str, int]) -> np.ndarray:
-    return np.array([vocabulary.get(v, -1) if v else -1 for v in values], dtype=np.int32)
+def _codes(values, vocabulary: dict[str, int], key=None) -> np.ndarray:
+    """The code in `vocabulary` of each value, or of ``key(value)``; -1 for an empty or unknown
+    one. Each distinct value is looked up once (a column of a million rows holds a few dozen)."""
+    codes, distinct = pd.factorize(values if isinstance(values, pd.Series) else np.asarray(values, dtype=object),
+                                   use_na_sentinel=False)
+    keys = list(distinct) if key is None else [key(v) for v in distinct]
+    return np.array([vocabulary.get(v, -1) if v else -1 for v in keys], dtype=np.int32)[codes]
 
 
 def _city_key(city: str) -> str:
@@ -149,26 +153,29 @@ class PairSpace:
         """Return L2-normalised dense text vectors, shape (len(texts), n_dimensions)."""
         if self.text_svd is None:
             return normalize(self.text_encoder.transform(pd.DataFrame({"text": texts})).toarray()).astype(np.float32)
-        # In chunks: the sparse TF-IDF of a million documents would not fit in memory.
-        dense = self.text_encoder.transform_reduced(pd.DataFrame({"text": texts}), self.text_svd.transform)
-        return normalize(dense.astype(np.float32), copy=False)
+        # In chunks: the sparse TF-IDF of a million documents would not fit in memory. The texts
+        # stay Python strings (object dtype): the encoder reads them as such.
+        dense = self.text_encoder.transform_reduced(pd.DataFrame({"text": pd.Series(texts, dtype=object)}),
+                                                    self.text_svd.transform, dtype=np.float32)
+        return normalize(dense, copy=False)
 
     def __init__(self, frame: pd.DataFrame, texts: list[tuple[str, str]] | None = None):
         taxonomy = load_taxonomy()
         self.capabilities = {tag: i for i, tag in enumerate(taxonomy.ids("capabilities"))}
         self.products = {tag: i for i, tag in enumerate(taxonomy.ids("products"))}
         self.org_types = {tag: i for i, tag in enumerate(taxonomy.ids("org_types"))}
-        markets = sorted({m for col in ("markets_present", "markets_target") for ms in frame[col]
-                          for m in ms} | set(frame["country"].tolist()))
+        markets = sorted({m for col in ("markets_present", "markets_target") for ms in _distinct_tuples(frame[col])[1]
+                          for m in ms} | set(pd.unique(frame["country"])))
         self.markets = {code: i for i, code in enumerate(markets)}
         self.countries = self.markets
         from . import geography
         continents = sorted({geography.continent(c) or "?" for c in markets})
         self.continents = {name: i for i, name in enumerate(continents)}
         self.continent_of = {c: geography.continent(c) or "?" for c in markets}
-        self.cities = {c: i for i, c in enumerate(sorted({_city_key(c) for c in frame["city"].tolist()} - {""}))}
-        self.networks = {n: i for i, n in enumerate(sorted(set(frame["network"].tolist())))}
-        self.languages = {code: i for i, code in enumerate(sorted({c for ls in frame["languages"] for c in ls}))}
+        self.cities = {c: i for i, c in enumerate(sorted({_city_key(c) for c in pd.unique(frame["city"])} - {""}))}
+        self.networks = {n: i for i, n in enumerate(sorted(set(pd.unique(frame["network"]))))}
+        self.languages = {code: i for i, code in enumerate(sorted({c for ls in _distinct_tuples(frame["languages"])[1]
+                                                                   for c in ls}))}
         offers = [given or found for given, found in zip(frame["offers"], frame["text_offers"])]
         seeks = [given or found for given, found in zip(frame["seeks"], frame["text_seeks"])]
         cap = _binary(offers, self.capabilities) + _binary(seeks, self.capabilities)
@@ -176,7 +183,7 @@ class PairSpace:
         n = 2 * len(frame)
         self.capability_idf = (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
         texts = texts if texts is not None else split_texts(frame)
-        documents = pd.DataFrame({"text": [t for pair in texts for t in pair]})
+        documents = pd.DataFrame({"text": pd.Series([t for pair in texts for t in pair], dtype=object)})
         self.text_encoder = TextEncoder(ngram_range=(3, 5), max_features=30000).fit(documents)
         # Latent semantic analysis: char n-gram TF-IDF reduced to a dense space, so that text
         # similarity is a BLAS product and related words (трикотаж, knit) can meet.
@@ -189,8 +196,7 @@ class PairSpace:
             documents = documents.iloc[chosen]
         self.text_svd = (TruncatedSVD(n_components, random_state=0).fit(self.text_encoder.transform(documents))
                          if n_components >= 2 else None)
-        self.name_encoder = TextEncoder(ngram_range=(3, 4), max_features=30000).fit(
-            pd.DataFrame({"name": frame["name"].tolist()}))
+        self.name_encoder = TextEncoder(ngram_range=(3, 4), max_features=30000).fit(frame[["name"]])
 
     def arrays(self, frame: pd.DataFrame, texts: list[tuple[str, str]] | None = None) -> ProfileArrays:
         """Return the arrays of the profiles of `frame` in this space (`texts`: the
@@ -202,7 +208,6 @@ class PairSpace:
         volume = frame["capacity_units_month"].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
         employees = frame["employees"].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
         min_order = frame["min_order_qty"].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
-        countries = frame["country"].tolist()
         return ProfileArrays(
             member_ids=frame["member_id"].to_numpy(dtype=object),
             cap_offer=_binary(offers, self.capabilities),
@@ -210,11 +215,11 @@ class PairSpace:
             products=_binary(products, self.products),
             markets_present=_binary(frame["markets_present"], self.markets),
             markets_target=_binary(frame["markets_target"], self.markets),
-            country=_codes(countries, self.countries),
-            continent=_codes([self.continent_of.get(c, "") for c in countries], self.continents),
-            city=_codes([_city_key(c) for c in frame["city"].tolist()], self.cities),
-            network=_codes(frame["network"].tolist(), self.networks),
-            org_type=_codes(frame["org_type"].tolist(), self.org_types),
+            country=_codes(frame["country"], self.countries),
+            continent=_codes(frame["country"], self.continents, key=lambda c: self.continent_of.get(c, "")),
+            city=_codes(frame["city"], self.cities, key=_city_key),
+            network=_codes(frame["network"], self.networks),
+            org_type=_codes(frame["org_type"], self.org_types),
             languages=_binary(frame["languages"], self.languages),
             certifications=np.array([len(c) for c in frame["certifications"]], dtype=np.float32),
             min_order=min_order,
@@ -223,7 +228,7 @@ class PairSpace:
             potential=frame["potential"].to_numpy(dtype=np.float32),
             text_offer=self.text_vectors([t[0] for t in texts]),
             text_need=self.text_vectors([t[1] for t in texts]),
-            names=self.name_encoder.transform(pd.DataFrame({"name": frame["name"].tolist()})),
+            names=self.name_encoder.transform(frame[["name"]]),
         )
 
 
@@ -423,7 +428,6 @@ def cf_votes(stats: LinkStats, query_vector: np.ndarray, voters: int = 20,
     the voter's likeness. Returns (rows, votes): the profiles with a vote, ascending, and
     their votes; every other profile has none (see :func:`votes_at`). `sims`, the query's
     likeness to each of ``stats.linked``, saves computing it when a search already has."""
-    n = stats.adjacency.shape[0]
     if not len(stats.linked):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
     if sims is None:
@@ -431,10 +435,14 @@ def cf_votes(stats: LinkStats, query_vector: np.ndarray, voters: int = 20,
     top = top_k_indices(sims, voters + 1)
     top = top[np.argsort(-sims[top], kind="stable")]
     top = top[sims[top] < 0.9999][:voters]
-    weights = sp.csr_matrix((sims[top], (np.zeros(len(top), int), stats.linked[top])), shape=(1, n))
-    votes = weights @ stats.adjacency
-    votes.sort_indices()
-    return votes.indices.astype(np.int64), votes.data.astype(np.float32)
+    # Each voter's partners (its adjacency row), weighted by its likeness, summed per partner.
+    indptr, indices = stats.adjacency.indptr, stats.adjacency.indices
+    partners = [indices[indptr[v]:indptr[v + 1]] for v in stats.linked[top].tolist()]
+    if not partners:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    weights = np.repeat(sims[top].astype(np.float64), [len(p) for p in partners])
+    rows, inverse = np.unique(np.concatenate(partners), return_inverse=True)
+    return rows.astype(np.int64), np.bincount(inverse, weights=weights).astype(np.float32)
 
 
 def votes_at(votes: tuple[np.ndarray, np.ndarray], J: np.ndarray) -> np.ndarray:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -210,8 +211,10 @@ class PartnerMatcher(BaseEstimator):
         self.frame_ = frame
         self.position_ = {member_id: i for i, member_id in enumerate(frame["member_id"].tolist())}
         links = list(links or [])
-        unknown = sorted({x for link in links for x in (link.source, link.target)} - set(self.position_))
-        if unknown:
+        ends = self._link_rows(links)
+        if (ends < 0).any():
+            names = np.array([[link.source, link.target] for link in links], dtype=object)
+            unknown = sorted(set(names[ends < 0].tolist()))
             raise ValueError(f"links name ids that are not among the profiles: {', '.join(unknown[:10])}")
 
         texts = split_texts(frame)
@@ -220,12 +223,12 @@ class PartnerMatcher(BaseEstimator):
         self.arrays_ = self.space_.arrays(frame, texts)
         del texts
         tag_offers, tag_needs = self.encoder_.transform_views(frame)
-        self.offers_, self.needs_ = self._views(tag_offers, tag_needs, self.arrays_)
-        self.n_types_ = len(self.space_.org_types)
         n = len(frame)
-        if n > self.exhaustive_below:
-            # Half the memory; the views are read in subsets and upcast in every product.
-            self.offers_, self.needs_ = self.offers_.astype(np.float16), self.needs_.astype(np.float16)
+        # float16 on large data: half the memory; the views are read in subsets and upcast in
+        # every product.
+        self.offers_, self.needs_ = self._views(tag_offers, tag_needs, self.arrays_,
+                                                np.float16 if n > self.exhaustive_below else np.float32)
+        self.n_types_ = len(self.space_.org_types)
         vectors = self._profile_vectors(tag_offers, tag_needs, self.arrays_)
         del tag_offers, tag_needs
         self.embedder_ = None
@@ -237,12 +240,15 @@ class PartnerMatcher(BaseEstimator):
         self.embedding_ = self._embed(vectors)
         del vectors
 
-        positive = [(self.position_[l.source], self.position_[l.target]) for l in links if l.kind in POSITIVE_KINDS]
-        self.positive_pairs_ = np.array(sorted(set(positive)), dtype=np.int64).reshape(-1, 2)
+        kinds = [link.kind for link in links]
+        positive = ends[np.fromiter((kind in POSITIVE_KINDS for kind in kinds), dtype=bool, count=len(links))]
+        # The distinct positive pairs in ascending order, as one int64 key each.
+        keys = np.unique(positive[:, 0] * n + positive[:, 1])
+        self.positive_pairs_ = np.column_stack([keys // n, keys % n]).astype(np.int64).reshape(-1, 2)
         self.declined_ = {}
-        for link in links:
-            if link.kind == "declined":
-                self.declined_.setdefault(self.position_[link.source], set()).add(self.position_[link.target])
+        declined = ends[np.fromiter((kind == "declined" for kind in kinds), dtype=bool, count=len(links))]
+        for a, b in declined.tolist():
+            self.declined_.setdefault(a, set()).add(b)
         self.stats_ = LinkStats(self.positive_pairs_, self.arrays_, self.embedding_, self.n_types_)
 
         self.index_ = None
@@ -283,13 +289,28 @@ class PartnerMatcher(BaseEstimator):
         self.n_profiles_ = n
         return self
 
-    def _views(self, tag_offers: sp.csr_matrix, tag_needs: sp.csr_matrix,
-               arrays: ProfileArrays) -> tuple[np.ndarray, np.ndarray]:
-        """Dense, L2-normalised offer and need views: the tag blocks plus the dense text block."""
+    def _link_rows(self, links: list[Link]) -> np.ndarray:
+        """(source row, target row) of each link, shape (n_links, 2); -1 for an unknown id."""
+        get, ends = self.position_.get, np.empty((len(links), 2), dtype=np.int64)
+        ends[:, 0] = np.fromiter(map(get, [link.source for link in links], repeat(-1)), dtype=np.int64, count=len(links))
+        ends[:, 1] = np.fromiter(map(get, [link.target for link in links], repeat(-1)), dtype=np.int64, count=len(links))
+        return ends
+
+    def _views(self, tag_offers: sp.csr_matrix, tag_needs: sp.csr_matrix, arrays: ProfileArrays,
+               dtype: Any = np.float32) -> tuple[np.ndarray, np.ndarray]:
+        """Dense, L2-normalised offer and need views: the tag blocks plus the dense text block,
+        stored as `dtype`. Built in blocks of rows: a dense float64 copy of a million rows
+        would take gigabytes for a moment."""
         weight = OfferNeedEncoder.DEFAULT_BLOCK_WEIGHTS["text"]
-        offers = np.hstack([tag_offers.toarray().astype(np.float32), weight * arrays.text_offer])
-        needs = np.hstack([tag_needs.toarray().astype(np.float32), weight * arrays.text_need])
-        return normalize(offers), normalize(needs)
+        n, block = tag_offers.shape[0], 65536
+        views = []
+        for tags, text in ((tag_offers, arrays.text_offer), (tag_needs, arrays.text_need)):
+            view = np.empty((n, tags.shape[1] + text.shape[1]), dtype=dtype)
+            for start in range(0, n, block):
+                rows = slice(start, start + block)
+                view[rows] = normalize(np.hstack([tags[rows].toarray().astype(np.float32), weight * text[rows]]))
+            views.append(view)
+        return views[0], views[1]
 
     def _profile_vectors(self, offers: sp.csr_matrix, needs: sp.csr_matrix,
                          arrays: ProfileArrays) -> sp.csr_matrix:
@@ -367,10 +388,11 @@ class PartnerMatcher(BaseEstimator):
         pairs = self.positive_pairs_
         n = len(self.arrays_)
         folds = rng.integers(0, self.inner_folds, size=len(pairs))
-        all_partners: dict[int, set[int]] = {}
-        for a, b in pairs:
-            all_partners.setdefault(int(a), set()).add(int(b))
-            all_partners.setdefault(int(b), set()).add(int(a))
+        # Every member's known partners, either direction: row a of a sparse adjacency.
+        both = np.concatenate([pairs, pairs[:, ::-1]])
+        adjacency = sp.csr_matrix((np.ones(len(both), dtype=np.int8), (both[:, 0], both[:, 1])), shape=(n, n))
+        indptr, neighbours = adjacency.indptr, adjacency.indices
+        degree = np.diff(indptr)
         blocks_X, blocks_y, blocks_g = [], [], []
         n_neg = min(self.negatives_per_source, n - 1)
         for fold in range(self.inner_folds):
@@ -378,19 +400,21 @@ class PartnerMatcher(BaseEstimator):
             if not len(held):
                 continue
             stats = LinkStats(pairs[folds != fold], self.arrays_, self.embedding_, self.n_types_)
-            by_source: dict[int, list[int]] = {}
-            for a, b in held:
-                by_source.setdefault(int(a), []).append(int(b))
-            sources = list(by_source)
+            # The held-out targets of each source, in their order in `held`; the sources in
+            # order of first appearance.
+            grouped = held[np.argsort(held[:, 0], kind="stable")]
+            values, starts, counts = np.unique(grouped[:, 0], return_index=True, return_counts=True)
+            order = np.argsort(np.unique(held[:, 0], return_index=True)[1])
             budget = self.max_training_pairs // self.inner_folds
-            if len(sources) * (n_neg + 1) > budget:
+            if len(order) * (n_neg + 1) > budget:
                 keep = max(1, budget // (n_neg + 1))
-                sources = [sources[i] for i in np.sort(rng.choice(len(sources), keep, replace=False))]
-            widest = max(len(all_partners.get(a, ())) for a in sources) + 1
-            hard_pool = self._hard_negative_pool(np.array(sources), min(n, n_neg // 2 + widest))
-            for a, pool in zip(sources, hard_pool):
-                targets = by_source[a]
-                exclude = all_partners.get(a, set()) | {a}
+                order = order[np.sort(rng.choice(len(order), keep, replace=False))]
+            sources = values[order]
+            widest = int(degree[sources].max()) + 1
+            hard_pool = self._hard_negative_pool(sources, min(n, n_neg // 2 + widest))
+            for k, a, pool in zip(order.tolist(), sources.tolist(), hard_pool):
+                targets = grouped[starts[k]:starts[k] + counts[k], 1].tolist()
+                exclude = set(neighbours[indptr[a]:indptr[a + 1]].tolist()) | {a}
                 # Hard negatives: the best-looking non-partners by the view scores; easy ones at random.
                 hard = [j for j in pool.tolist() if j not in exclude][: n_neg // 2]
                 taken = exclude | set(hard)
