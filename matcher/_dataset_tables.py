@@ -406,7 +406,6 @@ PHRASES = {
 }
 #: Natural phrases of common needs (in the accusative), used in need sentences.
 SEEK_PHRASES = {
-    "fashion_design": ("дизайн одягу", "дизайн одежды", "fashion design"),
     "technical_design": ("технічний дизайн і техпакети", "технический дизайн и техпакеты", "technical design and tech packs"),
     "yarn_supply": ("постачальника пряжі", "поставщика пряжи", "a yarn supplier"),
     "woven_fabric_supply": ("постачальника тканин", "поставщика тканей", "a woven fabric supplier"),
