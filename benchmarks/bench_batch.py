@@ -173,8 +173,31 @@ def run_one(n_members: int, n_candidates: int, queries: int, seed: int, peer_lim
                            "p99_ms": round(float(np.percentile(latencies, 99)), 2),
                            "index_pass_floor_ms": round(memory_floor_ms, 2),
                            "p50_ratio_to_floor": round(float(np.percentile(latencies, 50)) / memory_floor_ms, 1)}
+    # Where a recommendation's time goes (medians over the same members, profiles cached).
+    parts: dict[str, list[float]] = {}
+
+    def timed(name, function, *args):
+        started = time.perf_counter()
+        value = function(*args)
+        parts.setdefault(name, []).append((time.perf_counter() - started) * 1000)
+        return value
+
+    for member_id in chosen[:100]:
+        a, arrays, profile, views, embedding = matcher._query(member_id)
+        mask = matcher._allowed(profile, "all", None)
+        partners = matcher.stats_.partners(a)
+        mask[a] = False
+        mask[partners] = False
+        J, votes = timed("candidates", matcher._candidates, a, arrays, views, embedding, partners, mask)
+        X = timed("pair_features", matcher._features_for, a, J, matcher.stats_, arrays, embedding, views, votes)
+        chosen_rows = timed("first_trees", matcher._worth_scoring, X, 10)
+        scores = timed("whole_forest", matcher.predict_scores, X[chosen_rows])
+        best = np.argsort(-scores)[:10]
+        timed("reasons", matcher.explain_rows, profile, J[chosen_rows][best], scores[best], X[chosen_rows][best])
+        parts.setdefault("candidates_count", []).append(len(J))
+    result["recommend"]["parts_ms"] = {name: round(float(np.median(values)), 2) for name, values in parts.items()}
     # The retrieval alone for one member (the exact search of the index).
-    one = TopK(index.matrix_, block_rows=16)
+    one = index.searcher(block_rows=16)
     q = np.vstack([index.complement_queries(matcher.offers_[0], matcher.needs_[0]),
                    index.likeness_queries(matcher.embedding_[0])])
     search = []
