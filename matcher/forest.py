@@ -122,7 +122,9 @@ class CompiledForest:
 
     def decision(self, X: np.ndarray) -> np.ndarray:
         """The raw score of each calibrated model, shape (n_rows, n_models)."""
-        X = np.ascontiguousarray(X, dtype=np.float64)
+        # float32 features are compared with the float64 thresholds as float64, exactly as
+        # after a conversion, so they are walked as they are.
+        X = np.ascontiguousarray(X, dtype=X.dtype if X.dtype in (np.float32, np.float64) else np.float64)
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise ValueError(f"X has shape {X.shape}; expected (n, {self.n_features})")
         out = np.zeros((X.shape[0], len(self.baseline)), dtype=np.float64)
