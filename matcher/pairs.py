@@ -312,71 +312,19 @@ def pair_features(query: ProfileArrays, a: int, cand: ProfileArrays, J: np.ndarr
     """
     m = len(J)
     X = np.zeros((m, len(PAIR_FEATURES)), dtype=np.float32)
-    w = idf * idf
-    offer_a = query.cap_offer[a]
-    cap_offer_b = cand.cap_offer[J]
-    cap_need_b = cand.cap_need[J]
-    cover_ab, cover_ba, known_b, reciprocity = coverage(query, a, cap_offer_b, cap_need_b, cap_need_b @ w, idf)
-    X[:, _F["cover_ab"]] = cover_ab
-    X[:, _F["cover_ba"]] = cover_ba
-    X[:, _F["needs_known_b"]] = known_b
-    X[:, _F["reciprocity"]] = reciprocity
-    X[:, _F["text_ab"]] = cand.text_offer[J] @ query.text_need[a]
-    X[:, _F["text_ba"]] = cand.text_need[J] @ query.text_offer[a]
+    J = np.asarray(J, dtype=np.int64)
+    w = (idf * idf).astype(np.float64)
+    codes_a = np.array([query.country[a], query.continent[a], query.city[a], query.network[a], query.org_type[a]],
+                       dtype=np.int64)
+    numbers_a = np.array([query.certifications[a], query.volume[a], query.employees[a]], dtype=np.float64)
+    _row_features(J, query.cap_offer[a], query.cap_need[a], w, query.products[a], query.markets_present[a],
+                  query.markets_target[a], query.languages[a], codes_a, numbers_a, query.text_offer[a],
+                  query.text_need[a], cand.cap_offer, cand.cap_need, cand.products, cand.markets_present,
+                  cand.markets_target, cand.languages, cand.country, cand.continent, cand.city, cand.network,
+                  cand.org_type, cand.certifications, cand.min_order, cand.volume, cand.employees, cand.potential,
+                  cand.text_offer, cand.text_need, X)
     X[:, _F["view_ab"]] = view_ab
     X[:, _F["view_ba"]] = view_ba
-
-    products_a = query.products[a]
-    products_b = cand.products[J]
-    n_products_a = products_a.sum()
-    n_products_b = products_b.sum(axis=1)
-    shared_products = products_b @ products_a
-    X[:, _F["product_overlap"]] = np.where(
-        (n_products_a > 0) & (n_products_b > 0), shared_products / max(n_products_a, 1), 0.5)
-
-    target_a, present_a = query.markets_target[a], query.markets_present[a]
-    present_b, target_b = cand.markets_present[J], cand.markets_target[J]
-    n_target_a = target_a.sum()
-    X[:, _F["market_open_ab"]] = (present_b @ target_a) / n_target_a if n_target_a else 0.0
-    n_target_b = target_b.sum(axis=1)
-    X[:, _F["market_open_ba"]] = np.where(n_target_b > 0, (target_b @ present_a) / np.maximum(n_target_b, 1), 0.0)
-    shared = present_b @ present_a
-    union = present_b.sum(axis=1) + present_a.sum() - shared
-    X[:, _F["shared_markets"]] = np.where(union > 0, shared / np.maximum(union, 1), 0.0)
-
-    X[:, _F["same_country"]] = _same(query.country[a], cand.country[J])
-    X[:, _F["same_continent"]] = _same(query.continent[a], cand.continent[J])
-    X[:, _F["same_city"]] = _same(query.city[a], cand.city[J])
-    X[:, _F["same_network"]] = _same(query.network[a], cand.network[J])
-    same_type = _same(query.org_type[a], cand.org_type[J])
-    X[:, _F["same_org_type"]] = same_type
-
-    languages_a = query.languages[a]
-    languages_b = cand.languages[J]
-    known_languages = (languages_a.sum() > 0) & (languages_b.sum(axis=1) > 0)
-    X[:, _F["shared_language"]] = np.where(known_languages, (languages_b @ languages_a) > 0, 0.5)
-    X[:, _F["certifications_b"]] = np.minimum(cand.certifications[J] / 3.0, 1.0)
-    volume_a = query.volume[a]
-    min_order_b = cand.min_order[J]
-    fit = np.full(m, 0.5, dtype=np.float32)
-    if not np.isnan(volume_a):
-        known = ~np.isnan(min_order_b)
-        fit[known] = (min_order_b[known] <= volume_a).astype(np.float32)
-    X[:, _F["capacity_fit"]] = fit
-
-    offer_norm_a = np.sqrt((offer_a * w) @ offer_a)
-    offer_norm_b = np.sqrt(cap_offer_b @ w)
-    offer_sim = (cap_offer_b @ (offer_a * w)) / np.maximum(offer_norm_a * offer_norm_b, 1e-9)
-    X[:, _F["offer_similarity"]] = offer_sim
-    product_sim = np.where((n_products_a > 0) & (n_products_b > 0),
-                           shared_products / np.sqrt(np.maximum(n_products_a * n_products_b, 1)), 0.5)
-    market_sim = np.where(union > 0, shared / np.maximum(union, 1), 0.5)
-    X[:, _F["competitor"]] = same_type * offer_sim * product_sim * market_sim * (1 - cover_ab)
-    X[:, _F["potential_b"]] = cand.potential[J]
-    X[:, _F["certification_gap"]] = np.abs(np.minimum(cand.certifications[J], 3)
-                                           - min(query.certifications[a], 3)) / 3
-    X[:, _F["capacity_ratio"]] = _log_ratio(cand.volume[J], volume_a)
-    X[:, _F["size_ratio"]] = _log_ratio(cand.employees[J], query.employees[a])
     X[:, _F["name_similarity"]] = _row_dots(cand.names, J, query.names, a)
 
     if stats is not None and stats.n_links:
@@ -393,6 +341,137 @@ def pair_features(query: ProfileArrays, a: int, cand: ProfileArrays, J: np.ndarr
             X[:, _F["partner_type_share"]] = _share(cand.org_type[query_partners], cand.org_type[J])
         X[:, _F["cf_vote"]] = votes_at(votes if votes is not None else cf_votes(stats, query_vector), J)
     return X
+
+
+def _ratio(value, reference):
+    # log10((value + 1) / (reference + 1)) clipped to +-3; 0 where either is unknown.
+    if np.isnan(reference) or np.isnan(value):
+        return 0.0
+    return min(3.0, max(-3.0, np.log10((value + 1.0) / (reference + 1.0))))
+
+
+def _row_features(J, offer_a, need_a, w, products_a, present_a, target_a, languages_a, codes_a, numbers_a,
+                  text_offer_a, text_need_a, cap_offer, cap_need, products, present, target, languages, country,
+                  continent, city, network, org_type, certifications, min_order, volume, employees, potential,
+                  text_offer, text_need, X):
+    # The features of the query (the *_a arguments) against rows J read from the candidates'
+    # arrays in place, one row at a time; the formulas are documented at PAIR_FEATURES and in
+    # the module docstring (reciprocity), and coverage() computes the first four the same way.
+    need_total_a = 0.0
+    offer_norm_a = 0.0
+    for c in range(w.shape[0]):
+        need_total_a += need_a[c] * w[c]
+        offer_norm_a += offer_a[c] * w[c]
+    offer_norm_a = np.sqrt(offer_norm_a)
+    n_products_a = 0.0
+    for c in range(products_a.shape[0]):
+        n_products_a += products_a[c]
+    n_target_a = 0.0
+    n_present_a = 0.0
+    for c in range(target_a.shape[0]):
+        n_target_a += target_a[c]
+        n_present_a += present_a[c]
+    n_languages_a = 0.0
+    for c in range(languages_a.shape[0]):
+        n_languages_a += languages_a[c]
+    certifications_a, volume_a, employees_a = numbers_a[0], numbers_a[1], numbers_a[2]
+    for k in range(J.shape[0]):
+        j = J[k]
+        covered = 0.0
+        need_total_b = 0.0
+        covering = 0.0
+        offered_both = 0.0
+        offer_total_b = 0.0
+        for c in range(w.shape[0]):
+            covered += cap_offer[j, c] * need_a[c] * w[c]
+            need_total_b += cap_need[j, c] * w[c]
+            covering += cap_need[j, c] * offer_a[c] * w[c]
+            offered_both += cap_offer[j, c] * offer_a[c] * w[c]
+            offer_total_b += cap_offer[j, c] * w[c]
+        cover_ab = covered / need_total_a if need_total_a > 0 else 0.0
+        known_b = need_total_b > 0
+        cover_ba = covering / max(need_total_b, 1e-9) if known_b else 0.0
+        smoothed = 0.25 + 0.75 * (cover_ba if known_b else 0.5)
+        X[k, 0] = cover_ab
+        X[k, 1] = cover_ba
+        X[k, 2] = 1.0 if known_b else 0.0
+        X[k, 3] = 2 * cover_ab * smoothed / max(cover_ab + smoothed, 1e-9)
+        text_ab = 0.0
+        text_ba = 0.0
+        for d in range(text_need_a.shape[0]):
+            text_ab += text_offer[j, d] * text_need_a[d]
+            text_ba += text_need[j, d] * text_offer_a[d]
+        X[k, 4] = text_ab
+        X[k, 5] = text_ba
+        n_products_b = 0.0
+        shared_products = 0.0
+        for c in range(products_a.shape[0]):
+            n_products_b += products[j, c]
+            shared_products += products[j, c] * products_a[c]
+        both_products = n_products_a > 0 and n_products_b > 0
+        X[k, 8] = shared_products / max(n_products_a, 1.0) if both_products else 0.5
+        opened = 0.0
+        opening = 0.0
+        n_target_b = 0.0
+        shared = 0.0
+        n_present_b = 0.0
+        for c in range(target_a.shape[0]):
+            opened += present[j, c] * target_a[c]
+            opening += target[j, c] * present_a[c]
+            n_target_b += target[j, c]
+            shared += present[j, c] * present_a[c]
+            n_present_b += present[j, c]
+        X[k, 9] = opened / n_target_a if n_target_a > 0 else 0.0
+        X[k, 10] = opening / max(n_target_b, 1.0) if n_target_b > 0 else 0.0
+        union = n_present_b + n_present_a - shared
+        X[k, 11] = shared / max(union, 1.0) if union > 0 else 0.0
+        X[k, 12] = 1.0 if codes_a[0] >= 0 and country[j] == codes_a[0] else 0.0
+        X[k, 13] = 1.0 if codes_a[1] >= 0 and continent[j] == codes_a[1] else 0.0
+        X[k, 14] = 1.0 if codes_a[2] >= 0 and city[j] == codes_a[2] else 0.0
+        X[k, 15] = 1.0 if codes_a[3] >= 0 and network[j] == codes_a[3] else 0.0
+        same_type = 1.0 if codes_a[4] >= 0 and org_type[j] == codes_a[4] else 0.0
+        X[k, 20] = same_type
+        n_languages_b = 0.0
+        shared_languages = 0.0
+        for c in range(languages_a.shape[0]):
+            n_languages_b += languages[j, c]
+            shared_languages += languages[j, c] * languages_a[c]
+        if n_languages_a > 0 and n_languages_b > 0:
+            X[k, 16] = 1.0 if shared_languages > 0 else 0.0
+        else:
+            X[k, 16] = 0.5
+        X[k, 17] = min(certifications[j] / 3.0, 1.0)
+        if np.isnan(volume_a) or np.isnan(min_order[j]):
+            X[k, 18] = 0.5
+        else:
+            X[k, 18] = 1.0 if min_order[j] <= volume_a else 0.0
+        offer_sim = offered_both / max(offer_norm_a * np.sqrt(offer_total_b), 1e-9)
+        X[k, 19] = offer_sim
+        product_sim = shared_products / np.sqrt(max(n_products_a * n_products_b, 1.0)) if both_products else 0.5
+        market_sim = shared / max(union, 1.0) if union > 0 else 0.5
+        X[k, 21] = same_type * offer_sim * product_sim * market_sim * (1 - cover_ab)
+        X[k, 30] = potential[j]
+        X[k, 31] = abs(min(certifications[j], 3.0) - min(certifications_a, 3.0)) / 3
+        X[k, 32] = _ratio(volume[j], volume_a)
+        X[k, 33] = _ratio(employees[j], employees_a)
+
+
+try:  # numba compiles the loops (cached on disk after the first use)
+    from numba import njit
+
+    _ratio = njit(cache=True, nogil=True)(_ratio)
+    _row_features = njit(cache=True, nogil=True)(_row_features)
+except ImportError:  # pragma: no cover - numba is a declared dependency
+    pass
+
+#: The columns :func:`_row_features` writes by position: checked against PAIR_FEATURES at import.
+_ROW_FEATURE_COLUMNS = {"cover_ab": 0, "cover_ba": 1, "needs_known_b": 2, "reciprocity": 3, "text_ab": 4,
+                        "text_ba": 5, "product_overlap": 8, "market_open_ab": 9, "market_open_ba": 10,
+                        "shared_markets": 11, "same_country": 12, "same_continent": 13, "same_city": 14,
+                        "same_network": 15, "shared_language": 16, "certifications_b": 17, "capacity_fit": 18,
+                        "offer_similarity": 19, "same_org_type": 20, "competitor": 21, "potential_b": 30,
+                        "certification_gap": 31, "capacity_ratio": 32, "size_ratio": 33}
+assert all(_F[name] == column for name, column in _ROW_FEATURE_COLUMNS.items())
 
 
 def coverage(query: ProfileArrays, a: int, offer_b, need_b, need_total_b: np.ndarray,
@@ -498,14 +577,6 @@ def _row_dots(matrix: sp.csr_matrix, J: np.ndarray, query: sp.csr_matrix, a: int
 def _same(code_a: int, codes_b: np.ndarray) -> np.ndarray:
     """True where a profile shares the query's code (never for an unknown code, -1)."""
     return (codes_b == code_a) & (code_a >= 0)
-
-
-def _log_ratio(values: np.ndarray, reference: float) -> np.ndarray:
-    """log10((values + 1) / (reference + 1)) clipped to +-3; 0 where either is unknown."""
-    if np.isnan(reference):
-        return np.zeros(len(values), dtype=np.float32)
-    ratio = np.log10((values + 1) / (reference + 1))
-    return np.clip(np.nan_to_num(ratio, nan=0.0), -3, 3)
 
 
 def _share(partner_codes: np.ndarray, codes: np.ndarray) -> np.ndarray:
