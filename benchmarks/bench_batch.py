@@ -79,7 +79,7 @@ def _timed(function) -> float:
 
 
 def run_one(n_members: int, n_candidates: int, queries: int, seed: int, peer_limit: int,
-            full_members: int, floor: dict, recall_queries: int = 0) -> dict:
+            full_members: int, floor: dict, recall_queries: int = 0, skip: frozenset = frozenset()) -> dict:
     import numpy as np
 
     from matcher.batch import BatchScorer, BatchSpec
@@ -106,35 +106,36 @@ def run_one(n_members: int, n_candidates: int, queries: int, seed: int, peer_lim
     result["links"] = len(links)
 
     index = matcher.index_
-    members = np.arange(n_members)
-    candidates = np.arange(n_candidates)
-    keys = np.ascontiguousarray(index.matrix_[candidates])
-    Q = index.complement_queries(matcher.offers_[members], matcher.needs_[members])
-    result["dimensions"] = int(keys.shape[1])
-    flops = 2.0 * n_members * n_candidates * keys.shape[1]
-    gemm_floor = flops / (floor["gemm_gflop_s"] * 1e9)
-    searcher = TopK(keys, block_rows=TopK.rows_for_budget(len(keys)))
-    searcher.search(Q[:512], 20)
-    result["retrieval_block_rows"] = searcher.block_rows
-    rss_before = _rss_mb()
-    started = time.perf_counter()
-    searcher.search(Q, 20)
-    elapsed = time.perf_counter() - started
-    result["retrieval"] = {"seconds": round(elapsed, 2), "gemm_floor_s": round(gemm_floor, 2),
-                           "ratio_to_floor": round(elapsed / gemm_floor, 2),
-                           "rss_added_mb": round(_rss_mb() - rss_before, 0)}
+    if "retrieval" not in skip:
+        members = np.arange(n_members)
+        candidates = np.arange(n_candidates)
+        keys = np.ascontiguousarray(index.matrix_[candidates])
+        Q = index.complement_queries(matcher.offers_[members], matcher.needs_[members])
+        result["dimensions"] = int(keys.shape[1])
+        flops = 2.0 * n_members * n_candidates * keys.shape[1]
+        gemm_floor = flops / (floor["gemm_gflop_s"] * 1e9)
+        searcher = TopK(keys, block_rows=TopK.rows_for_budget(len(keys)))
+        searcher.search(Q[:512], 20)
+        result["retrieval_block_rows"] = searcher.block_rows
+        rss_before = _rss_mb()
+        started = time.perf_counter()
+        searcher.search(Q, 20)
+        elapsed = time.perf_counter() - started
+        result["retrieval"] = {"seconds": round(elapsed, 2), "gemm_floor_s": round(gemm_floor, 2),
+                               "ratio_to_floor": round(elapsed / gemm_floor, 2),
+                               "rss_added_mb": round(_rss_mb() - rss_before, 0)}
 
-    from sklearn.neighbors import NearestNeighbors
+        from sklearn.neighbors import NearestNeighbors
 
-    subset = min(n_members, peer_limit)
-    peer = NearestNeighbors(n_neighbors=20, metric="cosine", algorithm="brute").fit(keys)
-    started = time.perf_counter()
-    peer.kneighbors(Q[:subset])
-    peer_s = (time.perf_counter() - started) * n_members / subset
-    result["retrieval"]["sklearn_cosine_brute_s"] = round(peer_s, 1)
-    result["retrieval"]["sklearn_measured_on_members"] = subset
-    result["retrieval"]["speedup_vs_sklearn"] = round(peer_s / elapsed, 1)
-    del peer
+        subset = min(n_members, peer_limit)
+        peer = NearestNeighbors(n_neighbors=20, metric="cosine", algorithm="brute").fit(keys)
+        started = time.perf_counter()
+        peer.kneighbors(Q[:subset])
+        peer_s = (time.perf_counter() - started) * n_members / subset
+        result["retrieval"]["sklearn_cosine_brute_s"] = round(peer_s, 1)
+        result["retrieval"]["sklearn_measured_on_members"] = subset
+        result["retrieval"]["speedup_vs_sklearn"] = round(peer_s / elapsed, 1)
+        del peer
 
     ids = list(frame["member_id"])
     scorer = BatchScorer(matcher, ids[:n_candidates], BatchSpec(k=20))
@@ -146,18 +147,19 @@ def run_one(n_members: int, n_candidates: int, queries: int, seed: int, peer_lim
     result["full_batch"] = {"members_timed": len(sample), "ms_per_member": round(per_member * 1000, 2),
                             "estimated_total_s": round(per_member * n_members, 0)}
 
-    # All cores: BLAS threads in one process against two worker processes (one thread each).
-    import tempfile
+    if "cores" not in skip:
+        # All cores: BLAS threads in one process against two worker processes (one thread each).
+        import tempfile
 
-    from matcher.batch import run_batch
+        from matcher.batch import run_batch
 
-    subset_ids = ids[: min(len(ids), 4 * full_members)]
-    result["cores"] = {"members": len(subset_ids)}
-    for jobs in (1, 2):
-        with tempfile.TemporaryDirectory() as work:
-            started = time.perf_counter()
-            run_batch(matcher, subset_ids, ids[:n_candidates], BatchSpec(k=20), work, jobs=jobs, progress=False)
-            result["cores"][f"jobs_{jobs}_s"] = round(time.perf_counter() - started, 1)
+        subset_ids = ids[: min(len(ids), 4 * full_members)]
+        result["cores"] = {"members": len(subset_ids)}
+        for jobs in (1, 2):
+            with tempfile.TemporaryDirectory() as work:
+                started = time.perf_counter()
+                run_batch(matcher, subset_ids, ids[:n_candidates], BatchSpec(k=20), work, jobs=jobs, progress=False)
+                result["cores"][f"jobs_{jobs}_s"] = round(time.perf_counter() - started, 1)
 
     rng = np.random.default_rng(seed)
     chosen = np.array(ids, dtype=object)[rng.choice(n_members, size=min(queries, n_members), replace=False)]
@@ -229,6 +231,8 @@ def main() -> None:
                         help="Members the whole batch (re-ranking and reasons) is timed on.")
     parser.add_argument("--recall-queries", type=int, default=50,
                         help="Members whose exhaustive ranking measures the candidate stage (up to 200k profiles).")
+    parser.add_argument("--skip", nargs="*", default=[], choices=["retrieval", "cores"],
+                        help="Parts not to run: the batch retrieval and its scikit-learn peer, or the cores comparison.")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--floor", help=argparse.SUPPRESS)
@@ -236,7 +240,8 @@ def main() -> None:
     if args.one:
         members, candidates = (int(x) for x in args.one.split(":"))
         print(json.dumps(run_one(members, candidates, args.queries, args.seed, args.peer_limit,
-                                 args.full_members, json.loads(args.floor), args.recall_queries)))
+                                 args.full_members, json.loads(args.floor), args.recall_queries,
+                                 frozenset(args.skip))))
         return
     floor = json.loads(subprocess.run([sys.executable, "-c", "import json, bench_batch as b; "
                                        "print(json.dumps(b.floors()))"], capture_output=True, text=True,
@@ -247,7 +252,7 @@ def main() -> None:
         run = subprocess.run([sys.executable, __file__, "--one", size, "--queries", str(args.queries),
                               "--seed", str(args.seed), "--peer-limit", str(args.peer_limit),
                               "--full-members", str(args.full_members), "--recall-queries",
-                              str(args.recall_queries), "--floor", json.dumps(floor)],
+                              str(args.recall_queries), "--skip", *args.skip, "--floor", json.dumps(floor)],
                              capture_output=True, text=True)
         if run.returncode != 0:
             print(run.stderr, file=sys.stderr)
