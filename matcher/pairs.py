@@ -18,6 +18,7 @@ offers is not zeroed out: ``HM(cover_ab, 0.25 + 0.75 * cover_ba)``, where an unk
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 import pandas as pd
@@ -25,7 +26,7 @@ import scipy.sparse as sp
 from sklearn.decomposition import TruncatedSVD
 from sklearn.preprocessing import normalize
 
-from .features import TextEncoder
+from .features import TextEncoder, _effective
 from .taxonomy import load_taxonomy
 from .text import split_many
 from .topk import top_k_indices
@@ -80,7 +81,11 @@ def split_texts(frame: pd.DataFrame) -> list[tuple[str, str]]:
 
 def _distinct_tuples(lists) -> tuple[np.ndarray, list[tuple]]:
     """(the code of each tag list, the distinct tag lists as tuples in order of first appearance)."""
-    keys = np.fromiter((tags if type(tags) is tuple else tuple(tags) for tags in lists), dtype=object)
+    lists = lists.to_numpy(dtype=object) if isinstance(lists, pd.Series) else lists
+    if set(map(type, lists)) == {tuple}:
+        keys = np.fromiter(lists, dtype=object, count=len(lists))
+    else:
+        keys = np.fromiter((tags if type(tags) is tuple else tuple(tags) for tags in lists), dtype=object)
     codes, distinct = pd.factorize(keys)
     return codes, list(distinct)
 
@@ -176,14 +181,14 @@ class PairSpace:
         self.networks = {n: i for i, n in enumerate(sorted(set(pd.unique(frame["network"]))))}
         self.languages = {code: i for i, code in enumerate(sorted({c for ls in _distinct_tuples(frame["languages"])[1]
                                                                    for c in ls}))}
-        offers = [given or found for given, found in zip(frame["offers"], frame["text_offers"])]
-        seeks = [given or found for given, found in zip(frame["seeks"], frame["text_seeks"])]
+        offers = _effective(frame, "offers", "text_offers")
+        seeks = _effective(frame, "seeks", "text_seeks")
         cap = _binary(offers, self.capabilities) + _binary(seeks, self.capabilities)
         df = (cap > 0).sum(axis=0)
         n = 2 * len(frame)
         self.capability_idf = (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
         texts = texts if texts is not None else split_texts(frame)
-        documents = pd.DataFrame({"text": pd.Series([t for pair in texts for t in pair], dtype=object)})
+        documents = pd.DataFrame({"text": pd.Series(list(chain.from_iterable(texts)), dtype=object)})
         self.text_encoder = TextEncoder(ngram_range=(3, 5), max_features=30000).fit(documents)
         # Latent semantic analysis: char n-gram TF-IDF reduced to a dense space, so that text
         # similarity is a BLAS product and related words (трикотаж, knit) can meet.
@@ -201,9 +206,9 @@ class PairSpace:
     def arrays(self, frame: pd.DataFrame, texts: list[tuple[str, str]] | None = None) -> ProfileArrays:
         """Return the arrays of the profiles of `frame` in this space (`texts`: the
         descriptions already split by :func:`split_texts`, to save splitting them again)."""
-        offers = [given or found for given, found in zip(frame["offers"], frame["text_offers"])]
-        seeks = [given or found for given, found in zip(frame["seeks"], frame["text_seeks"])]
-        products = [given or found for given, found in zip(frame["products"], frame["text_products"])]
+        offers = _effective(frame, "offers", "text_offers")
+        seeks = _effective(frame, "seeks", "text_seeks")
+        products = _effective(frame, "products", "text_products")
         texts = texts if texts is not None else split_texts(frame)
         volume = frame["capacity_units_month"].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
         employees = frame["employees"].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
@@ -221,7 +226,7 @@ class PairSpace:
             network=_codes(frame["network"], self.networks),
             org_type=_codes(frame["org_type"], self.org_types),
             languages=_binary(frame["languages"], self.languages),
-            certifications=np.array([len(c) for c in frame["certifications"]], dtype=np.float32),
+            certifications=np.fromiter(map(len, frame["certifications"]), dtype=np.float32, count=len(frame)),
             min_order=min_order,
             volume=volume,
             employees=employees,
@@ -264,9 +269,9 @@ class LinkStats:
         types = arrays.org_type
         counts = np.zeros((n_types, n_types))
         valid = (types[pairs[:, 0]] >= 0) & (types[pairs[:, 1]] >= 0) if len(pairs) else np.array([], bool)
-        for a, b in pairs[valid]:
-            counts[types[a], types[b]] += 1
-            counts[types[b], types[a]] += 1
+        a, b = types[pairs[valid, 0]], types[pairs[valid, 1]]
+        np.add.at(counts, (a, b), 1)
+        np.add.at(counts, (b, a), 1)
         total = counts.sum()
         if total:
             expected = np.outer(counts.sum(axis=1), counts.sum(axis=0)) / total

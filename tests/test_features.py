@@ -52,3 +52,48 @@ def test_offer_and_need_views_are_aligned(cluster_frame):
     names = encoder.get_feature_names_out()
     assert len(names) == 2 * offers.shape[1]
     assert any(n.startswith("need__capabilities") for n in names)
+
+
+def test_tag_encoders_encode_a_row_among_many_as_alone():
+    # Distinct cells are encoded once and spread over their rows: every row must come out as
+    # it does when encoded on its own, whatever the cells are (lists, tuples, separated
+    # strings, scalars, missing values).
+    cells = [("sewing", "cutting"), ["sewing", "cutting"], "sewing;3d_design", ("sewing", "cutting"), None,
+             float("nan"), (), "knitting", 1, 1.0, ("3d_design",), ["knitting"], "sewing;3d_design"]
+    for encoder in (MultiHotEncoder(), MultiHotEncoder(weighting="binary", norm=None), CountryEncoder()):
+        X = [[cell] for cell in cells] if not isinstance(encoder, CountryEncoder) else \
+            [[cell] for cell in ["UA", "PL;DE", ("US", "UA"), None, ["PL"], "UA", "CA"]]
+        fitted = encoder.fit(X)
+        whole = fitted.transform(X).toarray()
+        alone = np.vstack([fitted.transform([row]).toarray() for row in X])
+        np.testing.assert_array_equal(whole, alone)
+        np.testing.assert_array_equal(encoder.fit_transform(X).toarray(), whole)
+
+
+def test_fit_transform_views_is_fit_then_transform_views(cluster_frame):
+    for text in (True, False):
+        offers, needs = OfferNeedEncoder(text=text).fit_transform_views(cluster_frame)
+        expected = OfferNeedEncoder(text=text).fit(cluster_frame).transform_views(cluster_frame)
+        for got, want in zip((offers, needs), expected):
+            assert got.shape == want.shape
+            np.testing.assert_array_equal(got.toarray(), want.toarray())
+
+
+def test_text_encoder_encodes_recurring_documents_once_with_the_same_rows():
+    rng = np.random.default_rng(0)
+    words = ["трикотаж", "пошив", "тканини", "knitwear", "yarn", "пряжа", "фурнітура", "dyeing"]
+    distinct = [" ".join(rng.choice(words, size=rng.integers(1, 6))) for _ in range(400)]
+    documents = [distinct[i] for i in rng.integers(0, len(distinct), size=3000)]
+    frame = pd.DataFrame({"text": documents})
+    encoder = TextEncoder(ngram_range=(3, 5)).fit(frame)
+    matrix = encoder.transform(frame)
+    assert matrix.shape[0] == len(documents)
+    np.testing.assert_allclose(matrix.toarray(), encoder.vectorizer_.transform(documents).toarray(), atol=1e-12)
+    first = {}
+    for i, doc in enumerate(documents):
+        j = first.setdefault(doc, i)
+        np.testing.assert_array_equal(matrix[i].toarray(), matrix[j].toarray())
+    components = rng.standard_normal((matrix.shape[1], 7))
+    reduced = encoder.transform_reduced(frame, lambda m: m @ components, chunk=64, dtype=np.float32)
+    assert reduced.dtype == np.float32
+    np.testing.assert_array_equal(reduced, np.asarray(matrix @ components).astype(np.float32))

@@ -159,3 +159,72 @@ def test_compiled_forest_reproduces_the_calibrated_model():
     X = matcher._features_for(a, J, matcher.stats_, matcher.arrays_, matcher.embedding_[a])
     X[::7, 5] = np.nan  # missing values take the side the trees learned
     np.testing.assert_allclose(matcher.forest_.predict_proba(X), matcher.scorer_.predict_proba(X), atol=1e-12)
+
+
+def test_tag_rows_and_codes_are_those_of_each_profile_alone():
+    import pandas as pd
+
+    from matcher.pairs import _binary, _city_key, _codes
+
+    vocabulary = {"a": 0, "b": 1, "c": 2}
+    lists = [("a", "b"), ["b", "a"], (), ("x", "c"), ("a", "b"), ["c"]]
+    expected = np.zeros((len(lists), 3), dtype=np.uint8)
+    for i, tags in enumerate(lists):
+        for tag in tags:
+            if tag in vocabulary:
+                expected[i, vocabulary[tag]] = 1
+    got = _binary(lists, vocabulary)
+    assert got.dtype == np.uint8
+    np.testing.assert_array_equal(got, expected)
+    assert _binary([], vocabulary).shape == (0, 3)
+    cities = {"kharkiv": 0, "lodz": 1}
+    values = ["Kharkiv", "", "Paris", "kharkiv", "LODZ", "Kharkiv"]
+    assert _codes(values, cities, key=_city_key).tolist() == [0, -1, -1, 0, 1, 0]
+    series = pd.Series(["UA", "PL", None, "UA"], dtype="str")
+    assert _codes(series, {"UA": 3, "PL": 1}).tolist() == [3, 1, -1, 3]
+
+
+def test_views_are_built_in_blocks_as_one_product(cluster_frame, cluster_links):
+    import scipy.sparse as sp
+    from sklearn.preprocessing import normalize
+
+    matcher = PartnerMatcher().fit(cluster_frame, cluster_links)
+    n = 70_000  # more than one block of rows
+    rng = np.random.default_rng(0)
+    tags = sp.random(n, 12, density=0.2, format="csr", random_state=0)
+    arrays = type("Arrays", (), {})()
+    arrays.text_offer = rng.standard_normal((n, 5)).astype(np.float32)
+    arrays.text_need = rng.standard_normal((n, 5)).astype(np.float32)
+    offers, needs = matcher._views(tags, tags[::-1], arrays, np.float16)
+    assert offers.dtype == needs.dtype == np.float16
+    for got, tag, text in ((offers, tags, arrays.text_offer), (needs, tags[::-1], arrays.text_need)):
+        whole = normalize(np.hstack([tag.toarray().astype(np.float32), 0.5 * text]))
+        np.testing.assert_array_equal(got, whole.astype(np.float16))
+
+
+def test_links_are_read_by_member_row(cluster_frame):
+    links = [Link("designer", "knit-factory", "partner"), Link("knit-factory", "designer", "deal"),
+             Link("designer", "knit-factory", "supplier"), Link("designer", "photo", "declined"),
+             Link("designer", "logistics", "meeting"), Link("designer", "photo", "declined")]
+    matcher = PartnerMatcher(model="default").fit(cluster_frame, links)
+    row = matcher.position_
+    assert matcher.positive_pairs_.dtype == np.int64
+    assert matcher.positive_pairs_.tolist() == sorted([[row["designer"], row["knit-factory"]],
+                                                       [row["knit-factory"], row["designer"]]])
+    assert matcher.declined_ == {row["designer"]: {row["photo"]}}
+    assert matcher._link_rows([Link("designer", "nobody", "partner")]).tolist() == [[row["designer"], -1]]
+    with pytest.raises(ValueError, match="nobody"):
+        PartnerMatcher().fit(cluster_frame, [Link("nobody", "designer", "partner")])
+
+
+def test_the_three_scoring_models_are_those_fitted_one_after_the_other():
+    from sklearn.calibration import CalibratedClassifierCV
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3000, len(PAIR_FEATURES))).astype(np.float32)
+    y = (X[:, 0] + 0.5 * X[:, 3] + rng.standard_normal(3000) > 1.5).astype(int)
+    matcher = PartnerMatcher()
+    for kind in ("gbt", "logistic"):
+        threaded = matcher._fit_scorer(kind, X, y)
+        one_by_one = CalibratedClassifierCV(matcher._learner(kind), method="sigmoid", cv=3).fit(X, y)
+        np.testing.assert_array_equal(threaded.predict_proba(X), one_by_one.predict_proba(X))

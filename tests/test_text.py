@@ -1,6 +1,6 @@
 import pytest
 
-from matcher.text import extract_tags, split_needs
+from matcher.text import extract_tags, split_many, split_needs
 
 
 @pytest.mark.parametrize("description, offers, seeks", [
@@ -24,3 +24,26 @@ def test_no_false_friends_from_short_stems():
 def test_split_needs_cuts_at_the_cue():
     offer, need = split_needs("Шиємо сукні. Ищем ткани")
     assert offer == "Шиємо сукні." and need == "Ищем ткани"
+
+
+def test_split_many_splits_each_description_as_split_needs_does():
+    descriptions = ["Шиємо сукні. Ищем ткани", None, "", "  ", "Шукаємо. Шиємо сукні. Ищем ткани",
+                    "We sew.  Looking for fabric!\nНужны швеи;\tseeking cutters",
+                    "Шиємо сукні. Ищем ткани", "Кроїмо\u00a0тканини. Шукаємо\u2028фурнітуру"]
+    parts = split_many(descriptions)
+    assert parts == [split_needs(d or "") for d in descriptions]
+    assert parts[1] == ("", "")
+    # Equal texts come back as one object.
+    assert parts[0][1] is parts[6][1]
+
+
+def test_sentences_are_cut_as_the_regular_expression_cuts_them():
+    import random
+
+    from matcher.text import _SENTENCES, _sentences
+
+    rng = random.Random(0)
+    pieces = ["a", "й", " ", " ", ".", "!", "?", ";", ",", "\n", "\t", "\r", "\u00a0", "\u2028", "\x00"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 20))) for _ in range(20000)]
+    texts += ["Шиємо сукні. Ищем ткани; need cutters! Why? Now.", "a. ", " . b", "a.  b", "a.\n b"]
+    assert [_sentences(t) for t in texts] == [_SENTENCES.split(t) for t in texts]
