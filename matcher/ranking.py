@@ -284,7 +284,7 @@ class PartnerMatcher(BaseEstimator):
                 self.forest_ = forest
             else:
                 logger.warning("the compiled trees do not reproduce the model; scoring with scikit-learn")
-        # On large data a recommendation re-ranks ~900 candidates: the first trees of each
+        # On large data a recommendation re-ranks ~850 candidates: the first trees of each
         # model pick the ones worth the whole forest (see _worth_scoring).
         self.forest_prefix_ = (self.forest_.prefix(self.PREFIX_TREES)
                                if self.forest_ is not None and self.index_ is not None else None)
