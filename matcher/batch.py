@@ -158,8 +158,9 @@ class BatchScorer:
             allowed = self._allowed(int(m.arrays_.network[a]))[rows] & ~np.isin(rows, excluded[i])
             per_member[i].append(rows[allowed][:w])
         for i, a in enumerate(member_rows.tolist()):
-            allowed = self._allowed(int(m.arrays_.network[a]))[self.candidate_rows].copy()
-            allowed[np.searchsorted(self.candidate_rows, excluded[i])[np.isin(excluded[i], self.candidate_rows)]] = False
+            allowed = self._allowed(int(m.arrays_.network[a]))[self.candidate_rows]
+            position, found = self._first_stage.positions(excluded[i])
+            allowed[position[found]] = False
             per_member[i].append(m._first_stage_rows(self._first_stage, m.arrays_, a, m.stats_.partners(a),
                                                      votes[i], allowed))
         return [np.unique(np.concatenate(parts)) for parts in per_member]

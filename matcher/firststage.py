@@ -91,6 +91,14 @@ class FirstStage:
         stage.weights_ = self.weights_.copy()
         return stage
 
+    def positions(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(position among the stage's rows, whether it is one of them) of fitted rows `rows`."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if self.rows is None:
+            return rows, np.ones(len(rows), dtype=bool)
+        position = np.minimum(np.searchsorted(self.rows, rows), max(len(self.rows) - 1, 0))
+        return position, self.rows[position] == rows if len(self.rows) else np.zeros(len(rows), dtype=bool)
+
     def fit(self, X: np.ndarray, y: np.ndarray) -> "FirstStage":
         """Learn the weights from training pairs `X` (all :data:`PAIR_FEATURES` columns) and
         labels `y`, by a logistic regression on standardised columns."""
@@ -144,14 +152,9 @@ class FirstStage:
             yield "partner_country_share", 0.0
         yield "potential_b", self._potential
         if linked and votes is not None:
-            voted, values = votes
+            position, found = self.positions(votes[0])
             column = np.zeros(self._offer.shape[0], dtype=np.float32)
-            if self.rows is None:
-                column[voted] = values
-            else:
-                position = np.minimum(np.searchsorted(self.rows, voted), len(self.rows) - 1)
-                found = self.rows[position] == voted
-                column[position[found]] = values[found]
+            column[position[found]] = votes[1][found]
             yield "cf_vote", column
         else:
             yield "cf_vote", 0.0
@@ -211,12 +214,8 @@ class FirstStage:
                          country, city, network, types, w["cover_ab"], w["cover_ba"], w["reciprocity"],
                          w["potential_b"], w["degree_b"] if linked else 0.0, total)
         if linked and votes is not None:
-            voted, values = votes
-            if self.rows is not None:
-                position = np.minimum(np.searchsorted(self.rows, voted), len(self.rows) - 1)
-                found = self.rows[position] == voted
-                voted, values = position[found], values[found]
-            total[voted] += np.float32(w["cf_vote"]) * values
+            position, found = self.positions(votes[0])
+            total[position[found]] += np.float32(w["cf_vote"]) * votes[1][found]
         return total
 
 
