@@ -215,7 +215,11 @@ class _TagEncoderBase(TransformerMixin, BaseEstimator):
         vals = np.concatenate(vals).astype(np.float64) if vals else np.zeros(0)
         matrix = sp.csr_matrix((vals, (rows, cols)), shape=(n_rows, int(self._offsets[-1])))
         matrix.sum_duplicates()
-        return normalize(matrix) if self.norm == "l2" else matrix
+        if self.norm != "l2" or matrix.shape[1] == 0:
+            # A vocabulary nobody used (no profile names a market, say) encodes nothing: zero
+            # columns, which scikit-learn's normalize refuses and which need no normalising.
+            return matrix
+        return normalize(matrix)
 
     def get_feature_names_out(self, input_features: Iterable[str] | None = None) -> np.ndarray:
         """Return ``<column>=<tag>`` for every output column."""
@@ -542,6 +546,19 @@ def need_frame(frame: pd.DataFrame, texts: list[str] | None = None) -> pd.DataFr
     })
 
 
+def _has_content(frame: pd.DataFrame, columns: list[str]) -> bool:
+    """Whether any cell of `columns` of an offer or need frame holds something: a non-empty
+    tuple of tags or a non-blank string (each distinct cell is looked at once)."""
+    for column in columns:
+        codes, distinct = pd.factorize(frame[column].to_numpy(dtype=object))
+        for cell in distinct:
+            if isinstance(cell, str) and cell.strip():
+                return True
+            if isinstance(cell, (tuple, list)) and len(cell):
+                return True
+    return False
+
+
 class OfferNeedEncoder(TransformerMixin, BaseEstimator):
     """Encode validated profiles into aligned offer and need views.
 
@@ -598,14 +615,17 @@ class OfferNeedEncoder(TransformerMixin, BaseEstimator):
                 raise ValueError(f"Got block_weights for {sorted(unknown)}, expected keys of "
                                  f"{list(VIEW_BLOCKS)}")
             weights.update(self.block_weights)
-        blocks = self._blocks()
+        offer_texts, need_texts = self._texts(X)
+        stacked = pd.concat([offer_frame(X, offer_texts), need_frame(X, need_texts)],
+                            ignore_index=True)
+        # A block with nothing to encode (no profile names a market, no description anywhere)
+        # encodes nothing: dropped, so its slice of the views is empty.
+        blocks = [(name, encoder if _has_content(stacked, columns) else "drop", columns)
+                  for name, encoder, columns in self._blocks()]
         self.column_transformer_ = ColumnTransformer(
             blocks, transformer_weights={name: weights[name] for name, _, _ in blocks},
             sparse_threshold=1.0,
         )
-        offer_texts, need_texts = self._texts(X)
-        stacked = pd.concat([offer_frame(X, offer_texts), need_frame(X, need_texts)],
-                            ignore_index=True)
         views = sp.csr_matrix(self.column_transformer_.fit_transform(stacked))
         self.block_weights_ = weights
         self.block_slices_ = {

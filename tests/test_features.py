@@ -97,3 +97,33 @@ def test_text_encoder_encodes_recurring_documents_once_with_the_same_rows():
     reduced = encoder.transform_reduced(frame, lambda m: m @ components, chunk=64, dtype=np.float32)
     assert reduced.dtype == np.float32
     np.testing.assert_array_equal(reduced, np.asarray(matrix @ components).astype(np.float32))
+
+
+@pytest.mark.parametrize("emptied", [["markets_present", "markets_target"], ["description"],
+                                     ["markets_present", "markets_target", "products", "description"]])
+def test_a_block_nobody_fills_encodes_nothing_and_the_model_still_fits(emptied):
+    """Real factory disclosures name no markets and often carry no description: every optional
+    column may be empty in every row (regression: normalize refused the zero-column block)."""
+    from matcher.datasets import generate_cluster
+    from matcher.profiles import validate_profiles
+    from matcher.ranking import PartnerMatcher
+
+    raw, _ = generate_cluster(n_home=30, n_international=60, seed=1)
+    tagged = raw["offers"].astype(str).str.strip().ne("") | raw["seeks"].astype(str).str.strip().ne("")
+    raw = raw[tagged].reset_index(drop=True)
+    for column in emptied:
+        raw[column] = ""
+    frame = validate_profiles(raw, source="emptied")
+    encoder = OfferNeedEncoder()
+    offers, needs = encoder.fit_transform_views(frame)
+    dropped = {"markets_present": "markets", "description": "text", "products": "products"}
+    for column in emptied:
+        if column in dropped:
+            block = encoder.block_slices_[dropped[column]]
+            assert block.stop == block.start, (column, block)
+    assert offers.shape == needs.shape == (len(frame), len(encoder.get_view_feature_names()))
+    model = PartnerMatcher(random_state=0).fit(frame)
+    member = frame["member_id"].iloc[0]
+    suggestions = model.recommend(member, k=5)
+    assert 0 < len(suggestions) <= 5 and member not in {s.partner_id for s in suggestions}
+    assert all(s.reasons and 0 <= s.score <= 1 for s in suggestions)
