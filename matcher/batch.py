@@ -27,13 +27,15 @@ import json
 import logging
 import shutil
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .artifacts import canonical_sparse
 from .files import atomic_write
 from .pairs import PAIR_FEATURES, cf_votes
 from .ranking import PartnerMatcher
@@ -41,8 +43,15 @@ from .topk import TopK
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["BatchSpec", "BatchScorer", "run_batch", "reverse_view", "member_summary",
-           "write_table", "OUTPUT_COLUMNS"]
+__all__ = [
+    "OUTPUT_COLUMNS",
+    "BatchScorer",
+    "BatchSpec",
+    "member_summary",
+    "reverse_view",
+    "run_batch",
+    "write_table",
+]
 
 #: The first columns of the shortlist table; a candidate file's extra columns follow.
 OUTPUT_COLUMNS = ("member_id", "rank", "partner_id", "partner_name", "score", "reasons",
@@ -78,11 +87,17 @@ class BatchScorer:
         Fitted on profiles that include every member and every candidate.
     candidate_ids : sequence of str
     spec : BatchSpec
+    candidate_extra : mapping of str to mapping, optional
+        Each candidate's extra columns (hall, stand, ...), written beside each suggestion of
+        it; by default those of the model's own profiles. A model given by name was fitted on
+        other files: the candidate file's columns are the ones to write.
     """
 
-    def __init__(self, matcher: PartnerMatcher, candidate_ids: Sequence[str], spec: BatchSpec):
+    def __init__(self, matcher: PartnerMatcher, candidate_ids: Sequence[str], spec: BatchSpec,
+                 candidate_extra: Mapping[str, Mapping[str, Any]] | None = None):
         self.matcher = matcher
         self.spec = spec
+        self.candidate_extra = None if candidate_extra is None else dict(candidate_extra)
         position = matcher.position_
         unknown = [c for c in candidate_ids if c not in position]
         if unknown:
@@ -226,7 +241,9 @@ class BatchScorer:
                           "score": round(suggestion.score, 4), "reasons": "; ".join(suggestion.reasons),
                           "member_name": profile.name, "partner_country": partner.country,
                           "partner_org_type": partner.org_type, "partner_network": partner.network}
-                for key, value in (partner.extra or {}).items():
+                extra = (partner.extra if self.candidate_extra is None
+                         else self.candidate_extra.get(suggestion.partner_id))
+                for key, value in (extra or {}).items():
                     record.setdefault(str(key), value)
                 records.append(record)
         return pd.DataFrame.from_records(records, columns=None if records else list(OUTPUT_COLUMNS))
@@ -246,6 +263,8 @@ def _score_from_file(path: str, member_rows: np.ndarray) -> pd.DataFrame:
 
     scorer = _WORKER_SCORERS.get(path)
     if scorer is None:
+        # Workers outlive a job (joblib reuses them): keep only this job's memory map open.
+        _WORKER_SCORERS.clear()
         scorer = _WORKER_SCORERS[path] = joblib.load(path, mmap_mode="r")
         # Processes share the cores: one BLAS thread each.
         threadpool_limits(1)
@@ -262,7 +281,8 @@ def _fingerprint(payload: Mapping[str, Any]) -> str:
 
 
 class _Progress:
-    """A tqdm bar on a terminal; otherwise a log line every 10% (and at most every 30 s)."""
+    """A tqdm bar on a terminal; otherwise an INFO log line (shown with ``-v``) every 10% (and
+    at most every 30 s)."""
 
     def __init__(self, total: int, done: int, unit: str = "member"):
         import sys
@@ -288,8 +308,8 @@ class _Progress:
             elapsed = now - self.started
             rate = n and self.done / max(elapsed, 1e-9)
             left = (self.total - self.done) / rate if rate else float("nan")
-            logger.warning("batch: %d of %d members (%.0f%%), %.0f/s, %.0f s left",
-                           self.done, self.total, 100 * share, rate, left)
+            logger.info("batch: %d of %d members (%.0f%%), %.0f/s, %.0f s left",
+                        self.done, self.total, 100 * share, rate, left)
             self.last_line = now
             while self.next_share <= share:
                 self.next_share += 0.1
@@ -300,13 +320,15 @@ class _Progress:
 
 def run_batch(matcher: PartnerMatcher, member_ids: Sequence[str], candidate_ids: Sequence[str],
               spec: BatchSpec, work_dir: str | Path, fingerprint: Mapping[str, Any] | None = None,
-              jobs: int = 1, scheduler: str | None = None, progress: bool = True) -> pd.DataFrame:
+              jobs: int = 1, scheduler: str | None = None, progress: bool = True,
+              candidate_extra: Mapping[str, Mapping[str, Any]] | None = None) -> pd.DataFrame:
     """Score every member against the candidates; return the shortlist table.
 
     Parameters
     ----------
     matcher : PartnerMatcher
-        Fitted on profiles that include the members and the candidates.
+        Fitted on profiles that include the members and the candidates. Its sparse matrices
+        are put in canonical form (sorted indices), in place.
     member_ids, candidate_ids : sequence of str
     spec : BatchSpec
     work_dir : path
@@ -318,6 +340,11 @@ def run_batch(matcher: PartnerMatcher, member_ids: Sequence[str], candidate_ids:
         Local worker processes; 1 scores in this process, with BLAS on every core.
     scheduler : str, optional
         Address of a Dask scheduler (``tcp://host:8786``); blocks then run on its workers.
+    progress : bool, default=True
+        A progress bar on a terminal, INFO log lines otherwise.
+    candidate_extra : mapping of str to mapping, optional
+        Each candidate's extra columns (see :class:`BatchScorer`); by default those of the
+        model's profiles.
 
     Returns
     -------
@@ -329,14 +356,21 @@ def run_batch(matcher: PartnerMatcher, member_ids: Sequence[str], candidate_ids:
         raise KeyError(f"members not among the fitted profiles: {', '.join(unknown[:10])}")
     if not len(candidate_ids):
         raise ValueError("the candidate list is empty")
-    scorer = BatchScorer(matcher, candidate_ids, spec)
+    # Every path reads the model's sparse matrices in canonical form: worker processes must
+    # (they map the model read-only and cannot sort a matrix on first use), and the same form
+    # everywhere keeps the paths' sums in the same order.
+    canonical_sparse(matcher)
+    scorer = BatchScorer(matcher, candidate_ids, spec, candidate_extra)
     member_rows = np.array([matcher.position_[m] for m in member_ids], dtype=np.int64)
     blocks = [member_rows[i:i + spec.block_rows] for i in range(0, len(member_rows), spec.block_rows)]
 
     work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
+    # Format 2: extra columns come from the candidates given, not the model (format 1 parts of
+    # a model given by name carried the model's).
     job = {"inputs": dict(fingerprint or {}), "spec": asdict(spec), "members": len(member_rows),
-           "member_hash": _fingerprint({"ids": list(member_ids)}), "format": 1}
+           "member_hash": _fingerprint({"ids": list(member_ids)}), "format": 2,
+           "extra_hash": None if candidate_extra is None else _fingerprint(dict(candidate_extra))}
     job_id = _fingerprint(job)
     manifest = work / "job.json"
     if manifest.exists():
@@ -354,12 +388,14 @@ def run_batch(matcher: PartnerMatcher, member_ids: Sequence[str], candidate_ids:
         return work / f"part-{i:06d}.parquet"
 
     pending = [i for i in range(len(blocks)) if not part(i).exists()]
-    done_members = sum(len(blocks[i]) for i in range(len(blocks)) if i not in set(pending))
+    done_members = len(member_rows) - sum(len(blocks[i]) for i in pending)
     if done_members:
-        logger.warning("batch: resuming; %d of %d blocks already scored", len(blocks) - len(pending), len(blocks))
+        logger.info("batch: resuming; %d of %d blocks already scored",
+                    len(blocks) - len(pending), len(blocks))
     bar = _Progress(len(member_rows), done_members) if progress else None
+    scorer_path = work / f"scorer-{job_id[:16]}.joblib"
     try:
-        for i, frame in _execute(scorer, blocks, pending, jobs, scheduler, work):
+        for i, frame in _execute(scorer, blocks, pending, jobs, scheduler, scorer_path):
             atomic_write(part(i), lambda temporary, frame=frame: frame.to_parquet(temporary, index=False))
             if bar:
                 bar.update(len(blocks[i]))
@@ -374,8 +410,10 @@ def run_batch(matcher: PartnerMatcher, member_ids: Sequence[str], candidate_ids:
 
 
 def _execute(scorer: BatchScorer, blocks: list[np.ndarray], pending: list[int], jobs: int,
-             scheduler: str | None, work: Path):
-    """Yield (block number, shortlist frame) for every pending block, as they finish."""
+             scheduler: str | None, path: Path):
+    """Yield (block number, shortlist frame) for every pending block, as they finish; with local
+    workers, the scorer is written to `path` (named after the job: workers keep the scorer of
+    the file they opened)."""
     if scheduler:
         from distributed import Client, as_completed
 
@@ -391,7 +429,6 @@ def _execute(scorer: BatchScorer, blocks: list[np.ndarray], pending: list[int], 
     if jobs > 1 and len(pending) > 1:
         import joblib
 
-        path = work / "scorer.joblib"
         if not path.exists():
             atomic_write(path, lambda temporary: joblib.dump(scorer, temporary))
         with joblib.Parallel(n_jobs=jobs, return_as="generator_unordered") as parallel:

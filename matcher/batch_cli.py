@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import shutil
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .cli import BadInput, _duplicates_option, _filters, _models_dir_option, _run, filter_options
+
+if TYPE_CHECKING:
+    from .profiles import Link
 
 logger = logging.getLogger(__name__)
 
 _OUTPUT_SUFFIXES = (".csv", ".xlsx", ".parquet")
 #: Up to this many profiles, ``--jobs 0`` scores in one process per core: 24% faster than BLAS
 #: threads in one process at 10,000 x 10,000 on 2 cores (BENCHMARKS.md), where re-ranking and
-#: reasons, not the products, take most of the time.
+#: reasons, not the products, take most of the time. Read when a job starts (tests patch it).
 AUTO_JOBS_UP_TO = 200_000
+
+
+def choose_jobs(jobs: int, n_profiles: int) -> int:
+    """The local worker processes for ``--jobs``: `jobs` itself when given; for 0, one per core
+    up to :data:`AUTO_JOBS_UP_TO` profiles in the model, else 1 (each worker would hold its
+    own copy of the model's tables)."""
+    if jobs:
+        return jobs
+    return (os.cpu_count() or 1) if n_profiles <= AUTO_JOBS_UP_TO else 1
 
 
 def _file_hash(path: str | None) -> str | None:
@@ -37,14 +52,38 @@ def _check_output(path: str | None, option: str) -> None:
                        f"use {', '.join(_OUTPUT_SUFFIXES)}")
 
 
+class _ExtraColumnsExpected(logging.Filter):
+    """Shows the profile reader's warning about columns outside the format as information: in
+    a candidate file they are expected (hall, stand, ...) and written beside each suggestion.
+    The record is known by its text (tests/test_batch_inputs.py fails if that changes)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.WARNING and "kept as extra data" in record.getMessage():
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            return logging.getLogger(record.name).isEnabledFor(logging.INFO)
+        return True
+
+
+@contextlib.contextmanager
+def _extra_columns_expected() -> Iterator[None]:
+    profiles_logger = logging.getLogger("matcher.profiles")
+    expected = _ExtraColumnsExpected()
+    profiles_logger.addFilter(expected)
+    try:
+        yield
+    finally:
+        profiles_logger.removeFilter(expected)
+
+
 def _read_both(members: str, candidates: str, duplicates: str):
     """Check both profile files whole before anything runs; report both files' problems."""
     from .profiles import ProfileValidationError, read_profile_frame
 
     frames, problems = [], []
-    for path in (members, candidates):
+    for path, has_extra in ((members, False), (candidates, True)):
         try:
-            frames.append(read_profile_frame(path, duplicates=duplicates))
+            with _extra_columns_expected() if has_extra else contextlib.nullcontext():
+                frames.append(read_profile_frame(path, duplicates=duplicates))
         except ProfileValidationError as error:
             problems.append(str(error))
         except FileNotFoundError as error:
@@ -69,6 +108,22 @@ def _union(member_frame, candidate_frame):
             merged.update(extra or {})
             union.at[member_id, "extra"] = merged
     return union
+
+
+def _read_relevant_links(path: str, profile_ids: Iterable[str]) -> list[Link]:
+    """The links of `path` between the given profiles. Every row is checked (a malformed row is
+    an error naming it); a link naming an organisation in neither file is skipped: the
+    cluster's whole links file is the natural input, and those links say nothing of this job."""
+    from .profiles import read_links
+
+    links = read_links(path)
+    ids = set(profile_ids)
+    relevant = [link for link in links if link.source in ids and link.target in ids]
+    skipped = len(links) - len(relevant)
+    if skipped:
+        logger.warning("%s: skipped %s link%s that name organisations in neither --members nor "
+                       "--candidates", path, f"{skipped:,}", "" if skipped == 1 else "s")
+    return relevant
 
 
 @click.command()
@@ -117,7 +172,6 @@ def batch(members, candidates, links, model_name, models_dir, k, scope, country,
           block_rows, work_dir, model_kind, seed, duplicates):
     """Score every member against the candidates and write each member's shortlist."""
     from .batch import BatchSpec, member_summary, reverse_view, run_batch, write_table
-    from .profiles import read_links
 
     def action():
         for path, option in ((out, "--out"), (reverse_out, "--reverse"), (summary_out, "--summary")):
@@ -128,15 +182,16 @@ def batch(members, candidates, links, model_name, models_dir, k, scope, country,
         if Path(out).suffix.lower() == ".xlsx" and len(member_frame) * (k + 2) > 1_048_575:
             raise BadInput(f"{len(member_frame):,} members x {k} suggestions do not fit in an Excel "
                            "sheet; write --out as .csv or .parquet")
+        if model_name and links:
+            raise BadInput("--links are learned when fitting; with --model the model's own links "
+                           "apply")
         union = _union(member_frame, candidate_frame)
-        known_links = read_links(links, union["member_id"]) if links else []
+        known_links = _read_relevant_links(links, union["member_id"]) if links else []
         fingerprint = {"members": _file_hash(members), "candidates": _file_hash(candidates),
                        "links": _file_hash(links), "model_kind": model_kind, "seed": seed}
         if model_name:
             from .artifacts import load_model, read_manifest
 
-            if links:
-                raise BadInput("--links are learned when fitting; with --model the model's own links apply")
             matcher, _ = load_model(model_name, models_dir)
             fingerprint["model"] = read_manifest(model_name, models_dir).get("sha256")
             missing = sorted(set(union["member_id"]) - set(matcher.position_))
@@ -146,14 +201,21 @@ def batch(members, candidates, links, model_name, models_dir, k, scope, country,
         else:
             from .ranking import PartnerMatcher
 
-            logger.warning("batch: fitting on %d profiles and %d links", len(union), len(known_links))
+            logger.info("batch: fitting on %d profiles and %d links", len(union), len(known_links))
             matcher = PartnerMatcher(model=model_kind, random_state=seed, language=language).fit(union, known_links)
-        small = len(matcher.frame_) <= AUTO_JOBS_UP_TO
-        workers = jobs or ((os.cpu_count() or 1) if small else 1)
+        workers = choose_jobs(jobs, len(matcher.frame_))
         work = Path(work_dir) if work_dir else Path(str(out) + ".parts")
+        where = f"on {scheduler}" if scheduler else f"in {workers} process" + "es" * (workers > 1)
+        logger.info("batch: %d members against %d candidates, blocks of %d, %s",
+                    len(member_frame), len(candidate_frame), block_rows, where)
+        # The candidate file's extra columns (hall, stand, ...), also when the model was fitted
+        # on other files: a model's own profiles carry the columns of those files.
+        candidate_extra = dict(zip(candidate_frame["member_id"], candidate_frame["extra"]))
         try:
-            shortlists = run_batch(matcher, list(member_frame["member_id"]), list(candidate_frame["member_id"]),
-                                   spec, work, fingerprint=fingerprint, jobs=workers, scheduler=scheduler)
+            shortlists = run_batch(matcher, list(member_frame["member_id"]),
+                                   list(candidate_frame["member_id"]), spec, work,
+                                   fingerprint=fingerprint, jobs=workers, scheduler=scheduler,
+                                   candidate_extra=candidate_extra)
         except KeyboardInterrupt:
             click.echo(f"interrupted; finished blocks are kept in {work}: run the same command "
                        "again to resume", err=True)

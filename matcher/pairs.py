@@ -558,24 +558,47 @@ def _merge_dots(q_indices, q_data, indptr, indices, data, J, out):
         out[k] = total
 
 
-try:  # numba compiles the merge (cached on disk after the first use)
+def _gather_dots(q_indices, q_data, n_columns, indptr, indices, data, J, out):
+    # The query row scattered into a dense vector: needs neither row's column indices sorted.
+    dense = np.zeros(n_columns)
+    for i in range(q_indices.shape[0]):
+        dense[q_indices[i]] += q_data[i]
+    for k in range(J.shape[0]):
+        total = 0.0
+        for p in range(indptr[J[k]], indptr[J[k] + 1]):
+            total += data[p] * dense[indices[p]]
+        out[k] = total
+
+
+try:  # numba compiles the merge and the gather (cached on disk after the first use)
     from numba import njit
 
     _merge_dots = njit(cache=True, nogil=True)(_merge_dots)
+    _gather_dots = njit(cache=True, nogil=True)(_gather_dots)
 except ImportError:  # pragma: no cover - numba is a declared dependency
     pass
 
 
 def _row_dots(matrix: sp.csr_matrix, J: np.ndarray, query: sp.csr_matrix, a: int) -> np.ndarray:
     """Dot products of rows `J` of a sparse matrix with row `a` of another: the same as
-    ``(matrix[J] @ query[a].T)`` without copying the rows out."""
-    for m in (matrix, query):
-        if not m.has_sorted_indices:
-            m.sort_indices()
+    ``(matrix[J] @ query[a].T)`` without copying the rows out.
+
+    Neither matrix is written to: a batch's worker processes open the fitted model as a
+    read-only memory map, where sorting the indices in place fails. Saved models and the model
+    a batch gives its workers keep their matrices in canonical form (see
+    :func:`matcher.artifacts.canonical_sparse`); a matrix with unsorted or duplicate column
+    indices (a TF-IDF formed by a sparse product, before saving) is read by a gather instead of
+    the merge, which needs sorted rows.
+    """
     start, end = query.indptr[a], query.indptr[a + 1]
+    J = np.asarray(J, dtype=np.int64)
     out = np.zeros(len(J), dtype=np.float64)
-    _merge_dots(query.indices[start:end], query.data[start:end], matrix.indptr, matrix.indices, matrix.data,
-                np.asarray(J, dtype=np.int64), out)
+    if matrix.has_canonical_format and query.has_canonical_format:
+        _merge_dots(query.indices[start:end], query.data[start:end], matrix.indptr, matrix.indices,
+                    matrix.data, J, out)
+    else:
+        _gather_dots(query.indices[start:end], query.data[start:end], query.shape[1], matrix.indptr,
+                     matrix.indices, matrix.data, J, out)
     return out
 
 
