@@ -31,6 +31,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .errors import InputError
 from .files import atomic_write_bytes
 from .sessions import LANGUAGES, Meeting, Session, meeting_reasons
 
@@ -100,7 +101,7 @@ _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 def _labels(language: str) -> dict[str, str]:
     if language not in LANGUAGES:
-        raise ValueError(f"Got language={language!r}, expected one of {', '.join(LANGUAGES)}")
+        raise InputError(f"Got language={language!r}, expected one of {', '.join(LANGUAGES)}")
     return LABELS[language]
 
 
@@ -343,7 +344,7 @@ def write_csv(session: Session, path: str | Path | None = None, language: str = 
     """
     label = _labels(language)
     if view not in CSV_VIEWS:
-        raise ValueError(f"Got view={view!r}, expected one of {', '.join(CSV_VIEWS)}")
+        raise InputError(f"Got view={view!r}, expected one of {', '.join(CSV_VIEWS)}")
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
 
@@ -459,14 +460,14 @@ def write_ics(session: Session, path: str | Path, language: str = "en",
                  for member_id in chosen}
     if path.suffix.lower() == ".ics":
         if len(calendars) != 1:
-            raise ValueError(f"{path.name}: a single .ics file holds one participant's calendar; "
+            raise InputError(f"{path.name}: a single .ics file holds one participant's calendar; "
                              f"got {len(calendars)} participants (write a .zip or a folder instead)")
         (data,) = calendars.values()
         return [atomic_write_bytes(path, lambda handle: handle.write(data))]
     if path.suffix.lower() == ".zip":
         return [atomic_write_bytes(path, lambda handle: _zip_calendars(handle, calendars))]
     if path.exists() and not path.is_dir():
-        raise ValueError(f"{path} is a file; give a folder, a .zip or a .ics path")
+        raise InputError(f"{path} is a file; give a folder, a .zip or a .ics path")
     return [atomic_write_bytes(path / f"{member_id}.ics", lambda handle, data=data: handle.write(data))
             for member_id, data in calendars.items()]
 

@@ -13,28 +13,46 @@ import datetime as dt
 import hashlib
 import json
 import platform
+import types
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import joblib
+import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 import sklearn
 
 from . import __version__
+from .errors import InputError
 from .files import atomic_write_bytes
 from .profiles import Link
 from .ranking import PartnerMatcher
 
-__all__ = ["ArtifactError", "save_model", "load_model", "read_manifest", "data_hash", "list_models",
-           "DEFAULT_MODELS_DIR"]
+__all__ = [
+    "DEFAULT_MODELS_DIR",
+    "ArtifactError",
+    "canonical_sparse",
+    "data_hash",
+    "list_models",
+    "load_model",
+    "read_manifest",
+    "save_model",
+]
 
 DEFAULT_MODELS_DIR = Path("models")
 MODEL_FILE = "model.joblib"
 MANIFEST_FILE = "manifest.json"
 
 
-class ArtifactError(RuntimeError):
-    """A model artifact is missing, damaged, tampered with, or made by other versions."""
+class ArtifactError(InputError, RuntimeError):
+    """A model artifact is missing, damaged, tampered with, or made by other versions.
+
+    Input the user can fix (give the name of a model that exists, or train it again), hence an
+    :class:`~matcher.errors.InputError`; still a ``RuntimeError``, as it was before, for callers
+    that catch that.
+    """
 
 
 def _sha256(path: Path) -> str:
@@ -58,6 +76,58 @@ def data_hash(frame: pd.DataFrame, links: Iterable[Link] = ()) -> str:
     return digest.hexdigest()
 
 
+_LEAVES = (np.ndarray, pd.DataFrame, pd.Series, pd.Index, str, bytes, int, float, complex, bool,
+           type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.MethodType)
+
+
+def canonical_sparse(obj: Any) -> int:
+    """Put every compressed sparse matrix reachable from `obj` in canonical form, in place.
+
+    A model is read by processes that open it as a read-only memory map (``matcher batch``'s
+    workers), where sorting a matrix's indices on first use fails; a TF-IDF formed by a sparse
+    product (the profiles' names above 2,000 profiles) has unsorted column indices. So the
+    model's matrices are sorted, and their duplicates summed, before it is written.
+
+    Parameters
+    ----------
+    obj : object
+        A fitted model; its attributes, containers and their attributes are searched (not
+        arrays, frames or functions).
+
+    Returns
+    -------
+    int
+        How many matrices were changed.
+    """
+    changed, seen, stack = 0, set(), [obj]
+    while stack:
+        item = stack.pop()
+        if id(item) in seen or isinstance(item, _LEAVES) or item is None:
+            continue
+        seen.add(id(item))
+        if sp.issparse(item):
+            if item.format in ("csr", "csc", "bsr") and not item.has_canonical_format:
+                # A copy, then its arrays swapped in: the matrix's own arrays may be read-only.
+                canonical = item.copy()
+                canonical.sum_duplicates()
+                item.data, item.indices = canonical.data, canonical.indices
+                item.indptr = canonical.indptr
+                item.has_canonical_format = True
+                changed += 1
+            continue
+        if isinstance(item, dict):
+            values = item.values()
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            values = item
+        else:
+            values = [*getattr(item, "__dict__", {}).values(),
+                      *(getattr(item, name) for name in getattr(type(item), "__slots__", ())
+                        if isinstance(name, str) and hasattr(item, name))]
+        # Leaves are dropped here: a model's id -> row map holds a value per profile.
+        stack.extend(value for value in values if not isinstance(value, _LEAVES))
+    return changed
+
+
 def _versions() -> dict[str, str]:
     return {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
             "cluster-matcher": __version__}
@@ -75,19 +145,20 @@ def save_model(matcher: PartnerMatcher, name: str, links: Iterable[Link] = (),
         raise ValueError(f"Got name={name!r}, expected a folder name such as 'kharkiv-2026'")
     folder = Path(models_dir) / name
     model_path = folder / MODEL_FILE
+    canonical_sparse(matcher)
     atomic_write_bytes(model_path, lambda handle: joblib.dump(matcher, handle), private=True)
     frame = matcher.frame_
     links = list(links)
     manifest = {
         "name": name,
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "versions": _versions(),
         "artifact": MODEL_FILE,
         "sha256": _sha256(model_path),
         "data_sha256": data_hash(frame, links),
-        "profiles": int(len(frame)),
-        "links": int(len(links)),
-        "positive_links": int(len(matcher.positive_pairs_)),
+        "profiles": len(frame),
+        "links": len(links),
+        "positive_links": len(matcher.positive_pairs_),
         "networks": int(frame["network"].nunique()),
         "model": matcher.model_kind_,
         "params": matcher.get_params(),
@@ -103,8 +174,10 @@ def read_manifest(name_or_path: str | Path, models_dir: str | Path = DEFAULT_MOD
     folder = _folder(name_or_path, models_dir)
     path = folder / MANIFEST_FILE
     if not path.exists():
-        raise ArtifactError(f"no model at {folder}: {MANIFEST_FILE} is missing (train one with "
-                            "`matcher train`)")
+        option = "" if Path(models_dir) == DEFAULT_MODELS_DIR else f" --models-dir {models_dir}"
+        raise ArtifactError(f"no model at {folder} ({MANIFEST_FILE} is missing): `matcher models"
+                            f"{option}` lists the trained models; `matcher train --name "
+                            f"{folder.name}{option}` trains one")
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
@@ -129,7 +202,9 @@ def load_model(name_or_path: str | Path, models_dir: str | Path = DEFAULT_MODELS
         with), or it was made with another Python minor version, scikit-learn or package version.
     """
     folder = _folder(name_or_path, models_dir)
-    manifest = read_manifest(folder)
+    # By name and folder as given: the resolved folder read as a name would be looked up
+    # under models_dir a second time (models/models/NAME).
+    manifest = read_manifest(name_or_path, models_dir)
     model_path = folder / manifest.get("artifact", MODEL_FILE)
     if not model_path.exists():
         raise ArtifactError(f"{model_path} is missing")

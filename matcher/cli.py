@@ -1,6 +1,7 @@
 """The ``matcher`` command: train, recommend, evaluate, validate, sample.
 
-Exit codes: 0 success, 2 bad input (the message on stderr), 1 any other failure.
+Exit codes: 0 success, 2 bad input (the message on stderr), 1 any other failure (one line on
+stderr; the traceback with ``-v``). See :func:`_run`.
 """
 
 from __future__ import annotations
@@ -9,7 +10,10 @@ import csv
 import io
 import json
 import logging
+import os
 import sys
+import time
+import traceback
 from pathlib import Path
 from typing import Any, Callable
 
@@ -32,28 +36,91 @@ class BadInput(click.ClickException):
         click.echo(f"error: {self.format_message()}", err=True)
 
 
+#: Key of the ``-v`` count in the click context's ``meta`` (shared by every subcommand).
+_VERBOSE_KEY = "matcher.verbose"
+_TRACEBACK_HINT = "a failure of the program, not of your input; run with -v for the traceback"
+
+
 def _run(action: Callable[[], Any]) -> Any:
-    """Run `action`, turning input problems into exit code 2 and the rest into 1."""
-    from .artifacts import ArtifactError
-    from .profiles import ProfileValidationError
+    """Run `action`, turning input problems into exit code 2 and failures of the program into 1.
+
+    Exit 2, with the message alone, is for what the user can fix: a
+    :class:`~matcher.errors.InputError` (every check of a file, a row, an option raises one),
+    a click error, and a path the user gave that is missing, a folder, or not readable or
+    writable. Anything else, a ``ValueError`` or ``KeyError`` from numpy or scikit-learn
+    included, is a failure of the program: exit 1 with one line naming the exception, and its
+    traceback under ``-v``. Telling the user their file is wrong when the program is would send
+    them looking for a mistake that is not there.
+    """
+    from .errors import InputError
 
     try:
         return action()
-    except (ProfileValidationError, ArtifactError, FileNotFoundError) as error:
-        raise BadInput(str(error)) from None
-    except KeyError as error:
-        raise BadInput(str(error.args[0]) if error.args else str(error)) from None
-    except ValueError as error:
-        raise BadInput(str(error)) from None
-    except click.ClickException:
+    except (click.ClickException, click.exceptions.Abort, click.exceptions.Exit):
         raise
+    except InputError as error:
+        raise BadInput(str(error)) from None
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as error:
+        if not _on_user_path(error):
+            _fail(error)
+        raise BadInput(_os_message(error)) from None
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
     except Exception as error:  # noqa: BLE001 - the CLI's last line of defence
-        logger.debug("failure", exc_info=True)
-        click.echo(f"error: {type(error).__name__}: {error}", err=True)
-        sys.exit(EXIT_FAILURE)
+        _fail(error)
+
+
+def _fail(error: BaseException) -> None:
+    """Report a failure of the program: one line, the traceback before it under ``-v``; exit 1."""
+    context = click.get_current_context(silent=True)
+    verbose = context.meta.get(_VERBOSE_KEY, 0) if context is not None else 0
+    if verbose:
+        click.echo("".join(traceback.format_exception(error)).rstrip(), err=True)
+    # One line: a multi-line message would read as several problems.
+    message = " ".join(str(error).split())
+    click.echo(f"error: {type(error).__name__}: {message}"
+               + ("" if verbose else f" ({_TRACEBACK_HINT})"), err=True)
+    sys.exit(EXIT_FAILURE)
+
+
+def _given_paths() -> list[Path]:
+    """The absolute paths given to the running command and its groups (``click.Path`` options
+    and arguments, their defaults included)."""
+    paths = []
+    context = click.get_current_context(silent=True)
+    while context is not None:
+        for param in context.command.params:
+            if not isinstance(param.type, click.Path):
+                continue
+            value = context.params.get(param.name)
+            for item in value if isinstance(value, (list, tuple)) else [value]:
+                if isinstance(item, (str, os.PathLike)) and os.fspath(item):
+                    paths.append(Path(os.path.abspath(item)))
+        context = context.parent
+    return paths
+
+
+def _on_user_path(error: OSError) -> bool:
+    """Whether an OS error concerns a path the user gave (or a file inside one, such as a
+    model under --models-dir) rather than one of the program's own files."""
+    names = [name for name in (error.filename, error.filename2) if name is not None]
+    if not names:
+        # The library's own checks of a path it was given (read_table, load_session) raise
+        # with a message naming the path and no filename; the operating system always sets it.
+        return True
+    given = _given_paths()
+    for name in names:
+        path = Path(os.path.abspath(os.fsdecode(name)))
+        if any(path == root or root in path.parents for root in given):
+            return True
+    return False
+
+
+def _os_message(error: OSError) -> str:
+    if error.filename is not None and error.strerror:
+        return f"{os.fsdecode(error.filename)}: {error.strerror}"
+    return str(error)
 
 
 def _load_inputs(profiles: str | None, links: str | None, sample: bool, duplicates: str):
@@ -139,9 +206,12 @@ def filter_options(command: Callable) -> Callable:
 
 @click.group(cls=_PluginGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="matcher")
-@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-def main(verbose: int) -> None:
+@click.option("-v", "--verbose", count=True,
+              help="More log output and a failure's traceback (-vv for debug).")
+@click.pass_context
+def main(context: click.Context, verbose: int) -> None:
     """Partner matching for a light-industry and fashion cluster."""
+    context.meta[_VERBOSE_KEY] = verbose
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
@@ -166,14 +236,26 @@ def train(profiles, links, sample, name, models_dir, run_evaluation, eval_folds,
     from .ranking import PartnerMatcher
 
     def action():
+        model_name = name or ("sample" if sample else "default")
+        # save_model refuses such a name only after the fit and the cross-validation.
+        if "/" in model_name or os.sep in model_name or model_name.startswith("."):
+            raise BadInput(f"--name {model_name!r}: a model name is a folder name, without '/' "
+                           "and not starting with '.', e.g. 'kharkiv-2026'")
         frame, known_links = _load_inputs(profiles, links, sample, duplicates)
+        started = time.perf_counter()
         figures = None
-        if run_evaluation and sum(l.positive for l in known_links) >= 10:
-            click.echo(f"evaluating ({eval_folds} folds)...", err=True)
-            figures = evaluate(frame, known_links, k=10, folds=eval_folds, seed=seed)
+        n_positive = sum(link.positive for link in known_links)
+        if run_evaluation and n_positive >= 10:
+            # The cross-validation fits the model once per fold: most of train's time.
+            click.echo(f"cross-validating on {n_positive} positive links ({eval_folds} folds; "
+                       "--no-evaluate skips this)...", err=True)
+            figures = evaluate(frame, known_links, k=10, folds=eval_folds, seed=seed,
+                               progress=_fold_progress(started))
+        click.echo(f"fitting the model on {len(frame)} profiles and {len(known_links)} links...",
+                   err=True)
         matcher = PartnerMatcher(random_state=seed).fit(frame, known_links)
-        folder = save_model(matcher, name or ("sample" if sample else "default"), known_links,
-                            models_dir, evaluation=figures)
+        folder = save_model(matcher, model_name, known_links, models_dir, evaluation=figures)
+        click.echo(f"done in {time.perf_counter() - started:.0f} s", err=True)
         click.echo(f"trained on {len(frame)} profiles and {len(known_links)} links "
                    + ("of the fictional sample cluster " if sample else "")
                    + f"({matcher.model_kind_} model); written to {folder}")
@@ -213,6 +295,7 @@ def recommend(model_name, profiles, links, sample, models_dir, member, k, scope,
         else:
             frame, known_links = _load_inputs(profiles, links, sample, duplicates)
             matcher = PartnerMatcher().fit(frame, known_links)
+        _check_member(matcher, member)
         filters = _filters(country, org_type, partnership_type, certification)
         suggestions = matcher.recommend(member, k=k, scope=scope, filters=filters, language=language)
         payload = {"member": member, "suggestions": [s.to_dict() for s in suggestions]}
@@ -221,25 +304,41 @@ def recommend(model_name, profiles, links, sample, models_dir, member, k, scope,
     _run(action)
 
 
-def _filters(country, org_type, partnership_type, certification) -> dict[str, list[str]]:
-    from .taxonomy import load_taxonomy
+def _fold_progress(started: float) -> Callable[[str], None]:
+    """A progress callback of :func:`~matcher.evaluation.evaluate`: each fold's line on stderr,
+    with the seconds since `started`."""
 
-    taxonomy = load_taxonomy()
-    filters: dict[str, list[str]] = {}
-    if country:
-        filters["country"] = [c.upper() for c in country]
-    for key, vocabulary, values in (("org_type", "org_types", org_type),
-                                    ("partnership_type", "partnership_types", partnership_type),
-                                    ("certification", "certifications", certification)):
-        resolved = []
-        for value in values:
-            tag = taxonomy.resolve(vocabulary, value)
-            if tag is None:
-                raise BadInput(f"--{key.replace('_', '-')}: " + taxonomy.explain_unknown(vocabulary, value))
-            resolved.append(tag)
-        if resolved:
-            filters[key] = resolved
-    return filters
+    def report(message: str) -> None:
+        click.echo(f"  {message} ({time.perf_counter() - started:.0f} s)", err=True)
+
+    return report
+
+
+def _check_member(matcher: Any, member: str) -> None:
+    """Refuse a --member the fitted profiles do not hold, with the closest id when cheap to find."""
+    if member in matcher.position_:
+        return
+    ids = matcher.position_
+    hint = ""
+    # difflib compares with every id: fine for a cluster, seconds for a million profiles.
+    if len(ids) <= 50_000:
+        import difflib
+
+        match = difflib.get_close_matches(member, list(ids), n=1, cutoff=0.7)
+        hint = f"; did you mean {match[0]!r}?" if match else ""
+    raise BadInput(f"--member {member!r} is not among the {len(ids)} profiles{hint}")
+
+
+def _filters(country, org_type, partnership_type, certification) -> dict[str, list[str]]:
+    """The partner filters of the command line, resolved as everywhere else (:mod:`matcher.filters`)."""
+    from .filters import FilterError, resolve_filters
+
+    try:
+        return resolve_filters({"country": country, "org_type": org_type,
+                                "partnership_type": partnership_type, "certification": certification})
+    except FilterError as error:
+        raise BadInput("\n".join(f"--{p.field.replace('_', '-')}: {p.message}"
+                                  for p in error.problems)) from None
 
 
 def _format_suggestions(payload: dict, output_format: str) -> str:
@@ -287,7 +386,7 @@ def evaluate_command(profiles, links, sample, k, folds, seed, methods, retrieval
         if not known_links:
             raise BadInput("--links is required: evaluation holds out known links")
         names = [m.strip() for m in methods.split(",") if m.strip()]
-        progress = (lambda message: click.echo(message, err=True)) if output_format == "table" else None
+        progress = _fold_progress(time.perf_counter()) if output_format == "table" else None
         result = evaluate(frame, known_links, k=k, folds=folds, seed=seed, methods=names, progress=progress)
         if retrieval:
             matcher = PartnerMatcher(random_state=seed).fit(frame, known_links)
@@ -319,15 +418,33 @@ def _evaluation_table(result: dict) -> str:
 @_links_option
 @_duplicates_option("error")
 def validate(profiles, links, duplicates):
-    """Check a profile file (and a link file) and list every problem."""
+    """Check a profile file (and a link file) and list every problem (exit code 2 if any)."""
+    from .profiles import check_files
+
     def action():
-        frame, known_links = _load_inputs(profiles, links, False, duplicates)
+        if not profiles:
+            raise BadInput("--profiles is required")
+        # Both files are checked whole, whatever the first one holds, and every problem is
+        # listed: the other commands stop at the first file with problems.
+        frame, known_links, errors = check_files(profiles, links, duplicates=duplicates)
+        if errors:
+            raise BadInput("\n".join(_file_problems(error) for error in errors))
+        known_links = known_links or []
         counts = frame["market_presence"].value_counts().to_dict()
         click.echo(f"{len(frame)} profiles in {frame['network'].nunique()} networks, "
                    f"{len(known_links)} links: no problems")
         click.echo("market presence: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
 
     _run(action)
+
+
+def _file_problems(error) -> str:
+    """A file's problems, one a line under the file's name (as ProfileValidationError lists
+    them, without its "nothing was loaded": validate loads nothing anyway)."""
+    count = len(error.problems)
+    lines = [f"{error.source}: {count} problem{'s' if count != 1 else ''}"]
+    lines.extend(f"  {problem}" for problem in error.problems)
+    return "\n".join(lines)
 
 
 @main.command()

@@ -88,6 +88,7 @@ import pandas as pd
 
 from . import _dataset_tables as T
 from . import geography
+from .errors import InputError
 from .files import atomic_write
 from .taxonomy import load_taxonomy
 from .text import extract_tags
@@ -392,7 +393,7 @@ def _model() -> dict:
 def _networks(n_networks: int) -> list[tuple]:
     """Return the home network followed by the first `n_networks` international ones."""
     if not 0 <= n_networks <= len(T.NETWORKS):
-        raise ValueError(f"Got n_networks={n_networks!r}, expected an integer from 0 to "
+        raise InputError(f"Got n_networks={n_networks!r}, expected an integer from 0 to "
                          f"{len(T.NETWORKS)}")
     home = (HOME_NETWORK, {"UA": ("", 1.0)}, 0, T.HOME_TIERS, "")
     return [home, *T.NETWORKS[:n_networks]]
@@ -403,7 +404,7 @@ def _latent(n_home: int, n_intl: int, n_networks: int, rng: np.random.Generator)
     m = _model()
     networks = _networks(n_networks)
     if n_intl and not n_networks:
-        raise ValueError(f"Got n_international={n_intl} with n_networks=0, expected a network")
+        raise InputError(f"Got n_international={n_intl} with n_networks=0, expected a network")
     shares = np.array([nw[2] for nw in networks[1:]], dtype=float)
     sizes = [n_home] + (list(rng.multinomial(n_intl, shares / shares.sum())) if n_networks else [])
     net = np.repeat(np.arange(len(networks)), sizes)
@@ -671,9 +672,9 @@ def _profiles(n_home: int, n_intl: int, n_networks: int, seed: int, rich: bool) 
     """Generate the profile frame (all cells strings, "" when not given)."""
     for name, value in (("n_home", n_home), ("n_international", n_intl), ("seed", seed)):
         if not isinstance(value, (int, np.integer)) or value < 0:
-            raise ValueError(f"Got {name}={value!r}, expected an integer >= 0")
+            raise InputError(f"Got {name}={value!r}, expected an integer >= 0")
     if n_home + n_intl == 0:
-        raise ValueError("Got no members to generate, expected n_home + n_international >= 1")
+        raise InputError("Got no members to generate, expected n_home + n_international >= 1")
     rng = np.random.default_rng((seed, 0))
     z = _latent(n_home, n_intl, n_networks, rng)
     ids = _ids(z, n_home)
@@ -753,9 +754,9 @@ def generate_profiles(n: int, seed: int = 0, n_networks: int = 12,
         Columns :data:`PROFILE_COLUMNS`, every cell a string ("" when not given), as in a CSV file.
     """
     if not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"Got n={n!r}, expected an integer >= 1")
+        raise InputError(f"Got n={n!r}, expected an integer >= 1")
     if not 0.0 <= home_share <= 1.0:
-        raise ValueError(f"Got home_share={home_share!r}, expected a number in [0, 1]")
+        raise InputError(f"Got home_share={home_share!r}, expected a number in [0, 1]")
     n_home = int(round(n * home_share))
     if n_networks == 0:
         n_home = n
@@ -936,10 +937,10 @@ def generate_links(profiles: pd.DataFrame, seed: int = 0,
     """
     missing = [c for c in _LINK_INPUTS if c not in profiles.columns]
     if missing:
-        raise ValueError(f"Got profiles without the columns {missing}, "
+        raise InputError(f"Got profiles without the columns {missing}, "
                          f"expected {list(_LINK_INPUTS)}")
     if not links_per_member >= 0:
-        raise ValueError(f"Got links_per_member={links_per_member!r}, expected a number >= 0")
+        raise InputError(f"Got links_per_member={links_per_member!r}, expected a number >= 0")
     rng = np.random.default_rng((seed, 1))
     p = _link_inputs(profiles)
     n = len(p["ids"])

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from sklearn.preprocessing import normalize
 
+from .errors import InputError
 from .features import OfferNeedEncoder
 from .pairs import PairSpace
 from .profiles import POSITIVE_KINDS, Link, Profile, profiles_to_frame
@@ -189,22 +190,22 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
         the figures in their order); with `max_queries`, also ``"max_queries"``.
     """
     if not (isinstance(k, int) and k > 0):
-        raise ValueError(f"Got k={k!r}, expected a positive integer")
+        raise InputError(f"Got k={k!r}, expected a positive integer")
     cutoffs = None
     if ks is not None:
         given = list(ks)
         if not given or not all(isinstance(c, (int, np.integer)) and not isinstance(c, bool)
                                 and c > 0 for c in given):
-            raise ValueError(f"Got ks={given!r}, expected a non-empty sequence of positive "
+            raise InputError(f"Got ks={given!r}, expected a non-empty sequence of positive "
                              "integers")
         cutoffs = np.array(sorted({int(c) for c in given}))
     if max_queries is not None and not (isinstance(max_queries, int) and max_queries > 0):
-        raise ValueError(f"Got max_queries={max_queries!r}, expected a positive integer or None")
+        raise InputError(f"Got max_queries={max_queries!r}, expected a positive integer or None")
     if not (isinstance(folds, int) and folds >= 2):
-        raise ValueError(f"Got folds={folds!r}, expected an integer >= 2")
+        raise InputError(f"Got folds={folds!r}, expected an integer >= 2")
     unknown = set(methods) - set(METHODS)
     if unknown:
-        raise ValueError(f"Unknown methods {sorted(unknown)}; allowed: {', '.join(METHODS)}")
+        raise InputError(f"Unknown methods {sorted(unknown)}; allowed: {', '.join(METHODS)}")
     started = time.perf_counter()
     frame = profiles_to_frame(profiles)
     position = {member_id: i for i, member_id in enumerate(frame["member_id"])}
@@ -212,7 +213,9 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
     positives = sorted({(l.source, l.target) for l in links if l.kind in POSITIVE_KINDS})
     others = [l for l in links if l.kind not in POSITIVE_KINDS]
     if len(positives) < folds:
-        raise ValueError(f"Got {len(positives)} positive links, need at least folds={folds}")
+        raise InputError(f"Got {len(positives)} positive links (kinds "
+                         f"{', '.join(sorted(POSITIVE_KINDS))}), need at least folds={folds}: "
+                         "give more links or fewer folds")
     rng = np.random.default_rng(seed)
     assignment = rng.permutation(np.arange(len(positives)) % folds)
     pairs = np.array([(position[s], position[t]) for s, t in positives], dtype=np.int64)

@@ -86,7 +86,9 @@ def _translation(language: str) -> gettext.NullTranslations:
 
 
 def suggest_country(value: str) -> str | None:
-    """Return the alpha-2 code that `value` most likely means: a name, an alpha-3 code or a typo."""
+    """Return the alpha-2 code that `value` most likely means: a name in English, Ukrainian or
+    Russian (or a typo of one), an alpha-3 code, or "UK". A short unknown code gets no guess: one
+    letter off a two-letter code is another country as often as a typo."""
     text = str(value).strip()
     if not text:
         return None
@@ -96,8 +98,33 @@ def suggest_country(value: str) -> str | None:
         pass
     if text.upper() == "UK":
         return "GB"
-    close = difflib.get_close_matches(text.upper(), sorted(country_codes()), n=1, cutoff=0.5)
-    return close[0] if close else None
+    if len(text) <= 3:
+        return None
+    names = _country_names()
+    known = names.get(text.casefold())
+    if known:
+        return known
+    close = difflib.get_close_matches(text.casefold(), list(names), n=1, cutoff=0.75)
+    return names[close[0]] if close else None
+
+
+#: Names in common use that pycountry's current names do not match closely.
+_COUNTRY_ALIASES = {"TR": ("turkey", "турция", "туреччина"), "GB": ("great britain", "britain", "england"),
+                    "CZ": ("czech republic",), "US": ("usa", "america"), "NL": ("holland",),
+                    "MD": ("moldavia",), "MK": ("macedonia",)}
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    """Casefolded country names (official, common and short, in en, uk and ru) -> alpha-2 code."""
+    names = {alias: code for code, aliases in _COUNTRY_ALIASES.items() for alias in aliases}
+    for country in pycountry.countries:
+        english = [getattr(country, field, None) for field in ("name", "common_name", "official_name")]
+        for name in filter(None, english):
+            for language in ("en", "uk", "ru"):
+                translated = name if language == "en" else _translation(language).gettext(name)
+                names.setdefault(translated.casefold(), country.alpha_2)
+    return names
 
 
 def suggest_language(value: str) -> str | None:

@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 import pycountry
 
+from .errors import InputError
 from .profiles import (
     HOME_NETWORK,
     POSITIVE_KINDS,
@@ -212,11 +213,11 @@ def _given_or_found(frame: pd.DataFrame, column: str) -> pd.Series:
 
 
 def _home(frame: pd.DataFrame, home_network: str) -> pd.DataFrame:
-    """Return the rows of the home network; a ValueError names the networks when it has none."""
+    """Return the rows of the home network; an InputError names the networks when it has none."""
     home = frame[frame["network"] == home_network]
     if home.empty:
         networks = ", ".join(sorted(set(frame["network"]))[:20])
-        raise ValueError(f"no members of the home network {home_network!r} among the profiles; "
+        raise InputError(f"no members of the home network {home_network!r} among the profiles; "
                          f"their networks are: {networks}")
     return home
 
@@ -665,7 +666,7 @@ def supply_demand(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Li
     """
     for name, value in (("partners_per_gap", partners_per_gap), ("k", k)):
         if not (isinstance(value, (int, np.integer)) and value > 0):
-            raise ValueError(f"Got {name}={value!r}, expected a positive integer")
+            raise InputError(f"Got {name}={value!r}, expected a positive integer")
     frame = profiles_to_frame(profiles)
     home = _home(frame, home_network)
     abroad = frame[frame["network"] != home_network]
@@ -990,7 +991,7 @@ def network_overview(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable
         Brokers listed.
     """
     if not (isinstance(suggestions_per_member, (int, np.integer)) and suggestions_per_member >= 0):
-        raise ValueError(f"Got suggestions_per_member={suggestions_per_member!r}, "
+        raise InputError(f"Got suggestions_per_member={suggestions_per_member!r}, "
                          "expected an integer >= 0")
     frame = profiles_to_frame(profiles)
     home = _home(frame, home_network)

@@ -34,6 +34,7 @@ import json
 import logging
 import math
 import re
+import zipfile
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -42,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from . import geography
+from .errors import InputError
 from .taxonomy import Taxonomy, load_taxonomy
 from .text import extract_tags
 
@@ -60,6 +62,7 @@ __all__ = [
     "read_profiles",
     "read_profile_frame",
     "read_links",
+    "check_files",
     "validate_profiles",
     "validate_links",
     "profiles_to_frame",
@@ -128,7 +131,7 @@ class Problem:
         return {"row": self.row, "column": self.column, "value": value, "message": self.message}
 
 
-class ProfileValidationError(ValueError):
+class ProfileValidationError(InputError):
     """An input file (or record) has problems; :attr:`problems` lists every one of them."""
 
     def __init__(self, problems: Sequence[Problem], source: str = "input"):
@@ -267,10 +270,24 @@ def read_table(path: str | Path, kind: str = "profiles") -> tuple[pd.DataFrame, 
         raise FileNotFoundError(f"{kind} file not found: {path}")
     if suffix in (".csv", ".txt"):
         # utf-8-sig tolerates a byte-order mark.
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        try:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        except pd.errors.EmptyDataError:
+            raise _unreadable(path, "the file is empty: expected a header row of column "
+                              "names") from None
+        except UnicodeDecodeError as error:
+            raise _unreadable(path, f"not UTF-8 text (byte {error.start}): save the file as "
+                              "CSV UTF-8") from None
+        except pd.errors.ParserError as error:
+            raise _unreadable(path, f"not a readable CSV file: {error}".strip()) from None
         return frame, "row"
     if suffix in (".xlsx", ".xlsm"):
-        frame = pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl")
+        from openpyxl.utils.exceptions import InvalidFileException
+
+        try:
+            frame = pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl")
+        except (zipfile.BadZipFile, InvalidFileException) as error:
+            raise _unreadable(path, f"not a readable XLSX workbook: {error}") from None
         frame = frame.map(_excel_cell)
         return frame, "row"
     if suffix == ".json":
@@ -293,6 +310,11 @@ def read_table(path: str | Path, kind: str = "profiles") -> tuple[pd.DataFrame, 
         [Problem(None, None, suffix, f"unsupported file type {suffix!r}; use .csv, .xlsx or .json")],
         source=str(path),
     )
+
+
+def _unreadable(path: Path, message: str) -> ProfileValidationError:
+    # The parsers' own errors are ValueErrors that would read as a failure of the program.
+    return ProfileValidationError([Problem(None, None, None, message)], source=str(path))
 
 
 def _excel_cell(value: Any) -> str:
@@ -327,6 +349,77 @@ def read_links(path: str | Path, member_ids: Iterable[str] | None = None) -> lis
     return validate_links(frame, member_ids, source=str(path), unit=unit, first_row=first_row)
 
 
+def check_files(
+    profiles: str | Path,
+    links: str | Path | None = None,
+    taxonomy: Taxonomy | None = None,
+    duplicates: str = "error",
+) -> tuple[pd.DataFrame | None, list[Link] | None, list[ProfileValidationError]]:
+    """Check a profile file and a link file as far as each can be checked, reporting, not raising.
+
+    :func:`read_profile_frame` and :func:`read_links` stop at the first file with problems;
+    this goes on, so that one pass lists what there is to fix in both. A link whose ids are not
+    among the profiles is a problem only when the profile file could be read (its rows may
+    still have problems: the ids it gives count); when it cannot be, the link file's own
+    columns and values are still checked.
+
+    Parameters
+    ----------
+    profiles, links : str or Path
+        The files (`links` optional).
+    taxonomy : Taxonomy, optional
+    duplicates : {"error", "merge"}
+        As :func:`validate_profiles` takes it.
+
+    Returns
+    -------
+    frame : DataFrame or None
+    links : list of Link or None
+    errors : list of ProfileValidationError
+        The validated frame and links of the files without problems (None for a file with
+        problems, and for links not given), and one error per file with problems, in the
+        order profiles, links; each lists its problems by row, then column, in file order.
+    """
+    errors: list[ProfileValidationError] = []
+    frame = known_links = None
+    member_ids = None
+    try:
+        raw, unit = _read_checked(profiles, "profiles")
+        member_ids = _raw_ids(raw)
+        frame = validate_profiles(raw, source=str(profiles), unit=unit,
+                                  first_row=2 if unit == "row" else 1, taxonomy=taxonomy,
+                                  duplicates=duplicates)
+    except ProfileValidationError as error:
+        errors.append(error)
+    if links is not None:
+        try:
+            raw, unit = _read_checked(links, "links")
+            known_links = validate_links(raw, member_ids, source=str(links), unit=unit,
+                                         first_row=2 if unit == "row" else 1)
+        except ProfileValidationError as error:
+            errors.append(error)
+    return frame, known_links, errors
+
+
+def _read_checked(path: str | Path, kind: str) -> tuple[pd.DataFrame, str]:
+    """:func:`read_table`, with a file that cannot be opened as one of its problems."""
+    try:
+        return read_table(path, kind)
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as error:
+        reason = "file not found" if isinstance(error, FileNotFoundError) else (
+            error.strerror or str(error))
+        raise ProfileValidationError([Problem(None, None, None, reason)], str(path)) from None
+
+
+def _raw_ids(raw: pd.DataFrame) -> set[str] | None:
+    """The ids a raw profile table gives, valid or not (None without an id column)."""
+    columns = {str(c).strip(): c for c in raw.columns}
+    column = columns.get("id", columns.get("member_id"))
+    if column is None:
+        return None
+    return {text for text in map(_cell_text, raw[column].tolist()) if text}
+
+
 # ---------------------------------------------------------------------------------------------
 # Validation
 # ---------------------------------------------------------------------------------------------
@@ -347,14 +440,44 @@ def _split(value: str) -> list[str]:
 
 
 class _Collector:
-    def __init__(self, unit: str, first_row: int):
-        self.problems: list[Problem] = []
+    """The problems of one input, listed in file order whatever order they are found in.
+
+    Parameters
+    ----------
+    unit, first_row : str, int
+        How rows are named in messages and the number of the first data row.
+    columns : sequence of str
+        The input's columns in file order, then the format's columns it lacks.
+    missing : iterable of str
+        Required columns the input lacks: they are reported once, so their cells are not
+        reported row by row as empty.
+    """
+
+    def __init__(self, unit: str, first_row: int, columns: Sequence[str] = (),
+                 missing: Iterable[str] = ()):
+        self._problems: list[Problem] = []
         self.unit = unit
         self.first_row = first_row
+        self._rank = {column: i for i, column in enumerate(dict.fromkeys(columns))}
+        self._missing = set(missing)
 
     def add(self, position: int | None, column: str | None, value: Any, message: str) -> None:
+        if position is not None and column in self._missing:
+            return
         row = None if position is None else position + self.first_row
-        self.problems.append(Problem(row, column, value, message, self.unit))
+        self._problems.append(Problem(row, column, value, message, self.unit))
+
+    @property
+    def problems(self) -> list[Problem]:
+        """The problems by row (the file's own first), then by column in file order (a row's
+        problems that concern no one column last); a cell's problems in the order found."""
+        last = len(self._rank)
+
+        def key(problem: Problem) -> tuple[int, int, int]:
+            column = last + 1 if problem.column is None else self._rank.get(problem.column, last)
+            return (0 if problem.row is None else 1, problem.row or 0, column)
+
+        return sorted(self._problems, key=key)
 
 
 def _resolve_codes(items: list[str], kind: str, column: str, position: int,
@@ -407,26 +530,28 @@ def validate_profiles(
     ProfileValidationError
         With every problem found in the input.
     """
+    if duplicates not in ("error", "merge"):
+        raise InputError(f"Got duplicates={duplicates!r}, expected 'error' or 'merge'")
     taxonomy = taxonomy or load_taxonomy()
-    collector = _Collector(unit, first_row)
     raw = raw.rename(columns=lambda c: str(c).strip())
     missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
     if "id" in missing and "member_id" in raw.columns:
         raw = raw.rename(columns={"member_id": "id"})
         missing.remove("id")
-    if missing:
-        raise ProfileValidationError(
-            [Problem(None, c, None, f"required column {c!r} is missing; the columns are "
-                     + ", ".join(PROFILE_COLUMNS)) for c in missing], source)
+    # A missing column does not stop the check: the rows' problems in the columns that are
+    # there are reported with it, so that one round of corrections fixes the file.
+    collector = _Collector(unit, first_row, [*raw.columns, *PROFILE_COLUMNS], missing)
+    for column in missing:
+        collector.add(None, column, None, f"required column {column!r} is missing; the columns "
+                      "are " + ", ".join(PROFILE_COLUMNS))
     extra_columns = [c for c in raw.columns if c not in PROFILE_COLUMNS]
     if extra_columns:
         logger.warning("%s: columns outside the profile format kept as extra data: %s",
                        source, ", ".join(map(str, extra_columns)))
     if raw.empty:
-        raise ProfileValidationError([Problem(None, None, None, "no profiles in the input")], source)
+        collector.add(None, None, None, "no profiles in the input")
+        raise ProfileValidationError(collector.problems, source)
 
-    if duplicates not in ("error", "merge"):
-        raise ValueError(f"Got duplicates={duplicates!r}, expected 'error' or 'merge'")
     n = len(raw)
     text = {c: [_cell_text(v) for v in raw[c].tolist()] if c in raw.columns else [""] * n
             for c in PROFILE_COLUMNS}
@@ -683,13 +808,14 @@ def profiles_to_frame(profiles: Sequence[Profile] | pd.DataFrame) -> pd.DataFram
     if isinstance(profiles, pd.DataFrame):
         return profiles
     if not profiles:
-        raise ValueError("Got no profiles, expected at least one")
+        raise InputError("Got no profiles, expected at least one")
     frame = pd.DataFrame([{f: getattr(p, f) for f in _PROFILE_FIELDS} for p in profiles])
     for column in INT_COLUMNS:
         frame[column] = pd.array(frame[column], dtype="Int64")
     duplicated = frame["member_id"][frame["member_id"].duplicated()].tolist()
     if duplicated:
-        raise ValueError(f"duplicate member ids: {', '.join(duplicated[:10])}")
+        raise InputError(f"duplicate member ids: {', '.join(duplicated[:10])}; each profile "
+                         "needs its own id")
     return frame.set_index("member_id", drop=False).rename_axis(None)
 
 
@@ -714,13 +840,13 @@ def validate_links(
     ProfileValidationError
         With every problem found in the input.
     """
-    collector = _Collector(unit, first_row)
     raw = raw.rename(columns=lambda c: str(c).strip())
     missing = [c for c in ("source", "target") if c not in raw.columns]
-    if missing:
-        raise ProfileValidationError(
-            [Problem(None, c, None, f"required column {c!r} is missing; the columns are "
-                     + ", ".join(LINK_COLUMNS)) for c in missing], source)
+    # As for profiles, a missing column does not hide the problems of the other columns.
+    collector = _Collector(unit, first_row, [*raw.columns, *LINK_COLUMNS], missing)
+    for column in missing:
+        collector.add(None, column, None, f"required column {column!r} is missing; the columns "
+                      "are " + ", ".join(LINK_COLUMNS))
     unknown_columns = [c for c in raw.columns if c not in LINK_COLUMNS]
     if unknown_columns:
         logger.warning("%s: unknown link columns ignored: %s", source, ", ".join(unknown_columns))

@@ -41,6 +41,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from .features import OfferNeedEncoder
+from .filters import resolve_filters
 from .firststage import FirstStage
 from .forest import CompiledForest
 from .pairs import PAIR_FEATURES, LinkStats, PairSpace, ProfileArrays, cf_votes, pair_features, split_texts
@@ -523,20 +524,15 @@ class PartnerMatcher(BaseEstimator):
         if scope != "all":
             same = arrays.network == space.networks.get(profile.network, -2)
             mask &= same if scope == "cluster" else ~same
-        filters = {k: v for k, v in dict(filters or {}).items() if v not in (None, "", [], ())}
-        allowed_keys = {"country", "org_type", "partnership_type", "certification", "network"}
-        unknown = set(filters) - allowed_keys
-        if unknown:
-            raise ValueError(f"Unknown filters {sorted(unknown)}; allowed: {sorted(allowed_keys)}")
+        # Unknown filter names and values are refused (FilterError), never read as "no partner".
+        filters = resolve_filters(filters)
         frame = self.frame_
         for key, value in filters.items():
-            values = {value} if isinstance(value, str) else set(value)
+            values = set(value)
             if key in ("country", "org_type", "network"):
                 vocabulary, codes = {"country": (space.countries, arrays.country),
                                      "org_type": (space.org_types, arrays.org_type),
                                      "network": (space.networks, arrays.network)}[key]
-                if key == "country":
-                    values = {v.upper() for v in values}
                 wanted = [vocabulary[v] for v in values if v in vocabulary]
                 mask &= np.isin(codes, wanted)
             elif key == "partnership_type":

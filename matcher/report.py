@@ -27,6 +27,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
+from .errors import InputError
 from .files import atomic_write
 from .insights import (
     LANGUAGES,
@@ -650,7 +651,7 @@ def charts(insights: ClusterInsights, language: str = "en",
         Node positions of the network chart (:func:`network_layout`), reused across languages.
     """
     if language not in LANGUAGES:
-        raise ValueError(f"Got language={language!r}, expected one of {', '.join(LANGUAGES)}")
+        raise InputError(f"Got language={language!r}, expected one of {', '.join(LANGUAGES)}")
     out: dict[str, Markup | None] = {}
     for name, draw in _CHARTS.items():
         figure = draw(insights, language, layout) if name == "network" else draw(insights, language)
@@ -666,10 +667,10 @@ def chart_figure(insights: ClusterInsights, name: str, language: str = "en") -> 
     ``name`` is one of ``gradation, movement, supply, markets, network, outcomes``.
     """
     if name not in _CHARTS:
-        raise ValueError(f"Got name={name!r}, expected one of {', '.join(_CHARTS)}")
+        raise InputError(f"Got name={name!r}, expected one of {', '.join(_CHARTS)}")
     figure = _CHARTS[name](insights, language)
     if figure is None:
-        raise ValueError(f"there is nothing to draw for the {name!r} chart")
+        raise InputError(f"there is nothing to draw for the {name!r} chart")
     return figure
 
 
@@ -724,13 +725,13 @@ def render_report(insights: ClusterInsights, language: str = "both", *,
         Rows shown in the longer tables (the XLSX has them all).
     """
     if language not in REPORT_LANGUAGES:
-        raise ValueError(f"Got language={language!r}, "
+        raise InputError(f"Got language={language!r}, "
                          f"expected one of {', '.join(REPORT_LANGUAGES)}")
     if not (isinstance(limit, int) and limit > 0):
-        raise ValueError(f"Got limit={limit!r}, expected a positive integer")
+        raise InputError(f"Got limit={limit!r}, expected a positive integer")
     languages = ["uk", "en"] if language == "both" else [language]
     if note is not None and not all(note.get(lang) for lang in languages):
-        raise ValueError(f"Got note={note!r}, expected a text for each of {', '.join(languages)}")
+        raise InputError(f"Got note={note!r}, expected a text for each of {', '.join(languages)}")
     layout = network_layout(insights)
     reports = [_Language(lang, charts(insights, lang, layout)) for lang in languages]
     supply = insights.supply.to_dict()
@@ -803,7 +804,7 @@ def write_tables(insights: ClusterInsights, path: str | Path) -> Path:
     """
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
-        raise ValueError(f"Got path={str(path)!r}, expected a file name ending in .xlsx")
+        raise InputError(f"Got path={str(path)!r}, expected a file name ending in .xlsx")
     tables = insights.tables()
 
     def write(tmp: Path) -> None:

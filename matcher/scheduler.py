@@ -62,6 +62,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import InputError
 from .sessions import (
     AgendaConflictError,
     CandidateMeeting,
@@ -574,22 +575,22 @@ def build_agenda(session: Session, time_limit: float = 30.0, num_workers: int = 
     ------
     AgendaConflictError
         If the locked meetings conflict with each other or with the participants' rules.
-    ValueError
+    InputError
         If a parameter is out of range.
     RuntimeError
         With ``method="cp-sat"``, if OR-Tools is missing or finds no solution in time.
     """
     if method not in METHODS:
-        raise ValueError(f"Got method={method!r}, expected one of {', '.join(METHODS)}")
+        raise InputError(f"Got method={method!r}, expected one of {', '.join(METHODS)}")
     if not (isinstance(time_limit, (int, float)) and time_limit > 0):
-        raise ValueError(f"Got time_limit={time_limit!r}, expected a positive number of seconds")
+        raise InputError(f"Got time_limit={time_limit!r}, expected a positive number of seconds")
     if not (isinstance(num_workers, int) and num_workers >= 1):
-        raise ValueError(f"Got num_workers={num_workers!r}, expected a positive integer")
+        raise InputError(f"Got num_workers={num_workers!r}, expected a positive integer")
     if not (isinstance(gap_limit, (int, float)) and 0 <= gap_limit < 1):
-        raise ValueError(f"Got gap_limit={gap_limit!r}, expected a fraction from 0 to below 1")
+        raise InputError(f"Got gap_limit={gap_limit!r}, expected a fraction from 0 to below 1")
     for name, value in (("fairness_bonus", fairness_bonus), ("shortfall_penalty", shortfall_penalty)):
         if not (isinstance(value, int) and value >= 0):
-            raise ValueError(f"Got {name}={value!r}, expected a whole number of points >= 0")
+            raise InputError(f"Got {name}={value!r}, expected a whole number of points >= 0")
     if method == "greedy":
         return greedy_agenda(session, include_suggested, fairness_bonus, shortfall_penalty)
     started = time.perf_counter()

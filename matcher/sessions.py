@@ -43,6 +43,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .errors import InputError
 from .files import atomic_write_text
 from .profiles import Link, Profile
 
@@ -175,7 +176,7 @@ class SessionProblem:
         return {"field": self.field, "value": value, "message": self.message}
 
 
-class SessionValidationError(ValueError):
+class SessionValidationError(InputError):
     """Session data (a file, a request, an edit) has problems; :attr:`problems` lists them all."""
 
     def __init__(self, problems: Sequence[SessionProblem], source: str = "session"):
@@ -229,7 +230,7 @@ class Conflict:
                 "meetings": list(self.meetings)}
 
 
-class AgendaConflictError(ValueError):
+class AgendaConflictError(InputError):
     """An edit or a publication would leave conflicts; :attr:`conflicts` lists them."""
 
     def __init__(self, conflicts: Sequence[Conflict], action: str = "the change"):
@@ -251,7 +252,7 @@ def _parse_time(value: Any) -> dt.time:
         return value.replace(second=0, microsecond=0, tzinfo=None)
     match = _TIME.match(str(value).strip())
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise ValueError(f"{value!r} is not a time of day; expected HH:MM, e.g. '09:30'")
+        raise InputError(f"{value!r} is not a time of day; expected HH:MM, e.g. '09:30'")
     return dt.time(int(match.group(1)), int(match.group(2)))
 
 
@@ -273,11 +274,11 @@ def _parse_break(value: Any) -> tuple[dt.time, dt.time]:
     else:
         parts = str(value).split("-")
         if len(parts) != 2:
-            raise ValueError(f"{value!r} is not a break; expected HH:MM-HH:MM, e.g. '12:30-13:30'")
+            raise InputError(f"{value!r} is not a break; expected HH:MM-HH:MM, e.g. '12:30-13:30'")
         start, end = parts
     start, end = _parse_time(start), _parse_time(end)
     if end <= start:
-        raise ValueError(f"break {_hhmm(start)}-{_hhmm(end)} ends before it starts")
+        raise InputError(f"break {_hhmm(start)}-{_hhmm(end)} ends before it starts")
     return start, end
 
 
@@ -295,12 +296,12 @@ def make_slots(start: str | dt.time, end: str | dt.time, meeting_minutes: int,
     ['10:00', '10:30', '11:15', '11:45']
     """
     if not (isinstance(meeting_minutes, int) and meeting_minutes > 0):
-        raise ValueError(f"Got meeting_minutes={meeting_minutes!r}, expected a positive integer")
+        raise InputError(f"Got meeting_minutes={meeting_minutes!r}, expected a positive integer")
     if not (isinstance(gap_minutes, int) and gap_minutes >= 0):
-        raise ValueError(f"Got gap_minutes={gap_minutes!r}, expected an integer >= 0")
+        raise InputError(f"Got gap_minutes={gap_minutes!r}, expected an integer >= 0")
     first, last = _minutes(_parse_time(start)), _minutes(_parse_time(end))
     if last <= first:
-        raise ValueError(f"the day ends ({_hhmm(_time_of(last))}) before it starts "
+        raise InputError(f"the day ends ({_hhmm(_time_of(last))}) before it starts "
                          f"({_hhmm(_time_of(first))})")
     pauses = sorted((_minutes(a), _minutes(b)) for a, b in (_parse_break(x) for x in breaks))
     slots = []
@@ -313,7 +314,7 @@ def make_slots(start: str | dt.time, end: str | dt.time, meeting_minutes: int,
         slots.append(_time_of(t))
         t += meeting_minutes + gap_minutes
     if not slots:
-        raise ValueError(f"no {meeting_minutes}-minute slot fits between {_hhmm(_time_of(first))} "
+        raise InputError(f"no {meeting_minutes}-minute slot fits between {_hhmm(_time_of(first))} "
                          f"and {_hhmm(_time_of(last))} with these breaks")
     return tuple(slots)
 
@@ -407,7 +408,7 @@ class SessionSettings:
             slots = list(slots)
             try:
                 parsed_slots = tuple(_parse_time(s) for s in slots)
-            except ValueError as error:
+            except InputError as error:
                 bad("slots", slots, str(error))
             if not slots:
                 bad("slots", slots, "a session needs at least one slot")
@@ -415,7 +416,7 @@ class SessionSettings:
             if meeting_minutes is not None:
                 try:
                     parsed_slots = make_slots(start, end, meeting_minutes, breaks, gap_minutes)
-                except ValueError as error:
+                except InputError as error:
                     bad("slots", f"{start}-{end}", str(error))
         else:
             bad("slots", None, "give the slots (start times), or start and end of the day")
@@ -551,7 +552,7 @@ def parse_slots(spec: Any, settings: SessionSettings) -> tuple[int, ...]:
 
     Raises
     ------
-    ValueError
+    InputError
         Naming the bad part and the slots that exist.
     """
     n = settings.n_slots
@@ -563,34 +564,34 @@ def parse_slots(spec: Any, settings: SessionSettings) -> tuple[int, ...]:
         items = [part for part in re.split(r"[;,\s]+", str(spec).strip()) if part]
     chosen: set[int] = set()
     for item in items:
-        if isinstance(item, bool):  # a ValueError: callers report it as a bad value
-            raise ValueError(f"{item!r} is not a slot number; expected 1 to {n}")  # noqa: TRY004
+        if isinstance(item, bool):  # a bad value, not a bad type: callers report it as such
+            raise InputError(f"{item!r} is not a slot number; expected 1 to {n}")
         if isinstance(item, int) or (isinstance(item, float) and item.is_integer()):
             numbers = [int(item)]
         elif ":" in str(item):
             try:
                 start, end = _parse_break(item)
-            except ValueError:
-                raise ValueError(f"{item!r} is not a time range; expected HH:MM-HH:MM") from None
+            except InputError:
+                raise InputError(f"{item!r} is not a time range; expected HH:MM-HH:MM") from None
             numbers = [number for number in settings.slot_numbers
                        if _minutes(start) <= _minutes(settings.slots[number - 1])
                        and _minutes(settings.slots[number - 1]) + settings.meeting_minutes <= _minutes(end)]
             if not numbers:
-                raise ValueError(f"no slot lies within {item!r}; slots start at "
+                raise InputError(f"no slot lies within {item!r}; slots start at "
                                  + ", ".join(_hhmm(t) for t in settings.slots))
         else:
             match = re.fullmatch(r"(\d+)(?:-(\d+))?", str(item).strip())
             if not match:
-                raise ValueError(f"{item!r} is not a slot number, range (e.g. '1-4') or time range "
+                raise InputError(f"{item!r} is not a slot number, range (e.g. '1-4') or time range "
                                  "(e.g. '10:00-12:00')")
             low = int(match.group(1))
             high = int(match.group(2) or low)
             if high < low:
-                raise ValueError(f"{item!r}: the range ends before it starts")
+                raise InputError(f"{item!r}: the range ends before it starts")
             numbers = list(range(low, high + 1))
         for number in numbers:
             if not 1 <= number <= n:
-                raise ValueError(f"{item!r}: slot {number} does not exist; slots are 1 to {n}")
+                raise InputError(f"{item!r}: slot {number} does not exist; slots are 1 to {n}")
         chosen.update(numbers)
     return tuple(sorted(chosen))
 
@@ -706,7 +707,7 @@ def _participant_problems(data: Mapping[str, Any], settings: SessionSettings,
         bad("role", role, f"{role!r} is not a role; allowed: {', '.join(ROLES)}")
     try:
         parse_slots(data.get("available"), settings)
-    except ValueError as error:
+    except InputError as error:
         bad("available", data.get("available"), str(error))
     values = {}
     for name in ("min_meetings", "max_meetings"):
@@ -1240,10 +1241,11 @@ def suggest_wishes(matcher: PartnerMatcher, session: Session, k: int = 10,
         keep it with the session.
     """
     if not (isinstance(k, int) and k > 0):
-        raise ValueError(f"Got k={k!r}, expected a positive integer")
+        raise InputError(f"Got k={k!r}, expected a positive integer")
     bad_languages = [language for language in languages if language not in LANGUAGES]
     if bad_languages or not languages:
-        raise ValueError(f"Got languages={list(languages)!r}, expected some of {', '.join(LANGUAGES)}")
+        raise InputError(f"Got languages={list(languages)!r}, expected some of "
+                         f"{', '.join(LANGUAGES)}")
     fitted = list(matcher.frame_["member_id"])
     fitted_set = set(fitted)
     chosen = list(session.participants) if member_ids is None else list(member_ids)
@@ -1318,9 +1320,10 @@ def meeting_value(level_ab: str | None, level_ba: str | None, score: float = 0.0
         return 0
     for level in (level_ab, level_ba):
         if level is not None and level not in WISH_POINTS:
-            raise ValueError(f"Got level={level!r}, expected one of {', '.join(WISH_LEVELS)} or None")
+            raise InputError(f"Got level={level!r}, expected one of {', '.join(WISH_LEVELS)} "
+                             "or None")
     if not 0.0 <= float(score) <= 1.0:
-        raise ValueError(f"Got score={score!r}, expected a number from 0 to 1")
+        raise InputError(f"Got score={score!r}, expected a number from 0 to 1")
     value = WISH_POINTS.get(level_ab, 0) + WISH_POINTS.get(level_ba, 0)
     if level_ab == level_ba == "must":
         value += MUTUAL_MUST_BONUS
@@ -1375,7 +1378,7 @@ def meeting_reasons(session: Session, member_id: str, partner_id: str, language:
     reasons are worded from one side, "offers what you seek", so the other side's are not used).
     """
     if language not in LANGUAGES:
-        raise ValueError(f"Got language={language!r}, expected one of {', '.join(LANGUAGES)}")
+        raise InputError(f"Got language={language!r}, expected one of {', '.join(LANGUAGES)}")
     suggestion = session.suggestion(member_id, partner_id)
     return tuple(suggestion.reasons.get(language, ())) if suggestion is not None else ()
 

@@ -1,4 +1,6 @@
 import json
+import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -99,3 +101,203 @@ def test_evaluate_json_shape(runner, tmp_path, cluster_files):
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     assert payload["k"] == 3 and "matcher" in payload["methods"] and "recall@3" in payload["methods"]["rule"]
+
+
+def _broken(error):
+    def raise_it(*args, **kwargs):
+        raise error
+
+    return raise_it
+
+
+@pytest.mark.parametrize("error", [ValueError("operands could not be broadcast together"),
+                                   KeyError("feature_7")])
+def test_an_internal_value_or_key_error_is_a_failure_of_the_program(runner, cluster_files,
+                                                                    monkeypatch, error):
+    """numpy's and scikit-learn's ValueError and KeyError are the program's fault: exit 1, one
+    line that names the exception and says how to see the traceback; the traceback with -v."""
+    profiles, _ = cluster_files
+    monkeypatch.setattr("matcher.ranking.PartnerMatcher.recommend", _broken(error))
+    args = ["recommend", "--profiles", str(profiles), "--member", "designer"]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"error: {type(error).__name__}: ")
+    assert "run with -v for the traceback" in lines[0]
+    assert "Traceback" not in result.stderr
+    result = runner.invoke(main, ["-v", *args])
+    assert result.exit_code == 1
+    assert "Traceback (most recent call last)" in result.stderr
+    assert f"error: {type(error).__name__}: " in result.stderr
+
+
+def test_an_input_error_exits_2_with_its_message_alone(runner, cluster_files, monkeypatch):
+    from matcher.errors import InputError
+
+    profiles, _ = cluster_files
+    monkeypatch.setattr("matcher.ranking.PartnerMatcher.recommend",
+                        _broken(InputError("k: got 0, expected a positive integer")))
+    result = runner.invoke(main, ["-v", "recommend", "--profiles", str(profiles),
+                                  "--member", "designer"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: k: got 0, expected a positive integer"
+
+
+def test_a_missing_file_is_bad_input_only_when_the_user_named_it(runner, tmp_path, cluster_files,
+                                                                 monkeypatch):
+    profiles, _ = cluster_files
+    result = runner.invoke(main, ["recommend", "--profiles", str(tmp_path / "nope.csv"),
+                                  "--member", "designer"])
+    assert result.exit_code == 2 and "profiles file not found" in result.stderr
+
+    def open_own_file(*args, **kwargs):
+        # One of the program's own files, not a path of the command line.
+        (tmp_path / "elsewhere" / "vocabulary.yaml").read_text(encoding="utf-8")
+
+    monkeypatch.setattr("matcher.ranking.PartnerMatcher.recommend", open_own_file)
+    result = runner.invoke(main, ["recommend", "--profiles", str(profiles), "--member", "designer"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: FileNotFoundError: ")
+
+
+def test_an_unknown_member_is_bad_input_with_the_closest_id(runner, cluster_files):
+    profiles, _ = cluster_files
+    result = runner.invoke(main, ["recommend", "--profiles", str(profiles), "--member", "desiger"])
+    assert result.exit_code == 2
+    assert "'desiger' is not among the 11 profiles; did you mean 'designer'?" in result.stderr
+
+
+def test_validate_lists_a_missing_column_with_every_row_problem_in_file_order(runner, tmp_path):
+    bad = tmp_path / "profiles.csv"
+    bad.write_text("id,name,network,country,offers,employees\n"
+                   "m1,A,kharkiv-fashion-cluster,Poland,sewwing,-3\n"
+                   "m2,,kharkiv-fashion-cluster,UA,sewing,5\n"
+                   "m2,C,Bad Net,UA,sewing,x\n", encoding="utf-8")
+    result = runner.invoke(main, ["validate", "--profiles", str(bad)])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines[0] == f"error: {bad}: 8 problems"
+    found = [line.strip() for line in lines[1:]]
+    assert found[0].startswith("column 'org_type': required column 'org_type' is missing")
+    assert found[1:] == [
+        ("row 2, column 'country': 'Poland' is not an ISO 3166-1 alpha-2 country code; "
+         "did you mean 'PL'?"),
+        "row 2, column 'offers': 'sewwing' is not a capability; did you mean 'sewing'?",
+        "row 2, column 'employees': '-3' is not a whole number >= 0",
+        "row 3, column 'name': name is required",
+        "row 4, column 'id': duplicate id 'm2' (first at row 3)",
+        ("row 4, column 'network': 'Bad Net' is not a slug: lower-case letters and digits joined "
+         "by '-', e.g. 'kharkiv-fashion-cluster'"),
+        "row 4, column 'employees': 'x' is not a whole number >= 0",
+    ]
+
+
+def test_validate_checks_the_links_even_when_the_profiles_have_problems(runner, tmp_path):
+    profiles = tmp_path / "profiles.csv"
+    profiles.write_text("id,name,network,country,org_type,offers\n"
+                        "m1,A,kharkiv-fashion-cluster,UA,manufacturer,sewing\n"
+                        "m2,B,kharkiv-fashion-cluster,UA,factry,sewing\n", encoding="utf-8")
+    links = tmp_path / "links.csv"
+    links.write_text("source,target,kind,date\n"
+                     "m1,m2,partner,2024-01-05\n"
+                     "m1,ghost,friend,2024-01-05\n"
+                     "m2,m1,deal,someday\n", encoding="utf-8")
+    result = runner.invoke(main, ["validate", "--profiles", str(profiles), "--links", str(links)])
+    assert result.exit_code == 2
+    found = [line.strip() for line in result.stderr.strip().splitlines()]
+    assert found[0] == f"error: {profiles}: 1 problem"
+    assert found[1].startswith("row 3, column 'org_type': 'factry' is not an org_type")
+    # m2's row has a problem, but the file gives the id: a link to it is not one more problem.
+    assert found[2:] == [
+        f"{links}: 3 problems",
+        "row 3, column 'target': 'ghost' is not the id of any profile",
+        ("row 3, column 'kind': 'friend' is not a link kind; allowed: partner, supplier, "
+         "meeting, deal, declined"),
+        "row 4, column 'date': 'someday' is not an ISO 8601 date (YYYY-MM-DD)",
+    ]
+
+
+def test_validate_checks_the_links_own_values_when_the_profiles_cannot_be_read(runner, tmp_path):
+    profiles = tmp_path / "profiles.json"
+    profiles.write_text("[{\"id\": \"m1\",", encoding="utf-8")
+    links = tmp_path / "links.csv"
+    links.write_text("source,kind\nm1,friend\n", encoding="utf-8")
+    result = runner.invoke(main, ["validate", "--profiles", str(profiles), "--links", str(links)])
+    assert result.exit_code == 2
+    found = [line.strip() for line in result.stderr.strip().splitlines()]
+    assert found[0] == f"error: {profiles}: 1 problem"
+    assert found[1].startswith("not valid JSON")
+    # Whether m1 is a profile cannot be known: only the file's own columns and values count.
+    assert found[2:] == [
+        f"{links}: 2 problems",
+        ("column 'target': required column 'target' is missing; the columns are source, "
+         "target, kind, date"),
+        ("row 2, column 'kind': 'friend' is not a link kind; allowed: partner, supplier, "
+         "meeting, deal, declined"),
+    ]
+    result = runner.invoke(main, ["validate", "--profiles", str(tmp_path / "none.csv"),
+                                  "--links", str(links)])
+    assert result.exit_code == 2
+    missing = tmp_path / "none.csv"
+    assert f"{missing}: 1 problem\n  file not found\n{links}: 2 problems" in result.stderr
+
+
+def test_the_missing_model_message_names_the_folder_and_how_to_list_or_train(runner, tmp_path,
+                                                                            monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the default --models-dir, models, is relative
+    result = runner.invoke(main, ["recommend", "--model", "nosuch", "--member", "kfc-0001"])
+    assert result.exit_code == 2
+    message = result.stderr.strip()
+    folder = Path("models") / "nosuch"
+    assert message.startswith(f"error: no model at {folder} (manifest.json is missing)")
+    assert "models/models" not in message
+    assert "`matcher models` lists the trained models" in message
+    assert "`matcher train --name nosuch` trains one" in message
+    result = runner.invoke(main, ["recommend", "--model", "nosuch", "--models-dir", str(tmp_path),
+                                  "--member", "kfc-0001"])
+    assert f"no model at {tmp_path / 'nosuch'} " in result.stderr
+    assert f"`matcher models --models-dir {tmp_path}` lists" in result.stderr
+    assert f"`matcher train --name nosuch --models-dir {tmp_path}` trains one" in result.stderr
+
+
+def test_train_shows_the_cross_validation_fold_by_fold(runner, tmp_path, monkeypatch):
+    import matcher.evaluation
+    from matcher.datasets import generate_links, generate_profiles
+
+    profiles, links = tmp_path / "profiles.csv", tmp_path / "links.csv"
+    frame = generate_profiles(30, seed=1, n_networks=2, home_share=0.5)
+    frame.to_csv(profiles, index=False)
+    # 17 positive links: above the 10 train cross-validates from, and a fit of a second.
+    generate_links(frame, seed=1, links_per_member=1.0).to_csv(links, index=False)
+    evaluate = matcher.evaluation.evaluate
+    # The real cross-validation, of the cheap baselines only: a fit per fold would take seconds.
+    monkeypatch.setattr("matcher.evaluation.evaluate",
+                        lambda *args, **kwargs: evaluate(*args, **kwargs, methods=["popularity"]))
+    result = runner.invoke(main, ["train", "--profiles", str(profiles), "--links", str(links),
+                                  "--eval-folds", "2", "--models-dir", str(tmp_path / "models")])
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert re.fullmatch(r"cross-validating on 17 positive links \(2 folds; --no-evaluate skips "
+                        r"this\)\.\.\.", lines[0])
+    assert re.fullmatch(r"  fold 1/2: \d+ queries, popularity recall@10=\d\.\d{3} \(\d+ s\)",
+                        lines[1])
+    assert re.fullmatch(r"  fold 2/2: .* \(\d+ s\)", lines[2])
+    assert lines[3] == "fitting the model on 30 profiles and 17 links..."
+    assert "fold 1/2" not in result.stdout
+
+
+def test_options_the_library_refuses_are_bad_input(runner, tmp_path, cluster_files):
+    profiles, links = cluster_files
+    result = runner.invoke(main, ["evaluate", "--profiles", str(profiles), "--links", str(links),
+                                  "--methods", "matcher,bogus"])
+    assert result.exit_code == 2
+    assert "Unknown methods ['bogus']; allowed: matcher, random" in result.stderr
+    result = runner.invoke(main, ["evaluate", "--profiles", str(profiles), "--links", str(links),
+                                  "--folds", "3"])
+    assert result.exit_code == 2
+    assert ("Got 2 positive links (kinds deal, partner, supplier), need at least folds=3"
+            in result.stderr)
+    result = runner.invoke(main, ["train", "--profiles", str(profiles), "--name", "a/b",
+                                  "--models-dir", str(tmp_path)])
+    assert result.exit_code == 2 and "--name 'a/b': a model name is a folder name" in result.stderr

@@ -6,11 +6,13 @@ import pytest
 from matcher.profiles import (
     Profile,
     ProfileValidationError,
+    check_files,
     derive_market_presence,
     potential_score,
     read_links,
     read_profile_frame,
     read_profiles,
+    validate_links,
     validate_profiles,
 )
 
@@ -191,3 +193,79 @@ def test_profile_rows_equal_frame_to_profiles():
     for row in range(0, len(frame), 7):
         assert rows[row] == expected[row]
         json.dumps(asdict(rows[row]), default=list)
+
+
+def test_a_missing_column_does_not_hide_the_other_columns_problems():
+    rows = [{k: v for k, v in dict(GOOD, id="m1", country="Poland").items() if k != "org_type"},
+            {k: v for k, v in dict(GOOD, id="m2", offers="sewwing").items() if k != "org_type"}]
+    found = problems_of(rows)
+    assert found[0].startswith("column 'org_type': required column 'org_type' is missing")
+    assert found[1].startswith("row 2, column 'country': 'Poland'")
+    assert found[2].startswith("row 3, column 'offers': 'sewwing'")
+    # The missing column is reported once, not as an empty cell in every row.
+    assert len(found) == 3
+
+
+def test_problems_are_listed_by_row_then_column_in_file_order():
+    rows = [dict(GOOD, employees="x", offers="sewwing"),
+            dict(GOOD, id="m2", name="", employees="-1"), dict(GOOD, id="m3", country="XX")]
+    found = problems_of(rows)
+    assert [p.split(":")[0] for p in found] == [
+        "row 2, column 'offers'", "row 2, column 'employees'", "row 3, column 'name'",
+        "row 3, column 'employees'", "row 4, column 'country'"]
+
+
+def test_a_missing_link_column_does_not_hide_the_other_columns_problems():
+    with pytest.raises(ProfileValidationError) as info:
+        validate_links(pd.DataFrame([{"source": "m1", "kind": "friend"}]), ["m1"])
+    assert [str(p) for p in info.value.problems] == [
+        ("column 'target': required column 'target' is missing; the columns are source, "
+         "target, kind, date"),
+        ("row 2, column 'kind': 'friend' is not a link kind; allowed: partner, supplier, "
+         "meeting, deal, declined"),
+    ]
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "the file is empty"),
+    ("id,name\nm1,Фабрика\n".encode("cp1251"), "not UTF-8 text"),
+    (b'id,name\nm1,"unterminated\n', "not a readable CSV file"),
+])
+def test_an_unreadable_csv_is_bad_input_not_a_crash(tmp_path, content, message):
+    path = tmp_path / "p.csv"
+    path.write_bytes(content)
+    with pytest.raises(ProfileValidationError, match=message):
+        read_profile_frame(path)
+
+
+def test_a_damaged_xlsx_is_bad_input_not_a_crash(tmp_path):
+    path = tmp_path / "p.xlsx"
+    path.write_bytes(b"not a zip archive")
+    with pytest.raises(ProfileValidationError, match="not a readable XLSX workbook"):
+        read_profile_frame(path)
+
+
+def test_check_files_reports_both_files_and_knows_the_ids_of_rows_with_problems(tmp_path):
+    profiles = write_csv(tmp_path / "p.csv", [GOOD, dict(GOOD, id="m2", org_type="factry")])
+    links = write_csv(tmp_path / "l.csv", [{"source": "m1", "target": "m2", "kind": "partner"},
+                                           {"source": "m1", "target": "m9", "kind": "partner"}])
+    frame, known_links, errors = check_files(profiles, links)
+    assert frame is None and known_links is None
+    assert [e.source for e in errors] == [str(profiles), str(links)]
+    assert [str(p) for p in errors[1].problems] == [
+        "row 3, column 'target': 'm9' is not the id of any profile"]
+    frame, known_links, errors = check_files(profiles.with_name("none.csv"), links)
+    assert [str(p) for p in errors[0].problems] == ["file not found"]
+    assert errors[1:] == [] and len(known_links) == 2  # no ids to check the links against
+
+
+def test_every_check_of_user_input_raises_an_input_error():
+    from matcher.artifacts import ArtifactError
+    from matcher.errors import InputError
+    from matcher.filters import FilterError
+    from matcher.sessions import AgendaConflictError, SessionValidationError
+
+    for error in (ProfileValidationError, SessionValidationError, AgendaConflictError,
+                  ArtifactError, FilterError):
+        assert issubclass(error, InputError)
+    assert issubclass(ArtifactError, RuntimeError)  # as it was, for callers that catch that

@@ -3,6 +3,7 @@ import pytest
 
 from matcher.pairs import PAIR_FEATURES
 from matcher.profiles import Link, Profile
+from matcher.errors import InputError
 from matcher.ranking import PartnerMatcher
 
 
@@ -76,8 +77,14 @@ def test_filters(matcher):
     assert {s.country for s in matcher.recommend("designer", k=50, filters={"country": "pl"})} == {"PL"}
     assert ids(matcher.recommend("designer", k=50, filters={"certification": "gots"})) == ["pl-knit-factory"]
     assert {s.partner_id for s in matcher.recommend("designer", k=50, filters={"org_type": ["supplier"]})} == {"yarn-supplier"}
-    with pytest.raises(ValueError, match="Unknown filters"):
+    with pytest.raises(InputError, match="'colour' is not a filter; allowed: country"):
         matcher.recommend("designer", filters={"colour": "red"})
+    # Every filter value is checked, with the closest allowed value (regression: "Poland" as a
+    # country matched nobody and returned an empty list).
+    with pytest.raises(InputError, match="'Poland' is not an ISO 3166-1 alpha-2 country code; did you mean 'PL'"):
+        matcher.recommend("designer", filters={"country": "Poland"})
+    with pytest.raises(InputError, match="org_type"):
+        matcher.recommend("designer", filters={"org_type": "spaceship"})
     with pytest.raises(ValueError, match="scope"):
         matcher.recommend("designer", scope="galaxy")
 
