@@ -44,6 +44,13 @@ def _defaults(instance_path: str) -> dict[str, Any]:
         "WEB_LOGIN_RATE_LIMIT": "10/minute",
         # Matchmaking sessions: CP-SAT's threads when an agenda is built (within a request).
         "SESSION_SOLVER_WORKERS": 2,
+        # The docs page (flask-openapi3-swagger): Swagger UI's options. Its default validator
+        # sends the document to validator.swagger.io whenever the host is not localhost; off,
+        # the page asks nothing of any other site.
+        "SWAGGER_CONFIG": {"validatorUrl": None},
+        # Where `matcher serve` keeps what belongs to one running server (its gunicorn control
+        # socket, one per address).
+        "RUNTIME_DIR": str(instance / "run"),
     }
 
 
@@ -97,6 +104,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:
         app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
     if test_config is not None:
         app.config.from_mapping(test_config)
+    # Options of its own keep the validator off unless they name one.
+    app.config["SWAGGER_CONFIG"] = {"validatorUrl": None, **(app.config["SWAGGER_CONFIG"] or {})}
     app.json.sort_keys = False
     if any(
         app.instance_path in str(app.config[key])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -258,6 +259,63 @@ def users_set_password(name: str, password: str) -> None:
         click.echo(f"password of {name!r} set; sign in at /manage/login")
 
 
+#: The longest path of a Unix socket (``sun_path`` holds 108 bytes on Linux, 104 on macOS).
+_MAX_SOCKET_PATH = 100
+
+
+def control_socket(runtime_dir: str | os.PathLike, host: str, port: int) -> Path | None:
+    """Return the gunicorn control socket of the instance serving `host`:`port`.
+
+    gunicorn (25.1 and later) opens a control socket for ``gunicornc``, by default one path per
+    user (``~/.gunicorn/gunicorn.ctl``): a second server replaced the first one's socket, and
+    stopping either removed the other's. One socket per address and runtime folder keeps each
+    server's own. None when the path would be too long for a Unix socket.
+    """
+    name = re.sub(r"[^A-Za-z0-9.]", "_", host) or "_"
+    path = Path(runtime_dir).absolute() / f"gunicorn-{name}-{port}.ctl"
+    return path if len(os.fsencode(path)) <= _MAX_SOCKET_PATH else None
+
+
+def _gunicorn_has_control_socket() -> bool:
+    from gunicorn.config import KNOWN_SETTINGS
+
+    return any(setting.name == "control_socket" for setting in KNOWN_SETTINGS)
+
+
+def gunicorn_arguments(
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    timeout: int,
+    access_log: bool,
+    runtime_dir: str | os.PathLike,
+) -> list[str]:
+    """Return gunicorn's command-line arguments for one ``matcher serve`` instance.
+
+    The control socket is this instance's own (:func:`control_socket`), or off when no usable
+    path exists; gunicorn versions without a control socket get neither option.
+    """
+    arguments = [
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--timeout",
+        str(timeout),
+        "--bind",
+        f"{host}:{port}",
+        *(["--access-logfile", "-"] if access_log else []),
+    ]
+    if _gunicorn_has_control_socket():
+        path = control_socket(runtime_dir, host, port)
+        if path is None:
+            arguments.append("--no-control-socket")
+        else:
+            arguments += ["--control-socket", str(path)]
+    return [*arguments, "api:create_app()"]
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
@@ -277,33 +335,23 @@ def users_set_password(name: str, password: str) -> None:
     show_default=True,
     help="Log every request on standard output (gunicorn's access log).",
 )
-def serve(
-    host: str, port: int, workers: int, threads: int, timeout: int, access_log: bool
-) -> None:
+def serve(host: str, port: int, workers: int, threads: int, timeout: int, access_log: bool) -> None:
     """Run the service with gunicorn (the schema is upgraded first)."""
     from .db import get_engine, upgrade
 
     app = _app()
     with app.app_context():
         upgrade(get_engine())
+    runtime_dir = Path(app.config["RUNTIME_DIR"])
+    arguments = gunicorn_arguments(host, port, workers, threads, timeout, access_log, runtime_dir)
+    if "--control-socket" in arguments:
+        # gunicorn would create it with the default umask; the socket is for this user only.
+        runtime_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     click.echo(
         f"serving on http://{host}:{port}/ (manager pages: http://{host}:{port}/manage/, "
         f"docs: http://{host}:{port}/api/v1/swagger)"
     )
-    args = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--workers",
-        str(workers),
-        "--threads",
-        str(threads),
-        "--timeout",
-        str(timeout),
-        "--bind",
-        f"{host}:{port}",
-        *(["--access-logfile", "-"] if access_log else []),
-        "api:create_app()",
-    ]
+    if "--control-socket" in arguments:
+        click.echo(f"gunicorn control socket: {arguments[arguments.index('--control-socket') + 1]}")
     sys.stdout.flush()
-    os.execv(sys.executable, args)
+    os.execv(sys.executable, [sys.executable, "-m", "gunicorn", *arguments])

@@ -17,6 +17,8 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
+from matcher.errors import InputError
+from matcher.filters import FilterError
 from matcher.profiles import ProfileValidationError
 
 logger = logging.getLogger(__name__)
@@ -101,6 +103,14 @@ def profile_problem(error: ProfileValidationError, status: int = 422) -> Respons
     )
 
 
+def filter_problem(error: FilterError) -> Response:
+    """Turn refused filter values into a 422 naming each field, its value and why (the closest
+    valid value, or the allowed ones), as :func:`matcher.filters.resolve_filters` says."""
+    errors = [{"field": p.field, "value": p.value, "message": p.message} for p in error.problems]
+    fields = ", ".join(dict.fromkeys(p.field for p in error.problems))
+    return problem_response(422, f"unknown filter values: {fields}", errors)
+
+
 def problem_responses_doc() -> dict[str, Any]:
     """The problem responses every operation may give, for the OpenAPI document."""
     schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -136,6 +146,15 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(ProfileValidationError)
     def handle_profile(error: ProfileValidationError):
         return profile_problem(error)
+
+    @app.errorhandler(FilterError)
+    def handle_filter(error: FilterError):
+        return filter_problem(error)
+
+    @app.errorhandler(InputError)
+    def handle_input(error: InputError):
+        # Any other input the engine refused (its message names the field or value).
+        return problem_response(422, str(error))
 
     @app.errorhandler(ValidationError)
     def handle_validation(error: ValidationError):

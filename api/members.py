@@ -10,12 +10,12 @@ from flask_openapi3 import APIBlueprint, Tag
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from matcher.filters import resolve_filters
 from matcher.profiles import Profile
 
 from .auth import Caller, current_caller
 from .db import get_db
 from .errors import abort
-from .serving import retrain_after_erasure
 from .schemas import (
     DeleteQuery,
     MemberCreate,
@@ -25,6 +25,7 @@ from .schemas import (
     MemberQuery,
     MemberUpdate,
 )
+from .serving import retrain_after_erasure
 from .tables import FeedbackEvent, KnownLink, Member, Network, User, utcnow
 
 logger = logging.getLogger(__name__)
@@ -161,13 +162,15 @@ def list_members(query: MemberQuery):
     """List members (public profiles; contacts where the caller may see them)."""
     caller = current_caller()
     session = get_db()
+    # The values a partner filter takes, checked as everywhere (FilterError: 422 naming them).
+    filters = resolve_filters({"country": query.country, "org_type": query.org_type})
     where = [Member.deleted_at.is_(None)]
     if query.network:
         where.append(Member.network_id == query.network)
-    if query.org_type:
-        where.append(Member.org_type == query.org_type)
-    if query.country:
-        where.append(Member.country == query.country.upper())
+    if "org_type" in filters:
+        where.append(Member.org_type == filters["org_type"][0])
+    if "country" in filters:
+        where.append(Member.country == filters["country"][0])
     if query.capability:
         where.append(Member.offers_text.contains(f";{query.capability};", autoescape=True))
     total = session.scalar(select(func.count()).select_from(Member).where(*where))

@@ -5,10 +5,66 @@ from __future__ import annotations
 import copy
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 MemberIdStr = Field(pattern=r"^[A-Za-z0-9._-]{1,64}$", description="A member id.")
 TagList = list[str]
+
+
+def _file_alias(model: type[BaseModel], data: Any, field: str, alias: str) -> Any:
+    """Read the file format's name `alias` of `field` (``id`` for ``member_id``).
+
+    Both given, they must agree: otherwise a validation error names both fields.
+    """
+    if not isinstance(data, dict) or alias not in data:
+        return data
+    data = dict(data)
+    value = data.pop(alias)
+    if field not in data:
+        data[field] = value
+    elif data[field] != value:
+        message = f"{field} {data[field]!r} and {alias} {value!r} differ; give one of them"
+        error = PydanticCustomError("alias_conflict", message)
+        raise ValidationError.from_exception_data(
+            model.__name__,
+            [
+                {"type": error, "loc": (field,), "input": data[field]},
+                {"type": error, "loc": (alias,), "input": value},
+            ],
+        )
+    return data
+
+
+def _document_alias(schema: dict[str, Any], field: str, alias: str) -> None:
+    """Document `alias` beside `field` in a JSON schema: either one is required."""
+    properties = schema.get("properties", {})
+    if field not in properties:
+        return
+    properties[alias] = {
+        **properties[field],
+        "title": alias.replace("_", " ").title(),
+        "description": f"The file format's name of `{field}` (give one of them).",
+    }
+    required = schema.get("required", [])
+    if field in required:
+        required.remove(field)
+        if not required:
+            schema.pop("required")
+        schema["anyOf"] = [{"required": [field]}, {"required": [alias]}]
+
+
+class MemberIdAlias(BaseModel):
+    """A body naming a member: ``member_id``, or ``id`` as in the profile file format."""
+
+    model_config = ConfigDict(
+        json_schema_extra=lambda schema, _model: _document_alias(schema, "member_id", "id")
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_file_id(cls, data: Any) -> Any:
+        return _file_alias(cls, data, "member_id", "id")
 
 
 class Contact(BaseModel):
@@ -49,8 +105,9 @@ class ProfileFields(BaseModel):
     description: str = Field("", max_length=20_000)
 
 
-class MemberCreate(ProfileFields):
-    """A new member: its id, profile and (private) contact details."""
+class MemberCreate(MemberIdAlias, ProfileFields):
+    """A new member: its id (``member_id``, or ``id`` as in the profile file format), profile
+    and (private) contact details."""
 
     member_id: str = MemberIdStr
     contact: Contact | None = None
@@ -133,8 +190,12 @@ class MemberQuery(BaseModel):
     page: int = Field(1, ge=1, le=1_000_000)
     per_page: int = Field(50, ge=1, le=500)
     network: str | None = Field(None, max_length=64)
-    org_type: str | None = Field(None, max_length=64)
-    country: str | None = Field(None, max_length=2, min_length=2)
+    org_type: str | None = Field(
+        None, max_length=64, description="A type of activity: an id, a synonym or a label."
+    )
+    country: str | None = Field(
+        None, max_length=60, description="An ISO 3166-1 alpha-2 code, in any case."
+    )
     capability: str | None = Field(None, max_length=64, description="An offered capability tag.")
 
 
@@ -640,8 +701,9 @@ class SessionCreate(BaseModel):
     start: str | None = Field(None, pattern=_HHMM, description="Start of the day, HH:MM.")
     end: str | None = Field(None, pattern=_HHMM, description="End of the day, HH:MM.")
     breaks: list[str] = Field([], max_length=20, description="Breaks, HH:MM-HH:MM.")
-    gap_minutes: int = Field(5, ge=0, le=120, description="Minutes between slots made from "
-                             "start and end.")
+    gap_minutes: int = Field(
+        5, ge=0, le=120, description="Minutes between slots made from start and end."
+    )
     network: str | None = Field(
         None,
         min_length=1,
@@ -652,8 +714,9 @@ class SessionCreate(BaseModel):
         [], max_length=100, description="Members of these networks may take part."
     )
     member_ids: list[str] = Field(
-        [], max_length=5000, description="These members may take part (with `networks`: "
-        "either; both empty: anyone)."
+        [],
+        max_length=5000,
+        description="These members may take part (with `networks`: either; both empty: anyone).",
     )
     pair_rules: list[Literal["buyers_with_suppliers", "different_networks"]] = Field(
         [], max_length=2, description="Who may meet whom."
@@ -733,8 +796,9 @@ class SessionListQuery(BaseModel):
     per_page: int = Field(50, ge=1, le=500)
 
 
-class SessionParticipantIn(BaseModel):
-    """A member who takes part, its availability and how many meetings it wants."""
+class SessionParticipantIn(MemberIdAlias):
+    """A member who takes part (``member_id``, or ``id`` as in a participants file), its
+    availability and how many meetings it wants."""
 
     model_config = ConfigDict(extra="forbid")
 

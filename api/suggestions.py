@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -13,8 +12,8 @@ from flask_openapi3 import APIBlueprint, Tag
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from matcher.filters import resolve_filters
 from matcher.profiles import Profile
-from matcher.taxonomy import load_taxonomy
 
 from .auth import Caller, current_caller
 from .db import core_connection, get_db
@@ -44,46 +43,20 @@ bp = APIBlueprint(
     abp_security=SECURITY,
 )
 
-_COUNTRY = re.compile(r"^[A-Za-z]{2}$")
-
 
 def _filters(options: SuggestionQuery | ProspectRequest) -> dict[str, list[str]]:
-    """Resolve the filter values to taxonomy tags; 422 naming the field for an unknown one."""
-    taxonomy = load_taxonomy()
-    filters: dict[str, list[str]] = {}
-    errors = []
-    for value in options.country:
-        if not _COUNTRY.match(value):
-            errors.append(
-                {
-                    "field": "country",
-                    "value": value,
-                    "message": f"{value!r} is not an ISO 3166 alpha-2 country code",
-                }
-            )
-    if options.country:
-        filters["country"] = [c.upper() for c in options.country]
-    for key, vocabulary in (("org_type", "org_types"), ("partnership_type", "partnership_types")):
-        resolved = []
-        for value in getattr(options, key):
-            tag = taxonomy.resolve(vocabulary, value)
-            if tag is None:
-                errors.append(
-                    {
-                        "field": key,
-                        "value": value,
-                        "message": taxonomy.explain_unknown(vocabulary, value),
-                    }
-                )
-            else:
-                resolved.append(tag)
-        if resolved:
-            filters[key] = resolved
-    if errors:
-        abort(
-            422, "unknown filter values: " + ", ".join(sorted({e["field"] for e in errors})), errors
-        )
-    return filters
+    """Resolve the partner filters as the command line and the pages do.
+
+    Raises :class:`matcher.filters.FilterError` for unknown values: the service answers 422
+    naming each field, value and the closest valid value (:func:`api.errors.filter_problem`).
+    """
+    return resolve_filters(
+        {
+            "country": options.country,
+            "org_type": options.org_type,
+            "partnership_type": options.partnership_type,
+        }
+    )
 
 
 # Core statements built once: the suggestion endpoint runs them on every request, and the
@@ -203,9 +176,7 @@ def suggest(
 def _live(session: Session, ranked: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Keep the suggestions whose partner is still a live member."""
     ids = [s["partner_id"] for s in ranked]
-    live = (
-        set(core_connection(session).execute(_LIVE, {"ids": ids}).scalars()) if ids else set()
-    )
+    live = set(core_connection(session).execute(_LIVE, {"ids": ids}).scalars()) if ids else set()
     return [s for s in ranked if s["partner_id"] in live]
 
 

@@ -16,6 +16,10 @@ import pycountry
 from flask import request, session
 from markupsafe import Markup
 
+from matcher import geography
+from matcher.filters import FILTER_FIELDS, FilterProblem
+from matcher.taxonomy import load_taxonomy
+
 LANGUAGES = ("en", "uk")
 DEFAULT_LANGUAGE = "en"
 
@@ -125,18 +129,37 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Per page must be a whole number from 1 to {max}; got {value}.",
         "uk": "Кількість на сторінці має бути цілим числом від 1 до {max}; отримано {value}.",
     },
-    "members.bad_org_type": {
-        "en": "Unknown type of activity: {value}.",
-        "uk": "Невідомий вид діяльності: {value}.",
-    },
     "members.bad_presence": {
         "en": "Unknown market presence: {value}.",
         "uk": "Невідома присутність на ринках: {value}.",
     },
-    "members.bad_country": {
-        "en": "The country must be a two-letter ISO code such as UA or PL; got {value}.",
-        "uk": "Країна має бути дволітерним кодом ISO, наприклад UA або PL; отримано {value}.",
+    # A refused partner filter value (matcher.filters): the English words are the engine's, as
+    # the API and the command line give them (see filter_problem).
+    "filter.problem": {"en": "{field}: {message}", "uk": "{field}: {message}"},
+    "filter.country_guess": {
+        "en": "'{value}' is not an ISO 3166-1 alpha-2 country code; did you mean '{guess}'?",
+        "uk": "«{value}» не є кодом країни ISO 3166-1 alpha-2; можливо, ви мали на увазі "
+        "«{guess}»?",
     },
+    "filter.country_shape": {
+        "en": "'{value}' is not an ISO 3166-1 alpha-2 country code (two letters, e.g. 'UA', 'PL')",
+        "uk": "«{value}» не є кодом країни ISO 3166-1 alpha-2 (дві літери, наприклад «UA», «PL»)",
+    },
+    "filter.tag_guess": {
+        "en": "'{value}' is not {noun}; did you mean '{guess}'?",
+        "uk": "«{value}» не є {noun}; можливо, ви мали на увазі «{guess}»?",
+    },
+    "filter.tag_allowed": {
+        "en": "'{value}' is not {noun}; allowed: {allowed}",
+        "uk": "«{value}» не є {noun}; допустимі значення: {allowed}",
+    },
+    "filter.noun.org_type": {"en": "an org_type", "uk": "видом діяльності"},
+    "filter.noun.partnership_type": {"en": "a partnership type", "uk": "видом партнерства"},
+    "filter.noun.certification": {"en": "a certification", "uk": "сертифікатом"},
+    "filter.field.country": {"en": "Country", "uk": "Країна"},
+    "filter.field.org_type": {"en": "Type of activity", "uk": "Вид діяльності"},
+    "filter.field.partnership_type": {"en": "Partnership type", "uk": "Вид партнерства"},
+    "filter.field.certification": {"en": "Certification", "uk": "Сертифікат"},
     "members.bad_network": {"en": "Unknown network: {value}.", "uk": "Невідома мережа: {value}."},
     "members.bad_q": {
         "en": "The search text is longer than {max} characters.",
@@ -227,10 +250,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "suggestions.bad_scope": {
         "en": "Unknown scope: {value}.",
         "uk": "Невідоме охоплення: {value}.",
-    },
-    "suggestions.bad_partnership_type": {
-        "en": "Unknown partnership type: {value}.",
-        "uk": "Невідомий вид партнерства: {value}.",
     },
     "suggestions.no_model": {
         "en": "No model is active yet: train one (“matcher db train”, or POST "
@@ -350,8 +369,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "insights.unpartnered": {"en": "Members with no partner yet", "uk": "Учасники без партнера"},
     "insights.unpartnered_hint": {
-        "en": "Priorities for the next matchmaking day, by potential, with their best "
-        "suggestions.",
+        "en": "Priorities for the next matchmaking day, by potential, with their best suggestions.",
         "uk": "Пріоритети наступного дня підбору партнерів, за потенціалом, з найкращими "
         "пропозиціями.",
     },
@@ -884,3 +902,36 @@ def format_decimal(value: float, language: str, digits: int = 2) -> str:
 def format_share(value: float, language: str) -> str:
     """Return the share `value` (0..1) as a whole percentage."""
     return f"{round(100 * value)}\u00a0%" if language == "uk" else f"{round(100 * value)}%"
+
+
+def filter_problem(problem: FilterProblem, language: str) -> str:
+    """Return the message of a refused filter value in `language`, the field's name first.
+
+    The same words as the API's and the command line's (:func:`matcher.filters.resolve_filters`),
+    with the same closest valid value (or the allowed ones), translated.
+    """
+    vocabulary = FILTER_FIELDS.get(problem.field, "")
+    field_key = f"filter.field.{problem.field}"
+    field = translate(field_key, language) if field_key in MESSAGES else problem.field
+    noun_key = f"filter.noun.{problem.field}"
+    if vocabulary is None:
+        guess = geography.suggest_country(problem.value)
+        key = "filter.country_guess" if guess else "filter.country_shape"
+        message = translate(key, language, value=problem.value, guess=guess)
+    elif vocabulary and noun_key in MESSAGES:
+        taxonomy = load_taxonomy()
+        noun = translate(noun_key, language)
+        guess = taxonomy.closest(vocabulary, problem.value)
+        if guess:
+            message = translate(
+                "filter.tag_guess", language, value=problem.value, noun=noun, guess=guess
+            )
+        else:
+            allowed = ", ".join(taxonomy.ids(vocabulary))
+            message = translate(
+                "filter.tag_allowed", language, value=problem.value, noun=noun, allowed=allowed
+            )
+    else:
+        # A problem these messages don't know (an unknown filter name): the engine's words.
+        message = problem.message
+    return translate("filter.problem", language, field=field, message=message)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from matcher.filters import FilterError, FilterProblem, resolve_filters
 from matcher.taxonomy import load_taxonomy
 
 from ..session_store import network_figures
@@ -23,7 +23,6 @@ MAX_QUERY_LENGTH = 200
 RECENT_DAYS = 30
 POTENTIAL_TIERS = ("low", "medium", "high")
 
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
 _PRESENCE = Member.profile["market_presence"].as_string()
 _TIER = Member.profile["potential_tier"].as_string()
 _DESCRIPTION = Member.profile["description"].as_string()
@@ -36,7 +35,8 @@ def fold(text: str) -> str:
 
 @dataclass
 class MemberSearch:
-    """A validated member search; `problems` lists ``(message key, params)`` for bad input."""
+    """A validated member search; `problems` lists ``(message key, params)`` for bad input,
+    `filter_problems` the refused type of activity or country (:mod:`matcher.filters`)."""
 
     q: str = ""
     org_type: str = ""
@@ -46,6 +46,7 @@ class MemberSearch:
     page: int = 1
     per_page: int = PER_PAGE_CHOICES[0]
     problems: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    filter_problems: list[FilterProblem] = field(default_factory=list)
 
     def args(self, **changes: Any) -> dict[str, Any]:
         """The query arguments of this search (non-empty ones), with `changes`."""
@@ -79,17 +80,16 @@ def parse_member_search(args: Mapping[str, str], networks: list[str]) -> MemberS
     search.q = args.get("q", "").strip()
     if len(search.q) > MAX_QUERY_LENGTH:
         problems.append(("members.bad_q", {"max": MAX_QUERY_LENGTH}))
-    raw = args.get("org_type", "").strip()
-    if raw:
-        tag = taxonomy.resolve("org_types", raw)
-        if tag is None:
-            problems.append(("members.bad_org_type", {"value": raw}))
-        search.org_type = tag or raw
-    raw = args.get("country", "").strip()
-    if raw:
-        search.country = raw.upper()
-        if not _COUNTRY.match(search.country):
-            problems.append(("members.bad_country", {"value": raw}))
+    # Type of activity and country: checked as the partner filters are everywhere.
+    search.org_type = args.get("org_type", "").strip()
+    search.country = args.get("country", "").strip()
+    try:
+        filters = resolve_filters({"org_type": search.org_type, "country": search.country})
+    except FilterError as error:
+        search.filter_problems = error.problems
+    else:
+        search.org_type = filters.get("org_type", [""])[0]
+        search.country = filters.get("country", [""])[0]
     raw = args.get("network", "").strip()
     if raw:
         search.network = raw

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
+from matcher.filters import FilterError, resolve_filters
 from matcher.taxonomy import load_taxonomy
 
 from ..auth import PAGE_ROLES, hash_token, password_matches
@@ -60,7 +61,6 @@ NAVIGATION = (
 
 SCOPES = ("all", "cluster", "international")
 MAX_SUGGESTIONS = 100
-_CODE = re.compile(r"^[A-Za-z]{2}$")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -286,16 +286,19 @@ def members():
     db = get_db()
     networks = queries.live_networks(db)
     search = queries.parse_member_search(request.args, networks)
+    language = current_language()
+    problems = [i18n.filter_problem(p, language) for p in search.filter_problems]
+    problems += [_(key, **params) for key, params in search.problems]
     found: list[Member] = []
     total = None
-    if not search.problems:
+    if not problems:
         found, total = queries.search_members(db, search)
     pages = max(1, math.ceil((total or 0) / search.per_page))
     taxonomy = load_taxonomy()
     page = render_template(
         "web/members.html",
         search=search,
-        problems=[_(key, **params) for key, params in search.problems],
+        problems=problems,
         members=found,
         total=total,
         pages=pages,
@@ -305,7 +308,7 @@ def members():
         presences=taxonomy.ids("market_presence"),
         per_page_choices=queries.PER_PAGE_CHOICES,
     )
-    return page, 400 if search.problems else 200
+    return page, 400 if problems else 200
 
 
 def _live_member(member_id: str) -> Member | None:
@@ -330,9 +333,9 @@ def member(member_id: str):
     )
 
 
-def _suggestion_options(args) -> tuple[dict[str, Any], list[str]]:
-    """Read the suggestion form: the values to show again and the problems (translated)."""
-    taxonomy = load_taxonomy()
+def _suggestion_options(args) -> tuple[dict[str, Any], dict[str, list[str]], list[str]]:
+    """Read the suggestion form: the values to show again, the resolved partner filters and the
+    problems (translated; a filter value is checked as the API and the command line check it)."""
     problems: list[str] = []
     form = {
         "k": args.get("k", "10").strip() or "10",
@@ -345,20 +348,22 @@ def _suggestion_options(args) -> tuple[dict[str, Any], list[str]]:
         problems.append(_("suggestions.bad_k", value=form["k"], max=MAX_SUGGESTIONS))
     if form["scope"] not in SCOPES:
         problems.append(_("suggestions.bad_scope", value=form["scope"]))
-    for code in filter(None, re.split(r"[\s,;]+", form["country"])):
-        if not _CODE.match(code):
-            problems.append(_("members.bad_country", value=code))
-    for key, vocabulary, message in (
-        ("org_type", "org_types", "members.bad_org_type"),
-        ("partnership_type", "partnership_types", "suggestions.bad_partnership_type"),
-    ):
-        if form[key]:
-            tag = taxonomy.resolve(vocabulary, form[key])
-            if tag is None:
-                problems.append(_(message, value=form[key]))
-            else:
-                form[key] = tag
-    return form, problems
+    filters: dict[str, list[str]] = {}
+    try:
+        filters = resolve_filters(
+            {
+                "country": [c for c in re.split(r"[\s,;]+", form["country"]) if c],
+                "org_type": form["org_type"],
+                "partnership_type": form["partnership_type"],
+            }
+        )
+    except FilterError as error:
+        language = current_language()
+        problems += [i18n.filter_problem(p, language) for p in error.problems]
+    for key in ("org_type", "partnership_type"):
+        if key in filters:
+            form[key] = filters[key][0]
+    return form, filters, problems
 
 
 @bp.get("/members/<member_id>/suggestions")
@@ -374,18 +379,17 @@ def suggestions(member_id: str):
         return _error_page(
             403, _("suggestions.forbidden", name=found.name, network=found.network_id)
         )
-    form, problems = _suggestion_options(request.args)
+    form, filters, problems = _suggestion_options(request.args)
     results: list[dict[str, Any]] | None = None
     status = 400 if problems else 200
     if not problems:
-        countries = [c.upper() for c in re.split(r"[\s,;]+", form["country"]) if c]
         try:
             options = SuggestionQuery(
                 k=int(form["k"]),
                 scope=form["scope"],
-                country=countries,
-                org_type=[form["org_type"]] if form["org_type"] else [],
-                partnership_type=[form["partnership_type"]] if form["partnership_type"] else [],
+                country=filters.get("country", []),
+                org_type=filters.get("org_type", []),
+                partnership_type=filters.get("partnership_type", []),
                 language=current_language(),
             )
             results = stored_member_suggestions(get_db(), caller, found.member_id, options)

@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -26,6 +27,8 @@ def service_env(tmp_path, monkeypatch):
         "MATCHER_MODELS_DIR": str(tmp_path / "models"),
         "MATCHER_RATELIMIT_STORAGE_URI": "memory://",
         "MATCHER_MODEL_KIND": '"default"',
+        # gunicorn's control socket (see test_each_server_has_its_own_control_socket).
+        "MATCHER_RUNTIME_DIR": str(tmp_path / "run"),
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -147,3 +150,138 @@ def test_serve_runs_gunicorn(service_env, tmp_path):
         process.send_signal(signal.SIGTERM)
         output = process.communicate(timeout=30)[0].decode()
     assert "serving on http://127.0.0.1" in output
+
+
+# ---------------------------------------------------------------------------------------------
+# One gunicorn control socket per server (regression: every `matcher serve` of a user shared
+# ~/.gunicorn/gunicorn.ctl, so a second server replaced the first one's and stopping either
+# removed the other's)
+# ---------------------------------------------------------------------------------------------
+
+
+def _option(arguments: list[str], name: str) -> str | None:
+    return arguments[arguments.index(name) + 1] if name in arguments else None
+
+
+def test_each_server_has_its_own_control_socket(tmp_path, monkeypatch):
+    from gunicorn.config import KNOWN_SETTINGS
+
+    from api import cli as service_cli
+
+    if not any(setting.name == "control_socket" for setting in KNOWN_SETTINGS):
+        pytest.skip("this gunicorn has no control socket")
+    default = next(s.default for s in KNOWN_SETTINGS if s.name == "control_socket")
+    run = tmp_path / "run"
+    first = service_cli.gunicorn_arguments("127.0.0.1", 8001, 2, 1, 120, True, run)
+    second = service_cli.gunicorn_arguments("127.0.0.1", 8002, 2, 1, 120, True, run)
+    other_host = service_cli.gunicorn_arguments("0.0.0.0", 8001, 2, 1, 120, True, run)
+    sockets = [_option(a, "--control-socket") for a in (first, second, other_host)]
+    assert all(sockets) and len(set(sockets)) == 3 and default not in sockets
+    assert all(Path(s).parent == run.absolute() for s in sockets)
+    assert _option(first, "--bind") == "127.0.0.1:8001" and first[-1] == "api:create_app()"
+    # A folder too deep for a Unix socket's path: no control socket rather than a shared one.
+    deep = service_cli.gunicorn_arguments("127.0.0.1", 8001, 2, 1, 120, True, "/x" * 60)
+    assert "--no-control-socket" in deep and "--control-socket" not in deep
+    # A gunicorn without a control socket gets neither option.
+    monkeypatch.setattr(service_cli, "_gunicorn_has_control_socket", lambda: False)
+    old = service_cli.gunicorn_arguments("127.0.0.1", 8001, 2, 1, 120, True, run)
+    assert not {"--control-socket", "--no-control-socket"} & set(old)
+
+
+def test_serve_passes_its_control_socket_to_gunicorn(service_env, monkeypatch):
+    run = Path(service_env["MATCHER_RUNTIME_DIR"])
+    executed = []
+
+    def execv(path, argv):
+        executed.append(argv)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(os, "execv", execv)
+    result = _run("serve", "--port", "8123", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    [argv] = executed
+    assert argv[1:3] == ["-m", "gunicorn"] and _option(argv, "--bind") == "127.0.0.1:8123"
+    socket_path = _option(argv, "--control-socket")
+    from gunicorn.config import KNOWN_SETTINGS
+
+    if any(setting.name == "control_socket" for setting in KNOWN_SETTINGS):
+        assert socket_path == str(run / "gunicorn-127.0.0.1-8123.ctl")
+        assert stat.S_IMODE(run.stat().st_mode) == 0o700
+        assert f"gunicorn control socket: {socket_path}" in result.output
+
+
+def _wait_healthy(port: int, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 90
+    while True:
+        assert process.poll() is None, process.communicate()[0].decode()
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as answer:
+                assert json.loads(answer.read()) == {"status": "ok"}
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            assert time.monotonic() < deadline, "gunicorn did not start"
+            time.sleep(0.2)
+
+
+def _answers(socket_path: Path) -> bool:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+        client.settimeout(5)
+        try:
+            client.connect(str(socket_path))
+        except OSError:
+            return False
+    return True
+
+
+@pytest.mark.slow
+def test_two_servers_stop_apart(service_env, tmp_path):
+    pytest.importorskip("gunicorn")
+    from gunicorn.config import KNOWN_SETTINGS
+
+    if not any(setting.name == "control_socket" for setting in KNOWN_SETTINGS):
+        pytest.skip("this gunicorn has no control socket")
+    run = Path(service_env["MATCHER_RUNTIME_DIR"])
+    env = {**os.environ, **service_env, "OMP_NUM_THREADS": "1"}
+    script = Path(sys.executable).with_name("matcher")
+    ports = [_free_port()]
+    while len(ports) < 2:
+        ports = list(dict.fromkeys([*ports, _free_port()]))
+    sockets = [run / f"gunicorn-127.0.0.1-{port}.ctl" for port in ports]
+    processes: list[subprocess.Popen] = []
+    try:
+        # One after the other: both would create the new database's schema at once.
+        for port in ports:
+            processes.append(
+                subprocess.Popen(
+                    [
+                        str(script),
+                        "serve",
+                        "--port",
+                        str(port),
+                        "--workers",
+                        "1",
+                        "--no-access-log",
+                    ],
+                    env=env,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+            _wait_healthy(port, processes[-1])
+        deadline = time.monotonic() + 30
+        while not all(_answers(path) for path in sockets):
+            assert time.monotonic() < deadline, "the control sockets did not open"
+            time.sleep(0.2)
+        # Stopping the first leaves the second serving, with its control socket.
+        processes[0].send_signal(signal.SIGTERM)
+        processes[0].communicate(timeout=60)
+        assert processes[0].returncode == 0
+        assert not sockets[0].exists()
+        assert _answers(sockets[1])
+        _wait_healthy(ports[1], processes[1])
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                process.communicate(timeout=60)
+    assert processes[1].returncode == 0 and not sockets[1].exists()

@@ -124,6 +124,27 @@ def test_create_update_and_roles(client, tokens):
     assert unknown.status_code == 422 and unknown.json["errors"][0]["field"] == "colour"
 
 
+def test_create_takes_a_profile_record_of_the_file_format(client, tokens):
+    """A row of a profile file (``id``, not ``member_id``) is a member's body as it is."""
+    record = {**{k: v for k, v in NEW.items() if k != "member_id"}, "id": "file-atelier"}
+    created = client.post("/api/v1/members", json=record, headers=bearer(tokens.manager))
+    assert created.status_code == 201, created.json
+    assert created.json["member_id"] == "file-atelier"
+    assert (
+        client.get("/api/v1/members/file-atelier", headers=bearer(tokens.manager)).json["name"]
+        == NEW["name"]
+    )
+    both = {**record, "id": "other-atelier", "member_id": "third-atelier"}
+    refused = client.post("/api/v1/members", json=both, headers=bearer(tokens.manager))
+    assert refused.status_code == 422 and refused.content_type == "application/problem+json"
+    assert {e["field"] for e in refused.json["errors"]} == {"member_id", "id"}
+    assert "member_id" in refused.json["detail"] and "id" in refused.json["detail"]
+    assert (
+        client.get("/api/v1/members/other-atelier", headers=bearer(tokens.manager)).status_code
+        == 404
+    )
+
+
 @pytest.mark.parametrize("erase", [False, True])
 def test_delete_removes_from_suggestions_at_once(client, tokens, erase):
     before = client.get(
@@ -192,13 +213,19 @@ def test_erase_replaces_every_trained_model_that_held_the_profile(app, client, t
     before = versions()
     old = [v for v in _items(before) if v["status"] == "ready"]
     assert old, before
-    withdrawn = client.delete("/api/v1/members/pl-distributor", headers=bearer(tokens.polish_manager))
+    withdrawn = client.delete(
+        "/api/v1/members/pl-distributor", headers=bearer(tokens.polish_manager)
+    )
     assert withdrawn.status_code == 204
     wait_for_training()
     assert [v["status"] for v in _items(versions())] == [v["status"] for v in _items(before)]
 
-    assert client.delete("/api/v1/members/knit-factory?erase=true",
-                         headers=bearer(tokens.manager)).status_code == 204
+    assert (
+        client.delete(
+            "/api/v1/members/knit-factory?erase=true", headers=bearer(tokens.manager)
+        ).status_code
+        == 204
+    )
     wait_for_training()
     after = {v["version_id"]: v for v in _items(versions())}
     for version in old:
@@ -209,8 +236,10 @@ def test_erase_replaces_every_trained_model_that_held_the_profile(app, client, t
     matcher, _ = load_model(new[0]["name"], app.config["MODELS_DIR"])
     assert "knit-factory" not in set(matcher.frame_["member_id"])
     purged = old[0]["version_id"]
-    assert client.post(f"/api/v1/models/{purged}/activate",
-                       headers=bearer(tokens.admin)).status_code == 409
+    assert (
+        client.post(f"/api/v1/models/{purged}/activate", headers=bearer(tokens.admin)).status_code
+        == 409
+    )
 
 
 def _items(payload):

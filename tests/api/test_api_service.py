@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from service_fixtures import app, bearer, client, tokens  # noqa: F401 - fixtures
@@ -45,6 +46,39 @@ def test_docs_work_offline(client):
             response = client.get(f"/api/v1/{asset}")
             assert response.status_code == 200, asset
             response.close()
+
+
+def _swagger_options(html: str) -> dict:
+    found = re.search(r"JSON\.parse\(`(.*?)`\)", html, re.DOTALL)
+    assert found, "the docs page passes no options to Swagger UI"
+    return json.loads(found.group(1))
+
+
+def test_docs_ask_no_outside_validator_under_any_host_name(app):
+    """Regression: Swagger UI sent the document to its online validator (validator.swagger.io)
+    whenever the page was not served as localhost."""
+    client = app.test_client()
+    for host in ("127.0.0.1:8000", "matcher.cluster.example", "10.0.0.7:8000"):
+        html = client.get("/api/v1/swagger", headers={"Host": host}).get_data(as_text=True)
+        options = _swagger_options(html)
+        assert "validatorUrl" in options and options["validatorUrl"] is None, host
+        assert "validator.swagger.io" not in html
+        assert not re.findall(r"https?://", html), host
+
+
+def test_swagger_options_of_the_instance_keep_the_validator_off(tmp_path):
+    from api import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'docs.sqlite'}",
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "SWAGGER_CONFIG": {"docExpansion": "none"},
+        }
+    )
+    options = _swagger_options(app.test_client().get("/api/v1/swagger").get_data(as_text=True))
+    assert options == {"validatorUrl": None, "docExpansion": "none"}
 
 
 def _is_problem(response, status):

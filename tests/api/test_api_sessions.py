@@ -648,6 +648,22 @@ def test_unknown_things_are_named(client, tokens, planned):
     assert body["errors"][0]["field"] == "view"
 
 
+def test_a_participant_named_the_file_formats_way(client, tokens):
+    """``id`` names the member, as in a participants or profile file; two names must agree."""
+    manager = bearer(tokens.manager)
+    session_id = create(client, tokens.manager).json["session_id"]
+    url = f"{BASE}/{session_id}/participants"
+    response = client.post(url, json={"id": "designer", "max_meetings": 2}, headers=manager)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    listed = client.get(url, headers=manager).json["items"]
+    assert [(p["member_id"], p["max_meetings"]) for p in listed] == [("designer", 2)]
+    body = problem(
+        client.post(url, json={"id": "knit-factory", "member_id": "photo"}, headers=manager), 422
+    )
+    assert {e["field"] for e in body["errors"]} == {"member_id", "id"}
+    assert [p["member_id"] for p in client.get(url, headers=manager).json["items"]] == ["designer"]
+
+
 def test_a_bad_import_lists_every_bad_row_and_changes_nothing(app, client, tokens, planned):
     before = stored_row(app, planned)
     upload = (

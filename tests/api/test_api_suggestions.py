@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 from service_fixtures import HOME, app, bearer, client, tokens  # noqa: F401 - fixtures
 
@@ -212,3 +213,108 @@ def test_shared_counter_file_counts_across_processes(tmp_path):
     assert storage.get("k") == 3 and storage.check()
     storage.clear("k")
     assert storage.get("k") == 0
+
+
+def _filter_errors(response) -> list[tuple[str, str, str]]:
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.content_type == "application/problem+json"
+    return [(e["field"], e["value"], e["message"]) for e in response.json["errors"]]
+
+
+def test_filter_values_are_checked_as_the_engine_checks_them(client, tokens):
+    """Regression: "Poland" and "XX" passed the country's shape check and matched nothing."""
+    from matcher.filters import FilterError, resolve_filters
+
+    headers = bearer(tokens.designer)
+    url = "/api/v1/members/designer/suggestions"
+    [(field, value, message)] = _filter_errors(client.get(f"{url}?country=Poland", headers=headers))
+    assert (field, value) == ("country", "Poland") and "did you mean 'PL'?" in message
+    # The engine's words, as the command line gives them.
+    with pytest.raises(FilterError) as info:
+        resolve_filters({"country": "Poland"})
+    assert message == info.value.problems[0].message
+    [(field, value, message)] = _filter_errors(client.get(f"{url}?country=XX", headers=headers))
+    assert (field, value) == ("country", "XX") and "ISO 3166-1 alpha-2" in message
+    # Every refused value is named at once; valid ones beside them are not.
+    response = client.get(f"{url}?country=PL&country=Germny&org_type=wizard", headers=headers)
+    assert [(f, v) for f, v, _ in _filter_errors(response)] == [
+        ("country", "Germny"),
+        ("org_type", "wizard"),
+    ]
+    assert "country" in response.json["detail"] and "org_type" in response.json["detail"]
+    # Any case, and synonyms, as in profile files.
+    polish = client.get(f"{url}?country=pl&org_type=factory", headers=headers)
+    assert polish.status_code == 200
+    assert [s["partner_id"] for s in polish.json["suggestions"]] == ["pl-knit-factory"]
+
+
+def test_prospect_filters_and_member_list_filters_are_checked_too(client, tokens):
+    headers = bearer(tokens.designer)
+    prospect = {
+        "member_id": "prospect-2",
+        "name": "Нова фабрика",
+        "network": HOME,
+        "country": "UA",
+        "org_type": "manufacturer",
+        "offers": ["knitwear_production"],
+        "seeks": ["fashion_design"],
+    }
+    response = client.post(
+        "/api/v1/suggestions", json={"profile": prospect, "country": ["Poland"]}, headers=headers
+    )
+    [(field, value, message)] = _filter_errors(response)
+    assert (field, value) == ("country", "Poland") and "did you mean 'PL'?" in message
+    response = client.post(
+        "/api/v1/suggestions", json={"profile": prospect, "country": ["pl"]}, headers=headers
+    )
+    assert response.status_code == 200
+    assert {s["country"] for s in response.json["suggestions"]} == {"PL"}
+    # The member list takes the same values.
+    [(field, value, message)] = _filter_errors(
+        client.get("/api/v1/members?country=Poland", headers=headers)
+    )
+    assert (field, value) == ("country", "Poland") and "did you mean 'PL'?" in message
+    assert _filter_errors(client.get("/api/v1/members?country=XX", headers=headers))
+    assert _filter_errors(client.get("/api/v1/members?org_type=wizard", headers=headers))
+    assert client.get("/api/v1/members?org_type=factory", headers=headers).json["total"] == 4
+
+
+def test_prospect_profile_takes_the_file_formats_id(client, tokens):
+    headers = bearer(tokens.designer)
+    prospect = {
+        "id": "prospect-3",
+        "name": "Нова фабрика",
+        "network": HOME,
+        "country": "UA",
+        "org_type": "manufacturer",
+        "offers": ["knitwear_production"],
+        "seeks": ["fashion_design"],
+    }
+    response = client.post("/api/v1/suggestions", json={"profile": prospect}, headers=headers)
+    assert response.status_code == 200, response.json
+    assert response.json["member"] == "prospect-3" and response.json["suggestions"]
+    same = {**prospect, "member_id": "prospect-3"}
+    response = client.post("/api/v1/suggestions", json={"profile": same}, headers=headers)
+    assert response.status_code == 200 and response.json["member"] == "prospect-3"
+    differ = {**prospect, "member_id": "prospect-4"}
+    response = client.post("/api/v1/suggestions", json={"profile": differ}, headers=headers)
+    assert response.status_code == 422 and response.content_type == "application/problem+json"
+    assert {e["field"] for e in response.json["errors"]} == {"profile.member_id", "profile.id"}
+    assert (
+        "member_id 'prospect-4' and id 'prospect-3' differ" in response.json["errors"][0]["message"]
+    )
+    neither = {k: v for k, v in prospect.items() if k != "id"}
+    response = client.post("/api/v1/suggestions", json={"profile": neither}, headers=headers)
+    assert response.status_code == 422
+    assert response.json["errors"][0]["field"] == "profile.member_id"
+    # The stored member, named the file's way, is still sent to its own endpoint.
+    stored = {**prospect, "id": "designer"}
+    response = client.post("/api/v1/suggestions", json={"profile": stored}, headers=headers)
+    assert response.status_code == 409
+
+
+def test_openapi_document_names_both_ids(client):
+    document = client.get("/api/v1/openapi.json").json
+    schema = document["components"]["schemas"]["MemberCreate"]
+    assert {"member_id", "id"} <= set(schema["properties"])
+    assert {"required": ["id"]} in schema["anyOf"] and "member_id" not in schema["required"]

@@ -321,8 +321,8 @@ def test_bad_search_input_is_explained(manager):
     for message in (
         "The page must be a whole number from 1; got 0.",
         "Per page must be a whole number from 1 to 100; got 1000.",
-        "Unknown type of activity: wizard.",
-        "The country must be a two-letter ISO code such as UA or PL; got Poland.",
+        "Type of activity: 'wizard' is not an org_type; allowed: manufacturer,",
+        "Country: 'Poland' is not an ISO 3166-1 alpha-2 country code; did you mean 'PL'?",
         "Unknown network: nowhere.",
         "Unknown market presence: galactic.",
         "The search text is longer than 200 characters.",
@@ -442,12 +442,67 @@ def test_bad_suggestion_input_is_explained(manager):
     for message in (
         "How many must be a whole number from 1 to 100; got 0.",
         "Unknown scope: galaxy.",
-        "two-letter ISO code such as UA or PL; got Poland.",
-        "Unknown type of activity: wizard.",
-        "Unknown partnership type: marriage.",
+        "Country: 'Poland' is not an ISO 3166-1 alpha-2 country code; did you mean 'PL'?",
+        "Type of activity: 'wizard' is not an org_type; allowed: manufacturer,",
+        "Partnership type: 'marriage' is not a partnership type; allowed: ",
     ):
         assert message in body
     assert not page_suggestions(response)
+
+
+def test_filter_problems_are_the_apis_in_the_pages_language(manager, tokens):
+    """Regression: the pages checked a country's shape only ("XX" passed and matched nothing);
+    they refuse what the API refuses, with its message (translated)."""
+    query = "country=pl&country=XX&org_type=manufactrer&partnership_type=marriage"
+    api = manager.get(
+        f"/api/v1/members/designer/suggestions?{query}", headers=bearer(tokens.manager)
+    )
+    assert api.status_code == 422
+    messages = {(e["field"], e["value"]): e["message"] for e in api.json["errors"]}
+    assert set(messages) == {
+        ("country", "XX"),
+        ("org_type", "manufactrer"),
+        ("partnership_type", "marriage"),
+    }
+    query = "country=pl+XX&org_type=manufactrer&partnership_type=marriage"
+    response = manager.get(f"/manage/members/designer/suggestions?{query}")
+    assert response.status_code == 400 and not page_suggestions(response)
+    body = text(response)
+    for label, key in (
+        ("Country", ("country", "XX")),
+        ("Type of activity", ("org_type", "manufactrer")),
+        ("Partnership type", ("partnership_type", "marriage")),
+    ):
+        assert f"{label}: {messages[key]}" in body, key
+    assert "did you mean 'manufacturer'?" in body
+    # The member search too.
+    body = text(manager.get("/manage/members?country=XX&org_type=manufactrer"))
+    assert f"Country: {messages[('country', 'XX')]}" in body
+    assert f"Type of activity: {messages[('org_type', 'manufactrer')]}" in body
+    # In Ukrainian, with the same closest valid value.
+    manager.post(
+        "/manage/language",
+        data={"lang": "uk", "csrf_token": csrf(manager, "/manage/members")},
+    )
+    body = text(manager.get("/manage/members/designer/suggestions?country=Poland"))
+    assert (
+        "Країна: «Poland» не є кодом країни ISO 3166-1 alpha-2; можливо, ви мали на увазі «PL»?"
+        in body
+    )
+    body = text(manager.get("/manage/members?org_type=manufactrer"))
+    assert (
+        "Вид діяльності: «manufactrer» не є видом діяльності; можливо, ви мали на увазі «manufacturer»?"
+        in body
+    )
+    # A valid filter in any case works on the pages as in the API.
+    manager.post(
+        "/manage/language",
+        data={"lang": "en", "csrf_token": csrf(manager, "/manage/members")},
+    )
+    query = "k=10&scope=all&country=pl&org_type=factory"
+    shown = page_suggestions(manager.get(f"/manage/members/designer/suggestions?{query}"))
+    assert shown == api_suggestions(manager, tokens.manager, query)
+    assert [partner for partner, _ in shown] == ["pl-knit-factory"]
 
 
 def test_suggestions_only_for_those_who_may_act_for_the_member(client, tokens):

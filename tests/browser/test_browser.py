@@ -135,7 +135,7 @@ def test_bad_search_input_is_explained(page, live_server, sign_in, screenshot):
     page.goto("/manage/members?country=Poland&page=zero")
     problems = page.locator(".problems li")
     expect(problems).to_have_count(2)
-    expect(problems.nth(0)).to_contain_text("two-letter ISO code")
+    expect(problems.nth(0)).to_contain_text("did you mean 'PL'?")
     expect(problems.nth(1)).to_contain_text("whole number")
     screenshot(page, "10-bad-search")
 
