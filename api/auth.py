@@ -19,8 +19,14 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from matcher.errors import InputError
+
 from .errors import abort
 from .tables import ROLES, ApiToken, User, utcnow
+
+
+class UserNameTakenError(InputError):
+    """A user of that name already exists (the service answers 409)."""
 
 
 @dataclass(frozen=True)
@@ -54,15 +60,17 @@ def create_user(
 
     Raises
     ------
-    ValueError
-        If the role is unknown, the name taken, or a member role lacks its member.
+    UserNameTakenError
+        If the name is taken (an :class:`~matcher.errors.InputError`).
+    InputError
+        If the role is unknown, or a member role lacks its member.
     """
     if role not in ROLES:
-        raise ValueError(f"Got role={role!r}, expected one of {', '.join(ROLES)}")
+        raise InputError(f"Got role={role!r}, expected one of {', '.join(ROLES)}")
     if role == "member" and not member_id:
-        raise ValueError("a user with role 'member' needs --member (the member's id)")
+        raise InputError("a user with role 'member' needs --member (the member's id)")
     if session.scalar(select(User).where(User.name == name)) is not None:
-        raise ValueError(f"a user named {name!r} already exists")
+        raise UserNameTakenError(f"a user named {name!r} already exists")
     user = User(name=name, role=role, member_id=member_id, network_id=network_id)
     session.add(user)
     session.flush()
@@ -102,16 +110,16 @@ def set_password(user: User, password: str) -> None:
 
     Raises
     ------
-    ValueError
+    InputError
         If the user's role may not use the manager pages, or the password is too short.
     """
     if user.role not in PAGE_ROLES:
-        raise ValueError(
+        raise InputError(
             f"user {user.name!r} has the role {user.role!r}; only {' and '.join(PAGE_ROLES)} "
             "users sign in to the manager pages, so only they have passwords"
         )
     if len(password) < PASSWORD_MIN_LENGTH:
-        raise ValueError(
+        raise InputError(
             f"the password has {len(password)} characters; use at least {PASSWORD_MIN_LENGTH}"
         )
     user.password_hash = generate_password_hash(password)

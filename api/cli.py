@@ -42,7 +42,11 @@ def db_upgrade() -> None:
 
 
 def _import_file(kind: str, path: str) -> dict[str, int]:
-    from matcher.profiles import ProfileValidationError, read_table
+    """Import one file of `kind` (profiles or links), all or nothing; exit 2 naming the
+    problem when the file is missing or it or its rows are refused (any
+    :class:`~matcher.errors.InputError`)."""
+    from matcher.errors import InputError
+    from matcher.profiles import read_table
 
     from .db import get_db
     from .transfer import import_links, import_members
@@ -56,7 +60,7 @@ def _import_file(kind: str, path: str) -> dict[str, int]:
                 session, raw, unit, path
             )
             session.commit()
-        except (ProfileValidationError, FileNotFoundError) as error:
+        except (InputError, FileNotFoundError) as error:
             session.rollback()
             click.echo(f"error: {error}", err=True)
             sys.exit(2)
@@ -181,6 +185,7 @@ def users() -> None:
 )
 def users_create(name: str, role: str, member_id: str | None, network_id: str | None) -> None:
     """Create a user; the new token is printed alone on the last line."""
+    from matcher.errors import InputError
     from matcher.profiles import HOME_NETWORK
 
     from .auth import create_user
@@ -196,7 +201,7 @@ def users_create(name: str, role: str, member_id: str | None, network_id: str | 
             network_id = HOME_NETWORK
         try:
             user, token = create_user(session, name, role, member_id, network_id)
-        except ValueError as error:
+        except InputError as error:
             raise click.BadParameter(str(error)) from None
         session.commit()
         click.echo(f"created user {user.user_id} {name!r} ({role}); the token is shown once:")
@@ -241,6 +246,8 @@ def users_set_password(name: str, password: str) -> None:
     """Set the password a manager or admin signs in to the manager pages with."""
     from sqlalchemy import select
 
+    from matcher.errors import InputError
+
     from .auth import set_password
     from .db import get_db
     from .tables import User
@@ -253,7 +260,7 @@ def users_set_password(name: str, password: str) -> None:
             raise click.BadParameter(f"no user named {name!r}", param_hint="--name")
         try:
             set_password(user, password)
-        except ValueError as error:
+        except InputError as error:
             raise click.BadParameter(str(error)) from None
         session.commit()
         click.echo(f"password of {name!r} set; sign in at /manage/login")

@@ -40,6 +40,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from matcher.errors import InputError
 from matcher.insights import ClusterInsights, cluster_insights, validate_outcomes
 from matcher.profiles import HOME_NETWORK, Link
 from matcher.report import charts, network_layout, render_report, write_tables
@@ -196,7 +197,7 @@ def compute_insights(session: Session, network: str, matcher) -> ClusterInsights
     """
     try:
         frame = live_profile_frame(session)
-    except ValueError as error:
+    except InputError as error:
         abort(404, str(error))
     if not (frame["network"] == network).any():
         abort(404, f"the network {network!r} has no live members")

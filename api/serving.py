@@ -26,6 +26,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from matcher.artifacts import ArtifactError, load_model, save_model
+from matcher.errors import InputError
 from matcher.profiles import Link, profiles_to_frame, validate_profiles
 from matcher.ranking import PartnerMatcher
 
@@ -120,8 +121,9 @@ def live_profile_frame(session: Session) -> pd.DataFrame:
 
     Raises
     ------
-    ValueError
-        If there are no live members.
+    InputError
+        If there are no live members (a :class:`~matcher.profiles.ProfileValidationError`,
+        also an InputError, if a stored profile no longer validates).
     """
     members = session.execute(
         select(Member.member_id, Member.profile)
@@ -129,7 +131,7 @@ def live_profile_frame(session: Session) -> pd.DataFrame:
         .order_by(Member.member_id)
     ).all()
     if not members:
-        raise ValueError("there are no live members; import members first")
+        raise InputError("there are no live members; import members first")
     records = []
     for member_id, profile in members:
         record = {

@@ -12,6 +12,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from matcher.errors import InputError, UnknownMemberError
 from matcher.filters import resolve_filters
 from matcher.profiles import Profile
 
@@ -160,9 +161,11 @@ def suggest(
                 exclude=exclude,
                 language=options.language,
             )
-        except KeyError as error:
-            abort(404, str(error.args[0]) if error.args else str(error))
-        except ValueError as error:
+        except UnknownMemberError as error:
+            abort(404, str(error))
+        except InputError as error:
+            # Input the engine refused; any other error (a ValueError or KeyError of numpy or
+            # pandas) is a failure of the program, answered 500 by the app's handler.
             abort(422, str(error))
         ranked = [_Suggestion(s.to_dict()) for s in found]
         kept = _live(session, ranked)

@@ -6,7 +6,9 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from .auth import create_user, require, revoke_tokens
+from matcher.errors import InputError
+
+from .auth import UserNameTakenError, create_user, require, revoke_tokens
 from .db import get_db
 from .errors import abort
 from .tables import Member, User
@@ -89,9 +91,9 @@ def create_user_view(body: UserIn):
             body.member_id,
             body.network_id or _default_network(body.role),
         )
-    except ValueError as error:
+    except InputError as error:
         session.rollback()
-        abort(409 if "already exists" in str(error) else 422, str(error))
+        abort(409 if isinstance(error, UserNameTakenError) else 422, str(error))
     session.commit()
     return {**_payload(user), "token": token}, 201
 

@@ -13,18 +13,16 @@ import datetime as dt
 import hashlib
 import json
 import platform
-import types
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import joblib
-import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 import sklearn
 
 from . import __version__
+from .canonical import canonical_sparse
 from .errors import InputError
 from .files import atomic_write_bytes
 from .profiles import Link
@@ -76,58 +74,6 @@ def data_hash(frame: pd.DataFrame, links: Iterable[Link] = ()) -> str:
     return digest.hexdigest()
 
 
-_LEAVES = (np.ndarray, pd.DataFrame, pd.Series, pd.Index, str, bytes, int, float, complex, bool,
-           type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.MethodType)
-
-
-def canonical_sparse(obj: Any) -> int:
-    """Put every compressed sparse matrix reachable from `obj` in canonical form, in place.
-
-    A model is read by processes that open it as a read-only memory map (``matcher batch``'s
-    workers), where sorting a matrix's indices on first use fails; a TF-IDF formed by a sparse
-    product (the profiles' names above 2,000 profiles) has unsorted column indices. So the
-    model's matrices are sorted, and their duplicates summed, before it is written.
-
-    Parameters
-    ----------
-    obj : object
-        A fitted model; its attributes, containers and their attributes are searched (not
-        arrays, frames or functions).
-
-    Returns
-    -------
-    int
-        How many matrices were changed.
-    """
-    changed, seen, stack = 0, set(), [obj]
-    while stack:
-        item = stack.pop()
-        if id(item) in seen or isinstance(item, _LEAVES) or item is None:
-            continue
-        seen.add(id(item))
-        if sp.issparse(item):
-            if item.format in ("csr", "csc", "bsr") and not item.has_canonical_format:
-                # A copy, then its arrays swapped in: the matrix's own arrays may be read-only.
-                canonical = item.copy()
-                canonical.sum_duplicates()
-                item.data, item.indices = canonical.data, canonical.indices
-                item.indptr = canonical.indptr
-                item.has_canonical_format = True
-                changed += 1
-            continue
-        if isinstance(item, dict):
-            values = item.values()
-        elif isinstance(item, (list, tuple, set, frozenset)):
-            values = item
-        else:
-            values = [*getattr(item, "__dict__", {}).values(),
-                      *(getattr(item, name) for name in getattr(type(item), "__slots__", ())
-                        if isinstance(name, str) and hasattr(item, name))]
-        # Leaves are dropped here: a model's id -> row map holds a value per profile.
-        stack.extend(value for value in values if not isinstance(value, _LEAVES))
-    return changed
-
-
 def _versions() -> dict[str, str]:
     return {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
             "cluster-matcher": __version__}
@@ -141,8 +87,9 @@ def save_model(matcher: PartnerMatcher, name: str, links: Iterable[Link] = (),
     The artifact is written and renamed first, the manifest last: a folder whose manifest
     names a hash is complete.
     """
-    if not name or "/" in name or name.startswith("."):
-        raise ValueError(f"Got name={name!r}, expected a folder name such as 'kharkiv-2026'")
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        raise InputError(f"Got name={name!r}, expected a folder name such as 'kharkiv-2026' "
+                         "(no '/' or '\\', not starting with '.')")
     folder = Path(models_dir) / name
     model_path = folder / MODEL_FILE
     canonical_sparse(matcher)

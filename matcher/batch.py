@@ -35,10 +35,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .artifacts import canonical_sparse
+from .canonical import canonical_sparse
+from .errors import InputError, UnknownMemberError
 from .files import atomic_write
 from .pairs import PAIR_FEATURES, cf_votes
-from .ranking import PartnerMatcher
+from .ranking import LANGUAGES, SCOPES, PartnerMatcher
 from .topk import TopK
 
 logger = logging.getLogger(__name__)
@@ -70,12 +71,16 @@ class BatchSpec:
     block_rows: int = 256
 
     def __post_init__(self):
-        if not (isinstance(self.k, (int, np.integer)) and self.k > 0):
-            raise ValueError(f"Got k={self.k!r}, expected a positive integer")
-        if not (isinstance(self.block_rows, (int, np.integer)) and self.block_rows > 0):
-            raise ValueError(f"Got block_rows={self.block_rows!r}, expected a positive integer")
-        if self.language not in ("en", "uk"):
-            raise ValueError(f"Got language={self.language!r}, expected 'en' or 'uk'")
+        for name in ("k", "block_rows"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+                    and value > 0):
+                raise InputError(f"Got {name}={value!r}, expected a positive integer")
+        if self.scope not in SCOPES:
+            raise InputError(f"Got scope={self.scope!r}, expected one of {', '.join(SCOPES)}")
+        if self.language not in LANGUAGES:
+            raise InputError(f"Got language={self.language!r}, expected one of "
+                             f"{', '.join(map(repr, LANGUAGES))}")
 
 
 class BatchScorer:
@@ -101,7 +106,7 @@ class BatchScorer:
         position = matcher.position_
         unknown = [c for c in candidate_ids if c not in position]
         if unknown:
-            raise KeyError(f"candidates not among the fitted profiles: {', '.join(unknown[:10])}")
+            raise UnknownMemberError(_unknown_message("candidates", unknown), unknown)
         self.candidate_rows = np.array(sorted({position[c] for c in candidate_ids}), dtype=np.int64)
         n = len(matcher.frame_)
         self.candidate_mask = np.zeros(n, dtype=bool)
@@ -256,6 +261,13 @@ class BatchScorer:
 _WORKER_SCORERS: dict[str, BatchScorer] = {}
 
 
+def _unknown_message(role: str, unknown: Sequence[str]) -> str:
+    """Names the first ten unknown ids of `role` (members, candidates) and how many there are."""
+    more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
+    return (f"{len(unknown):,} {role} not among the fitted profiles: "
+            f"{', '.join(map(repr, unknown[:10]))}{more}")
+
+
 def _score_from_file(path: str, member_rows: np.ndarray) -> pd.DataFrame:
     """Score a block in a worker process, opening the job's scorer file once per process."""
     import joblib
@@ -353,9 +365,9 @@ def run_batch(matcher: PartnerMatcher, member_ids: Sequence[str], candidate_ids:
     """
     unknown = [c for c in member_ids if c not in matcher.position_]
     if unknown:
-        raise KeyError(f"members not among the fitted profiles: {', '.join(unknown[:10])}")
+        raise UnknownMemberError(_unknown_message("members", unknown), unknown)
     if not len(candidate_ids):
-        raise ValueError("the candidate list is empty")
+        raise InputError("the candidate list is empty: give at least one candidate id")
     # Every path reads the model's sparse matrices in canonical form: worker processes must
     # (they map the model read-only and cannot sort a matrix on first use), and the same form
     # everywhere keeps the paths' sums in the same order.
@@ -501,9 +513,12 @@ def write_table(frame: pd.DataFrame, path: str | Path, summary: pd.DataFrame | N
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx", ".parquet"):
-        raise ValueError(f"unsupported output file type {suffix!r}; use .csv, .xlsx or .parquet")
-    if suffix == ".xlsx" and len(frame) + 2 * frame["member_id"].nunique() > EXCEL_MAX_ROWS:
-        raise ValueError(f"{len(frame):,} rows do not fit in an Excel sheet; write .csv or .parquet")
+        raise InputError(f"{path}: unsupported output file type {suffix!r}; "
+                         "use .csv, .xlsx or .parquet")
+    if suffix == ".xlsx" and _xlsx_rows(frame) > EXCEL_MAX_ROWS:
+        raise InputError(f"{path}: {len(frame):,} suggestions with a heading and column names per "
+                         f"member take {_xlsx_rows(frame):,} rows, more than an Excel sheet's "
+                         f"{EXCEL_MAX_ROWS:,}; write .csv or .parquet")
 
     def write(temporary: Path) -> None:
         if suffix == ".parquet":
@@ -514,6 +529,12 @@ def write_table(frame: pd.DataFrame, path: str | Path, summary: pd.DataFrame | N
             _write_xlsx(frame, temporary, summary)
 
     atomic_write(path, write)
+
+
+def _xlsx_rows(frame: pd.DataFrame) -> int:
+    """Rows the one-sheet layout of `frame` takes: each member's heading, column names and
+    suggestions."""
+    return len(frame) + 2 * frame["member_id"].nunique()
 
 
 def _safe_cells(frame: pd.DataFrame) -> pd.DataFrame:

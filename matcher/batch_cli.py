@@ -126,6 +126,24 @@ def _read_relevant_links(path: str, profile_ids: Iterable[str]) -> list[Link]:
     return relevant
 
 
+def _check_links_to_learn_from(model_kind: str, known_links: list[Link], given: bool) -> None:
+    """Refuse ``--model-kind gbt`` or ``logistic`` without the positive links it learns from,
+    before the model is fitted (the fit refuses them too, naming its parameter, not the
+    option)."""
+    from .ranking import PartnerMatcher
+
+    if model_kind not in ("gbt", "logistic"):
+        return
+    pairs = len({(link.source, link.target) for link in known_links if link.positive})
+    least = PartnerMatcher.MIN_LEARNING_PAIRS
+    if pairs < least:
+        where = ("--links holds" if given else "without --links there are")
+        raise BadInput(f"--model-kind {model_kind} learns the score from known positive links "
+                       f"(partner, supplier or deal) and needs at least {least} distinct pairs "
+                       f"among --members and --candidates; {where} {pairs}. Give --links, or "
+                       "use --model-kind auto or default")
+
+
 @click.command()
 @click.option("--members", required=True, type=click.Path(dir_okay=False),
               help="Profile file of the members to score (.csv, .xlsx or .json).")
@@ -171,7 +189,14 @@ def batch(members, candidates, links, model_name, models_dir, k, scope, country,
           partnership_type, certification, language, out, reverse_out, summary_out, jobs, scheduler,
           block_rows, work_dir, model_kind, seed, duplicates):
     """Score every member against the candidates and write each member's shortlist."""
-    from .batch import BatchSpec, member_summary, reverse_view, run_batch, write_table
+    from .batch import (
+        EXCEL_MAX_ROWS,
+        BatchSpec,
+        member_summary,
+        reverse_view,
+        run_batch,
+        write_table,
+    )
 
     def action():
         for path, option in ((out, "--out"), (reverse_out, "--reverse"), (summary_out, "--summary")):
@@ -179,7 +204,7 @@ def batch(members, candidates, links, model_name, models_dir, k, scope, country,
         filters = _filters(country, org_type, partnership_type, certification)
         spec = BatchSpec(k=k, scope=scope, filters=filters, language=language, block_rows=block_rows)
         member_frame, candidate_frame = _read_both(members, candidates, duplicates)
-        if Path(out).suffix.lower() == ".xlsx" and len(member_frame) * (k + 2) > 1_048_575:
+        if Path(out).suffix.lower() == ".xlsx" and len(member_frame) * (k + 2) > EXCEL_MAX_ROWS:
             raise BadInput(f"{len(member_frame):,} members x {k} suggestions do not fit in an Excel "
                            "sheet; write --out as .csv or .parquet")
         if model_name and links:
@@ -187,6 +212,8 @@ def batch(members, candidates, links, model_name, models_dir, k, scope, country,
                            "apply")
         union = _union(member_frame, candidate_frame)
         known_links = _read_relevant_links(links, union["member_id"]) if links else []
+        if not model_name:
+            _check_links_to_learn_from(model_kind, known_links, bool(links))
         fingerprint = {"members": _file_hash(members), "candidates": _file_hash(candidates),
                        "links": _file_hash(links), "model_kind": model_kind, "seed": seed}
         if model_name:

@@ -25,6 +25,11 @@ logger = logging.getLogger(__name__)
 
 EXIT_BAD_INPUT = 2
 EXIT_FAILURE = 1
+#: ``train`` cross-validates (unless --no-evaluate) from this many positive links.
+CROSS_VALIDATE_FROM = 10
+#: An unknown --member gets the closest id as a hint up to this many profiles (difflib compares
+#: it with every id: fine for a cluster, seconds for a million profiles).
+CLOSEST_ID_UP_TO = 50_000
 
 
 class BadInput(click.ClickException):
@@ -245,7 +250,7 @@ def train(profiles, links, sample, name, models_dir, run_evaluation, eval_folds,
         started = time.perf_counter()
         figures = None
         n_positive = sum(link.positive for link in known_links)
-        if run_evaluation and n_positive >= 10:
+        if run_evaluation and n_positive >= CROSS_VALIDATE_FROM:
             # The cross-validation fits the model once per fold: most of train's time.
             click.echo(f"cross-validating on {n_positive} positive links ({eval_folds} folds; "
                        "--no-evaluate skips this)...", err=True)
@@ -320,8 +325,7 @@ def _check_member(matcher: Any, member: str) -> None:
         return
     ids = matcher.position_
     hint = ""
-    # difflib compares with every id: fine for a cluster, seconds for a million profiles.
-    if len(ids) <= 50_000:
+    if len(ids) <= CLOSEST_ID_UP_TO:
         import difflib
 
         match = difflib.get_close_matches(member, list(ids), n=1, cutoff=0.7)

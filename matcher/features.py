@@ -346,6 +346,10 @@ class TextEncoder(TransformerMixin, BaseEstimator):
     where the same words recur in many documents.
     """
 
+    #: From this many documents, :meth:`transform` forms the counts word by word (see the
+    #: notes); below, the vectorizer's own transform is faster.
+    WORD_PRODUCT_FROM = 2000
+
     def __init__(self, ngram_range: tuple[int, int] = (3, 5), min_df: int | float = 1,
                  max_features: int | None = 50000, sublinear_tf: bool = True,
                  max_fit_documents: int | None = 20000, random_state: int = 0):
@@ -407,7 +411,7 @@ class TextEncoder(TransformerMixin, BaseEstimator):
 
     def _tfidf(self, documents: list[str]) -> sp.csr_matrix:
         """``vectorizer_.transform(documents)``, computed word by word (see the class notes)."""
-        if self.vectorizer_.analyzer != "char_wb" or len(documents) < 2000:
+        if self.vectorizer_.analyzer != "char_wb" or len(documents) < self.WORD_PRODUCT_FROM:
             return self.vectorizer_.transform(documents)
         codes, distinct = _distinct(documents)
         doc_words, word_grams = self._word_parts(distinct)
@@ -416,6 +420,12 @@ class TextEncoder(TransformerMixin, BaseEstimator):
 
     def _word_parts(self, documents: list[str]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
         """(documents x words counts, words x n-grams counts) of `documents`."""
+        if not any(doc.split() for doc in documents):
+            # Not one word (no profile gives this text: no descriptions, or none that states a
+            # need): every row encodes to zeros, as the vectorizer's own transform gives them;
+            # CountVectorizer would refuse the empty vocabulary.
+            return (sp.csr_matrix((len(documents), 0), dtype=np.float64),
+                    sp.csr_matrix((0, len(self.vectorizer_.vocabulary_)), dtype=np.float64))
         # Words as char_wb sees them: lower-cased, split on whitespace.
         words = CountVectorizer(analyzer=str.split, lowercase=False, dtype=np.float64)
         doc_words = words.fit_transform([doc.lower() for doc in documents])
@@ -440,7 +450,7 @@ class TextEncoder(TransformerMixin, BaseEstimator):
         returned rows, cast chunk by chunk, so no wider copy of them all is made."""
         check_is_fitted(self, "vectorizer_")
         documents = self._documents(X, reset=False)
-        if self.vectorizer_.analyzer != "char_wb" or len(documents) < 2000:
+        if self.vectorizer_.analyzer != "char_wb" or len(documents) < self.WORD_PRODUCT_FROM:
             return np.asarray(reduce(self._tfidf(documents)), dtype=dtype)
         codes, distinct = _distinct(documents)
         doc_words, word_grams = self._word_parts(distinct)

@@ -584,11 +584,11 @@ def _row_dots(matrix: sp.csr_matrix, J: np.ndarray, query: sp.csr_matrix, a: int
     ``(matrix[J] @ query[a].T)`` without copying the rows out.
 
     Neither matrix is written to: a batch's worker processes open the fitted model as a
-    read-only memory map, where sorting the indices in place fails. Saved models and the model
-    a batch gives its workers keep their matrices in canonical form (see
-    :func:`matcher.artifacts.canonical_sparse`); a matrix with unsorted or duplicate column
-    indices (a TF-IDF formed by a sparse product, before saving) is read by a gather instead of
-    the merge, which needs sorted rows.
+    read-only memory map, where sorting the indices in place fails. Fitted and saved models,
+    and the model a batch gives its workers, keep their matrices in canonical form (see
+    :func:`matcher.canonical.canonical_sparse`); a matrix with unsorted or duplicate column
+    indices (one changed after fitting) is read by a gather instead of the merge, which needs
+    sorted rows.
     """
     start, end = query.indptr[a], query.indptr[a + 1]
     J = np.asarray(J, dtype=np.int64)

@@ -40,6 +40,8 @@ from sklearn.preprocessing import StandardScaler, normalize
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
+from .canonical import canonical_sparse
+from .errors import InputError, UnknownMemberError
 from .features import OfferNeedEncoder
 from .filters import resolve_filters
 from .firststage import FirstStage
@@ -58,9 +60,13 @@ from .topk import top_k_indices, top_k_rows
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["PartnerMatcher", "Suggestion", "DEFAULT_WEIGHTS", "SCOPES"]
+__all__ = ["PartnerMatcher", "Suggestion", "DEFAULT_WEIGHTS", "LANGUAGES", "MODEL_KINDS", "SCOPES"]
 
 SCOPES = ("all", "cluster", "international")
+#: Languages of the reasons.
+LANGUAGES = ("en", "uk")
+#: Values of ``PartnerMatcher(model=...)``.
+MODEL_KINDS = ("auto", "gbt", "logistic", "default")
 
 #: Weights of the default score used when there are too few known links to learn from:
 #: ``score = 1 / (1 + exp(-(bias + sum(weight * feature))))``. Reciprocity dominates; a
@@ -201,15 +207,18 @@ class PartnerMatcher(BaseEstimator):
         profiles : sequence of Profile or validated DataFrame
         links : iterable of Link, optional
             Positive links (partner, supplier, deal) teach the score; declined links are
-            remembered and never suggested again. Links to unknown ids are an error.
+            remembered and never suggested again.
+
+        Raises
+        ------
+        InputError
+            A parameter out of its range, or ``model="gbt"`` or ``"logistic"`` without
+            :attr:`MIN_LEARNING_PAIRS` distinct positive pairs to learn from (checked before
+            the profiles are encoded).
+        UnknownMemberError
+            Links naming ids that are not among the profiles (an InputError and a KeyError).
         """
-        if self.model not in ("auto", "gbt", "logistic", "default"):
-            raise ValueError(f"Got model={self.model!r}, expected 'auto', 'gbt', 'logistic' or 'default'")
-        for name in ("n_candidates", "exhaustive_below", "negatives_per_source", "max_training_pairs",
-                     "inner_folds"):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, np.integer)) and value >= (2 if name == "inner_folds" else 1)):
-                raise ValueError(f"Got {name}={value!r}, expected a positive integer")
+        self._check_parameters()
         frame = profiles_to_frame(profiles)
         self.frame_ = frame
         self.position_ = {member_id: i for i, member_id in enumerate(frame["member_id"].tolist())}
@@ -218,7 +227,17 @@ class PartnerMatcher(BaseEstimator):
         if (ends < 0).any():
             names = np.array([[link.source, link.target] for link in links], dtype=object)
             unknown = sorted(set(names[ends < 0].tolist()))
-            raise ValueError(f"links name ids that are not among the profiles: {', '.join(unknown[:10])}")
+            more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
+            raise UnknownMemberError(f"links name ids that are not among the profiles: "
+                                     f"{', '.join(map(repr, unknown[:10]))}{more}", unknown)
+        n = len(frame)
+        kinds = [link.kind for link in links]
+        positive = ends[np.fromiter((kind in POSITIVE_KINDS for kind in kinds), dtype=bool,
+                                    count=len(links))]
+        # The distinct positive pairs in ascending order, as one int64 key each.
+        keys = np.unique(positive[:, 0] * n + positive[:, 1])
+        positive_pairs = np.column_stack([keys // n, keys % n]).astype(np.int64).reshape(-1, 2)
+        model_kind = self._model_kind(len(positive_pairs))
 
         texts = split_texts(frame)
         self.encoder_ = OfferNeedEncoder(text=False)
@@ -226,7 +245,6 @@ class PartnerMatcher(BaseEstimator):
         self.space_ = PairSpace(frame, texts)
         self.arrays_ = self.space_.arrays(frame, texts)
         del texts
-        n = len(frame)
         # float16 on large data: half the memory; the views are read in subsets and upcast in
         # every product.
         self.offers_, self.needs_ = self._views(tag_offers, tag_needs, self.arrays_,
@@ -237,17 +255,13 @@ class PartnerMatcher(BaseEstimator):
         self.embedder_ = None
         if n > self.exhaustive_below:
             rng = np.random.default_rng(self.random_state)
-            sample = np.sort(rng.choice(n, min(n, 50_000), replace=False))
+            sample = np.sort(rng.choice(n, min(n, self.EMBEDDING_FIT_ROWS), replace=False))
             components = max(1, min(48, vectors.shape[1] - 1, len(sample) - 1))
             self.embedder_ = TruncatedSVD(components, random_state=self.random_state).fit(vectors[sample])
         self.embedding_ = self._embed(vectors)
         del vectors
 
-        kinds = [link.kind for link in links]
-        positive = ends[np.fromiter((kind in POSITIVE_KINDS for kind in kinds), dtype=bool, count=len(links))]
-        # The distinct positive pairs in ascending order, as one int64 key each.
-        keys = np.unique(positive[:, 0] * n + positive[:, 1])
-        self.positive_pairs_ = np.column_stack([keys // n, keys % n]).astype(np.int64).reshape(-1, 2)
+        self.positive_pairs_ = positive_pairs
         self.declined_ = {}
         declined = ends[np.fromiter((kind == "declined" for kind in kinds), dtype=bool, count=len(links))]
         for a, b in declined.tolist():
@@ -259,25 +273,21 @@ class PartnerMatcher(BaseEstimator):
             self.index_ = ComplementIndex(random_state=self.random_state).fit(
                 self.offers_, self.needs_, self.embedding_)
 
-        n_pos = len(self.positive_pairs_)
-        kind = self.model
-        if kind == "auto":
-            kind = "gbt" if n_pos >= 50 else "logistic" if n_pos >= 10 else "default"
-        elif kind != "default" and n_pos < 2:
-            raise ValueError(f"model={self.model!r} needs known positive links to learn from; got {n_pos}")
-        self.model_kind_ = kind
-        if kind == "default":
+        self.model_kind_ = model_kind
+        if model_kind == "default":
             self.scorer_ = _DefaultScorer(DEFAULT_WEIGHTS)
         else:
             X, y, _ = self._training_pairs()
-            self.scorer_ = self._fit_scorer(kind, X, y)
+            self._check_training_pairs(y)
+            self.scorer_ = self._fit_scorer(model_kind, X, y)
             self.training_pairs_ = (int(y.sum()), int(len(y) - y.sum()))
         stage = FirstStage(self.arrays_, self.stats_, self.space_.capability_idf)
-        self.first_stage_ = stage.set_weights(DEFAULT_WEIGHTS) if kind == "default" else stage.fit(X, y)
+        self.first_stage_ = (stage.set_weights(DEFAULT_WEIGHTS) if model_kind == "default"
+                             else stage.fit(X, y))
         # The same score, evaluated by a compiled walk over the trees' node tables; kept only
         # when it reproduces scikit-learn's probabilities on a sample of the training pairs.
         self.forest_ = None
-        if kind == "gbt":
+        if model_kind == "gbt":
             forest = CompiledForest.from_calibrated(self.scorer_)
             probe = X[:: max(1, len(X) // 256)]
             if forest is not None and np.allclose(forest.predict_proba(probe),
@@ -290,7 +300,71 @@ class PartnerMatcher(BaseEstimator):
         self.forest_prefix_ = (self.forest_.prefix(self.PREFIX_TREES)
                                if self.forest_ is not None and self.index_ is not None else None)
         self.n_profiles_ = n
+        # Sparse products (the names' TF-IDF above 2,000 profiles) leave column indices
+        # unsorted: the fitted model reads its matrices in one form whether or not it is saved.
+        canonical_sparse(self)
         return self
+
+    #: Rows encoded at once (views, embeddings): a dense float64 copy of a million rows would
+    #: take gigabytes for a moment. More than one block: the views are filled by two threads.
+    BLOCK_ROWS = 65536
+    #: Rows the embedding's LSA projection is learned on above ``exhaustive_below`` profiles
+    #: (drawn at random when there are more).
+    EMBEDDING_FIT_ROWS = 50_000
+    #: On large data, up to this many rows left out of a query (the member, its partners, an
+    #: ``exclude`` list) are dropped after a deeper search; more (a scope, a filter) are masked
+    #: in the search itself.
+    FEW_EXCLUDED = 256
+    #: Fitted profiles kept built (:meth:`_profile_at`).
+    PROFILE_CACHE_SIZE = 100_000
+
+    #: Positive pairs the learned models need at least: the calibration splits the training
+    #: pairs in three, and each part must hold a pair of each class.
+    MIN_LEARNING_PAIRS = 3
+    #: With ``model="auto"``: logistic regression from this many distinct positive pairs,
+    #: gradient-boosted trees from the second (below both, the default weights).
+    AUTO_LOGISTIC_FROM, AUTO_GBT_FROM = 10, 50
+
+    def _check_parameters(self) -> None:
+        """Refuse constructor parameters out of their range, naming them (an InputError)."""
+        if self.model not in MODEL_KINDS:
+            raise InputError(f"Got model={self.model!r}, expected one of "
+                             f"{', '.join(map(repr, MODEL_KINDS))}")
+        for name in ("n_candidates", "exhaustive_below", "negatives_per_source",
+                     "max_training_pairs", "inner_folds"):
+            value, least = getattr(self, name), 2 if name == "inner_folds" else 1
+            if not (isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+                    and value >= least):
+                raise InputError(f"Got {name}={value!r}, expected an integer of at least {least}")
+        if self.language not in LANGUAGES:
+            raise InputError(f"Got language={self.language!r}, expected one of "
+                             f"{', '.join(map(repr, LANGUAGES))}")
+
+    def _model_kind(self, n_positive: int) -> str:
+        """The score model for `n_positive` distinct positive pairs: ``model`` itself, or with
+        "auto" the one the pairs allow (see the class docstring). A learned model asked for
+        without enough pairs is refused."""
+        if self.model == "auto":
+            return ("gbt" if n_positive >= self.AUTO_GBT_FROM
+                    else "logistic" if n_positive >= self.AUTO_LOGISTIC_FROM else "default")
+        if self.model != "default" and n_positive < self.MIN_LEARNING_PAIRS:
+            raise InputError(
+                f"model={self.model!r} learns the score from known positive links (partner, "
+                f"supplier or deal) and needs at least {self.MIN_LEARNING_PAIRS} distinct pairs; "
+                f"got {n_positive}. Give more links, or use model='default' (documented default "
+                f"weights) or 'auto' (learns from {self.AUTO_LOGISTIC_FROM} pairs)")
+        return self.model
+
+    def _check_training_pairs(self, y: np.ndarray) -> None:
+        """Refuse training pairs that the calibration's three parts cannot split (a class
+        with fewer than :attr:`MIN_LEARNING_PAIRS` pairs)."""
+        positives, negatives = int(y.sum()), int(len(y) - y.sum())
+        if min(positives, negatives) < self.MIN_LEARNING_PAIRS:
+            raise InputError(
+                f"model={self.model!r} found {positives} known partners and {negatives} other "
+                f"profiles to learn from (max_training_pairs={self.max_training_pairs}); it needs "
+                f"at least {self.MIN_LEARNING_PAIRS} of each. Give more profiles or links, or "
+                "use model='default'")
 
     def _link_rows(self, links: list[Link]) -> np.ndarray:
         """(source row, target row) of each link, shape (n_links, 2); -1 for an unknown id."""
@@ -306,7 +380,7 @@ class PartnerMatcher(BaseEstimator):
         would take gigabytes for a moment), by two threads: the blocks' array operations
         release the GIL."""
         weight = OfferNeedEncoder.DEFAULT_BLOCK_WEIGHTS["text"]
-        n, block = tag_offers.shape[0], 65536
+        n, block = tag_offers.shape[0], self.BLOCK_ROWS
         views = []
         for tags, text in ((tag_offers, arrays.text_offer), (tag_needs, arrays.text_need)):
             width = tags.shape[1]
@@ -347,8 +421,9 @@ class PartnerMatcher(BaseEstimator):
         if self.embedder_ is None:
             return vectors.toarray().astype(np.float32)
         out = np.empty((vectors.shape[0], self.embedder_.n_components), dtype=np.float32)
-        for start in range(0, vectors.shape[0], 65536):
-            out[start:start + 65536] = self.embedder_.transform(vectors[start:start + 65536])
+        block = self.BLOCK_ROWS
+        for start in range(0, vectors.shape[0], block):
+            out[start:start + block] = self.embedder_.transform(vectors[start:start + block])
         return normalize(out, copy=False)
 
     def _learner(self, kind: str):
@@ -498,27 +573,33 @@ class PartnerMatcher(BaseEstimator):
             embedding = self._embed(self._profile_vectors(tag_offers, tag_needs, arrays))
             return 0, arrays, member, (offers[0], needs[0]), embedding[0]
         member_id = member.member_id if isinstance(member, Profile) else str(member)
-        if member_id not in self.position_:
-            raise KeyError(f"Member {member_id!r} doesn't exist in the fitted profiles.")
-        a = self.position_[member_id]
+        a = self._row_of(member_id)
         return a, self.arrays_, self.profile(member_id), None, self.embedding_[a]
 
     def profile(self, member_id: str) -> Profile:
         """Return the fitted :class:`Profile` of `member_id`."""
         check_is_fitted(self, "frame_")
-        if member_id not in self.position_:
-            raise KeyError(f"Member {member_id!r} doesn't exist in the fitted profiles.")
-        return self._profile_at(self.position_[member_id])
+        return self._profile_at(self._row_of(member_id))
+
+    def _row_of(self, member_id: str) -> int:
+        """The row of a fitted member; :class:`~matcher.errors.UnknownMemberError` (a
+        ``KeyError`` too) when the fitted profiles do not hold it."""
+        row = self.position_.get(member_id)
+        if row is None:
+            raise UnknownMemberError(f"Member {member_id!r} doesn't exist in the fitted profiles.",
+                                     [member_id])
+        return row
 
     def known_partners(self, member_id: str) -> list[str]:
         """Return the ids of the known (positive-link) partners of `member_id`."""
-        a = self.position_[member_id]
+        check_is_fitted(self, "stats_")
+        a = self._row_of(member_id)
         return [self.frame_["member_id"].iat[j] for j in self.stats_.partners(a)]
 
     def _allowed(self, profile: Profile, scope: str, filters: Mapping[str, Any] | None) -> np.ndarray:
         """Boolean mask of the fitted profiles that pass `scope` and `filters`."""
         if scope not in SCOPES:
-            raise ValueError(f"Got scope={scope!r}, expected one of {', '.join(SCOPES)}")
+            raise InputError(f"Got scope={scope!r}, expected one of {', '.join(SCOPES)}")
         arrays, space = self.arrays_, self.space_
         mask = np.ones(len(arrays), dtype=bool)
         if scope != "all":
@@ -561,7 +642,7 @@ class PartnerMatcher(BaseEstimator):
         # member, its partners) are dropped after a deeper search; many (a scope, a filter)
         # are masked in the search itself. Either way each row yields its best allowed rows.
         n_excluded = len(mask) - n_allowed
-        few = n_excluded <= 256
+        few = n_excluded <= self.FEW_EXCLUDED
         searcher = index.searcher(block_rows=16)
         scores, rows = searcher.search(np.vstack(queries), self.n_candidates + (n_excluded if few else 0),
                                        exclude=None if few else ~mask)
@@ -663,8 +744,11 @@ class PartnerMatcher(BaseEstimator):
         language : {"en", "uk"}, optional
             Language of the reasons; defaults to ``self.language``.
         """
-        if not (isinstance(k, (int, np.integer)) and k > 0):
-            raise ValueError(f"Got k={k!r}, expected a positive integer")
+        if not (isinstance(k, (int, np.integer)) and not isinstance(k, bool) and k > 0):
+            raise InputError(f"Got k={k!r}, expected a positive integer")
+        if language is not None and language not in LANGUAGES:
+            raise InputError(f"Got language={language!r}, expected one of "
+                             f"{', '.join(map(repr, LANGUAGES))}")
         rows, scores, X, (_, _, profile, _, _) = self._rank(member, scope, filters, exclude, False, k)
         return self.explain_rows(profile, rows[:k], scores[:k], X[:k], language)
 
@@ -680,11 +764,12 @@ class PartnerMatcher(BaseEstimator):
         return suggestions
 
     def _profile_at(self, row: int) -> Profile:
-        """The fitted :class:`Profile` of `row`, built once and kept (at most 100,000)."""
+        """The fitted :class:`Profile` of `row`, built once and kept (at most
+        :attr:`PROFILE_CACHE_SIZE`; the cache is emptied when full)."""
         cache = self.__dict__.setdefault("_profiles", {})
         profile = cache.get(row)
         if profile is None:
-            if len(cache) >= 100_000:
+            if len(cache) >= self.PROFILE_CACHE_SIZE:
                 cache.clear()
             rows = self.__dict__.get("_profile_rows")
             if rows is None:
@@ -702,9 +787,7 @@ class PartnerMatcher(BaseEstimator):
         """Return the calibrated score in 0..1 of `b` as a partner for `a`."""
         row_a, query, _, views, vector = self._query(a)
         b_id = b.member_id if isinstance(b, Profile) else str(b)
-        if b_id not in self.position_:
-            raise KeyError(f"Member {b_id!r} doesn't exist in the fitted profiles.")
-        J = np.array([self.position_[b_id]])
+        J = np.array([self._row_of(b_id)])
         X = self._features_for(row_a, J, self.stats_, query, vector, views)
         return float(self.predict_scores(X)[0])
 

@@ -42,6 +42,9 @@ class ComplementIndex:
     matrix_ : ndarray of shape (n_profiles, rank + n_embedding_features), float32
     """
 
+    #: Rows projected at once when the matrix is filled.
+    BLOCK_ROWS = 65536
+
     def __init__(self, rank: int = 48, reciprocal_weight: float = 0.5, max_fit_rows: int = 50_000,
                  random_state: int = 0):
         self.rank = rank
@@ -69,8 +72,8 @@ class ComplementIndex:
         self.n_view_features_ = width
         self.rank_ = rank
         matrix = np.empty((n, rank + embedding.shape[1]), dtype=np.float32)
-        for start in range(0, n, 65536):
-            stop = min(n, start + 65536)
+        for start in range(0, n, self.BLOCK_ROWS):
+            stop = min(n, start + self.BLOCK_ROWS)
             matrix[start:stop, :rank] = (offers[start:stop] @ self.components_[:, :width].T
                                          + needs[start:stop] @ self.components_[:, width:].T)
         matrix[:, rank:] = embedding

@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 
@@ -51,3 +52,13 @@ def test_data_hash_changes_with_the_data(tmp_path, cluster_frame, cluster_links)
     first = json.loads((save_model(matcher, "a", cluster_links, tmp_path) / "manifest.json").read_text())
     second = json.loads((save_model(matcher, "b", cluster_links[:1], tmp_path) / "manifest.json").read_text())
     assert first["data_sha256"] != second["data_sha256"]
+
+
+@pytest.mark.parametrize("name", ["", "a/b", "a\\b", ".hidden", ".."])
+def test_a_model_name_that_is_not_a_folder_name_is_an_input_error(tmp_path, cluster_frame, name):
+    from matcher.errors import InputError
+
+    matcher = PartnerMatcher(model="default").fit(cluster_frame)
+    with pytest.raises(InputError, match=re.escape(f"Got name={name!r}, expected a folder name")):
+        save_model(matcher, name, models_dir=tmp_path / "models")
+    assert not (tmp_path / "models").exists()

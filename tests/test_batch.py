@@ -360,11 +360,24 @@ def unlinked():
     return frame, members, candidates
 
 
+def test_a_fitted_model_keeps_its_sparse_matrices_in_canonical_form(unlinked):
+    """The names' TF-IDF of 2,000 profiles comes out of the encoder with unsorted indices; the
+    fitted model holds it sorted (the same matrix), saved or not."""
+    frame, _, _ = unlinked
+    matcher = PartnerMatcher(random_state=0).fit(frame, [])
+    encoded = matcher.space_.name_encoder.transform(frame[["name"]])
+    assert not encoded.has_canonical_format  # else this test no longer tests anything
+    assert matcher.arrays_.names.has_canonical_format
+    assert abs(matcher.arrays_.names - encoded).max() == 0
+    assert canonical_sparse(matcher) == 0  # every matrix the model keeps
+
+
 def test_worker_processes_score_a_model_with_unsorted_matrices(unlinked, tmp_path):
     frame, members, candidates = unlinked
     matcher = PartnerMatcher(random_state=0).fit(frame, [])
-    # What made the workers fail (sorting a read-only memory map in place); if the names'
-    # matrix comes out canonical one day, this test needs another unsorted matrix.
+    # What made the workers fail (sorting a read-only memory map in place): a model whose
+    # matrix was changed after fitting.
+    matcher.arrays_.names = _reversed_rows(matcher.arrays_.names)
     assert not matcher.arrays_.names.has_canonical_format
     spec = BatchSpec(k=5, block_rows=8)
     parallel = run_batch(matcher, members, candidates, spec, tmp_path / "jobs", jobs=2,

@@ -5,6 +5,7 @@ level."""
 from __future__ import annotations
 
 import logging
+import re
 
 import pandas as pd
 import pytest
@@ -227,3 +228,83 @@ def test_progress_is_a_bar_on_a_terminal_and_info_lines_otherwise(terminal, monk
         assert stderr.getvalue() == ""
         assert lines and {r.levelno for r in lines} == {logging.INFO}
         assert lines[-1].getMessage().startswith("batch: 40 of 40 members (100%)")
+
+
+# ---------------------------------------------------------------------------------------------
+# What the library refuses: input errors naming the field or the ids
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "settings,named",
+    [
+        ({"k": 0}, "k=0"),
+        ({"k": True}, "k=True"),
+        ({"block_rows": -3}, "block_rows=-3"),
+        ({"block_rows": 2.0}, "block_rows=2.0"),
+        ({"language": "fr"}, "language='fr'"),
+        ({"scope": "galaxy"}, "scope='galaxy'"),
+    ],
+)
+def test_batch_spec_refuses_settings_naming_them(settings, named):
+    from matcher.batch import BatchSpec
+    from matcher.errors import InputError
+
+    with pytest.raises(InputError, match=re.escape(f"Got {named}, expected")):
+        BatchSpec(**settings)
+
+
+@pytest.fixture(scope="module")
+def small_matcher():
+    from conftest import CLUSTER
+
+    frame = validate_profiles(pd.DataFrame(CLUSTER).fillna(""))
+    return PartnerMatcher(model="default").fit(frame)
+
+
+def test_unknown_members_and_candidates_are_input_errors_and_key_errors(small_matcher, tmp_path):
+    from matcher.batch import BatchScorer, BatchSpec, run_batch
+    from matcher.errors import InputError, UnknownMemberError
+
+    spec = BatchSpec(k=3)
+    with pytest.raises(UnknownMemberError) as caught:
+        BatchScorer(small_matcher, ["knit-factory", "ghost"], spec)
+    assert isinstance(caught.value, InputError) and isinstance(caught.value, KeyError)
+    assert str(caught.value) == "1 candidates not among the fitted profiles: 'ghost'"
+    assert caught.value.member_ids == ("ghost",)
+    ghosts = [f"ghost-{i:02d}" for i in range(12)]
+    with pytest.raises(UnknownMemberError) as caught:
+        run_batch(small_matcher, ["designer", *ghosts], ["knit-factory"], spec, tmp_path / "w",
+                  progress=False)
+    assert str(caught.value) == (
+        "12 members not among the fitted profiles: "
+        + ", ".join(repr(g) for g in ghosts[:10])
+        + " and 2 more"
+    )
+    with pytest.raises(InputError, match="the candidate list is empty"):
+        run_batch(small_matcher, ["designer"], [], spec, tmp_path / "w", progress=False)
+    assert not (tmp_path / "w").exists()
+
+
+def test_write_table_refuses_a_file_type_and_a_sheet_too_long(tmp_path, monkeypatch):
+    from matcher import batch
+    from matcher.errors import InputError
+
+    frame = pd.DataFrame(
+        {
+            "member_id": ["a", "a", "b"],
+            "rank": [1, 2, 1],
+            "partner_id": ["x", "y", "x"],
+            "partner_name": ["X", "Y", "X"],
+            "score": [0.5, 0.4, 0.3],
+            "reasons": ["r", "r", "r"],
+            "member_name": ["A", "A", "B"],
+        }
+    )
+    with pytest.raises(InputError, match=re.escape("s.txt: unsupported output file type '.txt'")):
+        batch.write_table(frame, tmp_path / "s.txt")
+    # Three suggestions of two members take 3 + 2 * 2 = 7 rows of one sheet.
+    monkeypatch.setattr(batch, "EXCEL_MAX_ROWS", 6)
+    with pytest.raises(InputError, match="take 7 rows, more than an Excel sheet's 6"):
+        batch.write_table(frame, tmp_path / "s.xlsx")
+    assert not list(tmp_path.iterdir())

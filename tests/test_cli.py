@@ -301,3 +301,39 @@ def test_options_the_library_refuses_are_bad_input(runner, tmp_path, cluster_fil
     result = runner.invoke(main, ["train", "--profiles", str(profiles), "--name", "a/b",
                                   "--models-dir", str(tmp_path)])
     assert result.exit_code == 2 and "--name 'a/b': a model name is a folder name" in result.stderr
+
+
+@pytest.mark.parametrize("model_kind", ["gbt", "logistic"])
+@pytest.mark.parametrize("with_links, where", [(False, "without --links there are 0"),
+                                               (True, "--links holds 2")])
+def test_batch_with_a_learned_model_and_too_few_links_is_bad_input(runner, tmp_path,
+                                                                   cluster_files, model_kind,
+                                                                   with_links, where):
+    """`--model-kind gbt` learns from positive links: without them (or with the hand-built
+    cluster's two) it is the user's to fix, exit 2 naming the option and the count; it was a
+    failure of the program (exit 1) before."""
+    profiles, links = cluster_files
+    out = tmp_path / "out.csv"
+    args = ["batch", "--members", str(profiles), "--candidates", str(profiles), "--out", str(out),
+            "--model-kind", model_kind, *(["--links", str(links)] if with_links else [])]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2, result.output
+    message = result.stderr.strip()
+    assert message.startswith(f"error: --model-kind {model_kind} learns the score from known "
+                              "positive links (partner, supplier or deal) and needs at least 3 "
+                              "distinct pairs among --members and --candidates; ")
+    assert where in message and "--model-kind auto or default" in message
+    assert "Traceback" not in result.stderr and not out.exists()
+
+
+def test_a_learned_model_refused_by_the_library_is_bad_input_too(runner, tmp_path, cluster_files,
+                                                                 monkeypatch):
+    """Without the command's own check the fit refuses the model, naming it: exit 2 all the same."""
+    profiles, _ = cluster_files
+    monkeypatch.setattr("matcher.batch_cli._check_links_to_learn_from", lambda *args: None)
+    result = runner.invoke(main, ["batch", "--members", str(profiles), "--candidates",
+                                  str(profiles), "--out", str(tmp_path / "out.csv"),
+                                  "--model-kind", "gbt"])
+    assert result.exit_code == 2, result.output
+    assert "model='gbt' learns the score from known positive links" in result.stderr
+    assert "got 0." in result.stderr

@@ -1,9 +1,11 @@
+import re
+
 import numpy as np
 import pytest
 
+from matcher.errors import InputError, UnknownMemberError
 from matcher.pairs import PAIR_FEATURES
 from matcher.profiles import Link, Profile
-from matcher.errors import InputError
 from matcher.ranking import PartnerMatcher
 
 
@@ -85,7 +87,7 @@ def test_filters(matcher):
         matcher.recommend("designer", filters={"country": "Poland"})
     with pytest.raises(InputError, match="org_type"):
         matcher.recommend("designer", filters={"org_type": "spaceship"})
-    with pytest.raises(ValueError, match="scope"):
+    with pytest.raises(InputError, match="scope"):
         matcher.recommend("designer", scope="galaxy")
 
 
@@ -125,11 +127,102 @@ def test_unknown_member_is_a_clear_error(matcher):
         matcher.recommend("ghost")
 
 
+@pytest.mark.parametrize("ask", [
+    lambda m: m.recommend("ghost"),
+    lambda m: m.rank("ghost"),
+    lambda m: m.score("ghost", "designer"),
+    lambda m: m.score("designer", "ghost"),
+    lambda m: m.profile("ghost"),
+    lambda m: m.known_partners("ghost"),
+])
+def test_an_unknown_member_is_input_the_user_can_fix_and_still_a_key_error(matcher, ask):
+    with pytest.raises(UnknownMemberError) as caught:
+        ask(matcher)
+    assert isinstance(caught.value, InputError) and isinstance(caught.value, KeyError)
+    # The message alone, not quoted as KeyError quotes a missing key.
+    assert str(caught.value) == "Member 'ghost' doesn't exist in the fitted profiles."
+    assert caught.value.member_ids == ("ghost",)
+
+
 def test_bad_parameters_are_named(cluster_frame):
     with pytest.raises(ValueError, match="Got model='magic'"):
         PartnerMatcher(model="magic").fit(cluster_frame)
     with pytest.raises(ValueError, match="Got k=0"):
         PartnerMatcher().fit(cluster_frame).recommend("designer", k=0)
+
+
+@pytest.mark.parametrize("parameters, named", [
+    ({"model": "magic"}, "model='magic'"),
+    ({"n_candidates": 0}, "n_candidates=0"),
+    ({"exhaustive_below": -1}, "exhaustive_below=-1"),
+    ({"negatives_per_source": 2.5}, "negatives_per_source=2.5"),
+    ({"max_training_pairs": True}, "max_training_pairs=True"),
+    ({"inner_folds": 1}, "inner_folds=1"),
+    ({"language": "fr"}, "language='fr'"),
+])
+def test_constructor_parameters_out_of_range_are_input_errors(cluster_frame, parameters, named):
+    with pytest.raises(InputError, match=re.escape(f"Got {named}, expected")):
+        PartnerMatcher(**parameters).fit(cluster_frame)
+
+
+@pytest.mark.parametrize("call, named", [
+    (lambda m: m.recommend("designer", k=0), "k=0"),
+    (lambda m: m.recommend("designer", k=2.0), "k=2.0"),
+    (lambda m: m.recommend("designer", scope="galaxy"), "scope='galaxy'"),
+    (lambda m: m.rank("designer", scope="galaxy"), "scope='galaxy'"),
+    (lambda m: m.recommend("designer", language="fr"), "language='fr'"),
+])
+def test_query_options_out_of_range_are_input_errors(matcher, call, named):
+    with pytest.raises(InputError, match=re.escape(f"Got {named}, expected")):
+        call(matcher)
+
+
+def test_links_naming_unknown_ids_are_input_errors_naming_them(cluster_frame):
+    links = [Link("nobody", "designer"), Link("designer", "ghost", "declined")]
+    with pytest.raises(UnknownMemberError, match="'ghost', 'nobody'") as caught:
+        PartnerMatcher().fit(cluster_frame, links)
+    assert caught.value.member_ids == ("ghost", "nobody")
+
+
+_CHAIN = [Link("knit-factory", "yarn-supplier"), Link("sewing-factory", "fabric-mill", "supplier"),
+          Link("designer", "knit-factory", "deal"), Link("pl-distributor", "pl-knit-factory")]
+
+
+@pytest.mark.parametrize("model", ["gbt", "logistic"])
+@pytest.mark.parametrize("links, pairs", [
+    ([], 0),
+    ([Link("designer", "photo", "declined"), Link("designer", "logistics", "meeting")], 0),
+    (_CHAIN[:1] * 3, 1),  # one pair, given three times
+    (_CHAIN[:2], 2),  # scikit-learn's calibration refused two (a ValueError of its own)
+])
+def test_a_learned_model_without_enough_positive_links_is_refused_before_encoding(
+        cluster_frame, model, links, pairs):
+    matcher = PartnerMatcher(model=model)
+    with pytest.raises(InputError, match=re.escape(
+            f"model={model!r} learns the score from known positive links (partner, supplier or "
+            f"deal) and needs at least 3 distinct pairs; got {pairs}.")):
+        matcher.fit(cluster_frame, links)
+    assert not hasattr(matcher, "encoder_")  # refused before the profiles were encoded
+
+
+@pytest.mark.parametrize("model", ["gbt", "logistic"])
+def test_a_learned_model_learns_from_three_positive_pairs(cluster_frame, model):
+    from threadpoolctl import threadpool_limits
+
+    # One OpenMP thread: the trees' predictions on a few pairs only wait for a busy sibling.
+    with threadpool_limits(1):
+        matcher = PartnerMatcher(model=model).fit(cluster_frame, _CHAIN[:3])
+    assert matcher.model_kind_ == model
+    scores = [s.score for s in matcher.recommend("pl-distributor", k=5)]
+    assert all(0 <= s <= 1 for s in scores) and scores == sorted(scores, reverse=True)
+
+
+def test_training_pairs_with_too_few_non_partners_are_refused(cluster_frame):
+    # Three profiles, each the partner of the two others: nobody is left to learn "no" from.
+    trio = cluster_frame.loc[["designer", "knit-factory", "yarn-supplier"]]
+    links = [Link(a, b) for a in trio.index for b in trio.index if a != b]
+    with pytest.raises(InputError, match="found 6 known partners and 0 other profiles"):
+        PartnerMatcher(model="logistic").fit(trio, links)
 
 
 def test_scores_are_calibrated_probabilities_when_learned_from_links(cluster_frame):

@@ -112,6 +112,49 @@ def test_db_users_import_export_train(service_env, cluster_files, tmp_path):
     app.extensions["matcher_db"]["engine"].dispose()
 
 
+def test_import_refusals_exit_2_naming_the_problem(service_env, cluster_files, monkeypatch):
+    """A file the import refuses, whatever check refused it (any InputError, not only a
+    ProfileValidationError): exit 2 with the message; it was a traceback (exit 1) before."""
+    from matcher.errors import InputError
+
+    profiles, _ = cluster_files
+    assert _run("db", "upgrade").exit_code == 0
+
+    def refuse(*args, **kwargs):
+        raise InputError("row 2, column 'network': 'x' is not a network of this service")
+
+    monkeypatch.setattr("api.transfer.import_members", refuse)
+    result = CliRunner().invoke(main, ["db", "import", "--members", str(profiles)])
+    assert result.exit_code == 2, result.output
+    assert "'x' is not a network of this service" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_user_refusals_are_input_errors(service_env):
+    """The user checks raise InputError: the command exits 2 naming the problem, the API answers
+    409 for a name taken and 422 for the rest."""
+    from api import create_app
+    from api.auth import UserNameTakenError, create_user
+    from api.db import get_db
+    from matcher.errors import InputError
+
+    assert _run("db", "upgrade").exit_code == 0
+    app = create_app({"TESTING": True})
+    with app.app_context():
+        session = get_db()
+        with pytest.raises(InputError, match="needs --member"):
+            create_user(session, "m", "member")
+        with pytest.raises(InputError, match="Got role='owner'"):
+            create_user(session, "o", "owner")
+        create_user(session, "olena", "admin")
+        with pytest.raises(UserNameTakenError, match="a user named 'olena' already exists"):
+            create_user(session, "olena", "manager")
+        session.rollback()
+    result = CliRunner().invoke(main, ["users", "create", "--name", "m", "--role", "member"])
+    assert result.exit_code == 2 and "needs --member" in result.output
+    app.extensions["matcher_db"]["engine"].dispose()
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

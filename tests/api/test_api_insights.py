@@ -11,6 +11,7 @@ import re
 
 import openpyxl
 import pandas as pd
+import pytest
 from service_fixtures import (  # noqa: F401 - fixtures
     CLUSTER,
     HOME,
@@ -226,3 +227,44 @@ def test_without_a_model_the_answer_is_503(tmp_path):
         assert "no model is active" in response.json["detail"]
     finally:
         _dispose(app)
+
+
+@pytest.mark.parametrize("error, status", [("input", 404), ("numpy", 500)])
+def test_reading_the_members_refused_is_404_and_a_program_error_is_500(
+    client, tokens, monkeypatch, error, status
+):
+    """No live members (the store's own refusal, an InputError) is a 404 naming it; a ValueError
+    of numpy or pandas while reading them is a failure of the service, never a 404."""
+    from matcher.errors import InputError
+
+    raised = {
+        "input": InputError("there are no live members; import members first"),
+        "numpy": ValueError("cannot convert float NaN to integer"),
+    }[error]
+
+    def broken(session):
+        raise raised
+
+    monkeypatch.setattr("api.insights.live_profile_frame", broken)
+    response = client.get(INSIGHTS, headers=bearer(tokens.manager))
+    assert response.status_code == status
+    if status == 404:
+        assert response.json["detail"] == "there are no live members; import members first"
+    else:
+        assert "NaN" not in response.json["detail"]
+
+
+def test_the_store_refuses_to_read_no_live_members_as_input(app):
+    from api.db import get_db
+    from api.serving import live_profile_frame
+    from api.tables import Member
+    from matcher.errors import InputError
+
+    with app.app_context():
+        session = get_db()
+        for member in session.query(Member):
+            member.deleted_at = dt.datetime.now(dt.UTC)
+        session.flush()
+        with pytest.raises(InputError, match="there are no live members"):
+            live_profile_frame(session)
+        session.rollback()

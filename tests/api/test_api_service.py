@@ -169,3 +169,15 @@ def test_500_is_a_problem_without_a_traceback(app, tokens, monkeypatch):
     response = app.test_client().get("/api/v1/members", headers=bearer(tokens.designer))
     body = _is_problem(response, 500)
     assert "secret" not in body["detail"]
+
+
+def test_users_refused_by_the_store_are_409_or_422(client, tokens):
+    headers = bearer(tokens.admin)
+    taken = client.post("/api/v1/users", json={"name": "manager", "role": "admin"},
+                        headers=headers)
+    assert taken.status_code == 409 and taken.json["detail"] == (
+        "a user named 'manager' already exists")
+    lacking = client.post("/api/v1/users", json={"name": "m", "role": "member"}, headers=headers)
+    assert lacking.status_code == 422 and "needs --member" in lacking.json["detail"]
+    created = client.post("/api/v1/users", json={"name": "m", "role": "manager"}, headers=headers)
+    assert created.status_code == 201 and created.json["token"].startswith("kfc_")

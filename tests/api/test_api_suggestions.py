@@ -318,3 +318,41 @@ def test_openapi_document_names_both_ids(client):
     schema = document["components"]["schemas"]["MemberCreate"]
     assert {"member_id", "id"} <= set(schema["properties"])
     assert {"required": ["id"]} in schema["anyOf"] and "member_id" not in schema["required"]
+
+
+@pytest.mark.parametrize(
+    "error, status",
+    [
+        ("input", 422),
+        ("unknown", 404),
+        ("numpy", 500),
+        ("pandas", 500),
+    ],
+)
+def test_engine_errors_are_answered_by_whose_fault_they_are(client, tokens, monkeypatch, error,
+                                                            status):
+    """What the engine refuses as input is a 4xx naming it; a ValueError or KeyError of numpy or
+    pandas is a failure of the service (500), not the caller's input."""
+    from matcher.errors import InputError, UnknownMemberError
+
+    raised = {
+        "input": InputError("Got k=0, expected a positive integer"),
+        "unknown": UnknownMemberError("Member 'designer' doesn't exist in the fitted profiles."),
+        "numpy": ValueError("operands could not be broadcast together with shapes (3,) (4,)"),
+        "pandas": KeyError("member_id"),
+    }[error]
+
+    def broken(*args, **kwargs):
+        raise raised
+
+    monkeypatch.setattr("matcher.ranking.PartnerMatcher.recommend", broken)
+    response = client.get(
+        "/api/v1/members/designer/suggestions", headers=bearer(tokens.designer)
+    )
+    assert response.status_code == status
+    assert response.mimetype == "application/problem+json"
+    if status == 500:
+        assert "operands" not in response.json["detail"]
+        assert response.json["detail"].startswith("an unexpected error occurred")
+    else:
+        assert response.json["detail"] == str(raised)

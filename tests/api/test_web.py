@@ -31,6 +31,7 @@ from api import create_app
 from api.auth import revoke_tokens, set_password
 from api.db import get_db, get_engine, upgrade
 from api.tables import ApiToken, FeedbackEvent, Member, User
+from matcher.errors import InputError
 
 LOGIN = "/manage/login"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -171,10 +172,11 @@ def test_passwords_only_for_page_roles_and_long_enough(app):
     with app.app_context():
         session = get_db()
         designer = session.scalar(select(User).where(User.name == "designer"))
-        with pytest.raises(ValueError, match="only manager and admin users"):
+        # Input the user can fix: the command line's exit 2, the service's 422.
+        with pytest.raises(InputError, match="only manager and admin users"):
             set_password(designer, "long enough secret")
         manager = session.scalar(select(User).where(User.name == "manager"))
-        with pytest.raises(ValueError, match="use at least 10"):
+        with pytest.raises(InputError, match="use at least 10"):
             set_password(manager, "short")
         set_password(manager, "long enough secret")
         # Only a salted hash is stored.
