@@ -29,6 +29,11 @@ class UserNameTakenError(InputError):
     """A user of that name already exists (the service answers 409)."""
 
 
+class LastAdminError(InputError):
+    """Revoking this admin would leave the service with no active admin (no other admin with a
+    live token or a password)."""
+
+
 @dataclass(frozen=True)
 class Caller:
     """Who is calling: the user's id, name, role, member and network."""
@@ -90,6 +95,11 @@ def revoke_tokens(session: Session, user: User) -> int:
     The password goes too: a revoked user keeps no way into the manager pages (their sessions
     end at the next request, see :mod:`api.web.login`).
     """
+    if user.role == "admin" and not other_active_admins(session, user):
+        raise LastAdminError(
+            f"{user.name!r} is the last active admin: revoking it would leave nobody able to "
+            "administer the service; create another admin first (matcher users create --role admin)"
+        )
     tokens = session.scalars(
         select(ApiToken).where(ApiToken.user_id == user.user_id, ApiToken.revoked_at.is_(None))
     ).all()
@@ -98,6 +108,25 @@ def revoke_tokens(session: Session, user: User) -> int:
         token.revoked_at = now
     user.password_hash = None
     return len(tokens)
+
+
+def other_active_admins(session: Session, user: User) -> int:
+    """How many admins other than `user` can still act: a live token or a password."""
+    live_token = (
+        select(ApiToken.user_id)
+        .where(ApiToken.revoked_at.is_(None))
+        .where(ApiToken.user_id == User.user_id)
+        .exists()
+    )
+    return len(
+        session.scalars(
+            select(User.user_id).where(
+                User.role == "admin",
+                User.user_id != user.user_id,
+                live_token | User.password_hash.is_not(None),
+            )
+        ).all()
+    )
 
 
 #: Roles that may sign in to the manager pages (and so may have a password).

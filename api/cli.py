@@ -214,7 +214,7 @@ def users_revoke(name: str) -> None:
     """Revoke every token of a user (and its password for the manager pages)."""
     from sqlalchemy import select
 
-    from .auth import revoke_tokens
+    from .auth import LastAdminError, revoke_tokens
     from .db import get_db
     from .tables import User
 
@@ -225,7 +225,10 @@ def users_revoke(name: str) -> None:
         if user is None:
             raise click.BadParameter(f"no user named {name!r}", param_hint="--name")
         had_password = user.password_hash is not None
-        count = revoke_tokens(session, user)
+        try:
+            count = revoke_tokens(session, user)
+        except LastAdminError as error:
+            raise click.BadParameter(str(error), param_hint="--name") from None
         session.commit()
         click.echo(
             f"revoked {count} token{'s' if count != 1 else ''} of {name!r}"

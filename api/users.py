@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from matcher.errors import InputError
 
-from .auth import UserNameTakenError, create_user, require, revoke_tokens
+from .auth import LastAdminError, UserNameTakenError, create_user, require, revoke_tokens
 from .db import get_db
 from .errors import abort
 from .tables import Member, User
@@ -106,7 +106,11 @@ def revoke(path: UserPath):
     user = session.get(User, path.user_id)
     if user is None:
         abort(404, f"User {path.user_id} doesn't exist.")
-    count = revoke_tokens(session, user)
+    try:
+        count = revoke_tokens(session, user)
+    except LastAdminError as error:
+        session.rollback()
+        abort(409, str(error))
     session.commit()
     return {"revoked": count}
 

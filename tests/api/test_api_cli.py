@@ -102,6 +102,10 @@ def test_db_users_import_export_train(service_env, cluster_files, tmp_path):
         == 401
     )
     assert _run("users", "revoke", "--name", "nobody").exit_code == 2
+    # The only admin is kept: revoking it would leave nobody to administer the service.
+    assert _run("users", "create", "--name", "root", "--role", "admin").exit_code == 0
+    last = _run("users", "revoke", "--name", "root")
+    assert last.exit_code == 2 and "last active admin" in last.output
 
     out = tmp_path / "export.json"
     assert (

@@ -181,3 +181,24 @@ def test_users_refused_by_the_store_are_409_or_422(client, tokens):
     assert lacking.status_code == 422 and "needs --member" in lacking.json["detail"]
     created = client.post("/api/v1/users", json={"name": "m", "role": "manager"}, headers=headers)
     assert created.status_code == 201 and created.json["token"].startswith("kfc_")
+
+
+def test_the_last_active_admin_cannot_be_revoked(app, client, tokens):
+    """Revoking the only admin left nobody able to administer the service: refused with 409
+    while it is the last one, allowed once another admin can act."""
+    headers = bearer(tokens.admin)
+    listed = client.get("/api/v1/users", headers=headers).json["items"]
+    admin_id = next(u["user_id"] for u in listed if u["role"] == "admin")
+    refused = client.post(f"/api/v1/users/{admin_id}/revoke", headers=headers)
+    assert refused.status_code == 409
+    assert refused.headers["Content-Type"] == "application/problem+json"
+    assert "last active admin" in refused.json["detail"]
+    assert client.get("/api/v1/users", headers=headers).status_code == 200  # token still live
+    second = client.post("/api/v1/users", json={"name": "admin-2", "role": "admin"}, headers=headers)
+    assert second.status_code == 201
+    assert client.post(f"/api/v1/users/{admin_id}/revoke", headers=headers).json == {"revoked": 1}
+    assert client.get("/api/v1/users", headers=headers).status_code == 401
+    # The new admin, now the last one, is protected in turn (also from itself).
+    new_headers = bearer(second.json["token"])
+    again = client.post(f"/api/v1/users/{second.json['user_id']}/revoke", headers=new_headers)
+    assert again.status_code == 409
