@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from flask.json.provider import DefaultJSONProvider
 from flask_openapi3 import Info, OpenAPI
 from sqlalchemy import text
 
@@ -21,6 +22,18 @@ __all__ = ["create_app"]
 logger = logging.getLogger(__name__)
 
 API_VERSION = "1.0.0"
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, where a document nested too deeply to parse (``[`` x 100,000) is invalid
+    JSON (a ValueError, which the request turns into a 400/422 problem) instead of a
+    RecursionError and a 500."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("the JSON document is nested too deeply") from None
 
 
 def _defaults(instance_path: str) -> dict[str, Any]:
@@ -106,6 +119,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:
         app.config.from_mapping(test_config)
     # Options of its own keep the validator off unless they name one.
     app.config["SWAGGER_CONFIG"] = {"validatorUrl": None, **(app.config["SWAGGER_CONFIG"] or {})}
+    app.json = BoundedJSONProvider(app)
     app.json.sort_keys = False
     if any(
         app.instance_path in str(app.config[key])

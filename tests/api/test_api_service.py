@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from service_fixtures import app, bearer, client, tokens  # noqa: F401 - fixtures
 
 
@@ -202,3 +204,15 @@ def test_the_last_active_admin_cannot_be_revoked(app, client, tokens):
     new_headers = bearer(second.json["token"])
     again = client.post(f"/api/v1/users/{second.json['user_id']}/revoke", headers=new_headers)
     assert again.status_code == 409
+
+
+@pytest.mark.parametrize("url", ["/api/v1/members", "/api/v1/suggestions", "/api/v1/models/retrain"])
+def test_deeply_nested_json_is_a_problem_not_a_crash(client, tokens, url):
+    """`[` x 100,000 made the JSON parser recurse out of the stack: a 500 (issue 12, finding 13)."""
+    answer = client.post(
+        url,
+        headers={**bearer(tokens.admin), "Content-Type": "application/json"},
+        data="[" * 100_000,
+    )
+    assert answer.status_code == 422
+    assert answer.headers["Content-Type"] == "application/problem+json"
