@@ -346,12 +346,17 @@ def gunicorn_arguments(
     help="Log every request on standard output (gunicorn's access log).",
 )
 def serve(host: str, port: int, workers: int, threads: int, timeout: int, access_log: bool) -> None:
-    """Run the service with gunicorn (the schema is upgraded first)."""
-    from .db import get_engine, upgrade
+    """Run the service with gunicorn (the schema is upgraded first, and model versions left
+    training by a process that is gone are marked failed)."""
+    from .db import get_db, get_engine, upgrade
+    from .serving import fail_abandoned_versions
 
     app = _app()
     with app.app_context():
         upgrade(get_engine())
+        session = get_db()
+        fail_abandoned_versions(session)
+        session.commit()
     runtime_dir = Path(app.config["RUNTIME_DIR"])
     arguments = gunicorn_arguments(host, port, workers, threads, timeout, access_log, runtime_dir)
     if "--control-socket" in arguments:

@@ -11,9 +11,12 @@ the old version active and the reason in the version's ``error``.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
+import os
 import shutil
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -179,6 +182,7 @@ def train_version(app: Flask, version_id: int, activate: bool = True,
     every other trained version are deleted once this one is ready (see :func:`purge_versions`).
     """
     sessions = session_factory(app)
+    beating = _Heartbeat(app, version_id)
     try:
         with sessions() as session:
             frame, links = training_data(session)
@@ -206,6 +210,100 @@ def train_version(app: Flask, version_id: int, activate: bool = True,
             version = session.get(ModelVersion, version_id)
             version.status, version.finished_at = "failed", utcnow()
             version.error = f"{type(error).__name__}: {error}"
+    finally:
+        beating.stop()
+
+
+#: How often a training process says it is still at work, and after how long without a word
+#: its version is taken for abandoned.
+HEARTBEAT_SECONDS = 10.0
+ABANDONED_AFTER = dt.timedelta(seconds=120)
+
+
+def trainer_id() -> str:
+    """``host:pid`` of this process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class _Heartbeat:
+    """Mark `version_id` as trained by this process, and renew the mark every
+    :data:`HEARTBEAT_SECONDS` from a thread until :meth:`stop`."""
+
+    def __init__(self, app: Flask, version_id: int):
+        self.sessions, self.version_id = session_factory(app), version_id
+        self.stopped = threading.Event()
+        self.beat(trainer_id())
+        self.thread = threading.Thread(target=self.run, name=f"heartbeat-{version_id}", daemon=True)
+        self.thread.start()
+
+    def beat(self, trainer: str | None = None) -> None:
+        values: dict[str, Any] = {"heartbeat_at": utcnow()}
+        if trainer:
+            values["trainer"] = trainer
+        with self.sessions.begin() as session:
+            session.execute(
+                update(ModelVersion)
+                .where(ModelVersion.version_id == self.version_id)
+                .where(ModelVersion.status == "training")
+                .values(**values)
+            )
+
+    def run(self) -> None:
+        while not self.stopped.wait(HEARTBEAT_SECONDS):
+            try:
+                self.beat()
+            except Exception:  # noqa: BLE001 - a missed beat is retried; training goes on
+                logger.warning("model version %s: heartbeat not stored", self.version_id,
+                               exc_info=True)
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
+def _process_gone(trainer: str | None) -> bool:
+    """Whether `trainer` (``host:pid``) names a process of this host that no longer runs."""
+    host, _, pid = (trainer or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def fail_abandoned_versions(session: Session, now: dt.datetime | None = None) -> list[int]:
+    """Mark ``failed`` every version left ``training`` by a process that is gone: one of this
+    host that no longer runs, or any that has not renewed its heartbeat for
+    :data:`ABANDONED_AFTER` (within the caller's transaction). Returns their ids.
+
+    Without this, a trainer killed mid-way (a crash, the out-of-memory killer, a restart) left
+    its version ``training`` for good, and every later retrain was refused with 409.
+    """
+    now = now or utcnow()
+    abandoned = []
+    for version in session.scalars(
+        select(ModelVersion).where(ModelVersion.status == "training")
+    ).all():
+        last_word = version.heartbeat_at or version.created_at
+        if last_word is not None and last_word.tzinfo is None:
+            last_word = last_word.replace(tzinfo=dt.timezone.utc)
+        if _process_gone(version.trainer):
+            reason = f"the training process {version.trainer} ended before it finished"
+        elif last_word is None or now - last_word > ABANDONED_AFTER:
+            reason = (
+                f"no word from the training process {version.trainer or '(not started)'} since "
+                f"{last_word.isoformat() if last_word else 'its creation'}"
+            )
+        else:
+            continue
+        version.status, version.finished_at = "failed", now
+        version.error = f"abandoned: {reason}"
+        abandoned.append(version.version_id)
+        logger.warning("model version %s marked failed: %s", version.version_id, reason)
+    return abandoned
 
 
 def activate_version(session: Session, version_id: int) -> None:

@@ -167,6 +167,10 @@ class ModelVersion(Base):
     )
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: ``host:pid`` of the process training it, and when that process last said it still was
+    #: (see :func:`api.serving.fail_abandoned_versions`).
+    trainer: Mapped[str | None] = mapped_column(String(200))
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class MatchSession(Base):

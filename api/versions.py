@@ -7,14 +7,14 @@ from typing import Any
 
 from flask import current_app
 from flask_openapi3 import APIBlueprint, Tag
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .auth import current_caller, require
 from .db import get_db
 from .errors import abort
 from .schemas import ModelList, ModelOut, ModelPath, RetrainIn
-from .serving import activate_version, holder, start_training
-from .tables import ModelVersion, isoformat
+from .serving import activate_version, fail_abandoned_versions, holder, start_training
+from .tables import Member, ModelVersion, isoformat
 
 logger = logging.getLogger(__name__)
 
@@ -60,11 +60,19 @@ def retrain(body: RetrainIn):
     """Retrain from the current data in the background; the old model serves meanwhile."""
     caller = current_caller()
     session = get_db()
+    if fail_abandoned_versions(session):
+        session.commit()
     running = session.scalar(
         select(ModelVersion.version_id).where(ModelVersion.status == "training")
     )
     if running is not None:
         abort(409, f"version {running} is being trained; wait until it is ready or failed")
+    live = session.scalar(
+        select(func.count()).select_from(Member).where(Member.deleted_at.is_(None))
+    )
+    if live < 2:
+        # Refused here rather than as a failed version a minute later.
+        abort(409, f"{live} live member(s): a model needs at least two; import members first")
     version = ModelVersion(status="training", active=False, requested_by=caller.user_id)
     session.add(version)
     session.commit()

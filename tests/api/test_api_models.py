@@ -170,3 +170,85 @@ def test_version_check_is_cached(tmp_path, check_seconds):
         assert client.get("/ready").json["model"] == 1
     finally:
         _dispose(app)
+
+
+def test_a_version_left_training_by_a_dead_process_is_failed_and_retraining_works(
+    app, client, tokens
+):
+    """Issue 12, finding 8: a trainer killed mid-way left its version `training` for good and
+    every later retrain answered 409. A real process is started, marked as the trainer, and
+    killed; the next retrain marks the version failed, with the reason, and trains."""
+    import datetime as dt
+    import signal
+    import subprocess
+    import sys
+
+    from api.db import get_db
+    from api.serving import ABANDONED_AFTER, trainer_id
+    from api.tables import ModelVersion, utcnow
+
+    trainer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    host = trainer_id().rpartition(":")[0]
+    with app.app_context():
+        session = get_db()
+        killed = ModelVersion(status="training", active=False, trainer=f"{host}:{trainer.pid}",
+                              heartbeat_at=utcnow())
+        # Another host's trainer that stopped beating long ago.
+        silent = ModelVersion(status="training", active=False, trainer="elsewhere:1",
+                              heartbeat_at=utcnow() - ABANDONED_AFTER - dt.timedelta(seconds=1))
+        session.add_all([killed, silent])
+        session.commit()
+        killed_id, silent_id = killed.version_id, silent.version_id
+    # While the trainer lives and beats, its version blocks a retrain.
+    blocked = client.post("/api/v1/models/retrain", json={}, headers=bearer(tokens.manager))
+    assert blocked.status_code == 409 and f"version {killed_id} is being trained" in blocked.json["detail"]
+    trainer.send_signal(signal.SIGKILL)
+    trainer.wait()
+    started = client.post("/api/v1/models/retrain", json={}, headers=bearer(tokens.manager))
+    assert started.status_code == 202, started.json
+    for version_id, words in ((killed_id, "ended before it finished"), (silent_id, "no word")):
+        version = client.get(f"/api/v1/models/{version_id}", headers=bearer(tokens.manager)).json
+        assert version["status"] == "failed" and words in version["error"], version
+    assert _wait(client, tokens.manager, started.json["version_id"])["status"] == "ready"
+
+
+def test_a_live_trainer_keeps_its_version(app, client, tokens):
+    """A version whose trainer runs and beats is not taken for abandoned: retrain is still 409."""
+    from api.db import get_db
+    from api.serving import trainer_id
+    from api.tables import ModelVersion, utcnow
+
+    with app.app_context():
+        session = get_db()
+        session.add(ModelVersion(status="training", active=False, trainer=trainer_id(),
+                                 heartbeat_at=utcnow()))
+        session.commit()
+    refused = client.post("/api/v1/models/retrain", json={}, headers=bearer(tokens.manager))
+    assert refused.status_code == 409
+
+
+def test_migration_0004_up_and_down_keeps_the_versions(app):
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import inspect, text
+
+    from api.db import MIGRATIONS_DIR, get_engine, upgrade
+
+    engine = get_engine(app)
+
+    def state():
+        with engine.connect() as connection:
+            columns = {c["name"] for c in inspect(connection).get_columns("model_versions")}
+            rows = connection.execute(text("SELECT version_id, status FROM model_versions")).all()
+        return columns, rows
+
+    columns, rows = state()
+    assert {"trainer", "heartbeat_at"} <= columns and rows
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0003")
+    assert state() == (columns - {"trainer", "heartbeat_at"}, rows)
+    upgrade(engine)
+    assert state() == (columns, rows)
