@@ -45,6 +45,11 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = None
 
 
+class ForbiddenRowsError(ProfileValidationError):
+    """Rows of an import that the caller may not write (another network's members or links):
+    the service answers 403 naming them, and nothing is written."""
+
+
 def problem_response(
     status: int,
     detail: str = "",
@@ -142,6 +147,10 @@ def init_app(app: Flask) -> None:
         if retry:
             response.headers["Retry-After"] = str(retry)
         return response
+
+    @app.errorhandler(ForbiddenRowsError)
+    def handle_forbidden_rows(error: ForbiddenRowsError):
+        return profile_problem(error, status=403)
 
     @app.errorhandler(ProfileValidationError)
     def handle_profile(error: ProfileValidationError):

@@ -48,8 +48,10 @@ def _import(kind: str, form: UploadForm, query: ImportQuery):
     table = "profiles" if kind == "members" else "links"
     raw, unit = read_upload(data, form.file.filename or kind, query.format, table)
     importer = import_members if kind == "members" else import_links
+    caller = current_caller()
+    network = None if caller.role == "admin" else caller.network_id
     try:
-        counts = importer(session, raw, unit, form.file.filename or kind)
+        counts = importer(session, raw, unit, form.file.filename or kind, network)
         session.commit()
     except Exception:
         session.rollback()

@@ -32,6 +32,7 @@ from matcher.profiles import (
     validate_profiles,
 )
 
+from .errors import ForbiddenRowsError
 from .members import store_profile
 from .tables import KnownLink, Member
 
@@ -83,8 +84,14 @@ def read_upload(
             ) from None
 
 
-def import_members(session: Session, raw: pd.DataFrame, unit: str, source: str) -> dict[str, int]:
+def import_members(
+    session: Session, raw: pd.DataFrame, unit: str, source: str, network: str | None = None
+) -> dict[str, int]:
     """Validate every row of `raw` and upsert the members (the caller commits).
+
+    With `network` (a manager's import), every row must be a member of that network, and so
+    must every member the file changes (withdrawn ones included): a manager never creates,
+    takes over, moves or revives another network's member.
 
     Returns
     -------
@@ -95,6 +102,8 @@ def import_members(session: Session, raw: pd.DataFrame, unit: str, source: str) 
     ------
     ProfileValidationError
         With every bad row; nothing was written.
+    ForbiddenRowsError
+        With every row outside `network`; nothing was written.
     """
     first_row = 2 if unit == "row" else 1
     raw = raw.rename(columns=lambda c: str(c).strip())
@@ -122,6 +131,20 @@ def import_members(session: Session, raw: pd.DataFrame, unit: str, source: str) 
         m.member_id: m
         for m in session.scalars(select(Member).where(Member.member_id.in_(list(frame.index))))
     }
+    if network is not None:
+        outside = []
+        for member_id, new_network in zip(frame.index, frame["network"]):
+            current = existing.get(member_id)
+            if new_network != network:
+                outside.append(Problem(positions[member_id] + first_row, "network", new_network,
+                                       f"a manager of {network!r} imports members of "
+                                       f"{network!r} only", unit))
+            elif current is not None and current.network_id != network:
+                outside.append(Problem(positions[member_id] + first_row, "id", member_id,
+                                       f"{member_id!r} is a member of {current.network_id!r}; "
+                                       f"a manager of {network!r} cannot change it", unit))
+        if outside:
+            raise ForbiddenRowsError(outside, source)
     for profile in frame_to_profiles(frame):
         position = positions[profile.member_id]
         contact = {
@@ -161,8 +184,14 @@ def _snapshot(member: Member | None) -> tuple | None:
     )
 
 
-def import_links(session: Session, raw: pd.DataFrame, unit: str, source: str) -> dict[str, int]:
+def import_links(
+    session: Session, raw: pd.DataFrame, unit: str, source: str, network: str | None = None
+) -> dict[str, int]:
     """Validate every link of `raw` against the live members and upsert them (the caller commits).
+
+    With `network` (a manager's import), every link must have at least one side in that
+    network: a manager records its own members' partnerships, including those with other
+    networks' members, never links between two members of other networks.
 
     Raises
     ------
@@ -172,6 +201,26 @@ def import_links(session: Session, raw: pd.DataFrame, unit: str, source: str) ->
     first_row = 2 if unit == "row" else 1
     member_ids = set(session.scalars(select(Member.member_id).where(Member.deleted_at.is_(None))))
     links = validate_links(raw, member_ids, source=source, unit=unit, first_row=first_row)
+    if network is not None:
+        own = set(
+            session.scalars(
+                select(Member.member_id).where(
+                    Member.network_id == network, Member.deleted_at.is_(None)
+                )
+            )
+        )
+        columns = raw.rename(columns=lambda c: str(c).strip())
+        outside = [
+            Problem(position + first_row, "source", f"{source_id} -> {target_id}",
+                    f"neither side is a member of {network!r}: a manager of {network!r} "
+                    "imports links of its own members only", unit)
+            for position, (source_id, target_id) in enumerate(
+                zip(columns["source"].astype(str).str.strip(), columns["target"].astype(str).str.strip())
+            )
+            if source_id not in own and target_id not in own
+        ]
+        if outside:
+            raise ForbiddenRowsError(outside, source)
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     existing = {
         (row.source_id, row.target_id, row.kind): row for row in session.scalars(select(KnownLink))

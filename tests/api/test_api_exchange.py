@@ -35,15 +35,16 @@ def _json(frame: pd.DataFrame) -> bytes:
 
 @pytest.mark.parametrize("writer,suffix", [(_csv, "csv"), (_xlsx, "xlsx"), (_json, "json")])
 def test_import_is_idempotent(client, tokens, writer, suffix):
+    # The whole cluster (two networks): an admin's import.
     frame = cluster_raw()
     frame.loc[0, "city"] = "Kyiv"
     extra = frame.iloc[[1]].copy()
     extra["id"], extra["name"] = "extra-factory", "Extra"
     content = writer(pd.concat([frame, extra], ignore_index=True))
-    first = _upload(client, tokens.manager, "members", content, f"members.{suffix}")
+    first = _upload(client, tokens.admin, "members", content, f"members.{suffix}")
     assert first.status_code == 200, first.json
     assert first.json == {"created": 1, "updated": 1, "unchanged": 10}
-    again = _upload(client, tokens.manager, "members", content, f"members.{suffix}")
+    again = _upload(client, tokens.admin, "members", content, f"members.{suffix}")
     assert again.json == {"created": 0, "updated": 0, "unchanged": 12}
     assert (
         client.get("/api/v1/members/designer", headers=bearer(tokens.manager)).json["city"]
@@ -83,7 +84,7 @@ def test_import_fails_halfway_through_the_writes_and_rolls_back(app, client, tok
     app.config["PROPAGATE_EXCEPTIONS"] = False
     frame = cluster_raw()
     frame["city"] = "Odesa"
-    response = _upload(client, tokens.manager, "members", _csv(frame), "members.csv")
+    response = _upload(client, tokens.admin, "members", _csv(frame), "members.csv")
     assert response.status_code == 500
     cities = {
         m["city"] for m in client.get("/api/v1/members", headers=bearer(tokens.admin)).json["items"]
@@ -171,3 +172,61 @@ def test_export_then_import_round_trip(client, tokens):
         response = _upload(client, tokens.admin, "members", data, f"members.{fmt}")
         assert response.status_code == 200, (fmt, response.json)
         assert response.json == {"created": 0, "updated": 0, "unchanged": 11}, fmt
+
+
+POLISH = "polish-fashion-cluster"
+
+
+def _member(client, token, member_id):
+    return client.get(f"/api/v1/members/{member_id}", headers=bearer(token))
+
+
+def test_a_manager_cannot_take_over_move_or_revive_another_networks_members(client, tokens):
+    """Issue 12, finding 1: a Polish manager's file took the home member `designer` over (name,
+    network, contacts), moved another one and revived a withdrawn one. Now the whole file is
+    refused with 403 naming every such row, and nothing changes."""
+    admin = bearer(tokens.admin)
+    assert client.delete("/api/v1/members/photo", headers=admin).status_code in (200, 204)
+    frame = cluster_raw().set_index("id")
+    takeover = frame.loc[["designer", "knit-factory", "photo", "fabric-mill"]].reset_index()
+    takeover["network"] = POLISH  # designer, knit-factory and photo are home members
+    takeover.loc[0, "name"] = "Taken over"
+    takeover.loc[0, "contact_email"] = "thief@example.org"
+    refused = _upload(client, tokens.polish_manager, "members", _csv(takeover), "takeover.csv")
+    assert refused.status_code == 403, refused.json
+    assert refused.headers["Content-Type"] == "application/problem+json"
+    assert {(e["row"], e["field"]) for e in refused.json["errors"]} == {
+        (2, "id"), (3, "id"), (4, "id")
+    }
+    designer = _member(client, tokens.admin, "designer").json
+    assert designer["name"] != "Taken over" and designer["network"] == HOME
+    assert _member(client, tokens.admin, "photo").status_code == 404  # still withdrawn
+    # A row naming another network is refused too (creating members for it).
+    stranger = frame.loc[["fabric-mill"]].reset_index()
+    stranger["id"], stranger["network"] = "new-home-firm", HOME
+    refused = _upload(client, tokens.polish_manager, "members", _csv(stranger), "new.csv")
+    assert refused.status_code == 403 and refused.json["errors"][0]["field"] == "network"
+    assert _member(client, tokens.admin, "new-home-firm").status_code == 404
+    # Its own members: allowed.
+    own = frame.loc[["fabric-mill"]].reset_index()
+    own.loc[0, "city"] = "Gdynia"
+    allowed = _upload(client, tokens.polish_manager, "members", _csv(own), "own.csv")
+    assert allowed.status_code == 200 and allowed.json["updated"] == 1
+
+
+def test_a_manager_imports_links_only_where_one_side_is_its_own_member(client, tokens):
+    rows = pd.DataFrame(
+        [
+            {"source": "fabric-mill", "target": "designer", "kind": "supplier", "date": ""},
+            {"source": "designer", "target": "sewing-factory", "kind": "partner", "date": ""},
+        ]
+    )
+    refused = _upload(client, tokens.polish_manager, "links", _csv(rows), "links.csv")
+    assert refused.status_code == 403
+    assert [(e["row"], e["value"]) for e in refused.json["errors"]] == [
+        (3, "designer -> sewing-factory")
+    ]
+    allowed = _upload(client, tokens.polish_manager, "links", _csv(rows.iloc[[0]]), "links.csv")
+    assert allowed.status_code == 200 and allowed.json["created"] == 1
+    # The home manager may record both; an admin anything.
+    assert _upload(client, tokens.manager, "links", _csv(rows), "links.csv").status_code == 200
