@@ -95,8 +95,9 @@ def export_members(query: ExportQuery):
 @bp.get("/export/links", responses={200: None})
 @require("manager", "admin")
 def export_links(query: ExportQuery):
-    """Export the known links."""
-    records = link_records(get_db())
+    """Export the known links (a manager: those with at least one member of its network)."""
+    caller = current_caller()
+    records = link_records(get_db(), None if caller.role == "admin" else caller.network_id)
     return _download(
         render(records, LINK_EXPORT_COLUMNS, query.format, "links"), "links", query.format
     )

@@ -230,3 +230,19 @@ def test_a_manager_imports_links_only_where_one_side_is_its_own_member(client, t
     assert allowed.status_code == 200 and allowed.json["created"] == 1
     # The home manager may record both; an admin anything.
     assert _upload(client, tokens.manager, "links", _csv(rows), "links.csv").status_code == 200
+
+
+def test_a_manager_exports_the_links_of_its_own_members(client, tokens):
+    """Issue 12, finding 6: any manager exported every network's links."""
+
+    def exported(token):
+        answer = client.get("/api/v1/export/links?format=json", headers=bearer(token))
+        assert answer.status_code == 200
+        return {(r["source"], r["target"]) for r in json.loads(answer.data)["links"]}
+
+    both = ("sewing-factory", "fabric-mill")  # a home member's supplier in Poland
+    polish_only = ("pl-distributor", "pl-knit-factory")
+    home_only = ("designer", "photo")
+    assert exported(tokens.admin) == {both, polish_only, home_only}
+    assert exported(tokens.manager) == {both, home_only}
+    assert exported(tokens.polish_manager) == {both, polish_only}
