@@ -285,7 +285,10 @@ def read_table(path: str | Path, kind: str = "profiles") -> tuple[pd.DataFrame, 
         from openpyxl.utils.exceptions import InvalidFileException
 
         try:
-            frame = pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl")
+            # keep_default_na=False: text cells such as "NA" (Namibia), "null" or "None" (valid
+            # ids and names) are values, as in a CSV file, not missing cells.
+            frame = pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl",
+                                  keep_default_na=False)
         except (zipfile.BadZipFile, InvalidFileException) as error:
             raise _unreadable(path, f"not a readable XLSX workbook: {error}") from None
         frame = frame.map(_excel_cell)

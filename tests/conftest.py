@@ -90,3 +90,18 @@ def cluster_files(tmp_path: Path) -> tuple[Path, Path]:
     links = write_csv(tmp_path / "links.csv",
                       [{"source": l.source, "target": l.target, "kind": l.kind} for l in LINKS])
     return profiles, links
+
+
+# Hypothesis profiles (tests/test_contract_properties.py). "default", what plain `python -m
+# pytest` runs: bounded for CI, a few examples per test, the same ones on every run
+# (derandomized, no example database). `pytest --hypothesis-profile=slow`: many more examples,
+# new ones each run (failures are kept in .hypothesis/ and replayed first).
+from hypothesis import HealthCheck, settings
+
+_HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large]
+# "slow" first: a profile registered without a parent inherits the active one, and registering
+# "default" makes it active at once (slow would lose the example database).
+settings.register_profile("slow", max_examples=80, deadline=None, derandomize=False,
+                          print_blob=True, suppress_health_check=_HEALTH)
+settings.register_profile("default", max_examples=8, deadline=None, derandomize=True,
+                          database=None, print_blob=True, suppress_health_check=_HEALTH)
