@@ -66,15 +66,27 @@ def require_act_for(caller: Caller, member: Member) -> None:
         abort(403, f"you may not act for member {member.member_id}")
 
 
-def accepted_partners(session: Session, member_id: str) -> set[str]:
-    """Return the members that share an accepted suggestion with `member_id` (either side)."""
+def mutual_partners(session: Session, member_id: str) -> set[str]:
+    """Return the members with whom `member_id` has a mutual match: each side's latest answer
+    to the other (accepted or declined) is "accepted". One side's acceptance opens nothing:
+    contacts are shown, and a partnership learnt, only when both have accepted."""
     rows = session.execute(
-        select(FeedbackEvent.member_id, FeedbackEvent.partner_id).where(
-            FeedbackEvent.event == "accepted",
+        select(FeedbackEvent.member_id, FeedbackEvent.partner_id, FeedbackEvent.event)
+        .where(
+            FeedbackEvent.event.in_(("accepted", "declined")),
             or_(FeedbackEvent.member_id == member_id, FeedbackEvent.partner_id == member_id),
         )
+        .order_by(FeedbackEvent.created_at, FeedbackEvent.event_id)
     )
-    return {b if a == member_id else a for a, b in rows}
+    latest: dict[tuple[str, str], str] = {}
+    for source, target, event in rows:
+        latest[(source, target)] = event
+    return {
+        target
+        for (source, target), event in latest.items()
+        if source == member_id and event == "accepted"
+        and latest.get((target, member_id)) == "accepted"
+    }
 
 
 def member_payload(member: Member, show_contact: bool) -> dict[str, Any]:
@@ -181,7 +193,7 @@ def list_members(query: MemberQuery):
         .offset((query.page - 1) * query.per_page)
         .limit(query.per_page)
     ).all()
-    partners = accepted_partners(session, caller.member_id) if caller.member_id else set()
+    partners = mutual_partners(session, caller.member_id) if caller.member_id else set()
     items = [member_payload(m, may_act_for(caller, m) or m.member_id in partners) for m in rows]
     return {"items": items, "page": query.page, "per_page": query.per_page, "total": total}
 
@@ -206,13 +218,13 @@ def create_member(body: MemberCreate):
 
 @bp.get("/<member_id>", responses={200: MemberOut})
 def get_member_view(path: MemberPath):
-    """Return a member's profile (contacts to itself, its managers and accepted partners)."""
+    """Return a member's profile (contacts to itself, its managers and its mutual matches)."""
     caller = current_caller()
     session = get_db()
     member = get_member(session, path.member_id)
     show = may_act_for(caller, member) or (
         caller.member_id is not None
-        and member.member_id in accepted_partners(session, caller.member_id)
+        and member.member_id in mutual_partners(session, caller.member_id)
     )
     return member_payload(member, show)
 

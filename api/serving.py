@@ -161,11 +161,24 @@ def training_data(session: Session) -> tuple[Any, list[Link]]:
             select(KnownLink.source_id, KnownLink.target_id, KnownLink.kind, KnownLink.date)
         )
     ]
-    for member_id, partner_id, event in session.execute(
-        select(FeedbackEvent.member_id, FeedbackEvent.partner_id, FeedbackEvent.event).where(
-            FeedbackEvent.event.in_(list(FEEDBACK_LINK_KINDS))
-        )
-    ):
+    events = session.execute(
+        select(FeedbackEvent.member_id, FeedbackEvent.partner_id, FeedbackEvent.event)
+        .where(FeedbackEvent.event.in_(list(FEEDBACK_LINK_KINDS)))
+        .order_by(FeedbackEvent.created_at, FeedbackEvent.event_id)
+    ).all()
+    # Each side's latest answer to the other: an acceptance is a partnership only when the
+    # other side's latest answer is an acceptance too (one side's claim is not a partnership).
+    answers = {
+        (member_id, partner_id): event
+        for member_id, partner_id, event in events
+        if event in ("accepted", "declined")
+    }
+    for member_id, partner_id, event in events:
+        if event == "accepted" and not (
+            answers.get((member_id, partner_id)) == "accepted"
+            and answers.get((partner_id, member_id)) == "accepted"
+        ):
+            continue
         links.append(Link(member_id, partner_id, FEEDBACK_LINK_KINDS[event]))
     links = list(
         dict.fromkeys(link for link in links if link.source in live and link.target in live)

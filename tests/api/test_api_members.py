@@ -36,7 +36,7 @@ def test_list_paginates_and_filters(client, tokens):
     assert {m["member_id"] for m in knit["items"]} == {"knit-factory", "pl-knit-factory"}
 
 
-def test_contacts_only_for_self_managers_and_accepted_partners(client, tokens):
+def test_contacts_only_for_self_managers_and_mutual_matches(client, tokens):
     own = client.get("/api/v1/members/designer", headers=bearer(tokens.designer)).json
     assert own["contact"]["email"] == "designer@example.org"
     other = client.get("/api/v1/members/knit-factory", headers=bearer(tokens.designer)).json
@@ -60,6 +60,17 @@ def test_contacts_only_for_self_managers_and_accepted_partners(client, tokens):
         json={"partner_id": "knit-factory", "event": "accepted"},
     )
     assert accepted.status_code == 201
+    # One side's acceptance opens nothing (issue 12, finding 2: any member could read any
+    # other's contacts by claiming to have accepted it).
+    for token, member_id in ((tokens.designer, "knit-factory"), (tokens.knit, "designer")):
+        shown = client.get(f"/api/v1/members/{member_id}", headers=bearer(token)).json
+        assert shown["contact"] is None
+    answered = client.post(
+        "/api/v1/members/knit-factory/feedback",
+        headers=bearer(tokens.knit),
+        json={"partner_id": "designer", "event": "accepted"},
+    )
+    assert answered.status_code == 201
     for token, member_id in ((tokens.designer, "knit-factory"), (tokens.knit, "designer")):
         shown = client.get(f"/api/v1/members/{member_id}", headers=bearer(token)).json
         assert shown["contact"]["email"] == f"{member_id}@example.org"
@@ -70,6 +81,14 @@ def test_contacts_only_for_self_managers_and_accepted_partners(client, tokens):
         "knit-factory": True,
         "pl-knit-factory": False,
     }
+    # Declining afterwards closes the contacts again, both ways.
+    client.post(
+        "/api/v1/members/knit-factory/feedback",
+        headers=bearer(tokens.knit),
+        json={"partner_id": "designer", "event": "declined"},
+    )
+    for token, member_id in ((tokens.designer, "knit-factory"), (tokens.knit, "designer")):
+        assert client.get(f"/api/v1/members/{member_id}", headers=bearer(token)).json["contact"] is None
 
 
 def test_create_update_and_roles(client, tokens):

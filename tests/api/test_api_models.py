@@ -252,3 +252,28 @@ def test_migration_0004_up_and_down_keeps_the_versions(app):
     assert state() == (columns - {"trainer", "heartbeat_at"}, rows)
     upgrade(engine)
     assert state() == (columns, rows)
+
+
+def test_one_sided_acceptance_is_not_learnt_as_a_partnership(app, client, tokens):
+    """Issue 12, finding 2: a member's claim to have accepted any partner became a training
+    link at the next retrain. Only a mutual acceptance is learnt."""
+    from api.db import get_db
+    from api.serving import training_data
+
+    def learnt():
+        with app.app_context():
+            _, links = training_data(get_db())
+        return {(link.source, link.target) for link in links if link.kind == "partner"}
+
+    client.post(
+        "/api/v1/members/designer/feedback",
+        headers=bearer(tokens.designer),
+        json={"partner_id": "pl-distributor", "event": "accepted"},
+    )
+    assert ("designer", "pl-distributor") not in learnt()
+    client.post(
+        "/api/v1/members/pl-distributor/feedback",
+        headers=bearer(tokens.distributor),
+        json={"partner_id": "designer", "event": "accepted"},
+    )
+    assert {("designer", "pl-distributor"), ("pl-distributor", "designer")} <= learnt()

@@ -166,7 +166,7 @@ def test_500_is_a_problem_without_a_traceback(app, tokens, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(api.members, "accepted_partners", broken)
+    monkeypatch.setattr(api.members, "mutual_partners", broken)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     response = app.test_client().get("/api/v1/members", headers=bearer(tokens.designer))
     body = _is_problem(response, 500)
