@@ -15,14 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import g, request
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from matcher.errors import InputError
 
 from .errors import abort
-from .tables import ROLES, ApiToken, User, utcnow
+from .tables import ROLES, ApiToken, Member, User, utcnow
 
 
 class UserNameTakenError(InputError):
@@ -172,15 +172,39 @@ def password_matches(user: User | None, password: str) -> bool:
 
 
 #: Built once: every request runs it (a revoked token fails at its very next request).
+#: The last column says whether the user acts for a member that is withdrawn or erased (an
+#: erased member's users keep no member id).
 _CALLER_OF_TOKEN = (
-    select(User.user_id, User.name, User.role, User.member_id, User.network_id)
+    select(
+        User.user_id,
+        User.name,
+        User.role,
+        User.member_id,
+        User.network_id,
+        and_(
+            User.role == "member",
+            or_(Member.member_id.is_(None), Member.deleted_at.is_not(None)),
+        ),
+    )
     .join(ApiToken, ApiToken.user_id == User.user_id)
+    .outerjoin(Member, Member.member_id == User.member_id)
     .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None))
 )
 
 
+class WithdrawnMemberError(Exception):
+    """The token is live, but the member its user acts for has been withdrawn or erased."""
+
+
 def caller_for(session: Session, token: str) -> Caller | None:
-    """Return the caller a live token belongs to, or None."""
+    """Return the caller a live token belongs to, or None.
+
+    Raises
+    ------
+    WithdrawnMemberError
+        If the token's user acts for a member that has been withdrawn or erased: such a
+        member no longer acts in the service at all (no reads, no writes).
+    """
     from .db import core_connection
 
     row = (
@@ -188,7 +212,11 @@ def caller_for(session: Session, token: str) -> Caller | None:
         .execute(_CALLER_OF_TOKEN, {"token_hash": hash_token(token)})
         .first()
     )
-    return Caller(*row) if row else None
+    if row is None:
+        return None
+    if row[5]:
+        raise WithdrawnMemberError(row[3])
+    return Caller(*row[:5])
 
 
 def current_caller() -> Caller:
@@ -201,7 +229,11 @@ def current_caller() -> Caller:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         abort(401, "a bearer token is required (Authorization: Bearer <token>)")
-    caller = caller_for(get_db(), token.strip())
+    try:
+        caller = caller_for(get_db(), token.strip())
+    except WithdrawnMemberError as error:
+        member = f"member {error.args[0]}" if error.args[0] else "the member of this token"
+        abort(403, f"{member} has been withdrawn from the service; its tokens no longer act")
     if caller is None:
         abort(401, "the token is unknown or revoked")
     g.caller = caller

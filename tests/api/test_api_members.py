@@ -209,10 +209,8 @@ def test_erase_removes_the_data(app, client, tokens):
     )
     with app.app_context():
         assert get_db().get(Member, "knit-factory") is None
-    # The member's own user can no longer act for it.
-    assert (
-        client.get("/api/v1/members/designer", headers=bearer(tokens.knit)).json["contact"] is None
-    )
+    # The member's own user can no longer act at all.
+    assert client.get("/api/v1/members/designer", headers=bearer(tokens.knit)).status_code == 403
 
 
 def test_erase_replaces_every_trained_model_that_held_the_profile(app, client, tokens):
@@ -263,3 +261,27 @@ def test_erase_replaces_every_trained_model_that_held_the_profile(app, client, t
 
 def _items(payload):
     return payload["items"]
+
+
+@pytest.mark.parametrize("erase", [False, True])
+def test_a_withdrawn_members_tokens_no_longer_act(client, tokens, erase):
+    """Issue 12, finding 3: after DELETE /members/{id}, the member's token still read sessions,
+    changed wishes and got suggestions. Withdrawn or erased, it gets 403 everywhere."""
+    knit = bearer(tokens.knit)
+    assert client.get("/api/v1/members/knit-factory/suggestions", headers=knit).status_code == 200
+    url = "/api/v1/members/knit-factory" + ("?erase=true" if erase else "")
+    assert client.delete(url, headers=bearer(tokens.manager)).status_code in (200, 202, 204)
+    for method, path, body in (
+        ("get", "/api/v1/members/knit-factory/suggestions", None),
+        ("get", "/api/v1/members/designer", None),
+        ("get", "/api/v1/members", None),
+        ("get", "/api/v1/sessions", None),
+        ("post", "/api/v1/members/knit-factory/feedback",
+         {"partner_id": "designer", "event": "accepted"}),
+    ):
+        answer = getattr(client, method)(path, headers=knit, json=body)
+        assert answer.status_code == 403, (method, path, answer.status_code)
+        assert "withdrawn" in answer.json["detail"]
+    # The other members are not affected.
+    assert client.get("/api/v1/members/designer/suggestions",
+                      headers=bearer(tokens.designer)).status_code == 200
