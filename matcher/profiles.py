@@ -75,6 +75,11 @@ __all__ = [
 
 HOME_NETWORK = "kharkiv-fashion-cluster"
 
+#: The longest cell each column takes, in characters (the service's JSON API has the same
+#: limits); columns not named take :data:`DEFAULT_CELL_LIMIT`.
+CELL_LIMITS = {"name": 300, "city": 200, "description": 20_000}
+DEFAULT_CELL_LIMIT = 2_000
+
 #: Columns of a profile file, in the order of formats.md.
 PROFILE_COLUMNS = (
     "id", "name", "network", "country", "city", "org_type", "nace", "offers", "seeks", "products",
@@ -558,6 +563,15 @@ def validate_profiles(
     n = len(raw)
     text = {c: [_cell_text(v) for v in raw[c].tolist()] if c in raw.columns else [""] * n
             for c in PROFILE_COLUMNS}
+    # Lengths first, before any heavy work (a 10 MB description would hold tag extraction for
+    # minutes): an over-long cell is reported and only its allowed length is read further.
+    for column, cells in text.items():
+        limit = CELL_LIMITS.get(column, DEFAULT_CELL_LIMIT)
+        for position, cell in enumerate(cells):
+            if len(cell) > limit:
+                collector.add(position, column, cell[:40] + "…",
+                              f"{len(cell):,} characters; at most {limit:,} are allowed")
+                cells[position] = cell[:limit]
     merged_away = _merge_duplicates(text, source, unit, first_row) if duplicates == "merge" else set()
     out: dict[str, list[Any]] = {}
 

@@ -269,3 +269,24 @@ def test_every_check_of_user_input_raises_an_input_error():
                   ArtifactError, FilterError):
         assert issubclass(error, InputError)
     assert issubclass(ArtifactError, RuntimeError)  # as it was, for callers that catch that
+
+
+def test_over_long_cells_are_refused_before_any_heavy_work():
+    """Issue 12, finding 12: a 10 MB description held tag extraction until the worker was
+    killed, and a 100,000-character name was accepted. Every path (files, imports) now has the
+    JSON API's limits, checked first, and the message does not echo the whole cell."""
+    from matcher.profiles import CELL_LIMITS, ProfileValidationError, validate_profiles
+
+    raw = pd.DataFrame([{
+        "id": "a", "name": "N" * 100_000, "network": "kharkiv-fashion-cluster", "country": "UA",
+        "org_type": "manufacturer", "offers": "sewing", "city": "Kharkiv",
+        "description": "Шукаємо пошив трикотажу. " * 400_000,
+    }])
+    with pytest.raises(ProfileValidationError) as caught:
+        validate_profiles(raw)
+    problems = {(p.row, p.column): p for p in caught.value.problems}
+    assert set(problems) == {(2, "name"), (2, "description")}
+    assert "100,000 characters; at most 300" in problems[(2, "name")].message
+    assert len(str(caught.value)) < 1_000
+    at_limit = raw.assign(name="N" * CELL_LIMITS["name"], description="Шукаємо пошив трикотажу.")
+    assert validate_profiles(at_limit).loc["a", "name"] == "N" * 300
