@@ -289,6 +289,7 @@ def read_table(path: str | Path, kind: str = "profiles") -> tuple[pd.DataFrame, 
     if suffix in (".xlsx", ".xlsm"):
         from openpyxl.utils.exceptions import InvalidFileException
 
+        _check_workbook_size(path)
         try:
             # keep_default_na=False: text cells such as "NA" (Namibia), "null" or "None" (valid
             # ids and names) are values, as in a CSV file, not missing cells.
@@ -318,6 +319,24 @@ def read_table(path: str | Path, kind: str = "profiles") -> tuple[pd.DataFrame, 
         [Problem(None, None, suffix, f"unsupported file type {suffix!r}; use .csv, .xlsx or .json")],
         source=str(path),
     )
+
+
+#: The most a workbook may hold once uncompressed (its parts' declared sizes, read from the
+#: zip directory before any parsing): a 1.5 MB "zip bomb" expanding to gigabytes held a
+#: worker for minutes. A sheet of 200,000 profiles takes about a tenth of it.
+XLSX_MAX_UNCOMPRESSED = 512 * 1024 * 1024
+
+
+def _check_workbook_size(path: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as workbook:
+            declared = sum(part.file_size for part in workbook.infolist())
+    except zipfile.BadZipFile as error:
+        raise _unreadable(path, f"not a readable XLSX workbook: {error}") from None
+    if declared > XLSX_MAX_UNCOMPRESSED:
+        raise _unreadable(path, f"the workbook holds {declared / 2**20:,.0f} MB uncompressed; at "
+                          f"most {XLSX_MAX_UNCOMPRESSED / 2**20:,.0f} MB are read (split it, or "
+                          "save it as CSV)")
 
 
 def _unreadable(path: Path, message: str) -> ProfileValidationError:

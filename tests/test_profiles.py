@@ -290,3 +290,22 @@ def test_over_long_cells_are_refused_before_any_heavy_work():
     assert len(str(caught.value)) < 1_000
     at_limit = raw.assign(name="N" * CELL_LIMITS["name"], description="Шукаємо пошив трикотажу.")
     assert validate_profiles(at_limit).loc["a", "name"] == "N" * 300
+
+
+def test_a_workbook_that_expands_past_the_limit_is_refused_before_parsing(tmp_path, monkeypatch):
+    """Issue 12, finding 11: a small XLSX expanding to a huge sheet held a worker for minutes.
+    The parts' declared sizes are read from the zip directory first."""
+    import zipfile
+
+    from matcher import profiles
+    from matcher.profiles import ProfileValidationError, read_table
+
+    path = tmp_path / "bomb.xlsx"
+    rows = "".join(f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>x</t></is></c></row>'
+                   for i in range(1, 20_001))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as workbook:
+        workbook.writestr("xl/worksheets/sheet1.xml", f"<worksheet><sheetData>{rows}"
+                          "</sheetData></worksheet>")
+    monkeypatch.setattr(profiles, "XLSX_MAX_UNCOMPRESSED", path.stat().st_size * 10)
+    with pytest.raises(ProfileValidationError, match="MB uncompressed; at most"):
+        read_table(path)
