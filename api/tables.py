@@ -134,6 +134,8 @@ class User(Base):
     network_id: Mapped[str | None] = mapped_column(String(64))
     #: werkzeug's salted hash of the password of the manager pages (None: token login only).
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    #: Page sessions (signed cookies) issued before this time are void: set at sign-out.
+    sessions_ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import logging
 import os
+import datetime as dt
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -28,7 +29,7 @@ from sqlalchemy import select
 
 from ..auth import PAGE_ROLES, Caller
 from ..db import get_db
-from ..tables import ApiToken, User
+from ..tables import ApiToken, User, utcnow
 from .i18n import _
 
 logger = logging.getLogger(__name__)
@@ -151,6 +152,7 @@ def sign_in(user: User, token_id: int | None = None) -> None:
         session["lang"] = language
     session.permanent = True
     session["user_id"] = user.user_id
+    session["since"] = utcnow().timestamp()
     if token_id is not None:
         session["via"] = {"token": token_id}
     else:
@@ -158,8 +160,17 @@ def sign_in(user: User, token_id: int | None = None) -> None:
     csrf_token()
 
 
-def sign_out() -> None:
-    """End the session (the language choice stays)."""
+def sign_out(everywhere: bool = False) -> None:
+    """End the session (the language choice stays); with `everywhere` (the user signs out),
+    also every other session of the user, on every worker and device: a cookie saved before
+    is refused from now on."""
+    user_id = session.get("user_id")
+    if everywhere and user_id is not None:
+        db = get_db()
+        user = db.get(User, user_id)
+        if user is not None:
+            user.sessions_ended_at = utcnow()
+            db.commit()
     language = session.get("lang")
     session.clear()
     if language:
@@ -198,6 +209,11 @@ def signed_in_caller() -> Caller | None:
         )
     else:
         valid = False
+    if valid and user.sessions_ended_at is not None:
+        ended = user.sessions_ended_at
+        if ended.tzinfo is None:  # SQLite keeps no time zone
+            ended = ended.replace(tzinfo=dt.timezone.utc)
+        valid = float(session.get("since") or 0) > ended.timestamp()
     if not valid:
         sign_out()
         g.session_ended = True

@@ -258,7 +258,7 @@ def logout():
         if signed_in_caller() is None:
             return redirect(url_for("web.login"))
         return render_template("web/logout.html")
-    sign_out()
+    sign_out(everywhere=True)
     flash(_("logout.done"))
     return redirect(url_for("web.login"))
 

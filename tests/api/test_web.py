@@ -184,6 +184,24 @@ def test_passwords_only_for_page_roles_and_long_enough(app):
         assert "long enough secret" not in manager.password_hash
 
 
+def test_sign_out_voids_cookies_saved_before_it(app, client, tokens):
+    """Issue 12, finding 4: a cookie saved before sign-out still opened the pages for hours.
+    Sign-out ends every session of the user issued before it (another device's too)."""
+    assert sign_in_with_token(client, tokens.manager).status_code == 302
+    saved = client.get_cookie("session").value
+    other_device = app.test_client()
+    assert sign_in_with_token(other_device, tokens.manager).status_code == 302
+    response = client.post("/manage/logout", data={"csrf_token": csrf(client, "/manage/members")})
+    assert response.status_code == 302
+    replay = app.test_client()
+    replay.set_cookie("session", saved)
+    assert replay.get("/manage/members").status_code == 302
+    assert other_device.get("/manage/members").status_code == 302
+    # Signing in again works, with a new cookie.
+    assert sign_in_with_token(client, tokens.manager).status_code == 302
+    assert client.get("/manage/members").status_code == 200
+
+
 def test_sign_out_needs_a_post_with_the_csrf_token(manager):
     # A GET only asks.
     page = manager.get("/manage/logout")
