@@ -278,9 +278,15 @@ class PartnerMatcher(BaseEstimator):
             self.scorer_ = _DefaultScorer(DEFAULT_WEIGHTS)
         else:
             X, y, _ = self._training_pairs()
-            self._check_training_pairs(y)
-            self.scorer_ = self._fit_scorer(model_kind, X, y)
-            self.training_pairs_ = (int(y.sum()), int(len(y) - y.sum()))
+            if self.model == "auto" and not self._can_learn_from(y):
+                # "auto" takes what the data allow: pairs the calibration cannot split (every
+                # linked member already everyone's partner, say) leave the default weights.
+                model_kind = self.model_kind_ = "default"
+                self.scorer_ = _DefaultScorer(DEFAULT_WEIGHTS)
+            else:
+                self._check_training_pairs(y)
+                self.scorer_ = self._fit_scorer(model_kind, X, y)
+                self.training_pairs_ = (int(y.sum()), int(len(y) - y.sum()))
         stage = FirstStage(self.arrays_, self.stats_, self.space_.capability_idf)
         self.first_stage_ = (stage.set_weights(DEFAULT_WEIGHTS) if model_kind == "default"
                              else stage.fit(X, y))
@@ -354,6 +360,11 @@ class PartnerMatcher(BaseEstimator):
                 f"got {n_positive}. Give more links, or use model='default' (documented default "
                 f"weights) or 'auto' (learns from {self.AUTO_LOGISTIC_FROM} pairs)")
         return self.model
+
+    def _can_learn_from(self, y: np.ndarray) -> bool:
+        """Whether training pairs `y` hold :attr:`MIN_LEARNING_PAIRS` of each class."""
+        positives = int(y.sum())
+        return min(positives, len(y) - positives) >= self.MIN_LEARNING_PAIRS
 
     def _check_training_pairs(self, y: np.ndarray) -> None:
         """Refuse training pairs that the calibration's three parts cannot split (a class

@@ -328,3 +328,23 @@ def test_the_three_scoring_models_are_those_fitted_one_after_the_other():
         threaded = matcher._fit_scorer(kind, X, y)
         one_by_one = CalibratedClassifierCV(matcher._learner(kind), method="sigmoid", cv=3).fit(X, y)
         np.testing.assert_array_equal(threaded.predict_proba(X), one_by_one.predict_proba(X))
+
+
+def test_auto_keeps_the_default_weights_when_the_pairs_cannot_be_split():
+    """Every linked member already everyone's partner: no non-partner to learn against. "auto"
+    (the CLI's and the service's choice) scores with the default weights instead of refusing;
+    a learned model asked for by name is still refused, naming the counts."""
+    import pandas as pd
+
+    from matcher.profiles import Link, validate_profiles
+
+    rows = [{"id": f"m{i}", "name": f"M{i}", "network": "kharkiv-fashion-cluster", "country": "UA",
+             "org_type": "manufacturer", "offers": "sewing", "seeks": "knitwear_production"}
+            for i in range(4)]
+    frame = validate_profiles(pd.DataFrame(rows))
+    links = [Link(f"m{i}", f"m{j}", "partner", None) for i in range(4) for j in range(4) if i != j]
+    model = PartnerMatcher(random_state=0).fit(frame, links)
+    assert model.model_kind_ == "default"
+    assert model.recommend("m0") == []  # everyone is already a partner
+    with pytest.raises(InputError, match="found 12 known partners and 0 other profiles"):
+        PartnerMatcher(model="logistic", random_state=0).fit(frame, links)
