@@ -10,7 +10,7 @@ profile files accept (ISO 3166-1 alpha-2 codes, in any case).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 from . import geography
 from .errors import InputError
