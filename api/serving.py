@@ -319,6 +319,19 @@ def fail_abandoned_versions(session: Session, now: dt.datetime | None = None) ->
     return abandoned
 
 
+def artifact_problem(models_dir: str | Path, name: str | None) -> str | None:
+    """What is wrong with the stored artifact `name` (missing, damaged, made with other
+    versions, or unable to answer a query), or None when it loads and answers."""
+    if not name:
+        return "it has no stored artifact"
+    try:
+        matcher, _ = load_model(name, models_dir)
+        matcher.recommend(str(matcher.frame_.index[0]), k=1)
+    except Exception as error:  # noqa: BLE001 - any failure means it must not serve
+        return f"its artifact does not load or answer ({type(error).__name__}: {error})"
+    return None
+
+
 def activate_version(session: Session, version_id: int) -> None:
     """Make `version_id` the only active version (within the caller's transaction)."""
     session.execute(

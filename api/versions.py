@@ -13,7 +13,13 @@ from .auth import current_caller, require
 from .db import get_db
 from .errors import abort
 from .schemas import ModelList, ModelOut, ModelPath, RetrainIn
-from .serving import activate_version, fail_abandoned_versions, holder, start_training
+from .serving import (
+    activate_version,
+    artifact_problem,
+    fail_abandoned_versions,
+    holder,
+    start_training,
+)
 from .tables import Member, ModelVersion, isoformat
 
 logger = logging.getLogger(__name__)
@@ -105,6 +111,9 @@ def activate(path: ModelPath):
             f"Model version {path.version_id} is {version.status}; only a ready version "
             "can be activated",
         )
+    problem = artifact_problem(current_app.config["MODELS_DIR"], version.name)
+    if problem:
+        abort(409, f"Model version {path.version_id} was not activated: {problem}")
     activate_version(session, version.version_id)
     session.commit()
     session.refresh(version)

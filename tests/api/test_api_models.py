@@ -277,3 +277,25 @@ def test_one_sided_acceptance_is_not_learnt_as_a_partnership(app, client, tokens
         json={"partner_id": "designer", "event": "accepted"},
     )
     assert {("designer", "pl-distributor"), ("pl-distributor", "designer")} <= learnt()
+
+
+def test_a_damaged_artifact_is_not_activated(app, client, tokens):
+    """Issue 12, finding 9 (activation): activating a damaged model answered 200, and then
+    every worker served 503. The artifact is now loaded and asked a query first."""
+    from pathlib import Path
+
+    started = client.post(
+        "/api/v1/models/retrain", json={"activate": False}, headers=bearer(tokens.manager)
+    ).json
+    version = _wait(client, tokens.manager, started["version_id"])
+    assert version["status"] == "ready" and not version["active"]
+    artifact = Path(app.config["MODELS_DIR"]) / version["name"] / "model.joblib"
+    artifact.write_bytes(artifact.read_bytes()[:-100])  # truncated on disk
+    refused = client.post(
+        f"/api/v1/models/{version['version_id']}/activate", headers=bearer(tokens.manager)
+    )
+    assert refused.status_code == 409 and "was not activated" in refused.json["detail"]
+    assert client.get("/ready").json["model"] == 1
+    assert client.get(
+        "/api/v1/members/designer/suggestions", headers=bearer(tokens.designer)
+    ).status_code == 200
