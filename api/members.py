@@ -25,7 +25,7 @@ from .schemas import (
     MemberQuery,
     MemberUpdate,
 )
-from .serving import retrain_after_erasure
+from .serving import ANSWER_EVENTS, is_mutual, latest_answers, retrain_after_erasure
 from .tables import FeedbackEvent, KnownLink, Member, Network, User, utcnow
 
 logger = logging.getLogger(__name__)
@@ -67,25 +67,22 @@ def require_act_for(caller: Caller, member: Member) -> None:
 
 
 def mutual_partners(session: Session, member_id: str) -> set[str]:
-    """Return the members with whom `member_id` has a mutual match: each side's latest answer
-    to the other (accepted or declined) is "accepted". One side's acceptance opens nothing:
-    contacts are shown, and a partnership learnt, only when both have accepted."""
+    """Return the members with whom `member_id` has a mutual match (see
+    :func:`api.serving.is_mutual`). One side's acceptance opens nothing: contacts are shown,
+    and a partnership learnt, only when both have accepted."""
     rows = session.execute(
         select(FeedbackEvent.member_id, FeedbackEvent.partner_id, FeedbackEvent.event)
         .where(
-            FeedbackEvent.event.in_(("accepted", "declined")),
+            FeedbackEvent.event.in_(ANSWER_EVENTS),
             or_(FeedbackEvent.member_id == member_id, FeedbackEvent.partner_id == member_id),
         )
         .order_by(FeedbackEvent.created_at, FeedbackEvent.event_id)
     )
-    latest: dict[tuple[str, str], str] = {}
-    for source, target, event in rows:
-        latest[(source, target)] = event
+    answers = latest_answers(rows)
     return {
-        target
-        for (source, target), event in latest.items()
-        if source == member_id and event == "accepted"
-        and latest.get((target, member_id)) == "accepted"
+        partner
+        for source, partner in answers
+        if source == member_id and is_mutual(answers, member_id, partner)
     }
 
 

@@ -19,6 +19,7 @@ import shutil
 import socket
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -151,6 +152,24 @@ def live_profile_frame(session: Session) -> pd.DataFrame:
     return validate_profiles(pd.DataFrame(records), source="database", unit="record", first_row=1)
 
 
+#: The feedback events that answer a suggestion; each side's latest one is its answer.
+ANSWER_EVENTS = ("accepted", "declined")
+
+
+def latest_answers(events: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str], str]:
+    """Each member's latest answer to each partner, ``{(member, partner): event}``, from
+    feedback events ``(member, partner, event)`` given in the order they were recorded."""
+    return {(member, partner): event for member, partner, event in events
+            if event in ANSWER_EVENTS}
+
+
+def is_mutual(answers: dict[tuple[str, str], str], member_id: str, partner_id: str) -> bool:
+    """Whether both sides' latest answers (see :func:`latest_answers`) are "accepted": a
+    mutual match, which opens contacts and counts as a partnership."""
+    return (answers.get((member_id, partner_id)) == "accepted"
+            and answers.get((partner_id, member_id)) == "accepted")
+
+
 def training_data(session: Session) -> tuple[Any, list[Link]]:
     """Return the validated profile frame of the live members and their links for training."""
     frame = live_profile_frame(session)
@@ -166,18 +185,10 @@ def training_data(session: Session) -> tuple[Any, list[Link]]:
         .where(FeedbackEvent.event.in_(list(FEEDBACK_LINK_KINDS)))
         .order_by(FeedbackEvent.created_at, FeedbackEvent.event_id)
     ).all()
-    # Each side's latest answer to the other: an acceptance is a partnership only when the
-    # other side's latest answer is an acceptance too (one side's claim is not a partnership).
-    answers = {
-        (member_id, partner_id): event
-        for member_id, partner_id, event in events
-        if event in ("accepted", "declined")
-    }
+    # One side's claim is not a partnership: an acceptance is learnt only when mutual.
+    answers = latest_answers(events)
     for member_id, partner_id, event in events:
-        if event == "accepted" and not (
-            answers.get((member_id, partner_id)) == "accepted"
-            and answers.get((partner_id, member_id)) == "accepted"
-        ):
+        if event == "accepted" and not is_mutual(answers, member_id, partner_id):
             continue
         links.append(Link(member_id, partner_id, FEEDBACK_LINK_KINDS[event]))
     links = list(

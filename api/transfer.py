@@ -276,16 +276,13 @@ def member_records(session: Session, contacts_for: Iterable[str] | None) -> list
 def link_records(session: Session, network: str | None = None) -> list[dict[str, Any]]:
     """Return the known links between live members as records; with `network` (a manager's
     export), only those with at least one side in that network."""
-    live = set(session.scalars(select(Member.member_id).where(Member.deleted_at.is_(None))))
-    own = live
-    if network is not None:
-        own = set(
-            session.scalars(
-                select(Member.member_id).where(
-                    Member.deleted_at.is_(None), Member.network_id == network
-                )
-            )
-        )
+    live_networks = dict(
+        session.execute(
+            select(Member.member_id, Member.network_id).where(Member.deleted_at.is_(None))
+        ).all()
+    )
+    live = set(live_networks)
+    own = live if network is None else {m for m, n in live_networks.items() if n == network}
     return [
         {"source": row.source_id, "target": row.target_id, "kind": row.kind, "date": row.date}
         for row in session.scalars(select(KnownLink).order_by(KnownLink.link_id))
