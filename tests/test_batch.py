@@ -120,11 +120,9 @@ def test_filters_apply_to_every_shortlist(fair, tmp_path):
     assert table[table["member_id"] == members[0]]["partner_id"].tolist() == [s.partner_id for s in expected]
 
 
-def test_an_interrupted_run_resumes_from_its_parts(fair, tmp_path, monkeypatch):
-    _, _, _, _, matcher, members, candidates = fair
-    spec = BatchSpec(k=5, block_rows=8)
-    reference = run_batch(matcher, members, candidates, spec, tmp_path / "reference", progress=False)
-
+def _interrupt_the_third_block(monkeypatch):
+    """Make the third block scored raise KeyboardInterrupt (Ctrl-C in the middle of a run);
+    return the real ``BatchScorer.score``."""
     calls = {"n": 0}
     original = BatchScorer.score
 
@@ -135,6 +133,15 @@ def test_an_interrupted_run_resumes_from_its_parts(fair, tmp_path, monkeypatch):
         return original(self, rows)
 
     monkeypatch.setattr(BatchScorer, "score", failing)
+    return original
+
+
+def test_an_interrupted_run_resumes_from_its_parts(fair, tmp_path, monkeypatch):
+    _, _, _, _, matcher, members, candidates = fair
+    spec = BatchSpec(k=5, block_rows=8)
+    reference = run_batch(matcher, members, candidates, spec, tmp_path / "reference", progress=False)
+
+    original = _interrupt_the_third_block(monkeypatch)
     work = tmp_path / "work"
     with pytest.raises(KeyboardInterrupt):
         run_batch(matcher, members, candidates, spec, work, fingerprint={"x": 1}, progress=False)
@@ -531,16 +538,7 @@ def test_cli_resumes_from_its_work_dir(fair, fair_files, fair_model, tmp_path, m
     work, out = tmp_path / "work", tmp_path / "out.csv"
     args = _batch_args(fair_files, fair_model, out, "--jobs", "1", "--block-rows", "8",
                        "--work-dir", str(work))
-    calls = {"n": 0}
-    original = BatchScorer.score
-
-    def failing(self, rows):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise KeyboardInterrupt
-        return original(self, rows)
-
-    monkeypatch.setattr(BatchScorer, "score", failing)
+    original = _interrupt_the_third_block(monkeypatch)
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 130 and "resume" in result.stderr
     assert len(list(work.glob("part-*.parquet"))) == 2 and not out.exists()

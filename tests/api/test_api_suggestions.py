@@ -118,16 +118,19 @@ def test_declined_partner_disappears_at_once(client, tokens):
     assert client.get("/api/v1/members/knit-factory/feedback", headers=headers).status_code == 403
 
 
+#: A profile that is not stored (a prospective member), without its id.
+PROSPECT = {
+    "name": "Нова фабрика",
+    "network": HOME,
+    "country": "UA",
+    "org_type": "manufacturer",
+    "offers": ["knitwear_production"],
+    "seeks": ["fashion_design"],
+}
+
+
 def test_prospective_member(client, tokens):
-    prospect = {
-        "member_id": "prospect-1",
-        "name": "Нова фабрика",
-        "network": HOME,
-        "country": "UA",
-        "org_type": "manufacturer",
-        "offers": ["knitwear_production"],
-        "seeks": ["fashion_design"],
-    }
+    prospect = {"member_id": "prospect-1", **PROSPECT}
     response = client.post(
         "/api/v1/suggestions", json={"profile": prospect, "k": 3}, headers=bearer(tokens.designer)
     )
@@ -250,15 +253,7 @@ def test_filter_values_are_checked_as_the_engine_checks_them(client, tokens):
 
 def test_prospect_filters_and_member_list_filters_are_checked_too(client, tokens):
     headers = bearer(tokens.designer)
-    prospect = {
-        "member_id": "prospect-2",
-        "name": "Нова фабрика",
-        "network": HOME,
-        "country": "UA",
-        "org_type": "manufacturer",
-        "offers": ["knitwear_production"],
-        "seeks": ["fashion_design"],
-    }
+    prospect = {"member_id": "prospect-2", **PROSPECT}
     response = client.post(
         "/api/v1/suggestions", json={"profile": prospect, "country": ["Poland"]}, headers=headers
     )
@@ -281,15 +276,7 @@ def test_prospect_filters_and_member_list_filters_are_checked_too(client, tokens
 
 def test_prospect_profile_takes_the_file_formats_id(client, tokens):
     headers = bearer(tokens.designer)
-    prospect = {
-        "id": "prospect-3",
-        "name": "Нова фабрика",
-        "network": HOME,
-        "country": "UA",
-        "org_type": "manufacturer",
-        "offers": ["knitwear_production"],
-        "seeks": ["fashion_design"],
-    }
+    prospect = {"id": "prospect-3", **PROSPECT}
     response = client.post("/api/v1/suggestions", json={"profile": prospect}, headers=headers)
     assert response.status_code == 200, response.json
     assert response.json["member"] == "prospect-3" and response.json["suggestions"]
