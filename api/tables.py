@@ -81,6 +81,9 @@ class Member(Base):
     )
     #: Set when the member is withdrawn: hidden from lists and suggestions at once.
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Increased by every change of the profile or contacts (optimistic concurrency: a write
+    #: names the revision it read, and a stale one is refused).
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class KnownLink(Base):
@@ -194,9 +197,7 @@ class MatchSession(Base):
     date: Mapped[dt.date] = mapped_column(Date, index=True)
     state: Mapped[str] = mapped_column(String(16), index=True)
     revision: Mapped[int] = mapped_column(Integer, default=1)
-    owner_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.user_id", ondelete="SET NULL")
-    )
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.user_id", ondelete="SET NULL"))
     participants: Mapped[int] = mapped_column(Integer, default=0)
     #: Planned and held meetings of the agenda.
     meetings: Mapped[int] = mapped_column(Integer, default=0)
