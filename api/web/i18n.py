@@ -289,6 +289,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Unknown network: {value}.",
         "uk": "Невідома мережа: {value}.",
     },
+    "dashboard.forbidden": {
+        "en": "A manager of {network} sees the figures of its own network only, not of {value}.",
+        "uk": "Менеджер мережі {network} бачить лише показники своєї мережі, а не {value}.",
+    },
     # cluster insights
     "insights.title": {"en": "Cluster insights", "uk": "Аналітика кластера"},
     "insights.intro": {

@@ -428,13 +428,16 @@ def dashboard():
     caller = signed_in_caller()
     networks = queries.live_networks(db)
     chosen = request.args.get("network")
-    if chosen is None:
-        # A manager looks after one network: show it first.
-        chosen = (
-            caller.network_id
-            if caller.role == "manager" and caller.network_id in networks
-            else "all"
-        )
+    if caller.role == "manager":
+        # A manager sees its own network's figures only, as on /insights and in the exports.
+        if chosen not in (None, caller.network_id):
+            return _error_page(
+                403, _("dashboard.forbidden", value=chosen, network=caller.network_id)
+            )
+        chosen = caller.network_id
+        networks = [caller.network_id]
+    elif chosen is None:
+        chosen = "all"
     problems = []
     figures = None
     if chosen != "all" and chosen not in networks:
@@ -448,6 +451,7 @@ def dashboard():
         problems=problems,
         networks=networks,
         chosen=chosen,
+        can_choose=caller.role != "manager",
         presences=taxonomy.ids("market_presence"),
         tiers=queries.POTENTIAL_TIERS,
         recent_days=queries.RECENT_DAYS,

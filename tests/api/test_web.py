@@ -646,7 +646,17 @@ def test_dashboard_counts_match_the_data(app, manager, tokens):
     assert home["event:declined:recent"] == 1 and home["event:shown:recent"] == 3
     assert home["metric:accepted"] == 1 and "metric:networks" not in home
 
-    everyone = manager.get("/manage/dashboard?network=all")
+    # Another network's figures, and all networks', are an admin's to see.
+    for chosen in ("all", POLISH, "atlantis"):
+        response = manager.get(f"/manage/dashboard?network={chosen}")
+        assert response.status_code == 403, chosen
+        assert f"sees the figures of its own network only, not of {chosen}" in text(response)
+    assert f'value="{POLISH}"' not in manager.get("/manage/dashboard").get_data(as_text=True)
+
+    manager.post("/manage/logout", data={"csrf_token": csrf(manager, "/manage/members")})
+    admin = manager
+    assert sign_in_with_token(admin, tokens.admin).status_code == 302
+    everyone = admin.get("/manage/dashboard?network=all")
     figures = counts_on(everyone)
     assert {k: figures.get(k) for k in expected(None)} == expected(None)
     assert figures["metric:networks"] == 2
@@ -654,11 +664,11 @@ def test_dashboard_counts_match_the_data(app, manager, tokens):
     assert figures["event:declined"] == 3 and figures["event:declined:recent"] == 2
     assert "Accepted of those decided: 40%" in text(everyone)
 
-    polish = counts_on(manager.get(f"/manage/dashboard?network={POLISH}"))
+    polish = counts_on(admin.get(f"/manage/dashboard?network={POLISH}"))
     assert {k: polish.get(k) for k in expected(POLISH)} == expected(POLISH)
     assert polish["event:accepted"] == 1 and polish["event:meeting"] == 0
 
-    response = manager.get("/manage/dashboard?network=atlantis")
+    response = admin.get("/manage/dashboard?network=atlantis")
     assert response.status_code == 400 and "Unknown network: atlantis." in text(response)
 
 
