@@ -98,9 +98,14 @@ def get_version(path: ModelPath):
 
 
 @bp.post("/<int:version_id>/activate", responses={200: ModelOut})
-@require("manager", "admin")
+@require("admin")
 def activate(path: ModelPath):
-    """Make a ready version the one that serves (every worker switches on its next request)."""
+    """Make a ready version the one that serves (every worker switches on its next request).
+
+    Admins only: one model serves every network, and a manager acts for its own network. A
+    manager's retrain activates the version it trains on today's data; going back to an older
+    version is an admin's choice.
+    """
     session = get_db()
     version = session.get(ModelVersion, path.version_id)
     if version is None:

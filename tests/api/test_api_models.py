@@ -95,7 +95,7 @@ def test_failed_retrain_keeps_the_old_model(app, client, tokens, monkeypatch):
         == 200
     )
     failed = client.post(
-        f"/api/v1/models/{started['version_id']}/activate", headers=bearer(tokens.manager)
+        f"/api/v1/models/{started['version_id']}/activate", headers=bearer(tokens.admin)
     )
     assert failed.status_code == 409
 
@@ -129,7 +129,7 @@ def test_every_worker_picks_up_the_active_version(app, client, tokens):
     assert client.get("/ready").json["model"] == version["version_id"]
     assert other.get("/ready").json["model"] == version["version_id"]
     assert (
-        client.post("/api/v1/models/1/activate", headers=bearer(tokens.manager)).status_code == 200
+        client.post("/api/v1/models/1/activate", headers=bearer(tokens.admin)).status_code == 200
     )
     assert other.get("/ready").json["model"] == 1
     other_worker.extensions["matcher_db"]["engine"].dispose()
@@ -292,7 +292,7 @@ def test_a_damaged_artifact_is_not_activated(app, client, tokens):
     artifact = Path(app.config["MODELS_DIR"]) / version["name"] / "model.joblib"
     artifact.write_bytes(artifact.read_bytes()[:-100])  # truncated on disk
     refused = client.post(
-        f"/api/v1/models/{version['version_id']}/activate", headers=bearer(tokens.manager)
+        f"/api/v1/models/{version['version_id']}/activate", headers=bearer(tokens.admin)
     )
     assert refused.status_code == 409 and "was not activated" in refused.json["detail"]
     assert client.get("/ready").json["model"] == 1
