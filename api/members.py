@@ -1,28 +1,49 @@
-"""Members: list, get, create, update, withdraw or erase; public profile vs private contacts."""
+"""Members: list, get, create, update, withdraw or erase; public profile vs private contacts.
+
+Optimistic concurrency, as the matchmaking sessions have it (:mod:`api.session_store`): every
+stored change of a member's profile, contacts or withdrawal counts one ``revision`` (an edit,
+an import that changes the row, a withdrawal, a revival). A member's JSON carries it and its
+``ETag`` header names it (``"3"``). A change names the revision it was based on, as
+``If-Match: "3"`` (a stale one: 412) or ``?revision=3`` (the sessions' parameter; stale: 409),
+and the refusal carries the current revision and member, so that the caller can merge and
+retry. The check is a compare-and-set in the database (``UPDATE ... WHERE revision = :read``),
+so it holds between the service's processes, not only within one.
+
+As with the sessions, naming the revision is optional: a change without it applies to the
+member as it is at that moment. It is still written by compare-and-set and read again when
+another change came first, so two edits of different fields never undo each other; only the
+fields it sends replace what another edit wrote meanwhile.
+"""
 
 from __future__ import annotations
 
+import copy
+import json
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, current_app
 from flask_openapi3 import APIBlueprint, Tag
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
+from werkzeug.http import parse_etags, quote_etag
 
 from matcher.filters import resolve_filters
 from matcher.profiles import Profile
 
 from .auth import Caller, current_caller
 from .db import get_db
-from .errors import abort
+from .errors import PROBLEM_MIME, abort, problem_response, problem_responses_doc
 from .schemas import (
     DeleteQuery,
     MemberCreate,
+    MemberIfMatch,
     MemberOut,
     MemberPage,
     MemberPath,
     MemberQuery,
+    MemberRevisionQuery,
     MemberUpdate,
 )
 from .serving import ANSWER_EVENTS, is_mutual, latest_answers, retrain_after_erasure
@@ -40,6 +61,33 @@ bp = APIBlueprint(
 )
 
 _GRADATION = ("market_presence_derived", "potential", "potential_tier")
+#: How often a change without a precondition is read and tried again when other changes of the
+#: same member come first (each round one of them is saved, so this bounds a burst, not a wait).
+WRITE_ATTEMPTS = 8
+
+
+def _stale_doc() -> dict[str, Any]:
+    """The OpenAPI response of a change refused by If-Match (412): problem details with the
+    current revision and member, and the current ETag. (A refusal by ``revision`` is a 409 of
+    the same shape; the document's 409 is the generic problem, which allows these members.)"""
+    doc = copy.deepcopy(problem_responses_doc()["409"])
+    schema = doc["content"][PROBLEM_MIME]["schema"]
+    schema["properties"]["revision"] = {
+        "type": "integer",
+        "description": "The member's current revision.",
+    }
+    schema["properties"]["member"] = {"$ref": "#/components/schemas/MemberOut"}
+    doc["description"] = (
+        "The member changed since the revision that If-Match names; nothing was changed. The "
+        "current revision and member come with it."
+    )
+    doc["headers"] = {
+        "ETag": {"description": "The member's current revision.", "schema": {"type": "string"}}
+    }
+    return doc
+
+
+STALE_DOC = _stale_doc()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -87,10 +135,11 @@ def mutual_partners(session: Session, member_id: str) -> set[str]:
 
 
 def member_payload(member: Member, show_contact: bool) -> dict[str, Any]:
-    """Return the JSON of `member`: the public profile, plus ``contact`` if `show_contact`."""
+    """Return the JSON of `member`: the public profile and revision, plus ``contact`` if
+    `show_contact`."""
     record = dict(member.profile)
     record.pop("id", None)
-    payload = {"member_id": member.member_id, **record}
+    payload = {"member_id": member.member_id, **record, "revision": member.revision}
     payload["contact"] = (
         {
             "person": member.contact_person,
@@ -115,37 +164,155 @@ def parse_profile(member_id: str, fields: dict[str, Any]) -> Profile:
     return Profile.parse(record)
 
 
-def store_profile(
-    session: Session, profile: Profile, contact: dict[str, Any] | None, member: Member | None = None
-) -> Member:
-    """Insert or update the row of `profile` (and its network); return the row."""
+def profile_values(
+    session: Session, profile: Profile, contact: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The member row's columns for `profile` (live), and its contacts when `contact` is given.
+
+    Adds the profile's network when it is new (flushed, so that the row may name it).
+    """
     if session.get(Network, profile.network) is None:
         session.add(Network(network_id=profile.network, name=profile.network))
         session.flush()
     record = profile.to_record()
     if profile.market_presence_derived:
         record["market_presence"] = profile.market_presence
-    if member is None:
-        member = Member(member_id=profile.member_id)
-        session.add(member)
-    member.name, member.network_id = profile.name, profile.network
-    member.country, member.org_type = profile.country, profile.org_type
-    member.offers_text = ";" + ";".join(profile.offers) + ";"
-    member.profile = record
-    member.deleted_at = None
+    values: dict[str, Any] = {
+        "name": profile.name,
+        "network_id": profile.network,
+        "country": profile.country,
+        "org_type": profile.org_type,
+        "offers_text": ";" + ";".join(profile.offers) + ";",
+        "profile": record,
+        "deleted_at": None,
+    }
     if contact is not None:
-        member.contact_person = contact.get("person")
-        member.contact_email = contact.get("email")
-        member.contact_phone = contact.get("phone")
+        values["contact_person"] = contact.get("person")
+        values["contact_email"] = contact.get("email")
+        values["contact_phone"] = contact.get("phone")
+    return values
+
+
+def store_profile(
+    session: Session, profile: Profile, contact: dict[str, Any] | None, member: Member | None = None
+) -> Member:
+    """Insert or update the row of `profile` (and its network); return the row.
+
+    An existing row that this changes (a revival included) counts one more revision, as
+    ``revision = revision + 1`` in SQL: a change made meanwhile by another process is counted
+    too, so an ETag read before either no longer matches. A row written unchanged keeps its
+    revision (importing the same file twice changes nothing).
+    """
+    values = profile_values(session, profile, contact)
+    if member is None:
+        member = Member(member_id=profile.member_id, **values)
+        session.add(member)
+        return member
+    for key, value in values.items():
+        setattr(member, key, value)
+    if session.is_modified(member):
+        member.revision = Member.revision + 1
     return member
+
+
+def save_member(
+    session: Session, member_id: str, values: dict[str, Any], revision: int | None
+) -> bool:
+    """Write `values` to the live member `member_id` and count a revision, if it is still at
+    `revision` (None: at any); return whether it was (the caller commits or rolls back).
+
+    The compare-and-set is the database's (``UPDATE ... WHERE revision = :read``): of two
+    changes based on one revision, in whatever processes, one matches the row and the other
+    matches nothing, even when both read before either wrote.
+    """
+    where = [Member.member_id == member_id, Member.deleted_at.is_(None)]
+    if revision is not None:
+        where.append(Member.revision == revision)
+    result = session.execute(
+        update(Member)
+        .where(*where)
+        .values(**values, revision=Member.revision + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def etag(member: Member) -> str:
+    """The member's ETag: its revision, as a strong entity tag (``"3"``)."""
+    return quote_etag(str(member.revision))
+
+
+@dataclass(frozen=True)
+class Precondition:
+    """The version a change says it was based on: ``If-Match`` or ``?revision=``."""
+
+    #: How the caller named it (``If-Match`` or ``revision``), to name it in the refusal.
+    field: str
+    #: What the caller sent.
+    value: str | int
+    #: The answer when it does not match: 412 for HTTP's If-Match, 409 for the sessions'
+    #: ``revision`` parameter.
+    status: int
+    #: The revisions it accepts, as strong entity tags; None for ``*`` (any live version).
+    tags: frozenset[str] | None
+
+    def accepts(self, revision: int) -> bool:
+        """Whether a member at `revision` is the version the caller read."""
+        return self.tags is None or str(revision) in self.tags
+
+
+def preconditions(if_match: str | None, revision: int | None) -> list[Precondition]:
+    """The preconditions of a change: its ``If-Match`` header and ``revision`` parameter.
+
+    If-Match compares strongly (RFC 9110): a weak tag (``W/"3"``) never matches.
+    """
+    found = []
+    if if_match is not None and if_match.strip():
+        etags = parse_etags(if_match)
+        tags = None if etags.star_tag else frozenset(etags.as_set())
+        found.append(Precondition("If-Match", if_match, 412, tags))
+    if revision is not None:
+        found.append(Precondition("revision", revision, 409, frozenset({str(revision)})))
+    return found
+
+
+def failed_precondition(member: Member, conditions: list[Precondition]) -> Precondition | None:
+    """The first of `conditions` that `member` (as read) does not meet, if any."""
+    return next((c for c in conditions if not c.accepts(member.revision)), None)
+
+
+def stale_response(member: Member, failed: Precondition) -> Response:
+    """The refusal of a change based on another revision: problem details naming the current
+    revision, with the current member (its contacts included: only those who may change it get
+    here) and its ETag, so that the caller can merge its change and retry."""
+    response = problem_response(
+        failed.status,
+        f"member {member.member_id} is at revision {member.revision}, not the one you read "
+        f"({failed.field}: {failed.value}): it was changed since; nothing was changed, reload "
+        "it and retry",
+        [
+            {
+                "field": failed.field,
+                "value": failed.value,
+                "message": f"the member is at revision {member.revision}",
+            }
+        ],
+        headers={"ETag": etag(member)},
+    )
+    # Extension members of the problem (RFC 9457 section 3.2): the current version.
+    body = json.loads(response.get_data())
+    body["revision"] = member.revision
+    body["member"] = member_payload(member, True)
+    response.set_data(json.dumps(body, ensure_ascii=False, default=str))
+    return response
 
 
 def erase_member(session: Session, member_id: str) -> None:
     """Erase every row about `member_id` (links, feedback, its part in matchmaking sessions,
     the member); users keep no link."""
-    from .session_store import erase_participant
+    from .session_store import withdraw_from_sessions
 
-    erase_participant(session, member_id)
+    withdraw_from_sessions(session, member_id, erased=True)
     session.execute(
         delete(KnownLink).where(
             or_(KnownLink.source_id == member_id, KnownLink.target_id == member_id)
@@ -210,12 +377,13 @@ def create_member(body: MemberCreate):
     member = store_profile(session, profile, contact, existing)
     session.commit()
     logger.info("member %s created by user %s", member.member_id, caller.user_id)
-    return member_payload(member, True), 201
+    return member_payload(member, True), 201, {"ETag": etag(member)}
 
 
 @bp.get("/<member_id>", responses={200: MemberOut})
 def get_member_view(path: MemberPath):
-    """Return a member's profile (contacts to itself, its managers and its mutual matches)."""
+    """Return a member's profile (contacts to itself, its managers and its mutual matches),
+    with its revision as the ETag."""
     caller = current_caller()
     session = get_db()
     member = get_member(session, path.member_id)
@@ -223,17 +391,14 @@ def get_member_view(path: MemberPath):
         caller.member_id is not None
         and member.member_id in mutual_partners(session, caller.member_id)
     )
-    return member_payload(member, show)
+    return member_payload(member, show), 200, {"ETag": etag(member)}
 
 
-@bp.patch("/<member_id>", responses={200: MemberOut})
-def update_member(path: MemberPath, body: MemberUpdate):
-    """Change some fields of a member (the member itself, its manager or an admin)."""
-    caller = current_caller()
-    session = get_db()
-    member = get_member(session, path.member_id)
-    require_act_for(caller, member)
-    changes = body.model_dump(exclude_unset=True)
+def _changed_values(
+    session: Session, caller: Caller, member: Member, changes: dict[str, Any]
+) -> dict[str, Any]:
+    """The row's columns once `changes` (a PATCH body) apply to `member` as read."""
+    changes = dict(changes)
     if (
         "network" in changes
         and changes["network"] != member.network_id
@@ -256,22 +421,86 @@ def update_member(path: MemberPath, body: MemberUpdate):
             "phone": member.contact_phone,
             **contact,
         }
-    store_profile(session, profile, contact, member)
-    session.commit()
-    return member_payload(member, True)
+    return profile_values(session, profile, contact)
 
 
-@bp.delete("/<member_id>", responses={204: None})
-def delete_member(path: MemberPath, query: DeleteQuery):
-    """Withdraw a member (gone from lists and suggestions at once) or, with erase=true, erase it."""
+@bp.patch("/<member_id>", responses={200: MemberOut, 412: STALE_DOC})
+def update_member(
+    path: MemberPath, query: MemberRevisionQuery, header: MemberIfMatch, body: MemberUpdate
+):
+    """Change some fields of a member (the member itself, its manager or an admin).
+
+    Name the revision you read, as ``If-Match`` (the ETag of the GET) or ``?revision=``: if
+    the member changed since, the change is refused (412, or 409 for ``revision``) with the
+    current revision and member, and nothing changes. Without either, the change applies to
+    the member as it is then: the fields you send replace the stored ones, the others stay.
+    The answer's ETag names the new revision.
+    """
+    caller = current_caller()
+    session = get_db()
+    conditions = preconditions(header.if_match, query.revision)
+    changes = body.model_dump(exclude_unset=True)
+    for _ in range(WRITE_ATTEMPTS):
+        member = get_member(session, path.member_id)
+        require_act_for(caller, member)
+        failed = failed_precondition(member, conditions)
+        if failed is not None:
+            return stale_response(member, failed)
+        values = _changed_values(session, caller, member, changes)
+        if all(getattr(member, key) == value for key, value in values.items()):
+            # Nothing to change: no new revision, as for an unchanged import row.
+            return member_payload(member, True), 200, {"ETag": etag(member)}
+        if save_member(session, member.member_id, values, member.revision):
+            session.commit()
+            session.refresh(member)
+            return member_payload(member, True), 200, {"ETag": etag(member)}
+        # Another change was saved since this one read the member: read it again. A caller
+        # that named its revision is then refused above; one that did not gets its fields
+        # applied to the newer version.
+        session.rollback()
+        logger.debug("member %s changed meanwhile: reading it again", path.member_id)
+    abort(
+        409,
+        f"member {path.member_id} was changed by other requests each time this change was "
+        "tried; nothing was changed, retry",
+    )
+
+
+@bp.delete("/<member_id>", responses={204: None, 412: STALE_DOC})
+def delete_member(path: MemberPath, query: DeleteQuery, header: MemberIfMatch):
+    """Withdraw a member (gone from lists and suggestions at once) or, with erase=true, erase it.
+
+    As a change, it may name the revision you read (``If-Match`` or ``revision``): a stale one
+    is refused with 412 (409) and the current member. A withdrawal counts a revision.
+    """
     caller = current_caller()
     session = get_db()
     member = get_member(session, path.member_id)
     require_act_for(caller, member)
+    conditions = preconditions(header.if_match, query.revision)
+    failed = failed_precondition(member, conditions)
+    if failed is not None:
+        return stale_response(member, failed)
     if query.erase:
         erase_member(session, member.member_id)
-    else:
-        member.deleted_at = utcnow()
+    elif not save_member(
+        session,
+        member.member_id,
+        {"deleted_at": utcnow()},
+        member.revision if conditions else None,
+    ):
+        # Changed since it was read: withdrawn or erased (404), or at a newer revision.
+        session.rollback()
+        member = get_member(session, path.member_id)
+        failed = failed_precondition(member, conditions)
+        if failed is not None:
+            return stale_response(member, failed)
+        abort(409, f"member {path.member_id} changed while it was withdrawn; retry")
+    if not query.erase:
+        from .session_store import withdraw_from_sessions
+
+        # It leaves its matchmaking sessions in the same transaction (erase_member does too).
+        withdraw_from_sessions(session, member.member_id, erased=False)
     session.commit()
     if query.erase:
         # Trained artifacts hold the erased profile: replace them all.

@@ -140,8 +140,22 @@ class MemberUpdate(BaseModel):
     contact: Contact | None = None
 
 
+#: The response header naming the member's revision (optimistic concurrency, see api.members).
+ETAG_HEADER = {
+    "ETag": {
+        "description": 'The member\'s revision as a strong entity tag (`"3"`): send it back as '
+        "`If-Match` with a change.",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+}
+
+
 class MemberOut(BaseModel):
     """A member: the public profile, plus ``contact`` when the caller may see it."""
+
+    # flask-openapi3 documents these headers on every response of this model (one member).
+    model_config = ConfigDict(openapi_extra={"headers": ETAG_HEADER})
 
     member_id: str
     name: str
@@ -166,6 +180,10 @@ class MemberOut(BaseModel):
     market_presence_derived: bool
     potential: float
     potential_tier: str
+    revision: int = Field(
+        description="Counts the stored changes of the member (its ETag names it): send it back "
+        "with a change, as `If-Match` or `?revision=`."
+    )
     contact: Contact | None = None
 
 
@@ -199,6 +217,42 @@ class MemberQuery(BaseModel):
     capability: str | None = Field(None, max_length=64, description="An offered capability tag.")
 
 
+_MEMBER_REVISION = Field(
+    None,
+    ge=1,
+    le=2_000_000_000,
+    description="The member's revision you read (its `revision`; as the sessions take it). When "
+    "the member is at another revision, the change is refused with 409 and the current version, "
+    "and nothing changes. `If-Match` says the same in HTTP's words (412).",
+)
+
+
+class MemberRevisionQuery(BaseModel):
+    """The revision a member's change is based on (optimistic concurrency)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    revision: int | None = _MEMBER_REVISION
+
+
+class MemberIfMatch(BaseModel):
+    """The ``If-Match`` request header of a member's change (RFC 9110 section 13.1.1).
+
+    Other request headers (Authorization, ...) pass through: they are not this model's to
+    refuse.
+    """
+
+    if_match: str | None = Field(
+        None,
+        alias="If-Match",
+        max_length=1000,
+        description='The ETag of the member you read (`"3"`; `*`: any version). When the member '
+        "is at another revision, the change is refused with 412 and the current version, and "
+        "nothing changes. Without it (and without `revision`), the change applies to the member "
+        "as it is at that moment: the fields you send replace the stored ones, the others stay.",
+    )
+
+
 class DeleteQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -207,6 +261,7 @@ class DeleteQuery(BaseModel):
         description="Also erase the member's data, links and feedback "
         "(GDPR erasure); otherwise it is withdrawn (hidden at once).",
     )
+    revision: int | None = _MEMBER_REVISION
 
 
 class CachedSchemaModel(BaseModel):
@@ -353,9 +408,13 @@ class Health(BaseModel):
 
 
 class Ready(BaseModel):
-    status: str
+    """Readiness. ``degraded``: the active version's artifact does not load in this worker,
+    and `model` (an older version) serves instead; `detail` says why."""
+
+    status: Literal["ready", "degraded"]
     database: bool
-    model: int | None
+    model: int | None = Field(description="The version this worker serves.")
+    active_model: int | None = Field(None, description="The version activated in the database.")
     detail: str = ""
 
 

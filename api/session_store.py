@@ -19,18 +19,31 @@ way, in one transaction:
 Who may do what: the managers of the session's network and admins manage it; a participating
 member reads the session, the participants and its own agenda, wishes and calendar, and sets
 its own wishes. To anyone else the session does not exist (404).
+
+Members that leave the service: :func:`withdraw_from_sessions` applies a withdrawal or an
+erasure to every session that names the member, in the transaction of the withdrawal (the
+member's row and the sessions change together or not at all), through
+:func:`matcher.sessions.withdraw_participant`: out of preliminary agendas and wish lists at
+once; kept but flagged in a published agenda (which its participants already have) until the
+manager records the meetings as not held or reopens the agenda; erased, gone from every
+session, a published meeting leaving only a nameless "partner erased" vacancy on the partner's
+side. Defensively, every read (:func:`get_stored`) applies the same to participants whose
+member is withdrawn or gone but still stands in the document (the next change stores it), a
+build checks again just before it plans, and a withdrawn member cannot be added (422 naming
+it).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Text, cast, delete, func, insert, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from matcher.profiles import ProfileValidationError
@@ -45,8 +58,8 @@ from matcher.sessions import (
     SessionValidationError,
     feedback_records,
     participants_from_records,
-    remove_participant,
     suggest_wishes,
+    withdraw_participant,
 )
 
 from .auth import Caller
@@ -204,6 +217,16 @@ def get_stored(db: DbSession, caller: Caller, session_id: str) -> Stored:
         # Every document was validated when saved: a bad one was changed outside the service.
         logger.exception("the stored document of session %s is invalid", session_id)
         raise
+    left = apply_departures(db, session)
+    if left:
+        # The withdrawal reaches every session in its own transaction: a document that still
+        # names a member who left predates that, or was written around the service.
+        logger.warning(
+            "session %s still named members who left the service (%s): applied to this read; "
+            "the next change stores it",
+            session_id,
+            ", ".join(left),
+        )
     return Stored(
         session_id=row.session_id,
         network_id=row.network_id,
@@ -302,13 +325,52 @@ def visible_sessions(
     return list(rows), total
 
 
+def departed_members(db: DbSession, member_ids: Iterable[str]) -> dict[str, bool]:
+    """Which of `member_ids` left the service: member id -> True if erased (no row any more),
+    False if withdrawn (``deleted_at`` set). Live members are not listed."""
+    ids = sorted(set(member_ids))
+    if not ids:
+        return {}
+    found = {
+        member_id: deleted_at
+        for member_id, deleted_at in db.execute(
+            select(Member.member_id, Member.deleted_at).where(Member.member_id.in_(ids))
+        )
+    }
+    return {
+        member_id: member_id not in found
+        for member_id in ids
+        if member_id not in found or found[member_id] is not None
+    }
+
+
+def apply_departures(db: DbSession, session: Session) -> list[str]:
+    """Apply to `session` (in memory) the withdrawal or erasure of every participant whose
+    member left the service but who still stands in it as if it had not (see
+    :func:`matcher.sessions.withdraw_participant`); returns their ids.
+
+    A participant already kept, flagged, in a published agenda is left as it is unless it was
+    erased since. Every participant of a stored session was a live member when added (a guest
+    cannot be added through the service), so one without a row any more was erased.
+    """
+    departed = departed_members(db, session.participants)
+    changed = []
+    for member_id, erased in departed.items():
+        if session.is_withdrawn(member_id) and not erased:
+            continue
+        withdraw_participant(session, member_id, erased=erased)
+        changed.append(member_id)
+    return changed
+
+
 # ---------------------------------------------------------------------------------------------
 # Writing
 # ---------------------------------------------------------------------------------------------
 
 
 def session_figures(session: Session) -> dict[str, int]:
-    """The counts kept beside the document: participants, meetings, requested, accepted, held.
+    """The counts kept beside the document: participants (those that withdrew are not counted),
+    meetings, requested, accepted, held.
 
     A meeting is *requested* when at least one side of the pair said "must" or "would";
     *accepted* when a requested pair is on the agenda (planned or held); *held* when recorded
@@ -318,7 +380,8 @@ def session_figures(session: Session) -> dict[str, int]:
     requested = {tuple(sorted(pair)) for pair, wish in session.wishes.items() if wish.level != "no"}
     scheduled = {m.pair for m in active}
     return {
-        "participants": len(session.participants),
+        # Who takes part: a participant kept only to flag a published meeting does not.
+        "participants": sum(not p.withdrawn for p in session.participants.values()),
         "meetings": len(active),
         "meetings_requested": len(requested),
         "meetings_accepted": len(requested & scheduled),
@@ -469,26 +532,52 @@ def change(
     return stored, result
 
 
-def erase_participant(db: DbSession, member_id: str) -> int:
-    """Take an erased member out of every session it took part in (the caller commits).
+def withdraw_from_sessions(db: DbSession, member_id: str, erased: bool = False) -> int:
+    """Take a withdrawn (or, with `erased`, an erased) member out of every session that names
+    it, in the caller's transaction (the caller commits, with the member's own change).
 
-    Its participation, wishes, the wishes about it, its suggestions and its meetings go, from a
-    published agenda too: an erasure is not refused because an agenda is final. Returns the
-    number of sessions changed; 409 if one of them is being changed at the same moment.
+    Each session changes as :func:`matcher.sessions.withdraw_participant` says: out of a
+    preliminary agenda and the wish lists; kept, flagged, in a published agenda; erased, gone
+    from every session and from the admitted members' list too (those the participants' index
+    does not find are found in the documents' text). Every changed session gets a new revision,
+    as with any change. The rows are read ``FOR UPDATE`` (PostgreSQL), so a change of the same
+    session running meanwhile is refused with 409 when it saves, not lost; should such a change
+    save first, this one is refused (409) and nothing at all is written.
+
+    Returns the number of sessions changed.
     """
-    session_ids = db.scalars(
-        select(MatchSessionParticipant.session_id).where(
-            MatchSessionParticipant.member_id == member_id
+    session_ids = set(
+        db.scalars(
+            select(MatchSessionParticipant.session_id).where(
+                MatchSessionParticipant.member_id == member_id
+            )
         )
-    ).all()
-    for session_id in session_ids:
-        row = db.get(MatchSession, session_id)
+    )
+    if erased:
+        # A session may list the member among those admitted without it taking part.
+        session_ids.update(
+            db.scalars(
+                select(MatchSession.session_id).where(
+                    cast(MatchSession.document, Text).contains(f'"{member_id}"', autoescape=True)
+                )
+            )
+        )
+    changed = 0
+    # One order for every withdrawal, so that two of them never wait for each other's rows.
+    for session_id in sorted(session_ids):
+        row = db.scalars(
+            select(MatchSession)
+            .where(MatchSession.session_id == session_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one_or_none()
+        if row is None:
+            continue
         session = Session.from_dict(row.document, source=f"session {session_id}")
-        state = session.state
-        # remove_participant keeps a final agenda as it is; an erasure must reach it as well.
-        session.state = "preliminary"
-        remove_participant(session, member_id)
-        session.state = state
+        before = session.to_dict()
+        withdraw_participant(session, member_id, erased=erased)
+        if session.to_dict() == before:
+            continue
         stored = Stored(
             row.session_id,
             row.network_id,
@@ -501,9 +590,25 @@ def erase_participant(db: DbSession, member_id: str) -> int:
             None,
         )
         _save(db, stored)
-    if session_ids:
-        logger.info("member %s erased from %d sessions", member_id, len(session_ids))
-    return len(session_ids)
+        changed += 1
+    if erased:
+        db.execute(
+            delete(MatchSessionParticipant).where(MatchSessionParticipant.member_id == member_id)
+        )
+    if changed:
+        logger.info(
+            "member %s %s: %d sessions changed",
+            member_id,
+            "erased" if erased else "withdrawn",
+            changed,
+        )
+    return changed
+
+
+def erase_participant(db: DbSession, member_id: str) -> int:
+    """Take an erased member out of every session (:func:`withdraw_from_sessions` with
+    ``erased=True``; the name callers used before withdrawals reached the sessions)."""
+    return withdraw_from_sessions(db, member_id, erased=True)
 
 
 def delete_session(db: DbSession, caller: Caller, session_id: str, revision: int | None) -> None:
@@ -556,9 +661,22 @@ def participant_of_member(
     max_meetings: int | None = None,
     role: str | None = None,
 ) -> Participant:
-    """Make a participant of the live member `member_id` (422 naming the field otherwise)."""
+    """Make a participant of the live member `member_id` (422 naming the field otherwise: a
+    withdrawn member is named as such, it cannot take part)."""
     member = _live_members(db, [member_id]).get(member_id)
     if member is None:
+        if departed_members(db, [member_id]).get(member_id) is False:
+            abort(
+                422,
+                f"member {member_id} was withdrawn from the service and cannot take part",
+                [
+                    {
+                        "field": "member_id",
+                        "value": member_id,
+                        "message": f"{member_id} was withdrawn from the service",
+                    }
+                ],
+            )
         abort(
             422,
             f"member {member_id} doesn't exist (or was withdrawn)",
@@ -580,8 +698,9 @@ def participants_of_upload(
 ) -> list[Participant]:
     """Read a participants file (CSV, XLSX or JSON) of live members, every row checked.
 
-    Aborts with 422 listing every bad row (unknown member, bad availability, min above max,
-    listed twice, not admitted to the session) when any row is bad; nothing is returned then.
+    Aborts with 422 listing every bad row (unknown or withdrawn member, bad availability, min
+    above max, listed twice, not admitted to the session) when any row is bad; nothing is
+    returned then.
     """
     with library_errors():
         raw, unit = read_upload(data, filename, file_format, "participants")
@@ -593,14 +712,28 @@ def participants_of_upload(
             if str(key).strip().lower() in ("member_id", "id")
         ]
         profiles = {member_id: _profile(m) for member_id, m in _live_members(db, ids).items()}
-        participants = participants_from_records(
-            records,
-            settings,
-            profiles,
-            source=filename or "participants",
-            unit=unit,
-            first_row=2 if unit == "row" else 1,
-        )
+        try:
+            participants = participants_from_records(
+                records,
+                settings,
+                profiles,
+                source=filename or "participants",
+                unit=unit,
+                first_row=2 if unit == "row" else 1,
+            )
+        except ProfileValidationError as error:
+            # The library knows only the live profiles: a withdrawn member is named as such.
+            withdrawn = {m for m, erased in departed_members(db, ids).items() if not erased}
+            error.problems = [
+                dataclasses.replace(
+                    problem,
+                    message=f"{problem.value} was withdrawn from the service and cannot take part",
+                )
+                if problem.column == "member_id" and problem.value in withdrawn
+                else problem
+                for problem in error.problems
+            ]
+            raise
     if not participants:
         abort(
             422,
@@ -633,18 +766,19 @@ def partners_of(
     session: Session, member_id: str, language: str, computed: dict[str, tuple] | None = None
 ) -> list[dict[str, Any]]:
     """The wish list of a participant: the engine's suggestions (best first, with reasons in
-    `language`), then the explained and the wished partners, with both sides' wishes."""
+    `language`), then the explained and the wished partners, with both sides' wishes. A
+    partner that withdrew is not on it (nobody can wish for it any more)."""
     items = (computed or {}).get(member_id, session.suggestions.get(member_id, ()))
     partners: dict[str, dict[str, Any]] = {}
     for item in items:
-        if item.partner_id not in session.participants:
+        if item.partner_id not in session.participants or session.is_withdrawn(item.partner_id):
             continue
         partners[item.partner_id] = {
             "score": round(item.score, 4),
             "suggested": item.suggested,
             "reasons": list(item.reasons.get(language, ())),
         }
-    wished = [p for (m, p) in session.wishes if m == member_id]
+    wished = [p for (m, p) in session.wishes if m == member_id and not session.is_withdrawn(p)]
     for partner_id in wished:
         partners.setdefault(partner_id, {"score": None, "suggested": False, "reasons": []})
     result = []
@@ -691,6 +825,15 @@ def build_session(
                     "the agenda is final (published); reopen it before you build it again",
                 )
             ]
+        )
+    # Never plan a member who left: the read applied every departure known then, and one
+    # made since is applied here (its own change of the session then makes this one 409).
+    left = apply_departures(db, session)
+    if left:
+        logger.info(
+            "build of session %s: %s left the service meanwhile",
+            session.settings.session_id,
+            ", ".join(left),
         )
     refreshed = False
     if refresh_suggestions:
@@ -774,8 +917,33 @@ def sync_outcome_feedback(
 # ---------------------------------------------------------------------------------------------
 
 
+def departures_payload(session: Session) -> dict[str, Any]:
+    """What members who left the service left behind in the session, for its JSON.
+
+    ``withdrawn``: the participants kept, flagged, in a published agenda, with the meetings
+    still planned with them (the manager records those as not held, or reopens the agenda to
+    re-plan); ``vacated``: the slots where an erasure took a published meeting away, on the
+    remaining side (nothing of the erased member is kept).
+    """
+    return {
+        "withdrawn": [
+            {
+                "member_id": member_id,
+                "name": session.participants[member_id].name,
+                "meetings": [
+                    m.meeting_id for m in session.meetings_of(member_id) if m.status == "planned"
+                ],
+            }
+            for member_id in session.withdrawn_ids()
+        ],
+        "vacated": [v.to_dict() for v in sorted(session.vacated, key=lambda v: (v.slot, v.table))],
+    }
+
+
 def session_payload(stored: Stored) -> dict[str, Any]:
-    """The JSON of a session: settings, state, revisions and counts (no wishes or agenda)."""
+    """The JSON of a session: settings, state, revisions and counts (no wishes or agenda), and
+    the participants that withdrew and the meetings erasures took away
+    (:func:`departures_payload`)."""
     session = stored.session
     settings = session.settings
     figures = session_figures(session)
@@ -808,6 +976,7 @@ def session_payload(stored: Stored) -> dict[str, Any]:
         "owner_id": stored.owner_id,
         "created_at": isoformat(stored.created_at),
         "updated_at": isoformat(stored.updated_at),
+        **departures_payload(session),
     }
 
 
@@ -830,7 +999,9 @@ def row_payload(row: MatchSession) -> dict[str, Any]:
 
 
 def meeting_payload(session: Session, meeting: Meeting) -> dict[str, Any]:
-    """One meeting of the agenda as JSON (codes, not labels)."""
+    """One meeting of the agenda as JSON (codes, not labels); ``withdrawn`` lists the sides that
+    withdrew from the service after publication (the meeting is kept until the manager
+    cancels or re-plans it)."""
 
     def name(member_id: str) -> str:
         participant = session.participants.get(member_id)
@@ -850,13 +1021,16 @@ def meeting_payload(session: Session, meeting: Meeting) -> dict[str, Any]:
         "outcome": meeting.outcome,
         "wish_a": session.level(meeting.member_a, meeting.member_b),
         "wish_b": session.level(meeting.member_b, meeting.member_a),
+        "withdrawn": [m for m in meeting.pair if session.is_withdrawn(m)],
     }
 
 
 def participant_payload(session: Session, participant: Participant) -> dict[str, Any]:
-    """One participant as JSON, with its number of meetings and wishes."""
+    """One participant as JSON, with its number of meetings and wishes, and whether it withdrew
+    from the service after publication (kept only to flag its meetings)."""
     return {
         **participant.to_dict(),
+        "withdrawn": participant.withdrawn,
         "meetings": len(session.meetings_of(participant.member_id)),
         "wishes": sum(
             1
@@ -889,12 +1063,15 @@ def network_figures(db: DbSession, network: str) -> dict[str, int]:
 __all__ = [
     "FEEDBACK_NOTE",
     "Stored",
+    "apply_departures",
     "build_session",
     "change",
     "check_revision",
     "conflict_errors",
     "create_session",
     "delete_session",
+    "departed_members",
+    "departures_payload",
     "engine_suggestions",
     "erase_participant",
     "get_stored",
@@ -912,4 +1089,5 @@ __all__ = [
     "session_payload",
     "sync_outcome_feedback",
     "visible_sessions",
+    "withdraw_from_sessions",
 ]

@@ -19,7 +19,9 @@ from flask_openapi3 import APIBlueprint, FileStorage, Tag
 from pydantic import BaseModel
 
 from matcher.agenda_export import (
+    LABELS,
     ics_archive_bytes,
+    meeting_note,
     participant_calendar,
     render_html,
     write_csv,
@@ -528,29 +530,43 @@ def build(path: SessionPath, query: SessionRevisionQuery, body: SessionBuildIn):
 
 @bp.get("/<session_id>/agenda", responses={200: SessionAgenda})
 def agenda(path: SessionPath):
-    """The agenda: every meeting by slot and table, cancelled ones too (a member: its own)."""
+    """The agenda: every meeting by slot and table, cancelled ones too (a member: its own).
+
+    A meeting with a participant that withdrew after publication names it in ``withdrawn``;
+    ``vacated`` lists the slots where an erasure took a published meeting away.
+    """
     stored = _stored(path.session_id)
     session = stored.session
     meetings = sorted(session.meetings, key=lambda m: (m.slot, m.table, m.pair))
+    vacated = sorted(session.vacated, key=lambda v: (v.slot, v.table))
     if not stored.manages:
         meetings = [m for m in meetings if stored.participant in m.pair]
+        vacated = [v for v in vacated if v.member_id == stored.participant]
     return {
         "session_id": stored.session_id,
         "revision": stored.revision,
         "state": session.state,
         "meetings": [meeting_payload(session, m) for m in meetings],
+        "vacated": [v.to_dict() for v in vacated],
     }
 
 
 @bp.get("/<session_id>/agenda/<member_id>", responses={200: SessionParticipantAgenda})
 def participant_agenda(path: SessionMemberPath, query: SessionLanguageQuery):
-    """One participant's agenda, every slot: partner, table, wishes and the engine's reasons."""
+    """One participant's agenda, every slot: partner, table, wishes and the engine's reasons.
+
+    A meeting whose partner withdrew after publication says so (``partner_withdrawn`` and a
+    ``note`` in the language asked for): the organisers will cancel or re-plan it. A slot whose
+    meeting an erasure took away is ``cancelled`` with ``partner_erased`` and no partner.
+    """
     stored = _stored(path.session_id)
     require_act_for(stored, path.member_id)
     participant = _participant_or_404(stored, path.member_id)
     session = stored.session
     settings = session.settings
+    label = LABELS[query.language]
     by_slot = {m.slot: m for m in session.meetings_of(path.member_id)}
+    vacated = {v.slot: v for v in session.vacancies_of(path.member_id)}
     rows = []
     for slot in settings.slot_numbers:
         meeting = by_slot.get(slot)
@@ -561,10 +577,15 @@ def participant_agenda(path: SessionMemberPath, query: SessionLanguageQuery):
             "end": settings.slot_end(slot).isoformat(),
         }
         if meeting is None:
+            vacancy = vacated.get(slot)
+            if vacancy is not None:
+                status = "cancelled"
+            else:
+                status = "free" if slot in participant.available else "unavailable"
             rows.append(
                 {
                     **base,
-                    "table": None,
+                    "table": vacancy.table if vacancy else None,
                     "partner_id": None,
                     "partner": "",
                     "network": "",
@@ -572,9 +593,12 @@ def participant_agenda(path: SessionMemberPath, query: SessionLanguageQuery):
                     "your_wish": None,
                     "their_wish": None,
                     "reasons": [],
-                    "status": "free" if slot in participant.available else "unavailable",
+                    "status": status,
                     "outcome": None,
                     "locked": False,
+                    "partner_withdrawn": False,
+                    "partner_erased": vacancy is not None,
+                    "note": label["partner_erased"] if vacancy else "",
                 }
             )
             continue
@@ -596,6 +620,9 @@ def participant_agenda(path: SessionMemberPath, query: SessionLanguageQuery):
                 "status": meeting.status,
                 "outcome": meeting.outcome,
                 "locked": meeting.locked,
+                "partner_withdrawn": session.is_withdrawn(partner_id),
+                "partner_erased": False,
+                "note": meeting_note(session, meeting, query.language, path.member_id),
             }
         )
     return {

@@ -93,6 +93,10 @@ def import_members(
     must every member the file changes (withdrawn ones included): a manager never creates,
     takes over, moves or revives another network's member.
 
+    A member that a row changes (or revives) counts one more revision, as every change of a
+    member does (:func:`api.members.store_profile`): an edit based on the revision read before
+    the import is then refused instead of overwriting it. An unchanged row keeps its revision.
+
     Returns
     -------
     counts : dict

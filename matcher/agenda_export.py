@@ -18,6 +18,13 @@ wish levels and the engine's reasons. Data first, files at the edge: :func:`part
 Spreadsheet cells that start with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return are
 prefixed with ``'`` so that no name or reason runs as a formula (CSV and XLSX alike).
 PDF is not produced: print the HTML page (its stylesheet is made for paper).
+
+Members that left: a meeting of a published agenda with a participant that withdrew is kept and
+flagged (a ``note`` on the row, a "Note" column in the CSV and XLSX plan and agendas, a line in
+the calendar event, a note beside the partner on the printable page); a meeting whose partner
+was erased shows as a cancelled slot with a note and nothing of the erased member (see
+:func:`matcher.sessions.withdraw_participant`). The "Note" column is there only when the
+session has such a meeting, so the exports of other sessions keep their columns.
 """
 
 from __future__ import annotations
@@ -42,7 +49,9 @@ if TYPE_CHECKING:
 __all__ = [
     "CSV_VIEWS",
     "LABELS",
+    "has_notes",
     "ics_archive_bytes",
+    "meeting_note",
     "participant_agenda",
     "participant_calendar",
     "plan_rows",
@@ -74,6 +83,11 @@ LABELS: dict[str, dict[str, str]] = {
         "planned": "planned", "held": "held", "cancelled": "cancelled",
         "none": "", "follow_up": "follow-up", "deal": "deal",
         "must": "must meet", "would": "would meet", "no_thanks": "no thanks",
+        "note": "Note", "withdrew": "withdrew from the session",
+        "partner_withdrew": "The partner withdrew from the session: the organisers will cancel "
+                            "or re-plan this meeting",
+        "participant_withdrew": "This participant withdrew from the session",
+        "partner_erased": "Cancelled: the partner left the service and its data was erased",
     },
     "uk": {
         "agenda_for": "Розклад зустрічей", "session": "Сесія", "date": "Дата", "place": "Місце",
@@ -92,6 +106,11 @@ LABELS: dict[str, dict[str, str]] = {
         "planned": "заплановано", "held": "відбулася", "cancelled": "скасовано",
         "none": "", "follow_up": "подальші кроки", "deal": "угода",
         "must": "обов'язково", "would": "бажано", "no_thanks": "ні, дякую",
+        "note": "Примітка", "withdrew": "вибув із сесії",
+        "partner_withdrew": "Партнер вибув із сесії: організатори скасують або перенесуть цю "
+                            "зустріч",
+        "participant_withdrew": "Цей учасник вибув із сесії",
+        "partner_erased": "Скасовано: партнер вийшов із сервісу, його дані видалено",
     },
 }
 CSV_VIEWS = ("plan", "agendas", "tables")
@@ -110,6 +129,27 @@ def safe_cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
+
+
+def has_notes(session: Session) -> bool:
+    """Whether the exports need the "Note" column: a participant withdrew after publication,
+    or an erasure left a partner's meeting off."""
+    return bool(session.withdrawn_ids() or session.vacated)
+
+
+def meeting_note(session: Session, meeting: Meeting, language: str = "en",
+                 member_id: str | None = None) -> str:
+    """The note of a meeting with a participant that withdrew ("" for any other meeting):
+    from `member_id`'s side when given (its partner withdrew, or it did), else naming who
+    withdrew."""
+    label = _labels(language)
+    gone = [m for m in meeting.pair if session.is_withdrawn(m)]
+    if not gone:
+        return ""
+    if member_id is not None:
+        return label["partner_withdrew"] if meeting.partner_of(member_id) in gone \
+            else label["participant_withdrew"]
+    return "; ".join(f"{_name(session, m)}: {label['withdrew']}" for m in gone)
 
 
 def _wish(label: dict[str, str], level: str | None) -> str:
@@ -141,23 +181,32 @@ def participant_agenda(session: Session, member_id: str, language: str = "en",
         Keys ``slot``, ``start``, ``end`` (aware datetimes), ``time`` ("10:00-10:25"),
         ``table``, ``partner_id``, ``partner``, ``network``, ``country``, ``your_wish``,
         ``their_wish``, ``reasons`` (list of str), ``status``, ``outcome`` (labels in
-        `language`), ``meeting`` (the Meeting or None).
+        `language`), ``note`` (why the meeting is flagged, see :func:`meeting_note`; "" for
+        most), ``partner_withdrawn`` (bool), ``meeting`` (the Meeting or None).
+        A slot whose meeting an erasure took away is always listed: ``status`` "cancelled",
+        no partner, the note saying why, and ``vacancy`` (the :class:`Vacancy`).
     """
     label = _labels(language)
     participant = session.participant(member_id)
     settings = session.settings
     by_slot: dict[int, Meeting] = {m.slot: m for m in session.meetings_of(member_id)}
+    vacated = {v.slot: v for v in session.vacancies_of(member_id)}
     rows = []
     for slot in settings.slot_numbers:
         meeting = by_slot.get(slot)
         base = {"slot": slot, "start": settings.slot_start(slot), "end": settings.slot_end(slot),
                 "time": settings.slot_label(slot)}
         if meeting is None:
-            if include_free:
+            empty = {"partner_id": None, "partner": "", "network": "", "country": "",
+                     "your_wish": "", "their_wish": "", "reasons": [], "outcome": "",
+                     "partner_withdrawn": False, "meeting": None}
+            if slot in vacated:
+                rows.append({**base, **empty, "table": vacated[slot].table,
+                             "status": label["cancelled"], "note": label["partner_erased"],
+                             "vacancy": vacated[slot]})
+            elif include_free:
                 state = label["free"] if slot in participant.available else label["unavailable"]
-                rows.append({**base, "table": None, "partner_id": None, "partner": "", "network": "",
-                             "country": "", "your_wish": "", "their_wish": "", "reasons": [],
-                             "status": state, "outcome": "", "meeting": None})
+                rows.append({**base, **empty, "table": None, "status": state, "note": ""})
             continue
         partner_id = meeting.partner_of(member_id)
         partner = session.participants.get(partner_id)
@@ -169,6 +218,8 @@ def participant_agenda(session: Session, member_id: str, language: str = "en",
                      "their_wish": _wish(label, session.level(partner_id, member_id)),
                      "reasons": list(meeting_reasons(session, member_id, partner_id, language)),
                      "status": label[meeting.status], "outcome": label[meeting.outcome],
+                     "note": meeting_note(session, meeting, language, member_id),
+                     "partner_withdrawn": session.is_withdrawn(partner_id),
                      "meeting": meeting})
     return rows
 
@@ -182,7 +233,7 @@ def plan_rows(session: Session, language: str = "en", include_cancelled: bool = 
         Keys ``slot``, ``time``, ``table``, ``member_a``, ``name_a``, ``member_b``, ``name_b``,
         ``wish_a``, ``wish_b`` (labels), ``value`` (points, see
         :func:`matcher.sessions.meeting_value`), ``locked`` (bool), ``status``, ``outcome``
-        (labels in `language`).
+        (labels in `language`), ``note`` (who withdrew, see :func:`meeting_note`).
     """
     from .sessions import _pair_score, meeting_value
 
@@ -198,7 +249,8 @@ def plan_rows(session: Session, language: str = "en", include_cancelled: bool = 
                      "name_b": _name(session, b), "wish_a": _wish(label, level_ab),
                      "wish_b": _wish(label, level_ba),
                      "value": meeting_value(level_ab, level_ba, _pair_score(session, a, b)),
-                     "locked": m.locked, "status": label[m.status], "outcome": label[m.outcome]})
+                     "locked": m.locked, "status": label[m.status], "outcome": label[m.outcome],
+                     "note": meeting_note(session, m, language)})
     return rows
 
 
@@ -226,10 +278,17 @@ def table_plan(session: Session) -> list[dict[str, Any]]:
     return grid
 
 
-def _pair_text(session: Session, meeting: Meeting | None) -> str:
+def _pair_text(session: Session, meeting: Meeting | None, label: dict[str, str] | None = None) -> str:
+    """The pair of a table plan's cell; with `label`, a side that withdrew is marked."""
     if meeting is None:
         return ""
-    return f"{_name(session, meeting.member_a)} — {_name(session, meeting.member_b)}"
+
+    def who(member_id: str) -> str:
+        if label is not None and session.is_withdrawn(member_id):
+            return f"{_name(session, member_id)} ({label['withdrew']})"
+        return _name(session, member_id)
+
+    return f"{who(meeting.member_a)} — {who(meeting.member_b)}"
 
 
 def _header(session: Session, label: dict[str, str]) -> list[tuple[str, str]]:
@@ -293,8 +352,9 @@ def _workbook(session: Session, language: str, member_ids: Iterable[str] | None)
     for key, value in _header(session, label):
         put(plan, [key, value])
     plan.append([])
+    notes = has_notes(session)
     columns = ["slot", "time", "table", "member_a", "name_a", "member_b", "name_b", "wish_a",
-               "wish_b", "value", "locked", "status", "outcome"]
+               "wish_b", "value", "locked", "status", "outcome"] + (["note"] if notes else [])
     put(plan, [label[c] for c in columns], header=True)
     plan.freeze_panes = f"A{plan.max_row + 1}"
     for row in plan_rows(session, language):
@@ -305,7 +365,7 @@ def _workbook(session: Session, language: str, member_ids: Iterable[str] | None)
     put(grid, [label["slot"], label["time"]]
         + [f"{label['table']} {t}" for t in range(1, session.settings.tables + 1)], header=True)
     for row in table_plan(session):
-        put(grid, [row["slot"], row["time"]] + [_pair_text(session, m) for m in row["tables"]])
+        put(grid, [row["slot"], row["time"]] + [_pair_text(session, m, label) for m in row["tables"]])
     grid.freeze_panes = "C2"
 
     for member_id in chosen:
@@ -316,14 +376,14 @@ def _workbook(session: Session, language: str, member_ids: Iterable[str] | None)
             put(sheet, [key, value])
         sheet.append([])
         columns = ["slot", "time", "table", "partner", "partner_id", "network", "country",
-                   "your_wish", "their_wish", "reasons", "status"]
+                   "your_wish", "their_wish", "reasons", "status"] + (["note"] if notes else [])
         put(sheet, [label[c] for c in columns], header=True)
         for row in participant_agenda(session, member_id, language, include_free=True):
             values = [row[c] for c in columns]
             values[columns.index("reasons")] = "\n".join(row["reasons"])
             put(sheet, values)
             sheet.cell(row=sheet.max_row, column=columns.index("reasons") + 1).alignment = Alignment(wrap_text=True)
-        for column, width in zip("ABCDEFGHIJK", (6, 13, 7, 32, 14, 24, 8, 14, 14, 60, 14)):
+        for column, width in zip("ABCDEFGHIJKL", (6, 13, 7, 32, 14, 24, 8, 14, 14, 60, 14, 40)):
             sheet.column_dimensions[column].width = width
     return workbook
 
@@ -337,7 +397,8 @@ def write_csv(session: Session, path: str | Path | None = None, language: str = 
     view : {"plan", "agendas", "tables"}
         ``plan``: one row per meeting; ``agendas``: one row per participant and meeting, with
         the partner and the reasons (joined by " | "); ``tables``: a row per slot, a column
-        per table.
+        per table. ``plan`` and ``agendas`` get a "Note" column when a participant withdrew
+        or an erasure took a meeting away (see :func:`has_notes`).
     path : str or Path, optional
         Where to write it (UTF-8 with a byte-order mark, which spreadsheets need to read
         Cyrillic); without it, only the text is returned.
@@ -351,16 +412,17 @@ def write_csv(session: Session, path: str | Path | None = None, language: str = 
     def put(row: Sequence[Any]) -> None:
         writer.writerow([safe_cell("" if value is None else value) for value in row])
 
+    notes = ["note"] if has_notes(session) else []
     if view == "plan":
         columns = ["slot", "time", "table", "member_a", "name_a", "member_b", "name_b", "wish_a",
-                   "wish_b", "value", "locked", "status", "outcome"]
+                   "wish_b", "value", "locked", "status", "outcome", *notes]
         put([label[c] for c in columns])
         for row in plan_rows(session, language):
             put([(label["yes"] if row[c] else label["no"]) if c == "locked" else row[c] for c in columns])
     elif view == "agendas":
         columns = ["participant_id", "participant", "slot", "time", "table", "partner_id",
                    "partner", "network", "country", "your_wish", "their_wish", "reasons", "status",
-                   "outcome"]
+                   "outcome", *notes]
         put([label[c] for c in columns])
         for member_id, participant in session.participants.items():
             for row in participant_agenda(session, member_id, language):
@@ -371,7 +433,7 @@ def write_csv(session: Session, path: str | Path | None = None, language: str = 
         put([label["slot"], label["time"]]
             + [f"{label['table']} {t}" for t in range(1, session.settings.tables + 1)])
         for row in table_plan(session):
-            put([row["slot"], row["time"]] + [_pair_text(session, m) for m in row["tables"]])
+            put([row["slot"], row["time"]] + [_pair_text(session, m, label) for m in row["tables"]])
     text = buffer.getvalue()
     if path is not None:
         atomic_write_bytes(Path(path), lambda handle: handle.write(("\ufeff" + text).encode("utf-8")))
@@ -391,6 +453,12 @@ def participant_calendar(session: Session, member_id: str, language: str = "en")
     are the same in both participants' calendars and across exports; SEQUENCE is the
     agenda's revision; STATUS is TENTATIVE for a preliminary agenda, CONFIRMED for a final one
     and CANCELLED for a cancelled meeting.
+
+    A meeting with a participant that withdrew keeps its event until the organisers cancel it;
+    the summary marks the partner and the description starts with :func:`meeting_note`. A
+    meeting an erasure took away has no event: its UID held the erased member's id, which is
+    not kept, so an earlier calendar cannot be told to drop it (the agenda and the printable
+    page say it is off).
     """
     from icalendar import Calendar, Event
 
@@ -415,9 +483,12 @@ def participant_calendar(session: Session, member_id: str, language: str = "en")
         event.add("dtstamp", stamp)
         event.add("dtstart", settings.slot_start(meeting.slot))
         event.add("dtend", settings.slot_end(meeting.slot))
-        event.add("summary", f"{label['meeting_with']} {partner_name} — {label['table']} {meeting.table}")
+        note = meeting_note(session, meeting, language, member_id)
+        marked = f"{partner_name} ({label['withdrew']})" if session.is_withdrawn(partner_id) else partner_name
+        event.add("summary", f"{label['meeting_with']} {marked} — {label['table']} {meeting.table}")
         event.add("location", ", ".join(x for x in (settings.place, f"{label['table']} {meeting.table}") if x))
-        lines = [f"{label['partner']}: {partner_name} ({partner_id})"]
+        lines = [f"{label['note']}: {note}"] if note else []
+        lines.append(f"{label['partner']}: {partner_name} ({partner_id})")
         if partner and (partner.network or partner.country):
             lines.append(f"{label['network']}: {partner.network or '-'}; {label['country']}: {partner.country or '-'}")
         lines.append(f"{label['table']}: {meeting.table}; {label['slot']} {meeting.slot} "
@@ -505,7 +576,8 @@ def render_html(session: Session, language: str = "en", member_ids: Iterable[str
     label = _labels(language)
     chosen = list(session.participants) if member_ids is None else list(member_ids)
     agendas = [{"participant": session.participant(member_id),
-                "rows": participant_agenda(session, member_id, language, include_free=True)}
+                "rows": [_printed_row(row) for row in
+                         participant_agenda(session, member_id, language, include_free=True)]}
                for member_id in chosen]
     environment = jinja2.Environment(loader=jinja2.PackageLoader("matcher", "templates"),
                                      autoescape=jinja2.select_autoescape(["html"]),
@@ -515,9 +587,19 @@ def render_html(session: Session, language: str = "en", member_ids: Iterable[str
     return template.render(
         language=language, label=label, settings=session.settings, session=session,
         header=_header(session, label), agendas=agendas,
-        grid=[{**row, "cells": [_pair_text(session, m) for m in row["tables"]]}
+        grid=[{**row, "cells": [_pair_text(session, m, label) for m in row["tables"]]}
               for row in table_plan(session)] if include_plan else None,
         printed=dt.datetime.now(session.settings.zone).strftime("%Y-%m-%d %H:%M"))
+
+
+def _printed_row(row: dict[str, Any]) -> dict[str, Any]:
+    """The row as the printable page shows it: the note beside the partner of a flagged
+    meeting, in the status of a slot an erasure emptied (the page shows it as a free slot)."""
+    if not row["note"]:
+        return row
+    if row["meeting"] is None:
+        return {**row, "status": row["note"]}
+    return {**row, "partner": f"{row['partner']} — {row['note']}"}
 
 
 def write_html(session: Session, path: str | Path, language: str = "en",

@@ -21,6 +21,11 @@ The flow
    :func:`publish` makes a conflict-free agenda final.
 6. :func:`record_outcome` stores what happened; :func:`feedback_records` and
    :func:`feedback_links` turn it into feedback for the engine and the service.
+7. :func:`withdraw_participant` takes out a member that left the service: at once from a
+   preliminary agenda; from a published one its meetings stay, flagged
+   (:attr:`Participant.withdrawn`), until they are recorded as not held or the agenda is
+   reopened; an erased member goes everywhere, leaving its partners a nameless
+   :class:`Vacancy`.
 
 Slots and tables are numbered from 1, as printed on the day's plan. A session is saved as one
 JSON document (:meth:`Session.to_dict`, :func:`save_session`, written atomically) and every
@@ -74,6 +79,7 @@ __all__ = [
     "SessionSettings",
     "SessionValidationError",
     "SuggestedPartner",
+    "Vacancy",
     "Wish",
     "add_meeting",
     "add_participant",
@@ -103,6 +109,7 @@ __all__ = [
     "set_wishes",
     "suggest_wishes",
     "swap_meetings",
+    "withdraw_participant",
 ]
 
 #: Version of the session document written by :meth:`Session.to_dict`.
@@ -213,7 +220,7 @@ class Conflict:
 
     KINDS = ("unknown_participant", "bad_slot", "bad_table", "duplicate_pair", "double_booking",
              "unavailable", "over_capacity", "table_clash", "vetoed", "not_allowed", "over_max",
-             "under_min")
+             "under_min", "withdrawn")
 
     def __str__(self) -> str:
         return self.message
@@ -619,6 +626,11 @@ class Participant:
         Slot numbers (from 1) the participant can attend.
     min_meetings, max_meetings : int
         Wanted number of meetings; ``max_meetings=None`` means as many as there are slots.
+    withdrawn : bool
+        The member left the service after the agenda was published (see
+        :func:`withdraw_participant`): it stays only so that the published meetings with it are
+        flagged instead of silently rewritten. It is never planned, wished for or suggested,
+        and it leaves the session when the agenda is reopened.
     """
 
     member_id: str
@@ -630,6 +642,7 @@ class Participant:
     role: str = "any"
     min_meetings: int = 0
     max_meetings: int | None = None
+    withdrawn: bool = False
 
     @classmethod
     def from_profile(cls, profile: Profile, settings: SessionSettings, available: Any = None,
@@ -648,11 +661,15 @@ class Participant:
                    len(self.available))
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the participant as JSON-ready data."""
-        return {"member_id": self.member_id, "name": self.name, "network": self.network,
+        """Return the participant as JSON-ready data (``withdrawn`` only when it is set, so
+        the documents of sessions nobody left read as before)."""
+        data = {"member_id": self.member_id, "name": self.name, "network": self.network,
                 "org_type": self.org_type, "country": self.country, "role": self.role,
                 "available": list(self.available), "min_meetings": self.min_meetings,
                 "max_meetings": self.max_meetings}
+        if self.withdrawn:
+            data["withdrawn"] = True
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], settings: SessionSettings,
@@ -694,7 +711,7 @@ def _participant_problems(data: Mapping[str, Any], settings: SessionSettings,
         problems.append(SessionProblem(f"{prefix}.{name}", value, message))
 
     known = {"member_id", "name", "network", "org_type", "country", "role", "available",
-             "min_meetings", "max_meetings"}
+             "min_meetings", "max_meetings", "withdrawn"}
     for key in sorted(set(data) - known):
         bad(key, data[key], f"unknown field; allowed: {', '.join(sorted(known))}")
     if not _ID.match(member_id):
@@ -722,6 +739,8 @@ def _participant_problems(data: Mapping[str, Any], settings: SessionSettings,
     low, high = values.get("min_meetings"), values.get("max_meetings")
     if low is not None and high is not None and low > high:
         bad("min_meetings", low, f"min_meetings {low} is above max_meetings {high}")
+    if not isinstance(data.get("withdrawn", False), bool):
+        bad("withdrawn", data.get("withdrawn"), "expected true or false")
     return problems
 
 
@@ -735,7 +754,8 @@ def _participant(data: Mapping[str, Any], settings: SessionSettings) -> Particip
         country=str(data.get("country") or "").strip().upper(),
         role=str(data.get("role") or "").strip() or role_of(org_type),
         min_meetings=_int_or_none(data.get("min_meetings")) or 0,
-        max_meetings=_int_or_none(data.get("max_meetings")))
+        max_meetings=_int_or_none(data.get("max_meetings")),
+        withdrawn=data.get("withdrawn", False) is True)
 
 
 @dataclass(frozen=True)
@@ -831,6 +851,25 @@ class Meeting:
 
 
 @dataclass(frozen=True)
+class Vacancy:
+    """What is left of a published meeting whose partner was erased: the slot and table of the
+    remaining participant `member_id`, and nothing of the erased member (neither name nor id).
+
+    An erasure takes the member out of the session entirely, published agenda included; the
+    vacancy tells the partner, in its agenda and exports, that its meeting in that slot is off
+    because the partner's data was erased, instead of the meeting silently vanishing.
+    """
+
+    member_id: str
+    slot: int
+    table: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the vacancy as JSON-ready data."""
+        return {"member_id": self.member_id, "slot": self.slot, "table": self.table}
+
+
+@dataclass(frozen=True)
 class CandidateMeeting:
     """A pair that may meet, with its value (see :func:`meeting_value`).
 
@@ -877,6 +916,9 @@ class Session:
         When it was last published (ISO 8601, UTC).
     last_build : dict or None
         The figures of the last scheduler run (see ``ScheduleResult.summary``).
+    vacated : list of Vacancy
+        Published meetings whose partner was erased, as the remaining side's slot and table
+        (see :func:`withdraw_participant`).
     """
 
     settings: SessionSettings
@@ -888,6 +930,7 @@ class Session:
     revision: int = 0
     published_at: str | None = None
     last_build: dict[str, Any] | None = None
+    vacated: list[Vacancy] = field(default_factory=list)
 
     def participant(self, member_id: str) -> Participant:
         """Return the participant `member_id`; a :class:`SessionValidationError` names it if unknown."""
@@ -896,6 +939,20 @@ class Session:
         except KeyError:
             raise _fail("member_id", member_id, f"{member_id!r} is not a participant of this session"
                         + _closest_hint(member_id, self.participants)) from None
+
+    def is_withdrawn(self, member_id: str) -> bool:
+        """Whether `member_id` is a participant kept only because it withdrew after the agenda
+        was published (see :attr:`Participant.withdrawn`)."""
+        participant = self.participants.get(member_id)
+        return participant is not None and participant.withdrawn
+
+    def withdrawn_ids(self) -> list[str]:
+        """The participants that withdrew after publication, in the order they were added."""
+        return [m for m, p in self.participants.items() if p.withdrawn]
+
+    def vacancies_of(self, member_id: str) -> list[Vacancy]:
+        """The slots where `member_id` lost a published meeting to an erasure, by slot."""
+        return sorted((v for v in self.vacated if v.member_id == member_id), key=lambda v: v.slot)
 
     def active_meetings(self) -> list[Meeting]:
         """Planned and held meetings, by slot and table."""
@@ -915,8 +972,9 @@ class Session:
         return next((s for s in self.suggestions.get(member_id, ()) if s.partner_id == partner_id), None)
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the whole session as a JSON-ready document."""
-        return {
+        """Return the whole session as a JSON-ready document (``vacated`` only when an erasure
+        left one, so that other documents read as before)."""
+        document = {
             "format": _FORMAT,
             "version": SCHEMA_VERSION,
             "settings": self.settings.to_dict(),
@@ -930,6 +988,9 @@ class Session:
             "meetings": [m.to_dict() for m in self.meetings],
             "last_build": self.last_build,
         }
+        if self.vacated:
+            document["vacated"] = [v.to_dict() for v in self.vacated]
+        return document
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], source: str = "session") -> Session:
@@ -1061,6 +1122,27 @@ class Session:
             if len(problems) == before:
                 meetings.append(Meeting.between(a, b, slot, table, locked=locked, status=status,
                                                 outcome=outcome))
+        if state == "preliminary":
+            for member_id, participant in participants.items():
+                if participant.withdrawn:
+                    bad(f"participants.{member_id}.withdrawn", True, "only a published agenda "
+                        "keeps a withdrawn participant; a preliminary one drops it")
+        vacated: list[Vacancy] = []
+        for i, record in enumerate(listed("vacated")):
+            where = f"vacated[{i}]"
+            if not isinstance(record, Mapping):
+                bad(where, type(record).__name__, "expected an object")
+                continue
+            member_id, slot, table = str(record.get("member_id", "")), record.get("slot"), record.get("table")
+            before = len(problems)
+            if member_id not in participants:
+                bad(f"{where}.member_id", member_id, f"{member_id!r} is not a participant")
+            if not (isinstance(slot, int) and not isinstance(slot, bool) and 1 <= slot <= settings.n_slots):
+                bad(f"{where}.slot", slot, f"expected a slot number from 1 to {settings.n_slots}")
+            if not (isinstance(table, int) and not isinstance(table, bool) and 1 <= table <= settings.tables):
+                bad(f"{where}.table", table, f"expected a table number from 1 to {settings.tables}")
+            if len(problems) == before:
+                vacated.append(Vacancy(member_id, slot, table))
         published_at = data.get("published_at")
         if published_at is not None and not isinstance(published_at, str):
             bad("published_at", published_at, "expected an ISO 8601 time or null")
@@ -1073,7 +1155,8 @@ class Session:
         return cls(settings=settings, participants=participants, wishes=wishes,
                    suggestions=suggestions, meetings=meetings, state=state, revision=revision,
                    published_at=published_at,
-                   last_build=dict(last_build) if last_build is not None else None)
+                   last_build=dict(last_build) if last_build is not None else None,
+                   vacated=vacated)
 
 
 def _closest_hint(value: str, choices: Iterable[str]) -> str:
@@ -1140,6 +1223,9 @@ def add_participant(session: Session, participant: Participant, replace_existing
         raise _fail(f"{where}.network", participant.network, f"{participant.member_id} "
                     f"({participant.network or 'no network'}) may not take part; the session is "
                     "open to " + " and ".join(allowed))
+    if participant.withdrawn:
+        raise _fail(f"{where}.withdrawn", participant.member_id, f"{participant.member_id} "
+                    "withdrew from the service and cannot take part")
     if participant.member_id in session.participants and not replace_existing:
         raise _fail(f"{where}.member_id", participant.member_id, "already a participant")
     bad_slots = [s for s in participant.available if s not in settings.slot_numbers]
@@ -1158,12 +1244,92 @@ def remove_participant(session: Session, member_id: str) -> None:
     """
     session.participant(member_id)
     _require_preliminary(session, "remove a participant")
+    _drop(session, member_id)
+
+
+def _drop(session: Session, member_id: str) -> None:
+    """Take the participant out with everything that names it (wishes both ways, suggestions
+    both ways, meetings, vacancies)."""
     del session.participants[member_id]
     session.wishes = {pair: w for pair, w in session.wishes.items() if member_id not in pair}
     session.suggestions.pop(member_id, None)
     session.suggestions = {m: tuple(s for s in items if s.partner_id != member_id)
                            for m, items in session.suggestions.items()}
     session.meetings = [m for m in session.meetings if member_id not in m.pair]
+    session.vacated = [v for v in session.vacated if v.member_id != member_id]
+
+
+def withdraw_participant(session: Session, member_id: str, erased: bool = False) -> str | None:
+    """Take a member that left the service (withdrawn, or with `erased` its data erased) out of
+    the session, as far as the state of the agenda allows.
+
+    * A preliminary agenda (nobody has it yet): the participant goes with its wishes (given and
+      received), its suggestions, the suggestions of it to others and its meetings.
+    * A published agenda, withdrawn: the participants have the agenda already, so it is not
+      silently rewritten. The participant stays, marked :attr:`Participant.withdrawn`, with its
+      meetings (every view and export flags them, :func:`check_agenda` warns about each
+      planned one) until the manager records them as not held or reopens the agenda, which
+      drops the participant. A participant without any meeting there simply goes.
+    * Erased, published or not: nothing of the member may remain. It goes as from a
+      preliminary agenda, from the session's list of admitted members and from the figures of
+      the last build too; each of its meetings in a published agenda leaves a :class:`Vacancy`
+      (slot and table) on the partner's side, so the partner learns that the meeting is off.
+
+    Returns
+    -------
+    str or None
+        ``"removed"``; ``"flagged"`` (kept, withdrawn); ``"forgotten"`` (erased, not a
+        participant, but named among the admitted members or in the last build's figures); or
+        None when the session does not name the member (nothing changes).
+    """
+    participant = session.participants.get(member_id)
+    if participant is None:
+        return "forgotten" if erased and _forget(session, member_id) else None
+    published = session.state == "final"
+    if not erased and published and any(member_id in m.pair for m in session.meetings):
+        if not participant.withdrawn:
+            session.participants[member_id] = replace(participant, withdrawn=True)
+        return "flagged"
+    if erased and published:
+        # Held meetings took place: only the planned ones are off for the partner.
+        session.vacated.extend(Vacancy(m.partner_of(member_id), m.slot, m.table)
+                               for m in session.meetings
+                               if member_id in m.pair and m.status == "planned")
+    _drop(session, member_id)
+    if erased:
+        _forget(session, member_id)
+    return "removed"
+
+
+def _forget(session: Session, member_id: str) -> bool:
+    """Take an erased member's id off the admitted members and the last build's figures;
+    whether anything changed."""
+    changed = False
+    settings = session.settings
+    if member_id in settings.member_ids:
+        # The id itself must go. Should the list empty with no network named, the session
+        # admits anyone from then on (shown in its settings): participants are added by hand.
+        session.settings = replace(settings, member_ids=tuple(m for m in settings.member_ids
+                                                              if m != member_id))
+        changed = True
+    build = session.last_build
+    if build is not None:
+        unmet, without = build.get("unmet_minimum"), build.get("without_meetings")
+        if isinstance(unmet, Mapping) and member_id in unmet:
+            build = {**build, "unmet_minimum": {m: n for m, n in unmet.items() if m != member_id}}
+            changed = True
+        if isinstance(without, list) and member_id in without:
+            build = {**build, "without_meetings": [m for m in without if m != member_id]}
+            changed = True
+        session.last_build = build
+    return changed
+
+
+def _refuse_withdrawn(session: Session, *member_ids: str) -> None:
+    for name, member_id in zip(("member_id", "partner_id"), member_ids):
+        if session.is_withdrawn(member_id):
+            raise _fail(name, member_id, f"{member_id} withdrew from the service; it is no longer "
+                        "planned, wished for or suggested")
 
 
 def pair_rule_violation(session: Session, member_id: str, partner_id: str) -> str | None:
@@ -1185,13 +1351,14 @@ def set_wish(session: Session, member_id: str, partner_id: str, level: str | Non
     Raises
     ------
     SessionValidationError
-        If either is not a participant, they are the same, the level is not one of
+        If either is not a participant or withdrew, they are the same, the level is not one of
         :data:`WISH_LEVELS`, or the session's rules forbid the pair (except for a veto).
     """
     session.participant(member_id)
     session.participant(partner_id)
     if member_id == partner_id:
         raise _fail("partner_id", partner_id, "a participant cannot wish to meet itself")
+    _refuse_withdrawn(session, member_id, partner_id)
     if level is None:
         session.wishes.pop((member_id, partner_id), None)
         return
@@ -1246,12 +1413,14 @@ def suggest_wishes(matcher: PartnerMatcher, session: Session, k: int = 10,
     if bad_languages or not languages:
         raise InputError(f"Got languages={list(languages)!r}, expected some of "
                          f"{', '.join(LANGUAGES)}")
+    # Withdrawn participants are neither suggested nor given suggestions: to the engine they
+    # are outside the session.
     fitted = list(matcher.frame_["member_id"])
-    fitted_set = set(fitted)
+    fitted_set = set(fitted) - set(session.withdrawn_ids())
     chosen = list(session.participants) if member_ids is None else list(member_ids)
     for member_id in chosen:
         session.participant(member_id)
-    guests = [m for m in session.participants if m not in fitted_set]
+    guests = [m for m in session.participants if m not in fitted_set and not session.is_withdrawn(m)]
     if guests:
         logger.info("%d participants are not among the engine's profiles and get no suggestions: %s",
                     len(guests), ", ".join(guests[:10]))
@@ -1264,7 +1433,8 @@ def suggest_wishes(matcher: PartnerMatcher, session: Session, k: int = 10,
         for partner_id in session.participants:
             if partner_id == member_id:
                 continue
-            if session.level(member_id, partner_id) == "no" or pair_rule_violation(session, member_id, partner_id):
+            if (session.is_withdrawn(partner_id) or session.level(member_id, partner_id) == "no"
+                    or pair_rule_violation(session, member_id, partner_id)):
                 exclude.append(partner_id)
         items = _engine_view(matcher, member_id, k, exclude, languages, suggested=True)
         if explain_wishes:
@@ -1341,7 +1511,8 @@ def candidate_meetings(session: Session, include_suggested: bool = False) -> lis
     A pair is a candidate when at least one side wished for the meeting ("must" or "would"),
     or, with `include_suggested`, when the engine suggested one to the other (value: the
     score's points alone, below any wish). Left out: vetoed pairs (a "no" on either side),
-    pairs the session's rules forbid, and pairs whose meeting was cancelled.
+    pairs the session's rules forbid, pairs whose meeting was cancelled, and pairs with a
+    participant that withdrew (a build never plans it, whatever the wishes say).
 
     Returns
     -------
@@ -1361,6 +1532,8 @@ def candidate_meetings(session: Session, include_suggested: bool = False) -> lis
     candidates = []
     for a, b in pairs:
         if a not in session.participants or b not in session.participants or (a, b) in cancelled:
+            continue
+        if session.participants[a].withdrawn or session.participants[b].withdrawn:
             continue
         level_ab, level_ba = session.level(a, b), session.level(b, a)
         if "no" in (level_ab, level_ba) or pair_rule_violation(session, a, b):
@@ -1394,7 +1567,8 @@ def check_agenda(session: Session, meetings: Iterable[Meeting] | None = None) ->
     a participant in two meetings of one slot (double booking), a meeting in a slot the
     participant cannot attend, more meetings in a slot than tables, two meetings at one table,
     a vetoed pair, a pair the session's rules forbid, a participant above its maximum.
-    Warning: a participant below its minimum.
+    Warnings: a participant below its minimum; a planned meeting with a participant that
+    withdrew after publication (record it as not held, or reopen the agenda to re-plan).
 
     Parameters
     ----------
@@ -1494,9 +1668,17 @@ def check_agenda(session: Session, meetings: Iterable[Meeting] | None = None) ->
         if participant.max_meetings is not None and n > participant.max_meetings:
             conflicts.append(Conflict("over_max", f"{name(member_id)} has {n} meetings, above its "
                                       f"maximum of {participant.max_meetings}", (member_id,)))
+    for m in usable:
+        gone = [member_id for member_id in m.pair if people[member_id].withdrawn]
+        if gone and m.status == "planned":
+            conflicts.append(Conflict("withdrawn", f"meeting {m.meeting_id} in slot {m.slot}: "
+                                      f"{', '.join(name(x) for x in gone)} withdrew from the "
+                                      "service; record the meeting as not held, or reopen the "
+                                      "agenda to re-plan", tuple(gone), m.slot, (m.meeting_id,),
+                                      severity="warning"))
     for member_id, participant in people.items():
         n = count.get(member_id, 0)
-        if n < participant.min_meetings:
+        if n < participant.min_meetings and not participant.withdrawn:
             conflicts.append(Conflict("under_min", f"{name(member_id)} has {n} meetings, below its "
                                       f"minimum of {participant.min_meetings}", (member_id,),
                                       severity="warning"))
@@ -1698,10 +1880,16 @@ def publish(session: Session) -> None:
 
 
 def reopen(session: Session) -> None:
-    """Make a final agenda preliminary again, so it can be edited and rebuilt."""
+    """Make a final agenda preliminary again, so it can be edited and rebuilt.
+
+    The participants that withdrew after publication leave now, with their meetings (see
+    :func:`withdraw_participant`): a preliminary agenda never holds a withdrawn participant.
+    """
     if session.state != "final":
         raise _fail("state", session.state, "the agenda is not final; there is nothing to reopen")
     session.state = "preliminary"
+    for member_id in session.withdrawn_ids():
+        _drop(session, member_id)
 
 
 def record_outcome(session: Session, member_id: str, partner_id: str, held: bool,
@@ -1901,6 +2089,10 @@ def set_wishes(session: Session, records: Iterable[Mapping[str, Any]], source: s
         if member_id and member_id == partner_id:
             problems.append(Problem(position, "partner_id", partner_id, "a participant cannot wish "
                                     "to meet itself", unit))
+        for column, value in (("member_id", member_id), ("partner_id", partner_id)):
+            if session.is_withdrawn(value):
+                problems.append(Problem(position, column, value, f"{value} withdrew from the "
+                                        "service; it is no longer wished for", unit))
         if level not in (*WISH_LEVELS, "none"):
             problems.append(Problem(position, "level", level, f"{level!r} is not a wish level; "
                                     f"allowed: {', '.join(WISH_LEVELS)}, none", unit))

@@ -421,6 +421,35 @@ MESSAGES: dict[str, dict[str, str]] = {
         "uk": "Ви керуєте мережею {own}; аналітику мережі {network} може бачити лише "
         "адміністратор.",
     },
+    "insights.computing": {
+        "en": "The insights of {network} are being computed. This page reloads itself until "
+        "they are ready.",
+        "uk": "Аналітика мережі {network} обчислюється. Сторінка оновлюватиметься сама, доки "
+        "її не буде готово.",
+    },
+    "insights.computing_since": {
+        "en": "Started {when} with model version {version}; the page reloads every {seconds} s.",
+        "uk": "Розпочато {when} моделлю версії {version}; сторінка оновлюється кожні {seconds} с.",
+    },
+    "insights.failed": {
+        "en": "Computing the insights of {network} failed: {reason}. They will be computed "
+        "again when the page is reloaded after {when}.",
+        "uk": "Не вдалося обчислити аналітику мережі {network}: {reason}. Її буде обчислено "
+        "знову, якщо оновити сторінку після {when}.",
+    },
+    "insights.stale": {
+        "en": "These figures were computed {when}: the data or the model have changed since, "
+        "and newer figures are being computed.",
+        "uk": "Ці показники обчислено {when}: відтоді дані або модель змінилися, і новіші "
+        "показники вже обчислюються.",
+    },
+    "insights.stale_failed": {
+        "en": "These figures were computed {when}: the data or the model have changed since, "
+        "and computing newer figures failed: {reason}.",
+        "uk": "Ці показники обчислено {when}: відтоді дані або модель змінилися, а обчислити "
+        "новіші показники не вдалося: {reason}.",
+    },
+    "insights.reload": {"en": "Reload now", "uk": "Оновити зараз"},
     "insights.no_chart": {
         "en": "There is nothing to draw in this chart.",
         "uk": "Для цієї діаграми немає даних.",
@@ -826,6 +855,33 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "conflict.over_max": {"en": "Above the maximum", "uk": "Понад максимум"},
     "conflict.under_min": {"en": "Below the minimum", "uk": "Нижче мінімуму"},
+    "conflict.withdrawn": {"en": "A participant withdrew", "uk": "Учасник вибув"},
+    # members who left the service, on the session pages
+    "sessions.withdrawn_badge": {"en": "withdrew", "uk": "вибув"},
+    "sessions.withdrawn_heading": {
+        "en": "Members who left the service",
+        "uk": "Учасники, що вийшли із сервісу",
+    },
+    "sessions.withdrawn_item": {
+        "en": "{name} withdrew after the agenda was published: {count} planned meetings "
+        "with it are flagged.",
+        "uk": "{name}: учасник вибув після публікації розкладу; позначено заплановані "
+        "зустрічі з ним ({count}).",
+    },
+    "sessions.withdrawn_hint": {
+        "en": "Its partners see in their agendas that it withdrew. Record these meetings as not "
+        "held on the Outcomes tab, or reopen the agenda to re-plan: reopening takes the "
+        "withdrawn participants out.",
+        "uk": "Партнери бачать у своїх розкладах, що він вибув. Позначте ці зустрічі як такі, "
+        "що не відбулися, на вкладці «Результати» або знову відкрийте розклад, щоб "
+        "перепланувати: тоді учасники, що вибули, вилучаються.",
+    },
+    "sessions.vacated_item": {
+        "en": "Slot {slot}, table {table}: the meeting of {name} is off, the partner's data "
+        "was erased.",
+        "uk": "Слот {slot}, стіл {table}: зустріч учасника {name} скасовано, дані партнера "
+        "видалено.",
+    },
     "dashboard.sessions": {"en": "Matchmaking sessions", "uk": "B2B-сесії"},
     "dashboard.sessions_note": {
         "en": "Sessions: {count}. Meetings asked for in the wish lists, put on an agenda, and "

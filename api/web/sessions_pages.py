@@ -524,16 +524,17 @@ def _wishes_page(
 ):
     stored = _load(session_id)
     session = stored.session
-    chosen = (
-        member_id if member_id in session.participants else next(iter(session.participants), None)
-    )
+    # A participant that withdrew (kept only to flag its published meetings) neither wishes
+    # nor is wished for.
+    active = [m for m, p in session.participants.items() if not p.withdrawn]
+    chosen = member_id if member_id in active else next(iter(active), None)
     partners, stored_here = [], True
     if chosen is not None:
         stored_here = chosen in session.suggestions
         computed = None if stored_here else store.engine_suggestions(get_db(), session, [chosen])
         partners = store.partners_of(session, chosen, current_language(), computed)
     listed = {p["partner_id"] for p in partners}
-    others = [p for m, p in session.participants.items() if m != chosen and m not in listed]
+    others = [session.participants[m] for m in active if m != chosen and m not in listed]
     page = render_template(
         "web/session_wishes.html",
         **_common(stored),

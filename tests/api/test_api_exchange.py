@@ -143,11 +143,13 @@ def test_links_import(client, tokens):
 
 
 def test_export_escapes_formulas_and_hides_foreign_contacts(client, tokens):
-    client.patch(
+    read = client.get("/api/v1/members/designer", headers=bearer(tokens.manager))
+    patched = client.patch(
         "/api/v1/members/designer",
-        headers=bearer(tokens.manager),
+        headers={**bearer(tokens.manager), "If-Match": read.headers["ETag"]},
         json={"description": '=HYPERLINK("http://evil")', "contact": {"phone": "+380 57 000"}},
     )
+    assert patched.status_code == 200, patched.json
     csv = client.get("/api/v1/export/members?format=csv", headers=bearer(tokens.manager))
     assert csv.status_code == 200 and csv.headers["Content-Type"].startswith("text/csv")
     frame = pd.read_csv(io.BytesIO(csv.data), dtype=str, keep_default_na=False).set_index("id")
@@ -196,7 +198,9 @@ def test_a_manager_cannot_take_over_move_or_revive_another_networks_members(clie
     assert refused.status_code == 403, refused.json
     assert refused.headers["Content-Type"] == "application/problem+json"
     assert {(e["row"], e["field"]) for e in refused.json["errors"]} == {
-        (2, "id"), (3, "id"), (4, "id")
+        (2, "id"),
+        (3, "id"),
+        (4, "id"),
     }
     designer = _member(client, tokens.admin, "designer").json
     assert designer["name"] != "Taken over" and designer["network"] == HOME

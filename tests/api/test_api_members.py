@@ -17,6 +17,12 @@ NEW = {
 }
 
 
+def read_as(client, token: str, member_id: str) -> dict[str, str]:
+    """The headers of a change based on the member as `token` reads it: bearer and If-Match."""
+    answer = client.get(f"/api/v1/members/{member_id}", headers=bearer(token))
+    return {**bearer(token), "If-Match": answer.headers["ETag"]}
+
+
 def test_list_paginates_and_filters(client, tokens):
     headers = bearer(tokens.designer)
     page = client.get("/api/v1/members?per_page=4&page=2", headers=headers).json
@@ -88,7 +94,10 @@ def test_contacts_only_for_self_managers_and_mutual_matches(client, tokens):
         json={"partner_id": "designer", "event": "declined"},
     )
     for token, member_id in ((tokens.designer, "knit-factory"), (tokens.knit, "designer")):
-        assert client.get(f"/api/v1/members/{member_id}", headers=bearer(token)).json["contact"] is None
+        assert (
+            client.get(f"/api/v1/members/{member_id}", headers=bearer(token)).json["contact"]
+            is None
+        )
 
 
 def test_create_update_and_roles(client, tokens):
@@ -112,7 +121,7 @@ def test_create_update_and_roles(client, tokens):
     changed = client.patch(
         "/api/v1/members/designer",
         json={"city": "Kyiv", "contact": {"phone": "+380"}},
-        headers=bearer(tokens.designer),
+        headers=read_as(client, tokens.designer, "designer"),
     )
     assert changed.status_code == 200 and changed.json["city"] == "Kyiv"
     assert changed.json["contact"] == {
@@ -123,22 +132,28 @@ def test_create_update_and_roles(client, tokens):
     assert changed.json["offers"] == ["fashion_design", "marketing_branding"]
     assert (
         client.patch(
-            "/api/v1/members/knit-factory", json={"city": "Kyiv"}, headers=bearer(tokens.designer)
+            "/api/v1/members/knit-factory",
+            json={"city": "Kyiv"},
+            headers=read_as(client, tokens.designer, "knit-factory"),
         ).status_code
         == 403
     )
     moved = client.patch(
         "/api/v1/members/designer",
         json={"network": "polish-fashion-cluster"},
-        headers=bearer(tokens.designer),
+        headers=read_as(client, tokens.designer, "designer"),
     )
     assert moved.status_code == 403
     bad = client.patch(
-        "/api/v1/members/designer", json={"country": "Atlantis"}, headers=bearer(tokens.designer)
+        "/api/v1/members/designer",
+        json={"country": "Atlantis"},
+        headers=read_as(client, tokens.designer, "designer"),
     )
     assert bad.status_code == 422 and bad.json["errors"][0]["field"] == "country"
     unknown = client.patch(
-        "/api/v1/members/designer", json={"colour": "red"}, headers=bearer(tokens.designer)
+        "/api/v1/members/designer",
+        json={"colour": "red"},
+        headers=read_as(client, tokens.designer, "designer"),
     )
     assert unknown.status_code == 422 and unknown.json["errors"][0]["field"] == "colour"
 
@@ -276,12 +291,19 @@ def test_a_withdrawn_members_tokens_no_longer_act(client, tokens, erase):
         ("get", "/api/v1/members/designer", None),
         ("get", "/api/v1/members", None),
         ("get", "/api/v1/sessions", None),
-        ("post", "/api/v1/members/knit-factory/feedback",
-         {"partner_id": "designer", "event": "accepted"}),
+        (
+            "post",
+            "/api/v1/members/knit-factory/feedback",
+            {"partner_id": "designer", "event": "accepted"},
+        ),
     ):
         answer = getattr(client, method)(path, headers=knit, json=body)
         assert answer.status_code == 403, (method, path, answer.status_code)
         assert "withdrawn" in answer.json["detail"]
     # The other members are not affected.
-    assert client.get("/api/v1/members/designer/suggestions",
-                      headers=bearer(tokens.designer)).status_code == 200
+    assert (
+        client.get(
+            "/api/v1/members/designer/suggestions", headers=bearer(tokens.designer)
+        ).status_code
+        == 200
+    )
