@@ -475,7 +475,13 @@ def delete_member(path: MemberPath, query: DeleteQuery, header: MemberIfMatch):
     """
     caller = current_caller()
     session = get_db()
-    member = get_member(session, path.member_id)
+    if query.erase:
+        # A withdrawn member's data are kept until it is erased: erasure must still reach it.
+        member = session.get(Member, path.member_id)
+        if member is None:
+            abort(404, f"Member {path.member_id} doesn't exist.")
+    else:
+        member = get_member(session, path.member_id)
     require_act_for(caller, member)
     conditions = preconditions(header.if_match, query.revision)
     failed = failed_precondition(member, conditions)

@@ -228,6 +228,22 @@ def test_erase_removes_the_data(app, client, tokens):
     assert client.get("/api/v1/members/designer", headers=bearer(tokens.knit)).status_code == 403
 
 
+def test_a_withdrawn_member_can_still_be_erased(app, client, tokens):
+    from api.db import get_db
+    from api.tables import Member
+
+    url = "/api/v1/members/knit-factory"
+    assert client.delete(url, headers=bearer(tokens.manager)).status_code == 204
+    # Withdrawn: gone from reads, but its data are still held until erased.
+    assert client.get(url, headers=bearer(tokens.admin)).status_code == 404
+    refused = client.delete(f"{url}?erase=true", headers=bearer(tokens.polish_manager))
+    assert refused.status_code == 403
+    assert client.delete(f"{url}?erase=true", headers=bearer(tokens.manager)).status_code == 204
+    with app.app_context():
+        assert get_db().get(Member, "knit-factory") is None
+    assert client.delete(f"{url}?erase=true", headers=bearer(tokens.manager)).status_code == 404
+
+
 def test_erase_replaces_every_trained_model_that_held_the_profile(app, client, tokens):
     """GDPR erasure: the artifacts made before hold the erased profile, so they are retrained
     and purged; a withdrawal (no erase) keeps them."""
