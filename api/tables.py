@@ -220,3 +220,56 @@ class MatchSessionParticipant(Base):
         ForeignKey("match_sessions.session_id", ondelete="CASCADE"), primary_key=True
     )
     member_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+
+INSIGHTS_STATUSES = ("computing", "ready", "failed")
+
+
+class StoredInsights(Base):
+    """The cluster insights of one network for one model version and data revision, computed
+    in the background (:mod:`api.insights`) and shared by every worker.
+
+    One row per key (``network_id, model_version, data_revision``): the worker that inserts it
+    computes it; the others wait for it. ``attempt`` fences a computation: a worker that takes
+    over an abandoned or failed row increases it, and only the computation of the current
+    attempt may store its result. ``trainer`` and ``heartbeat_at`` say which process computes it
+    and when it last said so (as for model versions). The figures and their renderings are
+    stored compressed, ready to serve: no request computes or draws anything.
+    """
+
+    __tablename__ = "insights_results"
+    __table_args__ = (
+        UniqueConstraint(
+            "network_id", "model_version", "data_revision", name="uq_insights_results_key"
+        ),
+        # Ids are never reused on SQLite either: workers cache results by id.
+        {"sqlite_autoincrement": True},
+    )
+
+    result_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    network_id: Mapped[str] = mapped_column(String(64), index=True)
+    model_version: Mapped[int] = mapped_column(
+        ForeignKey("model_versions.version_id", ondelete="CASCADE")
+    )
+    #: A digest of :func:`api.insights.data_revision` when the computation was asked for.
+    data_revision: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    #: Why the computation failed (shown to managers), and the HTTP status that says so.
+    error: Mapped[str | None] = mapped_column(Text)
+    error_status: Mapped[int | None] = mapped_column(Integer)
+    trainer: Mapped[str | None] = mapped_column(String(200))
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    computed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: zlib-compressed JSON: the ids of the members the figures were computed from (once one
+    #: of them is erased, the figures are no longer served), the payload of
+    #: ``GET /api/v1/insights``, the charts (SVG) by language, the HTML reports by language;
+    #: and the XLSX tables as they are. Deferred: a request that looks a row up reads none.
+    member_ids: Mapped[bytes | None] = mapped_column(deferred=True)
+    payload: Mapped[bytes | None] = mapped_column(deferred=True)
+    charts: Mapped[bytes | None] = mapped_column(deferred=True)
+    reports: Mapped[bytes | None] = mapped_column(deferred=True)
+    tables: Mapped[bytes | None] = mapped_column(deferred=True)

@@ -1,15 +1,20 @@
 """The manager page "Insights": a network's key figures and charts, the report and its tables.
 
 Routes on the pages' blueprint ``web`` (imported by :mod:`api.web` before the blueprint is
-registered). The figures are those of ``GET /api/v1/insights``, through the same code and
-per-worker cache (:func:`api.insights.current_insights`). The charts are the report's SVGs, served
-as images of their own: their inline styles would break the pages' content security policy if
-they were inlined. The report (inline styles, nothing else) and the XLSX tables are served here
-too, so that a signed-in manager can open and download them without a token.
+registered). The figures are those of ``GET /api/v1/insights``, through the same code
+(:func:`api.insights.current_insights`): computed in the background and stored, so no page
+waits for them. Until they are ready the page shows that they are being computed and reloads
+itself (``Refresh``, the pages run no script) with a link to reload at once; older figures, when
+there are some, are shown meanwhile with a notice that newer ones are on their way. The charts
+are the report's SVGs, served as images of their own: their inline styles would break the
+pages' content security policy if they were inlined. The report (inline styles, nothing else)
+and the XLSX tables are served here too, so that a signed-in manager can open and download them
+without a token.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Response, render_template, request, url_for
@@ -17,7 +22,13 @@ from flask import Response, render_template, request, url_for
 from matcher.report import REPORT_LANGUAGES, TEXT
 
 from ..db import get_db
-from ..insights import InsightsResult, current_insights, report_response, xlsx_response
+from ..insights import (
+    InsightsAnswer,
+    current_insights,
+    report_response,
+    xlsx_response,
+)
+from ..tables import utcnow
 from . import i18n, queries
 from .i18n import _, current_language
 from .login import login_required, signed_in_caller
@@ -56,8 +67,9 @@ def _chosen_network() -> tuple[str | None, tuple[str, int] | None]:
     return caller.network_id, None
 
 
-def _result() -> tuple[InsightsResult | None, Any]:
-    """The insights of the chosen network, or an error page to answer instead."""
+def _answer() -> tuple[InsightsAnswer | None, Any]:
+    """The insights of the chosen network (ready, stale or under way), or an error page to
+    answer instead."""
     network, problem = _chosen_network()
     if problem is not None:
         message, status = problem
@@ -65,22 +77,53 @@ def _result() -> tuple[InsightsResult | None, Any]:
     return current_insights(get_db(), signed_in_caller(), network), None
 
 
-def _network_args(result: InsightsResult) -> dict[str, str]:
-    """The query string that names the network of `result` (for an admin's choice)."""
-    return {"network": result.network} if signed_in_caller().role == "admin" else {}
+def _network_args(network: str) -> dict[str, str]:
+    """The query string that names `network` (for an admin's choice)."""
+    return {"network": network} if signed_in_caller().role == "admin" else {}
+
+
+def _when(moment: dt.datetime | None) -> str:
+    """`moment` as the page shows it (UTC, to the minute)."""
+    if moment is None:
+        return "—"
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC)
+    return moment.strftime("%Y-%m-%d %H:%M") + " UTC"
+
+
+def _job_page(answer: InsightsAnswer):
+    """The page while no figures can be shown: being computed (reloads itself) or failed."""
+    job = answer.job
+    computing = job.status == "computing"
+    retry_at = utcnow() + dt.timedelta(seconds=job.retry_after)
+    body = render_template(
+        "web/insights_job.html",
+        job=job,
+        network=answer.network,
+        networks=queries.live_networks(get_db()) if signed_in_caller().role == "admin" else [],
+        reload_url=request.full_path.rstrip("?"),
+        started=_when(job.started_at),
+        retry_at=_when(retry_at),
+    )
+    if computing:
+        return body, 202, {"Refresh": str(job.retry_after), "Cache-Control": "no-store"}
+    return body, job.error_status or 500, {"Cache-Control": "no-store"}
 
 
 @bp.get("/insights")
 @login_required
 def insights():
     """A network's key figures and charts, with the report and the tables to download."""
-    result, error_page = _result()
+    answer, error_page = _answer()
     if error_page is not None:
         return error_page
+    result = answer.result
+    if result is None:
+        return _job_page(answer)
     language = current_language()
     data = result.payload()
     drawn = result.charts(language)
-    args = _network_args(result)
+    args = _network_args(result.network)
     gaps = data["supply_demand"]["gaps"]
     unpartnered = data["network"]["unpartnered"]
     return render_template(
@@ -111,7 +154,9 @@ def insights():
             for code in REPORT_LANGUAGES
         ],
         tables_url=url_for("web.insights_tables", **args),
-        computed_at=result.computed_at.strftime("%Y-%m-%d %H:%M") + " UTC",
+        computed_at=_when(result.computed_at),
+        refresh=answer.job if answer.stale else None,
+        reload_url=request.full_path.rstrip("?"),
     )
 
 
@@ -121,10 +166,12 @@ def insights_chart(language: str, name: str):
     """One chart of the report, as an SVG image."""
     if language not in i18n.LANGUAGES or name not in CHARTS:
         return _error_page(404, "")
-    result, error_page = _result()
+    answer, error_page = _answer()
     if error_page is not None:
         return error_page
-    svg = result.charts(language).get(name)
+    if answer.result is None:
+        return _error_page(404, _("insights.no_chart"))
+    svg = answer.result.charts(language).get(name)
     if svg is None:
         return _error_page(404, _("insights.no_chart"))
     # str(): Markup would escape the XML declaration put before it.
@@ -143,19 +190,23 @@ def insights_report():
     language = request.args.get("language", "both")
     if language not in REPORT_LANGUAGES:
         return _error_page(400, _("insights.bad_language", value=language))
-    result, error_page = _result()
+    answer, error_page = _answer()
     if error_page is not None:
         return error_page
-    return report_response(result, language)
+    if answer.result is None:
+        return _job_page(answer)
+    return report_response(answer.result, language)
 
 
 @bp.get("/insights/tables.xlsx")
 @login_required
 def insights_tables():
     """The report's tables as XLSX."""
-    result, error_page = _result()
+    answer, error_page = _answer()
     if error_page is not None:
         return error_page
-    response = xlsx_response(result)
+    if answer.result is None:
+        return _job_page(answer)
+    response = xlsx_response(answer.result)
     response.headers["Cache-Control"] = "no-store"
     return response

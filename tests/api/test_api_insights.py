@@ -1,6 +1,10 @@
 """Cluster insights from the database (``api.insights``): the JSON figures equal those of
-``matcher.insights`` on the same data, roles, caching by data revision, the HTML report and the
-XLSX tables; on SQLite and PostgreSQL."""
+``matcher.insights`` on the same data, roles, new figures for new data, the HTML report and the
+XLSX tables; on SQLite and PostgreSQL.
+
+The figures are computed in the background (see ``test_insights_jobs.py``): these tests ask,
+wait for the job, and ask again (:func:`computed`).
+"""
 
 from __future__ import annotations
 
@@ -36,6 +40,36 @@ EXTERNAL = re.compile(
     re.IGNORECASE,
 )
 HOME_MEMBERS = sum(1 for row in CLUSTER if row["network"] == HOME)
+
+
+def settle(app) -> None:
+    """Wait for the app's background jobs (insights computations, retraining) to end."""
+    for thread in list(app.extensions.get("matcher_threads", [])):
+        thread.join(timeout=300)
+        assert not thread.is_alive(), f"{thread.name} still runs"
+
+
+def is_final(response) -> bool:
+    """Whether `response` holds current figures: not 202 while they are computed, nor stale
+    ones (JSON ``stale``, the report's ``Insights-Stale`` header, the page's notice)."""
+    if response.status_code == 202 or response.headers.get("Insights-Stale") == "true":
+        return False
+    if response.mimetype == "application/json":
+        return not response.json.get("stale")
+    if response.mimetype == "text/html":
+        return 'id="insights-stale"' not in response.get_data(as_text=True)
+    return True
+
+
+def computed(app, client, path: str, headers: dict | None = None):
+    """GET `path` once the figures it needs are computed: the first answer is 202 (or stale
+    figures) while a background job computes them; wait for the job and ask again."""
+    for _ in range(6):
+        response = client.get(path, headers=headers)
+        if is_final(response):
+            return response
+        settle(app)
+    raise AssertionError(f"{path}: still not computed ({response.status_code})")
 
 
 def served_matcher(app):
@@ -76,10 +110,11 @@ def test_figures_equal_the_library_on_the_same_data(app, client, tokens):
         ],
     )
     give_feedback(client, tokens.distributor, "pl-distributor", [("knit-factory", "deal")])
-    response = client.get(INSIGHTS, headers=bearer(tokens.manager))
+    response = computed(app, client, INSIGHTS, headers=bearer(tokens.manager))
     assert response.status_code == 200, response.json
     assert response.mimetype == "application/json"
     figures = response.json
+    assert figures.pop("stale") is False and figures.pop("refresh") is None
 
     version_id, matcher = served_matcher(app)
     # The feedback records no session: each ISO week with feedback is one.
@@ -89,12 +124,26 @@ def test_figures_equal_the_library_on_the_same_data(app, client, tokens):
     outcomes = validate_outcomes(
         pd.DataFrame(
             [
-                {"session": session, "date": day, "member_id": "designer",
-                 "partner_id": "knit-factory", "shown": 1, "accepted": 1, "meeting_held": 1,
-                 "deal": 0},
-                {"session": session, "date": day, "member_id": "designer",
-                 "partner_id": "pl-knit-factory", "shown": 1, "accepted": 0, "meeting_held": 0,
-                 "deal": 0},
+                {
+                    "session": session,
+                    "date": day,
+                    "member_id": "designer",
+                    "partner_id": "knit-factory",
+                    "shown": 1,
+                    "accepted": 1,
+                    "meeting_held": 1,
+                    "deal": 0,
+                },
+                {
+                    "session": session,
+                    "date": day,
+                    "member_id": "designer",
+                    "partner_id": "pl-knit-factory",
+                    "shown": 1,
+                    "accepted": 0,
+                    "meeting_held": 0,
+                    "deal": 0,
+                },
             ]
         )
     )
@@ -116,43 +165,52 @@ def test_figures_equal_the_library_on_the_same_data(app, client, tokens):
     ]
     assert figures["movement"] is None
     assert figures["outcomes"]["totals"] == {
-        "sessions": 1, "rows": 2, "shown": 2, "accepted": 1, "meeting_held": 1, "deal": 0,
-        "accepted_rate": 0.5, "meeting_rate": 0.5, "deal_rate": 0.0,
+        "sessions": 1,
+        "rows": 2,
+        "shown": 2,
+        "accepted": 1,
+        "meeting_held": 1,
+        "deal": 0,
+        "accepted_rate": 0.5,
+        "meeting_rate": 0.5,
+        "deal_rate": 0.0,
     }
     assert figures["outcomes"]["sessions"][0]["session"] == session
     assert figures["outcomes"]["sessions"][0]["date"] == day
 
 
-def test_results_are_kept_until_the_data_change(client, tokens):
-    first = client.get(INSIGHTS, headers=bearer(tokens.manager)).json
-    again = client.get(INSIGHTS, headers=bearer(tokens.manager)).json
+def test_results_are_kept_until_the_data_change(app, client, tokens):
+    manager = bearer(tokens.manager)
+    first = computed(app, client, INSIGHTS, headers=manager).json
+    again = client.get(INSIGHTS, headers=manager).json
     assert again["computed_at"] == first["computed_at"]
     assert first["outcomes"] is None
 
     # Feedback, a withdrawal and an update each make new figures.
     give_feedback(client, tokens.knit, "knit-factory", [("designer", "accepted")])
-    after_feedback = client.get(INSIGHTS, headers=bearer(tokens.manager)).json
+    after_feedback = computed(app, client, INSIGHTS, headers=manager).json
     assert after_feedback["outcomes"]["totals"]["accepted"] == 1
 
-    assert client.delete("/api/v1/members/photo", headers=bearer(tokens.manager)).status_code == 204
-    after_withdrawal = client.get(INSIGHTS, headers=bearer(tokens.manager)).json
+    assert client.delete("/api/v1/members/photo", headers=manager).status_code == 204
+    after_withdrawal = computed(app, client, INSIGHTS, headers=manager).json
     assert after_withdrawal["summary"]["members"] == HOME_MEMBERS - 1
     assert "photo" not in {node["member_id"] for node in after_withdrawal["network"]["nodes"]}
 
+    read = client.get("/api/v1/members/yarn-supplier", headers=bearer(tokens.manager))
     patched = client.patch(
         "/api/v1/members/yarn-supplier",
         json={"seeks": ["logistics"]},
-        headers=bearer(tokens.manager),
+        headers={**bearer(tokens.manager), "If-Match": read.headers["ETag"]},
     )
     assert patched.status_code == 200
-    after_update = client.get(INSIGHTS, headers=bearer(tokens.manager)).json
+    after_update = computed(app, client, INSIGHTS, headers=manager).json
     before = {gap["capability"] for gap in after_withdrawal["supply_demand"]["gaps"]}
     now = {gap["capability"] for gap in after_update["supply_demand"]["gaps"]}
     # Nobody at home seeks wholesale distribution any more; logistics is offered at home.
     assert "wholesale_distribution" in before and "wholesale_distribution" not in now
 
 
-def test_who_may_see_which_network(client, tokens):
+def test_who_may_see_which_network(app, client, tokens):
     assert client.get(INSIGHTS).status_code == 401
     for path in (INSIGHTS, f"{INSIGHTS}/report", f"{INSIGHTS}/tables.xlsx"):
         refused = client.get(path, headers=bearer(tokens.designer))
@@ -160,15 +218,15 @@ def test_who_may_see_which_network(client, tokens):
         assert refused.mimetype == "application/problem+json"
         assert client.get(path).status_code == 401
     # A manager sees its own network, and only that one.
-    polish = client.get(INSIGHTS, headers=bearer(tokens.polish_manager))
+    polish = computed(app, client, INSIGHTS, headers=bearer(tokens.polish_manager))
     assert polish.status_code == 200
     assert polish.json["summary"]["home_network"] == POLISH
     other = client.get(f"{INSIGHTS}?network={HOME}", headers=bearer(tokens.polish_manager))
     assert other.status_code == 403 and "only an admin" in other.json["detail"]
     # An admin sees the home cluster by default, or the network it names.
     admin = bearer(tokens.admin)
-    assert client.get(INSIGHTS, headers=admin).json["summary"]["home_network"] == HOME
-    named = client.get(f"{INSIGHTS}?network={POLISH}", headers=admin)
+    assert computed(app, client, INSIGHTS, headers=admin).json["summary"]["home_network"] == HOME
+    named = computed(app, client, f"{INSIGHTS}?network={POLISH}", headers=admin)
     assert named.json["summary"]["home_network"] == POLISH
     unknown = client.get(f"{INSIGHTS}?network=atlantis", headers=admin)
     assert unknown.status_code == 404 and "atlantis" in unknown.json["detail"]
@@ -178,9 +236,10 @@ def test_who_may_see_which_network(client, tokens):
     assert previous.json["errors"][0]["field"] == "previous"
 
 
-def test_report_is_one_self_contained_page(client, tokens):
-    response = client.get(f"{INSIGHTS}/report", headers=bearer(tokens.manager))
+def test_report_is_one_self_contained_page(app, client, tokens):
+    response = computed(app, client, f"{INSIGHTS}/report", headers=bearer(tokens.manager))
     assert response.status_code == 200
+    assert response.headers["Insights-Stale"] == "false"
     assert response.mimetype == "text/html"
     assert "style-src 'unsafe-inline'" in response.headers["Content-Security-Policy"]
     assert response.headers["Content-Disposition"].startswith("inline; filename=")
@@ -198,8 +257,8 @@ def test_report_is_one_self_contained_page(client, tokens):
     assert bad.status_code == 422 and bad.json["errors"][0]["field"] == "language"
 
 
-def test_tables_open_with_openpyxl(client, tokens):
-    response = client.get(f"{INSIGHTS}/tables.xlsx", headers=bearer(tokens.manager))
+def test_tables_open_with_openpyxl(app, client, tokens):
+    response = computed(app, client, f"{INSIGHTS}/tables.xlsx", headers=bearer(tokens.manager))
     assert response.status_code == 200
     assert response.mimetype == (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -231,10 +290,11 @@ def test_without_a_model_the_answer_is_503(tmp_path):
 
 @pytest.mark.parametrize("error, status", [("input", 404), ("numpy", 500)])
 def test_reading_the_members_refused_is_404_and_a_program_error_is_500(
-    client, tokens, monkeypatch, error, status
+    app, client, tokens, monkeypatch, error, status
 ):
-    """No live members (the store's own refusal, an InputError) is a 404 naming it; a ValueError
-    of numpy or pandas while reading them is a failure of the service, never a 404."""
+    """No live members (the store's own refusal, an InputError) fails the computation with a 404
+    naming it; a ValueError of numpy or pandas while reading them is a failure of the service,
+    a 500 that does not show numpy's words. Either is reported as the job's failure."""
     from matcher.errors import InputError
 
     raised = {
@@ -246,12 +306,18 @@ def test_reading_the_members_refused_is_404_and_a_program_error_is_500(
         raise raised
 
     monkeypatch.setattr("api.insights.live_profile_frame", broken)
+    assert client.get(INSIGHTS, headers=bearer(tokens.manager)).status_code == 202
+    settle(app)
     response = client.get(INSIGHTS, headers=bearer(tokens.manager))
     assert response.status_code == status
+    assert response.mimetype == "application/problem+json"
+    assert response.json["job"]["status"] == "failed"
     if status == 404:
-        assert response.json["detail"] == "there are no live members; import members first"
+        assert response.json["job"]["error"] == "there are no live members; import members first"
+        assert "there are no live members; import members first" in response.json["detail"]
     else:
-        assert "NaN" not in response.json["detail"]
+        assert "NaN" not in response.get_data(as_text=True)
+        assert "it has been logged" in response.json["job"]["error"]
 
 
 def test_the_store_refuses_to_read_no_live_members_as_input(app):

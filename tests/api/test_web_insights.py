@@ -1,5 +1,7 @@
 """The manager page "Insights" (``api.web.insights_pages``): figures, charts, report and tables
-for a signed-in manager, in both languages, on SQLite and PostgreSQL."""
+for a signed-in manager, in both languages, on SQLite and PostgreSQL. The page while the figures
+are being computed is in ``test_insights_jobs.py``; here the tests wait for them
+(:func:`test_api_insights.computed`)."""
 
 # ruff: noqa: F811 - the fixtures are imported by name (see service_fixtures)
 
@@ -13,6 +15,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from service_fixtures import CLUSTER, HOME, POLISH, app, bearer, client, tokens  # noqa: F401
+from test_api_insights import computed
 from test_web import csrf, sign_in_with_token
 
 from api.insights import REPORT_CSP
@@ -36,8 +39,8 @@ def charts_of(page: str) -> dict[str, str]:
     return {name: src for src, name in _CHART.findall(page)}
 
 
-def test_page_shows_the_figures_and_the_charts(manager):
-    response = manager.get(PAGE)
+def test_page_shows_the_figures_and_the_charts(app, manager):
+    response = computed(app, manager, PAGE)
     assert response.status_code == 200
     page = text(response)
     assert '<a href="/manage/insights" aria-current="page">Insights</a>' in page
@@ -62,12 +65,12 @@ def test_page_shows_the_figures_and_the_charts(manager):
     assert manager.get("/manage/insights/charts/fr/supply.svg").status_code == 404
 
 
-def test_page_in_ukrainian(manager):
+def test_page_in_ukrainian(app, manager):
     switched = manager.post(
         "/manage/language", data={"csrf_token": csrf(manager, PAGE), "lang": "uk", "next": PAGE}
     )
     assert switched.status_code == 302
-    page = text(manager.get(PAGE))
+    page = text(computed(app, manager, PAGE))
     assert '<html lang="uk">' in page and "<h1>Аналітика кластера</h1>" in page
     assert "Оптова торгівля та дистрибуція" in page  # the gap's label
     charts = charts_of(page)
@@ -75,7 +78,7 @@ def test_page_in_ukrainian(manager):
     assert manager.get(charts["supply"]).status_code == 200
 
 
-def test_outcomes_appear_with_feedback(client, manager, tokens):
+def test_outcomes_appear_with_feedback(app, client, manager, tokens):
     for event in ("shown", "accepted", "meeting", "deal"):
         response = client.post(
             "/api/v1/members/designer/feedback",
@@ -83,7 +86,7 @@ def test_outcomes_appear_with_feedback(client, manager, tokens):
             headers=bearer(tokens.designer),
         )
         assert response.status_code == 201
-    page = text(manager.get(PAGE))
+    page = text(computed(app, manager, PAGE))
     assert "outcomes" in charts_of(page)
     assert (
         "Suggestions shown: 1; accepted: 1; meetings held: 1; deals: 1; weeks with feedback: 1."
@@ -91,8 +94,8 @@ def test_outcomes_appear_with_feedback(client, manager, tokens):
     )
 
 
-def test_report_and_tables_download(manager):
-    page = text(manager.get(PAGE))
+def test_report_and_tables_download(app, manager):
+    page = text(computed(app, manager, PAGE))
     assert 'href="/manage/insights/report.html?language=uk"' in page
     assert 'href="/manage/insights/tables.xlsx"' in page
     report = manager.get("/manage/insights/report.html?language=uk")
@@ -108,10 +111,10 @@ def test_report_and_tables_download(manager):
     assert "gap_partners" in workbook.sheetnames
 
 
-def test_networks_managers_and_admins_see(client, tokens):
+def test_networks_managers_and_admins_see(app, client, tokens):
     assert client.get(PAGE).status_code == 302  # to sign in
     assert sign_in_with_token(client, tokens.polish_manager).status_code == 302
-    own = text(client.get(PAGE))
+    own = text(computed(app, client, PAGE))
     assert f"What {POLISH} has" in own and 'id="network"' not in own
     refused = client.get(f"{PAGE}?network={HOME}")
     assert refused.status_code == 403
@@ -120,7 +123,7 @@ def test_networks_managers_and_admins_see(client, tokens):
 
     client.post("/manage/logout", data={"csrf_token": csrf(client, PAGE)})
     assert sign_in_with_token(client, tokens.admin).status_code == 302
-    chosen = text(client.get(f"{PAGE}?network={POLISH}"))
+    chosen = text(computed(app, client, f"{PAGE}?network={POLISH}"))
     assert f"What {POLISH} has" in chosen
     assert f'<option value="{POLISH}" selected>' in chosen
     # The admin's chart and download links keep its choice.
