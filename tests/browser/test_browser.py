@@ -172,7 +172,11 @@ def test_insights_page_and_report_in_both_languages(page, live_server, sign_in, 
     page.click("nav.main >> text=Insights")
     expect(page.locator("h1")).to_have_text("Cluster insights")
     expect(page.locator("nav.main a[aria-current=page]")).to_have_text("Insights")
-    expect(page.locator('[data-metric="members"]')).to_have_text(str(live_server.home_members))
+    # The first visit may find the figures being computed: the page reloads itself until they
+    # are ready (computed off the request path, once for every worker).
+    expect(page.locator('[data-metric="members"]')).to_have_text(
+        str(live_server.home_members), timeout=120_000
+    )
     # The member's feedback makes the outcomes chart: five charts, every one drawn.
     charts = page.locator("img[data-chart]")
     expect(charts).to_have_count(5)
