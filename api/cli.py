@@ -20,7 +20,19 @@ logger = logging.getLogger(__name__)
 def _app():
     from . import create_app
 
-    return create_app()
+    app = create_app()
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(lambda: _close(app))
+    return app
+
+
+def _close(app) -> None:
+    """Close the database connections of a command's app when the command ends: a command run
+    in a longer-lived process (a test, a notebook) left them open to the garbage collector."""
+    engine = app.extensions.get("matcher_db", {}).get("engine")
+    if engine is not None:
+        engine.dispose()
 
 
 @click.group()
@@ -304,13 +316,19 @@ def gunicorn_arguments(
     """Return gunicorn's command-line arguments for one ``matcher serve`` instance.
 
     The control socket is this instance's own (:func:`control_socket`), or off when no usable
-    path exists; gunicorn versions without a control socket get neither option.
+    path exists; gunicorn versions without a control socket get neither option. The worker
+    class is the service's own (:mod:`api.gunicorn_workers`: gunicorn's errors as problem+json,
+    a time limit per request), threaded with more than one thread as gunicorn's would be.
     """
+    from .gunicorn_workers import worker_class
+
     arguments = [
         "--workers",
         str(workers),
         "--threads",
         str(threads),
+        "--worker-class",
+        worker_class(threads),
         "--timeout",
         str(timeout),
         "--bind",
@@ -336,8 +354,8 @@ def gunicorn_arguments(
     default=120,
     show_default=True,
     type=click.IntRange(30, 3600),
-    help="Seconds a request may take before its worker is restarted (building a session's "
-    "agenda takes up to 60).",
+    help="Seconds a request may take (building a session's agenda takes up to 60): a request "
+    "still running a little before is stopped with a 503 problem and its worker restarted.",
 )
 @click.option(
     "--access-log/--no-access-log",

@@ -57,8 +57,58 @@ class Served:
     matcher: PartnerMatcher
 
 
+#: Seconds a worker waits before it tries again to load a version whose artifact failed to
+#: load (``MODEL_RETRY_SECONDS`` overrides it); a change of the active version retries at once.
+MODEL_RETRY_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class ServingState:
+    """What a worker serves and why: for ``/ready``.
+
+    `served` is None when no version could be loaded; `active_problem` says why the active
+    version is not the one served (its artifact failed to load), None when it is served or is
+    being loaded by another thread.
+    """
+
+    served: Served | None
+    active_id: int | None
+    active_problem: str | None
+
+
+def load_servable(models_dir: str | Path, name: str | None) -> PartnerMatcher:
+    """Load the artifact `name` and ask it one query: a model that serves must answer.
+
+    Raises
+    ------
+    ArtifactError
+        Whatever went wrong (missing, damaged, made with other versions, no answer), with the
+        reason; an unpickling error or a failing query is wrapped too, as any failure means the
+        artifact must not serve.
+    """
+    if not name:
+        raise ArtifactError("it has no stored artifact")
+    try:
+        matcher, _ = load_model(name, models_dir)
+        matcher.recommend(str(matcher.frame_.index[0]), k=1)
+    except Exception as error:
+        raise ArtifactError(
+            f"its artifact does not load or answer ({type(error).__name__}: {error})"
+        ) from error
+    return matcher
+
+
 class ModelHolder:
-    """Per-process holder of the active model (one per app)."""
+    """Per-process holder of the served model (one per app).
+
+    It serves the active version when its artifact loads. When it does not (damaged on disk,
+    deleted, made with other package versions), the worker keeps serving the version it had in
+    memory; after a fresh start, with none in memory, it loads the most recent other ``ready``
+    version whose artifact loads: a damaged artifact must not take the whole service down while
+    an intact older one exists. A failed load is not tried again on every request (each try
+    reads and hashes the whole artifact): only when the active version changes, or after
+    ``MODEL_RETRY_SECONDS``.
+    """
 
     def __init__(self, app: Flask):
         self.app = app
@@ -66,6 +116,10 @@ class ModelHolder:
         self._checked_at = 0.0
         self._active_id: int | None = None
         self._loading = threading.Lock()
+        #: Versions whose artifact failed to load: version id -> (monotonic time, reason).
+        self._failed: dict[int, tuple[float, str]] = {}
+        #: The active version last seen; when another is seen, it is given a fresh try.
+        self._wanted: int | None = None
         self.last_error: str | None = None
 
     def active_version_id(self, session: Session) -> int | None:
@@ -79,39 +133,107 @@ class ModelHolder:
             self._checked_at = now
         return self._active_id
 
+    def failure(self, version_id: int | None) -> str | None:
+        """Why `version_id` could not be loaded by this worker (its last failed try), or None."""
+        failed = self._failed.get(version_id) if version_id is not None else None
+        return failed[1] if failed else None
+
+    def _failed_recently(self, version_id: int) -> bool:
+        failed = self._failed.get(version_id)
+        retry = float(self.app.config.get("MODEL_RETRY_SECONDS", MODEL_RETRY_SECONDS))
+        return failed is not None and time.monotonic() - failed[0] < retry
+
     def get(self, session: Session) -> Served | None:
         """Return the served model, loading the active version if it changed.
 
-        While one thread loads a new version, the others keep serving the old one.
+        While one thread loads a new version, the others keep serving the old one. When the
+        active version does not load, the old one (or, with none in memory, the most recent
+        other ready version that loads) goes on serving; None when no version loads.
         """
         active_id = self.active_version_id(session)
+        if active_id != self._wanted:
+            # Another version was activated (or one activated again): it gets a fresh try.
+            self._wanted = active_id
+            self._failed.pop(active_id, None)
         served = self.served
         if active_id is None:
             return served
         if served is not None and served.version_id == active_id:
+            return served
+        if served is not None and self._failed_recently(active_id):
             return served
         if served is not None and not self._loading.acquire(blocking=False):
             return served
         if served is None:
             self._loading.acquire()
         try:
-            if self.served is not None and self.served.version_id == active_id:
-                return self.served
+            return self._load(session, active_id)
+        finally:
+            self._loading.release()
+
+    def state(self, session: Session) -> ServingState:
+        """The served model, the active version and why it is not served (see ServingState)."""
+        served = self.get(session)
+        active_id = self._active_id
+        problem = None
+        if active_id is not None and (served is None or served.version_id != active_id):
+            problem = self.failure(active_id)
+        return ServingState(served, active_id, problem)
+
+    def _load(self, session: Session, active_id: int) -> Served | None:
+        """Load the active version, or a fallback (see the class); under the loading lock."""
+        if self.served is not None and self.served.version_id == active_id:
+            return self.served
+        if not self._failed_recently(active_id):
             name = session.scalar(
                 select(ModelVersion.name).where(ModelVersion.version_id == active_id)
             )
-            try:
-                matcher, _ = load_model(name, self.app.config["MODELS_DIR"])
-            except ArtifactError as error:
-                self.last_error = f"version {active_id} ({name}) could not be loaded: {error}"
-                logger.error(self.last_error)
+            if self._try_load(active_id, name):
+                self.last_error = None
                 return self.served
-            self.served = Served(active_id, name, matcher)
-            self.last_error = None
-            logger.info("serving model version %s (%s)", active_id, name)
+        self.last_error = self.failure(active_id)
+        if self.served is not None:
+            logger.warning(
+                "still serving model version %s: the active version %s does not load",
+                self.served.version_id,
+                active_id,
+            )
             return self.served
-        finally:
-            self._loading.release()
+        others = session.execute(
+            select(ModelVersion.version_id, ModelVersion.name)
+            .where(ModelVersion.status == "ready", ModelVersion.version_id != active_id)
+            .order_by(ModelVersion.version_id.desc())
+        ).all()
+        for version_id, name in others:
+            if not self._failed_recently(version_id) and self._try_load(version_id, name):
+                logger.warning(
+                    "serving model version %s instead of the active version %s, which does "
+                    "not load",
+                    version_id,
+                    active_id,
+                )
+                return self.served
+        if others:
+            self.last_error += (
+                f"; no other ready version loads either (tried {len(others)}: "
+                + ", ".join(str(version_id) for version_id, _ in others)
+                + ")"
+            )
+        return None
+
+    def _try_load(self, version_id: int, name: str | None) -> bool:
+        """Load `version_id` and serve it; on failure remember why (and when) and say False."""
+        try:
+            matcher = load_servable(self.app.config["MODELS_DIR"], name)
+        except ArtifactError as error:
+            reason = f"version {version_id} ({name}) could not be loaded: {error}"
+            self._failed[version_id] = (time.monotonic(), reason)
+            logger.error(reason)
+            return False
+        self._failed.pop(version_id, None)
+        self.served = Served(version_id, name, matcher)
+        logger.info("serving model version %s (%s)", version_id, name)
+        return True
 
 
 def holder(app: Flask | None = None) -> ModelHolder:
@@ -159,15 +281,16 @@ ANSWER_EVENTS = ("accepted", "declined")
 def latest_answers(events: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str], str]:
     """Each member's latest answer to each partner, ``{(member, partner): event}``, from
     feedback events ``(member, partner, event)`` given in the order they were recorded."""
-    return {(member, partner): event for member, partner, event in events
-            if event in ANSWER_EVENTS}
+    return {(member, partner): event for member, partner, event in events if event in ANSWER_EVENTS}
 
 
 def is_mutual(answers: dict[tuple[str, str], str], member_id: str, partner_id: str) -> bool:
     """Whether both sides' latest answers (see :func:`latest_answers`) are "accepted": a
     mutual match, which opens contacts and counts as a partnership."""
-    return (answers.get((member_id, partner_id)) == "accepted"
-            and answers.get((partner_id, member_id)) == "accepted")
+    return (
+        answers.get((member_id, partner_id)) == "accepted"
+        and answers.get((partner_id, member_id)) == "accepted"
+    )
 
 
 def training_data(session: Session) -> tuple[Any, list[Link]]:
@@ -197,8 +320,9 @@ def training_data(session: Session) -> tuple[Any, list[Link]]:
     return frame, links
 
 
-def train_version(app: Flask, version_id: int, activate: bool = True,
-                  purge_others: bool = False) -> None:
+def train_version(
+    app: Flask, version_id: int, activate: bool = True, purge_others: bool = False
+) -> None:
     """Train the version `version_id` (status ``training``) from the current data.
 
     On success the version is ``ready`` (and active if `activate`); on failure it is ``failed``
@@ -276,9 +400,10 @@ class _Heartbeat:
         while not self.stopped.wait(HEARTBEAT_SECONDS):
             try:
                 self.beat()
-            except Exception:  # noqa: BLE001 - a missed beat is retried; training goes on
-                logger.warning("model version %s: heartbeat not stored", self.version_id,
-                               exc_info=True)
+            except Exception:
+                logger.warning(
+                    "model version %s: heartbeat not stored", self.version_id, exc_info=True
+                )
 
     def stop(self) -> None:
         self.stopped.set()
@@ -295,7 +420,22 @@ def _process_gone(trainer: str | None) -> bool:
         return True
     except PermissionError:
         return False
-    return False
+    return _is_zombie(int(pid))
+
+
+def _is_zombie(pid: int) -> bool:
+    """Whether `pid` has ended but was not reaped yet (Linux; False elsewhere).
+
+    A worker killed with its gunicorn master is reparented to PID 1, and the PID 1 of some
+    containers never reaps it: the zombie answers ``kill(pid, 0)`` like a live process, and its
+    version would have waited :data:`ABANDONED_AFTER` before it was failed.
+    """
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    fields = stat.rpartition(")")[2].split()
+    return bool(fields) and fields[0] == "Z"
 
 
 def fail_abandoned_versions(session: Session, now: dt.datetime | None = None) -> list[int]:
@@ -313,7 +453,7 @@ def fail_abandoned_versions(session: Session, now: dt.datetime | None = None) ->
     ).all():
         last_word = version.heartbeat_at or version.created_at
         if last_word is not None and last_word.tzinfo is None:
-            last_word = last_word.replace(tzinfo=dt.timezone.utc)
+            last_word = last_word.replace(tzinfo=dt.UTC)
         if _process_gone(version.trainer):
             reason = f"the training process {version.trainer} ended before it finished"
         elif last_word is None or now - last_word > ABANDONED_AFTER:
@@ -333,13 +473,10 @@ def fail_abandoned_versions(session: Session, now: dt.datetime | None = None) ->
 def artifact_problem(models_dir: str | Path, name: str | None) -> str | None:
     """What is wrong with the stored artifact `name` (missing, damaged, made with other
     versions, or unable to answer a query), or None when it loads and answers."""
-    if not name:
-        return "it has no stored artifact"
     try:
-        matcher, _ = load_model(name, models_dir)
-        matcher.recommend(str(matcher.frame_.index[0]), k=1)
-    except Exception as error:  # noqa: BLE001 - any failure means it must not serve
-        return f"its artifact does not load or answer ({type(error).__name__}: {error})"
+        load_servable(models_dir, name)
+    except ArtifactError as error:
+        return str(error)
     return None
 
 
@@ -401,8 +538,9 @@ def retrain_after_erasure(app: Flask, requested_by: int | None) -> int | None:
     return version_id
 
 
-def start_training(app: Flask, version_id: int, activate: bool = True,
-                   purge_others: bool = False) -> threading.Thread:
+def start_training(
+    app: Flask, version_id: int, activate: bool = True, purge_others: bool = False
+) -> threading.Thread:
     """Run :func:`train_version` in a background thread and return the thread."""
     thread = threading.Thread(
         target=train_version,

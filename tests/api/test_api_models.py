@@ -128,9 +128,7 @@ def test_every_worker_picks_up_the_active_version(app, client, tokens):
     assert activated.status_code == 200 and activated.json["active"]
     assert client.get("/ready").json["model"] == version["version_id"]
     assert other.get("/ready").json["model"] == version["version_id"]
-    assert (
-        client.post("/api/v1/models/1/activate", headers=bearer(tokens.admin)).status_code == 200
-    )
+    assert client.post("/api/v1/models/1/activate", headers=bearer(tokens.admin)).status_code == 200
     assert other.get("/ready").json["model"] == 1
     other_worker.extensions["matcher_db"]["engine"].dispose()
 
@@ -191,17 +189,25 @@ def test_a_version_left_training_by_a_dead_process_is_failed_and_retraining_work
     host = trainer_id().rpartition(":")[0]
     with app.app_context():
         session = get_db()
-        killed = ModelVersion(status="training", active=False, trainer=f"{host}:{trainer.pid}",
-                              heartbeat_at=utcnow())
+        killed = ModelVersion(
+            status="training", active=False, trainer=f"{host}:{trainer.pid}", heartbeat_at=utcnow()
+        )
         # Another host's trainer that stopped beating long ago.
-        silent = ModelVersion(status="training", active=False, trainer="elsewhere:1",
-                              heartbeat_at=utcnow() - ABANDONED_AFTER - dt.timedelta(seconds=1))
+        silent = ModelVersion(
+            status="training",
+            active=False,
+            trainer="elsewhere:1",
+            heartbeat_at=utcnow() - ABANDONED_AFTER - dt.timedelta(seconds=1),
+        )
         session.add_all([killed, silent])
         session.commit()
         killed_id, silent_id = killed.version_id, silent.version_id
     # While the trainer lives and beats, its version blocks a retrain.
     blocked = client.post("/api/v1/models/retrain", json={}, headers=bearer(tokens.manager))
-    assert blocked.status_code == 409 and f"version {killed_id} is being trained" in blocked.json["detail"]
+    assert (
+        blocked.status_code == 409
+        and f"version {killed_id} is being trained" in blocked.json["detail"]
+    )
     trainer.send_signal(signal.SIGKILL)
     trainer.wait()
     started = client.post("/api/v1/models/retrain", json={}, headers=bearer(tokens.manager))
@@ -220,11 +226,57 @@ def test_a_live_trainer_keeps_its_version(app, client, tokens):
 
     with app.app_context():
         session = get_db()
-        session.add(ModelVersion(status="training", active=False, trainer=trainer_id(),
-                                 heartbeat_at=utcnow()))
+        session.add(
+            ModelVersion(
+                status="training", active=False, trainer=trainer_id(), heartbeat_at=utcnow()
+            )
+        )
         session.commit()
     refused = client.post("/api/v1/models/retrain", json={}, headers=bearer(tokens.manager))
     assert refused.status_code == 409
+
+
+def test_a_trainer_ended_but_not_reaped_counts_as_gone(app, client, tokens):
+    """A worker killed with its gunicorn master is reparented to PID 1, which in some
+    containers never reaps it: its zombie answered ``kill(pid, 0)`` like a live process, and
+    its version blocked retraining until the heartbeat timed out. A child of this test that
+    has ended and is not yet waited for is such a zombie."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from api.db import get_db
+    from api.serving import trainer_id
+    from api.tables import ModelVersion, utcnow
+
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        deadline = time.monotonic() + 30
+        stat = Path(f"/proc/{ended.pid}/stat")
+        if not stat.exists():
+            pytest.fail("this test needs Linux's /proc")
+        while stat.read_text().rpartition(")")[2].split()[0] != "Z":
+            assert time.monotonic() < deadline, "the child did not end"
+            time.sleep(0.05)
+        host = trainer_id().rpartition(":")[0]
+        with app.app_context():
+            session = get_db()
+            version = ModelVersion(
+                status="training",
+                active=False,
+                trainer=f"{host}:{ended.pid}",
+                heartbeat_at=utcnow(),
+            )
+            session.add(version)
+            session.commit()
+            version_id = version.version_id
+        started = client.post("/api/v1/models/retrain", json={}, headers=bearer(tokens.manager))
+        assert started.status_code == 202, started.json
+        version = client.get(f"/api/v1/models/{version_id}", headers=bearer(tokens.manager)).json
+        assert version["status"] == "failed" and "ended before it finished" in version["error"]
+        assert _wait(client, tokens.manager, started.json["version_id"])["status"] == "ready"
+    finally:
+        ended.wait()
 
 
 def test_migration_0004_up_and_down_keeps_the_versions(app):
@@ -296,6 +348,9 @@ def test_a_damaged_artifact_is_not_activated(app, client, tokens):
     )
     assert refused.status_code == 409 and "was not activated" in refused.json["detail"]
     assert client.get("/ready").json["model"] == 1
-    assert client.get(
-        "/api/v1/members/designer/suggestions", headers=bearer(tokens.designer)
-    ).status_code == 200
+    assert (
+        client.get(
+            "/api/v1/members/designer/suggestions", headers=bearer(tokens.designer)
+        ).status_code
+        == 200
+    )

@@ -5,8 +5,6 @@ the older figures are served marked stale; an abandoned job is taken over, a fai
 reported and retried; the manager page says the figures are being computed, in English and
 Ukrainian. On SQLite and PostgreSQL."""
 
-# ruff: noqa: F811 - the fixtures are imported by name (see service_fixtures)
-
 from __future__ import annotations
 
 import datetime as dt
