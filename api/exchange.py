@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Response
+from flask import Response, current_app
 from flask_openapi3 import APIBlueprint, FileStorage, Tag
 from pydantic import BaseModel
 
@@ -12,6 +12,7 @@ from matcher.profiles import PROFILE_COLUMNS
 
 from .auth import current_caller, require
 from .db import get_db
+from .insights import refresh_insights
 from .schemas import ExportQuery, ImportOut, ImportQuery
 from .transfer import (
     CONTACT_COLUMNS,
@@ -56,6 +57,11 @@ def _import(kind: str, form: UploadForm, query: ImportQuery):
     except Exception:
         session.rollback()
         raise
+    if counts["created"] or counts["updated"]:
+        # An import changes the figures wholesale: recompute the insights that managers read
+        # now (single edits are picked up at the next request, the older figures served
+        # meanwhile marked stale).
+        refresh_insights(current_app._get_current_object())
     return counts
 
 

@@ -82,9 +82,9 @@ from .schemas import InsightsOut, InsightsQuery, InsightsReportQuery
 from .serving import (
     ABANDONED_AFTER,
     HEARTBEAT_SECONDS,
-    _process_gone,
     holder,
     live_profile_frame,
+    process_gone,
     trainer_id,
 )
 from .tables import FeedbackEvent, KnownLink, Member, ModelVersion, StoredInsights, utcnow
@@ -420,7 +420,7 @@ def _job_of(app: Flask, row: StoredInsights, now: dt.datetime) -> InsightsJob:
 
 def _abandonment(app: Flask, row: StoredInsights, now: dt.datetime) -> str | None:
     """Why the computation of `row` is taken for abandoned, or None while it goes on."""
-    if _process_gone(row.trainer):
+    if process_gone(row.trainer):
         return f"the computing process {row.trainer} ended before it finished"
     last_word = _aware(row.heartbeat_at or row.started_at or row.created_at)
     limit = dt.timedelta(

@@ -352,6 +352,11 @@ def train_version(
         logger.info("model version %s trained (%s)", version_id, name)
         if purge_others:
             purge_versions(app, version_id)
+        if activate:
+            # The figures managers read depend on the serving model: recompute them now.
+            from .insights import refresh_insights  # insights imports this module
+
+            refresh_insights(app)
     except Exception as error:
         logger.exception("retraining version %s failed", version_id)
         with sessions.begin() as session:
@@ -409,7 +414,7 @@ class _Heartbeat:
         self.stopped.set()
 
 
-def _process_gone(trainer: str | None) -> bool:
+def process_gone(trainer: str | None) -> bool:
     """Whether `trainer` (``host:pid``) names a process of this host that no longer runs."""
     host, _, pid = (trainer or "").rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():
@@ -454,7 +459,7 @@ def fail_abandoned_versions(session: Session, now: dt.datetime | None = None) ->
         last_word = version.heartbeat_at or version.created_at
         if last_word is not None and last_word.tzinfo is None:
             last_word = last_word.replace(tzinfo=dt.UTC)
-        if _process_gone(version.trainer):
+        if process_gone(version.trainer):
             reason = f"the training process {version.trainer} ended before it finished"
         elif last_word is None or now - last_word > ABANDONED_AFTER:
             reason = (

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from .auth import current_caller, require
 from .db import get_db
 from .errors import abort
+from .insights import refresh_insights
 from .schemas import ModelList, ModelOut, ModelPath, RetrainIn
 from .serving import (
     activate_version,
@@ -122,4 +123,6 @@ def activate(path: ModelPath):
     activate_version(session, version.version_id)
     session.commit()
     session.refresh(version)
+    # The figures managers read depend on the serving model: recompute them now.
+    refresh_insights(current_app._get_current_object())
     return version_payload(version)

@@ -43,10 +43,12 @@ HOME_MEMBERS = sum(1 for row in CLUSTER if row["network"] == HOME)
 
 
 def settle(app) -> None:
-    """Wait for the app's background jobs (insights computations, retraining) to end."""
-    for thread in list(app.extensions.get("matcher_threads", [])):
-        thread.join(timeout=300)
-        assert not thread.is_alive(), f"{thread.name} still runs"
+    """Wait for the app's background jobs (insights computations, retraining) to end, and for
+    those they start (a retrain that activates its model starts the insights' refresh)."""
+    while alive := [t for t in app.extensions.get("matcher_threads", []) if t.is_alive()]:
+        for thread in alive:
+            thread.join(timeout=300)
+            assert not thread.is_alive(), f"{thread.name} still runs"
 
 
 def is_final(response) -> bool:

@@ -322,17 +322,38 @@ def test_a_failed_refresh_keeps_serving_the_old_figures(app, client, tokens, mon
     assert "unexpected error" in stale.json["refresh"]["error"]
 
 
-def test_refresh_starts_what_the_data_change_needs(app, client, tokens):
+def test_an_import_or_a_new_model_starts_the_figures_before_anyone_asks(app, client, tokens):
     from api.insights import refresh_insights
 
     manager = bearer(tokens.manager)
     computed(app, client, INSIGHTS, headers=manager)
     assert refresh_insights(app) == []  # nothing changed
+
+    def current_row() -> StoredInsights:
+        key = current_key(app)
+        [row] = [
+            row
+            for row in rows(app)
+            if (row.network_id, row.model_version, row.data_revision)
+            == (key["network_id"], key["model_version"], key["data_revision"])
+        ]
+        return row
+
+    # The import itself starts the computation of the figures it changes, with no request.
     import_member(client, tokens.admin, "nova-tekstyl")
-    [started] = refresh_insights(app)
-    assert refresh_insights(app) == []  # under way already
+    assert current_row().status in ("computing", "ready")
+    assert refresh_insights(app) == []  # under way already, or done
     settle(app)
-    assert [row.result_id for row in rows(app)] == [started]
+    assert current_row().status == "ready" and len(rows(app)) == 1
+    answer = client.get(INSIGHTS, headers=manager)
+    assert answer.status_code == 200 and answer.json["stale"] is False
+
+    # So does a retrained, activated model.
+    started = client.post("/api/v1/models/retrain", json={}, headers=manager)
+    assert started.status_code == 202
+    settle(app)
+    assert current_key(app)["model_version"] == started.json["version_id"]
+    assert current_row().status == "ready"
     answer = client.get(INSIGHTS, headers=manager)
     assert answer.status_code == 200 and answer.json["stale"] is False
 
