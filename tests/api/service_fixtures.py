@@ -63,6 +63,29 @@ def links_raw() -> pd.DataFrame:
     )
 
 
+def worker_database(url: str) -> str:
+    """The database of this test process: `url`'s own, or, under pytest-xdist, a database of
+    its own per worker (``<name>_gw0``...), created on first use: workers wipe their schema."""
+    from sqlalchemy import create_engine, make_url
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            exists = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            ).scalar()
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 def postgres_url() -> str:
     """The PostgreSQL URL of the tests, after wiping its schema; skips (or fails) when absent."""
     from sqlalchemy import create_engine
@@ -73,7 +96,13 @@ def postgres_url() -> str:
         pytest.skip("no PostgreSQL: set MATCHER_TEST_DATABASE_URL")
     from api.db import normalise_url
 
-    engine = create_engine(normalise_url(POSTGRES_URL))
+    try:
+        url = worker_database(normalise_url(POSTGRES_URL))
+    except Exception as error:  # noqa: BLE001 - unreachable server, or no right to create it
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"PostgreSQL at {POSTGRES_URL}: no database for this worker: {error}")
+        pytest.skip(f"PostgreSQL: no database for this worker: {error}")
+    engine = create_engine(url)
     try:
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
@@ -84,7 +113,7 @@ def postgres_url() -> str:
         pytest.skip(f"PostgreSQL not reachable: {error}")
     finally:
         engine.dispose()
-    return POSTGRES_URL
+    return url
 
 
 def make_app(tmp_path: Path, database_url: str, train: bool = True, **config):
