@@ -92,9 +92,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:
         versions,
         web,
     )
+    from .http import ServiceApp
     from .limits import limiter
 
-    app = OpenAPI(
+    app = ServiceApp(
         __name__,
         instance_relative_config=True,
         info=Info(
@@ -160,18 +161,35 @@ def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:
 
     @app.get("/ready", responses={200: schemas.Ready})
     def ready():
-        """Readiness: the database answers and a model is loaded."""
+        """Readiness: the database answers and a model is loaded.
+
+        ``degraded`` (still 200: suggestions are answered) when the active version's artifact
+        does not load and an older version serves instead; 503 when no version loads.
+        """
         session = db.get_db()
         try:
             session.execute(text("SELECT 1"))
         except Exception as error:  # noqa: BLE001 - any database failure means not ready
             logger.warning("database not reachable: %s", error)
             return errors.problem_response(503, "the database is not reachable")
-        served = serving.holder().get(session)
-        if served is None:
+        state = serving.holder().state(session)
+        if state.served is None:
             detail = serving.holder().last_error or "no model is active yet"
             return errors.problem_response(503, detail)
-        return {"status": "ready", "database": True, "model": served.version_id, "detail": ""}
+        answer = {
+            "status": "ready",
+            "database": True,
+            "model": state.served.version_id,
+            "active_model": state.active_id,
+            "detail": "",
+        }
+        if state.active_problem:
+            answer["status"] = "degraded"
+            answer["detail"] = (
+                f"serving version {state.served.version_id} instead of the active version "
+                f"{state.active_id}: {state.active_problem}"
+            )
+        return answer
 
     _problem_responses_everywhere(app)
     return app
@@ -181,12 +199,27 @@ def _problem_responses_everywhere(app: OpenAPI) -> None:
     """Document every error answer of every operation as problem+json.
 
     flask-openapi3 adds its own 422 (``application/json``) to operations with parameters; the
-    service answers every error with ``application/problem+json``, so the document says so.
+    service answers every error with ``application/problem+json``, so the document says so,
+    including the errors gunicorn answers itself.
     """
-    from .errors import problem_responses_doc
+    from http import HTTPStatus
+
+    from .errors import PROBLEM_MIME, problem_responses_doc
 
     problems = problem_responses_doc()
     document = app.api_doc
+    # One schema, referred to by every error answer of every operation (inlined, it made the
+    # document nearly 1 MB).
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Problem"] = problems["400"]["content"][PROBLEM_MIME]["schema"]
+    content = {PROBLEM_MIME: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for response in problems.values():
+        response["content"] = content
+    # Answered by gunicorn before the app sees the request (api.gunicorn_workers makes them
+    # problem+json too): request line or headers too long, an Expect or a transfer coding it
+    # does not take. 400, 500 and 503 (a request past its time limit) are listed already.
+    for code in (414, 417, 431, 501):
+        problems[str(code)] = {"description": HTTPStatus(code).phrase, "content": content}
     for path_item in document.get("paths", {}).values():
         for operation in path_item.values():
             if isinstance(operation, dict) and "responses" in operation:

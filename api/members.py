@@ -29,8 +29,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 from werkzeug.http import parse_etags, quote_etag
 
-from matcher.filters import resolve_filters
-from matcher.profiles import Profile
+from matcher.profiles import Profile, ProfileValidationError
 
 from .auth import Caller, current_caller
 from .db import get_db
@@ -338,17 +337,17 @@ def list_members(query: MemberQuery):
     """List members (public profiles; contacts where the caller may see them)."""
     caller = current_caller()
     session = get_db()
-    # The values a partner filter takes, checked as everywhere (FilterError: 422 naming them).
-    filters = resolve_filters({"country": query.country, "org_type": query.org_type})
+    # The filters are the taxonomy's ids and ISO codes exactly (the query model's enumerations,
+    # as the document lists them); a network nobody belongs to matches no member.
     where = [Member.deleted_at.is_(None)]
     if query.network:
         where.append(Member.network_id == query.network)
-    if "org_type" in filters:
-        where.append(Member.org_type == filters["org_type"][0])
-    if "country" in filters:
-        where.append(Member.country == filters["country"][0])
+    if query.org_type:
+        where.append(Member.org_type == query.org_type.value)
+    if query.country:
+        where.append(Member.country == query.country.value)
     if query.capability:
-        where.append(Member.offers_text.contains(f";{query.capability};", autoescape=True))
+        where.append(Member.offers_text.contains(f";{query.capability.value};", autoescape=True))
     total = session.scalar(select(func.count()).select_from(Member).where(*where))
     rows = session.scalars(
         select(Member)
@@ -413,7 +412,22 @@ def _changed_values(
     if member.profile.get("market_presence_derived") and "market_presence" not in changes:
         fields["market_presence"] = ""
     fields.update({k: v for k, v in changes.items() if v is not None})
-    profile = parse_profile(member.member_id, fields)
+    try:
+        profile = parse_profile(member.member_id, fields)
+    except ProfileValidationError as error:
+        # The body passed its schema: what the engine refuses is the stored profile with these
+        # changes (left with no tag offered or sought and no description), a conflict with the
+        # member as it is.
+        abort(
+            409,
+            f"member {member.member_id} with this change: "
+            + "; ".join(p.message for p in error.problems)
+            + "; nothing was changed",
+            [
+                {"field": p.column, "message": p.message, "value": p.as_dict()["value"]}
+                for p in error.problems
+            ],
+        )
     if contact is not None:
         contact = {
             "person": member.contact_person,

@@ -1,43 +1,254 @@
-"""Request and response schemas (pydantic v2); they make the OpenAPI document."""
+"""Request and response schemas (pydantic v2); they make the OpenAPI document.
+
+The document states what the service enforces, because both come from these models: closed
+vocabularies (the taxonomy's tag ids, ISO country and language codes, IANA time zones) are
+enumerations built from the same data the engine checks against, open ones (network, member and
+session ids) are patterns, dates are dates, and JSON numbers and booleans are strict (``0`` is
+not ``false``). Patterns are written for every reader alike (pydantic's, the document's
+ECMA-262 one, Python's): ``[0-9]`` rather than ``\\d``, and explicit character classes rather
+than ``\\s``, whose meaning differs between them.
+"""
 
 from __future__ import annotations
 
 import copy
-from typing import Any, Literal
+import datetime as dt
+import difflib
+import re
+import zoneinfo
+from enum import StrEnum
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from flask import has_request_context, request
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    WrapValidator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
-MemberIdStr = Field(pattern=r"^[A-Za-z0-9._-]{1,64}$", description="A member id.")
-TagList = list[str]
+from matcher import geography
+from matcher.profiles import HOME_NETWORK
+from matcher.taxonomy import load_taxonomy
+
+# ---------------------------------------------------------------------------------------------
+# Vocabularies and value types shared by the request models
+# ---------------------------------------------------------------------------------------------
+
+_TAXONOMY = load_taxonomy()
+
+
+def _vocabulary(name: str, values: list[str], doc: str) -> type[StrEnum]:
+    """A string enumeration of `values` (a component of the document named `name`)."""
+    enum = StrEnum(name, [(value, value) for value in values])
+    enum.__doc__ = doc
+    return enum
+
+
+OrgType = _vocabulary(
+    "OrgType", _TAXONOMY.ids("org_types"), "A type of activity (the taxonomy's org_types)."
+)
+Capability = _vocabulary(
+    "Capability", _TAXONOMY.ids("capabilities"), "A capability tag (the taxonomy's ids)."
+)
+Product = _vocabulary("Product", _TAXONOMY.ids("products"), "A product tag (the taxonomy's ids).")
+PartnershipType = _vocabulary(
+    "PartnershipType", _TAXONOMY.ids("partnership_types"), "A kind of partnership."
+)
+Certification = _vocabulary(
+    "Certification", _TAXONOMY.ids("certifications"), "A certification (the taxonomy's ids)."
+)
+MarketPresence = _vocabulary(
+    "MarketPresence", _TAXONOMY.ids("market_presence"), "Where the member sells."
+)
+Country = _vocabulary(
+    "Country", sorted(geography.country_codes()), "An ISO 3166-1 alpha-2 country code."
+)
+Language = _vocabulary(
+    "Language", sorted(geography.language_codes()), "An ISO 639-1 language code."
+)
+TimeZone = _vocabulary("TimeZone", sorted(zoneinfo.available_timezones()), "An IANA time zone.")
+PotentialTier = Literal["low", "medium", "high"]
+
+
+def _explained(enum: type[StrEnum], explain: Any) -> Any:
+    """`enum` as a field type whose refusal of a text says what was meant, in the engine's
+    words (``'Poland' is not an ISO 3166-1 alpha-2 country code; did you mean 'PL'?``) rather
+    than listing every allowed value; the document lists them."""
+
+    def validate(value: Any, handler: Any) -> Any:
+        try:
+            return handler(value)
+        except ValidationError:
+            if not isinstance(value, str):
+                raise
+            raise PydanticCustomError("enum", "{reason}", {"reason": explain(value)}) from None
+
+    return Annotated[enum, WrapValidator(validate)]
+
+
+def _country_hint(value: str) -> str:
+    guess = value.upper() if value.upper() in Country.__members__ else None
+    guess = guess or geography.suggest_country(value)
+    hint = f"; did you mean {guess!r}?" if guess else " (two letters, e.g. 'UA', 'PL')"
+    return f"{value!r} is not an ISO 3166-1 alpha-2 country code{hint}"
+
+
+def _language_hint(value: str) -> str:
+    guess = geography.suggest_language(value)
+    hint = f"; did you mean {guess!r}?" if guess else " (two letters, e.g. 'uk', 'en')"
+    return f"{value!r} is not an ISO 639-1 language code{hint}"
+
+
+def _tag_hint(vocabulary: str) -> Any:
+    return lambda value: _TAXONOMY.explain_unknown(vocabulary, value)
+
+
+CountryCode = _explained(Country, _country_hint)
+LanguageCode = _explained(Language, _language_hint)
+OrgTypeId = _explained(OrgType, _tag_hint("org_types"))
+CapabilityId = _explained(Capability, _tag_hint("capabilities"))
+ProductId = _explained(Product, _tag_hint("products"))
+PartnershipTypeId = _explained(PartnershipType, _tag_hint("partnership_types"))
+CertificationId = _explained(Certification, _tag_hint("certifications"))
+MarketPresenceId = _explained(MarketPresence, _tag_hint("market_presence"))
+
+
+def _timezone_hint(value: str) -> str:
+    close = difflib.get_close_matches(value, list(TimeZone.__members__), n=1, cutoff=0.8)
+    hint = f"; did you mean {close[0]!r}?" if close else "; e.g. 'Europe/Kyiv'"
+    return f"{value!r} is not an IANA time zone{hint}"
+
+
+TimeZoneName = _explained(TimeZone, _timezone_hint)
+
+#: Characters that Python's ``str.strip()`` removes (what the engine trims) or ECMA-262 calls
+#: white space: a text made only of them is blank.
+_BLANK = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+#: A text with something in it besides blanks (a search: one such character anywhere).
+NON_BLANK = f"[^{_BLANK}]"
+#: Control characters other than tab and line breaks: PostgreSQL stores no NUL, a worksheet
+#: (the XLSX export) none of them, and no name or description needs one.
+_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f"
+#: A text without control characters.
+TEXT_PATTERN = f"^[^{_CONTROL}]*$"
+#: A name: no control characters, and something besides blanks.
+NAME_PATTERN = f"^[^{_CONTROL}]*[^{_CONTROL}{_BLANK}][^{_CONTROL}]*$"
+ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
+#: A network id: lower-case letters and digits joined by '-', '_' or '.' (as profile files).
+SLUG_PATTERN = r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$"
+_HHMM_TEXT = r"(?:[01]?[0-9]|2[0-3]):[0-5][0-9]"
+HHMM_PATTERN = f"^{_HHMM_TEXT}$"
+BREAK_PATTERN = f"^{_HHMM_TEXT}-{_HHMM_TEXT}$"
+NACE_PATTERN = r"^[0-9]{2}(?:\.[0-9]{1,2})?$"
+EMAIL_PATTERN = f"^[^@{_BLANK}{_CONTROL}]+@[^@{_BLANK}{_CONTROL}]+\\.[^@{_BLANK}{_CONTROL}]+$"
+
+MemberId = Annotated[str, Field(pattern=ID_PATTERN, description="A member id.")]
+NetworkId = Annotated[
+    str, Field(max_length=64, pattern=SLUG_PATTERN, description="A network id (a slug).")
+]
+MemberIdStr = Field(pattern=ID_PATTERN, description="A member id.")
+#: The most tags one list field takes (every list still fits the file format's 2,000
+#: characters once joined, so a JSON profile exports as a file row).
+MAX_TAGS = 50
+MAX_COUNTRIES = 200
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _date_text(value: Any) -> Any:
+    """A calendar date as JSON carries it (``"2026-05-14"``), and nothing else.
+
+    pydantic alone would also read a date-time with a zero time or a number of seconds, which
+    the document (``format: date``) does not allow.
+    """
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return dt.date.fromisoformat(value)
+    raise PydanticCustomError("date_type", "expected a date YYYY-MM-DD")
+
+
+def _form_bool(value: Any) -> Any:
+    """A boolean query parameter as OpenAPI's form style writes it: ``true`` or ``false``.
+
+    pydantic alone would also read ``1``, ``yes``, ``on``..., which the document does not.
+    """
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    raise PydanticCustomError("bool_parsing", "expected true or false")
+
+
+_INTEGER_TEXT = re.compile(r"(-?[0-9]+)(?:\.0+)?")
+
+
+def _form_int(value: Any) -> Any:
+    """An integer query parameter: digits, or a number with no fraction (``20.0``: JSON
+    Schema's integers include it). pydantic alone would also read ``1_000`` or `` 1``."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and (match := _INTEGER_TEXT.fullmatch(value)):
+        return int(match.group(1))
+    raise PydanticCustomError("int_parsing", "expected an integer")
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_date_text)]
+#: A revision named in a query string (optimistic concurrency).
+QueryRevision = Annotated[int, Field(ge=1, le=2_000_000_000), BeforeValidator(_form_int)]
+QueryBool = Annotated[bool, BeforeValidator(_form_bool)]
+QueryInt = Annotated[int, BeforeValidator(_form_int)]
+
+
+def _json_int(value: Any) -> Any:
+    """An integer as JSON Schema reads one: a number with no fraction (``3`` or ``3.0``), never
+    a boolean or a text (pydantic alone would read ``true`` and ``"3"``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise PydanticCustomError("int_type", "expected an integer")
+    return value
+
+
+def json_int(ge: int, le: int) -> Any:
+    """A JSON body's integer from `ge` to `le` (the bounds inside the type, so that an optional
+    field documents them too)."""
+    return Annotated[int, Field(ge=ge, le=le), BeforeValidator(_json_int)]
+
+
+def field_error(model: type[BaseModel], errors: list[tuple[str, str, Any]]) -> ValidationError:
+    """A validation error naming each ``(field, message, value)`` of `errors`."""
+    return ValidationError.from_exception_data(
+        model.__name__,
+        [
+            {"type": PydanticCustomError("value_error", message), "loc": (field,), "input": value}
+            for field, message, value in errors
+        ],
+    )
 
 
 def _file_alias(model: type[BaseModel], data: Any, field: str, alias: str) -> Any:
     """Read the file format's name `alias` of `field` (``id`` for ``member_id``).
 
-    Both given, they must agree: otherwise a validation error names both fields.
+    Exactly one of them is given (the document's ``oneOf``): both, even equal, is a validation
+    error naming both fields.
     """
     if not isinstance(data, dict) or alias not in data:
         return data
     data = dict(data)
-    value = data.pop(alias)
-    if field not in data:
-        data[field] = value
-    elif data[field] != value:
-        message = f"{field} {data[field]!r} and {alias} {value!r} differ; give one of them"
-        error = PydanticCustomError("alias_conflict", message)
-        raise ValidationError.from_exception_data(
-            model.__name__,
-            [
-                {"type": error, "loc": (field,), "input": data[field]},
-                {"type": error, "loc": (alias,), "input": value},
-            ],
-        )
+    if field in data:
+        message = f"give {field} or {alias}, not both"
+        raise field_error(model, [(field, message, data[field]), (alias, message, data[alias])])
+    data[field] = data.pop(alias)
     return data
 
 
 def _document_alias(schema: dict[str, Any], field: str, alias: str) -> None:
-    """Document `alias` beside `field` in a JSON schema: either one is required."""
+    """Document `alias` beside `field` in a JSON schema: exactly one of them is required."""
     properties = schema.get("properties", {})
     if field not in properties:
         return
@@ -51,7 +262,12 @@ def _document_alias(schema: dict[str, Any], field: str, alias: str) -> None:
         required.remove(field)
         if not required:
             schema.pop("required")
-        schema["anyOf"] = [{"required": [field]}, {"required": [alias]}]
+        _add_rule(schema, {"oneOf": [{"required": [field]}, {"required": [alias]}]})
+
+
+def _add_rule(schema: dict[str, Any], rule: dict[str, Any]) -> None:
+    """Add a JSON Schema rule over several fields to `schema` (all of them must hold)."""
+    schema.setdefault("allOf", []).append(rule)
 
 
 class MemberIdAlias(BaseModel):
@@ -72,71 +288,111 @@ class Contact(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    person: str | None = Field(None, max_length=200)
-    email: str | None = Field(None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    phone: str | None = Field(None, max_length=64)
+    person: str | None = Field(None, max_length=200, pattern=TEXT_PATTERN)
+    email: str | None = Field(None, max_length=254, pattern=EMAIL_PATTERN)
+    phone: str | None = Field(None, max_length=64, pattern=TEXT_PATTERN)
+
+
+Nace = Annotated[str, Field(pattern=NACE_PATTERN, description="A NACE Rev.2 code (14.13).")]
+_NOT_EMPTY = "give at least one tag in offers or seeks, or a description"
+
+
+def _document_not_empty(schema: dict[str, Any]) -> None:
+    """State the engine's rule on a profile: a tag offered or sought, or a description."""
+    _add_rule(
+        schema,
+        {
+            "anyOf": [
+                {"required": ["offers"], "properties": {"offers": {"minItems": 1}}},
+                {"required": ["seeks"], "properties": {"seeks": {"minItems": 1}}},
+                {
+                    "required": ["description"],
+                    "properties": {"description": {"pattern": NON_BLANK}},
+                },
+            ]
+        },
+    )
 
 
 class ProfileFields(BaseModel):
-    """Profile fields of the file format (tags from the taxonomy; see formats.md)."""
+    """Profile fields of the file format: tags are the taxonomy's ids, countries ISO 3166-1
+    alpha-2 codes, languages ISO 639-1 codes (see formats.md). A profile offers or seeks at
+    least one tag, or has a description."""
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=300)
-    network: str = Field(min_length=1, max_length=64)
-    country: str = Field(min_length=2, max_length=60, description="ISO 3166 code or name.")
-    org_type: str = Field(min_length=1, max_length=64)
-    city: str = Field("", max_length=200)
-    nace: TagList = []
-    offers: TagList = []
-    seeks: TagList = []
-    products: TagList = []
-    markets_present: TagList = []
-    markets_target: TagList = []
-    market_presence: str = Field(
+    name: str = Field(min_length=1, max_length=300, pattern=NAME_PATTERN)
+    network: NetworkId
+    country: CountryCode
+    org_type: OrgTypeId
+    city: str = Field("", max_length=200, pattern=TEXT_PATTERN)
+    nace: list[Nace] = Field([], max_length=MAX_TAGS)
+    offers: list[CapabilityId] = Field([], max_length=MAX_TAGS)
+    seeks: list[CapabilityId] = Field([], max_length=MAX_TAGS)
+    products: list[ProductId] = Field([], max_length=MAX_TAGS)
+    markets_present: list[CountryCode] = Field([], max_length=MAX_COUNTRIES)
+    markets_target: list[CountryCode] = Field([], max_length=MAX_COUNTRIES)
+    market_presence: MarketPresenceId | Literal[""] = Field(
         "", description="local, national, regional or international; derived when empty."
     )
-    partnership_types: TagList = []
-    certifications: TagList = []
-    employees: int | None = Field(None, ge=0, le=10_000_000)
-    capacity_units_month: int | None = Field(None, ge=0, le=1_000_000_000)
-    min_order_qty: int | None = Field(None, ge=0, le=1_000_000_000)
-    languages: TagList = []
-    description: str = Field("", max_length=20_000)
+    partnership_types: list[PartnershipTypeId] = Field([], max_length=MAX_TAGS)
+    certifications: list[CertificationId] = Field([], max_length=MAX_TAGS)
+    employees: json_int(0, 10_000_000) | None = None
+    capacity_units_month: json_int(0, 1_000_000_000) | None = None
+    min_order_qty: json_int(0, 1_000_000_000) | None = None
+    languages: list[LanguageCode] = Field([], max_length=MAX_TAGS)
+    description: str = Field("", max_length=20_000, pattern=TEXT_PATTERN)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> ProfileFields:
+        if not self.offers and not self.seeks and not re.search(NON_BLANK, self.description):
+            raise field_error(type(self), [("offers", _NOT_EMPTY, [])])
+        return self
+
+
+def _member_create_schema(schema: dict[str, Any], _model: Any = None) -> None:
+    _document_alias(schema, "member_id", "id")
+    _document_not_empty(schema)
 
 
 class MemberCreate(MemberIdAlias, ProfileFields):
     """A new member: its id (``member_id``, or ``id`` as in the profile file format), profile
     and (private) contact details."""
 
+    model_config = ConfigDict(json_schema_extra=_member_create_schema)
+
     member_id: str = MemberIdStr
     contact: Contact | None = None
 
 
 class MemberUpdate(BaseModel):
-    """Fields to change (any subset); lists replace the stored list."""
+    """Fields to change (any subset; null: unchanged); lists replace the stored list.
+
+    The member's profile must still offer or seek a tag, or have a description: a change that
+    would empty it conflicts with the stored profile (409).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(None, min_length=1, max_length=300)
-    network: str | None = Field(None, min_length=1, max_length=64)
-    country: str | None = Field(None, min_length=2, max_length=60)
-    org_type: str | None = Field(None, min_length=1, max_length=64)
-    city: str | None = Field(None, max_length=200)
-    nace: TagList | None = None
-    offers: TagList | None = None
-    seeks: TagList | None = None
-    products: TagList | None = None
-    markets_present: TagList | None = None
-    markets_target: TagList | None = None
-    market_presence: str | None = None
-    partnership_types: TagList | None = None
-    certifications: TagList | None = None
-    employees: int | None = Field(None, ge=0, le=10_000_000)
-    capacity_units_month: int | None = Field(None, ge=0, le=1_000_000_000)
-    min_order_qty: int | None = Field(None, ge=0, le=1_000_000_000)
-    languages: TagList | None = None
-    description: str | None = Field(None, max_length=20_000)
+    name: str | None = Field(None, min_length=1, max_length=300, pattern=NAME_PATTERN)
+    network: NetworkId | None = None
+    country: CountryCode | None = None
+    org_type: OrgTypeId | None = None
+    city: str | None = Field(None, max_length=200, pattern=TEXT_PATTERN)
+    nace: list[Nace] | None = Field(None, max_length=MAX_TAGS)
+    offers: list[CapabilityId] | None = Field(None, max_length=MAX_TAGS)
+    seeks: list[CapabilityId] | None = Field(None, max_length=MAX_TAGS)
+    products: list[ProductId] | None = Field(None, max_length=MAX_TAGS)
+    markets_present: list[CountryCode] | None = Field(None, max_length=MAX_COUNTRIES)
+    markets_target: list[CountryCode] | None = Field(None, max_length=MAX_COUNTRIES)
+    market_presence: MarketPresenceId | Literal[""] | None = None
+    partnership_types: list[PartnershipTypeId] | None = Field(None, max_length=MAX_TAGS)
+    certifications: list[CertificationId] | None = Field(None, max_length=MAX_TAGS)
+    employees: json_int(0, 10_000_000) | None = None
+    capacity_units_month: json_int(0, 1_000_000_000) | None = None
+    min_order_qty: json_int(0, 1_000_000_000) | None = None
+    languages: list[LanguageCode] | None = Field(None, max_length=MAX_TAGS)
+    description: str | None = Field(None, max_length=20_000, pattern=TEXT_PATTERN)
     contact: Contact | None = None
 
 
@@ -179,7 +435,7 @@ class MemberOut(BaseModel):
     description: str
     market_presence_derived: bool
     potential: float
-    potential_tier: str
+    potential_tier: PotentialTier
     revision: int = Field(
         description="Counts the stored changes of the member (its ETag names it): send it back "
         "with a change, as `If-Match` or `?revision=`."
@@ -198,70 +454,6 @@ class MemberPage(BaseModel):
 
 class MemberPath(BaseModel):
     member_id: str = Field(max_length=64)
-
-
-class MemberQuery(BaseModel):
-    """Filters and page of the member list."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    page: int = Field(1, ge=1, le=1_000_000)
-    per_page: int = Field(50, ge=1, le=500)
-    network: str | None = Field(None, max_length=64)
-    org_type: str | None = Field(
-        None, max_length=64, description="A type of activity: an id, a synonym or a label."
-    )
-    country: str | None = Field(
-        None, max_length=60, description="An ISO 3166-1 alpha-2 code, in any case."
-    )
-    capability: str | None = Field(None, max_length=64, description="An offered capability tag.")
-
-
-_MEMBER_REVISION = Field(
-    None,
-    ge=1,
-    le=2_000_000_000,
-    description="The member's revision you read (its `revision`; as the sessions take it). When "
-    "the member is at another revision, the change is refused with 409 and the current version, "
-    "and nothing changes. `If-Match` says the same in HTTP's words (412).",
-)
-
-
-class MemberRevisionQuery(BaseModel):
-    """The revision a member's change is based on (optimistic concurrency)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    revision: int | None = _MEMBER_REVISION
-
-
-class MemberIfMatch(BaseModel):
-    """The ``If-Match`` request header of a member's change (RFC 9110 section 13.1.1).
-
-    Other request headers (Authorization, ...) pass through: they are not this model's to
-    refuse.
-    """
-
-    if_match: str | None = Field(
-        None,
-        alias="If-Match",
-        max_length=1000,
-        description='The ETag of the member you read (`"3"`; `*`: any version). When the member '
-        "is at another revision, the change is refused with 412 and the current version, and "
-        "nothing changes. Without it (and without `revision`), the change applies to the member "
-        "as it is at that moment: the fields you send replace the stored ones, the others stay.",
-    )
-
-
-class DeleteQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    erase: bool = Field(
-        False,
-        description="Also erase the member's data, links and feedback "
-        "(GDPR erasure); otherwise it is withdrawn (hidden at once).",
-    )
-    revision: int | None = _MEMBER_REVISION
 
 
 class CachedSchemaModel(BaseModel):
@@ -284,23 +476,129 @@ class CachedSchemaModel(BaseModel):
 
 
 _SCHEMAS: dict[tuple, dict[str, Any]] = {}
+#: The JSON API's paths: query strings there are read by flask-openapi3 from ``request.args``.
+API_PREFIX = "/api/"
 
 
-class SuggestionOptions(BaseModel):
-    """Options of a suggestion request, shared by the query string and the prospect's body."""
+class QueryModel(CachedSchemaModel):
+    """A query string: unknown parameters are refused, and so is a parameter that takes one
+    value (not an array) given more than once.
+
+    flask-openapi3 reads the first of repeated values and drops the others silently, so
+    ``?state=final&state=bogus`` would pass for ``state=final``: the document says that
+    parameter is one value, and the service says so too (422 naming it). The check reads the
+    request's own query string, only on the JSON API's paths (a page that builds a model from
+    values it resolved itself is not a query string).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    k: int = Field(10, ge=1, le=100)
+    @model_validator(mode="before")
+    @classmethod
+    def _given_once(cls, data: Any) -> Any:
+        if not has_request_context() or not request.path.startswith(API_PREFIX):
+            return data
+        repeated = [
+            (name, f"{name} is given {len(values)} times; it takes one value", values)
+            for name in _scalar_parameters(cls)
+            if len(values := request.args.getlist(name)) > 1
+        ]
+        if repeated:
+            raise field_error(cls, repeated)
+        return data
+
+
+def _scalar_parameters(model: type[CachedSchemaModel]) -> list[str]:
+    """The query parameters of `model` that take one value (as flask-openapi3 tells them)."""
+    names = []
+    for name, schema in model.model_json_schema().get("properties", {}).items():
+        kinds = [schema, *schema.get("anyOf", [])]
+        if not any(kind.get("type") == "array" for kind in kinds):
+            names.append(name)
+    return names
+
+
+class MemberQuery(QueryModel):
+    """Filters and page of the member list: the taxonomy's ids and ISO codes, exactly.
+
+    A network nobody belongs to lists no member.
+    """
+
+    page: QueryInt = Field(1, ge=1, le=1_000_000)
+    per_page: QueryInt = Field(50, ge=1, le=500)
+    network: NetworkId | None = None
+    org_type: OrgTypeId | None = Field(None, description="A type of activity.")
+    country: CountryCode | None = None
+    capability: CapabilityId | None = Field(None, description="An offered capability.")
+
+
+_MEMBER_REVISION = Field(
+    None,
+    description="The member's revision you read (its `revision`; as the sessions take it). When "
+    "the member is at another revision, the change is refused with 409 and the current version, "
+    "and nothing changes. `If-Match` says the same in HTTP's words (412).",
+)
+
+
+class MemberRevisionQuery(QueryModel):
+    """The revision a member's change is based on (optimistic concurrency)."""
+
+    revision: QueryRevision | None = _MEMBER_REVISION
+
+
+#: RFC 9110 section 13.1.1: ``*``, or entity tags (``"3"``, ``W/"3"``) separated by commas;
+#: an empty header is taken as none.
+_ENTITY_TAG = r'(?:W/)?"[\x21\x23-\x7e\x80-\xff]*"'
+IF_MATCH_PATTERN = rf"^[ \t]*(?:\*|{_ENTITY_TAG}(?:[ \t]*,[ \t]*{_ENTITY_TAG})*)?[ \t]*$"
+
+
+class MemberIfMatch(BaseModel):
+    """The ``If-Match`` request header of a member's change (RFC 9110 section 13.1.1).
+
+    Other request headers (Authorization, ...) pass through: they are not this model's to
+    refuse.
+    """
+
+    # A header is there or not: `str` (its default None means absent), never a null.
+    if_match: str = Field(
+        None,
+        alias="If-Match",
+        pattern=IF_MATCH_PATTERN,
+        description='The ETag of the member you read (`"3"`; `*`: any version). When the member '
+        "is at another revision, the change is refused with 412 and the current version, and "
+        "nothing changes. Without it (or empty; and without `revision`), the change applies to "
+        "the member as it is at that moment: the fields you send replace the stored ones, the "
+        "others stay.",
+    )
+
+
+class DeleteQuery(QueryModel):
+    erase: QueryBool = Field(
+        False,
+        description="Also erase the member's data, links and feedback "
+        "(GDPR erasure); otherwise it is withdrawn (hidden at once).",
+    )
+    revision: QueryRevision | None = _MEMBER_REVISION
+
+
+class SuggestionOptions(BaseModel):
+    """Options of a suggestion request, shared by the query string and the prospect's body:
+    partner filters are the taxonomy's ids and ISO codes, exactly."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    k: json_int(1, 100) = 10
     scope: Literal["all", "cluster", "international"] = "all"
-    country: list[str] = Field([], max_length=50)
-    org_type: list[str] = Field([], max_length=50)
-    partnership_type: list[str] = Field([], max_length=50)
+    country: list[CountryCode] = Field([], max_length=50)
+    org_type: list[OrgTypeId] = Field([], max_length=50)
+    partnership_type: list[PartnershipTypeId] = Field([], max_length=50)
     language: Literal["en", "uk"] = "en"
 
 
-class SuggestionQuery(CachedSchemaModel, SuggestionOptions):
+class SuggestionQuery(QueryModel, SuggestionOptions):
     """Options of a suggestion request."""
+
+    k: QueryInt = Field(10, ge=1, le=100)
 
 
 class SuggestionOut(BaseModel):
@@ -329,13 +627,13 @@ class ProspectRequest(SuggestionOptions):
 
 
 class FeedbackIn(BaseModel):
-    """What the member did with a suggested partner."""
+    """What the member did with a suggested partner (a live member: 404 otherwise)."""
 
     model_config = ConfigDict(extra="forbid")
 
     partner_id: str = MemberIdStr
     event: Literal["shown", "accepted", "declined", "meeting", "deal"]
-    note: str = Field("", max_length=2000)
+    note: str = Field("", max_length=2000, pattern=TEXT_PATTERN)
 
 
 class FeedbackOut(BaseModel):
@@ -376,14 +674,12 @@ class ModelPath(BaseModel):
 class RetrainIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    activate: bool = Field(
+    activate: StrictBool = Field(
         True, description="Activate the new version once it is trained and checked."
     )
 
 
-class ImportQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ImportQuery(QueryModel):
     format: Literal["csv", "xlsx", "json"] | None = Field(
         None, description="File format; read from the file name when not given."
     )
@@ -397,9 +693,7 @@ class ImportOut(BaseModel):
     unchanged: int
 
 
-class ExportQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ExportQuery(QueryModel):
     format: Literal["csv", "xlsx", "json"] = "csv"
 
 
@@ -433,10 +727,8 @@ _INSIGHTS_NETWORK = Field(
 )
 
 
-class InsightsQuery(BaseModel):
+class InsightsQuery(QueryModel):
     """Which network the insights are about."""
-
-    model_config = ConfigDict(extra="forbid")
 
     network: str | None = _INSIGHTS_NETWORK
 
@@ -706,15 +998,11 @@ class InsightsOut(BaseModel):
 # Matchmaking sessions (api.sessions): the JSON of matcher.sessions, with the service's revision
 # ---------------------------------------------------------------------------------------------
 
-SessionIdStr = Field(pattern=r"^[A-Za-z0-9._-]{1,64}$", description="A session id.")
-_DATE = r"^\d{4}-\d{2}-\d{2}$"
-_HHMM = r"^\d{1,2}:\d{2}$"
+SessionIdStr = Field(pattern=ID_PATTERN, description="A session id.")
 WishLevel = Literal["must", "would", "no"]
 SessionLanguage = Literal["en", "uk"]
 _REVISION = Field(
     None,
-    ge=1,
-    le=2_000_000_000,
     description="The session's revision you read last (GET answers it). When given and the "
     "session is at another revision, the change is refused with 409 and nothing changes.",
 )
@@ -735,44 +1023,78 @@ class SessionWishPath(BaseModel):
     partner_id: str = Field(max_length=64)
 
 
-class SessionRevisionQuery(BaseModel):
+class SessionRevisionQuery(QueryModel):
     """The revision the caller read (optimistic concurrency)."""
 
-    model_config = ConfigDict(extra="forbid")
+    revision: QueryRevision | None = _REVISION
 
-    revision: int | None = _REVISION
+
+HHMM = Annotated[str, Field(pattern=HHMM_PATTERN)]
+
+
+def _session_create_schema(schema: dict[str, Any], _model: Any = None) -> None:
+    """State the rule of :meth:`SessionCreate._slots_or_day`: slots, or start and end."""
+    _add_rule(
+        schema,
+        {
+            "oneOf": [
+                {
+                    "required": ["slots"],
+                    "properties": {
+                        "slots": {"type": "array"},
+                        "start": {"type": "null"},
+                        "end": {"type": "null"},
+                    },
+                },
+                {
+                    "required": ["start", "end"],
+                    "properties": {
+                        "slots": {"type": "null"},
+                        "start": {"type": "string"},
+                        "end": {"type": "string"},
+                    },
+                },
+            ]
+        },
+    )
 
 
 class SessionCreate(BaseModel):
-    """A new matchmaking session: give `slots` (start times), or `start` and `end` (and breaks)."""
+    """A new matchmaking session: give `slots` (start times), or `start` and `end` (and breaks).
 
-    model_config = ConfigDict(extra="forbid")
+    The slots follow each other without overlapping (a meeting lasts `meeting_minutes`) and end
+    by midnight; the day from `start` to `end` holds at least one meeting: refused with 422
+    naming the field otherwise (relations between fields that a JSON schema does not state).
+    """
 
-    name: str = Field(min_length=1, max_length=300)
-    date: str = Field(pattern=_DATE, description="YYYY-MM-DD.")
-    timezone: str = Field("Europe/Kyiv", min_length=1, max_length=64, description="IANA zone.")
-    place: str = Field("", max_length=300)
-    meeting_minutes: int = Field(25, ge=5, le=240)
-    tables: int = Field(ge=1, le=1000)
-    slots: list[str] | None = Field(
-        None, max_length=100, description="Start time (HH:MM) of each slot, in order."
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_session_create_schema)
+
+    name: str = Field(min_length=1, max_length=300, pattern=NAME_PATTERN)
+    date: IsoDate
+    timezone: TimeZoneName = Field("Europe/Kyiv", description="IANA zone.")
+    place: str = Field("", max_length=300, pattern=TEXT_PATTERN)
+    meeting_minutes: json_int(5, 240) = 25
+    tables: json_int(1, 1000)
+    slots: list[HHMM] | None = Field(
+        None, min_length=1, max_length=100, description="Start time (HH:MM) of each slot, in order."
     )
-    start: str | None = Field(None, pattern=_HHMM, description="Start of the day, HH:MM.")
-    end: str | None = Field(None, pattern=_HHMM, description="End of the day, HH:MM.")
-    breaks: list[str] = Field([], max_length=20, description="Breaks, HH:MM-HH:MM.")
-    gap_minutes: int = Field(
-        5, ge=0, le=120, description="Minutes between slots made from start and end."
+    start: str | None = Field(None, pattern=HHMM_PATTERN, description="Start of the day, HH:MM.")
+    end: str | None = Field(None, pattern=HHMM_PATTERN, description="End of the day, HH:MM.")
+    breaks: list[Annotated[str, Field(pattern=BREAK_PATTERN)]] = Field(
+        [], max_length=20, description="Breaks, HH:MM-HH:MM."
     )
-    network: str | None = Field(
+    gap_minutes: json_int(0, 120) = Field(
+        5, description="Minutes between slots made from start and end."
+    )
+    network: NetworkId | None = Field(
         None,
-        min_length=1,
-        max_length=64,
-        description="The network whose managers run the session (default: the caller's).",
+        description="The network whose managers run the session (default: the caller's; an "
+        f"admin's: {HOME_NETWORK}).",
     )
-    networks: list[str] = Field(
+    networks: list[NetworkId] = Field(
         [], max_length=100, description="Members of these networks may take part."
     )
-    member_ids: list[str] = Field(
+    member_ids: list[MemberId] = Field(
         [],
         max_length=5000,
         description="These members may take part (with `networks`: either; both empty: anyone).",
@@ -781,11 +1103,40 @@ class SessionCreate(BaseModel):
         [], max_length=2, description="Who may meet whom."
     )
 
+    @model_validator(mode="after")
+    def _slots_or_day(self) -> SessionCreate:
+        if self.slots is not None and (self.start is not None or self.end is not None):
+            message = "give the slots, or start and end, not both"
+            given = [("slots", message, None)]
+            given += [(f, message, getattr(self, f)) for f in ("start", "end") if getattr(self, f)]
+            raise field_error(type(self), given)
+        if self.slots is None and (self.start is None or self.end is None):
+            missing = [f for f in ("start", "end") if getattr(self, f) is None]
+            message = "give the slots (start times), or start and end of the day"
+            raise field_error(type(self), [(f, message, None) for f in ["slots", *missing]])
+        return self
+
 
 class SessionSlot(BaseModel):
     slot: int
     start: str
     end: str
+
+
+class SessionWithdrawn(BaseModel):
+    """A participant that withdrew from the service after the agenda was published."""
+
+    member_id: str
+    name: str
+    meetings: list[str] = Field(description="Its meetings still planned (ids).")
+
+
+class SessionVacancy(BaseModel):
+    """A slot where an erasure took a published meeting away, on the remaining side."""
+
+    member_id: str
+    slot: int
+    table: int
 
 
 class SessionOut(BaseModel):
@@ -818,6 +1169,13 @@ class SessionOut(BaseModel):
     owner_id: int | None
     created_at: str | None
     updated_at: str | None
+    withdrawn: list[SessionWithdrawn] = Field(
+        description="Participants that withdrew from the service after publication, kept "
+        "(flagged) with the meetings still planned with them."
+    )
+    vacated: list[SessionVacancy] = Field(
+        description="Slots where an erasure took a published meeting away."
+    )
 
 
 class SessionListItem(BaseModel):
@@ -842,34 +1200,43 @@ class SessionList(BaseModel):
     total: int
 
 
-class SessionListQuery(BaseModel):
-    """Filters and page of the session list."""
+class SessionListQuery(QueryModel):
+    """Filters and page of the session list (a network nobody runs sessions of lists none)."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    network: str | None = Field(None, max_length=64)
+    network: NetworkId | None = None
     state: Literal["preliminary", "final"] | None = None
-    date_from: str | None = Field(None, pattern=_DATE)
-    date_to: str | None = Field(None, pattern=_DATE)
-    page: int = Field(1, ge=1, le=1_000_000)
-    per_page: int = Field(50, ge=1, le=500)
+    date_from: IsoDate | None = None
+    date_to: IsoDate | None = None
+    page: QueryInt = Field(1, ge=1, le=1_000_000)
+    per_page: QueryInt = Field(50, ge=1, le=500)
+
+
+_SLOT_ITEM = rf"(?:[0-9]{{1,4}}(?:-[0-9]{{1,4}})?|{_HHMM_TEXT}-{_HHMM_TEXT})"
+AVAILABLE_PATTERN = rf"^[;, \t]*(?:all|\*|{_SLOT_ITEM}(?:[;, \t]+{_SLOT_ITEM})*)?[;, \t]*$"
 
 
 class SessionParticipantIn(MemberIdAlias):
-    """A member who takes part (``member_id``, or ``id`` as in a participants file), its
-    availability and how many meetings it wants."""
+    """A live member who takes part (``member_id``, or ``id`` as in a participants file; an
+    unknown one: 404), its availability and how many meetings it wants.
+
+    The slots named exist in the session and `min_meetings` is at most `max_meetings`: refused
+    with 422 naming the field otherwise (relations a JSON schema does not state).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     member_id: str = MemberIdStr
-    available: str | list[int] | None = Field(
+    available: (
+        Annotated[str, Field(max_length=1000, pattern=AVAILABLE_PATTERN)]
+        | Annotated[list[json_int(1, 1000)], Field(max_length=1000)]
+        | None
+    ) = Field(
         None,
-        max_length=1000,
         description='Slots it can attend: "1-4;6", "10:00-12:00", "all", or slot numbers; '
         "empty: every slot.",
     )
-    min_meetings: int = Field(0, ge=0, le=1000)
-    max_meetings: int | None = Field(None, ge=0, le=1000)
+    min_meetings: json_int(0, 1000) = 0
+    max_meetings: json_int(0, 1000) | None = None
     role: Literal["buyer", "supplier", "any"] | None = Field(
         None, description="Side for the buyers_with_suppliers rule (default: from org_type)."
     )
@@ -885,6 +1252,10 @@ class SessionParticipantOut(BaseModel):
     available: list[int]
     min_meetings: int
     max_meetings: int | None
+    withdrawn: bool = Field(
+        description="It left the service after the agenda was published: kept only to flag "
+        "its meetings (it leaves the session when the agenda is reopened)."
+    )
     meetings: int
     wishes: int
 
@@ -906,13 +1277,11 @@ class SessionParticipantChange(BaseModel):
     participants: int
 
 
-class SessionImportQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SessionImportQuery(QueryModel):
     format: Literal["csv", "xlsx", "json"] | None = Field(
         None, description="File format; read from the file name when not given."
     )
-    revision: int | None = _REVISION
+    revision: QueryRevision | None = _REVISION
 
 
 class SessionSuggestionsOut(BaseModel):
@@ -928,9 +1297,7 @@ class SessionSuggestionsOut(BaseModel):
     )
 
 
-class SessionLanguageQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SessionLanguageQuery(QueryModel):
     language: SessionLanguage = "en"
 
 
@@ -996,15 +1363,19 @@ class SessionBuildIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     time_limit: float = Field(
-        20.0, gt=0, le=60, description="Seconds the solver may take (the answer waits for it)."
+        20.0,
+        gt=0,
+        le=60,
+        strict=True,
+        description="Seconds the solver may take (the answer waits for it).",
     )
     method: Literal["auto", "greedy"] = Field(
         "auto", description="auto: OR-Tools CP-SAT (greedy if it fails); greedy: greedy only."
     )
-    include_suggested: bool = Field(
+    include_suggested: StrictBool = Field(
         False, description="Also plan the engine's suggestions nobody marked (below any wish)."
     )
-    refresh_suggestions: bool = Field(
+    refresh_suggestions: StrictBool = Field(
         True, description="First refresh the engine's suggestions among the participants."
     )
 
@@ -1045,6 +1416,9 @@ class SessionMeeting(BaseModel):
     outcome: Literal["none", "follow_up", "deal"]
     wish_a: WishLevel | None
     wish_b: WishLevel | None
+    withdrawn: list[str] = Field(
+        description="The sides that withdrew from the service after publication."
+    )
 
 
 class SessionAgenda(BaseModel):
@@ -1054,6 +1428,7 @@ class SessionAgenda(BaseModel):
     revision: int
     state: Literal["preliminary", "final"]
     meetings: list[SessionMeeting]
+    vacated: list[SessionVacancy]
 
 
 class SessionAgendaRow(BaseModel):
@@ -1072,6 +1447,9 @@ class SessionAgendaRow(BaseModel):
     status: Literal["planned", "held", "cancelled", "free", "unavailable"]
     outcome: Literal["none", "follow_up", "deal"] | None
     locked: bool
+    partner_withdrawn: bool = Field(description="The partner withdrew after publication.")
+    partner_erased: bool = Field(description="An erasure took this slot's meeting away.")
+    note: str = Field(description="What the participant should know of this slot.")
 
 
 class SessionParticipantAgenda(BaseModel):
@@ -1095,11 +1473,11 @@ class SessionMeetingRef(BaseModel):
 
 
 class SessionMoveIn(SessionMeetingRef):
-    slot: int = Field(ge=1, le=1000)
-    table: int | None = Field(
-        None, ge=1, le=1000, description="Default: its own table if free, else the lowest free."
+    slot: json_int(1, 1000)
+    table: json_int(1, 1000) | None = Field(
+        None, description="Default: its own table if free, else the lowest free."
     )
-    lock: bool = Field(True, description="Lock the moved meeting (kept by the next build).")
+    lock: StrictBool = Field(True, description="Lock the moved meeting (kept by the next build).")
 
 
 class SessionSwapIn(BaseModel):
@@ -1107,17 +1485,34 @@ class SessionSwapIn(BaseModel):
 
     first: SessionMeetingRef
     second: SessionMeetingRef
-    lock: bool = True
+    lock: StrictBool = True
 
 
 class SessionAddIn(SessionMeetingRef):
-    slot: int = Field(ge=1, le=1000)
-    table: int | None = Field(None, ge=1, le=1000, description="Default: the lowest free one.")
-    locked: bool = True
+    slot: json_int(1, 1000)
+    table: json_int(1, 1000) | None = Field(None, description="Default: the lowest free one.")
+    locked: StrictBool = True
+
+
+ConflictKind = Literal[
+    "unknown_participant",
+    "bad_slot",
+    "bad_table",
+    "duplicate_pair",
+    "double_booking",
+    "unavailable",
+    "over_capacity",
+    "table_clash",
+    "vetoed",
+    "not_allowed",
+    "over_max",
+    "withdrawn",
+    "under_min",
+]
 
 
 class SessionConflict(BaseModel):
-    kind: str
+    kind: ConflictKind
     severity: Literal["error", "warning"]
     message: str
     member_ids: list[str]
@@ -1143,9 +1538,7 @@ class SessionCheckOut(BaseModel):
     conflicts: list[SessionConflict]
 
 
-class SessionCsvQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SessionCsvQuery(QueryModel):
     language: SessionLanguage = "en"
     view: Literal["plan", "agendas", "tables"] = Field(
         "plan",
@@ -1154,22 +1547,45 @@ class SessionCsvQuery(BaseModel):
     )
 
 
-class SessionIcsQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SessionIcsQuery(QueryModel):
     language: SessionLanguage = "en"
     member_id: str | None = Field(
         None,
-        max_length=64,
+        pattern=ID_PATTERN,
         description="One participant's calendar (text/calendar); without it a zip of all.",
     )
 
 
-class SessionOutcomeIn(SessionMeetingRef):
-    held: bool = Field(description="Whether the meeting took place.")
-    outcome: Literal["none", "follow_up", "deal"] = Field(
-        "none", description="Only for a held meeting."
+def _document_outcome(schema: dict[str, Any], _model: Any = None) -> None:
+    """State the rule of :meth:`SessionOutcomeIn._outcome_of_held`."""
+    _add_rule(
+        schema,
+        {
+            "anyOf": [
+                {"properties": {"held": {"const": True}}},
+                {"not": {"required": ["outcome"]}},
+                {"properties": {"outcome": {"const": "none"}}},
+            ]
+        },
     )
+
+
+class SessionOutcomeIn(SessionMeetingRef):
+    """Whether a meeting took place and, if it did, what came of it."""
+
+    model_config = ConfigDict(json_schema_extra=_document_outcome)
+
+    held: StrictBool = Field(description="Whether the meeting took place.")
+    outcome: Literal["none", "follow_up", "deal"] = Field(
+        "none", description="Only for a held meeting (one that was not held has none)."
+    )
+
+    @model_validator(mode="after")
+    def _outcome_of_held(self) -> SessionOutcomeIn:
+        if not self.held and self.outcome != "none":
+            message = "a meeting that did not take place has no outcome"
+            raise field_error(type(self), [("outcome", message, self.outcome)])
+        return self
 
 
 class SessionOutcomesIn(BaseModel):

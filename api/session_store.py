@@ -84,6 +84,9 @@ logger = logging.getLogger(__name__)
 FEEDBACK_NOTE = "matchmaking session {session_id}"
 #: Library problems on these fields are conflicts with the session's state (409), not bad input.
 _STATE_FIELDS = ("state", "meetings")
+#: Library problems on these fields name something the session does not have (404): the meeting
+#: of a pair that has none.
+_MISSING_FIELDS = ("meeting",)
 #: Suggestions per participant that the engine gives (and a build refreshes).
 SUGGESTIONS_K = 10
 
@@ -139,9 +142,10 @@ def problem_errors(problems: Iterable[Any], strip: str = "") -> list[dict[str, A
 
 @contextlib.contextmanager
 def library_errors(strip: str = "") -> Iterator[None]:
-    """Turn the library's refusals into :class:`ApiError`: 409 for a conflict with the agenda
-    or the session's state, 422 (naming the field, the value and what is allowed) for bad
-    input; `strip` is taken off the front of field names (e.g. ``"settings."``)."""
+    """Turn the library's refusals into :class:`ApiError`: 404 for a meeting the session does
+    not have, 409 for a conflict with the agenda or the session's state, 422 (naming the field,
+    the value and what is allowed) for bad input; `strip` is taken off the front of field names
+    (e.g. ``"settings."``)."""
     try:
         yield
     except AgendaConflictError as error:
@@ -153,7 +157,13 @@ def library_errors(strip: str = "") -> Iterator[None]:
             conflict_errors(error.conflicts),
         ) from None
     except SessionValidationError as error:
-        status = 409 if any(p.field in _STATE_FIELDS for p in error.problems) else 422
+        # The last part of the name: "outcomes[1].meeting" is a meeting too.
+        if all(p.field.rsplit(".", 1)[-1] in _MISSING_FIELDS for p in error.problems):
+            status = 404
+        elif any(p.field in _STATE_FIELDS for p in error.problems):
+            status = 409
+        else:
+            status = 422
         detail = "; ".join(str(p) for p in error.problems[:5])
         if len(error.problems) > 5:
             detail += f"; and {len(error.problems) - 5} more problems"
@@ -652,6 +662,19 @@ def _profile(member: Member):
     return parse_profile(member.member_id, {k: v for k, v in member.profile.items() if k != "id"})
 
 
+def require_participants(session: Session, **named: str) -> None:
+    """Abort with 404 naming each of `named` (``field=member_id``) that is not a participant of
+    `session`: a request that names a participant names a resource of the session."""
+    missing = [
+        {"field": field, "value": member_id, "message": "not a participant of this session"}
+        for field, member_id in named.items()
+        if member_id not in session.participants
+    ]
+    if missing:
+        names = ", ".join(e["value"] for e in missing)
+        abort(404, f"not a participant of this session: {names}", missing)
+
+
 def participant_of_member(
     db: DbSession,
     settings: SessionSettings,
@@ -661,8 +684,9 @@ def participant_of_member(
     max_meetings: int | None = None,
     role: str | None = None,
 ) -> Participant:
-    """Make a participant of the live member `member_id` (422 naming the field otherwise: a
-    withdrawn member is named as such, it cannot take part)."""
+    """Make a participant of the live member `member_id`: 404 naming the field for a member
+    that does not exist, 422 for one withdrawn from the service (named as such: it cannot take
+    part)."""
     member = _live_members(db, [member_id]).get(member_id)
     if member is None:
         if departed_members(db, [member_id]).get(member_id) is False:
@@ -678,8 +702,8 @@ def participant_of_member(
                 ],
             )
         abort(
-            422,
-            f"member {member_id} doesn't exist (or was withdrawn)",
+            404,
+            f"Member {member_id} doesn't exist.",
             [{"field": "member_id", "value": member_id, "message": "no such member"}],
         )
     with library_errors():
@@ -1084,6 +1108,7 @@ __all__ = [
     "partners_of",
     "require_act_for",
     "require_manager",
+    "require_participants",
     "row_payload",
     "session_figures",
     "session_payload",

@@ -10,7 +10,6 @@ gives 409 and nothing changes.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from typing import Any
 
@@ -27,6 +26,7 @@ from matcher.agenda_export import (
     write_csv,
     xlsx_bytes,
 )
+from matcher.profiles import HOME_NETWORK
 from matcher.sessions import (
     AgendaConflictError,
     SessionProblem,
@@ -39,6 +39,7 @@ from matcher.sessions import (
     lock_meeting,
     meeting_reasons,
     move_meeting,
+    pair_rule_violation,
     publish,
     record_outcome,
     remove_participant,
@@ -100,6 +101,7 @@ from .session_store import (
     partners_of,
     require_act_for,
     require_manager,
+    require_participants,
     row_payload,
     session_payload,
     sync_outcome_feedback,
@@ -154,19 +156,6 @@ def _stored(session_id: str) -> Stored:
     return get_stored(get_db(), current_caller(), session_id)
 
 
-def _date(value: str | None, field: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        abort(
-            422,
-            f"{field}: {value!r} is not a date",
-            [{"field": field, "value": value, "message": "expected a date YYYY-MM-DD"}],
-        )
-
-
 def _participant_or_404(stored: Stored, member_id: str):
     participant = stored.session.participants.get(member_id)
     if participant is None:
@@ -206,13 +195,9 @@ def create_session_view(body: SessionCreate):
     caller = current_caller()
     if caller.role == "member":
         abort(403, "only managers and admins create matchmaking sessions")
-    network = body.network or caller.network_id
-    if not network:
-        abort(
-            422,
-            "give the network whose managers run the session",
-            [{"field": "network", "value": None, "message": "required: you have no network"}],
-        )
+    # An admin has no network of its own: its sessions are the home cluster's unless it names
+    # another (as the insights take it).
+    network = body.network or caller.network_id or HOME_NETWORK
     with library_errors(strip="settings."):
         settings = SessionSettings.create(
             name=body.name,
@@ -242,8 +227,8 @@ def list_sessions(query: SessionListQuery):
         current_caller(),
         network=query.network,
         state=query.state,
-        date_from=_date(query.date_from, "date_from"),
-        date_to=_date(query.date_to, "date_to"),
+        date_from=query.date_from,
+        date_to=query.date_to,
         page=query.page,
         per_page=query.per_page,
     )
@@ -443,17 +428,34 @@ def wish_list(path: SessionMemberPath, query: SessionLanguageQuery):
     }
 
 
+def _wish_error(path: SessionWishPath, rule: str | None = None) -> dict[str, Any]:
+    message = f"this pair may not meet: {rule}" if rule else "the participant itself"
+    return {"field": "partner_id", "value": path.partner_id, "message": message}
+
+
 @bp.put("/<session_id>/wishes/<member_id>/<partner_id>", responses={200: SessionWishOut})
 def set_wish_view(path: SessionWishPath, query: SessionRevisionQuery, body: SessionWishIn):
     """Set what a participant wants of a meeting: must, would, no (a veto) or none (clear).
     A member sets its own wishes; managers set anyone's."""
     level = None if body.level == "none" else body.level
+
+    def step(session):
+        require_participants(session, member_id=path.member_id, partner_id=path.partner_id)
+        # Well-formed wishes the session's own rules refuse: conflicts with the session (409),
+        # not bad input (the document cannot tell these pairs apart).
+        if path.member_id == path.partner_id:
+            abort(409, "a participant cannot wish to meet itself", [_wish_error(path)])
+        rule = pair_rule_violation(session, path.member_id, path.partner_id)
+        if level not in (None, "no") and rule:
+            abort(409, f"this pair may not meet: {rule}", [_wish_error(path, rule)])
+        set_wish(session, path.member_id, path.partner_id, level)
+
     stored, _ = change(
         get_db(),
         current_caller(),
         path.session_id,
         query.revision,
-        lambda session: set_wish(session, path.member_id, path.partner_id, level),
+        step,
         allow=lambda stored: require_act_for(stored, path.member_id),
     )
     return {
@@ -635,9 +637,20 @@ def participant_agenda(path: SessionMemberPath, query: SessionLanguageQuery):
     }
 
 
-def _edit(path: SessionPath, revision: int | None, step):
-    stored, changed = change(get_db(), current_caller(), path.session_id, revision, step)
+def _edit(path: SessionPath, revision: int | None, step, **named: str):
+    """Apply an edit of the agenda; the participants it `named` (``field=member_id``) must be
+    the session's (404 naming them otherwise: the meeting they name does not exist)."""
+
+    def checked(session):
+        require_participants(session, **named)
+        return step(session)
+
+    stored, changed = change(get_db(), current_caller(), path.session_id, revision, checked)
     return _edit_response(stored, changed)
+
+
+def _pair(ref: SessionMeetingRef, prefix: str = "") -> dict[str, str]:
+    return {f"{prefix}member_id": ref.member_id, f"{prefix}partner_id": ref.partner_id}
 
 
 @bp.post("/<session_id>/agenda/move", responses={200: SessionEditOut})
@@ -649,6 +662,7 @@ def move(path: SessionPath, query: SessionRevisionQuery, body: SessionMoveIn):
         lambda session: [
             move_meeting(session, body.member_id, body.partner_id, body.slot, body.table, body.lock)
         ],
+        **_pair(body),
     )
 
 
@@ -666,6 +680,8 @@ def swap(path: SessionPath, query: SessionRevisionQuery, body: SessionSwapIn):
                 body.lock,
             )
         ),
+        **_pair(body.first, "first."),
+        **_pair(body.second, "second."),
     )
 
 
@@ -676,6 +692,7 @@ def cancel(path: SessionPath, query: SessionRevisionQuery, body: SessionMeetingR
         path,
         query.revision,
         lambda session: [cancel_meeting(session, body.member_id, body.partner_id)],
+        **_pair(body),
     )
 
 
@@ -690,6 +707,7 @@ def add(path: SessionPath, query: SessionRevisionQuery, body: SessionAddIn):
                 session, body.member_id, body.partner_id, body.slot, body.table, body.locked
             )
         ],
+        **_pair(body),
     )
 
 
@@ -700,6 +718,7 @@ def lock(path: SessionPath, query: SessionRevisionQuery, body: SessionMeetingRef
         path,
         query.revision,
         lambda session: [lock_meeting(session, body.member_id, body.partner_id, True)],
+        **_pair(body),
     )
 
 
@@ -710,6 +729,7 @@ def unlock(path: SessionPath, query: SessionRevisionQuery, body: SessionMeetingR
         path,
         query.revision,
         lambda session: [lock_meeting(session, body.member_id, body.partner_id, False)],
+        **_pair(body),
     )
 
 

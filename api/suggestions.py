@@ -13,7 +13,6 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from matcher.errors import InputError, UnknownMemberError
-from matcher.filters import resolve_filters
 from matcher.profiles import Profile
 
 from .auth import Caller, current_caller
@@ -46,18 +45,22 @@ bp = APIBlueprint(
 
 
 def _filters(options: SuggestionQuery | ProspectRequest) -> dict[str, list[str]]:
-    """Resolve the partner filters as the command line and the pages do.
+    """The partner filters of `options`, as the engine takes them.
 
-    Raises :class:`matcher.filters.FilterError` for unknown values: the service answers 422
-    naming each field, value and the closest valid value (:func:`api.errors.filter_problem`).
+    They are the taxonomy's ids and ISO codes already: the request models enumerate them (the
+    document lists the same values), and the pages resolve their lenient values (names,
+    synonyms, typos) to these before they build the options.
     """
-    return resolve_filters(
-        {
-            "country": options.country,
-            "org_type": options.org_type,
-            "partnership_type": options.partnership_type,
-        }
-    )
+    given = {
+        "country": options.country,
+        "org_type": options.org_type,
+        "partnership_type": options.partnership_type,
+    }
+    return {
+        name: list(dict.fromkeys(str(value) for value in values))
+        for name, values in given.items()
+        if values
+    }
 
 
 # Core statements built once: the suggestion endpoint runs them on every request, and the
@@ -284,19 +287,20 @@ def add_feedback(
     """Add one feedback event of `member` about `partner_id` (the caller commits).
 
     The one path of the feedback endpoint and of the outcomes of matchmaking sessions. The
-    caller's right to act for `member` is checked by the caller of this function. Aborts with
-    422 naming ``partner_id`` if it is the member itself or not a live member.
+    caller's right to act for `member` is checked by the caller of this function. Aborts naming
+    ``partner_id`` with 404 if it is not a live member, 409 if it is the member itself.
     """
     if partner_id == member.member_id:
+        # Well-formed, but about the member itself: a conflict with the target, not bad input.
         abort(
-            422,
+            409,
             "a member cannot give feedback on itself",
             [{"field": "partner_id", "value": partner_id, "message": "is the member itself"}],
         )
     partner = session.get(Member, partner_id)
     if partner is None or partner.deleted_at is not None:
         abort(
-            422,
+            404,
             f"partner {partner_id} doesn't exist",
             [{"field": "partner_id", "value": partner_id, "message": "no such member"}],
         )

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -313,6 +314,12 @@ def render(
     frame = pd.DataFrame(rows, columns=columns)
     if file_format == "csv":
         return frame.to_csv(index=False).encode("utf-8")
+    # A worksheet cannot hold control characters (XML 1.0 has no way to write them): stored
+    # text that has some (from an import, or stored before the API refused them) loses them
+    # in the XLSX rather than failing the whole export.
+    frame = frame.map(
+        lambda cell: ILLEGAL_CHARACTERS_RE.sub("", cell) if isinstance(cell, str) else cell
+    )
     buffer = io.BytesIO()
     frame.to_excel(buffer, index=False, engine="openpyxl")
     return buffer.getvalue()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from flask_openapi3 import APIBlueprint, Tag
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 
 from matcher.errors import InputError
@@ -11,6 +13,7 @@ from matcher.errors import InputError
 from .auth import LastAdminError, UserNameTakenError, create_user, require, revoke_tokens
 from .db import get_db
 from .errors import abort
+from .schemas import ID_PATTERN, SLUG_PATTERN, TEXT_PATTERN, field_error
 from .tables import Member, User
 
 bp = APIBlueprint(
@@ -22,13 +25,46 @@ bp = APIBlueprint(
 )
 
 
-class UserIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+def _document_roles(schema: dict[str, Any], _model: Any = None) -> None:
+    """State the rule of :meth:`UserIn._needs_by_role`: what each role needs."""
+    schema["oneOf"] = [
+        {
+            "properties": {"role": {"const": "member"}, "member_id": {"type": "string"}},
+            "required": ["role", "member_id"],
+        },
+        {
+            "properties": {"role": {"const": "manager"}, "network_id": {"type": "string"}},
+            "required": ["role", "network_id"],
+        },
+        {"properties": {"role": {"const": "admin"}}, "required": ["role"]},
+    ]
 
-    name: str = Field(min_length=1, max_length=200)
-    role: str = Field(pattern="^(member|manager|admin)$")
-    member_id: str | None = Field(None, pattern=r"^[A-Za-z0-9._-]{1,64}$")
-    network_id: str | None = Field(None, pattern=r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$", max_length=64)
+
+class UserIn(BaseModel):
+    """A new user: a member's user acts for its member (`member_id`, a live member: 404
+    otherwise), a manager for its network (`network_id`), an admin for all."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_document_roles)
+
+    name: str = Field(min_length=1, max_length=200, pattern=TEXT_PATTERN)
+    role: Literal["member", "manager", "admin"]
+    member_id: str | None = Field(
+        None, pattern=ID_PATTERN, description="The member it acts for (role member: required)."
+    )
+    network_id: str | None = Field(
+        None,
+        pattern=SLUG_PATTERN,
+        max_length=64,
+        description="The network it manages (role manager: required).",
+    )
+
+    @model_validator(mode="after")
+    def _needs_by_role(self) -> UserIn:
+        needed = {"member": "member_id", "manager": "network_id"}.get(self.role)
+        if needed and getattr(self, needed) is None:
+            message = f"a user with role {self.role!r} needs {needed}"
+            raise field_error(type(self), [(needed, message, None)])
+        return self
 
 
 class UserOut(BaseModel):
@@ -79,18 +115,12 @@ def create_user_view(body: UserIn):
     session = get_db()
     if body.member_id is not None and session.get(Member, body.member_id) is None:
         abort(
-            422,
-            f"member {body.member_id} doesn't exist",
+            404,
+            f"Member {body.member_id} doesn't exist.",
             [{"field": "member_id", "value": body.member_id, "message": "no such member"}],
         )
     try:
-        user, token = create_user(
-            session,
-            body.name,
-            body.role,
-            body.member_id,
-            body.network_id or _default_network(body.role),
-        )
+        user, token = create_user(session, body.name, body.role, body.member_id, body.network_id)
     except InputError as error:
         session.rollback()
         abort(409 if isinstance(error, UserNameTakenError) else 422, str(error))
@@ -113,9 +143,3 @@ def revoke(path: UserPath):
         abort(409, str(error))
     session.commit()
     return {"revoked": count}
-
-
-def _default_network(role: str) -> str | None:
-    from matcher.profiles import HOME_NETWORK
-
-    return HOME_NETWORK if role == "manager" else None

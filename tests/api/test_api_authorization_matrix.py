@@ -195,7 +195,7 @@ def new_member(w: World) -> dict[str, Any]:
             "name": "Ательє Нове",
             "network": HOME,
             "country": "UA",
-            "org_type": "designer",
+            "org_type": "designer_brand",
             "offers": ["fashion_design"],
         }
     }

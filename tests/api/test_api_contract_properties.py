@@ -13,21 +13,20 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
+from contract_files import DataSet, build, shapes
 from hypothesis import given
 from hypothesis import strategies as st
 from service_fixtures import POSTGRES_URL, REQUIRE_POSTGRES, bearer, postgres_url
 
-from contract_files import DataSet, build, shapes
-
 from api import create_app
 from api.auth import create_user
 from api.db import get_db, get_engine, upgrade
-
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -93,7 +92,7 @@ def _check_suggestions(data: DataSet, member_id: str, payload: dict, *, country=
     rows = payload["suggestions"]
     scores = [row["score"] for row in rows]
     assert all(0.0 <= s <= 1.0 for s in scores), (scores, where)
-    assert all(a >= b for a, b in zip(scores, scores[1:])), (scores, where)
+    assert all(a >= b for a, b in itertools.pairwise(scores)), (scores, where)
     ids = [row["partner_id"] for row in rows]
     assert len(set(ids)) == len(ids), (ids, where)
     assert not set(ids) & data.never_suggested(member_id), (ids, where)
@@ -111,10 +110,7 @@ def _exported_ids(service: Service) -> dict[str, tuple[str, str]]:
     assert exported.status_code == 200
     reader = csv.DictReader(io.StringIO(exported.data.decode("utf-8-sig")))
     # The export escapes cells a spreadsheet would run as formulas ("-1" -> "'-1").
-    return {
-        (r["id"][1:] if r["id"].startswith("'") else r["id"]): (r["network"], r["country"])
-        for r in reader
-    }
+    return {(r["id"].removeprefix("'")): (r["network"], r["country"]) for r in reader}
 
 
 @pytest.mark.slow
@@ -157,7 +153,7 @@ def test_any_valid_data_set_is_imported_trained_and_served(backend, shape, data)
                 _check_suggestions(dataset, member_id, answer.json)
             country = data.draw(st.sampled_from(sorted(set(expected.values()))), label="filter")[1]
             filtered = service.get(
-                f"/api/v1/members/{members[0]}/suggestions?k=10&country={country.lower()}"
+                f"/api/v1/members/{members[0]}/suggestions?k=10&country={country}"
             )
             assert filtered.status_code == 200, filtered.json
             _check_suggestions(dataset, members[0], filtered.json, country=country)

@@ -35,7 +35,13 @@ def test_list_paginates_and_filters(client, tokens):
         "pl-distributor",
         "pl-knit-factory",
     }
-    assert client.get("/api/v1/members?country=pl", headers=headers).json["total"] == 3
+    assert client.get("/api/v1/members?country=PL", headers=headers).json["total"] == 3
+    # The JSON API takes the codes and ids the document lists, exactly (the pages and the
+    # command line resolve names, synonyms and typos); a network nobody belongs to has no one.
+    lower = client.get("/api/v1/members?country=pl", headers=headers)
+    assert lower.status_code == 422 and "did you mean 'PL'?" in lower.json["errors"][0]["message"]
+    nobody = client.get("/api/v1/members?network=no-such-network", headers=headers)
+    assert nobody.status_code == 200 and nobody.json["items"] == [] and nobody.json["total"] == 0
     makers = client.get("/api/v1/members?org_type=manufacturer", headers=headers).json
     assert makers["total"] == 4
     knit = client.get("/api/v1/members?capability=knitwear_production", headers=headers).json

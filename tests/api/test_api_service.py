@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 
+import pandas as pd
 import pytest
-
 from service_fixtures import app, bearer, client, tokens  # noqa: F401 - fixtures
 
 
@@ -144,7 +145,8 @@ def test_400_422_name_the_field(client, tokens):
         ),
         422,
     )
-    assert body["errors"][0]["field"] == "offers" and "sewwing" in body["errors"][0]["message"]
+    assert body["errors"][0]["field"] == "offers.0"
+    assert "did you mean 'sewing'?" in body["errors"][0]["message"]
     body = _is_problem(client.get("/api/v1/members?per_page=0", headers=headers), 422)
     assert body["errors"][0]["field"] == "per_page"
 
@@ -173,16 +175,30 @@ def test_500_is_a_problem_without_a_traceback(app, tokens, monkeypatch):
     assert "secret" not in body["detail"]
 
 
-def test_users_refused_by_the_store_are_409_or_422(client, tokens):
+def test_users_refused_are_404_409_or_422(client, tokens):
     headers = bearer(tokens.admin)
-    taken = client.post("/api/v1/users", json={"name": "manager", "role": "admin"},
-                        headers=headers)
+    taken = client.post("/api/v1/users", json={"name": "manager", "role": "admin"}, headers=headers)
     assert taken.status_code == 409 and taken.json["detail"] == (
-        "a user named 'manager' already exists")
+        "a user named 'manager' already exists"
+    )
+    # What each role needs is in the document (oneOf on role) and checked as it says.
     lacking = client.post("/api/v1/users", json={"name": "m", "role": "member"}, headers=headers)
-    assert lacking.status_code == 422 and "needs --member" in lacking.json["detail"]
-    created = client.post("/api/v1/users", json={"name": "m", "role": "manager"}, headers=headers)
+    assert lacking.status_code == 422 and lacking.json["errors"][0]["field"] == "member_id"
+    lacking = client.post("/api/v1/users", json={"name": "m", "role": "manager"}, headers=headers)
+    assert lacking.status_code == 422 and lacking.json["errors"][0]["field"] == "network_id"
+    unknown = client.post(
+        "/api/v1/users",
+        json={"name": "m", "role": "member", "member_id": "nobody"},
+        headers=headers,
+    )
+    assert unknown.status_code == 404 and unknown.json["errors"][0]["field"] == "member_id"
+    created = client.post(
+        "/api/v1/users",
+        json={"name": "m", "role": "manager", "network_id": "kharkiv-fashion-cluster"},
+        headers=headers,
+    )
     assert created.status_code == 201 and created.json["token"].startswith("kfc_")
+    assert created.json["network_id"] == "kharkiv-fashion-cluster"
 
 
 def test_the_last_active_admin_cannot_be_revoked(app, client, tokens):
@@ -196,7 +212,9 @@ def test_the_last_active_admin_cannot_be_revoked(app, client, tokens):
     assert refused.headers["Content-Type"] == "application/problem+json"
     assert "last active admin" in refused.json["detail"]
     assert client.get("/api/v1/users", headers=headers).status_code == 200  # token still live
-    second = client.post("/api/v1/users", json={"name": "admin-2", "role": "admin"}, headers=headers)
+    second = client.post(
+        "/api/v1/users", json={"name": "admin-2", "role": "admin"}, headers=headers
+    )
     assert second.status_code == 201
     assert client.post(f"/api/v1/users/{admin_id}/revoke", headers=headers).json == {"revoked": 1}
     assert client.get("/api/v1/users", headers=headers).status_code == 401
@@ -206,7 +224,9 @@ def test_the_last_active_admin_cannot_be_revoked(app, client, tokens):
     assert again.status_code == 409
 
 
-@pytest.mark.parametrize("url", ["/api/v1/members", "/api/v1/suggestions", "/api/v1/models/retrain"])
+@pytest.mark.parametrize(
+    "url", ["/api/v1/members", "/api/v1/suggestions", "/api/v1/models/retrain"]
+)
 def test_deeply_nested_json_is_a_problem_not_a_crash(client, tokens, url):
     """`[` x 100,000 made the JSON parser recurse out of the stack: a 500 (issue 12, finding 13)."""
     answer = client.post(
@@ -216,3 +236,67 @@ def test_deeply_nested_json_is_a_problem_not_a_crash(client, tokens, url):
     )
     assert answer.status_code == 422
     assert answer.headers["Content-Type"] == "application/problem+json"
+
+
+def test_options_lists_the_methods_of_the_resource(client, tokens):
+    """``Allow`` names what the resource supports, as the document lists it: not the GET of
+    ``/sessions/{id}/agenda/{member_id}``, which ``/sessions/{id}/agenda/add`` also matches."""
+    headers = bearer(tokens.admin)
+
+    def allowed(url: str) -> set[str]:
+        response = client.options(url, headers=headers)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return {method.strip() for method in response.headers["Allow"].split(",")}
+
+    assert allowed("/api/v1/sessions/s1/agenda/add") == {"POST", "OPTIONS"}
+    assert allowed("/api/v1/sessions/s1/participants/import") == {"POST", "OPTIONS"}
+    assert allowed("/api/v1/sessions/s1/agenda/designer") == {"GET", "HEAD", "OPTIONS"}
+    assert allowed("/api/v1/members") == {"GET", "HEAD", "POST", "OPTIONS"}
+    assert allowed("/api/v1/members/designer") == {"GET", "HEAD", "PATCH", "DELETE", "OPTIONS"}
+
+
+@pytest.mark.parametrize(
+    "url, body, field",
+    [
+        ("/api/v1/models/retrain", {"activate": 0}, "activate"),
+        ("/api/v1/suggestions", {"profile": {}, "k": "3"}, "k"),
+        ("/api/v1/sessions", {"name": "S", "date": "2026-05-14T00:00", "tables": 1}, "date"),
+    ],
+)
+def test_json_booleans_numbers_and_dates_are_strict(client, tokens, url, body, field):
+    """``0`` is not ``false``, ``"3"`` not ``3``, a date-time not a date: what the document
+    calls a boolean, an integer or a date is refused otherwise, naming the field."""
+    response = client.post(url, json=body, headers=bearer(tokens.admin))
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert field in {e["field"] for e in response.json["errors"]}
+
+
+def test_text_with_control_characters_is_refused_and_exports_without_them(client, tokens):
+    """The JSON API refuses control characters in a profile's text (PostgreSQL stores no NUL, a
+    worksheet none of them); one stored from an import is left out of the XLSX export."""
+    headers = bearer(tokens.admin)
+    profile = {
+        "member_id": "bell-atelier",
+        "name": "Bell\x07 atelier",
+        "network": "kharkiv-fashion-cluster",
+        "country": "UA",
+        "org_type": "manufacturer",
+        "offers": ["sewing"],
+    }
+    refused = client.post("/api/v1/members", json=profile, headers=headers)
+    assert refused.status_code == 422 and refused.json["errors"][0]["field"] == "name"
+    upload = (
+        "id,name,network,country,org_type,offers\n"
+        "bell-atelier,Bell\x07 atelier,kharkiv-fashion-cluster,UA,manufacturer,sewing\n"
+    )
+    imported = client.post(
+        "/api/v1/import/members",
+        data={"file": (io.BytesIO(upload.encode("utf-8")), "members.csv")},
+        content_type="multipart/form-data",
+        headers=headers,
+    )
+    assert imported.status_code == 200, imported.get_data(as_text=True)
+    exported = client.get("/api/v1/export/members?format=xlsx", headers=headers)
+    assert exported.status_code == 200, exported.get_data(as_text=True)
+    rows = pd.read_excel(io.BytesIO(exported.data), dtype=str)
+    assert rows.loc[rows["id"] == "bell-atelier", "name"].tolist() == ["Bell atelier"]

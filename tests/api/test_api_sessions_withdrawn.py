@@ -10,7 +10,6 @@ withdrawn member cannot be added, and a build never plans one, even when a docum
 names it. The member and its sessions change in one transaction.
 """
 
-
 from __future__ import annotations
 
 import csv
@@ -178,12 +177,13 @@ def test_a_withdrawn_member_leaves_a_preliminary_session(app, client, tokens, pl
     assert summary["participants"] == 4 and summary["withdrawn"] == []
     assert summary["revision"] == revision + 1
 
-    # A rebuild does not plan it, and a wish for it is refused naming it.
+    # A rebuild does not plan it, and a wish for it is refused naming it: it is no longer a
+    # participant (404).
     build(client, tokens.manager, planned)
     agenda = client.get(f"{BASE}/{planned}/agenda", headers=manager).json
     assert agenda["meetings"] and leaver_meetings(agenda["meetings"]) == []
     refused = wish(client, tokens.manager, planned, "designer", LEAVER, "must")
-    assert refused.status_code == 422 and LEAVER in refused.json["detail"]
+    assert refused.status_code == 404 and LEAVER in refused.json["detail"]
 
 
 def test_a_build_never_plans_a_member_withdrawn_around_the_service(app, client, tokens, planned):

@@ -473,12 +473,14 @@ def test_bad_suggestion_input_is_explained(manager):
 def test_filter_problems_are_the_apis_in_the_pages_language(manager, tokens):
     """Regression: the pages checked a country's shape only ("XX" passed and matched nothing);
     they refuse what the API refuses, with its message (translated)."""
-    query = "country=pl&country=XX&org_type=manufactrer&partnership_type=marriage"
+    # The JSON API takes the codes exactly ("PL"); the pages also read "pl".
+    query = "country=PL&country=XX&org_type=manufactrer&partnership_type=marriage"
     api = manager.get(
         f"/api/v1/members/designer/suggestions?{query}", headers=bearer(tokens.manager)
     )
     assert api.status_code == 422
-    messages = {(e["field"], e["value"]): e["message"] for e in api.json["errors"]}
+    # Fields of the API's errors name the array item ("country.1").
+    messages = {(e["field"].split(".")[0], e["value"]): e["message"] for e in api.json["errors"]}
     assert set(messages) == {
         ("country", "XX"),
         ("org_type", "manufactrer"),
@@ -514,14 +516,15 @@ def test_filter_problems_are_the_apis_in_the_pages_language(manager, tokens):
         "Вид діяльності: «manufactrer» не є видом діяльності; можливо, ви мали на увазі «manufacturer»?"
         in body
     )
-    # A valid filter in any case works on the pages as in the API.
+    # A valid filter in any case, or a synonym, works on the pages as its code or id in the API.
     manager.post(
         "/manage/language",
         data={"lang": "en", "csrf_token": csrf(manager, "/manage/members")},
     )
     query = "k=10&scope=all&country=pl&org_type=factory"
     shown = page_suggestions(manager.get(f"/manage/members/designer/suggestions?{query}"))
-    assert shown == api_suggestions(manager, tokens.manager, query)
+    exact = "k=10&scope=all&country=PL&org_type=manufacturer"
+    assert shown == api_suggestions(manager, tokens.manager, exact)
     assert [partner for partner, _ in shown] == ["pl-knit-factory"]
 
 
