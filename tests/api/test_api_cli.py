@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -21,14 +23,23 @@ from matcher.cli import main
 
 
 @pytest.fixture
-def service_env(tmp_path, monkeypatch):
+def run_dir():
+    """A runtime folder with a short path: a Unix socket's path has at most 107 bytes, and
+    pytest's temporary folders (under a parallel worker's folder) come close to it."""
+    folder = Path(tempfile.mkdtemp(prefix="run-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def service_env(tmp_path, run_dir, monkeypatch):
     env = {
         "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite'}",
         "MATCHER_MODELS_DIR": str(tmp_path / "models"),
         "MATCHER_RATELIMIT_STORAGE_URI": "memory://",
         "MATCHER_MODEL_KIND": '"default"',
         # gunicorn's control socket (see test_each_server_has_its_own_control_socket).
-        "MATCHER_RUNTIME_DIR": str(tmp_path / "run"),
+        "MATCHER_RUNTIME_DIR": str(run_dir),
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -210,7 +221,7 @@ def _option(arguments: list[str], name: str) -> str | None:
     return arguments[arguments.index(name) + 1] if name in arguments else None
 
 
-def test_each_server_has_its_own_control_socket(tmp_path, monkeypatch):
+def test_each_server_has_its_own_control_socket(run_dir, monkeypatch):
     from gunicorn.config import KNOWN_SETTINGS
 
     from api import cli as service_cli
@@ -218,7 +229,7 @@ def test_each_server_has_its_own_control_socket(tmp_path, monkeypatch):
     if not any(setting.name == "control_socket" for setting in KNOWN_SETTINGS):
         pytest.skip("this gunicorn has no control socket")
     default = next(s.default for s in KNOWN_SETTINGS if s.name == "control_socket")
-    run = tmp_path / "run"
+    run = run_dir
     first = service_cli.gunicorn_arguments("127.0.0.1", 8001, 2, 1, 120, True, run)
     second = service_cli.gunicorn_arguments("127.0.0.1", 8002, 2, 1, 120, True, run)
     other_host = service_cli.gunicorn_arguments("0.0.0.0", 8001, 2, 1, 120, True, run)
