@@ -353,10 +353,14 @@ def train_version(
         if purge_others:
             purge_versions(app, version_id)
         if activate:
-            # The figures managers read depend on the serving model: recompute them now.
+            # The figures managers read depend on the serving model: recompute them now. The
+            # version is trained and serving whatever happens here: a failure is only logged.
             from .insights import refresh_insights  # insights imports this module
 
-            refresh_insights(app)
+            try:
+                refresh_insights(app)
+            except Exception:
+                logger.exception("insights after version %s were not started", version_id)
     except Exception as error:
         logger.exception("retraining version %s failed", version_id)
         with sessions.begin() as session:
