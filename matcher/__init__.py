@@ -1,3 +1,3 @@
 """cluster-matcher: complementary, reciprocal and explained partner suggestions for a cluster."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

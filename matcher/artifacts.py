@@ -109,6 +109,11 @@ def save_model(matcher: PartnerMatcher, name: str, links: Iterable[Link] = (),
         "networks": int(frame["network"].nunique()),
         "model": matcher.model_kind_,
         "params": matcher.get_params(),
+        # The learned model's family and parameters, the features it leaves out, and with
+        # model="auto" how the inner cross-validation chose them (every candidate's score).
+        "candidate": matcher.candidate_.to_dict() if getattr(matcher, "candidate_", None) else None,
+        "dropped_features": list(getattr(matcher, "dropped_features_", ())),
+        "model_selection": getattr(matcher, "selection_", None),
         "evaluation": evaluation,
     }
     text = json.dumps(manifest, ensure_ascii=False, indent=2, default=str).encode("utf-8")

@@ -373,7 +373,7 @@ def _format_suggestions(payload: dict, output_format: str) -> str:
 @click.option("--k", default=10, show_default=True, type=click.IntRange(min=1))
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(min=2))
 @click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--methods", default="matcher,random,popularity,similarity,rule", show_default=True,
+@click.option("--methods", default="matcher,linear,random,popularity,similarity,rule", show_default=True,
               help="Comma-separated methods to compare.")
 @click.option("--retrieval", is_flag=True,
               help="Also measure the candidate stage against re-ranking every profile.")
@@ -409,6 +409,7 @@ def _evaluation_table(result: dict) -> str:
              f"{'method':<12}" + "".join(f"{m:>11}" for m in metrics)]
     for name, values in result["methods"].items():
         lines.append(f"{name:<12}" + "".join(f"{values[m]:>11.3f}" for m in metrics))
+    lines.extend(f"warning: {warning}" for warning in result.get("warnings", ()))
     if "retrieval" in result:
         r = result["retrieval"]
         lines.append(f"candidate stage: keeps {r['recall@k']:.3f} of the exhaustive top {r['k']} "
@@ -453,11 +454,22 @@ def _file_problems(error) -> str:
 
 @main.command()
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder to write to.")
-def sample(out):
-    """Write the fictional sample cluster (profiles.csv, links.csv) to a folder."""
-    from .datasets import write_sample
+@click.option("--world", type=click.Choice(["sample", "value-chain"]), default="sample", show_default=True,
+              help="sample: the shipped sample cluster; value-chain: the second, independent world of "
+                   "matcher.value_chain (2,400 organisations), held out from the engine's development.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the value-chain world.")
+def sample(out, world, seed):
+    """Write fictional cluster data (profiles.csv, links.csv) to a folder."""
 
     def action():
+        if world == "value-chain":
+            from .value_chain import write_value_chain_world
+
+            profiles_path, links_path = write_value_chain_world(Path(out), seed=seed)
+            click.echo(f"wrote {profiles_path} and {links_path} (fictional value-chain world, seed {seed})")
+            return
+        from .datasets import write_sample
+
         profiles_path, links_path = write_sample(Path(out))
         click.echo(f"wrote {profiles_path} and {links_path} (fictional sample data)")
 

@@ -14,7 +14,10 @@ every cut-off of ``ks`` from the same ranked lists (``by_k``), averaged the same
 
 Baselines
 ---------
-``random``: a random order. ``popularity``: most-linked profiles first. ``similarity``: nearest
+``linear``: the matcher's own pipeline (candidates, pair features, known links) with its score
+a plain logistic regression on every pair feature, no choice of model or features: the simple
+learned model that the matcher must beat on the data at hand (when it does not, the result
+says so in ``warnings``). ``random``: a random order. ``popularity``: most-linked profiles first. ``similarity``: nearest
 neighbours of the whole profile (offer and need views together), as a naive build would do.
 ``rule``: number of the source's sought capabilities the candidate offers, plus one for the
 same country.
@@ -40,9 +43,9 @@ from .ranking import PartnerMatcher
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["METHODS", "evaluate", "metrics_at", "ranking_metrics", "retrieval_recall"]
+__all__ = ["METHODS", "below_linear", "evaluate", "metrics_at", "ranking_metrics", "retrieval_recall"]
 
-METHODS = ("matcher", "random", "popularity", "similarity", "rule")
+METHODS = ("matcher", "linear", "random", "popularity", "similarity", "rule")
 
 
 def metrics_at(ranked: np.ndarray, relevant: set[int], ks: np.ndarray) -> np.ndarray:
@@ -155,7 +158,8 @@ def _fit_baselines(frame: pd.DataFrame, train_pairs: np.ndarray, seed: int) -> d
 def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], k: int = 10,
              folds: int = 5, seed: int = 0, methods: Sequence[str] = METHODS,
              matcher_params: dict | None = None, progress: Callable[[str], None] | None = None,
-             ks: Iterable[int] | None = None, max_queries: int | None = None) -> dict:
+             ks: Iterable[int] | None = None, max_queries: int | None = None,
+             per_query: bool = False) -> dict:
     """Evaluate the matcher and baselines by cross-validation over known positive links.
 
     Parameters
@@ -180,6 +184,10 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
     max_queries : int, optional
         At most this many queries per fold, chosen at random (seeded with ``seed + fold``);
         all by default.
+    per_query : bool
+        Also return every query's figures (``"per_query"``: a list of ``{"fold", "method",
+        "member_id", "known_partners", "held_out", "recall@k", "ndcg@k", "rr"}``), for analyses by
+        segment of members; ``known_partners`` counts the query's partners in training.
 
     Returns
     -------
@@ -223,15 +231,24 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
     per_fold: dict[str, list[dict[str, float]]] = defaultdict(list)
     curves: dict[str, list[np.ndarray]] = defaultdict(list)
     total_queries = 0
+    queries_out: list[dict] = []
+    ids = frame["member_id"].tolist()
     for fold in range(folds):
         train_idx = np.flatnonzero(assignment != fold)
         test_idx = np.flatnonzero(assignment == fold)
         train_links = [Link(positives[i][0], positives[i][1], "partner") for i in train_idx] + others
         train_pairs = pairs[train_idx]
         rankers: dict[str, _Ranker] = {}
+        params = {"random_state": seed, **(matcher_params or {})}
         if "matcher" in methods:
-            params = {"random_state": seed, **(matcher_params or {})}
             rankers["matcher"] = _MatcherRanker(PartnerMatcher(**params).fit(frame, train_links))
+        if "linear" in methods:
+            try:
+                linear = PartnerMatcher(**{**params, "model": "logistic"}).fit(frame, train_links)
+            except InputError:
+                # Too few pairs to learn from: the default weights, as "auto" would score.
+                linear = PartnerMatcher(**{**params, "model": "default"}).fit(frame, train_links)
+            rankers["linear"] = _MatcherRanker(linear)
         rankers.update({name: r for name, r in _fit_baselines(frame, train_pairs, seed + fold).items()
                         if name in methods})
         known = defaultdict(set)
@@ -257,7 +274,12 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
                 mask[list(known[row])] = False
                 candidates = np.flatnonzero(mask)
                 ranked = ranker.order(row, candidates)
-                sums += ranking_metrics(ranked, relevant[row], k)
+                figures = ranking_metrics(ranked, relevant[row], k)
+                sums += figures
+                if per_query:
+                    queries_out.append({"fold": fold, "method": name, "member_id": ids[row],
+                                        "known_partners": len(known[row]), "held_out": len(relevant[row]),
+                                        f"recall@{k}": figures[0], f"ndcg@{k}": figures[1], "rr": figures[2]})
                 if curve is not None:
                     curve += metrics_at(ranked, relevant[row], cutoffs)
                 shown[ranked[:k]] = True
@@ -279,6 +301,11 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
               "methods": ordered}
     if max_queries is not None:
         result["max_queries"] = max_queries
+    if per_query:
+        result["per_query"] = queries_out
+    warnings = below_linear(ordered, k)
+    if warnings:
+        result["warnings"] = warnings
     if cutoffs is not None:
         result["by_k"] = {}
         for name in ordered:
@@ -286,6 +313,16 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
             result["by_k"][name] = {"k": cutoffs.tolist(), "recall": mean[0].tolist(),
                                     "ndcg": mean[1].tolist()}
     return result
+
+
+def below_linear(methods: dict[str, dict[str, float]], k: int) -> list[str]:
+    """Sentences saying where the matcher's figures fall below the ``linear`` baseline's."""
+    matcher, linear = methods.get("matcher"), methods.get("linear")
+    if not matcher or not linear:
+        return []
+    return [f"the matcher's {metric} ({matcher[metric]:.3f}) is below the linear baseline's "
+            f"({linear[metric]:.3f}) on these data" for metric in (f"recall@{k}", f"ndcg@{k}")
+            if matcher[metric] < linear[metric]]
 
 
 def retrieval_recall(matcher: PartnerMatcher, member_ids: Sequence[str] | None = None, k: int = 10,

@@ -31,7 +31,7 @@ from .taxonomy import load_taxonomy
 from .text import split_many
 from .topk import top_k_indices
 
-__all__ = ["PAIR_FEATURES", "PairSpace", "ProfileArrays", "LinkStats", "pair_features", "split_texts", "coverage",
+__all__ = ["PAIR_FEATURES", "PARTNER_EVIDENCE_PRIOR", "PairSpace", "ProfileArrays", "LinkStats", "pair_features", "split_texts", "coverage",
            "cf_votes", "votes_at"]
 
 #: Names of the pair features, in column order.
@@ -70,7 +70,12 @@ PAIR_FEATURES = (
     "certification_gap",    # |A's - B's certifications| / 3 (quality tiers apart)
     "capacity_ratio",       # log10 of B's capacity over A's volume (0 unknown)
     "size_ratio",           # log10 of B's employees over A's (0 unknown)
+    "role_affinity",        # how often A's org_type links to firms offering what B offers (log-odds)
+    "partner_evidence",     # partner_similarity x k / (k + 3): as much as A's k known partners say
+    "degree_a",             # log(1 + known partners of A)
 )
+#: The number of known partners at which resemblance to them counts half (``partner_evidence``).
+PARTNER_EVIDENCE_PRIOR = 3.0
 _F = {name: i for i, name in enumerate(PAIR_FEATURES)}
 
 
@@ -278,6 +283,23 @@ class LinkStats:
             self.type_affinity = np.log((counts + 1) / (expected + 1))
         else:
             self.type_affinity = np.zeros((n_types, n_types))
+        # Which kinds of organisation work with firms offering which capabilities (the roles of
+        # the value chain, read from what partners offer): log-odds against independence,
+        # smoothed by one link, over both ends of every link.
+        offers = arrays.cap_offer
+        n_capabilities = offers.shape[1]
+        member, partner = np.r_[pairs[:, 0], pairs[:, 1]], np.r_[pairs[:, 1], pairs[:, 0]]
+        typed = types[member] >= 0
+        # (type x profile) link counts times (profile x capability) offers, without a row per link.
+        by_type = sp.csr_matrix((np.ones(int(typed.sum())), (types[member[typed]], partner[typed])),
+                                shape=(n_types, n))
+        roles = np.asarray(by_type @ offers.astype(np.float32), dtype=np.float64)
+        total = roles.sum()
+        if total:
+            expected = np.outer(roles.sum(axis=1), roles.sum(axis=0)) / total
+            self.role_affinity = np.log((roles + 1) / (expected + 1)).astype(np.float32)
+        else:
+            self.role_affinity = np.zeros((n_types, n_capabilities), dtype=np.float32)
 
     def partners(self, a: int) -> np.ndarray:
         """Return the row indices of the known partners of row `a`."""
@@ -337,10 +359,17 @@ def pair_features(query: ProfileArrays, a: int, cand: ProfileArrays, J: np.ndarr
         types_b = cand.org_type[J]
         if type_a >= 0:
             X[:, _F["type_affinity"]] = np.where(types_b >= 0, stats.type_affinity[type_a, types_b], 0.0)
+            offers_b = cand.cap_offer[J]
+            n_offers = offers_b.sum(axis=1, dtype=np.float32)
+            X[:, _F["role_affinity"]] = np.divide(offers_b @ stats.role_affinity[type_a], n_offers,
+                                                  out=np.zeros(m, np.float32), where=n_offers > 0)
         X[:, _F["degree_b"]] = np.log1p(stats.degree[J])
-        if len(query_partners):
+        k = len(query_partners)
+        X[:, _F["degree_a"]] = np.log1p(k)
+        if k:
             sims = stats.embedding[J] @ stats.embedding[query_partners].T
             X[:, _F["partner_similarity"]] = sims.max(axis=1)
+            X[:, _F["partner_evidence"]] = X[:, _F["partner_similarity"]] * (k / (k + PARTNER_EVIDENCE_PRIOR))
             X[:, _F["partner_country_share"]] = _share(cand.country[query_partners], cand.country[J])
             X[:, _F["partner_city_share"]] = _share(cand.city[query_partners], cand.city[J])
             X[:, _F["partner_type_share"]] = _share(cand.org_type[query_partners], cand.org_type[J])

@@ -33,10 +33,7 @@ from joblib import Parallel, delayed, parallel_config
 from sklearn.base import BaseEstimator
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.decomposition import TruncatedSVD
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler, normalize
+from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
@@ -46,6 +43,7 @@ from .features import OfferNeedEncoder
 from .filters import resolve_filters
 from .firststage import FirstStage
 from .forest import CompiledForest
+from .model_selection import MODEL_CANDIDATES, ModelCandidate, TrainingPairs, build_learner, candidate_named, select_model, without_features
 from .pairs import PAIR_FEATURES, LinkStats, PairSpace, ProfileArrays, cf_votes, pair_features, split_texts
 from .profiles import (
     POSITIVE_KINDS,
@@ -66,7 +64,7 @@ SCOPES = ("all", "cluster", "international")
 #: Languages of the reasons.
 LANGUAGES = ("en", "uk")
 #: Values of ``PartnerMatcher(model=...)``.
-MODEL_KINDS = ("auto", "gbt", "logistic", "default")
+MODEL_KINDS = ("auto", "default") + tuple(candidate.name for candidate in MODEL_CANDIDATES)
 
 #: Weights of the default score used when there are too few known links to learn from:
 #: ``score = 1 / (1 + exp(-(bias + sum(weight * feature))))``. Reciprocity dominates; a
@@ -94,10 +92,6 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "partner_country_share": 0.3,
     "potential_b": 0.2,
 }
-# Features a learned model may only use in one direction (+1 up, -1 down): keeps the learned
-# score sensible on data unlike its training links.
-_MONOTONIC = {"cover_ab": 1, "reciprocity": 1, "text_ab": 1, "competitor": -1, "capacity_fit": 1,
-              "market_open_ab": 1}
 
 
 @dataclass(frozen=True)
@@ -138,11 +132,14 @@ class PartnerMatcher(BaseEstimator):
 
     Parameters
     ----------
-    model : {"auto", "gbt", "logistic", "default"}, default="auto"
+    model : {"auto", "default", "gbt", "logistic", "gbt-shallow", "logistic-strong"}, default="auto"
         How the re-ranking score is obtained: gradient-boosted trees or a logistic regression
-        learned from known links, or the documented :data:`DEFAULT_WEIGHTS`. ``auto`` learns
-        with trees from 50 positive links, with a logistic regression from 10, else uses the
-        defaults.
+        learned from known links, or the documented :data:`DEFAULT_WEIGHTS`. ``auto`` uses the
+        defaults below ``AUTO_LEARN_FROM`` distinct positive pairs; from there it chooses the
+        model family, its regularisation and the features by inner cross-validation on the
+        training pairs (:mod:`matcher.model_selection`; the choice is in ``selection_``).
+        The other names are fixed candidates of
+        :data:`~matcher.model_selection.MODEL_CANDIDATES`, learned with every feature.
     n_candidates : int, default=100
         Neighbours taken from each vector search on large data (the first stage adds its best
         ``FIRST_STAGE_ROWS``).
@@ -180,7 +177,15 @@ class PartnerMatcher(BaseEstimator):
     stats_ : LinkStats
     scorer_ : fitted classifier with ``predict_proba``
     model_kind_ : str
-        The model actually used ("gbt", "logistic" or "default").
+        The model family actually used ("gbt", "logistic" or "default").
+    candidate_ : ModelCandidate
+        The learned model's family and parameters (absent with the default weights).
+    dropped_features_ : tuple of str
+        Pair features the learned model leaves out (chosen by ``auto``; empty otherwise).
+    selection_ : dict or None
+        With ``auto`` and a learned model, the record of the inner cross-validation
+        (:func:`~matcher.model_selection.select_model`): every candidate's inner scores, the
+        score without each optional feature group, the choice.
     """
 
     def __init__(self, model: str = "auto", n_candidates: int = 100, exhaustive_below: int = 5000,
@@ -274,10 +279,13 @@ class PartnerMatcher(BaseEstimator):
                 self.offers_, self.needs_, self.embedding_)
 
         self.model_kind_ = model_kind
+        self.selection_ = None
+        self.dropped_features_ = ()
         if model_kind == "default":
             self.scorer_ = _DefaultScorer(DEFAULT_WEIGHTS)
         else:
-            X, y, _ = self._training_pairs()
+            pairs = self._training_pairs()
+            X, y = pairs.X, pairs.y
             if self.model == "auto" and not self._can_learn_from(y):
                 # "auto" takes what the data allow: pairs the calibration cannot split (every
                 # linked member already everyone's partner, say) leave the default weights.
@@ -285,7 +293,14 @@ class PartnerMatcher(BaseEstimator):
                 self.scorer_ = _DefaultScorer(DEFAULT_WEIGHTS)
             else:
                 self._check_training_pairs(y)
-                self.scorer_ = self._fit_scorer(model_kind, X, y)
+                if self.model == "auto":
+                    candidate, self.dropped_features_, self.selection_ = select_model(
+                        pairs, random_state=self.random_state)
+                else:
+                    candidate = candidate_named(model_kind)
+                model_kind = self.model_kind_ = candidate.family
+                self.candidate_ = candidate
+                self.scorer_ = self._fit_scorer(candidate, X, y, self.dropped_features_)
                 self.training_pairs_ = (int(y.sum()), int(len(y) - y.sum()))
         stage = FirstStage(self.arrays_, self.stats_, self.space_.capability_idf)
         self.first_stage_ = (stage.set_weights(DEFAULT_WEIGHTS) if model_kind == "default"
@@ -327,9 +342,9 @@ class PartnerMatcher(BaseEstimator):
     #: Positive pairs the learned models need at least: the calibration splits the training
     #: pairs in three, and each part must hold a pair of each class.
     MIN_LEARNING_PAIRS = 3
-    #: With ``model="auto"``: logistic regression from this many distinct positive pairs,
-    #: gradient-boosted trees from the second (below both, the default weights).
-    AUTO_LOGISTIC_FROM, AUTO_GBT_FROM = 10, 50
+    #: With ``model="auto"``: a model learned (and chosen by inner cross-validation) from this
+    #: many distinct positive pairs; below, the default weights.
+    AUTO_LEARN_FROM = 10
 
     def _check_parameters(self) -> None:
         """Refuse constructor parameters out of their range, naming them (an InputError)."""
@@ -351,14 +366,14 @@ class PartnerMatcher(BaseEstimator):
         "auto" the one the pairs allow (see the class docstring). A learned model asked for
         without enough pairs is refused."""
         if self.model == "auto":
-            return ("gbt" if n_positive >= self.AUTO_GBT_FROM
-                    else "logistic" if n_positive >= self.AUTO_LOGISTIC_FROM else "default")
+            # The family is chosen later, from the training pairs (see fit).
+            return "learned" if n_positive >= self.AUTO_LEARN_FROM else "default"
         if self.model != "default" and n_positive < self.MIN_LEARNING_PAIRS:
             raise InputError(
                 f"model={self.model!r} learns the score from known positive links (partner, "
                 f"supplier or deal) and needs at least {self.MIN_LEARNING_PAIRS} distinct pairs; "
                 f"got {n_positive}. Give more links, or use model='default' (documented default "
-                f"weights) or 'auto' (learns from {self.AUTO_LOGISTIC_FROM} pairs)")
+                f"weights) or 'auto' (learns from {self.AUTO_LEARN_FROM} pairs)")
         return self.model
 
     def _can_learn_from(self, y: np.ndarray) -> bool:
@@ -437,14 +452,6 @@ class PartnerMatcher(BaseEstimator):
             out[start:start + block] = self.embedder_.transform(vectors[start:start + block])
         return normalize(out, copy=False)
 
-    def _learner(self, kind: str):
-        if kind == "logistic":
-            return make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=2000))
-        monotonic = [_MONOTONIC.get(name, 0) for name in PAIR_FEATURES]
-        return HistGradientBoostingClassifier(
-            learning_rate=0.06, max_iter=250, max_leaf_nodes=15, min_samples_leaf=25,
-            l2_regularization=1.0, monotonic_cst=monotonic, random_state=self.random_state)
-
     #: Candidates the first stage adds on large data. On 100,000 generated profiles its best
     #: 600 and the vector searches' best 100 each keep 0.88 of the exhaustive top 10 (its best
     #: 400 and 200 each: 0.85).
@@ -471,7 +478,7 @@ class PartnerMatcher(BaseEstimator):
             return forest.predict_proba(X)[:, 1]
         return self.scorer_.predict_proba(X)[:, 1]
 
-    def _fit_scorer(self, kind: str, X: np.ndarray, y: np.ndarray):
+    def _fit_scorer(self, candidate: ModelCandidate, X: np.ndarray, y: np.ndarray, dropped: Sequence[str] = ()):
         """Three models, each learned on two thirds of the pairs and calibrated by a sigmoid on
         the other third, averaged (a monotone map per model: the calibrated score keeps the
         models' order, where an isotonic map would tie many candidates). The pairs come in
@@ -484,14 +491,17 @@ class PartnerMatcher(BaseEstimator):
         same models as one after the other on every core. On 2 cores it takes 7-8 s on 200,000
         pairs whether or not other work keeps the cores busy; one after the other on both
         cores it took 5 s on an idle machine but 45-190 s on a busy one, where OpenMP threads
-        wait at every barrier for a sibling the system has descheduled."""
-        scorer = CalibratedClassifierCV(self._learner(kind), method="sigmoid", cv=3, n_jobs=3)
-        with threadpool_limits(1, user_api="openmp"), parallel_config(backend="threading"):
-            return scorer.fit(X, y)
+        wait at every barrier for a sibling the system has descheduled.
 
-    def _training_pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        The `dropped` features are given as 0 (see :mod:`matcher.model_selection`)."""
+        learner = build_learner(candidate, dropped, self.random_state)
+        scorer = CalibratedClassifierCV(learner, method="sigmoid", cv=3, n_jobs=3)
+        with threadpool_limits(1, user_api="openmp"), parallel_config(backend="threading"):
+            return scorer.fit(without_features(X, dropped), y)
+
+    def _training_pairs(self) -> TrainingPairs:
         """Pairs to learn from: each part's links against sampled non-partners, featured with
-        the links of the other parts. Returns (X, y, source row of each pair)."""
+        the links of the other parts (see :class:`~matcher.model_selection.TrainingPairs`)."""
         rng = np.random.default_rng(self.random_state)
         pairs = self.positive_pairs_
         n = len(self.arrays_)
@@ -501,7 +511,7 @@ class PartnerMatcher(BaseEstimator):
         adjacency = sp.csr_matrix((np.ones(len(both), dtype=np.int8), (both[:, 0], both[:, 1])), shape=(n, n))
         indptr, neighbours = adjacency.indptr, adjacency.indices
         degree = np.diff(indptr)
-        blocks_X, blocks_y, blocks_g = [], [], []
+        blocks_X, blocks_y, blocks_g, blocks_part, blocks_w = [], [], [], [], []
         n_neg = min(self.negatives_per_source, n - 1)
         for fold in range(self.inner_folds):
             held = pairs[folds == fold]
@@ -533,7 +543,14 @@ class PartnerMatcher(BaseEstimator):
                 blocks_X.append(X)
                 blocks_y.append(np.r_[np.ones(len(targets)), np.zeros(len(J) - len(targets))])
                 blocks_g.append(np.full(len(J), a, dtype=np.int64))
-        return np.vstack(blocks_X), np.concatenate(blocks_y).astype(int), np.concatenate(blocks_g)
+                blocks_part.append(np.full(len(J), fold, dtype=np.int64))
+                # The hard negatives are all of their kind; each easy one stands for the
+                # non-partners it was drawn from.
+                population = n - len(exclude) - len(hard)
+                blocks_w.append(np.r_[np.ones(len(targets) + len(hard)),
+                                      np.full(len(easy), population / max(len(easy), 1))])
+        return TrainingPairs(np.vstack(blocks_X), np.concatenate(blocks_y).astype(int), np.concatenate(blocks_g),
+                             np.concatenate(blocks_part), np.concatenate(blocks_w))
 
     def _hard_negative_pool(self, sources: np.ndarray, count: int, block: int = 32) -> np.ndarray:
         """For each source row, the `count` rows with the best view scores

@@ -62,3 +62,21 @@ def test_a_model_name_that_is_not_a_folder_name_is_an_input_error(tmp_path, clus
     with pytest.raises(InputError, match=re.escape(f"Got name={name!r}, expected a folder name")):
         save_model(matcher, name, models_dir=tmp_path / "models")
     assert not (tmp_path / "models").exists()
+
+
+def test_the_manifest_records_how_the_model_was_chosen(tmp_path):
+    from matcher.datasets import generate_cluster
+    from matcher.profiles import validate_links, validate_profiles
+
+    raw, raw_links = generate_cluster(n_home=20, n_international=160, seed=2)
+    frame = validate_profiles(raw, source="g")
+    links = validate_links(raw_links, frame["member_id"], source="l")
+    matcher = PartnerMatcher(negatives_per_source=60).fit(frame, links)
+    save_model(matcher, "chosen", links, tmp_path)
+    manifest = read_manifest("chosen", tmp_path)
+    assert manifest["candidate"] == manifest["model_selection"]["chosen"] == matcher.candidate_.to_dict()
+    assert manifest["model"] == manifest["candidate"]["family"]
+    assert manifest["dropped_features"] == list(matcher.dropped_features_)
+    scores = manifest["model_selection"]["candidates"]
+    assert [c["name"] for c in scores] == ["logistic-strong", "logistic", "gbt-shallow", "gbt"]
+    assert all(0 <= c["recall@10"] <= 1 and c["members"] > 0 for c in scores)

@@ -292,7 +292,7 @@ def test_options_the_library_refuses_are_bad_input(runner, tmp_path, cluster_fil
     result = runner.invoke(main, ["evaluate", "--profiles", str(profiles), "--links", str(links),
                                   "--methods", "matcher,bogus"])
     assert result.exit_code == 2
-    assert "Unknown methods ['bogus']; allowed: matcher, random" in result.stderr
+    assert "Unknown methods ['bogus']; allowed: matcher, linear, random" in result.stderr
     result = runner.invoke(main, ["evaluate", "--profiles", str(profiles), "--links", str(links),
                                   "--folds", "3"])
     assert result.exit_code == 2
@@ -337,3 +337,29 @@ def test_a_learned_model_refused_by_the_library_is_bad_input_too(runner, tmp_pat
     assert result.exit_code == 2, result.output
     assert "model='gbt' learns the score from known positive links" in result.stderr
     assert "got 0." in result.stderr
+
+
+def test_sample_writes_the_value_chain_world_that_validate_accepts(runner, tmp_path):
+    out = tmp_path / "world"
+    result = runner.invoke(main, ["sample", "--out", str(out), "--world", "value-chain", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    assert "fictional value-chain world, seed 3" in result.stdout
+    result = runner.invoke(main, ["validate", "--profiles", str(out / "profiles.csv"),
+                                  "--links", str(out / "links.csv")])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("2400 profiles in 12 networks")
+
+
+def test_the_evaluation_table_says_when_the_matcher_is_below_the_linear_baseline():
+    from matcher.cli import _evaluation_table
+    from matcher.evaluation import below_linear
+
+    methods = {"matcher": {"recall@10": 0.12, "ndcg@10": 0.09, "mrr": 0.1, "coverage": 0.3},
+               "linear": {"recall@10": 0.17, "ndcg@10": 0.08, "mrr": 0.1, "coverage": 0.2}}
+    warnings = below_linear(methods, 10)
+    assert warnings == ["the matcher's recall@10 (0.120) is below the linear baseline's (0.170) on these data"]
+    result = {"k": 10, "folds": 5, "queries": 9, "profiles": 20, "links": 30, "seconds": 1.0,
+              "methods": methods, "warnings": warnings}
+    assert _evaluation_table(result).splitlines()[-1] == f"warning: {warnings[0]}"
+    methods["matcher"]["recall@10"] = 0.17
+    assert below_linear(methods, 10) == []

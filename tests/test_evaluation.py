@@ -18,7 +18,7 @@ def test_evaluate_shape_and_that_complementarity_beats_random(cluster_frame):
              Link("knit-factory", "yarn-supplier"), Link("sewing-factory", "fabric-mill"),
              Link("pl-distributor", "pl-knit-factory"), Link("rival-designer", "pl-knit-factory")]
     result = evaluate(cluster_frame, links, k=3, folds=2, seed=1)
-    assert set(result["methods"]) == {"matcher", "random", "popularity", "similarity", "rule"}
+    assert set(result["methods"]) == {"matcher", "linear", "random", "popularity", "similarity", "rule"}
     assert set(result["methods"]["matcher"]) == {"recall@3", "ndcg@3", "mrr", "coverage"}
     assert result["queries"] > 0 and result["links"] == 6
     assert result["methods"]["matcher"]["mrr"] > result["methods"]["random"]["mrr"]
@@ -100,3 +100,34 @@ def test_rule_baseline_puts_who_offers_the_needs_first(cluster_frame):
     # The knitwear factory offers what the designer seeks and is in its country; the yarn
     # supplier is only in its country; the mill abroad neither.
     assert list(ordered) == [rows["knit-factory"], rows["yarn-supplier"], rows["fabric-mill"]]
+
+
+def test_the_linear_baseline_is_a_plain_logistic_model_and_a_shortfall_is_reported(cluster_frame):
+    links = [Link("designer", "knit-factory"), Link("text-only", "yarn-supplier"),
+             Link("knit-factory", "yarn-supplier"), Link("sewing-factory", "fabric-mill"),
+             Link("pl-distributor", "pl-knit-factory"), Link("rival-designer", "pl-knit-factory")]
+    logistic = evaluate(cluster_frame, links, k=3, folds=2, seed=1, methods=["matcher"],
+                        matcher_params={"model": "logistic"})
+    both = evaluate(cluster_frame, links, k=3, folds=2, seed=1, methods=["matcher", "linear"],
+                    matcher_params={"model": "default"})
+    # "linear" is the matcher with a plain logistic score, whatever the matcher's own model.
+    assert both["methods"]["linear"] == logistic["methods"]["matcher"]
+    below = [m for m in ("recall@3", "ndcg@3") if both["methods"]["matcher"][m] < both["methods"]["linear"][m]]
+    assert [w.split("'s ")[1].split(" ")[0] for w in both.get("warnings", [])] == below
+
+
+def test_per_query_figures_average_to_the_table(cluster_frame):
+    import pandas as pd
+
+    result = evaluate(cluster_frame, _LINKS, k=3, folds=2, seed=1, methods=["rule", "random"], per_query=True)
+    rows = pd.DataFrame(result["per_query"])
+    assert set(rows.columns) == {"fold", "method", "member_id", "known_partners", "held_out", "recall@3",
+                                 "ndcg@3", "rr"}
+    assert len(rows) == 2 * result["queries"]
+    assert set(rows["member_id"]) <= set(cluster_frame["member_id"])
+    means = rows.groupby(["method", "fold"])[["recall@3", "ndcg@3", "rr"]].mean().groupby("method").mean()
+    for method in ("rule", "random"):
+        figures = result["methods"][method]
+        assert means.loc[method, "recall@3"] == pytest.approx(figures["recall@3"], abs=1e-4)
+        assert means.loc[method, "rr"] == pytest.approx(figures["mrr"], abs=1e-4)
+    assert "per_query" not in evaluate(cluster_frame, _LINKS, k=3, folds=2, seed=1, methods=["rule"])

@@ -320,13 +320,15 @@ def test_links_are_read_by_member_row(cluster_frame):
 def test_the_three_scoring_models_are_those_fitted_one_after_the_other():
     from sklearn.calibration import CalibratedClassifierCV
 
+    from matcher.model_selection import MODEL_CANDIDATES, build_learner
+
     rng = np.random.default_rng(0)
     X = rng.standard_normal((3000, len(PAIR_FEATURES))).astype(np.float32)
     y = (X[:, 0] + 0.5 * X[:, 3] + rng.standard_normal(3000) > 1.5).astype(int)
     matcher = PartnerMatcher()
-    for kind in ("gbt", "logistic"):
-        threaded = matcher._fit_scorer(kind, X, y)
-        one_by_one = CalibratedClassifierCV(matcher._learner(kind), method="sigmoid", cv=3).fit(X, y)
+    for candidate in MODEL_CANDIDATES:
+        threaded = matcher._fit_scorer(candidate, X, y)
+        one_by_one = CalibratedClassifierCV(build_learner(candidate), method="sigmoid", cv=3).fit(X, y)
         np.testing.assert_array_equal(threaded.predict_proba(X), one_by_one.predict_proba(X))
 
 

@@ -86,15 +86,15 @@ def _fit_on_pairs(frame, pairs, count: int, **parameters) -> PartnerMatcher:
 
 @pytest.fixture(scope="module")
 def auto_models(generated):
-    """``model="auto"`` on 9, 10, 49 and 50 distinct positive pairs (the 49 and 50 with the
-    candidate stage on, so that the trees' first-tree selection is built). 40 negatives per
-    member keep the learning quick; the choice of model does not depend on them."""
+    """``model="auto"`` on 9, 10 and 50 distinct positive pairs, and trees on 50 with the
+    candidate stage on (``"gbt"``, so that the trees' first-tree selection is built). 40
+    negatives per member keep the learning quick."""
     frame, _, pairs = generated
     quick = {"negatives_per_source": 40}
     return {9: _fit_on_pairs(frame, pairs, 9, **quick),
             10: _fit_on_pairs(frame, pairs, 10, **quick),
-            49: _fit_on_pairs(frame, pairs, 49, exhaustive_below=50, **quick),
-            50: _fit_on_pairs(frame, pairs, 50, exhaustive_below=50, **quick)}
+            "auto-50": _fit_on_pairs(frame, pairs, 50, **quick),
+            50: _fit_on_pairs(frame, pairs, 50, exhaustive_below=50, model="gbt", **quick)}
 
 
 def _assert_valid(matcher: PartnerMatcher, member: str, rows: np.ndarray, scores: np.ndarray,
@@ -259,21 +259,30 @@ def test_fitted_profiles_are_the_same_when_the_cache_is_emptied(cluster_frame, m
 
 
 # ---------------------------------------------------------------------------------------------
-# The score model: "auto" from 10 and 50 positive pairs
+# The score model: "auto" learns from 10 positive pairs, the model chosen by the pairs
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("pairs, kind", [(9, "default"), (10, "logistic"), (49, "logistic"),
-                                         (50, "gbt")])
-def test_auto_learns_a_logistic_regression_from_10_pairs_and_trees_from_50(auto_models, pairs,
-                                                                          kind):
-    """(At 2 and 3 pairs, where ``gbt`` and ``logistic`` are refused or learn, see
+@pytest.mark.parametrize("pairs", [9, 10, "auto-50"])
+def test_auto_learns_from_10_pairs_and_the_pairs_choose_the_model(auto_models, pairs):
+    """Below 10 pairs the default weights; from 10 a learned model, whose family the inner
+    cross-validation chose (or, with too few members to cross-validate, the simplest logistic
+    model, saying why). (At 2 and 3 pairs, where a named model is refused or learns, see
     tests/test_ranking.py.)"""
-    assert PartnerMatcher.AUTO_LOGISTIC_FROM == 10 and PartnerMatcher.AUTO_GBT_FROM == 50
+    assert PartnerMatcher.AUTO_LEARN_FROM == 10
     matcher = auto_models[pairs]
-    assert len(matcher.positive_pairs_) == pairs
-    assert matcher.model_kind_ == kind
-    assert (matcher.forest_ is not None) == (kind == "gbt")
+    assert len(matcher.positive_pairs_) == (50 if pairs == "auto-50" else pairs)
+    if pairs == 9:
+        assert matcher.model_kind_ == "default" and matcher.selection_ is None
+    else:
+        record = matcher.selection_
+        assert record["chosen"] == matcher.candidate_.to_dict()
+        assert matcher.model_kind_ == matcher.candidate_.family
+        assert ("reason" in record) == ("candidates" not in record)
+        if "candidates" in record:
+            scores = [c["recall@10"] for c in record["candidates"]]
+            assert record["candidates"][scores.index(max(scores))]["name"] == matcher.candidate_.name
+    assert (matcher.forest_ is not None) == (matcher.model_kind_ == "gbt")
     for member in matcher.frame_["member_id"].iloc[:20:4]:
         rows, scores = matcher.rank(member)
         _assert_valid(matcher, member, rows, scores)
@@ -292,7 +301,7 @@ def test_training_pairs_keep_every_member_up_to_the_budget(auto_models, budget_o
     sources = [len(np.unique(pairs[fold_of == fold, 0])) for fold in range(folds)]
     budget = max(sources) * (n_neg + 1) + budget_offset
     matcher.max_training_pairs = budget * folds
-    _, y, _ = matcher._training_pairs()
+    y = matcher._training_pairs().y
     # A block per (fold, member): its held-out partners (y = 1) first, then its negatives.
     blocks = int(np.sum((y == 1) & (np.r_[0, y[:-1]] == 0)))
     assert blocks == sum(sources) - (sources.count(max(sources)) if subsampled else 0)
@@ -867,8 +876,7 @@ def test_the_switch_values_are_the_documented_ones():
 
     assert (PartnerMatcher().exhaustive_below, PartnerMatcher.FIRST_STAGE_ROWS,
             PartnerMatcher.FULLY_SCORED, PartnerMatcher.FEW_EXCLUDED) == (5000, 600, 150, 256)
-    assert (PartnerMatcher.AUTO_LOGISTIC_FROM, PartnerMatcher.AUTO_GBT_FROM,
-            PartnerMatcher.MIN_LEARNING_PAIRS) == (10, 50, 3)
+    assert (PartnerMatcher.AUTO_LEARN_FROM, PartnerMatcher.MIN_LEARNING_PAIRS) == (10, 3)
     assert (PartnerMatcher.BLOCK_ROWS, PartnerMatcher.EMBEDDING_FIT_ROWS,
             PartnerMatcher.PROFILE_CACHE_SIZE) == (65536, 50_000, 100_000)
     assert (ComplementIndex.BLOCK_ROWS, ComplementIndex().max_fit_rows) == (65536, 50_000)
