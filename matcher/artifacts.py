@@ -114,6 +114,8 @@ def save_model(matcher: PartnerMatcher, name: str, links: Iterable[Link] = (),
         "candidate": matcher.candidate_.to_dict() if getattr(matcher, "candidate_", None) else None,
         "dropped_features": list(getattr(matcher, "dropped_features_", ())),
         "model_selection": getattr(matcher, "selection_", None),
+        # On large data, the first stage's depth and the share of the top 10 each depth kept.
+        "candidate_stage": getattr(matcher, "candidate_stage_", None),
         "evaluation": evaluation,
     }
     text = json.dumps(manifest, ensure_ascii=False, indent=2, default=str).encode("utf-8")

@@ -29,7 +29,7 @@ import logging
 import time
 from abc import ABC, abstractmethod
 from collections import defaultdict
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -159,7 +159,8 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
              folds: int = 5, seed: int = 0, methods: Sequence[str] = METHODS,
              matcher_params: dict | None = None, progress: Callable[[str], None] | None = None,
              ks: Iterable[int] | None = None, max_queries: int | None = None,
-             per_query: bool = False) -> dict:
+             per_query: bool = False,
+             scorers: Mapping[str, Callable[[int, np.ndarray], np.ndarray]] | None = None) -> dict:
     """Evaluate the matcher and baselines by cross-validation over known positive links.
 
     Parameters
@@ -188,6 +189,11 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
         Also return every query's figures (``"per_query"``: a list of ``{"fold", "method",
         "member_id", "known_partners", "held_out", "recall@k", "ndcg@k", "rr"}``), for analyses by
         segment of members; ``known_partners`` counts the query's partners in training.
+    scorers : mapping of str to callable, optional
+        More methods to compare, each a function ``score(row, candidates)`` returning a score
+        per candidate row (higher first, ties broken at random), given the profiles' rows in
+        the validated frame's order; for instance a generator's own latent preferences (an
+        oracle). Their rows follow the built-in methods'.
 
     Returns
     -------
@@ -214,6 +220,10 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
     unknown = set(methods) - set(METHODS)
     if unknown:
         raise InputError(f"Unknown methods {sorted(unknown)}; allowed: {', '.join(METHODS)}")
+    scorers = dict(scorers or {})
+    clashes = set(scorers) & set(METHODS)
+    if clashes:
+        raise InputError(f"scorers {sorted(clashes)} have the names of built-in methods; name them otherwise")
     started = time.perf_counter()
     frame = profiles_to_frame(profiles)
     position = {member_id: i for i, member_id in enumerate(frame["member_id"])}
@@ -251,6 +261,7 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
             rankers["linear"] = _MatcherRanker(linear)
         rankers.update({name: r for name, r in _fit_baselines(frame, train_pairs, seed + fold).items()
                         if name in methods})
+        rankers.update({name: _ScoreRanker(score, seed + fold) for name, score in scorers.items()})
         known = defaultdict(set)
         for s, t in train_pairs:
             known[s].add(t)
@@ -295,7 +306,7 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
         name: {metric: round(float(np.mean([f[metric] for f in folds_])), 4) for metric in folds_[0]}
         for name, folds_ in per_fold.items()
     }
-    ordered = {name: result_methods[name] for name in METHODS if name in result_methods}
+    ordered = {name: result_methods[name] for name in (*METHODS, *scorers) if name in result_methods}
     result = {"k": k, "folds": folds, "seed": seed, "queries": total_queries, "profiles": n,
               "links": len(positives), "seconds": round(time.perf_counter() - started, 1),
               "methods": ordered}
@@ -363,7 +374,7 @@ def retrieval_recall(matcher: PartnerMatcher, member_ids: Sequence[str] | None =
         if top:
             kept.append(len(top & set(short[:k].tolist())) / len(top))
             sizes.append(len(short))
-    return {"k": k, "n_candidates": size, "first_stage_rows": matcher.FIRST_STAGE_ROWS, "queries": len(kept),
+    return {"k": k, "n_candidates": size, "first_stage_rows": getattr(retrieval, "first_stage_rows_", matcher.FIRST_STAGE_ROWS), "queries": len(kept),
             "recall@k": round(float(np.mean(kept)), 4) if kept else None,
             "mean_candidates": round(float(np.mean(sizes)), 1) if sizes else None,
             "profiles": int(len(matcher.frame_))}

@@ -142,7 +142,7 @@ class PartnerMatcher(BaseEstimator):
         :data:`~matcher.model_selection.MODEL_CANDIDATES`, learned with every feature.
     n_candidates : int, default=100
         Neighbours taken from each vector search on large data (the first stage adds its best
-        ``FIRST_STAGE_ROWS``).
+        ``first_stage_rows_``, a depth the fit chooses).
     exhaustive_below : int, default=5000
         With at most this many profiles, every profile is a candidate (no retrieval stage).
     negatives_per_source : int, default=500
@@ -174,6 +174,11 @@ class PartnerMatcher(BaseEstimator):
         compare these.
     index_ : ComplementIndex or None
         The candidate stage, built above ``exhaustive_below`` profiles.
+    first_stage_rows_ : int
+        The first stage's depth on large data, chosen by the fit among ``FIRST_STAGE_CHOICES``.
+    candidate_stage_ : dict or None
+        How that depth was chosen (with a candidate stage): the share of the reference top 10
+        each depth keeps.
     stats_ : LinkStats
     scorer_ : fitted classifier with ``predict_proba``
     model_kind_ : str
@@ -321,6 +326,8 @@ class PartnerMatcher(BaseEstimator):
         self.forest_prefix_ = (self.forest_.prefix(self.PREFIX_TREES)
                                if self.forest_ is not None and self.index_ is not None else None)
         self.n_profiles_ = n
+        self.first_stage_rows_ = self.FIRST_STAGE_ROWS
+        self.candidate_stage_ = self._choose_first_stage_rows() if self.index_ is not None else None
         # Sparse products (the names' TF-IDF above 2,000 profiles) leave column indices
         # unsorted: the fitted model reads its matrices in one form whether or not it is saved.
         canonical_sparse(self)
@@ -452,10 +459,41 @@ class PartnerMatcher(BaseEstimator):
             out[start:start + block] = self.embedder_.transform(vectors[start:start + block])
         return normalize(out, copy=False)
 
-    #: Candidates the first stage adds on large data. On 100,000 generated profiles its best
-    #: 600 and the vector searches' best 100 each keep 0.88 of the exhaustive top 10 (its best
-    #: 400 and 200 each: 0.85).
+    #: Candidates the first stage adds on large data before the fit chooses (and without a
+    #: candidate stage). On 100,000 generated profiles its best 600 and the vector searches'
+    #: best 100 each keep 0.88 of the exhaustive top 10 (its best 400 and 200 each: 0.85).
     FIRST_STAGE_ROWS = 600
+    #: The depths of the first stage the fit chooses among on large data, the share of the
+    #: reference top 10 the chosen one must keep, the depth of that reference, and the members
+    #: it is measured on (see :meth:`_choose_first_stage_rows`).
+    FIRST_STAGE_CHOICES, CANDIDATE_TARGET, REFERENCE_ROWS, BUDGET_QUERIES = (300, 600, 1200), 0.95, 4800, 30
+
+    def _choose_first_stage_rows(self) -> dict[str, Any]:
+        """Choose the first stage's depth on the data at hand: the smallest of
+        :attr:`FIRST_STAGE_CHOICES` whose top 10 keeps :attr:`CANDIDATE_TARGET` of the top 10
+        that a first stage of :attr:`REFERENCE_ROWS` rows gives (every profile re-ranked would
+        cost seconds a member on a million profiles), measured on up to
+        :attr:`BUDGET_QUERIES` members with known partners (any members without links); the
+        deepest when none does. Sets ``first_stage_rows_`` and returns the record (the share
+        kept at each depth, the choice)."""
+        rng = np.random.default_rng(self.random_state)
+        pool = self.stats_.linked if len(self.stats_.linked) else np.arange(self.n_profiles_)
+        members = self.frame_["member_id"].to_numpy()[rng.choice(pool, min(self.BUDGET_QUERIES, len(pool)),
+                                                                  replace=False)]
+        self.first_stage_rows_ = self.REFERENCE_ROWS
+        reference = [set(self.rank(member)[0][:10].tolist()) for member in members]
+        shares = {}
+        for depth in self.FIRST_STAGE_CHOICES:
+            self.first_stage_rows_ = depth
+            kept = [len(top & set(self.rank(member)[0][:10].tolist())) / len(top)
+                    for member, top in zip(members, reference) if top]
+            shares[depth] = round(float(np.mean(kept)), 4) if kept else 1.0
+        chosen = next((depth for depth in self.FIRST_STAGE_CHOICES if shares[depth] >= self.CANDIDATE_TARGET),
+                      self.FIRST_STAGE_CHOICES[-1])
+        self.first_stage_rows_ = chosen
+        return {"method": f"share of the top 10 of a {self.REFERENCE_ROWS}-row first stage kept",
+                "queries": len(members), "target": self.CANDIDATE_TARGET,
+                "shares": {str(depth): share for depth, share in shares.items()}, "first_stage_rows": chosen}
 
     #: Candidates given the whole score on large data, and the trees per model that choose them.
     #: On 100,000 generated profiles the first 20 trees of each model (60 of 281) rank 0.99 of
@@ -689,11 +727,12 @@ class PartnerMatcher(BaseEstimator):
 
     def _first_stage_rows(self, stage: FirstStage, query: ProfileArrays, a: int, partners: np.ndarray,
                           votes: tuple[np.ndarray, np.ndarray] | None, allowed: np.ndarray) -> np.ndarray:
-        """The ``FIRST_STAGE_ROWS`` rows of `stage` with the best first-stage scores among the
-        `allowed` ones (a mask over the stage's rows), as rows of the fitted profiles."""
+        """The ``first_stage_rows_`` rows (chosen by the fit; ``FIRST_STAGE_ROWS`` for a model
+        saved before) of `stage` with the best first-stage scores among the `allowed` ones (a
+        mask over the stage's rows), as rows of the fitted profiles."""
         scores = stage.scores(query, a, partners, votes)
         scores[~allowed] = -np.inf
-        depth = min(self.FIRST_STAGE_ROWS, int(allowed.sum()))
+        depth = min(getattr(self, "first_stage_rows_", self.FIRST_STAGE_ROWS), int(allowed.sum()))
         if depth <= 0:
             return np.zeros(0, dtype=np.int64)
         best = top_k_indices(scores, depth)

@@ -131,3 +131,17 @@ def test_per_query_figures_average_to_the_table(cluster_frame):
         assert means.loc[method, "recall@3"] == pytest.approx(figures["recall@3"], abs=1e-4)
         assert means.loc[method, "rr"] == pytest.approx(figures["mrr"], abs=1e-4)
     assert "per_query" not in evaluate(cluster_frame, _LINKS, k=3, folds=2, seed=1, methods=["rule"])
+
+
+def test_more_scorers_are_ranked_beside_the_methods(cluster_frame):
+    rows = {member: i for i, member in enumerate(cluster_frame["member_id"])}
+    answers = {(rows[l.source], rows[l.target]) for l in _LINKS}
+
+    def oracle(row, candidates):
+        return np.array([(row, c) in answers for c in candidates], dtype=float)
+
+    result = evaluate(cluster_frame, _LINKS, k=3, folds=2, seed=1, methods=["random"], scorers={"oracle": oracle})
+    assert list(result["methods"]) == ["random", "oracle"]
+    assert result["methods"]["oracle"]["recall@3"] == 1.0 and result["methods"]["oracle"]["mrr"] == 1.0
+    with pytest.raises(ValueError, match="names of built-in methods"):
+        evaluate(cluster_frame, _LINKS, k=3, folds=2, scorers={"rule": oracle})

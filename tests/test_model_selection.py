@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from matcher.model_selection import (
+    EVIDENCE_SE,
     MODEL_CANDIDATES,
     OPTIONAL_FEATURES,
     TrainingPairs,
@@ -75,33 +76,64 @@ def test_trees_are_chosen_where_the_signal_is_an_interaction_and_logistic_where_
         per_member=40,
     )
     chosen, _, record = select_model(linear)
-    # The best by recall, then mean reciprocal rank; the simpler (earlier) one on a tie.
-    keys = [(c["recall@10"], c["mrr"], -i) for i, c in enumerate(record["candidates"])]
-    assert chosen.name == record["candidates"][keys.index(max(keys))]["name"]
-    scores = {c["name"]: c["recall@10"] for c in record["candidates"]}
+    # The plain logistic model, unless others gain over it by more than EVIDENCE_SE paired
+    # standard errors; then the best of those (by recall, then mean reciprocal rank; the earlier on a tie).
+    assert record["reference"] == "logistic"
+    candidates = record["candidates"]
+    keys = [
+        (c["recall@10"], c["mrr"], -i)
+        for i, c in enumerate(candidates)
+        if c["name"] != "logistic" and c["gain_over_reference"] > c["gain_se"]
+    ]
+    expected = candidates[-max(keys)[2]]["name"] if keys else "logistic"
+    assert chosen.name == expected
+    scores = {c["name"]: c["recall@10"] for c in candidates}
     assert (
         max(scores["logistic"], scores["logistic-strong"])
         >= max(scores["gbt"], scores["gbt-shallow"]) - 0.02
     )
 
 
-def test_a_feature_group_that_does_not_help_is_left_out_and_one_that_helps_is_kept():
+def test_a_richer_model_needs_evidence_to_replace_the_plain_logistic_one():
+    # Partners drawn at random: no candidate can gain over the plain model beyond noise.
+    noise = _pairs(lambda X: np.zeros(len(X)), n_members=60, per_member=40)
+    chosen, _, record = select_model(noise)
+    assert chosen.name == "logistic", record["candidates"]
+    for candidate in record["candidates"]:
+        if candidate["name"] != "logistic":
+            assert candidate["gain_over_reference"] <= EVIDENCE_SE * candidate["gain_se"]
+
+
+def test_a_feature_group_is_left_out_only_on_evidence_that_it_misleads():
     names = OPTIONAL_FEATURES["names"][0]
     pairs = _pairs(lambda X: 3.0 * X[:, _column(names)], n_members=60, per_member=40)
     _, dropped, record = select_model(pairs)
     assert names not in dropped
-    left_out = {trial["group"]: trial["left_out"] for trial in record["features"]}
-    assert left_out["names"] is False
-    # Each group in turn is left out exactly when the score without it is at least the score so far.
-    chosen = next(c for c in record["candidates"] if c["name"] == record["chosen"]["name"])
-    current = (chosen["recall@10"], chosen["mrr"])
+    trials = {trial["group"]: trial for trial in record["features"]}
+    assert trials["names"]["left_out"] is False and trials["names"]["gain_of_keeping"] > 0.1
     for trial in record["features"]:
-        without = (trial["score_without"]["recall@10"], trial["score_without"]["mrr"])
-        assert trial["left_out"] == (without >= current)
-        if trial["left_out"]:
-            current = without
-    assert current == (record["score"]["recall@10"], record["score"]["mrr"])
+        assert trial["left_out"] == (-trial["gain_of_keeping"] > EVIDENCE_SE * trial["gain_se"])
+    assert set(dropped) == {
+        name for trial in record["features"] if trial["left_out"] for name in trial["features"]
+    }
     json.dumps(record)  # stored in the model's manifest
+
+
+def test_a_feature_group_that_misleads_is_left_out():
+    # The partners are those with a high cover; the tiers' columns carry a signal that flips
+    # sign between the parts, so what the model learns from two parts misleads on the third.
+    tiers = [_column(name) for name in OPTIONAL_FEATURES["tiers and sizes"]]
+
+    def signal(X):
+        return 2.0 * X[:, _column("cover_ab")]
+
+    pairs = _pairs(signal, n_members=90, per_member=40)
+    flip = np.where(pairs.parts == 0, 1.0, -1.0)[:, None]
+    pairs.X[:, tiers] = (pairs.y[:, None] * 2.0 - 1.0) * flip * 1.5 + np.random.default_rng(
+        3
+    ).standard_normal((len(pairs.y), len(tiers)))
+    _, dropped, record = select_model(pairs)
+    assert set(OPTIONAL_FEATURES["tiers and sizes"]) <= set(dropped), record["features"]
 
 
 def test_a_dropped_feature_cannot_change_the_fitted_score():
