@@ -409,6 +409,10 @@ def _evaluation_table(result: dict) -> str:
              f"{'method':<12}" + "".join(f"{m:>11}" for m in metrics)]
     for name, values in result["methods"].items():
         lines.append(f"{name:<12}" + "".join(f"{values[m]:>11.3f}" for m in metrics))
+    if result.get("matcher_models"):
+        lines.append("matcher's model by fold: " + ", ".join(
+            m["model"] + (f" ({len(m['dropped_features'])} features left out)" if m["dropped_features"] else "")
+            for m in result["matcher_models"]))
     lines.extend(f"warning: {warning}" for warning in result.get("warnings", ()))
     if "retrieval" in result:
         r = result["retrieval"]

@@ -201,7 +201,8 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
         ``{"k", "folds", "seed", "queries", "profiles", "links", "seconds",
         "methods": {name: {"recall@k", "ndcg@k", "mrr", "coverage"}}}``. With `ks`, also
         ``"by_k": {name: {"k": [...], "recall": [...], "ndcg": [...]}}`` (the cut-offs sorted,
-        the figures in their order); with `max_queries`, also ``"max_queries"``.
+        the figures in their order); with the matcher, ``"matcher_models"``: the model it chose
+        in each fold and the features it left out; with `max_queries`, also ``"max_queries"``.
     """
     if not (isinstance(k, int) and k > 0):
         raise InputError(f"Got k={k!r}, expected a positive integer")
@@ -242,6 +243,7 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
     curves: dict[str, list[np.ndarray]] = defaultdict(list)
     total_queries = 0
     queries_out: list[dict] = []
+    fold_models: list[dict] = []
     ids = frame["member_id"].tolist()
     for fold in range(folds):
         train_idx = np.flatnonzero(assignment != fold)
@@ -251,7 +253,11 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
         rankers: dict[str, _Ranker] = {}
         params = {"random_state": seed, **(matcher_params or {})}
         if "matcher" in methods:
-            rankers["matcher"] = _MatcherRanker(PartnerMatcher(**params).fit(frame, train_links))
+            fitted = PartnerMatcher(**params).fit(frame, train_links)
+            rankers["matcher"] = _MatcherRanker(fitted)
+            candidate = getattr(fitted, "candidate_", None)
+            fold_models.append({"fold": fold, "model": candidate.name if candidate else fitted.model_kind_,
+                           "dropped_features": list(fitted.dropped_features_)})
         if "linear" in methods:
             try:
                 linear = PartnerMatcher(**{**params, "model": "logistic"}).fit(frame, train_links)
@@ -312,6 +318,8 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
               "methods": ordered}
     if max_queries is not None:
         result["max_queries"] = max_queries
+    if fold_models:
+        result["matcher_models"] = fold_models
     if per_query:
         result["per_query"] = queries_out
     warnings = below_linear(ordered, k)

@@ -21,6 +21,9 @@ def test_evaluate_shape_and_that_complementarity_beats_random(cluster_frame):
     assert set(result["methods"]) == {"matcher", "linear", "random", "popularity", "similarity", "rule"}
     assert set(result["methods"]["matcher"]) == {"recall@3", "ndcg@3", "mrr", "coverage"}
     assert result["queries"] > 0 and result["links"] == 6
+    # Two training links per fold at most: too few to learn from, the default weights.
+    assert result["matcher_models"] == [{"fold": 0, "model": "default", "dropped_features": []},
+                                        {"fold": 1, "model": "default", "dropped_features": []}]
     assert result["methods"]["matcher"]["mrr"] > result["methods"]["random"]["mrr"]
 
 
@@ -145,3 +148,8 @@ def test_more_scorers_are_ranked_beside_the_methods(cluster_frame):
     assert result["methods"]["oracle"]["recall@3"] == 1.0 and result["methods"]["oracle"]["mrr"] == 1.0
     with pytest.raises(ValueError, match="names of built-in methods"):
         evaluate(cluster_frame, _LINKS, k=3, folds=2, scorers={"rule": oracle})
+
+
+def test_max_queries_with_the_matcher_records_each_folds_model(cluster_frame):
+    result = evaluate(cluster_frame, _LINKS, k=3, folds=2, seed=1, methods=["matcher"], max_queries=1)
+    assert result["queries"] == 2 and [m["fold"] for m in result["matcher_models"]] == [0, 1]
