@@ -363,7 +363,7 @@ def test_few_excluded_rows_are_dropped_after_the_search_and_more_are_masked_in_i
     _assert_valid(matcher, member, *ranked, excluded=set(exclude))
     _assert_same_top(ranked, exhaustive)
     # The searches alone (no first stage): the complement search's best allowed rows.
-    monkeypatch.setattr(PartnerMatcher, "FIRST_STAGE_ROWS", 0)
+    monkeypatch.setattr(matcher, "first_stage_rows_", 0)
     a = matcher.position_[member]
     calls.clear()
     rows, _ = matcher._candidates(a, matcher.arrays_, None, matcher.embedding_[a],
@@ -405,15 +405,15 @@ def test_a_scope_is_honoured_whether_its_rows_are_dropped_or_masked(retrieval_mo
 @pytest.mark.parametrize("offset", [0, -1])
 def test_the_first_stage_adds_every_allowed_row_up_to_its_depth(retrieval_model, monkeypatch,
                                                                 offset):
-    """FIRST_STAGE_ROWS (600) at the number of allowed rows: all of them; one less: all but the
-    one with the lowest first-stage score."""
+    """The first stage's depth (``first_stage_rows_``, chosen by the fit) at the number of
+    allowed rows: all of them; one less: all but the one with the lowest first-stage score."""
     matcher, *_ = retrieval_model
     a = 50
     partners = matcher.stats_.partners(a)
     allowed = np.ones(len(matcher.frame_), dtype=bool)
     allowed[[a, *partners]] = False
     allowed[::3] = False
-    monkeypatch.setattr(PartnerMatcher, "FIRST_STAGE_ROWS", int(allowed.sum()) + offset)
+    monkeypatch.setattr(matcher, "first_stage_rows_", int(allowed.sum()) + offset)
     votes = cf_votes(matcher.stats_, matcher.embedding_[a])
     stage = matcher.first_stage_
     rows = matcher._first_stage_rows(stage, matcher.arrays_, a, partners, votes, allowed)
