@@ -290,10 +290,14 @@ class LinkStats:
         n_capabilities = offers.shape[1]
         member, partner = np.r_[pairs[:, 0], pairs[:, 1]], np.r_[pairs[:, 1], pairs[:, 0]]
         typed = types[member] >= 0
-        # (type x profile) link counts times (profile x capability) offers, without a row per link.
-        by_type = sp.csr_matrix((np.ones(int(typed.sum())), (types[member[typed]], partner[typed])),
-                                shape=(n_types, n))
-        roles = np.asarray(by_type @ offers.astype(np.float32), dtype=np.float64)
+        member_types, partner = types[member[typed]], partner[typed]
+        roles = np.zeros((n_types, n_capabilities))
+        for kind in np.unique(member_types).tolist():
+            # How often each profile is the partner of this kind, times what it offers: only
+            # the linked rows are read (a copy of every row's offers would take gigabytes).
+            times = np.bincount(partner[member_types == kind], minlength=n)
+            rows = np.flatnonzero(times)
+            roles[kind] = times[rows] @ offers[rows]
         total = roles.sum()
         if total:
             expected = np.outer(roles.sum(axis=1), roles.sum(axis=0)) / total

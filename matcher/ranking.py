@@ -183,8 +183,8 @@ class PartnerMatcher(BaseEstimator):
     scorer_ : fitted classifier with ``predict_proba``
     model_kind_ : str
         The model family actually used ("gbt", "logistic" or "default").
-    candidate_ : ModelCandidate
-        The learned model's family and parameters (absent with the default weights).
+    candidate_ : ModelCandidate or None
+        The learned model's family and parameters (None with the default weights).
     dropped_features_ : tuple of str
         Pair features the learned model leaves out (chosen by ``auto``; empty otherwise).
     selection_ : dict or None
@@ -285,6 +285,7 @@ class PartnerMatcher(BaseEstimator):
 
         self.model_kind_ = model_kind
         self.selection_ = None
+        self.candidate_ = None
         self.dropped_features_ = ()
         if model_kind == "default":
             self.scorer_ = _DefaultScorer(DEFAULT_WEIGHTS)

@@ -350,3 +350,36 @@ def test_auto_keeps_the_default_weights_when_the_pairs_cannot_be_split():
     assert model.recommend("m0") == []  # everyone is already a partner
     with pytest.raises(InputError, match="found 12 known partners and 0 other profiles"):
         PartnerMatcher(model="logistic", random_state=0).fit(frame, links)
+
+
+def test_role_affinity_and_partner_evidence_by_hand():
+    """role_affinity: log-odds against independence of (member's org_type, capability its partner
+    offers) over both ends of every link, smoothed by one; partner_evidence: resemblance to the
+    known partners times k / (k + 3)."""
+    from matcher.datasets import generate_cluster
+    from matcher.pairs import PARTNER_EVIDENCE_PRIOR
+    from matcher.profiles import validate_links, validate_profiles
+
+    raw, raw_links = generate_cluster(n_home=20, n_international=200, seed=4)
+    frame = validate_profiles(raw, source="g")
+    links = validate_links(raw_links, frame["member_id"], source="l")
+    matcher = PartnerMatcher(model="default").fit(frame, links)
+    stats, arrays, pairs = matcher.stats_, matcher.arrays_, matcher.positive_pairs_
+    counts = np.zeros(stats.role_affinity.shape)
+    for a, b in np.r_[pairs, pairs[:, ::-1]]:
+        if arrays.org_type[a] >= 0:
+            counts[arrays.org_type[a]] += arrays.cap_offer[b]
+    expected = np.outer(counts.sum(axis=1), counts.sum(axis=0)) / counts.sum()
+    np.testing.assert_allclose(stats.role_affinity, np.log((counts + 1) / (expected + 1)), rtol=1e-5)
+    a = int(np.flatnonzero(stats.degree >= 2)[0])
+    J = np.arange(len(frame))
+    X = matcher._features_for(a, J, stats, arrays, matcher.embedding_[a])
+    column = {name: X[:, PAIR_FEATURES.index(name)] for name in PAIR_FEATURES}
+    k = len(stats.partners(a))
+    np.testing.assert_allclose(column["partner_evidence"],
+                               column["partner_similarity"] * k / (k + PARTNER_EVIDENCE_PRIOR), rtol=1e-6)
+    assert np.all(column["degree_a"] == np.float32(np.log1p(k)))
+    offered = arrays.cap_offer.sum(axis=1)
+    by_hand = np.where(offered > 0, arrays.cap_offer @ stats.role_affinity[arrays.org_type[a]]
+                       / np.maximum(offered, 1), 0.0)
+    np.testing.assert_allclose(column["role_affinity"], by_hand, rtol=1e-5, atol=1e-6)
