@@ -461,7 +461,8 @@ def _file_problems(error) -> str:
 @click.option("--world", type=click.Choice(["sample", "value-chain"]), default="sample", show_default=True,
               help="sample: the shipped sample cluster; value-chain: the second, independent world of "
                    "matcher.value_chain (2,400 organisations), held out from the engine's development.")
-@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the value-chain world.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Seed of the value-chain world.")
 def sample(out, world, seed):
     """Write fictional cluster data (profiles.csv, links.csv) to a folder."""
 

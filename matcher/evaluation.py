@@ -115,6 +115,21 @@ class _ScoreRanker(_Ranker):
         return candidates[np.lexsort((self.rng.random(len(candidates)), -scores))]
 
 
+class _ScorerRanker(_ScoreRanker):
+    """A caller's scorer (``evaluate(..., scorers=...)``), its answers checked."""
+
+    def __init__(self, name: str, score: Callable[[int, np.ndarray], np.ndarray], seed: int):
+        super().__init__(score, seed)
+        self.name = name
+
+    def order(self, row, candidates):
+        scores = np.asarray(self.score(row, candidates), dtype=np.float64)
+        if scores.shape != candidates.shape or not np.isfinite(scores[~np.isneginf(scores)]).all():
+            raise InputError(f"scorer {self.name!r} gave {scores.shape} scores for {len(candidates)} candidates "
+                             f"of row {row}: expected one finite number (or -inf) per candidate")
+        return candidates[np.lexsort((self.rng.random(len(candidates)), -scores))]
+
+
 class _MatcherRanker(_Ranker):
     def __init__(self, matcher: PartnerMatcher):
         self.matcher = matcher
@@ -267,7 +282,7 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
             rankers["linear"] = _MatcherRanker(linear)
         rankers.update({name: r for name, r in _fit_baselines(frame, train_pairs, seed + fold).items()
                         if name in methods})
-        rankers.update({name: _ScoreRanker(score, seed + fold) for name, score in scorers.items()})
+        rankers.update({name: _ScorerRanker(name, score, seed + fold) for name, score in scorers.items()})
         known = defaultdict(set)
         for s, t in train_pairs:
             known[s].add(t)

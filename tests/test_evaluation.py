@@ -153,3 +153,10 @@ def test_more_scorers_are_ranked_beside_the_methods(cluster_frame):
 def test_max_queries_with_the_matcher_records_each_folds_model(cluster_frame):
     result = evaluate(cluster_frame, _LINKS, k=3, folds=2, seed=1, methods=["matcher"], max_queries=1)
     assert result["queries"] == 2 and [m["fold"] for m in result["matcher_models"]] == [0, 1]
+
+
+@pytest.mark.parametrize("bad", [lambda row, candidates: np.zeros(len(candidates) + 1),
+                                 lambda row, candidates: np.full(len(candidates), np.nan)])
+def test_a_scorer_that_gives_the_wrong_scores_is_named(cluster_frame, bad):
+    with pytest.raises(ValueError, match="scorer 'mine' gave .* scores for .* candidates of row"):
+        evaluate(cluster_frame, _LINKS, k=3, folds=2, methods=["random"], scorers={"mine": bad})
