@@ -296,8 +296,10 @@ def _evaluate(
     keys: np.ndarray,
     train_rows: dict[int, np.ndarray],
     random_state: int,
-) -> list[dict]:
-    """Inner scores of each (candidate, dropped features), all folds fitted by two threads."""
+) -> list[tuple[dict, np.ndarray]]:
+    """Inner scores of each (candidate, dropped features), all folds fitted by two threads: a
+    summary (mean recall@10 and reciprocal rank, standard error, members) and the recall of each
+    (part, member), in the same order for every trial."""
     tasks = [(i, fold) for i in range(len(trials)) for fold in train_rows]
     # One thread each for BLAS and OpenMP: two tasks at a time then use the two cores without
     # waiting on each other's thread pools.
