@@ -274,11 +274,14 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
             fold_models.append({"fold": fold, "model": candidate.name if candidate else fitted.model_kind_,
                            "dropped_features": list(fitted.dropped_features_)})
         if "linear" in methods:
+            # The matcher's own fit with a plain logistic score (its encoding shared, not redone).
+            fitted_any = fitted if "matcher" in methods else PartnerMatcher(
+                **{**params, "model": "default"}).fit(frame, train_links)
             try:
-                linear = PartnerMatcher(**{**params, "model": "logistic"}).fit(frame, train_links)
+                linear = fitted_any.refit_score("logistic")
             except InputError:
                 # Too few pairs to learn from: the default weights, as "auto" would score.
-                linear = PartnerMatcher(**{**params, "model": "default"}).fit(frame, train_links)
+                linear = fitted_any.refit_score("default")
             rankers["linear"] = _MatcherRanker(linear)
         rankers.update({name: r for name, r in _fit_baselines(frame, train_pairs, seed + fold).items()
                         if name in methods})

@@ -21,6 +21,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -283,10 +284,45 @@ class PartnerMatcher(BaseEstimator):
             self.index_ = ComplementIndex(random_state=self.random_state).fit(
                 self.offers_, self.needs_, self.embedding_)
 
+        self.n_profiles_ = n
+        self._learn_score(model_kind)
+        # Sparse products (the names' TF-IDF above 2,000 profiles) leave column indices
+        # unsorted: the fitted model reads its matrices in one form whether or not it is saved.
+        canonical_sparse(self)
+        return self
+
+    def refit_score(self, model: str) -> PartnerMatcher:
+        """This fitted matcher with its score learned again as `model`: the same profiles, links,
+        encoding and training pairs, only the score (and the first stage fitted with it) new.
+
+        What ``PartnerMatcher(model=model, <the same parameters>).fit(<the same data>)`` gives,
+        without encoding the profiles again: the evaluation's ``linear`` baseline is the
+        matcher's own fit with a plain logistic score. The encoding is shared with this matcher,
+        which stays as it was.
+
+        Raises
+        ------
+        InputError
+            An unknown `model`, or a learned one without enough pairs (as :meth:`fit`).
+        """
+        check_is_fitted(self, "scorer_")
+        other = copy.copy(self)
+        other.model = model
+        other._check_parameters()
+        # Built profiles are the same; the copy keeps its own cache of them.
+        other.__dict__.pop("_profiles", None)
+        other._learn_score(other._model_kind(len(self.positive_pairs_)))
+        return other
+
+    def _learn_score(self, model_kind: str) -> None:
+        """Learn the score from the encoded profiles and links (the end of :meth:`fit`):
+        the model (chosen by inner cross-validation with "auto"), the first stage, the
+        compiled trees and, on large data, the first stage's depth."""
         self.model_kind_ = model_kind
         self.selection_ = None
         self.candidate_ = None
         self.dropped_features_ = ()
+        self.__dict__.pop("training_pairs_", None)
         if model_kind == "default":
             self.scorer_ = _DefaultScorer(DEFAULT_WEIGHTS)
         else:
@@ -326,13 +362,8 @@ class PartnerMatcher(BaseEstimator):
         # model pick the ones worth the whole forest (see _worth_scoring).
         self.forest_prefix_ = (self.forest_.prefix(self.PREFIX_TREES)
                                if self.forest_ is not None and self.index_ is not None else None)
-        self.n_profiles_ = n
         self.first_stage_rows_ = self.FIRST_STAGE_ROWS
         self.candidate_stage_ = self._choose_first_stage_rows() if self.index_ is not None else None
-        # Sparse products (the names' TF-IDF above 2,000 profiles) leave column indices
-        # unsorted: the fitted model reads its matrices in one form whether or not it is saved.
-        canonical_sparse(self)
-        return self
 
     #: Rows encoded at once (views, embeddings): a dense float64 copy of a million rows would
     #: take gigabytes for a moment. More than one block: the views are filled by two threads.

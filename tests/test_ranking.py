@@ -383,3 +383,28 @@ def test_role_affinity_and_partner_evidence_by_hand():
     by_hand = np.where(offered > 0, arrays.cap_offer @ stats.role_affinity[arrays.org_type[a]]
                        / np.maximum(offered, 1), 0.0)
     np.testing.assert_allclose(column["role_affinity"], by_hand, rtol=1e-5, atol=1e-6)
+
+
+def test_refit_score_equals_a_fresh_fit_with_that_model_and_leaves_the_matcher_as_it_was():
+    """The evaluation's ``linear`` row is the matcher's own fit with a plain logistic score:
+    refitting the score alone must give what a fit with ``model="logistic"`` gives."""
+    from matcher.datasets import generate_links, generate_profiles
+    from matcher.profiles import validate_links, validate_profiles
+
+    raw = generate_profiles(300, seed=5)
+    frame = validate_profiles(raw, source="generated")
+    links = validate_links(generate_links(raw, seed=5), frame["member_id"], source="generated-links")
+    fitted = PartnerMatcher(random_state=0, model="gbt").fit(frame, links)
+    members = frame["member_id"].tolist()[:25]
+    before = {m: [(s.partner_id, s.score) for s in fitted.recommend(m, k=10)] for m in members}
+
+    refitted = fitted.refit_score("logistic")
+    fresh = PartnerMatcher(random_state=0, model="logistic").fit(frame, links)
+    assert refitted.model_kind_ == "logistic" and fitted.model_kind_ == "gbt"
+    for member in members:
+        assert ([(s.partner_id, s.score) for s in refitted.recommend(member, k=10)]
+                == [(s.partner_id, s.score) for s in fresh.recommend(member, k=10)])
+        assert [(s.partner_id, s.score) for s in fitted.recommend(member, k=10)] == before[member]
+    assert fitted.refit_score("default").model_kind_ == "default"
+    with pytest.raises(InputError, match="model='tree'"):
+        fitted.refit_score("tree")
