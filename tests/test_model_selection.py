@@ -14,6 +14,7 @@ from matcher.model_selection import (
     TrainingPairs,
     build_learner,
     candidate_named,
+    feature_evidence_se,
     inner_scores,
     select_model,
     without_features,
@@ -111,12 +112,25 @@ def test_a_feature_group_is_left_out_only_on_evidence_that_it_misleads():
     assert names not in dropped
     trials = {trial["group"]: trial for trial in record["features"]}
     assert trials["names"]["left_out"] is False and trials["names"]["gain_of_keeping"] > 0.1
+    bar = feature_evidence_se(len(OPTIONAL_FEATURES))
+    assert record["feature_evidence_se"] == pytest.approx(bar, abs=1e-3)
     for trial in record["features"]:
-        assert trial["left_out"] == (-trial["gain_of_keeping"] > EVIDENCE_SE * trial["gain_se"])
+        assert trial["left_out"] == (-trial["gain_of_keeping"] > bar * trial["gain_se"])
     assert set(dropped) == {
         name for trial in record["features"] if trial["left_out"] for name in trial["features"]
     }
     json.dumps(record)  # stored in the model's manifest
+
+
+def test_the_feature_groups_share_the_one_standard_error_rules_chance_of_a_spurious_gain():
+    from statistics import NormalDist
+
+    # One group: the rule itself; three: each at a third of its one-sided chance.
+    assert feature_evidence_se(1) == pytest.approx(EVIDENCE_SE)
+    assert feature_evidence_se(3) == pytest.approx(1.6175, abs=1e-4)
+    chance = 1 - NormalDist().cdf(EVIDENCE_SE)
+    assert 3 * (1 - NormalDist().cdf(feature_evidence_se(3))) == pytest.approx(chance)
+    assert feature_evidence_se(6) > feature_evidence_se(3)
 
 
 def test_a_feature_group_that_misleads_is_left_out():
