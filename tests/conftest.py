@@ -105,3 +105,41 @@ settings.register_profile("slow", max_examples=80, deadline=None, derandomize=Fa
                           print_blob=True, suppress_health_check=_HEALTH)
 settings.register_profile("default", max_examples=8, deadline=None, derandomize=True,
                           database=None, print_blob=True, suppress_health_check=_HEALTH)
+
+
+# Scheduling across the xdist workers (`--dist loadfile`, see pyproject.toml): a test file runs
+# on one worker, so its module fixtures are built once. Two changes make the suite end sooner
+# on two cores: each notebook run is a unit of its own (one file holding all three would keep
+# a worker busy for ten minutes), and the longest units are handed out first instead of last
+# (xdist orders units by their number of tests, and these have few), so that no worker is left
+# running one of them alone at the end. Durations as measured on two cores.
+LONGEST_FIRST = (
+    "tests/test_notebooks.py::test_notebook_runs[03-evaluation.ipynb]",  # about 7 minutes
+    "tests/api/test_api_schema_live.py",  # 4
+    "tests/api/test_api_recovery_live.py",  # 4
+    "tests/test_contract_properties.py",  # 3
+    "tests/api/test_api_insights_jobs.py",  # 3
+    "tests/test_notebooks.py::test_notebook_runs[02-cluster-insights.ipynb]",  # 1
+    "tests/test_notebooks.py::test_notebook_runs[01-explore-cluster.ipynb]",  # 1
+)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class LongestFirstScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.startswith("tests/test_notebooks.py::test_notebook_runs["):
+                return nodeid
+            return super()._split_scope(nodeid)
+
+        def _assign_work_unit(self, node) -> None:
+            for scope in reversed(LONGEST_FIRST):
+                if scope in self.workqueue:
+                    self.workqueue.move_to_end(scope, last=False)
+            super()._assign_work_unit(node)
+
+    return LongestFirstScheduling(config, log)
