@@ -33,11 +33,12 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
 from .errors import InputError
 from .features import OfferNeedEncoder
-from .pairs import PairSpace
+from .pairs import PairSpace, ProfileArrays
 from .profiles import POSITIVE_KINDS, Link, Profile, profiles_to_frame
 from .ranking import PartnerMatcher
 
@@ -142,17 +143,19 @@ class _MatcherRanker(_Ranker):
         return rows[keep[rows]]
 
 
-def _fit_baselines(frame: pd.DataFrame, train_pairs: np.ndarray, seed: int) -> dict[str, _Ranker]:
-    n = len(frame)
+def _baseline_views(frame: pd.DataFrame) -> tuple[sp.csr_matrix, ProfileArrays]:
+    """What the similarity and rule baselines read of the profiles (the same in every fold): the
+    whole profile's normalised offer and need views, and the profiles' arrays."""
+    offers, needs = OfferNeedEncoder().fit(frame).transform_views(frame)
+    return normalize(sp.hstack([offers, needs], format="csr")), PairSpace(frame).arrays(frame)
+
+
+def _fit_baselines(views: tuple[sp.csr_matrix, ProfileArrays], train_pairs: np.ndarray,
+                   seed: int) -> dict[str, _Ranker]:
+    whole, arrays = views
+    n = whole.shape[0]
     degree = np.bincount(train_pairs[:, 1], minlength=n) + np.bincount(train_pairs[:, 0], minlength=n) \
         if len(train_pairs) else np.zeros(n)
-    encoder = OfferNeedEncoder().fit(frame)
-    offers, needs = encoder.transform_views(frame)
-    import scipy.sparse as sp
-
-    whole = normalize(sp.hstack([offers, needs], format="csr"))
-    space = PairSpace(frame)
-    arrays = space.arrays(frame)
     country = arrays.country
 
     def similarity(row, candidates):
@@ -259,6 +262,8 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
     total_queries = 0
     queries_out: list[dict] = []
     fold_models: list[dict] = []
+    first_fit: PartnerMatcher | None = None
+    views = None
     ids = frame["member_id"].tolist()
     for fold in range(folds):
         train_idx = np.flatnonzero(assignment != fold)
@@ -267,24 +272,32 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
         train_pairs = pairs[train_idx]
         rankers: dict[str, _Ranker] = {}
         params = {"random_state": seed, **(matcher_params or {})}
+        if "matcher" in methods or "linear" in methods:
+            # The profiles are encoded once, in the first fold; every fold learns its own links
+            # on that encoding (what a fresh fit on the fold's links gives).
+            if first_fit is None:
+                model = params if "matcher" in methods else {**params, "model": "default"}
+                fitted = first_fit = PartnerMatcher(**model).fit(frame, train_links)
+            else:
+                fitted = first_fit.with_links(train_links)
         if "matcher" in methods:
-            fitted = PartnerMatcher(**params).fit(frame, train_links)
             rankers["matcher"] = _MatcherRanker(fitted)
             candidate = getattr(fitted, "candidate_", None)
             fold_models.append({"fold": fold, "model": candidate.name if candidate else fitted.model_kind_,
                            "dropped_features": list(fitted.dropped_features_)})
         if "linear" in methods:
-            # The matcher's own fit with a plain logistic score (its encoding shared, not redone).
-            fitted_any = fitted if "matcher" in methods else PartnerMatcher(
-                **{**params, "model": "default"}).fit(frame, train_links)
+            # The matcher's own fit with a plain logistic score.
             try:
-                linear = fitted_any.refit_score("logistic")
+                linear = fitted.refit_score("logistic")
             except InputError:
                 # Too few pairs to learn from: the default weights, as "auto" would score.
-                linear = fitted_any.refit_score("default")
+                linear = fitted.refit_score("default")
             rankers["linear"] = _MatcherRanker(linear)
-        rankers.update({name: r for name, r in _fit_baselines(frame, train_pairs, seed + fold).items()
-                        if name in methods})
+        if set(methods) & {"random", "popularity", "similarity", "rule"}:
+            if views is None:
+                views = _baseline_views(frame)
+            rankers.update({name: r for name, r in _fit_baselines(views, train_pairs, seed + fold).items()
+                            if name in methods})
         rankers.update({name: _ScorerRanker(name, score, seed + fold) for name, score in scorers.items()})
         known = defaultdict(set)
         for s, t in train_pairs:

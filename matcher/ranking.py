@@ -233,22 +233,9 @@ class PartnerMatcher(BaseEstimator):
         frame = profiles_to_frame(profiles)
         self.frame_ = frame
         self.position_ = {member_id: i for i, member_id in enumerate(frame["member_id"].tolist())}
-        links = list(links or [])
-        ends = self._link_rows(links)
-        if (ends < 0).any():
-            names = np.array([[link.source, link.target] for link in links], dtype=object)
-            unknown = sorted(set(names[ends < 0].tolist()))
-            more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
-            raise UnknownMemberError(f"links name ids that are not among the profiles: "
-                                     f"{', '.join(map(repr, unknown[:10]))}{more}", unknown)
+        # The links are read (and refused) before the profiles are encoded.
+        known = self._read_links(list(links or []))
         n = len(frame)
-        kinds = [link.kind for link in links]
-        positive = ends[np.fromiter((kind in POSITIVE_KINDS for kind in kinds), dtype=bool,
-                                    count=len(links))]
-        # The distinct positive pairs in ascending order, as one int64 key each.
-        keys = np.unique(positive[:, 0] * n + positive[:, 1])
-        positive_pairs = np.column_stack([keys // n, keys % n]).astype(np.int64).reshape(-1, 2)
-        model_kind = self._model_kind(len(positive_pairs))
 
         texts = split_texts(frame)
         self.encoder_ = OfferNeedEncoder(text=False)
@@ -272,24 +259,67 @@ class PartnerMatcher(BaseEstimator):
         self.embedding_ = self._embed(vectors)
         del vectors
 
-        self.positive_pairs_ = positive_pairs
-        self.declined_ = {}
-        declined = ends[np.fromiter((kind == "declined" for kind in kinds), dtype=bool, count=len(links))]
-        for a, b in declined.tolist():
-            self.declined_.setdefault(a, set()).add(b)
-        self.stats_ = LinkStats(self.positive_pairs_, self.arrays_, self.embedding_, self.n_types_)
-
         self.index_ = None
         if n > self.exhaustive_below:
             self.index_ = ComplementIndex(random_state=self.random_state).fit(
                 self.offers_, self.needs_, self.embedding_)
-
         self.n_profiles_ = n
-        self._learn_score(model_kind)
+
+        self._learn_links(*known)
         # Sparse products (the names' TF-IDF above 2,000 profiles) leave column indices
         # unsorted: the fitted model reads its matrices in one form whether or not it is saved.
         canonical_sparse(self)
         return self
+
+    def with_links(self, links: Iterable[Link]) -> PartnerMatcher:
+        """This fitted matcher learned again from other links: the same profiles and encoding,
+        new link statistics and a new score.
+
+        What ``PartnerMatcher(<the same parameters>).fit(<the same profiles>, links)`` gives,
+        without encoding the profiles again: the evaluation's folds and the cross-validation of
+        ``matcher train`` differ only in their links. The encoding is shared with this matcher,
+        which stays as it was.
+
+        Raises
+        ------
+        InputError, UnknownMemberError
+            As :meth:`fit`.
+        """
+        check_is_fitted(self, "scorer_")
+        other = copy.copy(self)
+        other.__dict__.pop("_profiles", None)
+        other._learn_links(*other._read_links(list(links)))
+        return other
+
+    def _read_links(self, links: list[Link]) -> tuple[np.ndarray, np.ndarray, str]:
+        """The distinct positive pairs of `links` (ascending, shape (m, 2)), the declined ones'
+        rows and the score model their number allows; links naming unknown ids are refused."""
+        ends = self._link_rows(links)
+        if (ends < 0).any():
+            names = np.array([[link.source, link.target] for link in links], dtype=object)
+            unknown = sorted(set(names[ends < 0].tolist()))
+            more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
+            raise UnknownMemberError(f"links name ids that are not among the profiles: "
+                                     f"{', '.join(map(repr, unknown[:10]))}{more}", unknown)
+        n = len(self.position_)
+        kinds = [link.kind for link in links]
+        positive = ends[np.fromiter((kind in POSITIVE_KINDS for kind in kinds), dtype=bool,
+                                    count=len(links))]
+        # The distinct positive pairs in ascending order, as one int64 key each.
+        keys = np.unique(positive[:, 0] * n + positive[:, 1])
+        positive_pairs = np.column_stack([keys // n, keys % n]).astype(np.int64).reshape(-1, 2)
+        declined = ends[np.fromiter((kind == "declined" for kind in kinds), dtype=bool, count=len(links))]
+        return positive_pairs, declined, self._model_kind(len(positive_pairs))
+
+    def _learn_links(self, positive_pairs: np.ndarray, declined: np.ndarray, model_kind: str) -> None:
+        """Everything the links decide, on the encoded profiles: the known and declined
+        partners, the link statistics and the score."""
+        self.positive_pairs_ = positive_pairs
+        self.declined_ = {}
+        for a, b in declined.tolist():
+            self.declined_.setdefault(a, set()).add(b)
+        self.stats_ = LinkStats(self.positive_pairs_, self.arrays_, self.embedding_, self.n_types_)
+        self._learn_score(model_kind)
 
     def refit_score(self, model: str) -> PartnerMatcher:
         """This fitted matcher with its score learned again as `model`: the same profiles, links,

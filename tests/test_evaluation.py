@@ -94,9 +94,9 @@ def test_evaluate_rejects_bad_max_queries(cluster_frame):
 
 
 def test_rule_baseline_puts_who_offers_the_needs_first(cluster_frame):
-    from matcher.evaluation import _fit_baselines
+    from matcher.evaluation import _baseline_views, _fit_baselines
 
-    rule = _fit_baselines(cluster_frame, np.zeros((0, 2), dtype=np.int64), seed=0)["rule"]
+    rule = _fit_baselines(_baseline_views(cluster_frame), np.zeros((0, 2), dtype=np.int64), seed=0)["rule"]
     rows = {member_id: i for i, member_id in enumerate(cluster_frame["member_id"])}
     candidates = np.array([rows["fabric-mill"], rows["yarn-supplier"], rows["knit-factory"]])
     ordered = rule.order(rows["designer"], candidates)

@@ -408,3 +408,31 @@ def test_refit_score_equals_a_fresh_fit_with_that_model_and_leaves_the_matcher_a
     assert fitted.refit_score("default").model_kind_ == "default"
     with pytest.raises(InputError, match="model='tree'"):
         fitted.refit_score("tree")
+
+
+def test_with_links_equals_a_fresh_fit_on_those_links_and_leaves_the_matcher_as_it_was():
+    """The evaluation's folds learn their links on the first fold's encoding: the result must
+    be what a fresh fit on the fold's links gives, model choice included."""
+    from matcher.datasets import generate_links, generate_profiles
+    from matcher.profiles import validate_links, validate_profiles
+
+    raw = generate_profiles(300, seed=6)
+    frame = validate_profiles(raw, source="generated")
+    links = validate_links(generate_links(raw, seed=6), frame["member_id"], source="generated-links")
+    fold = links[::2]
+    fitted = PartnerMatcher(random_state=0).fit(frame, links)
+    members = frame["member_id"].tolist()[:25]
+    before = {m: [(s.partner_id, s.score) for s in fitted.recommend(m, k=10)] for m in members}
+
+    relearned = fitted.with_links(fold)
+    fresh = PartnerMatcher(random_state=0).fit(frame, fold)
+    assert relearned.selection_ == {**fresh.selection_, "seconds": relearned.selection_["seconds"]}
+    assert len(relearned.positive_pairs_) < len(fitted.positive_pairs_)
+    for member in members:
+        assert ([(s.partner_id, s.score) for s in relearned.recommend(member, k=10)]
+                == [(s.partner_id, s.score) for s in fresh.recommend(member, k=10)])
+        assert [(s.partner_id, s.score) for s in fitted.recommend(member, k=10)] == before[member]
+    # Too few links for a learned model: the default weights, as a fit would give.
+    assert fitted.with_links(links[:3]).model_kind_ == "default"
+    with pytest.raises(UnknownMemberError, match="nobody"):
+        fitted.with_links([Link("nobody", members[0], "partner")])
