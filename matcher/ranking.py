@@ -289,6 +289,7 @@ class PartnerMatcher(BaseEstimator):
         other = copy.copy(self)
         other.__dict__.pop("_profiles", None)
         other._learn_links(*other._read_links(list(links)))
+        canonical_sparse(other)
         return other
 
     def _read_links(self, links: list[Link]) -> tuple[np.ndarray, np.ndarray, str]:
@@ -342,6 +343,7 @@ class PartnerMatcher(BaseEstimator):
         # Built profiles are the same; the copy keeps its own cache of them.
         other.__dict__.pop("_profiles", None)
         other._learn_score(other._model_kind(len(self.positive_pairs_)))
+        canonical_sparse(other)
         return other
 
     def _learn_score(self, model_kind: str) -> None:
