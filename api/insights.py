@@ -586,16 +586,10 @@ def render_parts(
     }
     with _RENDERING:
         layout = network_layout(insights)
-        drawn = {
-            language: {
-                name: (str(svg) if svg is not None else None)
-                for name, svg in charts(insights, language, layout).items()
-            }
-            for language in LANGUAGES
-        }
+        drawn = {language: charts(insights, language, layout) for language in LANGUAGES}
         generated = computed_at.date().isoformat()
         reports = {
-            language: render_report(insights, language, generated=generated)
+            language: render_report(insights, language, generated=generated, drawn=drawn)
             for language in REPORT_LANGUAGES
         }
     with tempfile.TemporaryDirectory() as folder:
@@ -604,7 +598,14 @@ def render_parts(
         tables = path.read_bytes()
     return {
         "payload": zlib.compress(app.json.dumps(payload).encode("utf-8")),
-        "charts": _pack(drawn),
+        "charts": _pack(
+            {
+                language: {
+                    name: (str(svg) if svg is not None else None) for name, svg in chart.items()
+                }
+                for language, chart in drawn.items()
+            }
+        ),
         "reports": _pack(reports),
         "tables": tables,
     }

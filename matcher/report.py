@@ -15,6 +15,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -701,14 +702,18 @@ class _Language:
         return "—" if value is None or pd.isna(value) else f"{100 * value:.0f}%"
 
 
+@lru_cache(maxsize=1)
 def _environment() -> Environment:
+    # One environment per process: it keeps the compiled template (compiling it costs more
+    # than rendering it).
     return Environment(loader=PackageLoader("matcher", "templates"),
                        autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
 
 
 def render_report(insights: ClusterInsights, language: str = "both", *,
                   generated: str | None = None, note: dict[str, str] | None = None,
-                  limit: int = 25) -> str:
+                  limit: int = 25,
+                  drawn: dict[str, dict[str, Markup | None]] | None = None) -> str:
     """Return the report as one self-contained HTML page.
 
     Parameters
@@ -723,6 +728,9 @@ def render_report(insights: ClusterInsights, language: str = "both", *,
         that the data are a fictional sample).
     limit : int
         Rows shown in the longer tables (the XLSX has them all).
+    drawn : dict, optional
+        ``{language: charts(insights, language)}`` already drawn: the languages it holds are
+        not drawn again (drawing is most of the rendering's time).
     """
     if language not in REPORT_LANGUAGES:
         raise InputError(f"Got language={language!r}, "
@@ -732,8 +740,12 @@ def render_report(insights: ClusterInsights, language: str = "both", *,
     languages = ["uk", "en"] if language == "both" else [language]
     if note is not None and not all(note.get(lang) for lang in languages):
         raise InputError(f"Got note={note!r}, expected a text for each of {', '.join(languages)}")
-    layout = network_layout(insights)
-    reports = [_Language(lang, charts(insights, lang, layout)) for lang in languages]
+    drawn = dict(drawn or {})
+    missing = [lang for lang in languages if lang not in drawn]
+    if missing:
+        layout = network_layout(insights)
+        drawn.update({lang: charts(insights, lang, layout) for lang in missing})
+    reports = [_Language(lang, drawn[lang]) for lang in languages]
     supply = insights.supply.to_dict()
     markets = insights.markets.to_dict()
     network = insights.network
