@@ -111,8 +111,11 @@ class _ScoreRanker(_Ranker):
         self.rng = np.random.default_rng(seed)
 
     def order(self, row, candidates):
-        scores = self.score(row, candidates)
-        # Random tie-breaking: a baseline must not win by the order of the file.
+        return self.ordered(candidates, self.score(row, candidates))
+
+    def ordered(self, candidates, scores):
+        """`candidates` best first by `scores`; ties broken at random: a baseline must not win
+        by the order of the file."""
         return candidates[np.lexsort((self.rng.random(len(candidates)), -scores))]
 
 
@@ -128,7 +131,7 @@ class _ScorerRanker(_ScoreRanker):
         if scores.shape != candidates.shape or not np.isfinite(scores[~np.isneginf(scores)]).all():
             raise InputError(f"scorer {self.name!r} gave {scores.shape} scores for {len(candidates)} candidates "
                              f"of row {row}: expected one finite number (or -inf) per candidate")
-        return candidates[np.lexsort((self.rng.random(len(candidates)), -scores))]
+        return self.ordered(candidates, scores)
 
 
 class _MatcherRanker(_Ranker):

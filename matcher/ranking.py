@@ -25,7 +25,7 @@ import copy
 import logging
 from dataclasses import dataclass, field
 from itertools import repeat
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -285,10 +285,16 @@ class PartnerMatcher(BaseEstimator):
         InputError, UnknownMemberError
             As :meth:`fit`.
         """
+        return self._relearned_copy(lambda other: other._learn_links(*other._read_links(list(links))))
+
+    def _relearned_copy(self, learn: Callable[[PartnerMatcher], None]) -> PartnerMatcher:
+        """A shallow copy of this fitted matcher (the encoding shared), `learn` applied to it, its
+        sparse matrices in canonical form as :meth:`fit` leaves them."""
         check_is_fitted(self, "scorer_")
         other = copy.copy(self)
+        # Built profiles are the same; the copy keeps its own cache of them.
         other.__dict__.pop("_profiles", None)
-        other._learn_links(*other._read_links(list(links)))
+        learn(other)
         canonical_sparse(other)
         return other
 
@@ -336,15 +342,12 @@ class PartnerMatcher(BaseEstimator):
         InputError
             An unknown `model`, or a learned one without enough pairs (as :meth:`fit`).
         """
-        check_is_fitted(self, "scorer_")
-        other = copy.copy(self)
-        other.model = model
-        other._check_parameters()
-        # Built profiles are the same; the copy keeps its own cache of them.
-        other.__dict__.pop("_profiles", None)
-        other._learn_score(other._model_kind(len(self.positive_pairs_)))
-        canonical_sparse(other)
-        return other
+        def learn(other: PartnerMatcher) -> None:
+            other.model = model
+            other._check_parameters()
+            other._learn_score(other._model_kind(len(other.positive_pairs_)))
+
+        return self._relearned_copy(learn)
 
     def _learn_score(self, model_kind: str) -> None:
         """Learn the score from the encoded profiles and links (the end of :meth:`fit`):
