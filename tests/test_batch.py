@@ -84,7 +84,9 @@ def fair():
     raw["hall"] = [f"H{i % 4 + 1}" for i in range(len(raw))]
     frame = validate_profiles(raw, source="fair")
     links = validate_links(raw_links, frame["member_id"], source="fair-links")
-    matcher = PartnerMatcher(exhaustive_below=100, n_candidates=60, random_state=0).fit(frame, links)
+    # The model the inner cross-validation chooses on these links, named: not chosen again.
+    matcher = PartnerMatcher(model="gbt-shallow", exhaustive_below=100, n_candidates=60,
+                             random_state=0).fit(frame, links)
     members = [m for m in frame["member_id"] if m.startswith("kfc-")]
     candidates = [m for m in frame["member_id"] if not m.startswith("kfc-")]
     return raw, raw_links, frame, links, matcher, members, candidates

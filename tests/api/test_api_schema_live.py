@@ -21,9 +21,10 @@ from live_service import live_service
 
 SCHEMATHESIS = str(Path(sys.executable).with_name("schemathesis"))
 CONFIG = Path(__file__).with_name("schemathesis.toml")
-#: Examples per operation in the fuzzing phase: with the coverage phase's own cases and the
-#: stateful sequences, about two minutes on two cores.
-EXAMPLES = 25
+#: Examples per operation in the fuzzing phase, beside the coverage phase's own cases (every
+#: boundary and every kind of wrong value of each parameter) and the stateful sequences: about a
+#: minute on two cores, within the suite's ten.
+EXAMPLES = 10
 
 
 @pytest.fixture
