@@ -32,6 +32,7 @@ from matcher.profiles import (
     validate_links,
     validate_profiles,
 )
+from matcher.spreadsheets import safe_cell
 
 from .errors import ForbiddenRowsError
 from .members import store_profile
@@ -43,7 +44,6 @@ FORMATS = ("csv", "xlsx", "json")
 CONTACT_COLUMNS = {"contact_person": "person", "contact_email": "email", "contact_phone": "phone"}
 LINK_EXPORT_COLUMNS = ("source", "target", "kind", "date")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -249,14 +249,6 @@ def import_links(
     return counts
 
 
-def escape_formula(value: Any) -> Any:
-    """Return `value` made safe for a spreadsheet: text that a spreadsheet would run as a
-    formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def member_records(session: Session, contacts_for: Iterable[str] | None) -> list[dict[str, Any]]:
     """Return the live members as records of the file format (lists as lists).
 
@@ -306,14 +298,15 @@ def render(
         return json.dumps({kind: records}, ensure_ascii=False, indent=1).encode("utf-8")
     rows = [
         {
-            c: escape_formula(";".join(v) if isinstance(v, list) else ("" if v is None else v))
+            c: safe_cell(";".join(v) if isinstance(v, list) else ("" if v is None else v))
             for c, v in ((c, r.get(c)) for c in columns)
         }
         for r in records
     ]
     frame = pd.DataFrame(rows, columns=columns)
     if file_format == "csv":
-        return frame.to_csv(index=False).encode("utf-8")
+        # RFC 4180 line ends: a carriage return inside a cell is quoted, not a row's end.
+        return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
     # A worksheet cannot hold control characters (XML 1.0 has no way to write them): stored
     # text that has some (from an import, or stored before the API refused them) loses them
     # in the XLSX rather than failing the whole export.

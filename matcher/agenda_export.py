@@ -32,7 +32,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -41,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import InputError
 from .files import atomic_write_bytes
 from .sessions import LANGUAGES, Meeting, Session, meeting_reasons
+from .spreadsheets import safe_cell, sheet_title
 
 if TYPE_CHECKING:
     import icalendar
@@ -56,7 +56,6 @@ __all__ = [
     "participant_calendar",
     "plan_rows",
     "render_html",
-    "safe_cell",
     "table_plan",
     "write_csv",
     "write_html",
@@ -114,21 +113,12 @@ LABELS: dict[str, dict[str, str]] = {
     },
 }
 CSV_VIEWS = ("plan", "agendas", "tables")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
 def _labels(language: str) -> dict[str, str]:
     if language not in LANGUAGES:
         raise InputError(f"Got language={language!r}, expected one of {', '.join(LANGUAGES)}")
     return LABELS[language]
-
-
-def safe_cell(value: Any) -> Any:
-    """Prefix text that a spreadsheet would run as a formula with ``'``; other values unchanged."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def has_notes(session: Session) -> bool:
@@ -302,16 +292,6 @@ def _header(session: Session, label: dict[str, str]) -> list[tuple[str, str]]:
 # XLSX and CSV
 # ---------------------------------------------------------------------------------------------
 
-def _sheet_title(text: str, used: set[str]) -> str:
-    title = _SHEET_FORBIDDEN.sub("_", text).strip("'")[:31] or "sheet"
-    candidate, n = title, 2
-    while candidate.lower() in used:
-        suffix = f"~{n}"
-        candidate, n = title[:31 - len(suffix)] + suffix, n + 1
-    used.add(candidate.lower())
-    return candidate
-
-
 def write_xlsx(session: Session, path: str | Path, language: str = "en",
                member_ids: Iterable[str] | None = None) -> Path:
     """Write the plan, the table plan and one sheet per participant to an XLSX workbook.
@@ -348,7 +328,7 @@ def _workbook(session: Session, language: str, member_ids: Iterable[str] | None)
                 cell.font = bold
 
     plan = workbook.active
-    plan.title = _sheet_title(label["plan"], used)
+    plan.title = sheet_title(label["plan"], used)
     for key, value in _header(session, label):
         put(plan, [key, value])
     plan.append([])
@@ -361,7 +341,7 @@ def _workbook(session: Session, language: str, member_ids: Iterable[str] | None)
         put(plan, [(label["yes"] if row[c] else label["no"]) if c == "locked" else row[c]
                    for c in columns])
 
-    grid = workbook.create_sheet(_sheet_title(label["table_plan"], used))
+    grid = workbook.create_sheet(sheet_title(label["table_plan"], used))
     put(grid, [label["slot"], label["time"]]
         + [f"{label['table']} {t}" for t in range(1, session.settings.tables + 1)], header=True)
     for row in table_plan(session):
@@ -370,7 +350,7 @@ def _workbook(session: Session, language: str, member_ids: Iterable[str] | None)
 
     for member_id in chosen:
         participant = session.participants[member_id]
-        sheet = workbook.create_sheet(_sheet_title(member_id, used))
+        sheet = workbook.create_sheet(sheet_title(member_id, used))
         put(sheet, [f"{label['agenda_for']}: {participant.name} ({member_id})"], header=True)
         for key, value in _header(session, label)[:4]:
             put(sheet, [key, value])

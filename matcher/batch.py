@@ -40,6 +40,7 @@ from .errors import InputError, UnknownMemberError
 from .files import atomic_write
 from .pairs import PAIR_FEATURES, cf_votes
 from .ranking import LANGUAGES, SCOPES, PartnerMatcher
+from .spreadsheets import safe_cell, safe_cells, sheet_title
 from .topk import TopK
 
 logger = logging.getLogger(__name__)
@@ -524,7 +525,9 @@ def write_table(frame: pd.DataFrame, path: str | Path, summary: pd.DataFrame | N
         if suffix == ".parquet":
             frame.to_parquet(temporary, index=False)
         elif suffix == ".csv":
-            _safe_cells(frame).to_csv(temporary, index=False, encoding="utf-8")
+            # RFC 4180 line ends: a carriage return inside a text cell is then quoted, and
+            # a reader does not take it for the end of the row.
+            safe_cells(frame).to_csv(temporary, index=False, encoding="utf-8", lineterminator="\r\n")
         else:
             _write_xlsx(frame, temporary, summary)
 
@@ -535,17 +538,6 @@ def _xlsx_rows(frame: pd.DataFrame) -> int:
     """Rows the one-sheet layout of `frame` takes: each member's heading, column names and
     suggestions."""
     return len(frame) + 2 * frame["member_id"].nunique()
-
-
-def _safe_cells(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text cells starting with = + - @ (or a tab/CR) are prefixed with ' so spreadsheets show
-    them as text instead of running them."""
-    out = frame.copy()
-    for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(
-                lambda v: "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v)
-    return out
 
 
 def _write_xlsx(frame: pd.DataFrame, path: str, summary: pd.DataFrame | None) -> None:
@@ -572,7 +564,7 @@ def _write_xlsx(frame: pd.DataFrame, path: str, summary: pd.DataFrame | None) ->
     if len(members) <= _SHEETS_PER_MEMBER_UP_TO:
         used: set[str] = set()
         for member_id, rows in frame.groupby("member_id", sort=False):
-            title = _sheet_title(f"{member_id}", used)
+            title = sheet_title(f"{member_id}", used, fallback="member")
             sheet = workbook.create_sheet(title)
             sheet.append([f"{rows['member_name'].iat[0]} ({member_id})"])
             sheet["A1"].font = Font(bold=True, size=13)
@@ -601,19 +593,7 @@ def _xlsx_value(value: Any) -> Any:
         return None
     if isinstance(value, np.generic):
         value = value.item()
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value  # shown as text, never run as a formula
-    return value
-
-
-def _sheet_title(name: str, used: set[str]) -> str:
-    base = "".join("_" if ch in "[]:*?/\\" else ch for ch in name)[:31] or "member"
-    title, n = base, 2
-    while title.lower() in used:
-        suffix = f"~{n}"
-        title, n = base[: 31 - len(suffix)] + suffix, n + 1
-    used.add(title.lower())
-    return title
+    return safe_cell(value)
 
 
 def _layout(sheet, columns: list[str], Alignment) -> None:

@@ -38,6 +38,7 @@ from .insights import (
     country_label,
     labels,
 )
+from .spreadsheets import safe_cell, sheet_title
 from .taxonomy import load_taxonomy
 
 logger = logging.getLogger(__name__)
@@ -798,21 +799,11 @@ def write_json(insights: ClusterInsights, path: str | Path) -> Path:
 # XLSX
 # ---------------------------------------------------------------------------------------------
 
-_FORMULA_START = ("=", "+", "-", "@")
-
-
-def _safe_cell(value: Any) -> Any:
-    # A text cell starting with = + - @ would be read as a formula by spreadsheet programs.
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def write_tables(insights: ClusterInsights, path: str | Path) -> Path:
     """Write every table of `insights` to an XLSX file, one sheet per table, atomically.
 
-    Text cells that start with ``= + - @`` are prefixed with ``'`` so that no cell is read as
-    a formula; the header row is frozen and columns are sized to their content.
+    Text cells that a spreadsheet would read as a formula are prefixed with ``'``
+    (:func:`matcher.spreadsheets.safe_cell`); the header row is frozen and columns are sized to their content.
     """
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
@@ -821,9 +812,10 @@ def write_tables(insights: ClusterInsights, path: str | Path) -> Path:
 
     def write(tmp: Path) -> None:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            used: set[str] = set()
             for name, table in tables.items():
-                sheet = name[:31]
-                table.map(_safe_cell).to_excel(writer, sheet_name=sheet, index=False)
+                sheet = sheet_title(name, used)
+                table.map(safe_cell).to_excel(writer, sheet_name=sheet, index=False)
                 worksheet = writer.sheets[sheet]
                 worksheet.freeze_panes = "A2"
                 for column, header in zip(worksheet.columns, table.columns):

@@ -16,7 +16,6 @@ from matcher.agenda_export import (
     participant_calendar,
     plan_rows,
     render_html,
-    safe_cell,
     table_plan,
     write_csv,
     write_html,
@@ -34,6 +33,7 @@ from matcher.sessions import (
     publish,
     set_wish,
 )
+from matcher.spreadsheets import safe_cell
 
 KYIV = zoneinfo.ZoneInfo("Europe/Kyiv")
 

@@ -1,0 +1,59 @@
+"""Cells and sheet titles that spreadsheet programs read as the service meant them.
+
+Every CSV and XLSX the service writes (batch shortlists, session agendas, insights tables,
+member exports of the API) goes through these helpers, so one rule holds everywhere:
+
+- a text cell that a spreadsheet would run as a formula (it starts with ``= + - @``, or with a
+  tab or a carriage return, which some programs skip before reading a formula) gets a leading
+  apostrophe and is shown as text (the OWASP rule against CSV injection);
+- a sheet title loses the characters Excel refuses (``[ ] : * ? / \\``) and the apostrophes it
+  may not start or end with, is cut to 31 characters, and is made unique in its workbook
+  (Excel compares titles without regard to case) by a ``~2``, ``~3``... suffix.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["FORMULA_START", "SHEET_TITLE_LENGTH", "safe_cell", "safe_cells", "sheet_title"]
+
+#: What a text cell may not start with unless it is prefixed with an apostrophe.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: The longest sheet title Excel accepts.
+SHEET_TITLE_LENGTH = 31
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+def safe_cell(value: Any) -> Any:
+    """`value`, with an apostrophe in front if it is text a spreadsheet would run as a formula;
+    anything else (numbers, None, dates) unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def safe_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `frame` with :func:`safe_cell` applied to its text columns."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(safe_cell)
+    return out
+
+
+def sheet_title(text: str, used: set[str], fallback: str = "sheet") -> str:
+    """A valid sheet title for `text` that is not in `used` (lower-cased titles), added to it.
+
+    `fallback` is the title when nothing of `text` is left.
+    """
+    title = _SHEET_FORBIDDEN.sub("_", text).strip("'")[:SHEET_TITLE_LENGTH].strip("'")
+    title = title or fallback
+    candidate, n = title, 2
+    while candidate.lower() in used:
+        suffix = f"~{n}"
+        candidate, n = title[: SHEET_TITLE_LENGTH - len(suffix)] + suffix, n + 1
+    used.add(candidate.lower())
+    return candidate
