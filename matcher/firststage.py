@@ -23,6 +23,7 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
+from .compiled import compiled
 from .pairs import PAIR_FEATURES, LinkStats, ProfileArrays, _same, _share, coverage
 
 __all__ = ["FirstStage", "FIRST_STAGE_FEATURES"]
@@ -242,9 +243,4 @@ def _first_stage_sum(cover_ab, covered_ba, need_total, potential, log_degree, co
         out[i] = total
 
 
-try:  # numba compiles the pass (cached on disk after the first use)
-    from numba import njit
-
-    _first_stage_sum = njit(cache=True, nogil=True)(_first_stage_sum)
-except ImportError:  # pragma: no cover - numba is a declared dependency
-    pass
+_first_stage_sum = compiled(_first_stage_sum)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .compiled import compiled
 from .parallel import split_rows
 
 __all__ = ["CompiledForest"]
@@ -34,12 +35,7 @@ def _walk(X, feature, threshold, left, right, missing_left, is_leaf, value, root
             out[i, model_of_tree[t]] += value[node]
 
 
-try:  # numba compiles the walk; without it the same function runs (slowly) in Python.
-    from numba import njit
-
-    _walk_compiled = njit(cache=True, nogil=True)(_walk)
-except ImportError:  # pragma: no cover - numba is a declared dependency
-    _walk_compiled = _walk
+_walk_compiled = compiled(_walk)
 
 
 class CompiledForest:

@@ -26,6 +26,7 @@ import scipy.sparse as sp
 from sklearn.decomposition import TruncatedSVD
 from sklearn.preprocessing import normalize
 
+from .compiled import compiled
 from .features import TextEncoder, _effective
 from .taxonomy import load_taxonomy
 from .text import split_many
@@ -494,13 +495,8 @@ def _row_features(J, offer_a, need_a, w, products_a, present_a, target_a, langua
         X[k, 33] = _ratio(employees[j], employees_a)
 
 
-try:  # numba compiles the loops (cached on disk after the first use)
-    from numba import njit
-
-    _ratio = njit(cache=True, nogil=True)(_ratio)
-    _row_features = njit(cache=True, nogil=True)(_row_features)
-except ImportError:  # pragma: no cover - numba is a declared dependency
-    pass
+_ratio = compiled(_ratio)
+_row_features = compiled(_row_features)
 
 #: The columns :func:`_row_features` writes by position: checked against PAIR_FEATURES at import.
 _ROW_FEATURE_COLUMNS = {"cover_ab": 0, "cover_ba": 1, "needs_known_b": 2, "reciprocity": 3, "text_ab": 4,
@@ -603,13 +599,8 @@ def _gather_dots(q_indices, q_data, n_columns, indptr, indices, data, J, out):
         out[k] = total
 
 
-try:  # numba compiles the merge and the gather (cached on disk after the first use)
-    from numba import njit
-
-    _merge_dots = njit(cache=True, nogil=True)(_merge_dots)
-    _gather_dots = njit(cache=True, nogil=True)(_gather_dots)
-except ImportError:  # pragma: no cover - numba is a declared dependency
-    pass
+_merge_dots = compiled(_merge_dots)
+_gather_dots = compiled(_gather_dots)
 
 
 def _row_dots(matrix: sp.csr_matrix, J: np.ndarray, query: sp.csr_matrix, a: int) -> np.ndarray:

@@ -22,6 +22,7 @@ from typing import Iterator
 
 import numpy as np
 
+from .compiled import compiled
 from .parallel import split_rows
 
 __all__ = ["TopK", "top_k_rows", "top_k_indices"]
@@ -38,12 +39,7 @@ def _few_queries(keys, queries, out, start, stop):
             out[j, i] = total
 
 
-try:  # numba compiles the loop (cached on disk after the first use)
-    from numba import njit
-
-    _few_queries = njit(cache=True, nogil=True, fastmath=True)(_few_queries)
-except ImportError:  # pragma: no cover - numba is a declared dependency
-    pass
+_few_queries = compiled(_few_queries, fastmath=True)
 
 
 def top_k_rows(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
