@@ -6,8 +6,6 @@ stderr; the traceback with ``-v``). See :func:`_run`.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 import os
@@ -350,13 +348,12 @@ def _format_suggestions(payload: dict, output_format: str) -> str:
         return json.dumps(payload, ensure_ascii=False, indent=2)
     rows = payload["suggestions"]
     if output_format == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["member_id", "rank", "partner_id", "name", "network", "country", "score", "reasons"])
-        for rank, s in enumerate(rows, 1):
-            writer.writerow([payload["member"], rank, s["partner_id"], s["name"], s["network"],
-                             s["country"], f"{s['score']:.4f}", " | ".join(s["reasons"])])
-        return buffer.getvalue().rstrip("\n")
+        from .spreadsheets import csv_text
+
+        header = ["member_id", "rank", "partner_id", "name", "network", "country", "score", "reasons"]
+        return csv_text(header, ([payload["member"], rank, s["partner_id"], s["name"], s["network"],
+                                  s["country"], f"{s['score']:.4f}", " | ".join(s["reasons"])]
+                                 for rank, s in enumerate(rows, 1))).rstrip("\r\n")
     if not rows:
         return f"No suggestions for {payload['member']} with these filters."
     lines = [f"Partners for {payload['member']}:"]

@@ -288,15 +288,15 @@ def participants_list(session_file, output_format):
             click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
             return
         if output_format == "csv":
-            buffer = io.StringIO()
-            writer = csv.writer(buffer, lineterminator="\n")
-            writer.writerow(["member_id", "name", "network", "org_type", "role", "available",
-                             "min_meetings", "max_meetings", "meetings"])
-            for r in rows:
-                writer.writerow([r["member_id"], r["name"], r["network"], r["org_type"], r["role"],
-                                 _ranges(r["available"]).replace(", ", ";"), r["min_meetings"],
-                                 "" if r["max_meetings"] is None else r["max_meetings"], r["meetings"]])
-            click.echo(buffer.getvalue().rstrip("\n"))
+            from .spreadsheets import csv_text
+
+            header = ["member_id", "name", "network", "org_type", "role", "available",
+                      "min_meetings", "max_meetings", "meetings"]
+            text = csv_text(header, ([r["member_id"], r["name"], r["network"], r["org_type"], r["role"],
+                                      _ranges(r["available"]).replace(", ", ";"), r["min_meetings"],
+                                      "" if r["max_meetings"] is None else r["max_meetings"], r["meetings"]]
+                                     for r in rows))
+            click.echo(text.rstrip("\r\n"))
             return
         if not rows:
             click.echo("no participants yet")

@@ -13,12 +13,22 @@ member exports of the API) goes through these helpers, so one rule holds everywh
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["FORMULA_START", "SHEET_TITLE_LENGTH", "safe_cell", "safe_cells", "sheet_title"]
+__all__ = [
+    "FORMULA_START",
+    "SHEET_TITLE_LENGTH",
+    "csv_text",
+    "safe_cell",
+    "safe_cells",
+    "sheet_title",
+]
 
 #: What a text cell may not start with unless it is prefixed with an apostrophe.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -57,3 +67,17 @@ def sheet_title(text: str, used: set[str], fallback: str = "sheet") -> str:
         candidate, n = title[: SHEET_TITLE_LENGTH - len(suffix)] + suffix, n + 1
     used.add(candidate.lower())
     return candidate
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """`header` and `rows` as CSV text for people to open: every cell through :func:`safe_cell`,
+    rows ended by CRLF (RFC 4180), so that a line break inside a cell is quoted.
+
+    Files that the service reads back (links, profiles) are not written this way: an apostrophe
+    would change their ids.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([safe_cell(cell) for cell in row] for row in rows)
+    return buffer.getvalue()

@@ -1,13 +1,16 @@
 """One rule for every spreadsheet the service writes: formulas shown as text, valid sheet titles."""
 
 import csv
+import io
 
 import openpyxl
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
 from matcher.batch import write_table
-from matcher.spreadsheets import FORMULA_START, safe_cell, safe_cells, sheet_title
+from matcher.cli import main
+from matcher.spreadsheets import FORMULA_START, csv_text, safe_cell, safe_cells, sheet_title
 
 
 @pytest.mark.parametrize("start", FORMULA_START)
@@ -70,3 +73,39 @@ def test_batch_outputs_escape_every_formula_start(start, tmp_path):
     with open(tmp_path / "out.csv", encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert rows[0]["partner_name"] == "'" + text
+
+
+def test_csv_for_people_escapes_formulas_and_quotes_line_breaks():
+    text = csv_text(["name", "score"], [["=1+1", 0.5], ["Knit\rwear", -1], ["Plain", None]])
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows == [["name", "score"], ["'=1+1", "0.5"], ["Knit\rwear", "-1"], ["Plain", ""]]
+    assert text.endswith("\r\n")
+
+
+def test_recommend_as_csv_shows_a_partners_formula_as_text(tmp_path):
+    rows = [
+        {
+            "id": "a1",
+            "name": "Designer",
+            "network": "kharkiv-fashion-cluster",
+            "country": "UA",
+            "org_type": "designer_brand",
+            "seeks": "knitwear_production",
+        },
+        {
+            "id": "b1",
+            "name": '=HYPERLINK("http://x","open")',
+            "network": "polish-fashion-cluster",
+            "country": "PL",
+            "org_type": "manufacturer",
+            "offers": "knitwear_production",
+        },
+    ]
+    profiles = tmp_path / "profiles.csv"
+    pd.DataFrame(rows).to_csv(profiles, index=False)
+    result = CliRunner().invoke(
+        main, ["recommend", "--profiles", str(profiles), "--member", "a1", "--format", "csv"]
+    )
+    assert result.exit_code == 0, result.output
+    listed = list(csv.DictReader(io.StringIO(result.output, newline="")))
+    assert [row["name"] for row in listed] == ["'" + rows[1]["name"]]
