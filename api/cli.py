@@ -157,27 +157,16 @@ def db_load_sample() -> None:
 @click.option("--activate/--no-activate", default=True, show_default=True)
 def db_train(activate: bool) -> None:
     """Train a model version from the current data now (in the foreground) and activate it."""
-    from .db import get_db
-    from .serving import train_version
-    from .tables import ModelVersion
+    from .serving import train_new_version
 
-    app = _app()
-    with app.app_context():
-        session = get_db()
-        version = ModelVersion(status="training", active=False)
-        session.add(version)
-        session.commit()
-        version_id = version.version_id
-    train_version(app, version_id, activate)
-    with app.app_context():
-        version = get_db().get(ModelVersion, version_id)
-        if version.status != "ready":
-            click.echo(f"error: training failed: {version.error}", err=True)
-            sys.exit(1)
-        click.echo(
-            f"model version {version_id} ({version.name}) is ready"
-            + (" and active" if activate else "")
-        )
+    version = train_new_version(_app(), activate)
+    if version.status != "ready":
+        click.echo(f"error: training failed: {version.error}", err=True)
+        sys.exit(1)
+    click.echo(
+        f"model version {version.version_id} ({version.name}) is ready"
+        + (" and active" if activate else "")
+    )
 
 
 @click.group()

@@ -320,6 +320,28 @@ def training_data(session: Session) -> tuple[Any, list[Link]]:
     return frame, links
 
 
+def add_training_version(session: Session, requested_by: int | None = None) -> ModelVersion:
+    """Add a model version in status ``training`` (not active) to `session`, flushed so that
+    it has its id; the caller commits it and then trains it."""
+    version = ModelVersion(status="training", active=False, requested_by=requested_by)
+    session.add(version)
+    session.flush()
+    return version
+
+
+def train_new_version(app: Flask, activate: bool = True) -> ModelVersion:
+    """Add a version and train it now, in the foreground (:func:`train_version`); return it as
+    stored at the end: ``ready`` (and active if `activate`), or ``failed`` with its reason."""
+    sessions = session_factory(app)
+    with sessions.begin() as session:
+        version_id = add_training_version(session).version_id
+    train_version(app, version_id, activate)
+    with sessions() as session:
+        version = session.get(ModelVersion, version_id)
+        session.expunge(version)
+    return version
+
+
 def train_version(
     app: Flask, version_id: int, activate: bool = True, purge_others: bool = False
 ) -> None:
@@ -539,10 +561,7 @@ def retrain_after_erasure(app: Flask, requested_by: int | None) -> int | None:
         )
         if trained is None:
             return None
-        version = ModelVersion(status="training", active=False, requested_by=requested_by)
-        session.add(version)
-        session.flush()
-        version_id = version.version_id
+        version_id = add_training_version(session, requested_by).version_id
     start_training(app, version_id, activate=True, purge_others=True)
     return version_id
 

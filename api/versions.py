@@ -16,6 +16,7 @@ from .insights import refresh_insights
 from .schemas import ModelList, ModelOut, ModelPath, RetrainIn
 from .serving import (
     activate_version,
+    add_training_version,
     artifact_problem,
     fail_abandoned_versions,
     holder,
@@ -80,8 +81,7 @@ def retrain(body: RetrainIn):
     if live < 2:
         # Refused here rather than as a failed version a minute later.
         abort(409, f"{live} live member(s): a model needs at least two; import members first")
-    version = ModelVersion(status="training", active=False, requested_by=caller.user_id)
-    session.add(version)
+    version = add_training_version(session, caller.user_id)
     session.commit()
     start_training(current_app._get_current_object(), version.version_id, body.activate)
     logger.info("retraining as version %s, asked by user %s", version.version_id, caller.user_id)

@@ -20,8 +20,7 @@ from sqlalchemy import text
 from api import create_app
 from api.auth import create_user
 from api.db import get_db, get_engine, upgrade
-from api.serving import train_version
-from api.tables import ModelVersion
+from api.serving import train_new_version
 from api.transfer import import_links, import_members
 
 _spec = importlib.util.spec_from_file_location(
@@ -144,14 +143,8 @@ def make_app(tmp_path: Path, database_url: str, train: bool = True, **config):
             ],
         )
         session.commit()
-        version_id = None
-        if train:
-            version = ModelVersion(status="training", active=False)
-            session.add(version)
-            session.commit()
-            version_id = version.version_id
-    if version_id is not None:
-        train_version(app, version_id)
+    if train:
+        train_new_version(app)
     app.config["TOKENS"] = tokens
     return app
 

@@ -32,8 +32,8 @@ from test_web import csrf, sign_in_with_token
 from api import create_app
 from api.db import get_db, session_factory
 from api.insights import revision_digest
-from api.serving import holder, train_version
-from api.tables import ModelVersion, StoredInsights, utcnow
+from api.serving import holder, train_new_version
+from api.tables import StoredInsights, utcnow
 
 INSIGHTS = "/api/v1/insights"
 PAGE = "/manage/insights"
@@ -185,13 +185,7 @@ def test_new_data_or_model_serve_the_old_figures_as_stale_meanwhile(app, client,
     assert "yarn-supplier" not in seekers.get("wholesale_distribution", [])
 
     # Another active model: the same, and the new figures name it.
-    with app.app_context():
-        session = get_db()
-        version = ModelVersion(status="training", active=False)
-        session.add(version)
-        session.commit()
-        new_version = version.version_id
-    train_version(app, new_version)
+    new_version = train_new_version(app).version_id
     stale = client.get(INSIGHTS, headers=manager).json
     assert stale["stale"] is True and stale["model_version"] == updated["model_version"]
     assert stale["refresh"]["model_version"] == new_version

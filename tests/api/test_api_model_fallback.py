@@ -19,7 +19,7 @@ from service_fixtures import app, bearer, client, tokens  # noqa: F401 - fixture
 
 from api import create_app
 from api.db import get_db
-from api.serving import activate_version, train_version
+from api.serving import activate_version, train_new_version
 from api.tables import ModelVersion
 
 SUGGESTIONS = "/api/v1/members/designer/suggestions?k=3"
@@ -36,17 +36,9 @@ WORKER_SETTINGS = (
 
 def _train(app, activate: bool = True) -> tuple[int, Path]:
     """Train a new version now; return its id and its artifact file."""
-    with app.app_context():
-        session = get_db()
-        version = ModelVersion(status="training", active=False)
-        session.add(version)
-        session.commit()
-        version_id = version.version_id
-    train_version(app, version_id, activate)
-    with app.app_context():
-        version = get_db().get(ModelVersion, version_id)
-        assert version.status == "ready", version.error
-        return version_id, Path(app.config["MODELS_DIR"]) / version.name / "model.joblib"
+    version = train_new_version(app, activate)
+    assert version.status == "ready", version.error
+    return version.version_id, Path(app.config["MODELS_DIR"]) / version.name / "model.joblib"
 
 
 def _damage(artifact: Path) -> bytes:
