@@ -23,8 +23,7 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-from .compiled import compiled
-from .pairs import PAIR_FEATURES, LinkStats, ProfileArrays, _same, _share, coverage
+from .pairs import PAIR_FEATURES, LinkStats, ProfileArrays, _same, _share, coverage, first_stage_sum
 
 __all__ = ["FirstStage", "FIRST_STAGE_FEATURES"]
 
@@ -210,37 +209,11 @@ class FirstStage:
                 affinity = stats.type_affinity[type_a]
                 types[: len(affinity)] += w["type_affinity"] * affinity
         total = np.empty(n, dtype=np.float32)
-        _first_stage_sum(cover_ab, covered_ba, self._need_total, self._potential, self._log_degree,
+        first_stage_sum(cover_ab, covered_ba, self._need_total, self._potential, self._log_degree,
                          codes["country"], codes["city"], codes["network"], codes["org_type"],
-                         country, city, network, types, w["cover_ab"], w["cover_ba"], w["reciprocity"],
-                         w["potential_b"], w["degree_b"] if linked else 0.0, total)
+                        country, city, network, types, w["cover_ab"], w["cover_ba"], w["reciprocity"],
+                        w["potential_b"], w["degree_b"] if linked else 0.0, total)
         if linked and votes is not None:
             position, found = self.positions(votes[0])
             total[position[found]] += np.float32(w["cf_vote"]) * votes[1][found]
         return total
-
-
-def _first_stage_sum(cover_ab, covered_ba, need_total, potential, log_degree, country, city, network, org_type,
-                     country_table, city_table, network_table, type_table, w_cover_ab, w_cover_ba, w_reciprocity,
-                     w_potential, w_degree, out):
-    # cover_ba and reciprocity as :func:`matcher.pairs.coverage` computes them, per row.
-    for i in range(out.shape[0]):
-        cover = cover_ab[i]
-        known = need_total[i] > 0
-        back = covered_ba[i] / max(need_total[i], 1e-9) if known else 0.0
-        smoothed = 0.25 + 0.75 * (back if known else 0.5)
-        both = 2 * cover * smoothed / max(cover + smoothed, 1e-9)
-        total = (w_cover_ab * cover + w_cover_ba * back + w_reciprocity * both + w_potential * potential[i]
-                 + w_degree * log_degree[i])
-        if country[i] >= 0:
-            total += country_table[country[i]]
-        if city[i] >= 0:
-            total += city_table[city[i]]
-        if network[i] >= 0:
-            total += network_table[network[i]]
-        if org_type[i] >= 0:
-            total += type_table[org_type[i]]
-        out[i] = total
-
-
-_first_stage_sum = compiled(_first_stage_sum)

@@ -33,7 +33,8 @@ from .text import split_many
 from .topk import top_k_indices
 
 __all__ = ["PAIR_FEATURES", "PARTNER_EVIDENCE_PRIOR", "PairSpace", "ProfileArrays", "LinkStats", "pair_features", "split_texts", "coverage",
-           "cf_votes", "votes_at"]
+           "cf_votes", "votes_at", "reciprocity", "reciprocity_of", "first_stage_sum",
+           "RECIPROCITY_FLOOR", "UNKNOWN_COVER"]
 
 #: Names of the pair features, in column order.
 PAIR_FEATURES = (
@@ -382,6 +383,19 @@ def pair_features(query: ProfileArrays, a: int, cand: ProfileArrays, J: np.ndarr
     return X
 
 
+#: Reciprocity (see the module docstring): the back cover counts from this floor up...
+RECIPROCITY_FLOOR = 0.25
+#: ...and a partner that states no needs counts as covered this much.
+UNKNOWN_COVER = 0.5
+
+
+def reciprocity_of(cover_ab, cover_ba, known_b):
+    """One pair's reciprocity, compiled (the vector form is :func:`reciprocity`; the two are held
+    equal by a test)."""
+    smoothed = RECIPROCITY_FLOOR + (1.0 - RECIPROCITY_FLOOR) * (cover_ba if known_b else UNKNOWN_COVER)
+    return 2 * cover_ab * smoothed / max(cover_ab + smoothed, 1e-9)
+
+
 def _ratio(value, reference):
     # log10((value + 1) / (reference + 1)) clipped to +-3; 0 where either is unknown.
     if np.isnan(reference) or np.isnan(value):
@@ -430,11 +444,10 @@ def _row_features(J, offer_a, need_a, w, products_a, present_a, target_a, langua
         cover_ab = covered / need_total_a if need_total_a > 0 else 0.0
         known_b = need_total_b > 0
         cover_ba = covering / max(need_total_b, 1e-9) if known_b else 0.0
-        smoothed = 0.25 + 0.75 * (cover_ba if known_b else 0.5)
         X[k, 0] = cover_ab
         X[k, 1] = cover_ba
         X[k, 2] = 1.0 if known_b else 0.0
-        X[k, 3] = 2 * cover_ab * smoothed / max(cover_ab + smoothed, 1e-9)
+        X[k, 3] = reciprocity_of(cover_ab, cover_ba, known_b)
         text_ab = 0.0
         text_ba = 0.0
         for d in range(text_need_a.shape[0]):
@@ -495,8 +508,36 @@ def _row_features(J, offer_a, need_a, w, products_a, present_a, target_a, langua
         X[k, 33] = _ratio(employees[j], employees_a)
 
 
+reciprocity_of = compiled(reciprocity_of)
 _ratio = compiled(_ratio)
 _row_features = compiled(_row_features)
+
+
+def first_stage_sum(cover_ab, covered_ba, need_total, potential, log_degree, country, city, network, org_type,
+                    country_table, city_table, network_table, type_table, w_cover_ab, w_cover_ba, w_reciprocity,
+                    w_potential, w_degree, out):
+    # The linear score of the candidate stage (matcher.firststage.FirstStage.scores), per row:
+    # cover_ba and reciprocity as coverage() computes them. Kept here beside reciprocity_of,
+    # which it calls: numba's cache checks only the module of the function it compiled.
+    for i in range(out.shape[0]):
+        cover = cover_ab[i]
+        known = need_total[i] > 0
+        back = covered_ba[i] / max(need_total[i], 1e-9) if known else 0.0
+        both = reciprocity_of(cover, back, known)
+        total = (w_cover_ab * cover + w_cover_ba * back + w_reciprocity * both + w_potential * potential[i]
+                 + w_degree * log_degree[i])
+        if country[i] >= 0:
+            total += country_table[country[i]]
+        if city[i] >= 0:
+            total += city_table[city[i]]
+        if network[i] >= 0:
+            total += network_table[network[i]]
+        if org_type[i] >= 0:
+            total += type_table[org_type[i]]
+        out[i] = total
+
+
+first_stage_sum = compiled(first_stage_sum)
 
 #: The columns :func:`_row_features` writes by position: checked against PAIR_FEATURES at import.
 _ROW_FEATURE_COLUMNS = {"cover_ab": 0, "cover_ba": 1, "needs_known_b": 2, "reciprocity": 3, "text_ab": 4,
@@ -530,7 +571,7 @@ def coverage(query: ProfileArrays, a: int, offer_b, need_b, need_total_b: np.nda
 
 def reciprocity(cover_ab: np.ndarray, cover_ba: np.ndarray, known_b: np.ndarray) -> np.ndarray:
     """The smoothed harmonic mean of the two covers (see the module docstring)."""
-    ba_smoothed = 0.25 + 0.75 * np.where(known_b, cover_ba, 0.5)
+    ba_smoothed = RECIPROCITY_FLOOR + (1.0 - RECIPROCITY_FLOOR) * np.where(known_b, cover_ba, UNKNOWN_COVER)
     return 2 * cover_ab * ba_smoothed / np.maximum(cover_ab + ba_smoothed, 1e-9)
 
 
