@@ -66,14 +66,19 @@ def is_eu(code: str) -> bool:
     return bool(entry and entry[1])
 
 
+@lru_cache(maxsize=4096)
 def country_name(code: str, language: str = "en") -> str:
-    """Return the short name of the country `code` in English or, with ``language="uk"`` (or
-    "ru"), in the translation pycountry ships; the code itself if unknown."""
-    country = pycountry.countries.get(alpha_2=code)
+    """Return the short name of the country `code` (ISO 3166-1 alpha-2, any case) in `language`:
+    in English ISO 3166's common name where it has one ("Moldova", not "Moldova, Republic of"),
+    in Ukrainian or Russian the translation pycountry ships; the code itself if unknown.
+
+    The one country name of every output: reasons, reports, exports and pages.
+    """
+    country = pycountry.countries.get(alpha_2=code.upper()) if code else None
     if country is None:
         return code
     if language == "en":
-        return country.name
+        return getattr(country, "common_name", None) or country.name
     return _translation(language).gettext(country.name)
 
 

@@ -8,7 +8,7 @@ known links and, where the engine is needed, a fitted :class:`~matcher.ranking.P
 frames, one per sheet of the XLSX export); :func:`cluster_insights` computes them all.
 
 Capabilities, org types and tiers carry their labels in English and Ukrainian from the taxonomy
-(``{"en": ..., "uk": ...}``); countries their names from ISO 3166 (pycountry's translations).
+(``{"en": ..., "uk": ...}``); countries their names from ISO 3166 (:func:`matcher.geography.country_name`).
 
 Definitions
 -----------
@@ -40,21 +40,19 @@ when it gives none (``Profile.all_offers``, ``Profile.all_seeks``).
 
 from __future__ import annotations
 
-import gettext
 import logging
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import numpy as np
 import pandas as pd
-import pycountry
 
 from .errors import InputError
+from .geography import country_name
 from .profiles import (
     HOME_NETWORK,
     POSITIVE_KINDS,
@@ -91,7 +89,6 @@ __all__ = [
     "compare_snapshots",
     "competes",
     "complements",
-    "country_label",
     "gradation_overview",
     "labels",
     "market_overview",
@@ -139,34 +136,11 @@ def labels(vocabulary: str, tag: str) -> dict[str, str]:
     (ISO 3166-1 alpha-2 codes).
     """
     if vocabulary == "country":
-        return {language: country_label(tag, language) for language in LANGUAGES}
+        return {language: country_name(tag, language) for language in LANGUAGES}
     if vocabulary == "potential_tier":
         return dict(_TIER_LABELS.get(tag, {language: tag for language in LANGUAGES}))
     taxonomy = load_taxonomy()
     return {language: taxonomy.label(vocabulary, tag, language) for language in LANGUAGES}
-
-
-@lru_cache(maxsize=4)
-def _iso3166_translation(language: str) -> gettext.NullTranslations:
-    try:
-        return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
-    except OSError:
-        return gettext.NullTranslations()
-
-
-@lru_cache(maxsize=1024)
-def country_label(code: str, language: str = "en") -> str:
-    """Return the short name of the country `code` in `language` ("en" or "uk").
-
-    English uses ISO 3166's common name where it has one ("Moldova"); Ukrainian the
-    translation shipped with pycountry. Unknown codes are returned as they are.
-    """
-    country = pycountry.countries.get(alpha_2=code)
-    if country is None:
-        return code
-    if language == "en":
-        return getattr(country, "common_name", None) or country.name
-    return _iso3166_translation(language).gettext(country.name)
 
 
 def _jsonable(value: Any) -> Any:
@@ -862,8 +836,8 @@ def market_overview(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[
         with_own = sum(1 for m in members
                        if any(market in present[p] for p in own_partners.get(m, ())))
         rows.append({
-            "market": market, "name_en": country_label(market, "en"),
-            "name_uk": country_label(market, "uk"), "members_targeting": len(members),
+            "market": market, "name_en": country_name(market, "en"),
+            "name_uk": country_name(market, "uk"), "members_targeting": len(members),
             "home_present": home_present.get(market, 0),
             "partners_present": partners_present.get(market, 0),
             "international_present": abroad_present.get(market, 0),
@@ -882,8 +856,8 @@ def market_overview(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[
                                       ascending=[True, False, False, True])
         rank = {m: i for i, m in enumerate(table["market"])}
         openers = openers.sort_values("market", key=lambda s: s.map(rank), kind="stable")
-    openers.insert(1, "name_en", [country_label(m, "en") for m in openers["market"]])
-    openers.insert(2, "name_uk", [country_label(m, "uk") for m in openers["market"]])
+    openers.insert(1, "name_en", [country_name(m, "en") for m in openers["market"]])
+    openers.insert(2, "name_uk", [country_name(m, "uk") for m in openers["market"]])
     return MarketOverview(home_network, table, openers.reset_index(drop=True))
 
 

@@ -30,12 +30,12 @@ from matplotlib.ticker import MaxNLocator
 
 from .errors import InputError
 from .files import atomic_write
+from .geography import country_name
 from .insights import (
     LANGUAGES,
     POTENTIAL_TIERS,
     PRESENCE_TIERS,
     ClusterInsights,
-    country_label,
     labels,
 )
 from .spreadsheets import safe_cell, sheet_title
@@ -696,7 +696,7 @@ class _Language:
         return labels(vocabulary, tag)[self.language]
 
     def country(self, code: str) -> str:
-        return country_label(code, self.language)
+        return country_name(code, self.language)
 
     @staticmethod
     def percent(value: float | None) -> str:

@@ -7,6 +7,7 @@ import json
 import pandas as pd
 import pytest
 
+from matcher.geography import country_name
 from matcher.insights import (
     CAPABILITY_STATUSES,
     OUTCOME_COLUMNS,
@@ -14,7 +15,6 @@ from matcher.insights import (
     compare_snapshots,
     competes,
     complements,
-    country_label,
     gradation_overview,
     labels,
     market_overview,
@@ -364,8 +364,14 @@ def test_home_network_must_have_members(profiles):
         gradation_overview(profiles, home_network="nowhere")
 
 
-def test_country_labels():
-    assert country_label("DE", "uk") == "Німеччина"
-    assert country_label("MD", "en") == "Moldova"
-    assert country_label("XX", "uk") == "XX"
+def test_country_names():
+    assert country_name("DE", "uk") == "Німеччина"
+    assert country_name("MD", "en") == "Moldova"
+    assert country_name("md", "en") == "Moldova"
+    assert country_name("XX", "uk") == "XX"
+    # The same name in the insights' labels and on the pages (the reasons call it too).
+    from api.web import i18n
+
+    assert labels("country", "MD") == {"en": "Moldova", "uk": country_name("MD", "uk")}
+    assert i18n.country_name is country_name
     assert labels("potential_tier", "high") == {"en": "high", "uk": "високий"}

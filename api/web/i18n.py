@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from matcher import geography
 from matcher.filters import FILTER_FIELDS, FilterProblem
+from matcher.geography import country_name as country_name  # the one country name
 from matcher.taxonomy import load_taxonomy
 
 LANGUAGES = ("en", "uk")
@@ -931,17 +932,6 @@ def _catalogue(domain: str, language: str) -> gettext.NullTranslations:
     if language == "en":
         return gettext.NullTranslations()
     return gettext.translation(domain, pycountry.LOCALES_DIR, languages=[language], fallback=True)
-
-
-@lru_cache(maxsize=4096)
-def country_name(code: str, language: str) -> str:
-    """Return the name of the ISO 3166-1 alpha-2 country `code` in `language` (else the code)."""
-    country = pycountry.countries.get(alpha_2=code.upper()) if code else None
-    if country is None:
-        return code
-    if language == "en":
-        return getattr(country, "common_name", None) or country.name
-    return _catalogue("iso3166-1", language).gettext(country.name)
 
 
 @lru_cache(maxsize=1024)
