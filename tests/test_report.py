@@ -225,3 +225,14 @@ def test_cli_on_the_sample_end_to_end(tmp_path):
     assert "Вигадані демонстраційні дані" in page and "Fictional sample data" in page
     sheets = pd.read_excel(xlsx, sheet_name=None)
     assert len(sheets["gap_partners"]) == 15  # five partners for each of three gaps found abroad
+
+
+def test_charts_drawn_once_give_the_same_report(insights):
+    """The service draws each language's charts once and renders every report from them."""
+    drawn = {language: charts(insights, language) for language in ("en", "uk")}
+    for language in ("uk", "en", "both"):
+        fresh = render_report(insights, language, generated="2026-05-01")
+        assert render_report(insights, language, generated="2026-05-01", drawn=drawn) == fresh
+    # Only the languages given are reused; the others are drawn.
+    only_en = render_report(insights, "both", generated="2026-05-01", drawn={"en": drawn["en"]})
+    assert only_en == render_report(insights, "both", generated="2026-05-01")
