@@ -1,7 +1,9 @@
 """Cells and sheet titles that spreadsheet programs read as the service meant them.
 
-Every CSV and XLSX the service writes (batch shortlists, session agendas, insights tables,
-member exports of the API) goes through these helpers, so one rule holds everywhere:
+Every CSV and XLSX written for people to open (batch shortlists, session agendas, insights
+tables, member exports of the API, the command line's CSV output) goes through these helpers,
+so one rule holds everywhere (files the matcher reads back, such as feedback exported as links
+or the generated sample, are written as they are: an apostrophe would change their ids):
 
 - a text cell that a spreadsheet would run as a formula (it starts with ``= + - @``, or with a
   tab or a carriage return, which some programs skip before reading a formula) gets a leading
