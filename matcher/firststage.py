@@ -210,7 +210,7 @@ class FirstStage:
                 types[: len(affinity)] += w["type_affinity"] * affinity
         total = np.empty(n, dtype=np.float32)
         first_stage_sum(cover_ab, covered_ba, self._need_total, self._potential, self._log_degree,
-                         codes["country"], codes["city"], codes["network"], codes["org_type"],
+                        codes["country"], codes["city"], codes["network"], codes["org_type"],
                         country, city, network, types, w["cover_ab"], w["cover_ba"], w["reciprocity"],
                         w["potential_b"], w["degree_b"] if linked else 0.0, total)
         if linked and votes is not None:
