@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+import os
+
+# One thread per worker for OpenMP (scikit-learn's trees) and OpenBLAS, set before either loads
+# (this file is imported before any test module, numpy included). The suite runs a worker per
+# core (pytest-xdist); the libraries' own threads on top wait for one another at every barrier
+# while the other worker holds the core, and spinning there burns the CPU the suite needs: a
+# test fitting four calibrated models took 119 s beside a busy worker with them and 17 s
+# without. Results do not depend on it (the service's tests ask the same of their servers).
+for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ.setdefault(variable, "1")
+
 import csv
 from pathlib import Path
 
