@@ -21,7 +21,13 @@ Usage::
     .venv/bin/python benchmarks/bench_quality.py                   # all three, about 8 minutes on 2 cores
     .venv/bin/python benchmarks/bench_quality.py --data value-chain --segments --out results.json
 
-The tables are printed in Markdown; ``--out`` also writes every figure as JSON.
+The tables are printed in Markdown; ``--out`` also writes every figure as JSON. With
+``--per-query`` the JSON keeps each query's figures and ``--k-max`` adds recall and ndcg at every
+cut-off up to it: what notebook 03 reads for the value-chain world, recorded in
+``benchmarks/results/value-chain-seed0.json`` by::
+
+    .venv/bin/python benchmarks/bench_quality.py --data value-chain --folds 3 --max-queries 150 \
+        --k-max 20 --per-query --out benchmarks/results/value-chain-seed0.json
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import subprocess
 import time
 from pathlib import Path
 
@@ -108,6 +115,13 @@ def main() -> None:
     parser.add_argument(
         "--segments", action="store_true", help="also recall@10 by segment of members"
     )
+    parser.add_argument("--max-queries", type=int, help="queries per fold at most (all by default)")
+    parser.add_argument(
+        "--k-max", type=int, default=10, help="recall and ndcg at every cut-off from 1 to this"
+    )
+    parser.add_argument(
+        "--per-query", action="store_true", help="keep each query's figures in the JSON"
+    )
     parser.add_argument("--out", type=Path, help="write every figure as JSON")
     args = parser.parse_args()
     names = [n.strip() for n in args.data.split(",") if n.strip()]
@@ -120,6 +134,15 @@ def main() -> None:
             "processor": platform.processor() or platform.machine(),
         },
         "date": time.strftime("%Y-%m-%d"),
+        "commit": _commit(),
+        "parameters": {
+            "folds": args.folds,
+            "seed": args.seed,
+            "world_seed": args.world_seed,
+            "k": 10,
+            "k_max": args.k_max,
+            "max_queries": args.max_queries,
+        },
         "data": {},
     }
     for name in names:
@@ -131,9 +154,11 @@ def main() -> None:
             folds=args.folds,
             seed=args.seed,
             scorers=scorers,
-            per_query=args.segments,
+            ks=range(1, args.k_max + 1),
+            max_queries=args.max_queries,
+            per_query=args.segments or args.per_query,
         )
-        per_query = result.pop("per_query", None)
+        per_query = result.get("per_query") if args.per_query else result.pop("per_query", None)
         print(
             f"\n## {name}: {result['profiles']} profiles, {result['links']} positive links, "
             f"{result['queries']} queries, {result['seconds']} s\n"
@@ -148,7 +173,24 @@ def main() -> None:
             result["segments"] = json.loads(table.round(4).to_json(orient="index"))
         report["data"][name] = result
     if args.out:
-        args.out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+        # Each query's figures make thousands of rows: those files are written compact.
+        indent = None if args.per_query else 2
+        args.out.write_text(json.dumps(report, indent=indent) + "\n", encoding="utf-8")
+
+
+def _commit() -> str | None:
+    """The commit of the working tree the figures come from (None outside a git checkout)."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return done.stdout.strip() or None
 
 
 if __name__ == "__main__":

@@ -125,9 +125,9 @@ settings.register_profile("default", max_examples=8, deadline=None, derandomize=
 # (xdist orders units by their number of tests, and these have few), so that no worker is left
 # running one of them alone at the end. Durations as measured on two cores.
 LONGEST_FIRST = (
-    "tests/test_notebooks.py::test_notebook_runs[03-evaluation.ipynb]",  # about 7 minutes
-    "tests/api/test_api_schema_live.py",  # 4
-    "tests/api/test_api_recovery_live.py",  # 4
+    "tests/test_notebooks.py::test_notebook_runs[03-evaluation.ipynb]",  # about 3 minutes
+    "tests/api/test_api_schema_live.py",  # 2
+    "tests/api/test_api_recovery_live.py",  # 2
     "tests/test_contract_properties.py",  # 3
     "tests/api/test_api_insights_jobs.py",  # 3
     "tests/test_notebooks.py::test_notebook_runs[02-cluster-insights.ipynb]",  # 1
