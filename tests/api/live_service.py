@@ -1,6 +1,7 @@
 """A real ``matcher serve`` (gunicorn, two workers) in a temporary instance folder, seeded
-through the command line with the hand-built cluster of ``tests/conftest.py``: for tests that
-need the server process itself (schema fuzzing over HTTP, killing it mid-write).
+through the command line's commands (run in the test's process) with the hand-built cluster of
+``tests/conftest.py``: for tests that need the server process itself (schema fuzzing over
+HTTP, killing it mid-write).
 
 SQLite by default; the PostgreSQL server of MATCHER_TEST_DATABASE_URL with ``postgres=True``
 (its schema wiped first, as the other service tests do).
@@ -18,7 +19,10 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from click.testing import CliRunner
 from service_fixtures import cluster_raw, links_raw, postgres_url
+
+from matcher.cli import main
 
 MATCHER = str(Path(sys.executable).with_name("matcher"))
 
@@ -45,8 +49,12 @@ class LiveService:
 
     @property
     def environment(self) -> dict[str, str]:
+        return {**os.environ, **self.settings}
+
+    @property
+    def settings(self) -> dict[str, str]:
+        """The service's settings for this instance (environment variables)."""
         return {
-            **os.environ,
             "MATCHER_DATABASE_URL": self.database_url,
             "MATCHER_MODELS_DIR": str(self.folder / "models"),
             "MATCHER_RUNTIME_DIR": str(self.folder / "run"),
@@ -56,18 +64,15 @@ class LiveService:
             "MATCHER_MODEL_KIND": "default",
         }
 
-    def cli(self, *arguments: str, check: bool = True) -> subprocess.CompletedProcess:
-        done = subprocess.run(
-            [MATCHER, *arguments],
-            env=self.environment,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
+    def cli(self, *arguments: str) -> str:
+        """Run ``matcher <arguments>`` on this instance; its standard output. In this process
+        (click's runner, the instance's settings in the environment meanwhile): the same
+        commands as in a shell, without importing the service again for each one."""
+        result = CliRunner().invoke(
+            main, list(arguments), env=self.settings, catch_exceptions=False
         )
-        if check:
-            assert done.returncode == 0, (arguments, done.stdout, done.stderr)
-        return done
+        assert result.exit_code == 0, (arguments, result.output)
+        return result.stdout
 
     def seed(self) -> None:
         """Members, links, a trained active model and a user of every role, by the CLI."""
@@ -83,7 +88,7 @@ class LiveService:
             ("designer", "member", ("--member", "designer")),
         ):
             created = self.cli("users", "create", "--name", name, "--role", role, *option)
-            self.tokens[name] = created.stdout.strip().splitlines()[-1]
+            self.tokens[name] = created.strip().splitlines()[-1]
 
     def start(self) -> None:
         log = open(self.folder / "server.log", "ab")  # noqa: SIM115 - closed with the process
