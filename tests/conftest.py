@@ -125,7 +125,7 @@ settings.register_profile("default", max_examples=8, deadline=None, derandomize=
 # (xdist orders units by their number of tests, and these have few), so that no worker is left
 # running one of them alone at the end. Durations as measured on two cores.
 LONGEST_FIRST = (
-    "tests/test_notebooks.py::test_notebook_runs[03-evaluation.ipynb]",  # about 3 minutes
+    "tests/test_notebooks.py::test_notebook_runs[03-evaluation.ipynb]",  # about 4 minutes
     "tests/api/test_api_schema_live.py",  # 2
     "tests/api/test_api_recovery_live.py",  # 2
     "tests/test_contract_properties.py",  # 3

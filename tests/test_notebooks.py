@@ -28,7 +28,7 @@ def test_notebook_is_stored_without_outputs(path):
 def test_notebook_runs(path, tmp_path):
     notebook = nbformat.read(path, as_version=4)
     # The timeout guards against a hung kernel, not a slow machine: notebook 03's evaluation
-    # cell takes 2 minutes alone on 2 cores, 3 in the suite, and more than 6 when two suites
+    # cell takes 2 minutes alone on 2 cores, 4 in the suite, and more than 6 when two suites
     # share the cores.
     client = NotebookClient(notebook, timeout=CELL_TIMEOUT_SECONDS, kernel_name="python3",
                             resources={"metadata": {"path": str(tmp_path)}})
