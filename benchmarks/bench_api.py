@@ -191,7 +191,7 @@ def run_wrk(
     print(output, file=sys.stderr)
     latency = {
         int(q): float(v) * _UNIT[u]
-        for q, v, u in re.findall(r"^\s+(\d+)%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
+        for q, v, u in re.findall(r"^\s+(\d+)%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
     }
     requests = int(re.search(r"(\d+) requests in", output).group(1))
     errors = sum(

@@ -56,7 +56,7 @@ def floors() -> dict:
     a = np.ones((4 * 1024 * 1024, 128), dtype=np.float32)
     v = np.ones(128, dtype=np.float32)
     a @ v
-    best = min(_timed(lambda: a @ v) for _ in range(5))
+    best = min(_timed(lambda a=a: a @ v) for _ in range(5))
     bandwidth = a.nbytes / best / 1e9
     del a
     x = np.random.default_rng(0).standard_normal((4096, 4096), dtype=np.float32)
@@ -243,13 +243,13 @@ def main() -> None:
                                  args.full_members, json.loads(args.floor), args.recall_queries,
                                  frozenset(args.skip))))
         return
-    floor = json.loads(subprocess.run([sys.executable, "-c", "import json, bench_batch as b; "
-                                       "print(json.dumps(b.floors()))"], capture_output=True, text=True,
+    floor = json.loads(subprocess.run([sys.executable, "-c", ("import json, bench_batch as b; "
+                                       "print(json.dumps(b.floors()))")], capture_output=True, text=True,
                                       check=True, cwd=Path(__file__).parent).stdout)
     print(json.dumps({"floors": floor}), flush=True)
     results = []
     for size in args.sizes:
-        run = subprocess.run([sys.executable, __file__, "--one", size, "--queries", str(args.queries),
+        run = subprocess.run(check=False, args=[sys.executable, __file__, "--one", size, "--queries", str(args.queries),
                               "--seed", str(args.seed), "--peer-limit", str(args.peer_limit),
                               "--full-members", str(args.full_members), "--recall-queries",
                               str(args.recall_queries), "--skip", *args.skip, "--floor", json.dumps(floor)],

@@ -5,7 +5,6 @@ Weights are relative. Compact strings are parsed by :func:`weights`: ``"a:3 b:1.
 resemblance to a real organisation is coincidental.
 """
 
-# ruff: noqa: E501
 # fmt: off
 from __future__ import annotations
 
@@ -27,16 +26,16 @@ def weights(spec: str) -> dict[str, float]:
 ROLES = {
     "designer_brand": ("designer_brand", "design", "other", 16, 8, 6,
         "fashion_design:10 technical_design:4 marketing_branding:4 3d_design:1.5 e_commerce:2",
-        "sewing:7 knitwear_production:3 pattern_making:4 sampling:4 small_batch_production:5 "
-        "woven_fabric_supply:3 knit_fabric_supply:2 trims_supply:2 photo_content:1.5",
+        ("sewing:7 knitwear_production:3 pattern_making:4 sampling:4 small_batch_production:5 "
+        "woven_fabric_supply:3 knit_fabric_supply:2 trims_supply:2 photo_content:1.5"),
         "womenswear:6 menswear:3 childrenswear:2 eveningwear:2 accessories:2 outerwear:2 denim:1 knitwear:1.5",
         "manufacturing_agreement:4 licensing:2 distribution_agreement:2 commercial_agency:1 joint_export:1",
         "14.13:3 74.10:2 14.19"),
     "garment_factory": ("manufacturer", "sew", "producer", 20, 14, 60,
-        "sewing:10 cutting:5 private_label:5 full_package_production:4 small_batch_production:3 "
-        "quality_control:2 sampling:1.5",
-        "woven_fabric_supply:6 knit_fabric_supply:4 trims_supply:5 wholesale_distribution:4 "
-        "export_services:3 fashion_design:3 packaging_supply:1.5 logistics:1",
+        ("sewing:10 cutting:5 private_label:5 full_package_production:4 small_batch_production:3 "
+        "quality_control:2 sampling:1.5"),
+        ("woven_fabric_supply:6 knit_fabric_supply:4 trims_supply:5 wholesale_distribution:4 "
+        "export_services:3 fashion_design:3 packaging_supply:1.5 logistics:1"),
         "womenswear:5 menswear:4 outerwear:4 childrenswear:3 denim:1.5 sportswear:2 eveningwear:1.5",
         "manufacturing_agreement:5 subcontracting:5 joint_export:1.5 supplier_agreement:1",
         "14.13:4 14.14:2 14.19:2"),
@@ -129,8 +128,8 @@ ROLES = {
         "70.22 74.90"),
     "retailer_distributor": ("retailer_distributor", "trade", "other", 6, 10, 30,
         "wholesale_distribution:8 retail_stores:6 e_commerce:6 showroom:3",
-        "private_label:7 full_package_production:6 fashion_design:5 sewing:3 knitwear_production:3 "
-        "logistics:2 photo_content:1.5",
+        ("private_label:7 full_package_production:6 fashion_design:5 sewing:3 knitwear_production:3 "
+        "logistics:2 photo_content:1.5"),
         "womenswear:5 menswear:4 childrenswear:3 knitwear:2 footwear:2 accessories:2 sportswear:2 lingerie:1",
         "distribution_agreement:6 commercial_agency:3 supplier_agreement:2 licensing:1 investment:1",
         "46.42:4 47.71:3 47.91:2"),

@@ -12,8 +12,9 @@ import os
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
@@ -401,8 +402,8 @@ def evaluate_command(profiles, links, sample, k, folds, seed, methods, retrieval
 def _evaluation_table(result: dict) -> str:
     k = result["k"]
     metrics = [f"recall@{k}", f"ndcg@{k}", "mrr", "coverage"]
-    lines = [f"{result['queries']} queries over {result['folds']} folds, {result['profiles']} profiles, "
-             f"{result['links']} positive links ({result['seconds']} s)",
+    lines = [(f"{result['queries']} queries over {result['folds']} folds, {result['profiles']} profiles, "
+             f"{result['links']} positive links ({result['seconds']} s)"),
              f"{'method':<12}" + "".join(f"{m:>11}" for m in metrics)]
     for name, values in result["methods"].items():
         lines.append(f"{name:<12}" + "".join(f"{values[m]:>11.3f}" for m in metrics))

@@ -97,14 +97,14 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "HOME_NETWORK",
-    "PROFILE_COLUMNS",
     "LINK_COLUMNS",
+    "PROFILE_COLUMNS",
     "SAMPLE_DIR",
     "generate_cluster",
-    "generate_profiles",
     "generate_links",
-    "write_sample",
+    "generate_profiles",
     "load_sample_frames",
+    "write_sample",
 ]
 
 HOME_NETWORK = T.HOME_NETWORK
@@ -426,7 +426,7 @@ def _latent(n_home: int, n_intl: int, n_networks: int, rng: np.random.Generator)
     z["lang"] = lang = _categorical(rng, net, np.array(lang_p, dtype=float))
     z["untagged"] = untagged = np.zeros(n, dtype=bool)
     # Home members are the first rows.
-    untagged[rng.choice(n_home, size=int(round(0.05 * n_home)), replace=False)] = True
+    untagged[rng.choice(n_home, size=round(0.05 * n_home), replace=False)] = True
     lang[untagged] = 0
 
     offers = _draw_sets(rng, role, m["offers"], 1 + rng.binomial(3, 0.4, n), 4)
@@ -597,7 +597,13 @@ def _describe(z: dict, where: np.ndarray,
         offered = m["offer_phrase"][li]
         natural, and_word = m["seek_phrase"][li], T.AND_WORDS[li]
 
-        def need(items: list[int], li: int = li) -> str:
+        def need(
+            items: list[int],
+            li: int = li,
+            natural: list = natural,
+            offered: list = offered,
+            and_word: str = and_word,
+        ) -> str:
             parts = [natural[i] for i in items if natural[i]]
             other = [offered[i] for i in items if not natural[i]]
             if other:
@@ -605,7 +611,8 @@ def _describe(z: dict, where: np.ndarray,
             return _natural(parts, and_word)
 
         offers = _join(z["offers"][rows], offered,
-                       fmt=lambda items: _natural([offered[i] for i in items], and_word))
+                       fmt=lambda items, offered=offered, and_word=and_word: _natural(
+                           [offered[i] for i in items], and_word))
         seeks = _join(z["seeks"][rows], offered, fmt=need)
         lead_o = offer_leads[li][rng.integers(0, len(offer_leads[li]), rows.size)]
         lead_s = seek_leads[li][rng.integers(0, len(seek_leads[li]), rows.size)]
@@ -757,7 +764,7 @@ def generate_profiles(n: int, seed: int = 0, n_networks: int = 12,
         raise InputError(f"Got n={n!r}, expected an integer >= 1")
     if not 0.0 <= home_share <= 1.0:
         raise InputError(f"Got home_share={home_share!r}, expected a number in [0, 1]")
-    n_home = int(round(n * home_share))
+    n_home = round(n * home_share)
     if n_networks == 0:
         n_home = n
     return _profiles(n_home, n - n_home, n_networks, seed, rich=False)
@@ -1043,6 +1050,6 @@ def load_sample_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
     -------
     (profiles, links) : (DataFrame of shape (2150, 20), DataFrame of shape (n_links, 4))
     """
-    read = dict(dtype=str, keep_default_na=False, encoding="utf-8")
+    read = {"dtype": str, "keep_default_na": False, "encoding": "utf-8"}
     return (pd.read_csv(SAMPLE_DIR / "profiles.csv", **read),
             pd.read_csv(SAMPLE_DIR / "links.csv", **read))

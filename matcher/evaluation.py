@@ -29,7 +29,7 @@ import logging
 import time
 from abc import ABC, abstractmethod
 from collections import defaultdict
-from typing import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -419,4 +419,4 @@ def retrieval_recall(matcher: PartnerMatcher, member_ids: Sequence[str] | None =
     return {"k": k, "n_candidates": size, "first_stage_rows": getattr(retrieval, "first_stage_rows_", matcher.FIRST_STAGE_ROWS), "queries": len(kept),
             "recall@k": round(float(np.mean(kept)), 4) if kept else None,
             "mean_candidates": round(float(np.mean(sizes)), 1) if sizes else None,
-            "profiles": int(len(matcher.frame_))}
+            "profiles": len(matcher.frame_)}

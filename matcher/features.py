@@ -14,8 +14,10 @@ capability (3D design) counts for more than a ubiquitous one (sewing).
 
 from __future__ import annotations
 
+import math
 from collections import Counter
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -30,13 +32,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import geography
 
 __all__ = [
-    "MultiHotEncoder",
-    "CountryEncoder",
-    "TextEncoder",
-    "OfferNeedEncoder",
     "VIEW_BLOCKS",
-    "offer_frame",
+    "CountryEncoder",
+    "MultiHotEncoder",
+    "OfferNeedEncoder",
+    "TextEncoder",
     "need_frame",
+    "offer_frame",
 ]
 
 #: Blocks of the offer and need views, in column order.
@@ -140,7 +142,7 @@ class _TagEncoderBase(TransformerMixin, BaseEstimator):
     def _adjust_weights(self) -> None:
         """Change the learned ``idf_`` in place (a subclass's hook)."""
 
-    def fit(self, X: Any, y: Any = None) -> "_TagEncoderBase":
+    def fit(self, X: Any, y: Any = None) -> _TagEncoderBase:
         """Learn the tags of each column and their weights.
 
         Parameters
@@ -350,7 +352,7 @@ class TextEncoder(TransformerMixin, BaseEstimator):
     #: notes); below, the vectorizer's own transform is faster.
     WORD_PRODUCT_FROM = 2000
 
-    def __init__(self, ngram_range: tuple[int, int] = (3, 5), min_df: int | float = 1,
+    def __init__(self, ngram_range: tuple[int, int] = (3, 5), min_df: float = 1,
                  max_features: int | None = 50000, sublinear_tf: bool = True,
                  max_fit_documents: int | None = 20000, random_state: int = 0):
         self.ngram_range = ngram_range
@@ -376,7 +378,7 @@ class TextEncoder(TransformerMixin, BaseEstimator):
                              "of 1 is required.")
         return [" ".join(" ".join(_items(cell, "")) for cell in row) for row in array]
 
-    def fit(self, X: Any, y: Any = None) -> "TextEncoder":
+    def fit(self, X: Any, y: Any = None) -> TextEncoder:
         """Learn the n-gram vocabulary and weights.
 
         Parameters
@@ -500,7 +502,7 @@ def _cell_key(cell: Any) -> Any:
         return ("__list__", tuple(_cell_key(c) for c in cell))
     if isinstance(cell, np.ndarray):
         return ("__array__", tuple(_cell_key(c) for c in cell.tolist()))
-    if isinstance(cell, float) and cell != cell:
+    if isinstance(cell, float) and math.isnan(cell):
         return ("__nan__",)
     try:
         hash(cell)
@@ -560,7 +562,7 @@ def _has_content(frame: pd.DataFrame, columns: list[str]) -> bool:
     """Whether any cell of `columns` of an offer or need frame holds something: a non-empty
     tuple of tags or a non-blank string (each distinct cell is looked at once)."""
     for column in columns:
-        codes, distinct = pd.factorize(frame[column].to_numpy(dtype=object))
+        _codes, distinct = pd.factorize(frame[column].to_numpy(dtype=object))
         for cell in distinct:
             if isinstance(cell, str) and cell.strip():
                 return True
@@ -591,7 +593,7 @@ class OfferNeedEncoder(TransformerMixin, BaseEstimator):
         Columns of each block within one view.
     """
 
-    DEFAULT_BLOCK_WEIGHTS = {"capabilities": 1.0, "products": 0.5, "markets": 0.4,
+    DEFAULT_BLOCK_WEIGHTS: ClassVar[dict[str, float]] = {"capabilities": 1.0, "products": 0.5, "markets": 0.4,
                              "location": 0.3, "text": 0.5}
 
     def __init__(self, block_weights: dict[str, float] | None = None, text: bool = True):
@@ -609,7 +611,7 @@ class OfferNeedEncoder(TransformerMixin, BaseEstimator):
             blocks.append(("text", TextEncoder(), ["text"]))
         return blocks
 
-    def fit(self, X: pd.DataFrame, y: Any = None) -> "OfferNeedEncoder":
+    def fit(self, X: pd.DataFrame, y: Any = None) -> OfferNeedEncoder:
         """Fit the blocks on the offer and need rows of the validated profile frame `X`."""
         self.fit_transform_views(X)
         return self

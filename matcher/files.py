@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Callable
+from typing import IO
 
 __all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text"]
 

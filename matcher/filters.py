@@ -9,14 +9,15 @@ profile files accept (ISO 3166-1 alpha-2 codes, in any case).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from . import geography
 from .errors import InputError
 from .taxonomy import load_taxonomy
 
-__all__ = ["FILTER_FIELDS", "FilterProblem", "FilterError", "resolve_filters"]
+__all__ = ["FILTER_FIELDS", "FilterError", "FilterProblem", "resolve_filters"]
 
 #: The filters a suggestion can be restricted by, and the taxonomy vocabulary of each
 #: (None: ISO country codes).

@@ -16,7 +16,7 @@ matching :data:`matcher.ranking.DEFAULT_WEIGHTS` when there are too few links to
 
 from __future__ import annotations
 
-from typing import Iterator, Mapping
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 import scipy.sparse as sp
@@ -25,7 +25,7 @@ from sklearn.preprocessing import StandardScaler
 
 from .pairs import PAIR_FEATURES, LinkStats, ProfileArrays, _same, _share, coverage, first_stage_sum
 
-__all__ = ["FirstStage", "FIRST_STAGE_FEATURES"]
+__all__ = ["FIRST_STAGE_FEATURES", "FirstStage"]
 
 #: Pair features the first stage scores with, all cheap for every profile at once.
 FIRST_STAGE_FEATURES = ("cover_ab", "cover_ba", "reciprocity", "same_country", "same_city", "same_network",
@@ -85,7 +85,7 @@ class FirstStage:
         self.__dict__.update(state)
         self._prepare()
 
-    def restricted(self, rows: np.ndarray) -> "FirstStage":
+    def restricted(self, rows: np.ndarray) -> FirstStage:
         """The same score over a subset of the fitted rows (`rows`, global row numbers)."""
         stage = FirstStage(self.arrays, self.stats, self.idf, rows)
         stage.weights_ = self.weights_.copy()
@@ -99,7 +99,7 @@ class FirstStage:
         position = np.minimum(np.searchsorted(self.rows, rows), max(len(self.rows) - 1, 0))
         return position, self.rows[position] == rows if len(self.rows) else np.zeros(len(rows), dtype=bool)
 
-    def fit(self, X: np.ndarray, y: np.ndarray) -> "FirstStage":
+    def fit(self, X: np.ndarray, y: np.ndarray) -> FirstStage:
         """Learn the weights from training pairs `X` (all :data:`PAIR_FEATURES` columns) and
         labels `y`, by a logistic regression on standardised columns."""
         columns = X[:, [PAIR_FEATURES.index(name) for name in FIRST_STAGE_FEATURES]].astype(np.float64)
@@ -108,7 +108,7 @@ class FirstStage:
         self.weights_ = model.coef_[0] / scaler.scale_
         return self
 
-    def set_weights(self, weights: Mapping[str, float]) -> "FirstStage":
+    def set_weights(self, weights: Mapping[str, float]) -> FirstStage:
         """Use fixed weights by feature name (missing names weigh 0)."""
         self.weights_ = np.array([float(weights.get(name, 0.0)) for name in FIRST_STAGE_FEATURES])
         return self

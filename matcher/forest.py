@@ -55,7 +55,7 @@ class CompiledForest:
         self.n_features = n_features
 
     @classmethod
-    def from_calibrated(cls, calibrated) -> "CompiledForest | None":
+    def from_calibrated(cls, calibrated) -> CompiledForest | None:
         try:
             return cls._from_calibrated(calibrated)
         except (AttributeError, KeyError, IndexError, TypeError, ValueError):
@@ -64,7 +64,7 @@ class CompiledForest:
             return None
 
     @classmethod
-    def _from_calibrated(cls, calibrated) -> "CompiledForest | None":
+    def _from_calibrated(cls, calibrated) -> CompiledForest | None:
         from sklearn.ensemble import HistGradientBoostingClassifier
 
         pairs = getattr(calibrated, "calibrated_classifiers_", None)
@@ -104,7 +104,7 @@ class CompiledForest:
                    baseline=np.array(baseline), slope=np.array(slope), intercept=np.array(intercept),
                    n_features=pairs[0].estimator.n_features_in_)
 
-    def prefix(self, trees: int) -> "CompiledForest":
+    def prefix(self, trees: int) -> CompiledForest:
         """The first `trees` trees of each calibrated model (sharing the node tables): a
         boosted model's first trees carry most of its ranking, at a fraction of the walk."""
         position = np.zeros(len(self.roots), dtype=np.int64)

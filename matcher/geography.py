@@ -15,11 +15,11 @@ import pandas as pd
 import pycountry
 
 __all__ = [
-    "country_codes",
-    "language_codes",
     "continent",
-    "is_eu",
+    "country_codes",
     "country_name",
+    "is_eu",
+    "language_codes",
     "suggest_country",
     "suggest_language",
 ]

@@ -32,9 +32,23 @@ from .taxonomy import load_taxonomy
 from .text import split_many
 from .topk import top_k_indices
 
-__all__ = ["PAIR_FEATURES", "PARTNER_EVIDENCE_PRIOR", "PairSpace", "ProfileArrays", "LinkStats", "pair_features", "split_texts", "coverage",
-           "cf_votes", "votes_at", "reciprocity", "reciprocity_of", "first_stage_sum",
-           "RECIPROCITY_FLOOR", "UNKNOWN_COVER"]
+__all__ = [
+    "PAIR_FEATURES",
+    "PARTNER_EVIDENCE_PRIOR",
+    "RECIPROCITY_FLOOR",
+    "UNKNOWN_COVER",
+    "LinkStats",
+    "PairSpace",
+    "ProfileArrays",
+    "cf_votes",
+    "coverage",
+    "first_stage_sum",
+    "pair_features",
+    "reciprocity",
+    "reciprocity_of",
+    "split_texts",
+    "votes_at",
+]
 
 #: Names of the pair features, in column order.
 PAIR_FEATURES = (

@@ -35,9 +35,10 @@ import logging
 import math
 import re
 import zipfile
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -54,23 +55,23 @@ __all__ = [
     "LINK_KINDS",
     "POSITIVE_KINDS",
     "PROFILE_COLUMNS",
-    "Problem",
-    "ProfileValidationError",
-    "Profile",
     "Link",
-    "read_table",
-    "read_profiles",
-    "read_profile_frame",
-    "read_links",
-    "check_files",
-    "validate_profiles",
-    "validate_links",
-    "profiles_to_frame",
-    "frame_to_profiles",
+    "Problem",
+    "Profile",
     "ProfileRows",
+    "ProfileValidationError",
+    "check_files",
     "derive_market_presence",
+    "frame_to_profiles",
     "potential_score",
     "potential_tier",
+    "profiles_to_frame",
+    "read_links",
+    "read_profile_frame",
+    "read_profiles",
+    "read_table",
+    "validate_links",
+    "validate_profiles",
 ]
 
 HOME_NETWORK = "kharkiv-fashion-cluster"
@@ -206,7 +207,7 @@ class Profile:
         return self.products or self.text_products
 
     @classmethod
-    def parse(cls, record: Mapping[str, Any], taxonomy: Taxonomy | None = None) -> "Profile":
+    def parse(cls, record: Mapping[str, Any], taxonomy: Taxonomy | None = None) -> Profile:
         """Validate one record (keys of the file format; ``member_id`` is accepted for ``id``).
 
         Raises

@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import copy
 import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -44,8 +45,24 @@ from .features import OfferNeedEncoder
 from .filters import resolve_filters
 from .firststage import FirstStage
 from .forest import CompiledForest
-from .model_selection import MODEL_CANDIDATES, ModelCandidate, TrainingPairs, build_learner, candidate_named, select_model, without_features
-from .pairs import PAIR_FEATURES, LinkStats, PairSpace, ProfileArrays, cf_votes, pair_features, split_texts
+from .model_selection import (
+    MODEL_CANDIDATES,
+    ModelCandidate,
+    TrainingPairs,
+    build_learner,
+    candidate_named,
+    select_model,
+    without_features,
+)
+from .pairs import (
+    PAIR_FEATURES,
+    LinkStats,
+    PairSpace,
+    ProfileArrays,
+    cf_votes,
+    pair_features,
+    split_texts,
+)
 from .profiles import (
     POSITIVE_KINDS,
     Link,
@@ -59,7 +76,7 @@ from .topk import top_k_indices, top_k_rows
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["PartnerMatcher", "Suggestion", "DEFAULT_WEIGHTS", "LANGUAGES", "MODEL_KINDS", "SCOPES"]
+__all__ = ["DEFAULT_WEIGHTS", "LANGUAGES", "MODEL_KINDS", "SCOPES", "PartnerMatcher", "Suggestion"]
 
 SCOPES = ("all", "cluster", "international")
 #: Languages of the reasons.
@@ -210,7 +227,7 @@ class PartnerMatcher(BaseEstimator):
     # Fitting
     # ------------------------------------------------------------------------------------
     def fit(self, profiles: Sequence[Profile] | pd.DataFrame,
-            links: Iterable[Link] | None = None) -> "PartnerMatcher":
+            links: Iterable[Link] | None = None) -> PartnerMatcher:
         """Fit on validated profiles and, optionally, known links.
 
         Parameters

@@ -52,7 +52,7 @@ class ComplementIndex:
         self.max_fit_rows = max_fit_rows
         self.random_state = random_state
 
-    def fit(self, offers: np.ndarray, needs: np.ndarray, embedding: np.ndarray) -> "ComplementIndex":
+    def fit(self, offers: np.ndarray, needs: np.ndarray, embedding: np.ndarray) -> ComplementIndex:
         """Learn the projection and store every profile's row.
 
         Parameters

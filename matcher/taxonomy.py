@@ -10,14 +10,14 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Iterable
 
 import yaml
 
-__all__ = ["Taxonomy", "VOCABULARIES", "LANGUAGES", "load_taxonomy", "normalise_tag"]
+__all__ = ["LANGUAGES", "VOCABULARIES", "Taxonomy", "load_taxonomy", "normalise_tag"]
 
 #: The vocabularies of the taxonomy, in file order.
 VOCABULARIES = (
@@ -96,7 +96,7 @@ class Taxonomy:
             self._lookup[vocabulary] = lookup
 
     @classmethod
-    def from_mapping(cls, data: dict) -> "Taxonomy":
+    def from_mapping(cls, data: dict) -> Taxonomy:
         """Build a taxonomy from the parsed YAML mapping."""
         terms: dict[str, dict[str, Term]] = {}
         for vocabulary in VOCABULARIES:

@@ -11,13 +11,13 @@ accents are folded (й, ї and ё stay what they are).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
 
 from .taxonomy import Taxonomy, load_taxonomy
 
-__all__ = ["TextTags", "extract_tags", "split_needs", "split_many"]
+__all__ = ["TextTags", "extract_tags", "split_many", "split_needs"]
 
 # Cues that open the part of a sentence that states a need.
 _NEED_CUES = (

@@ -18,14 +18,14 @@ column) score ``-inf``.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
 from .compiled import compiled
 from .parallel import split_rows
 
-__all__ = ["TopK", "top_k_rows", "top_k_indices"]
+__all__ = ["TopK", "top_k_indices", "top_k_rows"]
 
 
 def _few_queries(keys, queries, out, start, stop):

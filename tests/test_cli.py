@@ -50,7 +50,7 @@ def test_recommend_from_files_as_csv_and_table(runner, cluster_files):
 
 
 def test_bad_input_exits_2_with_the_problem_on_stderr(runner, tmp_path, cluster_files):
-    profiles, links = cluster_files
+    profiles, _links = cluster_files
     bad = tmp_path / "bad.csv"
     bad.write_text("id,name,network,country,org_type,offers\nm1,A,kfc,UA,manufacturer,sewwing\n",
                    encoding="utf-8")
@@ -70,7 +70,7 @@ def test_bad_input_exits_2_with_the_problem_on_stderr(runner, tmp_path, cluster_
 
 
 def test_tampered_model_exits_2(runner, tmp_path, cluster_files):
-    profiles, links = cluster_files
+    profiles, _links = cluster_files
     runner.invoke(main, ["train", "--profiles", str(profiles), "--name", "t", "--models-dir", str(tmp_path)])
     with (tmp_path / "t" / "model.joblib").open("ab") as handle:
         handle.write(b"x")

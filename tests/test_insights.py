@@ -41,42 +41,42 @@ HOME = "kharkiv-fashion-cluster"
 # - network: h-designer - h-knit - pl-yarn and h-sewing - h-logistics; h-rival and h-lonely
 #   have no partner; h-knit is the only broker.
 CLUSTER = [
-    dict(id="h-designer", name="Студія Весна", network=HOME, country="UA", city="Kharkiv",
-         org_type="designer_brand", offers="fashion_design",
-         seeks="knitwear_production;yarn_supply;sewing", products="womenswear;knitwear",
-         markets_present="UA", markets_target="PL;DE", partnership_types="joint_export",
-         languages="uk;en"),
-    dict(id="h-knit", name="Харківтрикотаж", network=HOME, country="UA", city="Kharkiv",
-         org_type="manufacturer", offers="knitwear_production;small_batch_production",
-         seeks="yarn_supply;fashion_design;logistics", products="knitwear;womenswear",
-         markets_present="UA;PL", markets_target="DE",
-         partnership_types="joint_export;manufacturing_agreement", certifications="oeko_tex_100",
-         capacity_units_month="5000", languages="uk;en"),
-    dict(id="h-rival", name="Трикотаж Схід", network=HOME, country="UA", city="Kharkiv",
-         org_type="manufacturer", offers="knitwear_production", products="knitwear",
-         markets_present="UA;DE", languages="uk"),
-    dict(id="h-sewing", name="Слобожанська швейна фабрика", network=HOME, country="UA",
-         city="Kharkiv", org_type="manufacturer", offers="sewing", seeks="woven_fabric_supply",
-         products="womenswear", markets_present="UA", markets_target="PL;FR", languages="uk"),
-    dict(id="h-logistics", name="Логістик Схід", network=HOME, country="UA", city="Kharkiv",
-         org_type="service_provider", offers="logistics;customs_brokerage",
-         markets_present="UA;PL;DE", languages="uk;ru"),
-    dict(id="h-lonely", name="=Бренд Самотній", network=HOME, country="UA", city="Kharkiv",
-         org_type="designer_brand", offers="marketing_branding", seeks="sewing;financing",
-         markets_target="IT", languages="uk"),
-    dict(id="pl-yarn", name="Przędza S.A.", network="polish-fashion-cluster", country="PL",
-         city="Łódź", org_type="textile_producer", offers="yarn_supply",
-         seeks="knitwear_production", products="yarn", markets_present="PL;DE", languages="pl;en"),
-    dict(id="it-yarn", name="Filati Srl", network="italian-textile-district", country="IT",
-         city="Prato", org_type="textile_producer", offers="yarn_supply", products="yarn",
-         markets_present="IT", languages="it;en"),
-    dict(id="pl-fabric", name="Tkalnia Łódź", network="polish-fashion-cluster", country="PL",
-         city="Łódź", org_type="textile_producer", offers="weaving;woven_fabric_supply",
-         seeks="sewing", products="fabrics", markets_present="PL", languages="pl;en"),
-    dict(id="de-dist", name="Mode Vertrieb GmbH", network="german-textile-alliance", country="DE",
-         city="Berlin", org_type="retailer_distributor", offers="wholesale_distribution",
-         seeks="knitwear_production", products="knitwear", markets_present="DE;AT",
-         languages="de;en"),
+    {"id": "h-designer", "name": "Студія Весна", "network": HOME, "country": "UA", "city": "Kharkiv",
+         "org_type": "designer_brand", "offers": "fashion_design",
+         "seeks": "knitwear_production;yarn_supply;sewing", "products": "womenswear;knitwear",
+         "markets_present": "UA", "markets_target": "PL;DE", "partnership_types": "joint_export",
+         "languages": "uk;en"},
+    {"id": "h-knit", "name": "Харківтрикотаж", "network": HOME, "country": "UA", "city": "Kharkiv",
+         "org_type": "manufacturer", "offers": "knitwear_production;small_batch_production",
+         "seeks": "yarn_supply;fashion_design;logistics", "products": "knitwear;womenswear",
+         "markets_present": "UA;PL", "markets_target": "DE",
+         "partnership_types": "joint_export;manufacturing_agreement", "certifications": "oeko_tex_100",
+         "capacity_units_month": "5000", "languages": "uk;en"},
+    {"id": "h-rival", "name": "Трикотаж Схід", "network": HOME, "country": "UA", "city": "Kharkiv",
+         "org_type": "manufacturer", "offers": "knitwear_production", "products": "knitwear",
+         "markets_present": "UA;DE", "languages": "uk"},
+    {"id": "h-sewing", "name": "Слобожанська швейна фабрика", "network": HOME, "country": "UA",
+         "city": "Kharkiv", "org_type": "manufacturer", "offers": "sewing", "seeks": "woven_fabric_supply",
+         "products": "womenswear", "markets_present": "UA", "markets_target": "PL;FR", "languages": "uk"},
+    {"id": "h-logistics", "name": "Логістик Схід", "network": HOME, "country": "UA", "city": "Kharkiv",
+         "org_type": "service_provider", "offers": "logistics;customs_brokerage",
+         "markets_present": "UA;PL;DE", "languages": "uk;ru"},
+    {"id": "h-lonely", "name": "=Бренд Самотній", "network": HOME, "country": "UA", "city": "Kharkiv",
+         "org_type": "designer_brand", "offers": "marketing_branding", "seeks": "sewing;financing",
+         "markets_target": "IT", "languages": "uk"},
+    {"id": "pl-yarn", "name": "Przędza S.A.", "network": "polish-fashion-cluster", "country": "PL",
+         "city": "Łódź", "org_type": "textile_producer", "offers": "yarn_supply",
+         "seeks": "knitwear_production", "products": "yarn", "markets_present": "PL;DE", "languages": "pl;en"},
+    {"id": "it-yarn", "name": "Filati Srl", "network": "italian-textile-district", "country": "IT",
+         "city": "Prato", "org_type": "textile_producer", "offers": "yarn_supply", "products": "yarn",
+         "markets_present": "IT", "languages": "it;en"},
+    {"id": "pl-fabric", "name": "Tkalnia Łódź", "network": "polish-fashion-cluster", "country": "PL",
+         "city": "Łódź", "org_type": "textile_producer", "offers": "weaving;woven_fabric_supply",
+         "seeks": "sewing", "products": "fabrics", "markets_present": "PL", "languages": "pl;en"},
+    {"id": "de-dist", "name": "Mode Vertrieb GmbH", "network": "german-textile-alliance", "country": "DE",
+         "city": "Berlin", "org_type": "retailer_distributor", "offers": "wholesale_distribution",
+         "seeks": "knitwear_production", "products": "knitwear", "markets_present": "DE;AT",
+         "languages": "de;en"},
 ]
 
 LINKS = [
@@ -254,8 +254,8 @@ def test_gradation_overview(profiles):
 def test_compare_snapshots(profiles):
     earlier = [dict(r) for r in CLUSTER if r["id"] != "h-rival"]
     earlier[1]["markets_present"] = "UA"  # h-knit was national, is regional now
-    earlier.append(dict(id="h-gone", name="Колишній учасник", network=HOME, country="UA",
-                        org_type="supplier", offers="trims_supply"))
+    earlier.append({"id": "h-gone", "name": "Колишній учасник", "network": HOME, "country": "UA",
+                        "org_type": "supplier", "offers": "trims_supply"})
     change = compare_snapshots(frame(earlier), profiles)
     assert list(change.new_members["member_id"]) == ["h-rival"]
     assert list(change.gone_members["member_id"]) == ["h-gone"]
@@ -349,8 +349,8 @@ def test_cluster_insights_fits_a_model_when_none_is_given(profiles):
 def test_a_model_fitted_on_other_profiles_never_suggests_absent_ones(profiles, matcher):
     # The model knows pl-fabric; the current profiles no longer hold it, and hold a new member.
     rows = [r for r in CLUSTER if r["id"] != "pl-fabric"] + [
-        dict(id="h-new", name="Нова фабрика", network=HOME, country="UA", org_type="manufacturer",
-             offers="sewing", seeks="woven_fabric_supply;yarn_supply")]
+        {"id": "h-new", "name": "Нова фабрика", "network": HOME, "country": "UA", "org_type": "manufacturer",
+             "offers": "sewing", "seeks": "woven_fabric_supply;yarn_supply"}]
     result = supply_demand(frame(rows), LINKS, matcher)
     fabric = {g.capability: g for g in result.gaps}["woven_fabric_supply"]
     assert fabric.partners == [] and fabric.offered_abroad == 0

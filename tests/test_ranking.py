@@ -106,7 +106,7 @@ def test_reasons_in_words_and_as_data(matcher):
 
 
 def test_main_risk_names_the_minimum_order(matcher):
-    polish = [s for s in matcher.recommend("designer", k=10) if s.partner_id == "pl-knit-factory"][0]
+    polish = next(s for s in matcher.recommend("designer", k=10) if s.partner_id == "pl-knit-factory")
     assert "Main risk: minimum order 500 above your volume 300" in polish.reasons
     assert polish.details["risk"]["kind"] == "moq"
 

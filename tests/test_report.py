@@ -26,8 +26,8 @@ from matcher.report import (
     write_tables,
 )
 
-EVIL = dict(id="h-evil", name="<script>alert(1)</script> & Co", network=HOME, country="UA",
-            org_type="supplier", offers="trims_supply", markets_present="UA")
+EVIL = {"id": "h-evil", "name": "<script>alert(1)</script> & Co", "network": HOME, "country": "UA",
+            "org_type": "supplier", "offers": "trims_supply", "markets_present": "UA"}
 # Anything that would fetch from outside the file: a URL in src/href/url(), a script, an import.
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//"""
                       r"""|url\(\s*["']?(?:https?:)?//|<script|@import""", re.IGNORECASE)

@@ -14,8 +14,10 @@ import secrets
 
 from flask import Flask, redirect, url_for
 
-from . import insights_pages  # noqa: F401 - its routes join `bp` before it is registered
-from . import sessions_pages  # noqa: F401 - its routes join `bp` before it is registered
+from . import (
+    insights_pages,  # noqa: F401 - its routes join `bp` before it is registered
+    sessions_pages,  # noqa: F401 - its routes join `bp` before it is registered
+)
 from .login import InstanceKeySessions, check_csrf
 from .views import NAVIGATION, bp, template_context
 

@@ -18,7 +18,6 @@ from markupsafe import Markup
 
 from matcher import geography
 from matcher.filters import FILTER_FIELDS, FilterProblem
-from matcher.geography import country_name as country_name  # the one country name
 from matcher.taxonomy import load_taxonomy
 
 LANGUAGES = ("en", "uk")

@@ -12,12 +12,12 @@ worker of the host signs with the same key.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import hmac
 import logging
 import os
-import datetime as dt
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -212,7 +212,7 @@ def signed_in_caller() -> Caller | None:
     if valid and user.sessions_ended_at is not None:
         ended = user.sessions_ended_at
         if ended.tzinfo is None:  # SQLite keeps no time zone
-            ended = ended.replace(tzinfo=dt.timezone.utc)
+            ended = ended.replace(tzinfo=dt.UTC)
         valid = float(session.get("since") or 0) > ended.timestamp()
     if not valid:
         sign_out()
