@@ -141,13 +141,26 @@ def import_members(
         for member_id, new_network in zip(frame.index, frame["network"]):
             current = existing.get(member_id)
             if new_network != network:
-                outside.append(Problem(positions[member_id] + first_row, "network", new_network,
-                                       f"a manager of {network!r} imports members of "
-                                       f"{network!r} only", unit))
+                outside.append(
+                    Problem(
+                        positions[member_id] + first_row,
+                        "network",
+                        new_network,
+                        f"a manager of {network!r} imports members of {network!r} only",
+                        unit,
+                    )
+                )
             elif current is not None and current.network_id != network:
-                outside.append(Problem(positions[member_id] + first_row, "id", member_id,
-                                       f"{member_id!r} is a member of {current.network_id!r}; "
-                                       f"a manager of {network!r} cannot change it", unit))
+                outside.append(
+                    Problem(
+                        positions[member_id] + first_row,
+                        "id",
+                        member_id,
+                        f"{member_id!r} is a member of {current.network_id!r}; "
+                        f"a manager of {network!r} cannot change it",
+                        unit,
+                    )
+                )
         if outside:
             raise ForbiddenRowsError(outside, source)
     for profile in frame_to_profiles(frame):
@@ -216,11 +229,19 @@ def import_links(
         )
         columns = raw.rename(columns=lambda c: str(c).strip())
         outside = [
-            Problem(position + first_row, "source", f"{source_id} -> {target_id}",
-                    f"neither side is a member of {network!r}: a manager of {network!r} "
-                    "imports links of its own members only", unit)
+            Problem(
+                position + first_row,
+                "source",
+                f"{source_id} -> {target_id}",
+                f"neither side is a member of {network!r}: a manager of {network!r} "
+                "imports links of its own members only",
+                unit,
+            )
             for position, (source_id, target_id) in enumerate(
-                zip(columns["source"].astype(str).str.strip(), columns["target"].astype(str).str.strip())
+                zip(
+                    columns["source"].astype(str).str.strip(),
+                    columns["target"].astype(str).str.strip(),
+                )
             )
             if source_id not in own and target_id not in own
         ]

@@ -67,9 +67,11 @@ def floors() -> dict:
     out = np.empty((512, 100_000), dtype=np.float32)
     np.matmul(q, k.T, out=out)
     shaped = min(_timed(lambda: np.matmul(q, k.T, out=out)) for _ in range(5))
-    return {"memory_bandwidth_gb_s": round(bandwidth, 1),
-            "gemm_gflop_s": round(2 * 4096 ** 3 / gemm / 1e9, 1),
-            "gemm_gflop_s_batch_shape": round(2 * 512 * 100_000 * 96 / shaped / 1e9, 1)}
+    return {
+        "memory_bandwidth_gb_s": round(bandwidth, 1),
+        "gemm_gflop_s": round(2 * 4096**3 / gemm / 1e9, 1),
+        "gemm_gflop_s_batch_shape": round(2 * 512 * 100_000 * 96 / shaped / 1e9, 1),
+    }
 
 
 def _timed(function) -> float:
@@ -78,8 +80,17 @@ def _timed(function) -> float:
     return time.perf_counter() - started
 
 
-def run_one(n_members: int, n_candidates: int, queries: int, seed: int, peer_limit: int,
-            full_members: int, floor: dict, recall_queries: int = 0, skip: frozenset = frozenset()) -> dict:
+def run_one(
+    n_members: int,
+    n_candidates: int,
+    queries: int,
+    seed: int,
+    peer_limit: int,
+    full_members: int,
+    floor: dict,
+    recall_queries: int = 0,
+    skip: frozenset = frozenset(),
+) -> dict:
     import numpy as np
 
     from matcher.batch import BatchScorer, BatchSpec
@@ -121,9 +132,12 @@ def run_one(n_members: int, n_candidates: int, queries: int, seed: int, peer_lim
         started = time.perf_counter()
         searcher.search(Q, 20)
         elapsed = time.perf_counter() - started
-        result["retrieval"] = {"seconds": round(elapsed, 2), "gemm_floor_s": round(gemm_floor, 2),
-                               "ratio_to_floor": round(elapsed / gemm_floor, 2),
-                               "rss_added_mb": round(_rss_mb() - rss_before, 0)}
+        result["retrieval"] = {
+            "seconds": round(elapsed, 2),
+            "gemm_floor_s": round(gemm_floor, 2),
+            "ratio_to_floor": round(elapsed / gemm_floor, 2),
+            "rss_added_mb": round(_rss_mb() - rss_before, 0),
+        }
 
         from sklearn.neighbors import NearestNeighbors
 
@@ -144,8 +158,11 @@ def run_one(n_members: int, n_candidates: int, queries: int, seed: int, peer_lim
     started = time.perf_counter()
     scorer.score(sample)
     per_member = (time.perf_counter() - started) / len(sample)
-    result["full_batch"] = {"members_timed": len(sample), "ms_per_member": round(per_member * 1000, 2),
-                            "estimated_total_s": round(per_member * n_members, 0)}
+    result["full_batch"] = {
+        "members_timed": len(sample),
+        "ms_per_member": round(per_member * 1000, 2),
+        "estimated_total_s": round(per_member * n_members, 0),
+    }
 
     if "cores" not in skip:
         # All cores: BLAS threads in one process against two worker processes (one thread each).
@@ -158,11 +175,21 @@ def run_one(n_members: int, n_candidates: int, queries: int, seed: int, peer_lim
         for jobs in (1, 2):
             with tempfile.TemporaryDirectory() as work:
                 started = time.perf_counter()
-                run_batch(matcher, subset_ids, ids[:n_candidates], BatchSpec(k=20), work, jobs=jobs, progress=False)
+                run_batch(
+                    matcher,
+                    subset_ids,
+                    ids[:n_candidates],
+                    BatchSpec(k=20),
+                    work,
+                    jobs=jobs,
+                    progress=False,
+                )
                 result["cores"][f"jobs_{jobs}_s"] = round(time.perf_counter() - started, 1)
 
     rng = np.random.default_rng(seed)
-    chosen = np.array(ids, dtype=object)[rng.choice(n_members, size=min(queries, n_members), replace=False)]
+    chosen = np.array(ids, dtype=object)[
+        rng.choice(n_members, size=min(queries, n_members), replace=False)
+    ]
     matcher.recommend(chosen[0], k=10)
     latencies = []
     for member_id in chosen:
@@ -170,11 +197,14 @@ def run_one(n_members: int, n_candidates: int, queries: int, seed: int, peer_lim
         matcher.recommend(member_id, k=10)
         latencies.append((time.perf_counter() - started) * 1000)
     memory_floor_ms = index.matrix_.nbytes / (floor["memory_bandwidth_gb_s"] * 1e9) * 1000
-    result["recommend"] = {"profiles": n_members, "queries": len(latencies),
-                           "p50_ms": round(float(np.percentile(latencies, 50)), 2),
-                           "p99_ms": round(float(np.percentile(latencies, 99)), 2),
-                           "index_pass_floor_ms": round(memory_floor_ms, 2),
-                           "p50_ratio_to_floor": round(float(np.percentile(latencies, 50)) / memory_floor_ms, 1)}
+    result["recommend"] = {
+        "profiles": n_members,
+        "queries": len(latencies),
+        "p50_ms": round(float(np.percentile(latencies, 50)), 2),
+        "p99_ms": round(float(np.percentile(latencies, 99)), 2),
+        "index_pass_floor_ms": round(memory_floor_ms, 2),
+        "p50_ratio_to_floor": round(float(np.percentile(latencies, 50)) / memory_floor_ms, 1),
+    }
     # Where a recommendation's time goes (medians over the same members, profiles cached).
     parts: dict[str, list[float]] = {}
 
@@ -190,31 +220,60 @@ def run_one(n_members: int, n_candidates: int, queries: int, seed: int, peer_lim
         partners = matcher.stats_.partners(a)
         mask[a] = False
         mask[partners] = False
-        J, votes = timed("candidates", matcher._candidates, a, arrays, views, embedding, partners, mask)
-        X = timed("pair_features", matcher._features_for, a, J, matcher.stats_, arrays, embedding, views, votes)
+        J, votes = timed(
+            "candidates", matcher._candidates, a, arrays, views, embedding, partners, mask
+        )
+        X = timed(
+            "pair_features",
+            matcher._features_for,
+            a,
+            J,
+            matcher.stats_,
+            arrays,
+            embedding,
+            views,
+            votes,
+        )
         chosen_rows = timed("first_trees", matcher._worth_scoring, X, 10)
         scores = timed("whole_forest", matcher.predict_scores, X[chosen_rows])
         best = np.argsort(-scores)[:10]
-        timed("reasons", matcher.explain_rows, profile, J[chosen_rows][best], scores[best], X[chosen_rows][best])
+        timed(
+            "reasons",
+            matcher.explain_rows,
+            profile,
+            J[chosen_rows][best],
+            scores[best],
+            X[chosen_rows][best],
+        )
         parts.setdefault("candidates_count", []).append(len(J))
-    result["recommend"]["parts_ms"] = {name: round(float(np.median(values)), 2) for name, values in parts.items()}
+    result["recommend"]["parts_ms"] = {
+        name: round(float(np.median(values)), 2) for name, values in parts.items()
+    }
     # The retrieval alone for one member (the exact search of the index).
     one = index.searcher(block_rows=16)
-    q = np.vstack([index.complement_queries(matcher.offers_[0], matcher.needs_[0]),
-                   index.likeness_queries(matcher.embedding_[0])])
+    q = np.vstack(
+        [
+            index.complement_queries(matcher.offers_[0], matcher.needs_[0]),
+            index.likeness_queries(matcher.embedding_[0]),
+        ]
+    )
     search = []
     for i in range(200):
         started = time.perf_counter()
         one.search(q, matcher.n_candidates)
         search.append((time.perf_counter() - started) * 1000)
-    result["single_search"] = {"p50_ms": round(float(np.percentile(search, 50)), 2),
-                               "ratio_to_floor": round(float(np.percentile(search, 50)) / memory_floor_ms, 1)}
+    result["single_search"] = {
+        "p50_ms": round(float(np.percentile(search, 50)), 2),
+        "ratio_to_floor": round(float(np.percentile(search, 50)) / memory_floor_ms, 1),
+    }
     # What the candidate stage keeps of re-ranking every profile (each query re-ranks them all).
     if recall_queries and n_members <= 200_000:
         from matcher.evaluation import retrieval_recall
 
         started = time.perf_counter()
-        result["candidate_recall"] = retrieval_recall(matcher, k=10, max_queries=recall_queries, seed=seed)
+        result["candidate_recall"] = retrieval_recall(
+            matcher, k=10, max_queries=recall_queries, seed=seed
+        )
         result["candidate_recall"]["seconds"] = round(time.perf_counter() - started, 1)
     result["peak_mb"] = round(_peak_mb(), 0)
     return result
@@ -222,48 +281,115 @@ def run_one(n_members: int, n_candidates: int, queries: int, seed: int, peer_lim
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", nargs="+", default=["10000:10000", "100000:100000", "1000000:100000"])
+    parser.add_argument(
+        "--sizes", nargs="+", default=["10000:10000", "100000:100000", "1000000:100000"]
+    )
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--peer-limit", type=int, default=100_000,
-                        help="Members the scikit-learn peer is timed on (scaled up beyond).")
-    parser.add_argument("--full-members", type=int, default=2000,
-                        help="Members the whole batch (re-ranking and reasons) is timed on.")
-    parser.add_argument("--recall-queries", type=int, default=50,
-                        help="Members whose exhaustive ranking measures the candidate stage (up to 200k profiles).")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["retrieval", "cores"],
-                        help="Parts not to run: the batch retrieval and its scikit-learn peer, or the cores comparison.")
+    parser.add_argument(
+        "--peer-limit",
+        type=int,
+        default=100_000,
+        help="Members the scikit-learn peer is timed on (scaled up beyond).",
+    )
+    parser.add_argument(
+        "--full-members",
+        type=int,
+        default=2000,
+        help="Members the whole batch (re-ranking and reasons) is timed on.",
+    )
+    parser.add_argument(
+        "--recall-queries",
+        type=int,
+        default=50,
+        help="Members whose exhaustive ranking measures the candidate stage (up to 200k profiles).",
+    )
+    parser.add_argument(
+        "--skip",
+        nargs="*",
+        default=[],
+        choices=["retrieval", "cores"],
+        help="Parts not to run: the batch retrieval and its scikit-learn peer, or the cores comparison.",
+    )
     parser.add_argument("--out", type=Path)
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--floor", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         members, candidates = (int(x) for x in args.one.split(":"))
-        print(json.dumps(run_one(members, candidates, args.queries, args.seed, args.peer_limit,
-                                 args.full_members, json.loads(args.floor), args.recall_queries,
-                                 frozenset(args.skip))))
+        print(
+            json.dumps(
+                run_one(
+                    members,
+                    candidates,
+                    args.queries,
+                    args.seed,
+                    args.peer_limit,
+                    args.full_members,
+                    json.loads(args.floor),
+                    args.recall_queries,
+                    frozenset(args.skip),
+                )
+            )
+        )
         return
-    floor = json.loads(subprocess.run([sys.executable, "-c", ("import json, bench_batch as b; "
-                                       "print(json.dumps(b.floors()))")], capture_output=True, text=True,
-                                      check=True, cwd=Path(__file__).parent).stdout)
+    floor = json.loads(
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                ("import json, bench_batch as b; print(json.dumps(b.floors()))"),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).parent,
+        ).stdout
+    )
     print(json.dumps({"floors": floor}), flush=True)
     results = []
     for size in args.sizes:
-        run = subprocess.run(check=False, args=[sys.executable, __file__, "--one", size, "--queries", str(args.queries),
-                              "--seed", str(args.seed), "--peer-limit", str(args.peer_limit),
-                              "--full-members", str(args.full_members), "--recall-queries",
-                              str(args.recall_queries), "--skip", *args.skip, "--floor", json.dumps(floor)],
-                             capture_output=True, text=True)
+        run = subprocess.run(
+            check=False,
+            args=[
+                sys.executable,
+                __file__,
+                "--one",
+                size,
+                "--queries",
+                str(args.queries),
+                "--seed",
+                str(args.seed),
+                "--peer-limit",
+                str(args.peer_limit),
+                "--full-members",
+                str(args.full_members),
+                "--recall-queries",
+                str(args.recall_queries),
+                "--skip",
+                *args.skip,
+                "--floor",
+                json.dumps(floor),
+            ],
+            capture_output=True,
+            text=True,
+        )
         if run.returncode != 0:
             print(run.stderr, file=sys.stderr)
             raise SystemExit(run.returncode)
         results.append(json.loads(run.stdout.strip().splitlines()[-1]))
         print(json.dumps(results[-1]), flush=True)
-    machine = {"python": platform.python_version(), "cpus": os.cpu_count(), "machine": platform.machine(),
-               "date": time.strftime("%Y-%m-%d")}
+    machine = {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "machine": platform.machine(),
+        "date": time.strftime("%Y-%m-%d"),
+    }
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps({"machine": machine, "floors": floor, "results": results}, indent=2))
+        args.out.write_text(
+            json.dumps({"machine": machine, "floors": floor, "results": results}, indent=2)
+        )
 
 
 if __name__ == "__main__":

@@ -47,18 +47,42 @@ from matcher.sessions import (
 )
 
 
-def generate_session(n_participants: int = 500, n_pairs: int = 3000, n_slots: int = 16,
-                     n_tables: int = 60, seed: int = 0) -> Session:
+def generate_session(
+    n_participants: int = 500,
+    n_pairs: int = 3000,
+    n_slots: int = 16,
+    n_tables: int = 60,
+    seed: int = 0,
+) -> Session:
     """Return a seeded session with `n_pairs` wished pairs among `n_participants`."""
     rng = np.random.default_rng(seed)
     slots = [f"{9 + (i * 30) // 60:02d}:{(i * 30) % 60:02d}" for i in range(n_slots)]
-    settings = SessionSettings.create("Benchmark day", "2026-05-14", "Europe/Kyiv", 25,
-                                      tables=n_tables, slots=slots, session_id=f"bench-{seed}")
+    settings = SessionSettings.create(
+        "Benchmark day",
+        "2026-05-14",
+        "Europe/Kyiv",
+        25,
+        tables=n_tables,
+        slots=slots,
+        session_id=f"bench-{seed}",
+    )
     session = Session(settings)
-    networks = ["kharkiv-fashion-cluster", "polish-fashion-cluster", "lodz-textile",
-                "lithuanian-apparel", "czech-fashion", "romanian-textile"]
-    org_types = ["manufacturer", "textile_producer", "designer_brand", "supplier",
-                 "service_provider", "retailer_distributor"]
+    networks = [
+        "kharkiv-fashion-cluster",
+        "polish-fashion-cluster",
+        "lodz-textile",
+        "lithuanian-apparel",
+        "czech-fashion",
+        "romanian-textile",
+    ]
+    org_types = [
+        "manufacturer",
+        "textile_producer",
+        "designer_brand",
+        "supplier",
+        "service_provider",
+        "retailer_distributor",
+    ]
     half = n_slots // 2
     for i in range(n_participants):
         member_id = f"p{i:04d}"
@@ -73,11 +97,14 @@ def generate_session(n_participants: int = 500, n_pairs: int = 3000, n_slots: in
             size = int(rng.integers(n_slots // 2, n_slots))
             available = sorted(int(s) + 1 for s in rng.choice(n_slots, size=size, replace=False))
         session.participants[member_id] = Participant(
-            member_id=member_id, name=f"Participant {i}", available=tuple(available),
+            member_id=member_id,
+            name=f"Participant {i}",
+            available=tuple(available),
             network=networks[int(rng.integers(len(networks)))],
             org_type=org_types[int(rng.integers(len(org_types)))],
             min_meetings=2 if rng.random() < 0.2 else 0,
-            max_meetings=int(rng.integers(6, 11)))
+            max_meetings=int(rng.integers(6, 11)),
+        )
     ids = list(session.participants)
     weights = 1.0 / np.arange(1, n_participants + 1) ** 0.6
     weights = weights[rng.permutation(n_participants)]
@@ -90,7 +117,9 @@ def generate_session(n_participants: int = 500, n_pairs: int = 3000, n_slots: in
     for a, b in sorted(pairs):
         levels = [None, None]
         while levels == [None, None]:
-            levels = [("must", "would", None)[int(rng.choice(3, p=[0.2, 0.45, 0.35]))] for _ in range(2)]
+            levels = [
+                ("must", "would", None)[int(rng.choice(3, p=[0.2, 0.45, 0.35]))] for _ in range(2)
+            ]
         for (member_id, partner_id), level in zip(((a, b), (b, a)), levels):
             if level:
                 session.wishes[member_id, partner_id] = Wish(member_id, partner_id, level)
@@ -107,12 +136,19 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--tables", type=int, default=60)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--time-limit", type=float, default=60.0)
-    parser.add_argument("--gap-limit", type=float, default=0.0,
-                        help="Stop CP-SAT once within this fraction of the bound (0: run to the limit "
-                             "or the proof).")
+    parser.add_argument(
+        "--gap-limit",
+        type=float,
+        default=0.0,
+        help="Stop CP-SAT once within this fraction of the bound (0: run to the limit "
+        "or the proof).",
+    )
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--compare-plain", action="store_true",
-                        help="Also run CP-SAT without the linear relaxation.")
+    parser.add_argument(
+        "--compare-plain",
+        action="store_true",
+        help="Also run CP-SAT without the linear relaxation.",
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
 
@@ -122,13 +158,25 @@ def main(argv: list[str] | None = None) -> dict:
     candidates = candidate_meetings(session)
 
     greedy = greedy_agenda(session)
-    solved = build_agenda(session, time_limit=args.time_limit, num_workers=args.workers,
-                          method="cp-sat", random_seed=args.seed, gap_limit=args.gap_limit)
+    solved = build_agenda(
+        session,
+        time_limit=args.time_limit,
+        num_workers=args.workers,
+        method="cp-sat",
+        random_seed=args.seed,
+        gap_limit=args.gap_limit,
+    )
     plain = None
     if args.compare_plain:
-        plain = build_agenda(session, time_limit=args.time_limit, num_workers=args.workers,
-                             method="cp-sat", random_seed=args.seed, gap_limit=args.gap_limit,
-                             lp_bound=False)
+        plain = build_agenda(
+            session,
+            time_limit=args.time_limit,
+            num_workers=args.workers,
+            method="cp-sat",
+            random_seed=args.seed,
+            gap_limit=args.gap_limit,
+            lp_bound=False,
+        )
     for result in (greedy, solved, plain):
         if result is None:
             continue
@@ -136,16 +184,31 @@ def main(argv: list[str] | None = None) -> dict:
         if errors:
             raise SystemExit(f"{result.solver}: the agenda has conflicts: {errors[:3]}")
     report = {
-        "session": {"participants": args.participants, "candidates": len(candidates),
-                    "slots": args.slots, "tables": args.tables, "seed": args.seed,
-                    "generate_s": round(generated, 2)},
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                    "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS")},
+        "session": {
+            "participants": args.participants,
+            "candidates": len(candidates),
+            "slots": args.slots,
+            "tables": args.tables,
+            "seed": args.seed,
+            "generate_s": round(generated, 2),
+        },
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
+        },
         "greedy": _figures(greedy),
-        "cp_sat": {**_figures(solved), "time_limit": args.time_limit, "gap_limit": args.gap_limit,
-                   "workers": args.workers, "n_variables": solved.n_variables},
+        "cp_sat": {
+            **_figures(solved),
+            "time_limit": args.time_limit,
+            "gap_limit": args.gap_limit,
+            "workers": args.workers,
+            "n_variables": solved.n_variables,
+        },
         "cp_sat_without_relaxation": None if plain is None else _figures(plain),
-        "improvement_over_greedy": round((solved.objective - greedy.objective) / max(1, greedy.objective), 4),
+        "improvement_over_greedy": round(
+            (solved.objective - greedy.objective) / max(1, greedy.objective), 4
+        ),
         "target_met": bool(solved.gap is not None and solved.gap <= 0.01 and solved.wall_time < 60),
     }
     text = json.dumps(report, indent=2)
@@ -157,13 +220,19 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 def _figures(result) -> dict:
-    return {"solver": result.solver, "status": result.status, "objective": result.objective,
-            "best_bound": result.best_bound, "bound_source": result.bound_source,
-            "gap": None if result.gap is None else round(result.gap, 5),
-            "wall_time_s": round(result.wall_time, 2), "meetings": len(result.meetings),
-            "meeting_value": result.meeting_value,
-            "participants_below_minimum": len(result.unmet_minimum),
-            "wishers_without_meetings": len(result.without_meetings)}
+    return {
+        "solver": result.solver,
+        "status": result.status,
+        "objective": result.objective,
+        "best_bound": result.best_bound,
+        "bound_source": result.bound_source,
+        "gap": None if result.gap is None else round(result.gap, 5),
+        "wall_time_s": round(result.wall_time, 2),
+        "meetings": len(result.meetings),
+        "meeting_value": result.meeting_value,
+        "participants_below_minimum": len(result.unmet_minimum),
+        "wishers_without_meetings": len(result.without_meetings),
+    }
 
 
 if __name__ == "__main__":

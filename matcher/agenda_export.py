@@ -67,47 +67,126 @@ __all__ = [
 #: Labels of every export, by language.
 LABELS: dict[str, dict[str, str]] = {
     "en": {
-        "agenda_for": "Agenda for", "session": "Session", "date": "Date", "place": "Place",
-        "timezone": "Time zone", "slot": "Slot", "time": "Time", "start": "Start", "end": "End",
-        "table": "Table", "partner": "Partner", "partner_id": "Partner id", "network": "Network",
-        "country": "Country", "your_wish": "Your wish", "their_wish": "Their wish",
-        "reasons": "Why meet", "status": "Status", "outcome": "Outcome", "locked": "Locked",
-        "value": "Value", "participant": "Participant", "participant_id": "Participant id",
-        "member_a": "Participant A", "member_b": "Participant B", "name_a": "Name A",
-        "name_b": "Name B", "wish_a": "A's wish", "wish_b": "B's wish", "plan": "Plan",
-        "tables": "Tables", "table_plan": "Table plan", "free": "free", "unavailable": "not attending",
-        "meeting_with": "Meeting with", "agenda": "Agenda", "preliminary": "preliminary",
-        "final": "final", "state": "Agenda", "meetings": "meetings", "yes": "yes", "no": "no",
-        "revision": "Revision", "printed": "Printed", "minutes": "min",
-        "planned": "planned", "held": "held", "cancelled": "cancelled",
-        "none": "", "follow_up": "follow-up", "deal": "deal",
-        "must": "must meet", "would": "would meet", "no_thanks": "no thanks",
-        "note": "Note", "withdrew": "withdrew from the session",
+        "agenda_for": "Agenda for",
+        "session": "Session",
+        "date": "Date",
+        "place": "Place",
+        "timezone": "Time zone",
+        "slot": "Slot",
+        "time": "Time",
+        "start": "Start",
+        "end": "End",
+        "table": "Table",
+        "partner": "Partner",
+        "partner_id": "Partner id",
+        "network": "Network",
+        "country": "Country",
+        "your_wish": "Your wish",
+        "their_wish": "Their wish",
+        "reasons": "Why meet",
+        "status": "Status",
+        "outcome": "Outcome",
+        "locked": "Locked",
+        "value": "Value",
+        "participant": "Participant",
+        "participant_id": "Participant id",
+        "member_a": "Participant A",
+        "member_b": "Participant B",
+        "name_a": "Name A",
+        "name_b": "Name B",
+        "wish_a": "A's wish",
+        "wish_b": "B's wish",
+        "plan": "Plan",
+        "tables": "Tables",
+        "table_plan": "Table plan",
+        "free": "free",
+        "unavailable": "not attending",
+        "meeting_with": "Meeting with",
+        "agenda": "Agenda",
+        "preliminary": "preliminary",
+        "final": "final",
+        "state": "Agenda",
+        "meetings": "meetings",
+        "yes": "yes",
+        "no": "no",
+        "revision": "Revision",
+        "printed": "Printed",
+        "minutes": "min",
+        "planned": "planned",
+        "held": "held",
+        "cancelled": "cancelled",
+        "none": "",
+        "follow_up": "follow-up",
+        "deal": "deal",
+        "must": "must meet",
+        "would": "would meet",
+        "no_thanks": "no thanks",
+        "note": "Note",
+        "withdrew": "withdrew from the session",
         "partner_withdrew": "The partner withdrew from the session: the organisers will cancel "
-                            "or re-plan this meeting",
+        "or re-plan this meeting",
         "participant_withdrew": "This participant withdrew from the session",
         "partner_erased": "Cancelled: the partner left the service and its data was erased",
     },
     "uk": {
-        "agenda_for": "Розклад зустрічей", "session": "Сесія", "date": "Дата", "place": "Місце",
-        "timezone": "Часовий пояс", "slot": "Слот", "time": "Час", "start": "Початок",
-        "end": "Кінець", "table": "Стіл", "partner": "Партнер", "partner_id": "Код партнера",
-        "network": "Мережа", "country": "Країна", "your_wish": "Ваше бажання",
-        "their_wish": "Бажання партнера", "reasons": "Чому варто зустрітися", "status": "Статус",
-        "outcome": "Результат", "locked": "Закріплено", "value": "Цінність",
-        "participant": "Учасник", "participant_id": "Код учасника", "member_a": "Учасник А",
-        "member_b": "Учасник Б", "name_a": "Назва А", "name_b": "Назва Б", "wish_a": "Бажання А",
-        "wish_b": "Бажання Б", "plan": "План", "tables": "Столи", "table_plan": "План столів",
-        "free": "вільно", "unavailable": "не бере участі", "meeting_with": "Зустріч з",
-        "agenda": "Розклад", "preliminary": "попередній", "final": "остаточний",
-        "state": "Розклад", "meetings": "зустрічей", "yes": "так", "no": "ні",
-        "revision": "Редакція", "printed": "Надруковано", "minutes": "хв",
-        "planned": "заплановано", "held": "відбулася", "cancelled": "скасовано",
-        "none": "", "follow_up": "подальші кроки", "deal": "угода",
-        "must": "обов'язково", "would": "бажано", "no_thanks": "ні, дякую",
-        "note": "Примітка", "withdrew": "вибув із сесії",
+        "agenda_for": "Розклад зустрічей",
+        "session": "Сесія",
+        "date": "Дата",
+        "place": "Місце",
+        "timezone": "Часовий пояс",
+        "slot": "Слот",
+        "time": "Час",
+        "start": "Початок",
+        "end": "Кінець",
+        "table": "Стіл",
+        "partner": "Партнер",
+        "partner_id": "Код партнера",
+        "network": "Мережа",
+        "country": "Країна",
+        "your_wish": "Ваше бажання",
+        "their_wish": "Бажання партнера",
+        "reasons": "Чому варто зустрітися",
+        "status": "Статус",
+        "outcome": "Результат",
+        "locked": "Закріплено",
+        "value": "Цінність",
+        "participant": "Учасник",
+        "participant_id": "Код учасника",
+        "member_a": "Учасник А",
+        "member_b": "Учасник Б",
+        "name_a": "Назва А",
+        "name_b": "Назва Б",
+        "wish_a": "Бажання А",
+        "wish_b": "Бажання Б",
+        "plan": "План",
+        "tables": "Столи",
+        "table_plan": "План столів",
+        "free": "вільно",
+        "unavailable": "не бере участі",
+        "meeting_with": "Зустріч з",
+        "agenda": "Розклад",
+        "preliminary": "попередній",
+        "final": "остаточний",
+        "state": "Розклад",
+        "meetings": "зустрічей",
+        "yes": "так",
+        "no": "ні",
+        "revision": "Редакція",
+        "printed": "Надруковано",
+        "minutes": "хв",
+        "planned": "заплановано",
+        "held": "відбулася",
+        "cancelled": "скасовано",
+        "none": "",
+        "follow_up": "подальші кроки",
+        "deal": "угода",
+        "must": "обов'язково",
+        "would": "бажано",
+        "no_thanks": "ні, дякую",
+        "note": "Примітка",
+        "withdrew": "вибув із сесії",
         "partner_withdrew": "Партнер вибув із сесії: організатори скасують або перенесуть цю "
-                            "зустріч",
+        "зустріч",
         "participant_withdrew": "Цей учасник вибув із сесії",
         "partner_erased": "Скасовано: партнер вийшов із сервісу, його дані видалено",
     },
@@ -127,8 +206,9 @@ def has_notes(session: Session) -> bool:
     return bool(session.withdrawn_ids() or session.vacated)
 
 
-def meeting_note(session: Session, meeting: Meeting, language: str = "en",
-                 member_id: str | None = None) -> str:
+def meeting_note(
+    session: Session, meeting: Meeting, language: str = "en", member_id: str | None = None
+) -> str:
     """The note of a meeting with a participant that withdrew ("" for any other meeting):
     from `member_id`'s side when given (its partner withdrew, or it did), else naming who
     withdrew."""
@@ -137,8 +217,11 @@ def meeting_note(session: Session, meeting: Meeting, language: str = "en",
     if not gone:
         return ""
     if member_id is not None:
-        return label["partner_withdrew"] if meeting.partner_of(member_id) in gone \
+        return (
+            label["partner_withdrew"]
+            if meeting.partner_of(member_id) in gone
             else label["participant_withdrew"]
+        )
     return "; ".join(f"{_name(session, m)}: {label['withdrew']}" for m in gone)
 
 
@@ -152,8 +235,10 @@ def _wish(label: dict[str, str], level: str | None) -> str:
 # Rows
 # ---------------------------------------------------------------------------------------------
 
-def participant_agenda(session: Session, member_id: str, language: str = "en",
-                       include_free: bool = False) -> list[dict[str, Any]]:
+
+def participant_agenda(
+    session: Session, member_id: str, language: str = "en", include_free: bool = False
+) -> list[dict[str, Any]]:
     """The agenda of one participant, by slot.
 
     Parameters
@@ -184,37 +269,66 @@ def participant_agenda(session: Session, member_id: str, language: str = "en",
     rows = []
     for slot in settings.slot_numbers:
         meeting = by_slot.get(slot)
-        base = {"slot": slot, "start": settings.slot_start(slot), "end": settings.slot_end(slot),
-                "time": settings.slot_label(slot)}
+        base = {
+            "slot": slot,
+            "start": settings.slot_start(slot),
+            "end": settings.slot_end(slot),
+            "time": settings.slot_label(slot),
+        }
         if meeting is None:
-            empty = {"partner_id": None, "partner": "", "network": "", "country": "",
-                     "your_wish": "", "their_wish": "", "reasons": [], "outcome": "",
-                     "partner_withdrawn": False, "meeting": None}
+            empty = {
+                "partner_id": None,
+                "partner": "",
+                "network": "",
+                "country": "",
+                "your_wish": "",
+                "their_wish": "",
+                "reasons": [],
+                "outcome": "",
+                "partner_withdrawn": False,
+                "meeting": None,
+            }
             if slot in vacated:
-                rows.append({**base, **empty, "table": vacated[slot].table,
-                             "status": label["cancelled"], "note": label["partner_erased"],
-                             "vacancy": vacated[slot]})
+                rows.append(
+                    {
+                        **base,
+                        **empty,
+                        "table": vacated[slot].table,
+                        "status": label["cancelled"],
+                        "note": label["partner_erased"],
+                        "vacancy": vacated[slot],
+                    }
+                )
             elif include_free:
                 state = label["free"] if slot in participant.available else label["unavailable"]
                 rows.append({**base, **empty, "table": None, "status": state, "note": ""})
             continue
         partner_id = meeting.partner_of(member_id)
         partner = session.participants.get(partner_id)
-        rows.append({**base, "table": meeting.table, "partner_id": partner_id,
-                     "partner": partner.name if partner else partner_id,
-                     "network": partner.network if partner else "",
-                     "country": partner.country if partner else "",
-                     "your_wish": _wish(label, session.level(member_id, partner_id)),
-                     "their_wish": _wish(label, session.level(partner_id, member_id)),
-                     "reasons": list(meeting_reasons(session, member_id, partner_id, language)),
-                     "status": label[meeting.status], "outcome": label[meeting.outcome],
-                     "note": meeting_note(session, meeting, language, member_id),
-                     "partner_withdrawn": session.is_withdrawn(partner_id),
-                     "meeting": meeting})
+        rows.append(
+            {
+                **base,
+                "table": meeting.table,
+                "partner_id": partner_id,
+                "partner": partner.name if partner else partner_id,
+                "network": partner.network if partner else "",
+                "country": partner.country if partner else "",
+                "your_wish": _wish(label, session.level(member_id, partner_id)),
+                "their_wish": _wish(label, session.level(partner_id, member_id)),
+                "reasons": list(meeting_reasons(session, member_id, partner_id, language)),
+                "status": label[meeting.status],
+                "outcome": label[meeting.outcome],
+                "note": meeting_note(session, meeting, language, member_id),
+                "partner_withdrawn": session.is_withdrawn(partner_id),
+                "meeting": meeting,
+            }
+        )
     return rows
 
 
-def plan_rows(session: Session, language: str = "en", include_cancelled: bool = False) -> list[dict[str, Any]]:
+def plan_rows(
+    session: Session, language: str = "en", include_cancelled: bool = False
+) -> list[dict[str, Any]]:
     """The whole plan: one row per meeting, by slot and table.
 
     Returns
@@ -228,19 +342,32 @@ def plan_rows(session: Session, language: str = "en", include_cancelled: bool = 
     from .sessions import _pair_score, meeting_value
 
     label = _labels(language)
-    meetings = sorted((m for m in session.meetings if m.active or include_cancelled),
-                      key=lambda m: (m.slot, m.table, m.pair))
+    meetings = sorted(
+        (m for m in session.meetings if m.active or include_cancelled),
+        key=lambda m: (m.slot, m.table, m.pair),
+    )
     rows = []
     for m in meetings:
         a, b = m.pair
         level_ab, level_ba = session.level(a, b), session.level(b, a)
-        rows.append({"slot": m.slot, "time": session.settings.slot_label(m.slot), "table": m.table,
-                     "member_a": a, "name_a": _name(session, a), "member_b": b,
-                     "name_b": _name(session, b), "wish_a": _wish(label, level_ab),
-                     "wish_b": _wish(label, level_ba),
-                     "value": meeting_value(level_ab, level_ba, _pair_score(session, a, b)),
-                     "locked": m.locked, "status": label[m.status], "outcome": label[m.outcome],
-                     "note": meeting_note(session, m, language)})
+        rows.append(
+            {
+                "slot": m.slot,
+                "time": session.settings.slot_label(m.slot),
+                "table": m.table,
+                "member_a": a,
+                "name_a": _name(session, a),
+                "member_b": b,
+                "name_b": _name(session, b),
+                "wish_a": _wish(label, level_ab),
+                "wish_b": _wish(label, level_ba),
+                "value": meeting_value(level_ab, level_ba, _pair_score(session, a, b)),
+                "locked": m.locked,
+                "status": label[m.status],
+                "outcome": label[m.outcome],
+                "note": meeting_note(session, m, language),
+            }
+        )
     return rows
 
 
@@ -268,7 +395,9 @@ def table_plan(session: Session) -> list[dict[str, Any]]:
     return grid
 
 
-def _pair_text(session: Session, meeting: Meeting | None, label: dict[str, str] | None = None) -> str:
+def _pair_text(
+    session: Session, meeting: Meeting | None, label: dict[str, str] | None = None
+) -> str:
     """The pair of a table plan's cell; with `label`, a side that withdrew is marked."""
     if meeting is None:
         return ""
@@ -283,17 +412,27 @@ def _pair_text(session: Session, meeting: Meeting | None, label: dict[str, str] 
 
 def _header(session: Session, label: dict[str, str]) -> list[tuple[str, str]]:
     settings = session.settings
-    return [(label["session"], settings.name), (label["date"], settings.date.isoformat()),
-            (label["place"], settings.place), (label["timezone"], settings.timezone),
-            (label["state"], label[session.state]), (label["revision"], str(session.revision))]
+    return [
+        (label["session"], settings.name),
+        (label["date"], settings.date.isoformat()),
+        (label["place"], settings.place),
+        (label["timezone"], settings.timezone),
+        (label["state"], label[session.state]),
+        (label["revision"], str(session.revision)),
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
 # XLSX and CSV
 # ---------------------------------------------------------------------------------------------
 
-def write_xlsx(session: Session, path: str | Path, language: str = "en",
-               member_ids: Iterable[str] | None = None) -> Path:
+
+def write_xlsx(
+    session: Session,
+    path: str | Path,
+    language: str = "en",
+    member_ids: Iterable[str] | None = None,
+) -> Path:
     """Write the plan, the table plan and one sheet per participant to an XLSX workbook.
 
     Sheets: the plan (one row per meeting), the table plan (a row per slot, a column per
@@ -302,14 +441,18 @@ def write_xlsx(session: Session, path: str | Path, language: str = "en",
     return atomic_write_bytes(Path(path), _workbook(session, language, member_ids).save)
 
 
-def xlsx_bytes(session: Session, language: str = "en", member_ids: Iterable[str] | None = None) -> bytes:
+def xlsx_bytes(
+    session: Session, language: str = "en", member_ids: Iterable[str] | None = None
+) -> bytes:
     """The workbook of :func:`write_xlsx` as bytes (for a download)."""
     buffer = io.BytesIO()
     _workbook(session, language, member_ids).save(buffer)
     return buffer.getvalue()
 
 
-def _workbook(session: Session, language: str, member_ids: Iterable[str] | None) -> openpyxl.Workbook:
+def _workbook(
+    session: Session, language: str, member_ids: Iterable[str] | None
+) -> openpyxl.Workbook:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
@@ -333,19 +476,44 @@ def _workbook(session: Session, language: str, member_ids: Iterable[str] | None)
         put(plan, [key, value])
     plan.append([])
     notes = has_notes(session)
-    columns = ["slot", "time", "table", "member_a", "name_a", "member_b", "name_b", "wish_a",
-               "wish_b", "value", "locked", "status", "outcome"] + (["note"] if notes else [])
+    columns = [
+        "slot",
+        "time",
+        "table",
+        "member_a",
+        "name_a",
+        "member_b",
+        "name_b",
+        "wish_a",
+        "wish_b",
+        "value",
+        "locked",
+        "status",
+        "outcome",
+    ] + (["note"] if notes else [])
     put(plan, [label[c] for c in columns], header=True)
     plan.freeze_panes = f"A{plan.max_row + 1}"
     for row in plan_rows(session, language):
-        put(plan, [(label["yes"] if row[c] else label["no"]) if c == "locked" else row[c]
-                   for c in columns])
+        put(
+            plan,
+            [
+                (label["yes"] if row[c] else label["no"]) if c == "locked" else row[c]
+                for c in columns
+            ],
+        )
 
     grid = workbook.create_sheet(sheet_title(label["table_plan"], used))
-    put(grid, [label["slot"], label["time"]]
-        + [f"{label['table']} {t}" for t in range(1, session.settings.tables + 1)], header=True)
+    put(
+        grid,
+        [label["slot"], label["time"]]
+        + [f"{label['table']} {t}" for t in range(1, session.settings.tables + 1)],
+        header=True,
+    )
     for row in table_plan(session):
-        put(grid, [row["slot"], row["time"]] + [_pair_text(session, m, label) for m in row["tables"]])
+        put(
+            grid,
+            [row["slot"], row["time"]] + [_pair_text(session, m, label) for m in row["tables"]],
+        )
     grid.freeze_panes = "C2"
 
     for member_id in chosen:
@@ -355,21 +523,35 @@ def _workbook(session: Session, language: str, member_ids: Iterable[str] | None)
         for key, value in _header(session, label)[:4]:
             put(sheet, [key, value])
         sheet.append([])
-        columns = ["slot", "time", "table", "partner", "partner_id", "network", "country",
-                   "your_wish", "their_wish", "reasons", "status"] + (["note"] if notes else [])
+        columns = [
+            "slot",
+            "time",
+            "table",
+            "partner",
+            "partner_id",
+            "network",
+            "country",
+            "your_wish",
+            "their_wish",
+            "reasons",
+            "status",
+        ] + (["note"] if notes else [])
         put(sheet, [label[c] for c in columns], header=True)
         for row in participant_agenda(session, member_id, language, include_free=True):
             values = [row[c] for c in columns]
             values[columns.index("reasons")] = "\n".join(row["reasons"])
             put(sheet, values)
-            sheet.cell(row=sheet.max_row, column=columns.index("reasons") + 1).alignment = Alignment(wrap_text=True)
+            sheet.cell(
+                row=sheet.max_row, column=columns.index("reasons") + 1
+            ).alignment = Alignment(wrap_text=True)
         for column, width in zip("ABCDEFGHIJKL", (6, 13, 7, 32, 14, 24, 8, 14, 14, 60, 14, 40)):
             sheet.column_dimensions[column].width = width
     return workbook
 
 
-def write_csv(session: Session, path: str | Path | None = None, language: str = "en",
-              view: str = "plan") -> str:
+def write_csv(
+    session: Session, path: str | Path | None = None, language: str = "en", view: str = "plan"
+) -> str:
     """Write (and return) a CSV of the agenda.
 
     Parameters
@@ -394,29 +576,70 @@ def write_csv(session: Session, path: str | Path | None = None, language: str = 
 
     notes = ["note"] if has_notes(session) else []
     if view == "plan":
-        columns = ["slot", "time", "table", "member_a", "name_a", "member_b", "name_b", "wish_a",
-                   "wish_b", "value", "locked", "status", "outcome", *notes]
+        columns = [
+            "slot",
+            "time",
+            "table",
+            "member_a",
+            "name_a",
+            "member_b",
+            "name_b",
+            "wish_a",
+            "wish_b",
+            "value",
+            "locked",
+            "status",
+            "outcome",
+            *notes,
+        ]
         put([label[c] for c in columns])
         for row in plan_rows(session, language):
-            put([(label["yes"] if row[c] else label["no"]) if c == "locked" else row[c] for c in columns])
+            put(
+                [
+                    (label["yes"] if row[c] else label["no"]) if c == "locked" else row[c]
+                    for c in columns
+                ]
+            )
     elif view == "agendas":
-        columns = ["participant_id", "participant", "slot", "time", "table", "partner_id",
-                   "partner", "network", "country", "your_wish", "their_wish", "reasons", "status",
-                   "outcome", *notes]
+        columns = [
+            "participant_id",
+            "participant",
+            "slot",
+            "time",
+            "table",
+            "partner_id",
+            "partner",
+            "network",
+            "country",
+            "your_wish",
+            "their_wish",
+            "reasons",
+            "status",
+            "outcome",
+            *notes,
+        ]
         put([label[c] for c in columns])
         for member_id, participant in session.participants.items():
             for row in participant_agenda(session, member_id, language):
-                row = {**row, "participant_id": member_id, "participant": participant.name,
-                       "reasons": " | ".join(row["reasons"])}
+                row = {
+                    **row,
+                    "participant_id": member_id,
+                    "participant": participant.name,
+                    "reasons": " | ".join(row["reasons"]),
+                }
                 put([row[c] for c in columns])
     else:
-        put([label["slot"], label["time"]]
-            + [f"{label['table']} {t}" for t in range(1, session.settings.tables + 1)])
+        put(
+            [label["slot"], label["time"]]
+            + [f"{label['table']} {t}" for t in range(1, session.settings.tables + 1)]
+        )
         for row in table_plan(session):
             put([row["slot"], row["time"]] + [_pair_text(session, m, label) for m in row["tables"]])
     text = buffer.getvalue()
     if path is not None:
-        atomic_write_bytes(Path(path), lambda handle: handle.write(("\ufeff" + text).encode("utf-8")))
+        atomic_write_bytes(
+            Path(path), lambda handle: handle.write(("\ufeff" + text).encode("utf-8"))
+        )
     return text
 
 
@@ -424,7 +647,10 @@ def write_csv(session: Session, path: str | Path | None = None, language: str = 
 # ICS
 # ---------------------------------------------------------------------------------------------
 
-def participant_calendar(session: Session, member_id: str, language: str = "en") -> icalendar.Calendar:
+
+def participant_calendar(
+    session: Session, member_id: str, language: str = "en"
+) -> icalendar.Calendar:
     """Return the participant's calendar (an ``icalendar.Calendar``): one event per meeting.
 
     Events are in the session's time zone (the calendar carries its VTIMEZONE). The summary
@@ -453,28 +679,45 @@ def participant_calendar(session: Session, member_id: str, language: str = "en")
     calendar.add("x-wr-calname", f"{settings.name}: {participant.name}")
     calendar.add("x-wr-timezone", settings.timezone)
     stamp = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    meetings = sorted((m for m in session.meetings if member_id in m.pair), key=lambda m: (m.slot, m.pair))
+    meetings = sorted(
+        (m for m in session.meetings if member_id in m.pair), key=lambda m: (m.slot, m.pair)
+    )
     for meeting in meetings:
         partner_id = meeting.partner_of(member_id)
         partner = session.participants.get(partner_id)
         partner_name = partner.name if partner else partner_id
         event = Event()
-        event.add("uid", f"{settings.session_id}-{meeting.member_a}-{meeting.member_b}@cluster-matcher")
+        event.add(
+            "uid", f"{settings.session_id}-{meeting.member_a}-{meeting.member_b}@cluster-matcher"
+        )
         event.add("dtstamp", stamp)
         event.add("dtstart", settings.slot_start(meeting.slot))
         event.add("dtend", settings.slot_end(meeting.slot))
         note = meeting_note(session, meeting, language, member_id)
-        marked = f"{partner_name} ({label['withdrew']})" if session.is_withdrawn(partner_id) else partner_name
+        marked = (
+            f"{partner_name} ({label['withdrew']})"
+            if session.is_withdrawn(partner_id)
+            else partner_name
+        )
         event.add("summary", f"{label['meeting_with']} {marked} — {label['table']} {meeting.table}")
-        event.add("location", ", ".join(x for x in (settings.place, f"{label['table']} {meeting.table}") if x))
+        event.add(
+            "location",
+            ", ".join(x for x in (settings.place, f"{label['table']} {meeting.table}") if x),
+        )
         lines = [f"{label['note']}: {note}"] if note else []
         lines.append(f"{label['partner']}: {partner_name} ({partner_id})")
         if partner and (partner.network or partner.country):
-            lines.append(f"{label['network']}: {partner.network or '-'}; {label['country']}: {partner.country or '-'}")
-        lines.append(f"{label['table']}: {meeting.table}; {label['slot']} {meeting.slot} "
-                     f"({settings.slot_label(meeting.slot)})")
-        wishes = [(label["your_wish"], session.level(member_id, partner_id)),
-                  (label["their_wish"], session.level(partner_id, member_id))]
+            lines.append(
+                f"{label['network']}: {partner.network or '-'}; {label['country']}: {partner.country or '-'}"
+            )
+        lines.append(
+            f"{label['table']}: {meeting.table}; {label['slot']} {meeting.slot} "
+            f"({settings.slot_label(meeting.slot)})"
+        )
+        wishes = [
+            (label["your_wish"], session.level(member_id, partner_id)),
+            (label["their_wish"], session.level(partner_id, member_id)),
+        ]
         lines.extend(f"{key}: {_wish(label, level)}" for key, level in wishes if level)
         reasons = meeting_reasons(session, member_id, partner_id, language)
         if reasons:
@@ -482,18 +725,30 @@ def participant_calendar(session: Session, member_id: str, language: str = "en")
             lines.extend(f"- {reason}" for reason in reasons)
         event.add("description", "\n".join(lines))
         event.add("sequence", session.revision)
-        event.add("status", "CANCELLED" if meeting.status == "cancelled"
-                  else "CONFIRMED" if session.state == "final" else "TENTATIVE")
+        event.add(
+            "status",
+            "CANCELLED"
+            if meeting.status == "cancelled"
+            else "CONFIRMED"
+            if session.state == "final"
+            else "TENTATIVE",
+        )
         event.add("categories", [settings.name])
         calendar.add_component(event)
     # A VTIMEZONE covering the session's year is enough and keeps the file small.
-    calendar.add_missing_timezones(first_date=settings.date - dt.timedelta(days=366),
-                                   last_date=settings.date + dt.timedelta(days=366))
+    calendar.add_missing_timezones(
+        first_date=settings.date - dt.timedelta(days=366),
+        last_date=settings.date + dt.timedelta(days=366),
+    )
     return calendar
 
 
-def write_ics(session: Session, path: str | Path, language: str = "en",
-              member_ids: Iterable[str] | None = None) -> list[Path]:
+def write_ics(
+    session: Session,
+    path: str | Path,
+    language: str = "en",
+    member_ids: Iterable[str] | None = None,
+) -> list[Path]:
     """Write one ``<member_id>.ics`` per participant (or those of `member_ids`).
 
     `path` ending in ``.zip``: a zip archive of the calendars; ending in ``.ics``: a single
@@ -507,30 +762,42 @@ def write_ics(session: Session, path: str | Path, language: str = "en",
     _labels(language)
     path = Path(path)
     chosen = list(session.participants) if member_ids is None else list(member_ids)
-    calendars = {member_id: participant_calendar(session, member_id, language).to_ical()
-                 for member_id in chosen}
+    calendars = {
+        member_id: participant_calendar(session, member_id, language).to_ical()
+        for member_id in chosen
+    }
     if path.suffix.lower() == ".ics":
         if len(calendars) != 1:
-            raise InputError(f"{path.name}: a single .ics file holds one participant's calendar; "
-                             f"got {len(calendars)} participants (write a .zip or a folder instead)")
+            raise InputError(
+                f"{path.name}: a single .ics file holds one participant's calendar; "
+                f"got {len(calendars)} participants (write a .zip or a folder instead)"
+            )
         (data,) = calendars.values()
         return [atomic_write_bytes(path, lambda handle: handle.write(data))]
     if path.suffix.lower() == ".zip":
         return [atomic_write_bytes(path, lambda handle: _zip_calendars(handle, calendars))]
     if path.exists() and not path.is_dir():
         raise InputError(f"{path} is a file; give a folder, a .zip or a .ics path")
-    return [atomic_write_bytes(path / f"{member_id}.ics", lambda handle, data=data: handle.write(data))
-            for member_id, data in calendars.items()]
+    return [
+        atomic_write_bytes(path / f"{member_id}.ics", lambda handle, data=data: handle.write(data))
+        for member_id, data in calendars.items()
+    ]
 
 
-def ics_archive_bytes(session: Session, language: str = "en",
-                      member_ids: Iterable[str] | None = None) -> bytes:
+def ics_archive_bytes(
+    session: Session, language: str = "en", member_ids: Iterable[str] | None = None
+) -> bytes:
     """A zip of one ``<member_id>.ics`` per participant, as bytes (for a download)."""
     _labels(language)
     chosen = list(session.participants) if member_ids is None else list(member_ids)
     buffer = io.BytesIO()
-    _zip_calendars(buffer, {member_id: participant_calendar(session, member_id, language).to_ical()
-                            for member_id in chosen})
+    _zip_calendars(
+        buffer,
+        {
+            member_id: participant_calendar(session, member_id, language).to_ical()
+            for member_id in chosen
+        },
+    )
     return buffer.getvalue()
 
 
@@ -544,8 +811,13 @@ def _zip_calendars(handle, calendars: dict[str, bytes]) -> None:
 # HTML
 # ---------------------------------------------------------------------------------------------
 
-def render_html(session: Session, language: str = "en", member_ids: Iterable[str] | None = None,
-                include_plan: bool = True) -> str:
+
+def render_html(
+    session: Session,
+    language: str = "en",
+    member_ids: Iterable[str] | None = None,
+    include_plan: bool = True,
+) -> str:
     """Render the printable page: a page per participant's agenda, then the table plan.
 
     The template is ``matcher/templates/agenda.html`` (Jinja2, autoescaped); the page has no
@@ -555,21 +827,39 @@ def render_html(session: Session, language: str = "en", member_ids: Iterable[str
 
     label = _labels(language)
     chosen = list(session.participants) if member_ids is None else list(member_ids)
-    agendas = [{"participant": session.participant(member_id),
-                "rows": [_printed_row(row) for row in
-                         participant_agenda(session, member_id, language, include_free=True)]}
-               for member_id in chosen]
-    environment = jinja2.Environment(loader=jinja2.PackageLoader("matcher", "templates"),
-                                     autoescape=jinja2.select_autoescape(["html"]),
-                                     undefined=jinja2.StrictUndefined, trim_blocks=True,
-                                     lstrip_blocks=True)
+    agendas = [
+        {
+            "participant": session.participant(member_id),
+            "rows": [
+                _printed_row(row)
+                for row in participant_agenda(session, member_id, language, include_free=True)
+            ],
+        }
+        for member_id in chosen
+    ]
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("matcher", "templates"),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     template = environment.get_template("agenda.html")
     return template.render(
-        language=language, label=label, settings=session.settings, session=session,
-        header=_header(session, label), agendas=agendas,
-        grid=[{**row, "cells": [_pair_text(session, m, label) for m in row["tables"]]}
-              for row in table_plan(session)] if include_plan else None,
-        printed=dt.datetime.now(session.settings.zone).strftime("%Y-%m-%d %H:%M"))
+        language=language,
+        label=label,
+        settings=session.settings,
+        session=session,
+        header=_header(session, label),
+        agendas=agendas,
+        grid=[
+            {**row, "cells": [_pair_text(session, m, label) for m in row["tables"]]}
+            for row in table_plan(session)
+        ]
+        if include_plan
+        else None,
+        printed=dt.datetime.now(session.settings.zone).strftime("%Y-%m-%d %H:%M"),
+    )
 
 
 def _printed_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -582,8 +872,13 @@ def _printed_row(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, "partner": f"{row['partner']} — {row['note']}"}
 
 
-def write_html(session: Session, path: str | Path, language: str = "en",
-               member_ids: Iterable[str] | None = None, include_plan: bool = True) -> Path:
+def write_html(
+    session: Session,
+    path: str | Path,
+    language: str = "en",
+    member_ids: Iterable[str] | None = None,
+    include_plan: bool = True,
+) -> Path:
     """Write :func:`render_html`'s page to `path` (UTF-8, atomically)."""
     text = render_html(session, language, member_ids, include_plan)
     return atomic_write_bytes(Path(path), lambda handle: handle.write(text.encode("utf-8")))

@@ -65,8 +65,10 @@ def data_hash(frame: pd.DataFrame, links: Iterable[Link] = ()) -> str:
     """Return a SHA-256 of the training profiles and links (order-independent)."""
     digest = hashlib.sha256()
     columns = [c for c in frame.columns if c != "extra"]
-    rows = sorted(json.dumps([str(v) for v in row], ensure_ascii=False)
-                  for row in frame[columns].itertuples(index=False))
+    rows = sorted(
+        json.dumps([str(v) for v in row], ensure_ascii=False)
+        for row in frame[columns].itertuples(index=False)
+    )
     for row in rows:
         digest.update(row.encode("utf-8"))
     for link in sorted((l.source, l.target, l.kind, l.date or "") for l in links):
@@ -75,21 +77,30 @@ def data_hash(frame: pd.DataFrame, links: Iterable[Link] = ()) -> str:
 
 
 def _versions() -> dict[str, str]:
-    return {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
-            "cluster-matcher": __version__}
+    return {
+        "python": platform.python_version(),
+        "scikit-learn": sklearn.__version__,
+        "cluster-matcher": __version__,
+    }
 
 
-def save_model(matcher: PartnerMatcher, name: str, links: Iterable[Link] = (),
-               models_dir: str | Path = DEFAULT_MODELS_DIR,
-               evaluation: dict[str, Any] | None = None) -> Path:
+def save_model(
+    matcher: PartnerMatcher,
+    name: str,
+    links: Iterable[Link] = (),
+    models_dir: str | Path = DEFAULT_MODELS_DIR,
+    evaluation: dict[str, Any] | None = None,
+) -> Path:
     """Write the fitted `matcher` as ``<models_dir>/<name>/`` and return that folder.
 
     The artifact is written and renamed first, the manifest last: a folder whose manifest
     names a hash is complete.
     """
     if not name or "/" in name or "\\" in name or name.startswith("."):
-        raise InputError(f"Got name={name!r}, expected a folder name such as 'kharkiv-2026' "
-                         "(no '/' or '\\', not starting with '.')")
+        raise InputError(
+            f"Got name={name!r}, expected a folder name such as 'kharkiv-2026' "
+            "(no '/' or '\\', not starting with '.')"
+        )
     folder = Path(models_dir) / name
     model_path = folder / MODEL_FILE
     canonical_sparse(matcher)
@@ -123,15 +134,19 @@ def save_model(matcher: PartnerMatcher, name: str, links: Iterable[Link] = (),
     return folder
 
 
-def read_manifest(name_or_path: str | Path, models_dir: str | Path = DEFAULT_MODELS_DIR) -> dict[str, Any]:
+def read_manifest(
+    name_or_path: str | Path, models_dir: str | Path = DEFAULT_MODELS_DIR
+) -> dict[str, Any]:
     """Return the manifest of a model given by name or by folder path."""
     folder = _folder(name_or_path, models_dir)
     path = folder / MANIFEST_FILE
     if not path.exists():
         option = "" if Path(models_dir) == DEFAULT_MODELS_DIR else f" --models-dir {models_dir}"
-        raise ArtifactError(f"no model at {folder} ({MANIFEST_FILE} is missing): `matcher models"
-                            f"{option}` lists the trained models; `matcher train --name "
-                            f"{folder.name}{option}` trains one")
+        raise ArtifactError(
+            f"no model at {folder} ({MANIFEST_FILE} is missing): `matcher models"
+            f"{option}` lists the trained models; `matcher train --name "
+            f"{folder.name}{option}` trains one"
+        )
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
@@ -145,8 +160,11 @@ def _folder(name_or_path: str | Path, models_dir: str | Path) -> Path:
     return Path(models_dir) / str(name_or_path)
 
 
-def load_model(name_or_path: str | Path, models_dir: str | Path = DEFAULT_MODELS_DIR,
-               check_versions: bool = True) -> tuple[PartnerMatcher, dict[str, Any]]:
+def load_model(
+    name_or_path: str | Path,
+    models_dir: str | Path = DEFAULT_MODELS_DIR,
+    check_versions: bool = True,
+) -> tuple[PartnerMatcher, dict[str, Any]]:
     """Load a model after checking its SHA-256 and the versions it was made with.
 
     Raises
@@ -164,9 +182,11 @@ def load_model(name_or_path: str | Path, models_dir: str | Path = DEFAULT_MODELS
         raise ArtifactError(f"{model_path} is missing")
     actual = _sha256(model_path)
     if actual != manifest.get("sha256"):
-        raise ArtifactError(f"{model_path} does not match its manifest (SHA-256 {actual[:12]}... "
-                            f"instead of {str(manifest.get('sha256'))[:12]}...): the file was changed "
-                            "or damaged; retrain with `matcher train`")
+        raise ArtifactError(
+            f"{model_path} does not match its manifest (SHA-256 {actual[:12]}... "
+            f"instead of {str(manifest.get('sha256'))[:12]}...): the file was changed "
+            "or damaged; retrain with `matcher train`"
+        )
     if check_versions:
         made, now = manifest.get("versions", {}), _versions()
         problems = []
@@ -176,8 +196,11 @@ def load_model(name_or_path: str | Path, models_dir: str | Path = DEFAULT_MODELS
             if made.get(key) != now[key]:
                 problems.append(f"{key} {made.get(key)} (running {now[key]})")
         if problems:
-            raise ArtifactError(f"model {folder.name!r} was made with " + ", ".join(problems)
-                                + "; retrain it with `matcher train`")
+            raise ArtifactError(
+                f"model {folder.name!r} was made with "
+                + ", ".join(problems)
+                + "; retrain it with `matcher train`"
+            )
     matcher = joblib.load(model_path)
     if not isinstance(matcher, PartnerMatcher):
         raise ArtifactError(f"{model_path} does not hold a PartnerMatcher")

@@ -56,8 +56,18 @@ __all__ = [
 ]
 
 #: The first columns of the shortlist table; a candidate file's extra columns follow.
-OUTPUT_COLUMNS = ("member_id", "rank", "partner_id", "partner_name", "score", "reasons",
-                  "member_name", "partner_country", "partner_org_type", "partner_network")
+OUTPUT_COLUMNS = (
+    "member_id",
+    "rank",
+    "partner_id",
+    "partner_name",
+    "score",
+    "reasons",
+    "member_name",
+    "partner_country",
+    "partner_org_type",
+    "partner_network",
+)
 _VIEW_AB = PAIR_FEATURES.index("view_ab")
 
 
@@ -74,14 +84,16 @@ class BatchSpec:
     def __post_init__(self):
         for name in ("k", "block_rows"):
             value = getattr(self, name)
-            if not (isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-                    and value > 0):
+            if not (
+                isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value > 0
+            ):
                 raise InputError(f"Got {name}={value!r}, expected a positive integer")
         if self.scope not in SCOPES:
             raise InputError(f"Got scope={self.scope!r}, expected one of {', '.join(SCOPES)}")
         if self.language not in LANGUAGES:
-            raise InputError(f"Got language={self.language!r}, expected one of "
-                             f"{', '.join(map(repr, LANGUAGES))}")
+            raise InputError(
+                f"Got language={self.language!r}, expected one of {', '.join(map(repr, LANGUAGES))}"
+            )
 
 
 class BatchScorer:
@@ -99,8 +111,13 @@ class BatchScorer:
         other files: the candidate file's columns are the ones to write.
     """
 
-    def __init__(self, matcher: PartnerMatcher, candidate_ids: Sequence[str], spec: BatchSpec,
-                 candidate_extra: Mapping[str, Mapping[str, Any]] | None = None):
+    def __init__(
+        self,
+        matcher: PartnerMatcher,
+        candidate_ids: Sequence[str],
+        spec: BatchSpec,
+        candidate_extra: Mapping[str, Mapping[str, Any]] | None = None,
+    ):
         self.matcher = matcher
         self.spec = spec
         self.candidate_extra = None if candidate_extra is None else dict(candidate_extra)
@@ -116,9 +133,13 @@ class BatchScorer:
         # scope depends only on the member's network.
         self._filtered = self.candidate_mask & matcher._allowed(None, "all", spec.filters)
         self._scope_masks: dict[int, np.ndarray] = {}
-        self.exhaustive = matcher.index_ is None or len(self.candidate_rows) <= matcher.exhaustive_below
+        self.exhaustive = (
+            matcher.index_ is None or len(self.candidate_rows) <= matcher.exhaustive_below
+        )
         self._searcher: TopK | None = None
-        self._first_stage = None if self.exhaustive else matcher.first_stage_.restricted(self.candidate_rows)
+        self._first_stage = (
+            None if self.exhaustive else matcher.first_stage_.restricted(self.candidate_rows)
+        )
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
@@ -132,7 +153,9 @@ class BatchScorer:
         mask = self._scope_masks.get(network_code)
         if mask is None:
             same = self.matcher.arrays_.network == network_code
-            mask = self._scope_masks[network_code] = self._filtered & (same if scope == "cluster" else ~same)
+            mask = self._scope_masks[network_code] = self._filtered & (
+                same if scope == "cluster" else ~same
+            )
         return mask
 
     def _search(self, member_rows: np.ndarray, votes: list[np.ndarray | None]) -> list[np.ndarray]:
@@ -141,11 +164,16 @@ class BatchScorer:
         row numbers (as in PartnerMatcher._candidates)."""
         m = self.matcher
         if self._searcher is None:
-            self._searcher = TopK(m.index_.matrix_[self.candidate_rows],
-                                  block_rows=TopK.rows_for_budget(len(self.candidate_rows)))
+            self._searcher = TopK(
+                m.index_.matrix_[self.candidate_rows],
+                block_rows=TopK.rows_for_budget(len(self.candidate_rows)),
+            )
         index = m.index_
         offers, needs = m.offers_[member_rows], m.needs_[member_rows]
-        queries = [index.complement_queries(offers, needs), index.likeness_queries(m.embedding_[member_rows])]
+        queries = [
+            index.complement_queries(offers, needs),
+            index.likeness_queries(m.embedding_[member_rows]),
+        ]
         owners = [np.arange(len(member_rows))] * 2
         widths = [np.full(len(member_rows), m.n_candidates)] * 2
         # Profiles like the member's known partners (the mean of up to ten), as in
@@ -169,7 +197,9 @@ class BatchScorer:
         # Filters hold for every member: those candidates are never searched. The scope
         # depends on the member's network and is applied to what the search returns.
         filtered_out = ~self._filtered[self.candidate_rows]
-        scores, found = self._searcher.search(Q, depth, exclude=filtered_out if filtered_out.any() else None)
+        scores, found = self._searcher.search(
+            Q, depth, exclude=filtered_out if filtered_out.any() else None
+        )
         found = self.candidate_rows[found]
         found[~np.isfinite(scores)] = -1
         per_member: list[list[np.ndarray]] = [[] for _ in member_rows]
@@ -182,8 +212,11 @@ class BatchScorer:
             allowed = self._allowed(int(m.arrays_.network[a]))[self.candidate_rows]
             position, found = self._first_stage.positions(excluded[i])
             allowed[position[found]] = False
-            per_member[i].append(m._first_stage_rows(self._first_stage, m.arrays_, a, m.stats_.partners(a),
-                                                     votes[i], allowed))
+            per_member[i].append(
+                m._first_stage_rows(
+                    self._first_stage, m.arrays_, a, m.stats_.partners(a), votes[i], allowed
+                )
+            )
         return [np.unique(np.concatenate(parts)) for parts in per_member]
 
     def _votes(self, member_rows: np.ndarray, chunk: int = 32) -> list:
@@ -196,16 +229,19 @@ class BatchScorer:
             return [None] * len(member_rows)
         votes = []
         for start in range(0, len(member_rows), chunk):
-            rows = member_rows[start:start + chunk]
+            rows = member_rows[start : start + chunk]
             sims = m.embedding_[rows] @ stats.linked_embedding.T
-            votes.extend(cf_votes(stats, m.embedding_[a], sims=sims[i]) for i, a in enumerate(rows.tolist()))
+            votes.extend(
+                cf_votes(stats, m.embedding_[a], sims=sims[i]) for i, a in enumerate(rows.tolist())
+            )
         return votes
 
     def _excluded(self, a: int) -> np.ndarray:
         """Rows never suggested to row `a`: itself, its known partners, those it declined."""
         m = self.matcher
-        return np.concatenate([[a], m.stats_.partners(a),
-                               np.fromiter(m.declined_.get(a, ()), np.int64)]).astype(np.int64)
+        return np.concatenate(
+            [[a], m.stats_.partners(a), np.fromiter(m.declined_.get(a, ()), np.int64)]
+        ).astype(np.int64)
 
     def score(self, member_rows: np.ndarray) -> pd.DataFrame:
         """The shortlists of the members at `member_rows` (rows of the fitted profiles)."""
@@ -219,10 +255,15 @@ class BatchScorer:
         blocks_X, blocks_J = [], []
         for a, rows, member_votes in zip(member_rows.tolist(), found, votes):
             rows = rows[rows >= 0]
-            keep = self._allowed(int(m.arrays_.network[a]))[rows] & ~np.isin(rows, self._excluded(a))
+            keep = self._allowed(int(m.arrays_.network[a]))[rows] & ~np.isin(
+                rows, self._excluded(a)
+            )
             J = rows[keep]
-            X = (m._features_for(a, J, m.stats_, m.arrays_, m.embedding_[a], votes=member_votes) if len(J)
-                 else np.zeros((0, len(PAIR_FEATURES)), np.float32))
+            X = (
+                m._features_for(a, J, m.stats_, m.arrays_, m.embedding_[a], votes=member_votes)
+                if len(J)
+                else np.zeros((0, len(PAIR_FEATURES)), np.float32)
+            )
             if not self.exhaustive:
                 chosen = m._worth_scoring(X, spec.k)
                 J, X = J[chosen], X[chosen]
@@ -233,22 +274,33 @@ class BatchScorer:
         records: list[dict[str, Any]] = []
         start = 0
         for a, J, X in zip(member_rows.tolist(), blocks_J, blocks_X):
-            scores = scores_all[start:start + len(J)]
+            scores = scores_all[start : start + len(J)]
             start += len(J)
             if not len(J):
                 continue
             order = np.lexsort((-X[:, _VIEW_AB], -scores))[: spec.k]
             profile = m._profile_at(a)
             for rank, suggestion in enumerate(
-                    m.explain_rows(profile, J[order], scores[order], X[order], spec.language), start=1):
+                m.explain_rows(profile, J[order], scores[order], X[order], spec.language), start=1
+            ):
                 partner = m._profile_at(m.position_[suggestion.partner_id])
-                record = {"member_id": profile.member_id, "rank": rank,
-                          "partner_id": suggestion.partner_id, "partner_name": suggestion.name,
-                          "score": round(suggestion.score, 4), "reasons": "; ".join(suggestion.reasons),
-                          "member_name": profile.name, "partner_country": partner.country,
-                          "partner_org_type": partner.org_type, "partner_network": partner.network}
-                extra = (partner.extra if self.candidate_extra is None
-                         else self.candidate_extra.get(suggestion.partner_id))
+                record = {
+                    "member_id": profile.member_id,
+                    "rank": rank,
+                    "partner_id": suggestion.partner_id,
+                    "partner_name": suggestion.name,
+                    "score": round(suggestion.score, 4),
+                    "reasons": "; ".join(suggestion.reasons),
+                    "member_name": profile.name,
+                    "partner_country": partner.country,
+                    "partner_org_type": partner.org_type,
+                    "partner_network": partner.network,
+                }
+                extra = (
+                    partner.extra
+                    if self.candidate_extra is None
+                    else self.candidate_extra.get(suggestion.partner_id)
+                )
                 for key, value in (extra or {}).items():
                     record.setdefault(str(key), value)
                 records.append(record)
@@ -265,8 +317,10 @@ _WORKER_SCORERS: dict[str, BatchScorer] = {}
 def _unknown_message(role: str, unknown: Sequence[str]) -> str:
     """Names the first ten unknown ids of `role` (members, candidates) and how many there are."""
     more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
-    return (f"{len(unknown):,} {role} not among the fitted profiles: "
-            f"{', '.join(map(repr, unknown[:10]))}{more}")
+    return (
+        f"{len(unknown):,} {role} not among the fitted profiles: "
+        f"{', '.join(map(repr, unknown[:10]))}{more}"
+    )
 
 
 def _score_from_file(path: str, member_rows: np.ndarray) -> pd.DataFrame:
@@ -304,8 +358,14 @@ class _Progress:
 
         self.total, self.done = total, done
         self.interactive = sys.stderr.isatty()
-        self.bar = tqdm(total=total, initial=done, unit=unit, unit_scale=True, dynamic_ncols=True,
-                        disable=not self.interactive)
+        self.bar = tqdm(
+            total=total,
+            initial=done,
+            unit=unit,
+            unit_scale=True,
+            dynamic_ncols=True,
+            disable=not self.interactive,
+        )
         self.started = time.monotonic()
         self.last_line = 0.0
         self.next_share = 0.1
@@ -321,8 +381,14 @@ class _Progress:
             elapsed = now - self.started
             rate = n and self.done / max(elapsed, 1e-9)
             left = (self.total - self.done) / rate if rate else float("nan")
-            logger.info("batch: %d of %d members (%.0f%%), %.0f/s, %.0f s left",
-                        self.done, self.total, 100 * share, rate, left)
+            logger.info(
+                "batch: %d of %d members (%.0f%%), %.0f/s, %.0f s left",
+                self.done,
+                self.total,
+                100 * share,
+                rate,
+                left,
+            )
             self.last_line = now
             while self.next_share <= share:
                 self.next_share += 0.1
@@ -331,10 +397,18 @@ class _Progress:
         self.bar.close()
 
 
-def run_batch(matcher: PartnerMatcher, member_ids: Sequence[str], candidate_ids: Sequence[str],
-              spec: BatchSpec, work_dir: str | Path, fingerprint: Mapping[str, Any] | None = None,
-              jobs: int = 1, scheduler: str | None = None, progress: bool = True,
-              candidate_extra: Mapping[str, Mapping[str, Any]] | None = None) -> pd.DataFrame:
+def run_batch(
+    matcher: PartnerMatcher,
+    member_ids: Sequence[str],
+    candidate_ids: Sequence[str],
+    spec: BatchSpec,
+    work_dir: str | Path,
+    fingerprint: Mapping[str, Any] | None = None,
+    jobs: int = 1,
+    scheduler: str | None = None,
+    progress: bool = True,
+    candidate_extra: Mapping[str, Mapping[str, Any]] | None = None,
+) -> pd.DataFrame:
     """Score every member against the candidates; return the shortlist table.
 
     Parameters
@@ -375,15 +449,22 @@ def run_batch(matcher: PartnerMatcher, member_ids: Sequence[str], candidate_ids:
     canonical_sparse(matcher)
     scorer = BatchScorer(matcher, candidate_ids, spec, candidate_extra)
     member_rows = np.array([matcher.position_[m] for m in member_ids], dtype=np.int64)
-    blocks = [member_rows[i:i + spec.block_rows] for i in range(0, len(member_rows), spec.block_rows)]
+    blocks = [
+        member_rows[i : i + spec.block_rows] for i in range(0, len(member_rows), spec.block_rows)
+    ]
 
     work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
     # Format 2: extra columns come from the candidates given, not the model (format 1 parts of
     # a model given by name carried the model's).
-    job = {"inputs": dict(fingerprint or {}), "spec": asdict(spec), "members": len(member_rows),
-           "member_hash": _fingerprint({"ids": list(member_ids)}), "format": 2,
-           "extra_hash": None if candidate_extra is None else _fingerprint(dict(candidate_extra))}
+    job = {
+        "inputs": dict(fingerprint or {}),
+        "spec": asdict(spec),
+        "members": len(member_rows),
+        "member_hash": _fingerprint({"ids": list(member_ids)}),
+        "format": 2,
+        "extra_hash": None if candidate_extra is None else _fingerprint(dict(candidate_extra)),
+    }
     job_id = _fingerprint(job)
     manifest = work / "job.json"
     if manifest.exists():
@@ -395,7 +476,9 @@ def run_batch(matcher: PartnerMatcher, member_ids: Sequence[str], candidate_ids:
             logger.warning("batch: %s holds parts of a different job; starting afresh", work)
             shutil.rmtree(work)
             work.mkdir(parents=True)
-    manifest.write_text(json.dumps({"job_id": job_id, **job, "blocks": len(blocks)}, indent=1, default=str))
+    manifest.write_text(
+        json.dumps({"job_id": job_id, **job, "blocks": len(blocks)}, indent=1, default=str)
+    )
 
     def part(i: int) -> Path:
         return work / f"part-{i:06d}.parquet"
@@ -403,13 +486,18 @@ def run_batch(matcher: PartnerMatcher, member_ids: Sequence[str], candidate_ids:
     pending = [i for i in range(len(blocks)) if not part(i).exists()]
     done_members = len(member_rows) - sum(len(blocks[i]) for i in pending)
     if done_members:
-        logger.info("batch: resuming; %d of %d blocks already scored",
-                    len(blocks) - len(pending), len(blocks))
+        logger.info(
+            "batch: resuming; %d of %d blocks already scored",
+            len(blocks) - len(pending),
+            len(blocks),
+        )
     bar = _Progress(len(member_rows), done_members) if progress else None
     scorer_path = work / f"scorer-{job_id[:16]}.joblib"
     try:
         for i, frame in _execute(scorer, blocks, pending, jobs, scheduler, scorer_path):
-            atomic_write(part(i), lambda temporary, frame=frame: frame.to_parquet(temporary, index=False))
+            atomic_write(
+                part(i), lambda temporary, frame=frame: frame.to_parquet(temporary, index=False)
+            )
             if bar:
                 bar.update(len(blocks[i]))
     finally:
@@ -422,8 +510,14 @@ def run_batch(matcher: PartnerMatcher, member_ids: Sequence[str], candidate_ids:
     return pd.concat(frames, ignore_index=True)
 
 
-def _execute(scorer: BatchScorer, blocks: list[np.ndarray], pending: list[int], jobs: int,
-             scheduler: str | None, path: Path):
+def _execute(
+    scorer: BatchScorer,
+    blocks: list[np.ndarray],
+    pending: list[int],
+    jobs: int,
+    scheduler: str | None,
+    path: Path,
+):
     """Yield (block number, shortlist frame) for every pending block, as they finish; with local
     workers, the scorer is written to `path` (named after the job: workers keep the scorer of
     the file they opened)."""
@@ -432,7 +526,9 @@ def _execute(scorer: BatchScorer, blocks: list[np.ndarray], pending: list[int], 
 
         with Client(scheduler) as client:
             remote = client.scatter(scorer, broadcast=True)
-            futures = {client.submit(_score_remote, remote, blocks[i], pure=False): i for i in pending}
+            futures = {
+                client.submit(_score_remote, remote, blocks[i], pure=False): i for i in pending
+            }
             try:
                 for future in as_completed(futures):
                     yield futures[future], future.result()
@@ -445,7 +541,9 @@ def _execute(scorer: BatchScorer, blocks: list[np.ndarray], pending: list[int], 
         if not path.exists():
             atomic_write(path, lambda temporary: joblib.dump(scorer, temporary))
         with joblib.Parallel(n_jobs=jobs, return_as="generator_unordered") as parallel:
-            results = parallel(joblib.delayed(_with_index)(i, str(path), blocks[i]) for i in pending)
+            results = parallel(
+                joblib.delayed(_with_index)(i, str(path), blocks[i]) for i in pending
+            )
             yield from results
         return
     for i in pending:
@@ -460,6 +558,7 @@ def _with_index(i: int, path: str, member_rows: np.ndarray) -> tuple[int, pd.Dat
 # Views of the result and writing them
 # ---------------------------------------------------------------------------------------------
 
+
 def reverse_view(shortlists: pd.DataFrame, per_candidate: int | None = None) -> pd.DataFrame:
     """For each candidate (exhibitor), the members that should visit it, best score first.
 
@@ -468,34 +567,69 @@ def reverse_view(shortlists: pd.DataFrame, per_candidate: int | None = None) -> 
     candidate's extra columns.
     """
     if shortlists.empty:
-        return pd.DataFrame(columns=["partner_id", "partner_name", "visitor_rank", "member_id",
-                                     "member_name", "score", "member_rank", "reasons"])
+        return pd.DataFrame(
+            columns=[
+                "partner_id",
+                "partner_name",
+                "visitor_rank",
+                "member_id",
+                "member_name",
+                "score",
+                "member_rank",
+                "reasons",
+            ]
+        )
     extra = [c for c in shortlists.columns if c not in OUTPUT_COLUMNS]
     frame = shortlists.rename(columns={"rank": "member_rank"})
-    frame = frame.sort_values(["partner_id", "score", "member_rank", "member_id"],
-                              ascending=[True, False, True, True], kind="stable")
+    frame = frame.sort_values(
+        ["partner_id", "score", "member_rank", "member_id"],
+        ascending=[True, False, True, True],
+        kind="stable",
+    )
     frame["visitor_rank"] = frame.groupby("partner_id").cumcount() + 1
     if per_candidate:
         frame = frame[frame["visitor_rank"] <= per_candidate]
-    columns = ["partner_id", "partner_name", "visitor_rank", "member_id", "member_name", "score",
-               "member_rank", "reasons", *extra]
+    columns = [
+        "partner_id",
+        "partner_name",
+        "visitor_rank",
+        "member_id",
+        "member_name",
+        "score",
+        "member_rank",
+        "reasons",
+        *extra,
+    ]
     return frame[columns].reset_index(drop=True)
 
 
 def member_summary(shortlists: pd.DataFrame) -> pd.DataFrame:
     """One row per member: how many suggestions, the best one, the mean score, the partners'
     countries and, when the candidates carry a ``hall`` column, the halls to visit."""
-    columns = ["member_id", "member_name", "suggestions", "best_partner", "best_score", "mean_score",
-               "countries"]
+    columns = [
+        "member_id",
+        "member_name",
+        "suggestions",
+        "best_partner",
+        "best_score",
+        "mean_score",
+        "countries",
+    ]
     if shortlists.empty:
         return pd.DataFrame(columns=columns)
     groups = shortlists.sort_values(["member_id", "rank"]).groupby("member_id", sort=False)
-    summary = groups.agg(member_name=("member_name", "first"), suggestions=("partner_id", "size"),
-                         best_partner=("partner_name", "first"), best_score=("score", "max"),
-                         mean_score=("score", "mean"),
-                         countries=("partner_country", lambda s: ", ".join(dict.fromkeys(s))))
+    summary = groups.agg(
+        member_name=("member_name", "first"),
+        suggestions=("partner_id", "size"),
+        best_partner=("partner_name", "first"),
+        best_score=("score", "max"),
+        mean_score=("score", "mean"),
+        countries=("partner_country", lambda s: ", ".join(dict.fromkeys(s))),
+    )
     if "hall" in shortlists.columns:
-        summary["halls"] = groups["hall"].agg(lambda s: ", ".join(dict.fromkeys(str(v) for v in s if str(v))))
+        summary["halls"] = groups["hall"].agg(
+            lambda s: ", ".join(dict.fromkeys(str(v) for v in s if str(v)))
+        )
     summary["mean_score"] = summary["mean_score"].round(4)
     return summary.reset_index()
 
@@ -514,12 +648,15 @@ def write_table(frame: pd.DataFrame, path: str | Path, summary: pd.DataFrame | N
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx", ".parquet"):
-        raise InputError(f"{path}: unsupported output file type {suffix!r}; "
-                         "use .csv, .xlsx or .parquet")
+        raise InputError(
+            f"{path}: unsupported output file type {suffix!r}; use .csv, .xlsx or .parquet"
+        )
     if suffix == ".xlsx" and _xlsx_rows(frame) > EXCEL_MAX_ROWS:
-        raise InputError(f"{path}: {len(frame):,} suggestions with a heading and column names per "
-                         f"member take {_xlsx_rows(frame):,} rows, more than an Excel sheet's "
-                         f"{EXCEL_MAX_ROWS:,}; write .csv or .parquet")
+        raise InputError(
+            f"{path}: {len(frame):,} suggestions with a heading and column names per "
+            f"member take {_xlsx_rows(frame):,} rows, more than an Excel sheet's "
+            f"{EXCEL_MAX_ROWS:,}; write .csv or .parquet"
+        )
 
     def write(temporary: Path) -> None:
         if suffix == ".parquet":
@@ -527,7 +664,9 @@ def write_table(frame: pd.DataFrame, path: str | Path, summary: pd.DataFrame | N
         elif suffix == ".csv":
             # RFC 4180 line ends: a carriage return inside a text cell is then quoted, and
             # a reader does not take it for the end of the row.
-            safe_cells(frame).to_csv(temporary, index=False, encoding="utf-8", lineterminator="\r\n")
+            safe_cells(frame).to_csv(
+                temporary, index=False, encoding="utf-8", lineterminator="\r\n"
+            )
         else:
             _write_xlsx(frame, temporary, summary)
 

@@ -48,8 +48,10 @@ def _file_hash(path: str | None) -> str | None:
 
 def _check_output(path: str | None, option: str) -> None:
     if path and Path(path).suffix.lower() not in _OUTPUT_SUFFIXES:
-        raise BadInput(f"{option} {path}: unsupported file type {Path(path).suffix!r}; "
-                       f"use {', '.join(_OUTPUT_SUFFIXES)}")
+        raise BadInput(
+            f"{option} {path}: unsupported file type {Path(path).suffix!r}; "
+            f"use {', '.join(_OUTPUT_SUFFIXES)}"
+        )
 
 
 class _ExtraColumnsExpected(logging.Filter):
@@ -121,8 +123,12 @@ def _read_relevant_links(path: str, profile_ids: Iterable[str]) -> list[Link]:
     relevant = [link for link in links if link.source in ids and link.target in ids]
     skipped = len(links) - len(relevant)
     if skipped:
-        logger.warning("%s: skipped %s link%s that name organisations in neither --members nor "
-                       "--candidates", path, f"{skipped:,}", "" if skipped == 1 else "s")
+        logger.warning(
+            "%s: skipped %s link%s that name organisations in neither --members nor --candidates",
+            path,
+            f"{skipped:,}",
+            "" if skipped == 1 else "s",
+        )
     return relevant
 
 
@@ -137,57 +143,143 @@ def _check_links_to_learn_from(model_kind: str, known_links: list[Link], given: 
     pairs = len({(link.source, link.target) for link in known_links if link.positive})
     least = PartnerMatcher.MIN_LEARNING_PAIRS
     if pairs < least:
-        where = ("--links holds" if given else "without --links there are")
-        raise BadInput(f"--model-kind {model_kind} learns the score from known positive links "
-                       f"(partner, supplier or deal) and needs at least {least} distinct pairs "
-                       f"among --members and --candidates; {where} {pairs}. Give --links, or "
-                       "use --model-kind auto or default")
+        where = "--links holds" if given else "without --links there are"
+        raise BadInput(
+            f"--model-kind {model_kind} learns the score from known positive links "
+            f"(partner, supplier or deal) and needs at least {least} distinct pairs "
+            f"among --members and --candidates; {where} {pairs}. Give --links, or "
+            "use --model-kind auto or default"
+        )
 
 
 @click.command()
-@click.option("--members", required=True, type=click.Path(dir_okay=False),
-              help="Profile file of the members to score (.csv, .xlsx or .json).")
-@click.option("--candidates", required=True, type=click.Path(dir_okay=False),
-              help="Profile file of the candidates (a fair's exhibitors); extra columns such as "
-                   "hall, stand or fair day are kept in the output.")
-@click.option("--links", type=click.Path(dir_okay=False),
-              help="Known links among members and candidates (to learn from and never re-suggest).")
-@click.option("--model", "model_name", default=None,
-              help="A trained model whose profiles include every member and candidate; without "
-                   "it, a model is fitted on the two files (and --links).")
+@click.option(
+    "--members",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Profile file of the members to score (.csv, .xlsx or .json).",
+)
+@click.option(
+    "--candidates",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Profile file of the candidates (a fair's exhibitors); extra columns such as "
+    "hall, stand or fair day are kept in the output.",
+)
+@click.option(
+    "--links",
+    type=click.Path(dir_okay=False),
+    help="Known links among members and candidates (to learn from and never re-suggest).",
+)
+@click.option(
+    "--model",
+    "model_name",
+    default=None,
+    help="A trained model whose profiles include every member and candidate; without "
+    "it, a model is fitted on the two files (and --links).",
+)
 @_models_dir_option
-@click.option("--k", default=20, show_default=True, type=click.IntRange(min=1),
-              help="Shortlist length per member.")
-@click.option("--scope", type=click.Choice(["all", "cluster", "international"]), default="all",
-              show_default=True)
+@click.option(
+    "--k",
+    default=20,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Shortlist length per member.",
+)
+@click.option(
+    "--scope",
+    type=click.Choice(["all", "cluster", "international"]),
+    default="all",
+    show_default=True,
+)
 @filter_options
-@click.option("--language", type=click.Choice(["en", "uk"]), default="en", show_default=True,
-              help="Language of the reasons.")
-@click.option("--out", required=True, type=click.Path(dir_okay=False),
-              help="Shortlists: .csv, .xlsx (printable, one sheet per member up to 200) or .parquet.")
-@click.option("--reverse", "reverse_out", type=click.Path(dir_okay=False),
-              help="Also write, for each candidate, the members that should visit it.")
-@click.option("--summary", "summary_out", type=click.Path(dir_okay=False),
-              help="Also write one summary row per member.")
-@click.option("--jobs", default=0, show_default=True, type=click.IntRange(min=0),
-              help="Local worker processes; 1: this process, BLAS on every core; 0: one per core "
-                   f"up to {AUTO_JOBS_UP_TO:,} profiles (faster: re-ranking is Python), else 1 "
-                   "(each worker holds its own copy of the model's tables).")
-@click.option("--scheduler", envvar="DASK_SCHEDULER_ADDRESS", default=None,
-              help="Dask scheduler address (tcp://host:8786; or DASK_SCHEDULER_ADDRESS): score "
-                   "blocks of members on its workers.")
-@click.option("--block-rows", default=256, show_default=True, type=click.IntRange(min=1),
-              help="Members scored together (memory grows with block x candidates).")
-@click.option("--work-dir", type=click.Path(file_okay=False),
-              help="Where finished blocks are kept until the job is done [default: OUT.parts]; "
-                   "an interrupted run resumes from them.")
-@click.option("--model-kind", type=click.Choice(["auto", "gbt", "logistic", "default"]), default="auto",
-              show_default=True, help="Score model when fitting on the two files.")
+@click.option(
+    "--language",
+    type=click.Choice(["en", "uk"]),
+    default="en",
+    show_default=True,
+    help="Language of the reasons.",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Shortlists: .csv, .xlsx (printable, one sheet per member up to 200) or .parquet.",
+)
+@click.option(
+    "--reverse",
+    "reverse_out",
+    type=click.Path(dir_okay=False),
+    help="Also write, for each candidate, the members that should visit it.",
+)
+@click.option(
+    "--summary",
+    "summary_out",
+    type=click.Path(dir_okay=False),
+    help="Also write one summary row per member.",
+)
+@click.option(
+    "--jobs",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Local worker processes; 1: this process, BLAS on every core; 0: one per core "
+    f"up to {AUTO_JOBS_UP_TO:,} profiles (faster: re-ranking is Python), else 1 "
+    "(each worker holds its own copy of the model's tables).",
+)
+@click.option(
+    "--scheduler",
+    envvar="DASK_SCHEDULER_ADDRESS",
+    default=None,
+    help="Dask scheduler address (tcp://host:8786; or DASK_SCHEDULER_ADDRESS): score "
+    "blocks of members on its workers.",
+)
+@click.option(
+    "--block-rows",
+    default=256,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Members scored together (memory grows with block x candidates).",
+)
+@click.option(
+    "--work-dir",
+    type=click.Path(file_okay=False),
+    help="Where finished blocks are kept until the job is done [default: OUT.parts]; "
+    "an interrupted run resumes from them.",
+)
+@click.option(
+    "--model-kind",
+    type=click.Choice(["auto", "gbt", "logistic", "default"]),
+    default="auto",
+    show_default=True,
+    help="Score model when fitting on the two files.",
+)
 @click.option("--seed", default=0, show_default=True, type=int)
 @_duplicates_option("error")
-def batch(members, candidates, links, model_name, models_dir, k, scope, country, org_type,
-          partnership_type, certification, language, out, reverse_out, summary_out, jobs, scheduler,
-          block_rows, work_dir, model_kind, seed, duplicates):
+def batch(
+    members,
+    candidates,
+    links,
+    model_name,
+    models_dir,
+    k,
+    scope,
+    country,
+    org_type,
+    partnership_type,
+    certification,
+    language,
+    out,
+    reverse_out,
+    summary_out,
+    jobs,
+    scheduler,
+    block_rows,
+    work_dir,
+    model_kind,
+    seed,
+    duplicates,
+):
     """Score every member against the candidates and write each member's shortlist."""
     from .batch import (
         EXCEL_MAX_ROWS,
@@ -199,23 +291,37 @@ def batch(members, candidates, links, model_name, models_dir, k, scope, country,
     )
 
     def action():
-        for path, option in ((out, "--out"), (reverse_out, "--reverse"), (summary_out, "--summary")):
+        for path, option in (
+            (out, "--out"),
+            (reverse_out, "--reverse"),
+            (summary_out, "--summary"),
+        ):
             _check_output(path, option)
         filters = _filters(country, org_type, partnership_type, certification)
-        spec = BatchSpec(k=k, scope=scope, filters=filters, language=language, block_rows=block_rows)
+        spec = BatchSpec(
+            k=k, scope=scope, filters=filters, language=language, block_rows=block_rows
+        )
         member_frame, candidate_frame = _read_both(members, candidates, duplicates)
         if Path(out).suffix.lower() == ".xlsx" and len(member_frame) * (k + 2) > EXCEL_MAX_ROWS:
-            raise BadInput(f"{len(member_frame):,} members x {k} suggestions do not fit in an Excel "
-                           "sheet; write --out as .csv or .parquet")
+            raise BadInput(
+                f"{len(member_frame):,} members x {k} suggestions do not fit in an Excel "
+                "sheet; write --out as .csv or .parquet"
+            )
         if model_name and links:
-            raise BadInput("--links are learned when fitting; with --model the model's own links "
-                           "apply")
+            raise BadInput(
+                "--links are learned when fitting; with --model the model's own links apply"
+            )
         union = _union(member_frame, candidate_frame)
         known_links = _read_relevant_links(links, union["member_id"]) if links else []
         if not model_name:
             _check_links_to_learn_from(model_kind, known_links, bool(links))
-        fingerprint = {"members": _file_hash(members), "candidates": _file_hash(candidates),
-                       "links": _file_hash(links), "model_kind": model_kind, "seed": seed}
+        fingerprint = {
+            "members": _file_hash(members),
+            "candidates": _file_hash(candidates),
+            "links": _file_hash(links),
+            "model_kind": model_kind,
+            "seed": seed,
+        }
         if model_name:
             from .artifacts import load_model, read_manifest
 
@@ -223,29 +329,48 @@ def batch(members, candidates, links, model_name, models_dir, k, scope, country,
             fingerprint["model"] = read_manifest(model_name, models_dir).get("sha256")
             missing = sorted(set(union["member_id"]) - set(matcher.position_))
             if missing:
-                raise BadInput(f"{len(missing)} profiles are not in model {model_name!r} "
-                               f"(e.g. {', '.join(missing[:5])}); leave out --model to fit on the files")
+                raise BadInput(
+                    f"{len(missing)} profiles are not in model {model_name!r} "
+                    f"(e.g. {', '.join(missing[:5])}); leave out --model to fit on the files"
+                )
         else:
             from .ranking import PartnerMatcher
 
             logger.info("batch: fitting on %d profiles and %d links", len(union), len(known_links))
-            matcher = PartnerMatcher(model=model_kind, random_state=seed, language=language).fit(union, known_links)
+            matcher = PartnerMatcher(model=model_kind, random_state=seed, language=language).fit(
+                union, known_links
+            )
         workers = choose_jobs(jobs, len(matcher.frame_))
         work = Path(work_dir) if work_dir else Path(str(out) + ".parts")
         where = f"on {scheduler}" if scheduler else f"in {workers} process" + "es" * (workers > 1)
-        logger.info("batch: %d members against %d candidates, blocks of %d, %s",
-                    len(member_frame), len(candidate_frame), block_rows, where)
+        logger.info(
+            "batch: %d members against %d candidates, blocks of %d, %s",
+            len(member_frame),
+            len(candidate_frame),
+            block_rows,
+            where,
+        )
         # The candidate file's extra columns (hall, stand, ...), also when the model was fitted
         # on other files: a model's own profiles carry the columns of those files.
         candidate_extra = dict(zip(candidate_frame["member_id"], candidate_frame["extra"]))
         try:
-            shortlists = run_batch(matcher, list(member_frame["member_id"]),
-                                   list(candidate_frame["member_id"]), spec, work,
-                                   fingerprint=fingerprint, jobs=workers, scheduler=scheduler,
-                                   candidate_extra=candidate_extra)
+            shortlists = run_batch(
+                matcher,
+                list(member_frame["member_id"]),
+                list(candidate_frame["member_id"]),
+                spec,
+                work,
+                fingerprint=fingerprint,
+                jobs=workers,
+                scheduler=scheduler,
+                candidate_extra=candidate_extra,
+            )
         except KeyboardInterrupt:
-            click.echo(f"interrupted; finished blocks are kept in {work}: run the same command "
-                       "again to resume", err=True)
+            click.echo(
+                f"interrupted; finished blocks are kept in {work}: run the same command "
+                "again to resume",
+                err=True,
+            )
             raise SystemExit(130) from None
         summary = member_summary(shortlists)
         write_table(shortlists, out, summary=summary)
@@ -254,8 +379,10 @@ def batch(members, candidates, links, model_name, models_dir, k, scope, country,
         if summary_out:
             write_table(summary, summary_out)
         shutil.rmtree(work, ignore_errors=True)
-        click.echo(f"{len(shortlists):,} suggestions for {shortlists['member_id'].nunique() if len(shortlists) else 0:,} "
-                   f"of {len(member_frame):,} members against {len(candidate_frame):,} candidates; "
-                   f"written to {out}")
+        click.echo(
+            f"{len(shortlists):,} suggestions for {shortlists['member_id'].nunique() if len(shortlists) else 0:,} "
+            f"of {len(member_frame):,} members against {len(candidate_frame):,} candidates; "
+            f"written to {out}"
+        )
 
     _run(action)

@@ -23,8 +23,23 @@ import scipy.sparse as sp
 __all__ = ["canonical_sparse"]
 
 #: Values never searched for matrices: arrays, frames, scalars, types, modules and functions.
-_LEAVES = (np.ndarray, pd.DataFrame, pd.Series, pd.Index, str, bytes, int, float, complex, bool,
-           type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.MethodType)
+_LEAVES = (
+    np.ndarray,
+    pd.DataFrame,
+    pd.Series,
+    pd.Index,
+    str,
+    bytes,
+    int,
+    float,
+    complex,
+    bool,
+    type,
+    types.ModuleType,
+    types.FunctionType,
+    types.BuiltinFunctionType,
+    types.MethodType,
+)
 
 
 def canonical_sparse(obj: Any) -> int:
@@ -66,9 +81,14 @@ def canonical_sparse(obj: Any) -> int:
         elif isinstance(item, (list, tuple, set, frozenset)):
             values = item
         else:
-            values = [*getattr(item, "__dict__", {}).values(),
-                      *(getattr(item, name) for name in getattr(type(item), "__slots__", ())
-                        if isinstance(name, str) and hasattr(item, name))]
+            values = [
+                *getattr(item, "__dict__", {}).values(),
+                *(
+                    getattr(item, name)
+                    for name in getattr(type(item), "__slots__", ())
+                    if isinstance(name, str) and hasattr(item, name)
+                ),
+            ]
         # Leaves are dropped here: a model's id -> row map holds a value per profile.
         stack.extend(value for value in values if not isinstance(value, _LEAVES))
     return changed

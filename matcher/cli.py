@@ -83,8 +83,10 @@ def _fail(error: BaseException) -> None:
         click.echo("".join(traceback.format_exception(error)).rstrip(), err=True)
     # One line: a multi-line message would read as several problems.
     message = " ".join(str(error).split())
-    click.echo(f"error: {type(error).__name__}: {message}"
-               + ("" if verbose else f" ({_TRACEBACK_HINT})"), err=True)
+    click.echo(
+        f"error: {type(error).__name__}: {message}" + ("" if verbose else f" ({_TRACEBACK_HINT})"),
+        err=True,
+    )
     sys.exit(EXIT_FAILURE)
 
 
@@ -143,21 +145,33 @@ def _load_inputs(profiles: str | None, links: str | None, sample: bool, duplicat
     return frame, known_links
 
 
-_profiles_option = click.option("--profiles", type=click.Path(dir_okay=False),
-                                help="Profile file (.csv, .xlsx or .json).")
-_links_option = click.option("--links", type=click.Path(dir_okay=False),
-                             help="Known links file (.csv, .xlsx or .json).")
-_sample_option = click.option("--sample", is_flag=True,
-                              help="Use the shipped fictional sample cluster.")
-_models_dir_option = click.option("--models-dir", default="models", show_default=True,
-                                  type=click.Path(file_okay=False), help="Folder of trained models.")
+_profiles_option = click.option(
+    "--profiles", type=click.Path(dir_okay=False), help="Profile file (.csv, .xlsx or .json)."
+)
+_links_option = click.option(
+    "--links", type=click.Path(dir_okay=False), help="Known links file (.csv, .xlsx or .json)."
+)
+_sample_option = click.option(
+    "--sample", is_flag=True, help="Use the shipped fictional sample cluster."
+)
+_models_dir_option = click.option(
+    "--models-dir",
+    default="models",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder of trained models.",
+)
 
 
 def _duplicates_option(default: str):
-    return click.option("--duplicates", type=click.Choice(["error", "merge"]), default=default,
-                        show_default=True,
-                        help="Rows that share an id: an error, or one organisation listed twice "
-                             "(merged, with a warning naming the rows).")
+    return click.option(
+        "--duplicates",
+        type=click.Choice(["error", "merge"]),
+        default=default,
+        show_default=True,
+        help="Rows that share an id: an error, or one organisation listed twice "
+        "(merged, with a warning naming the rows).",
+    )
 
 
 # The library's larger command groups live in their own modules and are imported only when
@@ -198,10 +212,20 @@ class _PluginGroup(click.Group):
 def filter_options(command: Callable) -> Callable:
     """The partner filters shared by ``recommend`` and ``batch`` (see :func:`_filters`)."""
     options = [
-        click.option("--country", multiple=True, help="Only partners in this country (repeatable)."),
-        click.option("--org-type", multiple=True, help="Only partners of this org_type (repeatable)."),
-        click.option("--partnership-type", multiple=True, help="Only partners open to this kind of partnership."),
-        click.option("--certification", multiple=True, help="Only partners with this certification."),
+        click.option(
+            "--country", multiple=True, help="Only partners in this country (repeatable)."
+        ),
+        click.option(
+            "--org-type", multiple=True, help="Only partners of this org_type (repeatable)."
+        ),
+        click.option(
+            "--partnership-type",
+            multiple=True,
+            help="Only partners open to this kind of partnership.",
+        ),
+        click.option(
+            "--certification", multiple=True, help="Only partners with this certification."
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -210,27 +234,44 @@ def filter_options(command: Callable) -> Callable:
 
 @click.group(cls=_PluginGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="matcher")
-@click.option("-v", "--verbose", count=True,
-              help="More log output and a failure's traceback (-vv for debug).")
+@click.option(
+    "-v", "--verbose", count=True, help="More log output and a failure's traceback (-vv for debug)."
+)
 @click.pass_context
 def main(context: click.Context, verbose: int) -> None:
     """Partner matching for a light-industry and fashion cluster."""
     context.meta[_VERBOSE_KEY] = verbose
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
 
 
 @main.command()
 @_profiles_option
 @_links_option
 @_sample_option
-@click.option("--name", default=None, help="Model name (folder under --models-dir). "
-              "Defaults to 'sample' with --sample, else 'default'.")
+@click.option(
+    "--name",
+    default=None,
+    help="Model name (folder under --models-dir). "
+    "Defaults to 'sample' with --sample, else 'default'.",
+)
 @_models_dir_option
-@click.option("--evaluate/--no-evaluate", "run_evaluation", default=True, show_default=True,
-              help="Cross-validate on the links and store the figures in the manifest.")
-@click.option("--eval-folds", default=3, show_default=True, type=click.IntRange(min=2),
-              help="Folds of the cross-validation stored in the manifest.")
+@click.option(
+    "--evaluate/--no-evaluate",
+    "run_evaluation",
+    default=True,
+    show_default=True,
+    help="Cross-validate on the links and store the figures in the manifest.",
+)
+@click.option(
+    "--eval-folds",
+    default=3,
+    show_default=True,
+    type=click.IntRange(min=2),
+    help="Folds of the cross-validation stored in the manifest.",
+)
 @click.option("--seed", default=0, show_default=True, type=int)
 @_duplicates_option("error")
 def train(profiles, links, sample, name, models_dir, run_evaluation, eval_folds, seed, duplicates):
@@ -243,26 +284,40 @@ def train(profiles, links, sample, name, models_dir, run_evaluation, eval_folds,
         model_name = name or ("sample" if sample else "default")
         # save_model refuses such a name only after the fit and the cross-validation.
         if "/" in model_name or os.sep in model_name or model_name.startswith("."):
-            raise BadInput(f"--name {model_name!r}: a model name is a folder name, without '/' "
-                           "and not starting with '.', e.g. 'kharkiv-2026'")
+            raise BadInput(
+                f"--name {model_name!r}: a model name is a folder name, without '/' "
+                "and not starting with '.', e.g. 'kharkiv-2026'"
+            )
         frame, known_links = _load_inputs(profiles, links, sample, duplicates)
         started = time.perf_counter()
         figures = None
         n_positive = sum(link.positive for link in known_links)
         if run_evaluation and n_positive >= CROSS_VALIDATE_FROM:
             # The cross-validation fits the model once per fold: most of train's time.
-            click.echo(f"cross-validating on {n_positive} positive links ({eval_folds} folds; "
-                       "--no-evaluate skips this)...", err=True)
-            figures = evaluate(frame, known_links, k=10, folds=eval_folds, seed=seed,
-                               progress=_fold_progress(started))
-        click.echo(f"fitting the model on {len(frame)} profiles and {len(known_links)} links...",
-                   err=True)
+            click.echo(
+                f"cross-validating on {n_positive} positive links ({eval_folds} folds; "
+                "--no-evaluate skips this)...",
+                err=True,
+            )
+            figures = evaluate(
+                frame,
+                known_links,
+                k=10,
+                folds=eval_folds,
+                seed=seed,
+                progress=_fold_progress(started),
+            )
+        click.echo(
+            f"fitting the model on {len(frame)} profiles and {len(known_links)} links...", err=True
+        )
         matcher = PartnerMatcher(random_state=seed).fit(frame, known_links)
         folder = save_model(matcher, model_name, known_links, models_dir, evaluation=figures)
         click.echo(f"done in {time.perf_counter() - started:.0f} s", err=True)
-        click.echo(f"trained on {len(frame)} profiles and {len(known_links)} links "
-                   + ("of the fictional sample cluster " if sample else "")
-                   + f"({matcher.model_kind_} model); written to {folder}")
+        click.echo(
+            f"trained on {len(frame)} profiles and {len(known_links)} links "
+            + ("of the fictional sample cluster " if sample else "")
+            + f"({matcher.model_kind_} model); written to {folder}"
+        )
         if figures:
             click.echo(_evaluation_table(figures))
 
@@ -277,16 +332,45 @@ def train(profiles, links, sample, name, models_dir, run_evaluation, eval_folds,
 @_models_dir_option
 @click.option("--member", required=True, help="The member's id.")
 @click.option("--k", default=10, show_default=True, type=click.IntRange(min=1))
-@click.option("--scope", type=click.Choice(["all", "cluster", "international"]), default="all",
-              show_default=True)
+@click.option(
+    "--scope",
+    type=click.Choice(["all", "cluster", "international"]),
+    default="all",
+    show_default=True,
+)
 @filter_options
-@click.option("--language", type=click.Choice(["en", "uk"]), default="en", show_default=True,
-              help="Language of the reasons.")
-@click.option("--format", "output_format", type=click.Choice(["table", "json", "csv"]),
-              default="table", show_default=True)
+@click.option(
+    "--language",
+    type=click.Choice(["en", "uk"]),
+    default="en",
+    show_default=True,
+    help="Language of the reasons.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
 @_duplicates_option("error")
-def recommend(model_name, profiles, links, sample, models_dir, member, k, scope, country, org_type,
-              partnership_type, certification, language, output_format, duplicates):
+def recommend(
+    model_name,
+    profiles,
+    links,
+    sample,
+    models_dir,
+    member,
+    k,
+    scope,
+    country,
+    org_type,
+    partnership_type,
+    certification,
+    language,
+    output_format,
+    duplicates,
+):
     """Suggest partners for a member, with reasons."""
     from .artifacts import load_model
     from .ranking import PartnerMatcher
@@ -301,7 +385,9 @@ def recommend(model_name, profiles, links, sample, models_dir, member, k, scope,
             matcher = PartnerMatcher().fit(frame, known_links)
         _check_member(matcher, member)
         filters = _filters(country, org_type, partnership_type, certification)
-        suggestions = matcher.recommend(member, k=k, scope=scope, filters=filters, language=language)
+        suggestions = matcher.recommend(
+            member, k=k, scope=scope, filters=filters, language=language
+        )
         payload = {"member": member, "suggestions": [s.to_dict() for s in suggestions]}
         click.echo(_format_suggestions(payload, output_format))
 
@@ -337,11 +423,18 @@ def _filters(country, org_type, partnership_type, certification) -> dict[str, li
     from .filters import FilterError, resolve_filters
 
     try:
-        return resolve_filters({"country": country, "org_type": org_type,
-                                "partnership_type": partnership_type, "certification": certification})
+        return resolve_filters(
+            {
+                "country": country,
+                "org_type": org_type,
+                "partnership_type": partnership_type,
+                "certification": certification,
+            }
+        )
     except FilterError as error:
-        raise BadInput("\n".join(f"--{p.field.replace('_', '-')}: {p.message}"
-                                  for p in error.problems)) from None
+        raise BadInput(
+            "\n".join(f"--{p.field.replace('_', '-')}: {p.message}" for p in error.problems)
+        ) from None
 
 
 def _format_suggestions(payload: dict, output_format: str) -> str:
@@ -351,15 +444,39 @@ def _format_suggestions(payload: dict, output_format: str) -> str:
     if output_format == "csv":
         from .spreadsheets import csv_text
 
-        header = ["member_id", "rank", "partner_id", "name", "network", "country", "score", "reasons"]
-        return csv_text(header, ([payload["member"], rank, s["partner_id"], s["name"], s["network"],
-                                  s["country"], f"{s['score']:.4f}", " | ".join(s["reasons"])]
-                                 for rank, s in enumerate(rows, 1))).rstrip("\r\n")
+        header = [
+            "member_id",
+            "rank",
+            "partner_id",
+            "name",
+            "network",
+            "country",
+            "score",
+            "reasons",
+        ]
+        return csv_text(
+            header,
+            (
+                [
+                    payload["member"],
+                    rank,
+                    s["partner_id"],
+                    s["name"],
+                    s["network"],
+                    s["country"],
+                    f"{s['score']:.4f}",
+                    " | ".join(s["reasons"]),
+                ]
+                for rank, s in enumerate(rows, 1)
+            ),
+        ).rstrip("\r\n")
     if not rows:
         return f"No suggestions for {payload['member']} with these filters."
     lines = [f"Partners for {payload['member']}:"]
     for rank, s in enumerate(rows, 1):
-        lines.append(f"{rank:>2}. {s['score']:.2f}  {s['name']} ({s['partner_id']}, {s['network']}, {s['country']})")
+        lines.append(
+            f"{rank:>2}. {s['score']:.2f}  {s['name']} ({s['partner_id']}, {s['network']}, {s['country']})"
+        )
         lines.extend(f"       - {reason}" for reason in s["reasons"])
     return "\n".join(lines)
 
@@ -371,14 +488,28 @@ def _format_suggestions(payload: dict, output_format: str) -> str:
 @click.option("--k", default=10, show_default=True, type=click.IntRange(min=1))
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(min=2))
 @click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--methods", default="matcher,linear,random,popularity,similarity,rule", show_default=True,
-              help="Comma-separated methods to compare.")
-@click.option("--retrieval", is_flag=True,
-              help="Also measure the candidate stage against re-ranking every profile.")
-@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--methods",
+    default="matcher,linear,random,popularity,similarity,rule",
+    show_default=True,
+    help="Comma-separated methods to compare.",
+)
+@click.option(
+    "--retrieval",
+    is_flag=True,
+    help="Also measure the candidate stage against re-ranking every profile.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
 @_duplicates_option("merge")
-def evaluate_command(profiles, links, sample, k, folds, seed, methods, retrieval, output_format, duplicates):
+def evaluate_command(
+    profiles, links, sample, k, folds, seed, methods, retrieval, output_format, duplicates
+):
     """Cross-validate the matcher and the baselines on held-out known links."""
     from .evaluation import evaluate, retrieval_recall
     from .ranking import PartnerMatcher
@@ -389,12 +520,16 @@ def evaluate_command(profiles, links, sample, k, folds, seed, methods, retrieval
             raise BadInput("--links is required: evaluation holds out known links")
         names = [m.strip() for m in methods.split(",") if m.strip()]
         progress = _fold_progress(time.perf_counter()) if output_format == "table" else None
-        result = evaluate(frame, known_links, k=k, folds=folds, seed=seed, methods=names, progress=progress)
+        result = evaluate(
+            frame, known_links, k=k, folds=folds, seed=seed, methods=names, progress=progress
+        )
         if retrieval:
             matcher = PartnerMatcher(random_state=seed).fit(frame, known_links)
             sources = sorted({l.source for l in known_links if l.positive})
             result["retrieval"] = retrieval_recall(matcher, sources, k=k, seed=seed)
-        click.echo(json.dumps(result, indent=2) if output_format == "json" else _evaluation_table(result))
+        click.echo(
+            json.dumps(result, indent=2) if output_format == "json" else _evaluation_table(result)
+        )
 
     _run(action)
 
@@ -402,21 +537,36 @@ def evaluate_command(profiles, links, sample, k, folds, seed, methods, retrieval
 def _evaluation_table(result: dict) -> str:
     k = result["k"]
     metrics = [f"recall@{k}", f"ndcg@{k}", "mrr", "coverage"]
-    lines = [(f"{result['queries']} queries over {result['folds']} folds, {result['profiles']} profiles, "
-             f"{result['links']} positive links ({result['seconds']} s)"),
-             f"{'method':<12}" + "".join(f"{m:>11}" for m in metrics)]
+    lines = [
+        (
+            f"{result['queries']} queries over {result['folds']} folds, {result['profiles']} profiles, "
+            f"{result['links']} positive links ({result['seconds']} s)"
+        ),
+        f"{'method':<12}" + "".join(f"{m:>11}" for m in metrics),
+    ]
     for name, values in result["methods"].items():
         lines.append(f"{name:<12}" + "".join(f"{values[m]:>11.3f}" for m in metrics))
     if result.get("matcher_models"):
-        lines.append("matcher's model by fold: " + ", ".join(
-            m["model"] + (f" ({len(m['dropped_features'])} features left out)" if m["dropped_features"] else "")
-            for m in result["matcher_models"]))
+        lines.append(
+            "matcher's model by fold: "
+            + ", ".join(
+                m["model"]
+                + (
+                    f" ({len(m['dropped_features'])} features left out)"
+                    if m["dropped_features"]
+                    else ""
+                )
+                for m in result["matcher_models"]
+            )
+        )
     lines.extend(f"warning: {warning}" for warning in result.get("warnings", ()))
     if "retrieval" in result:
         r = result["retrieval"]
-        lines.append(f"candidate stage: keeps {r['recall@k']:.3f} of the exhaustive top {r['k']} "
-                     f"with {r['n_candidates']} rows per vector search and {r['first_stage_rows']} from the "
-                     f"first stage ({r['mean_candidates']} candidates of {r['profiles']})")
+        lines.append(
+            f"candidate stage: keeps {r['recall@k']:.3f} of the exhaustive top {r['k']} "
+            f"with {r['n_candidates']} rows per vector search and {r['first_stage_rows']} from the "
+            f"first stage ({r['mean_candidates']} candidates of {r['profiles']})"
+        )
     return "\n".join(lines)
 
 
@@ -438,8 +588,10 @@ def validate(profiles, links, duplicates):
             raise BadInput("\n".join(_file_problems(error) for error in errors))
         known_links = known_links or []
         counts = frame["market_presence"].value_counts().to_dict()
-        click.echo(f"{len(frame)} profiles in {frame['network'].nunique()} networks, "
-                   f"{len(known_links)} links: no problems")
+        click.echo(
+            f"{len(frame)} profiles in {frame['network'].nunique()} networks, "
+            f"{len(known_links)} links: no problems"
+        )
         click.echo("market presence: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
 
     _run(action)
@@ -456,11 +608,21 @@ def _file_problems(error) -> str:
 
 @main.command()
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder to write to.")
-@click.option("--world", type=click.Choice(["sample", "value-chain"]), default="sample", show_default=True,
-              help="sample: the shipped sample cluster; value-chain: the second, independent world of "
-                   "matcher.value_chain (2,400 organisations), held out from the engine's development.")
-@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
-              help="Seed of the value-chain world.")
+@click.option(
+    "--world",
+    type=click.Choice(["sample", "value-chain"]),
+    default="sample",
+    show_default=True,
+    help="sample: the shipped sample cluster; value-chain: the second, independent world of "
+    "matcher.value_chain (2,400 organisations), held out from the engine's development.",
+)
+@click.option(
+    "--seed",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Seed of the value-chain world.",
+)
 def sample(out, world, seed):
     """Write fictional cluster data (profiles.csv, links.csv) to a folder."""
 
@@ -469,7 +631,9 @@ def sample(out, world, seed):
             from .value_chain import write_value_chain_world
 
             profiles_path, links_path = write_value_chain_world(Path(out), seed=seed)
-            click.echo(f"wrote {profiles_path} and {links_path} (fictional value-chain world, seed {seed})")
+            click.echo(
+                f"wrote {profiles_path} and {links_path} (fictional value-chain world, seed {seed})"
+            )
             return
         from .datasets import write_sample
 
@@ -492,8 +656,11 @@ def list_models_command(models_dir):
         for manifest in manifests:
             figures = (manifest.get("evaluation") or {}).get("methods", {}).get("matcher", {})
             recall = figures.get("recall@10")
-            click.echo(f"{manifest['name']}: {manifest['created']}, {manifest['profiles']} profiles, "
-                       f"{manifest['model']} model" + (f", recall@10 {recall:.3f}" if recall is not None else ""))
+            click.echo(
+                f"{manifest['name']}: {manifest['created']}, {manifest['profiles']} profiles, "
+                f"{manifest['model']} model"
+                + (f", recall@10 {recall:.3f}" if recall is not None else "")
+            )
 
     _run(action)
 

@@ -110,9 +110,26 @@ __all__ = [
 HOME_NETWORK = T.HOME_NETWORK
 #: Columns of the generated profile frame (the order of reference/formats.md).
 PROFILE_COLUMNS = (
-    "id", "name", "network", "country", "city", "org_type", "nace", "offers", "seeks", "products",
-    "markets_present", "markets_target", "market_presence", "partnership_types", "certifications",
-    "employees", "capacity_units_month", "min_order_qty", "languages", "description",
+    "id",
+    "name",
+    "network",
+    "country",
+    "city",
+    "org_type",
+    "nace",
+    "offers",
+    "seeks",
+    "products",
+    "markets_present",
+    "markets_target",
+    "market_presence",
+    "partnership_types",
+    "certifications",
+    "employees",
+    "capacity_units_month",
+    "min_order_qty",
+    "languages",
+    "description",
 )
 LINK_COLUMNS = ("source", "target", "kind", "date")
 #: The shipped sample: ``generate_cluster()`` with its defaults.
@@ -164,7 +181,7 @@ def _categorical(rng: np.random.Generator, group: np.ndarray, probs: np.ndarray)
     order = np.argsort(group, kind="stable")
     bounds = np.concatenate([[0], np.cumsum(np.bincount(group, minlength=len(probs)))])
     for g in range(len(probs)):
-        rows = order[bounds[g]:bounds[g + 1]]
+        rows = order[bounds[g] : bounds[g + 1]]
         out[rows] = np.searchsorted(cum[g], u[rows], side="right")
     return out
 
@@ -189,8 +206,9 @@ def _dedupe_rows(a: np.ndarray, other: np.ndarray | None = None) -> np.ndarray:
     return a
 
 
-def _draw_sets(rng: np.random.Generator, group: np.ndarray, specs: list, k: np.ndarray,
-               width: int) -> np.ndarray:
+def _draw_sets(
+    rng: np.random.Generator, group: np.ndarray, specs: list, k: np.ndarray, width: int
+) -> np.ndarray:
     """Draw ``k[i]`` distinct items for each row from the weighted spec of its group.
 
     Weighted sampling without replacement by Gumbel top-k, one block per group.
@@ -213,23 +231,26 @@ def _draw_sets(rng: np.random.Generator, group: np.ndarray, specs: list, k: np.n
     order = np.argsort(group, kind="stable")
     bounds = np.concatenate([[0], np.cumsum(np.bincount(group, minlength=len(specs)))])
     for g, (items, w) in enumerate(specs):
-        rows = order[bounds[g]:bounds[g + 1]]
+        rows = order[bounds[g] : bounds[g + 1]]
         rows = rows[k[rows] > 0]
         if rows.size == 0 or items.size == 0:
             continue
         # A draw of exactly 0 (possible in float32) would give log(0); the smallest positive
         # float stands in for it.
-        uniform = np.maximum(rng.random((rows.size, items.size), dtype=np.float32), np.finfo(np.float32).tiny)
+        uniform = np.maximum(
+            rng.random((rows.size, items.size), dtype=np.float32), np.finfo(np.float32).tiny
+        )
         gumbel = -np.log(-np.log(uniform))
         keys = np.log(w).astype(np.float32)[None, :] + gumbel
         picked = items[np.argsort(-keys, axis=1)[:, :width]]
         keep = np.arange(picked.shape[1])[None, :] < k[rows, None]
-        out[rows, :picked.shape[1]] = np.where(keep, picked, -1)
+        out[rows, : picked.shape[1]] = np.where(keep, picked, -1)
     return _sort_rows(out)
 
 
-def _join(idx: np.ndarray, names, sep: str = ";", last_sep: str | None = None,
-          fmt=None) -> np.ndarray:
+def _join(
+    idx: np.ndarray, names, sep: str = ";", last_sep: str | None = None, fmt=None
+) -> np.ndarray:
     """Join the names of each row's items (padded index matrix) into one string per row.
 
     Strings are built once per distinct combination and shared between the rows that have it;
@@ -274,6 +295,7 @@ def _round2(x: np.ndarray) -> np.ndarray:
 # The tables as arrays (built once)
 # ---------------------------------------------------------------------------------------------
 
+
 def _label_phrase(label: str) -> str:
     """Return a label as a phrase inside a sentence: no parenthesis, first letter lower-cased."""
     label = re.sub(r"\s*\([^)]*\)", "", label).strip()
@@ -293,8 +315,12 @@ def _name_model() -> dict:
         for name, spec in pools.items():
             if isinstance(spec, tuple) and len(spec) == 3:  # prefix, surnames, initials
                 initials = spec[2].split()
-                items = [f"{spec[0]}{sur} {a} {b}" for sur in spec[1].split()
-                         for a in initials[:8] for b in initials[8:]]
+                items = [
+                    f"{spec[0]}{sur} {a} {b}"
+                    for sur in spec[1].split()
+                    for a in initials[:8]
+                    for b in initials[8:]
+                ]
             elif isinstance(spec, tuple):  # syllables joined
                 items = [a + b for a in spec[0].split() for b in spec[1].split()]
             else:
@@ -308,21 +334,31 @@ def _name_model() -> dict:
             grp_off[s, f] = len(f_left)
             for frame in spec.split("|"):
                 slot = re.search(r"\{(\w+)\}", frame)
-                f_left.append(frame[:slot.start()])
-                f_right.append(frame[slot.end():])
+                f_left.append(frame[: slot.start()])
+                f_right.append(frame[slot.end() :])
                 f_pool.append(pool_ids[slot.group(1)])
             grp_cnt[s, f] = len(f_left) - grp_off[s, f]
-    return {"styles": styles, "pieces": _arr(pieces), "pool_off": np.array(pool_off),
-            "pool_cnt": np.array(pool_cnt), "left": _arr(f_left), "right": _arr(f_right),
-            "pool": np.array(f_pool), "grp_off": grp_off, "grp_cnt": grp_cnt}
+    return {
+        "styles": styles,
+        "pieces": _arr(pieces),
+        "pool_off": np.array(pool_off),
+        "pool_cnt": np.array(pool_cnt),
+        "left": _arr(f_left),
+        "right": _arr(f_right),
+        "pool": np.array(f_pool),
+        "grp_off": grp_off,
+        "grp_cnt": grp_cnt,
+    }
 
 
 @lru_cache(maxsize=1)
 def _model() -> dict:
     """Return the generator's tables as index arrays and weight vectors."""
     tax = load_taxonomy()
-    m: dict = {v: _arr(tax.ids(v)) for v in ("capabilities", "products", "partnership_types",
-                                              "certifications")}
+    m: dict = {
+        v: _arr(tax.ids(v))
+        for v in ("capabilities", "products", "partnership_types", "certifications")
+    }
     ix = {v: {t: i for i, t in enumerate(m[v])} for v in list(m)}
     rows = list(T.ROLES.values())
     m["roles"] = list(T.ROLES)
@@ -336,18 +372,25 @@ def _model() -> dict:
     m["nace"] = _arr(sorted({c for r in rows for c in T.weights(r[10])}))
     ix["nace"] = {c: i for i, c in enumerate(m["nace"])}
     for name, column, vocabulary in (
-            ("offers", 6, "capabilities"), ("seeks", 7, "capabilities"),
-            ("products_spec", 8, "products"), ("ptypes_spec", 9, "partnership_types"),
-            ("nace_spec", 10, "nace")):
+        ("offers", 6, "capabilities"),
+        ("seeks", 7, "capabilities"),
+        ("products_spec", 8, "products"),
+        ("ptypes_spec", 9, "partnership_types"),
+        ("nace_spec", 10, "nace"),
+    ):
         m[name] = [_spec(r[column], ix[vocabulary]) for r in rows]
     m["noise_seeks"] = np.array([ix["capabilities"][c] for c in T.NOISE_SEEKS.split()])
     m["certs_spec"] = [_spec(s, ix["certifications"]) for s in T.CERTIFICATIONS]
-    m["materials"] = np.array([tax.term("capabilities", c).stage == "materials"
-                               for c in m["capabilities"]])
+    m["materials"] = np.array(
+        [tax.term("capabilities", c).stage == "materials" for c in m["capabilities"]]
+    )
 
     countries = ["UA"]
-    for spec in [" ".join(n[1]) for n in T.NETWORKS] + list(T.NEIGHBOURS.values()) + [
-            " ".join(T.weights(T.FAR_MARKETS)), " ".join(T.weights(T.HOME_TARGETS))]:
+    for spec in (
+        [" ".join(n[1]) for n in T.NETWORKS]
+        + list(T.NEIGHBOURS.values())
+        + [" ".join(T.weights(T.FAR_MARKETS)), " ".join(T.weights(T.HOME_TARGETS))]
+    ):
         countries += [c for c in spec.split() if c not in countries]
     m["countries"] = _arr(countries)
     cix = {c: i for i, c in enumerate(countries)}
@@ -359,8 +402,10 @@ def _model() -> dict:
     m["far"] = _spec(T.FAR_MARKETS, cix)
     m["home_targets"] = _spec(T.HOME_TARGETS, cix)
     intl_targets = dict(T.weights(T.HOME_TARGETS), UA=4.0)
-    m["intl_targets"] = (np.array([cix[c] for c in intl_targets]),
-                         np.array(list(intl_targets.values())))
+    m["intl_targets"] = (
+        np.array([cix[c] for c in intl_targets]),
+        np.array(list(intl_targets.values())),
+    )
     m["continent"] = _arr(geography.continent(c) or "" for c in countries)
 
     national = {x for spec in T.COUNTRY_LANGUAGES.values() for x in spec.split()}
@@ -374,13 +419,20 @@ def _model() -> dict:
     # Phrases per language: capabilities as offered, as sought (natural phrase or None), products.
     m["offer_phrase"], m["seek_phrase"], m["product_phrase"] = [], [], []
     for li, lang in enumerate(_LANGS):
-        m["offer_phrase"].append(_arr(
-            T.PHRASES[c][li] if c in T.PHRASES
-            else _label_phrase(tax.label("capabilities", c, lang)) for c in m["capabilities"]))
-        m["seek_phrase"].append([T.SEEK_PHRASES[c][li] if c in T.SEEK_PHRASES else None
-                                 for c in m["capabilities"]])
-        m["product_phrase"].append(_arr(_label_phrase(tax.label("products", p, lang))
-                                        for p in m["products"]))
+        m["offer_phrase"].append(
+            _arr(
+                T.PHRASES[c][li]
+                if c in T.PHRASES
+                else _label_phrase(tax.label("capabilities", c, lang))
+                for c in m["capabilities"]
+            )
+        )
+        m["seek_phrase"].append(
+            [T.SEEK_PHRASES[c][li] if c in T.SEEK_PHRASES else None for c in m["capabilities"]]
+        )
+        m["product_phrase"].append(
+            _arr(_label_phrase(tax.label("products", p, lang)) for p in m["products"])
+        )
     m["cert_label"] = _arr(tax.label("certifications", c, "en") for c in m["certifications"])
     m["names"] = _name_model()
     return m
@@ -390,11 +442,13 @@ def _model() -> dict:
 # Profiles
 # ---------------------------------------------------------------------------------------------
 
+
 def _networks(n_networks: int) -> list[tuple]:
     """Return the home network followed by the first `n_networks` international ones."""
     if not 0 <= n_networks <= len(T.NETWORKS):
-        raise InputError(f"Got n_networks={n_networks!r}, expected an integer from 0 to "
-                         f"{len(T.NETWORKS)}")
+        raise InputError(
+            f"Got n_networks={n_networks!r}, expected an integer from 0 to {len(T.NETWORKS)}"
+        )
     home = (HOME_NETWORK, {"UA": ("", 1.0)}, 0, T.HOME_TIERS, "")
     return [home, *T.NETWORKS[:n_networks]]
 
@@ -410,8 +464,13 @@ def _latent(n_home: int, n_intl: int, n_networks: int, rng: np.random.Generator)
     net = np.repeat(np.arange(len(networks)), sizes)
     n, home, cix = len(net), net == 0, m["cix"]
     z: dict = {"net": net, "home": home, "networks": networks}
-    z["country"] = country = _categorical(rng, net, _probs(
-        [{cix[c]: spec[1] for c, spec in nw[1].items()} for nw in networks], len(m["countries"])))
+    z["country"] = country = _categorical(
+        rng,
+        net,
+        _probs(
+            [{cix[c]: spec[1] for c, spec in nw[1].items()} for nw in networks], len(m["countries"])
+        ),
+    )
     role_rows = []
     for g, nw in enumerate(networks):
         w = (m["w_home"] if g == 0 else m["w_intl"]).copy()
@@ -421,8 +480,10 @@ def _latent(n_home: int, n_intl: int, n_networks: int, rng: np.random.Generator)
     z["role"] = role = _categorical(rng, net, _probs(role_rows, len(m["roles"])))
     z["tier"] = tier = _categorical(rng, net, np.array([nw[3] for nw in networks], dtype=float))
     russian = {"MD", "LT", "LV", "EE"}
-    lang_p = [(0.6, 0.25, 0.15) if g == 0 else (0, 0.2, 0.8) if russian & set(nw[1]) else (0, 0, 1)
-              for g, nw in enumerate(networks)]
+    lang_p = [
+        (0.6, 0.25, 0.15) if g == 0 else (0, 0.2, 0.8) if russian & set(nw[1]) else (0, 0, 1)
+        for g, nw in enumerate(networks)
+    ]
     z["lang"] = lang = _categorical(rng, net, np.array(lang_p, dtype=float))
     z["untagged"] = untagged = np.zeros(n, dtype=bool)
     # Home members are the first rows.
@@ -452,23 +513,26 @@ def _latent(n_home: int, n_intl: int, n_networks: int, rng: np.random.Generator)
     nb = m["neighbours"][country]
     keys = np.where(nb >= 0, -np.log(-np.log(rng.random(nb.shape))), -np.inf)
     nb = np.take_along_axis(nb, np.argsort(-keys, axis=1), axis=1)
-    k_nb = np.where(reach == 2, 1 + rng.binomial(2, 0.4, n),
-                    np.where(reach == 3, rng.integers(0, 3, n), 0))
+    k_nb = np.where(
+        reach == 2, 1 + rng.binomial(2, 0.4, n), np.where(reach == 3, rng.integers(0, 3, n), 0)
+    )
     present[:, 1:4] = np.where(np.arange(3)[None, :] < k_nb[:, None], nb[:, :3], -1)
     k_far = np.where(reach == 3, 1 + rng.binomial(3, 0.4, n), 0)
     present[:, 4:] = _draw_sets(rng, np.zeros(n, dtype=np.int64), [m["far"]], k_far, 4)
     z["present"] = _sort_rows(_dedupe_rows(present))
     k_target = np.where(home, 1 + rng.binomial(3, 0.4, n), rng.binomial(3, 0.35, n))
-    targets = _draw_sets(rng, (~home).astype(np.int64), [m["home_targets"], m["intl_targets"]],
-                         k_target, 4)
+    targets = _draw_sets(
+        rng, (~home).astype(np.int64), [m["home_targets"], m["intl_targets"]], k_target, 4
+    )
     targets[targets == country[:, None]] = -1
     z["targets"] = _sort_rows(targets)
     z["presence_given"] = rng.random(n) < 0.5
 
     langs = np.full((n, 4), -1, dtype=np.int16)
     langs[:, :2] = m["lang_national"][country]
-    english = np.where(home, (reach >= 2) | (lang == 2) | (rng.random(n) < 0.35),
-                       rng.random(n) < 0.85)
+    english = np.where(
+        home, (reach >= 2) | (lang == 2) | (rng.random(n) < 0.35), rng.random(n) < 0.85
+    )
     langs[english, 2] = 2
     baltic = np.isin(country, [cix[c] for c in ("LT", "LV", "EE")])
     langs[baltic & ((rng.random(n) < 0.4) | (lang == 1)), 3] = 1
@@ -477,12 +541,25 @@ def _latent(n_home: int, n_intl: int, n_networks: int, rng: np.random.Generator)
     z["langs"] = np.take_along_axis(langs, np.argsort(langs < 0, axis=1, kind="stable"), axis=1)
 
     kind = m["kind"][role]
-    z["employees"] = np.maximum(1, np.round(m["employees"][role] * np.array([1.3, 1.0, 0.8])[tier]
-                                            * np.exp(0.7 * rng.standard_normal(n))))
-    z["capacity"] = _round2(z["employees"] * m["output"][role] * np.array(T.CAPACITY_FACTOR)[tier]
-                            * np.exp(0.3 * rng.standard_normal(n)))
-    z["moq"] = _round2(np.array(T.MOQ_MEDIAN)[tier] * np.where(kind == 1, 2, 1)
-                       * np.exp(0.5 * rng.standard_normal(n)))
+    z["employees"] = np.maximum(
+        1,
+        np.round(
+            m["employees"][role]
+            * np.array([1.3, 1.0, 0.8])[tier]
+            * np.exp(0.7 * rng.standard_normal(n))
+        ),
+    )
+    z["capacity"] = _round2(
+        z["employees"]
+        * m["output"][role]
+        * np.array(T.CAPACITY_FACTOR)[tier]
+        * np.exp(0.3 * rng.standard_normal(n))
+    )
+    z["moq"] = _round2(
+        np.array(T.MOQ_MEDIAN)[tier]
+        * np.where(kind == 1, 2, 1)
+        * np.exp(0.5 * rng.standard_normal(n))
+    )
     z["employees_given"] = rng.random(n) >= 0.08
     z["capacity_given"] = (kind == 0) & (rng.random(n) >= 0.10)
     z["moq_given"] = (kind < 2) & (rng.random(n) >= 0.15)
@@ -505,8 +582,11 @@ def _market_presence(country: np.ndarray, present: np.ndarray) -> np.ndarray:
     n_foreign = foreign.sum(axis=1)
     other_continent = continent[np.where(valid, present, 0)] != continent[country][:, None]
     elsewhere = (foreign & other_continent).any(axis=1)
-    return np.where(~valid.any(axis=1), 0, np.where(n_foreign == 0, 1,
-                    np.where((n_foreign >= 5) | elsewhere, 3, 2)))
+    return np.where(
+        ~valid.any(axis=1),
+        0,
+        np.where(n_foreign == 0, 1, np.where((n_foreign >= 5) | elsewhere, 3, 2)),
+    )
 
 
 def _names(z: dict, rng: np.random.Generator) -> np.ndarray:
@@ -516,11 +596,13 @@ def _names(z: dict, rng: np.random.Generator) -> np.ndarray:
     style_ix = {s: i for i, s in enumerate(nm["styles"])}
     by_country = np.array([style_ix.get(c, style_ix["latin"]) for c in m["countries"]])
     home_style = np.array([style_ix["uk"], style_ix["ru"], style_ix["latin"]])[
-        np.where(rng.random(n) < 0.2, rng.integers(0, 3, n), z["lang"])]
+        np.where(rng.random(n) < 0.2, rng.integers(0, 3, n), z["lang"])
+    ]
     style = np.where(z["home"], home_style, by_country[z["country"]])
     family = m["family"][z["role"]]
-    frame = (nm["grp_off"][style, family]
-             + (rng.random(n) * nm["grp_cnt"][style, family]).astype(np.int64))
+    frame = nm["grp_off"][style, family] + (rng.random(n) * nm["grp_cnt"][style, family]).astype(
+        np.int64
+    )
     pool = nm["pool"][frame]
     piece = nm["pool_off"][pool] + (rng.random(n) * nm["pool_cnt"][pool]).astype(np.int64)
     return nm["left"][frame] + nm["pieces"][piece] + nm["right"][frame]
@@ -536,8 +618,10 @@ def _ids(z: dict, n_home: int) -> pd.Series:
     number[order] = np.arange(len(country)) - np.repeat(np.cumsum(counts) - counts, counts)
     ids = pd.Series("", index=range(len(country)), dtype="str")
     codes = pd.Series(m["countries"]).str.lower().to_numpy(dtype=object)
-    for rows, width in ((z["home"], max(4, len(str(n_home)))),
-                        (~z["home"], max(5, len(str(counts[1:].max(initial=1)))))):
+    for rows, width in (
+        (z["home"], max(4, len(str(n_home)))),
+        (~z["home"], max(5, len(str(counts[1:].max(initial=1))))),
+    ):
         prefix = pd.Series(np.where(z["home"][rows], "kfc", codes[country[rows]]), dtype="str")
         digits = pd.Series(number[rows] + 1).astype("str").str.zfill(width)
         ids[rows] = (prefix + "-" + digits).to_numpy()
@@ -547,22 +631,29 @@ def _ids(z: dict, n_home: int) -> pd.Series:
 def _cities(z: dict, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Return each member's city (in the script of its description) and "in <city>" phrase."""
     m = _model()
-    lists = {c: [(name,) * 3 + (f"у місті {name}", f"в городе {name}") for name in spec[0].split()]
-             for nw in T.NETWORKS for c, spec in nw[1].items()}
+    lists = {
+        c: [(name,) * 3 + (f"у місті {name}", f"в городе {name}") for name in spec[0].split()]
+        for nw in T.NETWORKS
+        for c, spec in nw[1].items()
+    }
     lists["UA"] = [(uk, ru, en, uk_in, ru_in) for en, uk, ru, uk_in, ru_in, _ in T.HOME_CITIES]
     width = max(len(v) for v in lists.values())
     table = np.full((len(m["countries"]), width, 5), "", dtype=object)
     weights = np.zeros((len(m["countries"]), width))
     weights[:, 0] = 1.0
     for country, cities in lists.items():
-        table[m["cix"][country], :len(cities)] = cities
-        weights[m["cix"][country], :len(cities)] = (
-            [w for *_, w in T.HOME_CITIES] if country == "UA" else np.arange(len(cities), 0, -1))
+        table[m["cix"][country], : len(cities)] = cities
+        weights[m["cix"][country], : len(cities)] = (
+            [w for *_, w in T.HOME_CITIES] if country == "UA" else np.arange(len(cities), 0, -1)
+        )
     pick = _categorical(rng, z["country"], weights / weights.sum(axis=1, keepdims=True))
     lang = z["lang"]
     city = table[z["country"], pick, lang]
-    where = np.where(lang == 2, "in " + table[z["country"], pick, 2],
-                     table[z["country"], pick, 3 + np.minimum(lang, 1)])
+    where = np.where(
+        lang == 2,
+        "in " + table[z["country"], pick, 2],
+        table[z["country"], pick, 3 + np.minimum(lang, 1)],
+    )
     return city, where
 
 
@@ -573,8 +664,9 @@ def _natural(items: list[str], and_word: str) -> str:
     return ", ".join(items[:-1]) + and_word + items[-1]
 
 
-def _describe(z: dict, where: np.ndarray,
-              rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _describe(
+    z: dict, where: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Compose descriptions: (what the member is and offers, what it seeks), one pair per member."""
     m = _model()
     lang, role = z["lang"], z["role"]
@@ -585,7 +677,7 @@ def _describe(z: dict, where: np.ndarray,
     counts = np.zeros((len(m["roles"]), 3), dtype=np.int64)
     for r, row in enumerate(variants):
         for li, v in enumerate(row):
-            openers[r, li, :len(v)], counts[r, li] = v, len(v)
+            openers[r, li, : len(v)], counts[r, li] = v, len(v)
     opener = openers[role, lang, (rng.random(n) * counts[role, lang]).astype(np.int64)]
     offer_leads = [_arr(s.split("|")) for s in T.OFFER_LEADS]
     seek_leads = [_arr(s.split("|")) for s in T.SEEK_LEADS]
@@ -610,9 +702,13 @@ def _describe(z: dict, where: np.ndarray,
                 parts.append(f"{T.OTHER_NEEDS[li]} {', '.join(other)}")
             return _natural(parts, and_word)
 
-        offers = _join(z["offers"][rows], offered,
-                       fmt=lambda items, offered=offered, and_word=and_word: _natural(
-                           [offered[i] for i in items], and_word))
+        offers = _join(
+            z["offers"][rows],
+            offered,
+            fmt=lambda items, offered=offered, and_word=and_word: _natural(
+                [offered[i] for i in items], and_word
+            ),
+        )
         seeks = _join(z["seeks"][rows], offered, fmt=need)
         lead_o = offer_leads[li][rng.integers(0, len(offer_leads[li]), rows.size)]
         lead_s = seek_leads[li][rng.integers(0, len(seek_leads[li]), rows.size)]
@@ -664,8 +760,9 @@ def _unique_names(z: dict, names: np.ndarray, rng: np.random.Generator) -> np.nd
         repeated = np.flatnonzero(pd.Series(names).duplicated().to_numpy())
         if repeated.size == 0:
             return names
-        names[repeated] = _names({k: v[repeated] if isinstance(v, np.ndarray) else v
-                                  for k, v in z.items()}, rng)
+        names[repeated] = _names(
+            {k: v[repeated] if isinstance(v, np.ndarray) else v for k, v in z.items()}, rng
+        )
     series = pd.Series(names, dtype=object)
     rank = series.groupby(series).cumcount().to_numpy()
     names[rank > 0] = names[rank > 0] + " " + (rank[rank > 0] + 1).astype(str).astype(object)
@@ -687,11 +784,12 @@ def _profiles(n_home: int, n_intl: int, n_networks: int, seed: int, rich: bool) 
     ids = _ids(z, n_home)
     parts = []
     for lo in range(0, len(ids), _CHUNK):
-        chunk = {k: v[lo:lo + _CHUNK] if isinstance(v, np.ndarray) else v for k, v in z.items()}
-        parts.append(_frame(chunk, ids.iloc[lo:lo + _CHUNK], rng, rich))
+        chunk = {k: v[lo : lo + _CHUNK] if isinstance(v, np.ndarray) else v for k, v in z.items()}
+        parts.append(_frame(chunk, ids.iloc[lo : lo + _CHUNK], rng, rich))
     frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    logger.debug("generated %d profiles (%d home) in %d networks", len(frame), n_home,
-                 n_networks + 1)
+    logger.debug(
+        "generated %d profiles (%d home) in %d networks", len(frame), n_home, n_networks + 1
+    )
     return frame
 
 
@@ -739,8 +837,9 @@ def _frame(z: dict, ids: pd.Series, rng: np.random.Generator, rich: bool) -> pd.
     return frame
 
 
-def generate_profiles(n: int, seed: int = 0, n_networks: int = 12,
-                      home_share: float = 0.05) -> pd.DataFrame:
+def generate_profiles(
+    n: int, seed: int = 0, n_networks: int = 12, home_share: float = 0.05
+) -> pd.DataFrame:
     """Generate `n` fictional profiles quickly, for benchmarks (vectorised; 1M in seconds).
 
     Parameters
@@ -774,13 +873,25 @@ def generate_profiles(n: int, seed: int = 0, n_networks: int = 12,
 # Links
 # ---------------------------------------------------------------------------------------------
 _K = 40  # candidates scored per link: the source's awareness set
-_LINK_INPUTS = ("id", "network", "country", "offers", "seeks", "products", "certifications",
-                "markets_target", "employees", "capacity_units_month", "min_order_qty")
+_LINK_INPUTS = (
+    "id",
+    "network",
+    "country",
+    "offers",
+    "seeks",
+    "products",
+    "certifications",
+    "markets_target",
+    "employees",
+    "capacity_units_month",
+    "min_order_qty",
+)
 _SPLIT = re.compile(r"[;,]")
 
 
-def _parse_lists(column: pd.Series, index: dict[str, int], width: int,
-                 upper: bool = False) -> np.ndarray:
+def _parse_lists(
+    column: pd.Series, index: dict[str, int], width: int, upper: bool = False
+) -> np.ndarray:
     """Return a padded (n, width) matrix of the item indices of a list column (unknown skipped).
 
     Each distinct cell is parsed once (columns of a large frame repeat few combinations).
@@ -790,7 +901,7 @@ def _parse_lists(column: pd.Series, index: dict[str, int], width: int,
     for u, cell in enumerate(uniques):
         items = [x.strip().upper() if upper else x.strip().lower() for x in _SPLIT.split(cell)]
         items = [index[t] for t in dict.fromkeys(items) if t in index]
-        parsed[u, :min(width, len(items))] = items[:width]
+        parsed[u, : min(width, len(items))] = items[:width]
     return parsed[codes]  # code -1 (missing) takes the last, empty row
 
 
@@ -813,23 +924,33 @@ def _link_inputs(profiles: pd.DataFrame) -> dict:
     p: dict = {"ids": profiles["id"].astype(str).to_numpy(dtype=object)}
     p["offers"] = _parse_lists(profiles["offers"], cap_ix, 6)
     p["seeks"] = _parse_lists(profiles["seeks"], cap_ix, 6)
-    described = (profiles["description"].fillna("").astype(str) != "").to_numpy() \
-        if "description" in profiles.columns else np.zeros(len(profiles), dtype=bool)
+    described = (
+        (profiles["description"].fillna("").astype(str) != "").to_numpy()
+        if "description" in profiles.columns
+        else np.zeros(len(profiles), dtype=bool)
+    )
     empty = (p["offers"] < 0).all(axis=1) & (p["seeks"] < 0).all(axis=1) & described
     for row in np.flatnonzero(empty):  # tags given only in words: read them as the library does
         found = extract_tags(str(profiles["description"].iat[row]))
         for name, tags in (("offers", found.offers), ("seeks", found.seeks)):
-            p[name][row, :min(6, len(tags))] = [cap_ix[t] for t in tags[:6]]
+            p[name][row, : min(6, len(tags))] = [cap_ix[t] for t in tags[:6]]
     product_ix = {c: i for i, c in enumerate(m["products"])}
     p["products"] = _parse_lists(profiles["products"], product_ix, 6)
-    p["n_certs"] = np.minimum((_parse_lists(profiles["certifications"], {c: i for i, c in enumerate(
-        m["certifications"])}, 6) >= 0).sum(axis=1), 3)
+    p["n_certs"] = np.minimum(
+        (
+            _parse_lists(
+                profiles["certifications"], {c: i for i, c in enumerate(m["certifications"])}, 6
+            )
+            >= 0
+        ).sum(axis=1),
+        3,
+    )
     codes, countries = pd.factorize(profiles["country"].astype(str).str.upper())
     p["country"], cix = codes, {c: i for i, c in enumerate(countries)}
     p["neighbours"] = np.full((len(countries) + 1, 5), -1, dtype=np.int64)
     for c, i in cix.items():
         near = [cix[x] for x in T.NEIGHBOURS.get(c, "").split() if x in cix]
-        p["neighbours"][i, :len(near)] = near
+        p["neighbours"][i, : len(near)] = near
     p["targets"] = _parse_lists(profiles["markets_target"], cix, 8, upper=True)
     p["home"] = (profiles["network"].astype(str).str.lower() == HOME_NETWORK).to_numpy()
     capacity = _number_column(profiles["capacity_units_month"])
@@ -849,23 +970,32 @@ def _pools(p: dict) -> tuple:
     caps = p["offers"][rows, cols]
     n_caps = len(_model()["capabilities"])
     by_place = np.argsort(caps * n_countries + p["country"][rows], kind="stable")
-    place_counts = np.bincount(caps * n_countries + p["country"][rows],
-                               minlength=n_caps * n_countries)
+    place_counts = np.bincount(
+        caps * n_countries + p["country"][rows], minlength=n_caps * n_countries
+    )
     by_cap = np.argsort(caps, kind="stable")
     cap_counts = np.bincount(caps, minlength=n_caps)
-    return (rows[by_place], np.cumsum(place_counts) - place_counts, place_counts,
-            rows[by_cap], np.cumsum(cap_counts) - cap_counts, cap_counts)
+    return (
+        rows[by_place],
+        np.cumsum(place_counts) - place_counts,
+        place_counts,
+        rows[by_cap],
+        np.cumsum(cap_counts) - cap_counts,
+        cap_counts,
+    )
 
 
-def _pick_from(rng: np.random.Generator, members: np.ndarray, start: np.ndarray,
-               count: np.ndarray) -> np.ndarray:
+def _pick_from(
+    rng: np.random.Generator, members: np.ndarray, start: np.ndarray, count: np.ndarray
+) -> np.ndarray:
     """Draw `_K` members (with replacement) from each slot's pool ``members[start:start+count]``."""
     offset = (rng.random((len(start), _K)) * count[:, None]).astype(np.int64)
     return members[np.minimum(start[:, None] + offset, len(members) - 1)]
 
 
-def _choose(rng: np.random.Generator, p: dict, pools: tuple, src: np.ndarray,
-            worst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _choose(
+    rng: np.random.Generator, p: dict, pools: tuple, src: np.ndarray, worst: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Choose a target for each link slot of the sources `src`.
 
     Returns
@@ -882,8 +1012,11 @@ def _choose(rng: np.random.Generator, p: dict, pools: tuple, src: np.ndarray,
     near = p["neighbours"][country]
     n_near = (near >= 0).sum(axis=1)
     r = rng.random(len(src))
-    place = np.where((r >= 0.7) & (r < 0.9) & (n_near > 0),
-                     near[slots, (rng.random(len(src)) * n_near).astype(np.int64)], country)
+    place = np.where(
+        (r >= 0.7) & (r < 0.9) & (n_near > 0),
+        near[slots, (rng.random(len(src)) * n_near).astype(np.int64)],
+        country,
+    )
     targets = p["targets"][src]
     n_targets = (targets >= 0).sum(axis=1)
     to_target = p["home"][src] & (n_targets > 0) & (rng.random(len(src)) < 0.3)
@@ -900,14 +1033,15 @@ def _choose(rng: np.random.Generator, p: dict, pools: tuple, src: np.ndarray,
     cand = _pick_from(rng, members, start, count)
 
     s = src[:, None]
-    score = (np.bitwise_count(p["seeks_bits"][s] & p["offers_bits"][cand]).astype(float)
-             + 1.5 * ((p["products_bits"][s] & p["products_bits"][cand]) != 0)
-             + 1.0 * (np.abs(p["n_certs"][s] - p["n_certs"][cand]) <= 1)
-             + 1.5 * (~(p["moq"][cand] > p["volume"][s])
-                      & ~(p["capacity"][cand] < 0.2 * p["volume"][s]))
-             + 0.5 * (p["country"][cand] == p["country"][s])
-             + 0.7 * ((p["seeks_bits"][cand] & p["offers_bits"][s]) != 0)
-             + 0.35 * rng.gumbel(size=cand.shape))
+    score = (
+        np.bitwise_count(p["seeks_bits"][s] & p["offers_bits"][cand]).astype(float)
+        + 1.5 * ((p["products_bits"][s] & p["products_bits"][cand]) != 0)
+        + 1.0 * (np.abs(p["n_certs"][s] - p["n_certs"][cand]) <= 1)
+        + 1.5 * (~(p["moq"][cand] > p["volume"][s]) & ~(p["capacity"][cand] < 0.2 * p["volume"][s]))
+        + 0.5 * (p["country"][cand] == p["country"][s])
+        + 0.7 * ((p["seeks_bits"][cand] & p["offers_bits"][s]) != 0)
+        + 0.35 * rng.gumbel(size=cand.shape)
+    )
     own = cand == s  # a member is never its own partner
     best = np.where(own, -np.inf, score).argmax(axis=1)
     worst_pick = np.where(own, np.inf, score).argmin(axis=1)
@@ -917,8 +1051,9 @@ def _choose(rng: np.random.Generator, p: dict, pools: tuple, src: np.ndarray,
     return target, cap
 
 
-def generate_links(profiles: pd.DataFrame, seed: int = 0,
-                   links_per_member: float = 3.0) -> pd.DataFrame:
+def generate_links(
+    profiles: pd.DataFrame, seed: int = 0, links_per_member: float = 3.0
+) -> pd.DataFrame:
     """Generate known links between `profiles` by the latent process of the module docstring.
 
     Vectorised (blocks of link slots), so it also serves benchmark frames of a million members.
@@ -944,8 +1079,9 @@ def generate_links(profiles: pd.DataFrame, seed: int = 0,
     """
     missing = [c for c in _LINK_INPUTS if c not in profiles.columns]
     if missing:
-        raise InputError(f"Got profiles without the columns {missing}, "
-                         f"expected {list(_LINK_INPUTS)}")
+        raise InputError(
+            f"Got profiles without the columns {missing}, expected {list(_LINK_INPUTS)}"
+        )
     if not links_per_member >= 0:
         raise InputError(f"Got links_per_member={links_per_member!r}, expected a number >= 0")
     rng = np.random.default_rng((seed, 1))
@@ -982,12 +1118,14 @@ def generate_links(profiles: pd.DataFrame, seed: int = 0,
     _, first = np.unique((src * n + target)[order], return_index=True)
     keep = order[first]
     keep = keep[np.lexsort((date[keep], src[keep]))]
-    links = pd.DataFrame({
-        "source": pd.Series(p["ids"][src[keep]], dtype="str"),
-        "target": pd.Series(p["ids"][target[keep]], dtype="str"),
-        "kind": pd.Series(kind[keep], dtype="str"),
-        "date": pd.Series(date[keep].astype(str), dtype="str"),
-    })
+    links = pd.DataFrame(
+        {
+            "source": pd.Series(p["ids"][src[keep]], dtype="str"),
+            "target": pd.Series(p["ids"][target[keep]], dtype="str"),
+            "kind": pd.Series(kind[keep], dtype="str"),
+            "date": pd.Series(date[keep].astype(str), dtype="str"),
+        }
+    )
     logger.debug("generated %d links between %d profiles", len(links), n)
     return links
 
@@ -996,8 +1134,10 @@ def generate_links(profiles: pd.DataFrame, seed: int = 0,
 # The cluster and the shipped sample
 # ---------------------------------------------------------------------------------------------
 
-def generate_cluster(n_home: int = 150, n_international: int = 2000, n_networks: int = 12,
-                     seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+
+def generate_cluster(
+    n_home: int = 150, n_international: int = 2000, n_networks: int = 12, seed: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Generate a fictional cluster: profiles with richer names and descriptions, and their links.
 
     Parameters
@@ -1037,8 +1177,12 @@ def write_sample(out_dir: str | Path) -> tuple[Path, Path]:
     profiles, links = generate_cluster()
     paths = out_dir / "profiles.csv", out_dir / "links.csv"
     for frame, path in zip((profiles, links), paths):
-        atomic_write(path, lambda temporary, frame=frame: frame.to_csv(
-            temporary, index=False, lineterminator="\n", encoding="utf-8"))
+        atomic_write(
+            path,
+            lambda temporary, frame=frame: frame.to_csv(
+                temporary, index=False, lineterminator="\n", encoding="utf-8"
+            ),
+        )
         logger.info("wrote %d rows to %s", len(frame), path)
     return paths
 
@@ -1051,5 +1195,7 @@ def load_sample_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
     (profiles, links) : (DataFrame of shape (2150, 20), DataFrame of shape (n_links, 4))
     """
     read = {"dtype": str, "keep_default_na": False, "encoding": "utf-8"}
-    return (pd.read_csv(SAMPLE_DIR / "profiles.csv", **read),
-            pd.read_csv(SAMPLE_DIR / "links.csv", **read))
+    return (
+        pd.read_csv(SAMPLE_DIR / "profiles.csv", **read),
+        pd.read_csv(SAMPLE_DIR / "links.csv", **read),
+    )

@@ -44,7 +44,14 @@ from .ranking import PartnerMatcher
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["METHODS", "below_linear", "evaluate", "metrics_at", "ranking_metrics", "retrieval_recall"]
+__all__ = [
+    "METHODS",
+    "below_linear",
+    "evaluate",
+    "metrics_at",
+    "ranking_metrics",
+    "retrieval_recall",
+]
 
 METHODS = ("matcher", "linear", "random", "popularity", "similarity", "rule")
 
@@ -129,8 +136,10 @@ class _ScorerRanker(_ScoreRanker):
     def order(self, row, candidates):
         scores = np.asarray(self.score(row, candidates), dtype=np.float64)
         if scores.shape != candidates.shape or not np.isfinite(scores[~np.isneginf(scores)]).all():
-            raise InputError(f"scorer {self.name!r} gave {scores.shape} scores for {len(candidates)} candidates "
-                             f"of row {row}: expected one finite number (or -inf) per candidate")
+            raise InputError(
+                f"scorer {self.name!r} gave {scores.shape} scores for {len(candidates)} candidates "
+                f"of row {row}: expected one finite number (or -inf) per candidate"
+            )
         return self.ordered(candidates, scores)
 
 
@@ -153,12 +162,16 @@ def _baseline_views(frame: pd.DataFrame) -> tuple[sp.csr_matrix, ProfileArrays]:
     return normalize(sp.hstack([offers, needs], format="csr")), PairSpace(frame).arrays(frame)
 
 
-def _fit_baselines(views: tuple[sp.csr_matrix, ProfileArrays], train_pairs: np.ndarray,
-                   seed: int) -> dict[str, _Ranker]:
+def _fit_baselines(
+    views: tuple[sp.csr_matrix, ProfileArrays], train_pairs: np.ndarray, seed: int
+) -> dict[str, _Ranker]:
     whole, arrays = views
     n = whole.shape[0]
-    degree = np.bincount(train_pairs[:, 1], minlength=n) + np.bincount(train_pairs[:, 0], minlength=n) \
-        if len(train_pairs) else np.zeros(n)
+    degree = (
+        np.bincount(train_pairs[:, 1], minlength=n) + np.bincount(train_pairs[:, 0], minlength=n)
+        if len(train_pairs)
+        else np.zeros(n)
+    )
     country = arrays.country
 
     def similarity(row, candidates):
@@ -176,12 +189,20 @@ def _fit_baselines(views: tuple[sp.csr_matrix, ProfileArrays], train_pairs: np.n
     }
 
 
-def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], k: int = 10,
-             folds: int = 5, seed: int = 0, methods: Sequence[str] = METHODS,
-             matcher_params: dict | None = None, progress: Callable[[str], None] | None = None,
-             ks: Iterable[int] | None = None, max_queries: int | None = None,
-             per_query: bool = False,
-             scorers: Mapping[str, Callable[[int, np.ndarray], np.ndarray]] | None = None) -> dict:
+def evaluate(
+    profiles: Sequence[Profile] | pd.DataFrame,
+    links: Iterable[Link],
+    k: int = 10,
+    folds: int = 5,
+    seed: int = 0,
+    methods: Sequence[str] = METHODS,
+    matcher_params: dict | None = None,
+    progress: Callable[[str], None] | None = None,
+    ks: Iterable[int] | None = None,
+    max_queries: int | None = None,
+    per_query: bool = False,
+    scorers: Mapping[str, Callable[[int, np.ndarray], np.ndarray]] | None = None,
+) -> dict:
     """Evaluate the matcher and baselines by cross-validation over known positive links.
 
     Parameters
@@ -230,10 +251,12 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
     cutoffs = None
     if ks is not None:
         given = list(ks)
-        if not given or not all(isinstance(c, (int, np.integer)) and not isinstance(c, bool)
-                                and c > 0 for c in given):
-            raise InputError(f"Got ks={given!r}, expected a non-empty sequence of positive "
-                             "integers")
+        if not given or not all(
+            isinstance(c, (int, np.integer)) and not isinstance(c, bool) and c > 0 for c in given
+        ):
+            raise InputError(
+                f"Got ks={given!r}, expected a non-empty sequence of positive integers"
+            )
         cutoffs = np.array(sorted({int(c) for c in given}))
     if max_queries is not None and not (isinstance(max_queries, int) and max_queries > 0):
         raise InputError(f"Got max_queries={max_queries!r}, expected a positive integer or None")
@@ -245,7 +268,9 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
     scorers = dict(scorers or {})
     clashes = set(scorers) & set(METHODS)
     if clashes:
-        raise InputError(f"scorers {sorted(clashes)} have the names of built-in methods; name them otherwise")
+        raise InputError(
+            f"scorers {sorted(clashes)} have the names of built-in methods; name them otherwise"
+        )
     started = time.perf_counter()
     frame = profiles_to_frame(profiles)
     position = {member_id: i for i, member_id in enumerate(frame["member_id"])}
@@ -253,9 +278,11 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
     positives = sorted({(l.source, l.target) for l in links if l.kind in POSITIVE_KINDS})
     others = [l for l in links if l.kind not in POSITIVE_KINDS]
     if len(positives) < folds:
-        raise InputError(f"Got {len(positives)} positive links (kinds "
-                         f"{', '.join(sorted(POSITIVE_KINDS))}), need at least folds={folds}: "
-                         "give more links or fewer folds")
+        raise InputError(
+            f"Got {len(positives)} positive links (kinds "
+            f"{', '.join(sorted(POSITIVE_KINDS))}), need at least folds={folds}: "
+            "give more links or fewer folds"
+        )
     rng = np.random.default_rng(seed)
     assignment = rng.permutation(np.arange(len(positives)) % folds)
     pairs = np.array([(position[s], position[t]) for s, t in positives], dtype=np.int64)
@@ -271,7 +298,9 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
     for fold in range(folds):
         train_idx = np.flatnonzero(assignment != fold)
         test_idx = np.flatnonzero(assignment == fold)
-        train_links = [Link(positives[i][0], positives[i][1], "partner") for i in train_idx] + others
+        train_links = [
+            Link(positives[i][0], positives[i][1], "partner") for i in train_idx
+        ] + others
         train_pairs = pairs[train_idx]
         rankers: dict[str, _Ranker] = {}
         params = {"random_state": seed, **(matcher_params or {})}
@@ -286,8 +315,13 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
         if "matcher" in methods:
             rankers["matcher"] = _MatcherRanker(fitted)
             candidate = getattr(fitted, "candidate_", None)
-            fold_models.append({"fold": fold, "model": candidate.name if candidate else fitted.model_kind_,
-                           "dropped_features": list(fitted.dropped_features_)})
+            fold_models.append(
+                {
+                    "fold": fold,
+                    "model": candidate.name if candidate else fitted.model_kind_,
+                    "dropped_features": list(fitted.dropped_features_),
+                }
+            )
         if "linear" in methods:
             # The matcher's own fit with a plain logistic score.
             try:
@@ -299,9 +333,16 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
         if set(methods) & {"random", "popularity", "similarity", "rule"}:
             if views is None:
                 views = _baseline_views(frame)
-            rankers.update({name: r for name, r in _fit_baselines(views, train_pairs, seed + fold).items()
-                            if name in methods})
-        rankers.update({name: _ScorerRanker(name, score, seed + fold) for name, score in scorers.items()})
+            rankers.update(
+                {
+                    name: r
+                    for name, r in _fit_baselines(views, train_pairs, seed + fold).items()
+                    if name in methods
+                }
+            )
+        rankers.update(
+            {name: _ScorerRanker(name, score, seed + fold) for name, score in scorers.items()}
+        )
         known = defaultdict(set)
         for s, t in train_pairs:
             known[s].add(t)
@@ -311,8 +352,9 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
             relevant[s].add(t)
         queries = sorted(relevant)
         if max_queries is not None and len(queries) > max_queries:
-            chosen = np.random.default_rng(seed + fold).choice(len(queries), max_queries,
-                                                               replace=False)
+            chosen = np.random.default_rng(seed + fold).choice(
+                len(queries), max_queries, replace=False
+            )
             queries = [queries[i] for i in np.sort(chosen)]
         total_queries += len(queries)
         for name, ranker in rankers.items():
@@ -328,28 +370,57 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
                 figures = ranking_metrics(ranked, relevant[row], k)
                 sums += figures
                 if per_query:
-                    queries_out.append({"fold": fold, "method": name, "member_id": ids[row],
-                                        "known_partners": len(known[row]), "held_out": len(relevant[row]),
-                                        f"recall@{k}": figures[0], f"ndcg@{k}": figures[1], "rr": figures[2]})
+                    queries_out.append(
+                        {
+                            "fold": fold,
+                            "method": name,
+                            "member_id": ids[row],
+                            "known_partners": len(known[row]),
+                            "held_out": len(relevant[row]),
+                            f"recall@{k}": figures[0],
+                            f"ndcg@{k}": figures[1],
+                            "rr": figures[2],
+                        }
+                    )
                 if curve is not None:
                     curve += metrics_at(ranked, relevant[row], cutoffs)
                 shown[ranked[:k]] = True
             if curve is not None:
                 curves[name].append(curve / len(queries))
-            per_fold[name].append({f"recall@{k}": sums[0] / len(queries), f"ndcg@{k}": sums[1] / len(queries),
-                                   "mrr": sums[2] / len(queries), "coverage": shown.mean()})
+            per_fold[name].append(
+                {
+                    f"recall@{k}": sums[0] / len(queries),
+                    f"ndcg@{k}": sums[1] / len(queries),
+                    "mrr": sums[2] / len(queries),
+                    "coverage": shown.mean(),
+                }
+            )
         if progress:
-            progress(f"fold {fold + 1}/{folds}: {len(queries)} queries, "
-                     + ", ".join(f"{name} recall@{k}={per_fold[name][-1][f'recall@{k}']:.3f}"
-                                 for name in rankers))
+            progress(
+                f"fold {fold + 1}/{folds}: {len(queries)} queries, "
+                + ", ".join(
+                    f"{name} recall@{k}={per_fold[name][-1][f'recall@{k}']:.3f}" for name in rankers
+                )
+            )
     result_methods = {
-        name: {metric: round(float(np.mean([f[metric] for f in folds_])), 4) for metric in folds_[0]}
+        name: {
+            metric: round(float(np.mean([f[metric] for f in folds_])), 4) for metric in folds_[0]
+        }
         for name, folds_ in per_fold.items()
     }
-    ordered = {name: result_methods[name] for name in (*METHODS, *scorers) if name in result_methods}
-    result = {"k": k, "folds": folds, "seed": seed, "queries": total_queries, "profiles": n,
-              "links": len(positives), "seconds": round(time.perf_counter() - started, 1),
-              "methods": ordered}
+    ordered = {
+        name: result_methods[name] for name in (*METHODS, *scorers) if name in result_methods
+    }
+    result = {
+        "k": k,
+        "folds": folds,
+        "seed": seed,
+        "queries": total_queries,
+        "profiles": n,
+        "links": len(positives),
+        "seconds": round(time.perf_counter() - started, 1),
+        "methods": ordered,
+    }
     if max_queries is not None:
         result["max_queries"] = max_queries
     if fold_models:
@@ -363,8 +434,11 @@ def evaluate(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link], 
         result["by_k"] = {}
         for name in ordered:
             mean = np.mean(curves[name], axis=0).round(4)
-            result["by_k"][name] = {"k": cutoffs.tolist(), "recall": mean[0].tolist(),
-                                    "ndcg": mean[1].tolist()}
+            result["by_k"][name] = {
+                "k": cutoffs.tolist(),
+                "recall": mean[0].tolist(),
+                "ndcg": mean[1].tolist(),
+            }
     return result
 
 
@@ -373,13 +447,22 @@ def below_linear(methods: dict[str, dict[str, float]], k: int) -> list[str]:
     matcher, linear = methods.get("matcher"), methods.get("linear")
     if not matcher or not linear:
         return []
-    return [f"the matcher's {metric} ({matcher[metric]:.3f}) is below the linear baseline's "
-            f"({linear[metric]:.3f}) on these data" for metric in (f"recall@{k}", f"ndcg@{k}")
-            if matcher[metric] < linear[metric]]
+    return [
+        f"the matcher's {metric} ({matcher[metric]:.3f}) is below the linear baseline's "
+        f"({linear[metric]:.3f}) on these data"
+        for metric in (f"recall@{k}", f"ndcg@{k}")
+        if matcher[metric] < linear[metric]
+    ]
 
 
-def retrieval_recall(matcher: PartnerMatcher, member_ids: Sequence[str] | None = None, k: int = 10,
-                     n_candidates: int | None = None, max_queries: int = 500, seed: int = 0) -> dict:
+def retrieval_recall(
+    matcher: PartnerMatcher,
+    member_ids: Sequence[str] | None = None,
+    k: int = 10,
+    n_candidates: int | None = None,
+    max_queries: int = 500,
+    seed: int = 0,
+) -> dict:
     """Measure the candidate stage against re-ranking every profile.
 
     For each query member, the top `k` of the exhaustive ranking (every profile re-ranked) is
@@ -407,7 +490,8 @@ def retrieval_recall(matcher: PartnerMatcher, member_ids: Sequence[str] | None =
     retrieval.n_candidates = size
     if matcher.index_ is None:
         retrieval.index_ = ComplementIndex(random_state=matcher.random_state).fit(
-            matcher.offers_, matcher.needs_, matcher.embedding_)
+            matcher.offers_, matcher.needs_, matcher.embedding_
+        )
     kept, sizes = [], []
     for member_id in ids:
         full, _ = matcher.rank(member_id, exhaustive=True)
@@ -416,7 +500,12 @@ def retrieval_recall(matcher: PartnerMatcher, member_ids: Sequence[str] | None =
         if top:
             kept.append(len(top & set(short[:k].tolist())) / len(top))
             sizes.append(len(short))
-    return {"k": k, "n_candidates": size, "first_stage_rows": getattr(retrieval, "first_stage_rows_", matcher.FIRST_STAGE_ROWS), "queries": len(kept),
-            "recall@k": round(float(np.mean(kept)), 4) if kept else None,
-            "mean_candidates": round(float(np.mean(sizes)), 1) if sizes else None,
-            "profiles": len(matcher.frame_)}
+    return {
+        "k": k,
+        "n_candidates": size,
+        "first_stage_rows": getattr(retrieval, "first_stage_rows_", matcher.FIRST_STAGE_ROWS),
+        "queries": len(kept),
+        "recall@k": round(float(np.mean(kept)), 4) if kept else None,
+        "mean_candidates": round(float(np.mean(sizes)), 1) if sizes else None,
+        "profiles": len(matcher.frame_),
+    }

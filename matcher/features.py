@@ -68,8 +68,10 @@ def _as_2d_object(X: Any) -> np.ndarray:
     if isinstance(X, pd.Series):
         return X.to_numpy(dtype=object).reshape(-1, 1)
     if sp.issparse(X):
-        raise TypeError("Sparse input is not supported: the encoders read tags and text, "
-                        "so pass a dense array or a DataFrame.")
+        raise TypeError(
+            "Sparse input is not supported: the encoders read tags and text, "
+            "so pass a dense array or a DataFrame."
+        )
     if isinstance(X, np.ndarray):
         return X.astype(object, copy=False)
     if hasattr(X, "__array__"):
@@ -93,14 +95,23 @@ class _TagEncoderBase(TransformerMixin, BaseEstimator):
         # cells may be lists, so the array itself is built without flattening them.
         if sp.issparse(X):
             _as_2d_object(X)
-        validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=False,
-                      ensure_2d=True, skip_check_array=not isinstance(X, np.ndarray))
+        validate_data(
+            self,
+            X,
+            reset=reset,
+            dtype=None,
+            ensure_all_finite=False,
+            ensure_2d=True,
+            skip_check_array=not isinstance(X, np.ndarray),
+        )
         array = _as_2d_object(X)
         if array.ndim != 2:
             raise ValueError(f"Expected a 2-D input, got shape {array.shape}")
         if array.shape[0] == 0:
-            raise ValueError(f"Found array with 0 sample(s) (shape={array.shape}) while a minimum "
-                             "of 1 is required.")
+            raise ValueError(
+                f"Found array with 0 sample(s) (shape={array.shape}) while a minimum "
+                "of 1 is required."
+            )
         return array
 
     def _column_tags(self, array: np.ndarray, column: int) -> list[list[str]]:
@@ -137,7 +148,9 @@ class _TagEncoderBase(TransformerMixin, BaseEstimator):
         if self.norm not in (None, "l2"):
             raise ValueError(f"Got norm={self.norm!r}, expected None or 'l2'")
         if not (isinstance(self.min_frequency, int) and self.min_frequency >= 1):
-            raise ValueError(f"Got min_frequency={self.min_frequency!r}, expected a positive integer")
+            raise ValueError(
+                f"Got min_frequency={self.min_frequency!r}, expected a positive integer"
+            )
 
     def _adjust_weights(self) -> None:
         """Change the learned ``idf_`` in place (a subclass's hook)."""
@@ -173,7 +186,11 @@ class _TagEncoderBase(TransformerMixin, BaseEstimator):
             kept = sorted(tag for tag, count in counts.items() if count >= self.min_frequency)
             self.categories_.append(np.array(kept, dtype=object))
             df = np.array([counts[tag] for tag in kept], dtype=float)
-            idf = np.log((1 + n_samples) / (1 + df)) + 1 if self.weighting == "idf" else np.ones(len(kept))
+            idf = (
+                np.log((1 + n_samples) / (1 + df)) + 1
+                if self.weighting == "idf"
+                else np.ones(len(kept))
+            )
             self.idf_.append(idf)
         self._adjust_weights()
         self._lookup = [{tag: i for i, tag in enumerate(cats)} for cats in self.categories_]
@@ -190,8 +207,10 @@ class _TagEncoderBase(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "categories_")
         array = self._check(X, reset=False)
-        return self._encode(array.shape[0], [self._factorize_column(array, column)
-                                             for column in range(array.shape[1])])
+        return self._encode(
+            array.shape[0],
+            [self._factorize_column(array, column) for column in range(array.shape[1])],
+        )
 
     def _encode(self, n_rows: int, columns: list[tuple[np.ndarray, list[Any]]]) -> sp.csr_matrix:
         """The rows of factorized columns (see :meth:`_factorize_column`) as a sparse matrix."""
@@ -200,15 +219,22 @@ class _TagEncoderBase(TransformerMixin, BaseEstimator):
             lookup, idf, offset = self._lookup[column], self.idf_[column], self._offsets[column]
             # Rows share few distinct cells: encode each distinct cell once, then lay the
             # cells' columns out row by row with index arithmetic.
-            encoded = [np.array(sorted({lookup[t] for t in self._cell_tags(cell, column) if t in lookup}),
-                                dtype=np.int64) for cell in distinct]
+            encoded = [
+                np.array(
+                    sorted({lookup[t] for t in self._cell_tags(cell, column) if t in lookup}),
+                    dtype=np.int64,
+                )
+                for cell in distinct
+            ]
             lengths = np.array([len(c) for c in encoded], dtype=np.int64)
             counts = lengths[codes]
             total = int(counts.sum())
             if total:
                 starts = np.cumsum(lengths) - lengths
                 row_starts = np.cumsum(counts) - counts
-                found = np.concatenate(encoded)[np.arange(total) - np.repeat(row_starts - starts[codes], counts)]
+                found = np.concatenate(encoded)[
+                    np.arange(total) - np.repeat(row_starts - starts[codes], counts)
+                ]
                 rows.append(np.repeat(np.arange(len(codes)), counts))
                 cols.append(offset + found)
                 vals.append(idf[found])
@@ -227,14 +253,23 @@ class _TagEncoderBase(TransformerMixin, BaseEstimator):
         """Return ``<column>=<tag>`` for every output column."""
         check_is_fitted(self, "categories_")
         if input_features is None:
-            input_features = getattr(self, "feature_names_in_",
-                                     [f"x{i}" for i in range(self.n_features_in_)])
+            input_features = getattr(
+                self, "feature_names_in_", [f"x{i}" for i in range(self.n_features_in_)]
+            )
         input_features = list(input_features)
         if len(input_features) != self.n_features_in_:
-            raise ValueError(f"input_features should have length {self.n_features_in_}, "
-                             f"got {len(input_features)}")
-        return np.array([f"{name}={tag}" for name, cats in zip(input_features, self.categories_)
-                         for tag in cats], dtype=object)
+            raise ValueError(
+                f"input_features should have length {self.n_features_in_}, "
+                f"got {len(input_features)}"
+            )
+        return np.array(
+            [
+                f"{name}={tag}"
+                for name, cats in zip(input_features, self.categories_)
+                for tag in cats
+            ],
+            dtype=object,
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -269,8 +304,13 @@ class MultiHotEncoder(_TagEncoderBase):
         The weight of each tag.
     """
 
-    def __init__(self, weighting: str = "idf", norm: str | None = "l2", min_frequency: int = 1,
-                 separator: str = ";"):
+    def __init__(
+        self,
+        weighting: str = "idf",
+        norm: str | None = "l2",
+        min_frequency: int = 1,
+        separator: str = ";",
+    ):
         self.weighting = weighting
         self.norm = norm
         self.min_frequency = min_frequency
@@ -291,8 +331,14 @@ class CountryEncoder(_TagEncoderBase):
         As in :class:`MultiHotEncoder`.
     """
 
-    def __init__(self, continent_weight: float = 0.5, weighting: str = "binary",
-                 norm: str | None = "l2", min_frequency: int = 1, separator: str = ";"):
+    def __init__(
+        self,
+        continent_weight: float = 0.5,
+        weighting: str = "binary",
+        norm: str | None = "l2",
+        min_frequency: int = 1,
+        separator: str = ";",
+    ):
         self.continent_weight = continent_weight
         self.weighting = weighting
         self.norm = norm
@@ -306,7 +352,9 @@ class CountryEncoder(_TagEncoderBase):
 
     def _validate_params(self) -> None:
         if not (isinstance(self.continent_weight, (int, float)) and self.continent_weight >= 0):
-            raise ValueError(f"Got continent_weight={self.continent_weight!r}, expected a number >= 0")
+            raise ValueError(
+                f"Got continent_weight={self.continent_weight!r}, expected a number >= 0"
+            )
         super()._validate_params()
 
     def _adjust_weights(self) -> None:
@@ -352,9 +400,15 @@ class TextEncoder(TransformerMixin, BaseEstimator):
     #: notes); below, the vectorizer's own transform is faster.
     WORD_PRODUCT_FROM = 2000
 
-    def __init__(self, ngram_range: tuple[int, int] = (3, 5), min_df: float = 1,
-                 max_features: int | None = 50000, sublinear_tf: bool = True,
-                 max_fit_documents: int | None = 20000, random_state: int = 0):
+    def __init__(
+        self,
+        ngram_range: tuple[int, int] = (3, 5),
+        min_df: float = 1,
+        max_features: int | None = 50000,
+        sublinear_tf: bool = True,
+        max_fit_documents: int | None = 20000,
+        random_state: int = 0,
+    ):
         self.ngram_range = ngram_range
         self.min_df = min_df
         self.max_features = max_features
@@ -365,8 +419,15 @@ class TextEncoder(TransformerMixin, BaseEstimator):
     def _documents(self, X: Any, reset: bool) -> list[str]:
         if sp.issparse(X):
             _as_2d_object(X)
-        validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=False, ensure_2d=True,
-                      skip_check_array=not isinstance(X, np.ndarray))
+        validate_data(
+            self,
+            X,
+            reset=reset,
+            dtype=None,
+            ensure_all_finite=False,
+            ensure_2d=True,
+            skip_check_array=not isinstance(X, np.ndarray),
+        )
         if isinstance(X, pd.DataFrame) and X.shape[1] == 1 and X.shape[0]:
             # One column of plain text (the common case): the cells are the documents.
             values = X.iloc[:, 0].tolist()
@@ -374,8 +435,10 @@ class TextEncoder(TransformerMixin, BaseEstimator):
                 return values
         array = _as_2d_object(X)
         if array.shape[0] == 0:
-            raise ValueError(f"Found array with 0 sample(s) (shape={array.shape}) while a minimum "
-                             "of 1 is required.")
+            raise ValueError(
+                f"Found array with 0 sample(s) (shape={array.shape}) while a minimum "
+                "of 1 is required."
+            )
         return [" ".join(" ".join(_items(cell, "")) for cell in row) for row in array]
 
     def fit(self, X: Any, y: Any = None) -> TextEncoder:
@@ -389,12 +452,19 @@ class TextEncoder(TransformerMixin, BaseEstimator):
         documents = self._documents(X, reset=True)
         limit = self.max_fit_documents
         if limit is not None and len(documents) > limit:
-            chosen = np.random.default_rng(self.random_state).choice(len(documents), limit, replace=False)
+            chosen = np.random.default_rng(self.random_state).choice(
+                len(documents), limit, replace=False
+            )
             documents = [documents[i] for i in np.sort(chosen)]
         self.vectorizer_ = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=tuple(self.ngram_range), min_df=self.min_df,
-            max_features=self.max_features, sublinear_tf=self.sublinear_tf, lowercase=True,
-            strip_accents=None, dtype=np.float64,
+            analyzer="char_wb",
+            ngram_range=tuple(self.ngram_range),
+            min_df=self.min_df,
+            max_features=self.max_features,
+            sublinear_tf=self.sublinear_tf,
+            lowercase=True,
+            strip_accents=None,
+            dtype=np.float64,
         )
         # An input with no text at all still fits (every row then encodes to zeros).
         if not any(doc.strip() for doc in documents):
@@ -402,8 +472,9 @@ class TextEncoder(TransformerMixin, BaseEstimator):
         try:
             self.vectorizer_.fit(documents)
         except ValueError:
-            self.vectorizer_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 1), min_df=1,
-                                               strip_accents=None).fit(documents + [" x "])
+            self.vectorizer_ = TfidfVectorizer(
+                analyzer="char_wb", ngram_range=(1, 1), min_df=1, strip_accents=None
+            ).fit(documents + [" x "])
         return self
 
     def transform(self, X: Any) -> sp.csr_matrix:
@@ -426,13 +497,20 @@ class TextEncoder(TransformerMixin, BaseEstimator):
             # Not one word (no profile gives this text: no descriptions, or none that states a
             # need): every row encodes to zeros, as the vectorizer's own transform gives them;
             # CountVectorizer would refuse the empty vocabulary.
-            return (sp.csr_matrix((len(documents), 0), dtype=np.float64),
-                    sp.csr_matrix((0, len(self.vectorizer_.vocabulary_)), dtype=np.float64))
+            return (
+                sp.csr_matrix((len(documents), 0), dtype=np.float64),
+                sp.csr_matrix((0, len(self.vectorizer_.vocabulary_)), dtype=np.float64),
+            )
         # Words as char_wb sees them: lower-cased, split on whitespace.
         words = CountVectorizer(analyzer=str.split, lowercase=False, dtype=np.float64)
         doc_words = words.fit_transform([doc.lower() for doc in documents])
-        counter = CountVectorizer(analyzer="char_wb", ngram_range=self.vectorizer_.ngram_range,
-                                  lowercase=False, vocabulary=self.vectorizer_.vocabulary_, dtype=np.float64)
+        counter = CountVectorizer(
+            analyzer="char_wb",
+            ngram_range=self.vectorizer_.ngram_range,
+            lowercase=False,
+            vocabulary=self.vectorizer_.vocabulary_,
+            dtype=np.float64,
+        )
         return doc_words.tocsr(), counter.transform(list(words.get_feature_names_out())).tocsr()
 
     def _weigh(self, counts: sp.spmatrix) -> sp.csr_matrix:
@@ -444,7 +522,9 @@ class TextEncoder(TransformerMixin, BaseEstimator):
         counts = counts @ sp.diags(self.vectorizer_.idf_)
         return normalize(counts.tocsr(), norm=self.vectorizer_.norm, copy=False)
 
-    def transform_reduced(self, X: Any, reduce, chunk: int = 50_000, dtype: Any = None) -> np.ndarray:
+    def transform_reduced(
+        self, X: Any, reduce, chunk: int = 50_000, dtype: Any = None
+    ) -> np.ndarray:
         """``reduce(self.transform(X))`` computed in chunks of rows, so that the sparse TF-IDF of
         many documents is never held whole; words are analysed once for all chunks, and a
         document that recurs is encoded once (generated need texts repeat: 19,000 distinct in
@@ -458,26 +538,28 @@ class TextEncoder(TransformerMixin, BaseEstimator):
         doc_words, word_grams = self._word_parts(distinct)
 
         def reduced(start: int) -> np.ndarray:
-            return np.asarray(reduce(self._weigh(doc_words[start:start + chunk] @ word_grams)))
+            return np.asarray(reduce(self._weigh(doc_words[start : start + chunk] @ word_grams)))
 
         # Two threads: the sparse products and the projection release the GIL, so on 2 idle
         # cores the chunks take 0.6 of the time (a million generated offer texts: 2.5 s, not
         # 4 s); the results are those of one thread.
         starts = range(0, len(distinct), chunk)
         parts = Parallel(n_jobs=min(2, len(starts)), backend="threading", return_as="generator")(
-            delayed(reduced)(start) for start in starts)
+            delayed(reduced)(start) for start in starts
+        )
         out = None
         for start, part in zip(starts, parts):
             if out is None:
                 out = np.empty((len(distinct), part.shape[1]), dtype=dtype or part.dtype)
-            out[start:start + len(part)] = part
+            out[start : start + len(part)] = part
         return out if len(distinct) == len(documents) else out[codes]
 
     def get_feature_names_out(self, input_features: Iterable[str] | None = None) -> np.ndarray:
         """Return ``text=<n-gram>`` for every output column."""
         check_is_fitted(self, "vectorizer_")
-        return np.array([f"text={gram}" for gram in self.vectorizer_.get_feature_names_out()],
-                        dtype=object)
+        return np.array(
+            [f"text={gram}" for gram in self.vectorizer_.get_feature_names_out()], dtype=object
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -489,6 +571,7 @@ class TextEncoder(TransformerMixin, BaseEstimator):
 # ---------------------------------------------------------------------------------------------
 # The two views
 # ---------------------------------------------------------------------------------------------
+
 
 def _distinct(documents: list[str]) -> tuple[np.ndarray, list[str]]:
     """(the code of each document, the distinct documents in order of first appearance)."""
@@ -521,41 +604,56 @@ def _text_parts(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
 def _effective(frame: pd.DataFrame, column: str, fallback: str) -> np.ndarray:
     """``given or found`` of each row (the tags given, else those read in the description)."""
     given = frame[column].to_numpy(dtype=object)
-    return np.where(np.fromiter(map(bool, given), dtype=bool, count=len(given)),
-                    given, frame[fallback].to_numpy(dtype=object))
+    return np.where(
+        np.fromiter(map(bool, given), dtype=bool, count=len(given)),
+        given,
+        frame[fallback].to_numpy(dtype=object),
+    )
 
 
 def _view_frame(frame: pd.DataFrame, columns: dict[str, Any]) -> pd.DataFrame:
     """A frame of object columns (the encoders read Python objects: pandas' string columns
     would be converted to Arrow and back), indexed as `frame`."""
-    return pd.DataFrame({name: pd.Series(values, index=frame.index, dtype=object) if not isinstance(values, pd.Series)
-                         else values.astype(object) for name, values in columns.items()})
+    return pd.DataFrame(
+        {
+            name: pd.Series(values, index=frame.index, dtype=object)
+            if not isinstance(values, pd.Series)
+            else values.astype(object)
+            for name, values in columns.items()
+        }
+    )
 
 
 def offer_frame(frame: pd.DataFrame, texts: list[str] | None = None) -> pd.DataFrame:
     """Return the offer view's input columns of a validated profile frame."""
     if texts is None:
         texts = _text_parts(frame)[0]
-    return _view_frame(frame, {
-        "capabilities": _effective(frame, "offers", "text_offers"),
-        "products": _effective(frame, "products", "text_products"),
-        "markets": frame["markets_present"],
-        "location": frame["country"],
-        "text": texts,
-    })
+    return _view_frame(
+        frame,
+        {
+            "capabilities": _effective(frame, "offers", "text_offers"),
+            "products": _effective(frame, "products", "text_products"),
+            "markets": frame["markets_present"],
+            "location": frame["country"],
+            "text": texts,
+        },
+    )
 
 
 def need_frame(frame: pd.DataFrame, texts: list[str] | None = None) -> pd.DataFrame:
     """Return the need view's input columns of a validated profile frame."""
     if texts is None:
         texts = _text_parts(frame)[1]
-    return _view_frame(frame, {
-        "capabilities": _effective(frame, "seeks", "text_seeks"),
-        "products": _effective(frame, "products", "text_products"),
-        "markets": frame["markets_target"],
-        "location": frame["country"],
-        "text": texts,
-    })
+    return _view_frame(
+        frame,
+        {
+            "capabilities": _effective(frame, "seeks", "text_seeks"),
+            "products": _effective(frame, "products", "text_products"),
+            "markets": frame["markets_target"],
+            "location": frame["country"],
+            "text": texts,
+        },
+    )
 
 
 def _has_content(frame: pd.DataFrame, columns: list[str]) -> bool:
@@ -593,8 +691,13 @@ class OfferNeedEncoder(TransformerMixin, BaseEstimator):
         Columns of each block within one view.
     """
 
-    DEFAULT_BLOCK_WEIGHTS: ClassVar[dict[str, float]] = {"capabilities": 1.0, "products": 0.5, "markets": 0.4,
-                             "location": 0.3, "text": 0.5}
+    DEFAULT_BLOCK_WEIGHTS: ClassVar[dict[str, float]] = {
+        "capabilities": 1.0,
+        "products": 0.5,
+        "markets": 0.4,
+        "location": 0.3,
+        "text": 0.5,
+    }
 
     def __init__(self, block_weights: dict[str, float] | None = None, text: bool = True):
         self.block_weights = block_weights
@@ -624,28 +727,32 @@ class OfferNeedEncoder(TransformerMixin, BaseEstimator):
         if self.block_weights is not None:
             unknown = set(self.block_weights) - set(VIEW_BLOCKS)
             if unknown:
-                raise ValueError(f"Got block_weights for {sorted(unknown)}, expected keys of "
-                                 f"{list(VIEW_BLOCKS)}")
+                raise ValueError(
+                    f"Got block_weights for {sorted(unknown)}, expected keys of {list(VIEW_BLOCKS)}"
+                )
             weights.update(self.block_weights)
         offer_texts, need_texts = self._texts(X)
-        stacked = pd.concat([offer_frame(X, offer_texts), need_frame(X, need_texts)],
-                            ignore_index=True)
+        stacked = pd.concat(
+            [offer_frame(X, offer_texts), need_frame(X, need_texts)], ignore_index=True
+        )
         # A block with nothing to encode (no profile names a market, no description anywhere)
         # encodes nothing: dropped, so its slice of the views is empty.
-        blocks = [(name, encoder if _has_content(stacked, columns) else "drop", columns)
-                  for name, encoder, columns in self._blocks()]
+        blocks = [
+            (name, encoder if _has_content(stacked, columns) else "drop", columns)
+            for name, encoder, columns in self._blocks()
+        ]
         self.column_transformer_ = ColumnTransformer(
-            blocks, transformer_weights={name: weights[name] for name, _, _ in blocks},
+            blocks,
+            transformer_weights={name: weights[name] for name, _, _ in blocks},
             sparse_threshold=1.0,
         )
         views = sp.csr_matrix(self.column_transformer_.fit_transform(stacked))
         self.block_weights_ = weights
         self.block_slices_ = {
-            name: self.column_transformer_.output_indices_[name]
-            for name, _, _ in blocks
+            name: self.column_transformer_.output_indices_[name] for name, _, _ in blocks
         }
         self.n_features_in_ = X.shape[1]
-        return views[:len(X)], views[len(X):]
+        return views[: len(X)], views[len(X) :]
 
     def _view(self, frame: pd.DataFrame) -> sp.csr_matrix:
         check_is_fitted(self, "column_transformer_")
@@ -684,5 +791,6 @@ class OfferNeedEncoder(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features: Iterable[str] | None = None) -> np.ndarray:
         """Return ``offer__<name>`` then ``need__<name>`` for every view column."""
         names = self.get_view_feature_names()
-        return np.concatenate([np.char.add("offer__", names.astype(str)),
-                               np.char.add("need__", names.astype(str))]).astype(object)
+        return np.concatenate(
+            [np.char.add("offer__", names.astype(str)), np.char.add("need__", names.astype(str))]
+        ).astype(object)

@@ -56,9 +56,11 @@ def atomic_write(path: str | Path, write: Callable[[Path], None], *, private: bo
     return path
 
 
-def atomic_write_bytes(path: str | Path, write: Callable[[IO[bytes]], None], *,
-                       private: bool = False) -> Path:
+def atomic_write_bytes(
+    path: str | Path, write: Callable[[IO[bytes]], None], *, private: bool = False
+) -> Path:
     """:func:`atomic_write` with ``write(handle)`` writing to a binary file handle."""
+
     def fill(temporary: Path) -> None:
         with open(temporary, "wb") as handle:
             write(handle)
@@ -66,8 +68,12 @@ def atomic_write_bytes(path: str | Path, write: Callable[[IO[bytes]], None], *,
     return atomic_write(path, fill, private=private)
 
 
-def atomic_write_text(path: str | Path, text: str, *, encoding: str = "utf-8",
-                      private: bool = False) -> Path:
+def atomic_write_text(
+    path: str | Path, text: str, *, encoding: str = "utf-8", private: bool = False
+) -> Path:
     """:func:`atomic_write` of `text` (newlines written as they are)."""
-    return atomic_write(path, lambda temporary: temporary.write_text(text, encoding=encoding, newline=""),
-                        private=private)
+    return atomic_write(
+        path,
+        lambda temporary: temporary.write_text(text, encoding=encoding, newline=""),
+        private=private,
+    )

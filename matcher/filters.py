@@ -98,8 +98,11 @@ def resolve_filters(filters: Mapping[str, Any] | None) -> dict[str, list[str]]:
             continue
         if key not in FILTER_FIELDS:
             allowed = ", ".join(FILTER_FIELDS)
-            problems.append(FilterProblem(key, ", ".join(values),
-                                          f"{key!r} is not a filter; allowed: {allowed}"))
+            problems.append(
+                FilterProblem(
+                    key, ", ".join(values), f"{key!r} is not a filter; allowed: {allowed}"
+                )
+            )
             continue
         vocabulary = FILTER_FIELDS[key]
         ids = []

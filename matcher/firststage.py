@@ -28,9 +28,20 @@ from .pairs import PAIR_FEATURES, LinkStats, ProfileArrays, _same, _share, cover
 __all__ = ["FIRST_STAGE_FEATURES", "FirstStage"]
 
 #: Pair features the first stage scores with, all cheap for every profile at once.
-FIRST_STAGE_FEATURES = ("cover_ab", "cover_ba", "reciprocity", "same_country", "same_city", "same_network",
-                        "same_org_type", "type_affinity", "degree_b", "partner_country_share", "potential_b",
-                        "cf_vote")
+FIRST_STAGE_FEATURES = (
+    "cover_ab",
+    "cover_ba",
+    "reciprocity",
+    "same_country",
+    "same_city",
+    "same_network",
+    "same_org_type",
+    "type_affinity",
+    "degree_b",
+    "partner_country_share",
+    "potential_b",
+    "cf_vote",
+)
 
 
 class FirstStage:
@@ -54,7 +65,13 @@ class FirstStage:
     rows : ndarray of int or None
     """
 
-    def __init__(self, arrays: ProfileArrays, stats: LinkStats, idf: np.ndarray, rows: np.ndarray | None = None):
+    def __init__(
+        self,
+        arrays: ProfileArrays,
+        stats: LinkStats,
+        idf: np.ndarray,
+        rows: np.ndarray | None = None,
+    ):
         self.rows = None if rows is None else np.asarray(rows, dtype=np.int64)
         self.stats = stats
         self.idf = idf
@@ -70,14 +87,24 @@ class FirstStage:
         self._offer = sp.csc_matrix(arrays.cap_offer[take], dtype=np.float32)
         self._need = sp.csc_matrix(arrays.cap_need[take], dtype=np.float32)
         self._need_total = self._need @ (self.idf * self.idf)
-        self._codes = {name: getattr(arrays, name)[take] for name in ("country", "city", "network", "org_type")}
+        self._codes = {
+            name: getattr(arrays, name)[take] for name in ("country", "city", "network", "org_type")
+        }
         self._potential = arrays.potential[take]
         self._log_degree = np.log1p(stats.degree[take]).astype(np.float32)
         self._code_max = {name: int(values.max(initial=-1)) for name, values in self._codes.items()}
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        for key in ("_offer", "_need", "_need_total", "_codes", "_potential", "_log_degree", "_code_max"):
+        for key in (
+            "_offer",
+            "_need",
+            "_need_total",
+            "_codes",
+            "_potential",
+            "_log_degree",
+            "_code_max",
+        ):
             state.pop(key)
         return state
 
@@ -97,12 +124,16 @@ class FirstStage:
         if self.rows is None:
             return rows, np.ones(len(rows), dtype=bool)
         position = np.minimum(np.searchsorted(self.rows, rows), max(len(self.rows) - 1, 0))
-        return position, self.rows[position] == rows if len(self.rows) else np.zeros(len(rows), dtype=bool)
+        return position, self.rows[position] == rows if len(self.rows) else np.zeros(
+            len(rows), dtype=bool
+        )
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> FirstStage:
         """Learn the weights from training pairs `X` (all :data:`PAIR_FEATURES` columns) and
         labels `y`, by a logistic regression on standardised columns."""
-        columns = X[:, [PAIR_FEATURES.index(name) for name in FIRST_STAGE_FEATURES]].astype(np.float64)
+        columns = X[:, [PAIR_FEATURES.index(name) for name in FIRST_STAGE_FEATURES]].astype(
+            np.float64
+        )
         scaler = StandardScaler().fit(columns)
         model = LogisticRegression(C=1.0, max_iter=2000).fit(scaler.transform(columns), y)
         self.weights_ = model.coef_[0] / scaler.scale_
@@ -113,8 +144,13 @@ class FirstStage:
         self.weights_ = np.array([float(weights.get(name, 0.0)) for name in FIRST_STAGE_FEATURES])
         return self
 
-    def columns(self, query: ProfileArrays, a: int, partners: np.ndarray,
-                votes: tuple[np.ndarray, np.ndarray] | None) -> Iterator[tuple[str, np.ndarray | float]]:
+    def columns(
+        self,
+        query: ProfileArrays,
+        a: int,
+        partners: np.ndarray,
+        votes: tuple[np.ndarray, np.ndarray] | None,
+    ) -> Iterator[tuple[str, np.ndarray | float]]:
         """Yield (feature name, values over the stage's rows) in :data:`FIRST_STAGE_FEATURES`
         order; a constant stands for a column that is the same for every row.
 
@@ -130,7 +166,9 @@ class FirstStage:
             :func:`matcher.pairs.cf_votes` of the query (None when there are no links).
         """
         stats, codes = self.stats, self._codes
-        cover_ab, cover_ba, _, both = coverage(query, a, self._offer, self._need, self._need_total, self.idf)
+        cover_ab, cover_ba, _, both = coverage(
+            query, a, self._offer, self._need, self._need_total, self.idf
+        )
         yield "cover_ab", cover_ab
         yield "cover_ba", cover_ba
         yield "reciprocity", both
@@ -163,11 +201,16 @@ class FirstStage:
     def _add_postings(matrix: sp.csc_matrix, weights: np.ndarray, out: np.ndarray) -> None:
         """``out += matrix @ weights`` for a 0/1 matrix, one column (posting list) at a time."""
         for column in np.flatnonzero(weights).tolist():
-            rows = matrix.indices[matrix.indptr[column]:matrix.indptr[column + 1]]
+            rows = matrix.indices[matrix.indptr[column] : matrix.indptr[column + 1]]
             out[rows] += np.float32(weights[column])
 
-    def scores(self, query: ProfileArrays, a: int, partners: np.ndarray,
-               votes: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+    def scores(
+        self,
+        query: ProfileArrays,
+        a: int,
+        partners: np.ndarray,
+        votes: tuple[np.ndarray, np.ndarray] | None,
+    ) -> np.ndarray:
         """The first-stage score of every row of the stage (float32): the weighted sum of
         :meth:`columns` in one compiled pass over the rows. The covers come from the
         capabilities' posting lists (only the profiles offering what the member needs, or
@@ -198,7 +241,10 @@ class FirstStage:
                 counted = np.bincount(partner_codes, minlength=len(country))[: len(country)]
                 country += w["partner_country_share"] * counted / len(partner_codes)
         city, network = table("city"), table("network")
-        for values, name, feature in ((city, "city", "same_city"), (network, "network", "same_network")):
+        for values, name, feature in (
+            (city, "city", "same_city"),
+            (network, "network", "same_network"),
+        ):
             if getattr(query, name)[a] >= 0:
                 values[getattr(query, name)[a]] = w[feature]
         types = table("org_type", len(stats.type_affinity))
@@ -209,10 +255,27 @@ class FirstStage:
                 affinity = stats.type_affinity[type_a]
                 types[: len(affinity)] += w["type_affinity"] * affinity
         total = np.empty(n, dtype=np.float32)
-        first_stage_sum(cover_ab, covered_ba, self._need_total, self._potential, self._log_degree,
-                        codes["country"], codes["city"], codes["network"], codes["org_type"],
-                        country, city, network, types, w["cover_ab"], w["cover_ba"], w["reciprocity"],
-                        w["potential_b"], w["degree_b"] if linked else 0.0, total)
+        first_stage_sum(
+            cover_ab,
+            covered_ba,
+            self._need_total,
+            self._potential,
+            self._log_degree,
+            codes["country"],
+            codes["city"],
+            codes["network"],
+            codes["org_type"],
+            country,
+            city,
+            network,
+            types,
+            w["cover_ab"],
+            w["cover_ba"],
+            w["reciprocity"],
+            w["potential_b"],
+            w["degree_b"] if linked else 0.0,
+            total,
+        )
         if linked and votes is not None:
             position, found = self.positions(votes[0])
             total[position[found]] += np.float32(w["cf_vote"]) * votes[1][found]

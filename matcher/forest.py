@@ -19,8 +19,21 @@ from .parallel import split_rows
 __all__ = ["CompiledForest"]
 
 
-def _walk(X, feature, threshold, left, right, missing_left, is_leaf, value, roots, model_of_tree, out,
-          start, stop):
+def _walk(
+    X,
+    feature,
+    threshold,
+    left,
+    right,
+    missing_left,
+    is_leaf,
+    value,
+    roots,
+    model_of_tree,
+    out,
+    start,
+    stop,
+):
     for i in range(start, stop):
         for t in range(roots.shape[0]):
             node = roots[t]
@@ -45,8 +58,22 @@ class CompiledForest:
     sigmoid-calibrated binary ``HistGradientBoostingClassifier`` without categorical splits).
     """
 
-    def __init__(self, feature, threshold, left, right, missing_left, is_leaf, value, roots,
-                 model_of_tree, baseline, slope, intercept, n_features):
+    def __init__(
+        self,
+        feature,
+        threshold,
+        left,
+        right,
+        missing_left,
+        is_leaf,
+        value,
+        roots,
+        model_of_tree,
+        baseline,
+        slope,
+        intercept,
+        n_features,
+    ):
         self.feature, self.threshold = feature, threshold
         self.left, self.right = left, right
         self.missing_left, self.is_leaf, self.value = missing_left, is_leaf, value
@@ -77,7 +104,10 @@ class CompiledForest:
             model = pair.estimator
             if not isinstance(model, HistGradientBoostingClassifier) or len(pair.calibrators) != 1:
                 return None
-            if getattr(model, "n_trees_per_iteration_", 1) != 1 or getattr(model, "is_categorical_", None) is not None:
+            if (
+                getattr(model, "n_trees_per_iteration_", 1) != 1
+                or getattr(model, "is_categorical_", None) is not None
+            ):
                 return None
             calibrator = pair.calibrators[0]
             baseline.append(float(np.ravel(model._baseline_prediction)[0]))
@@ -93,16 +123,26 @@ class CompiledForest:
                 offset += len(nodes)
 
         def column(name, dtype, shift=False):
-            parts = [(nodes[name].astype(dtype) + (start if shift else 0)) for nodes, start in tables]
+            parts = [
+                (nodes[name].astype(dtype) + (start if shift else 0)) for nodes, start in tables
+            ]
             return np.ascontiguousarray(np.concatenate(parts))
 
-        return cls(feature=column("feature_idx", np.int64), threshold=column("num_threshold", np.float64),
-                   left=column("left", np.int64, shift=True), right=column("right", np.int64, shift=True),
-                   missing_left=column("missing_go_to_left", np.bool_), is_leaf=column("is_leaf", np.bool_),
-                   value=column("value", np.float64), roots=np.array(roots, dtype=np.int64),
-                   model_of_tree=np.array(model_of_tree, dtype=np.int64),
-                   baseline=np.array(baseline), slope=np.array(slope), intercept=np.array(intercept),
-                   n_features=pairs[0].estimator.n_features_in_)
+        return cls(
+            feature=column("feature_idx", np.int64),
+            threshold=column("num_threshold", np.float64),
+            left=column("left", np.int64, shift=True),
+            right=column("right", np.int64, shift=True),
+            missing_left=column("missing_go_to_left", np.bool_),
+            is_leaf=column("is_leaf", np.bool_),
+            value=column("value", np.float64),
+            roots=np.array(roots, dtype=np.int64),
+            model_of_tree=np.array(model_of_tree, dtype=np.int64),
+            baseline=np.array(baseline),
+            slope=np.array(slope),
+            intercept=np.array(intercept),
+            n_features=pairs[0].estimator.n_features_in_,
+        )
 
     def prefix(self, trees: int) -> CompiledForest:
         """The first `trees` trees of each calibrated model (sharing the node tables): a
@@ -112,22 +152,52 @@ class CompiledForest:
             mine = np.flatnonzero(self.model_of_tree == k)
             position[mine] = np.arange(len(mine))
         chosen = position < trees
-        return CompiledForest(self.feature, self.threshold, self.left, self.right, self.missing_left,
-                              self.is_leaf, self.value, self.roots[chosen], self.model_of_tree[chosen],
-                              self.baseline, self.slope, self.intercept, self.n_features)
+        return CompiledForest(
+            self.feature,
+            self.threshold,
+            self.left,
+            self.right,
+            self.missing_left,
+            self.is_leaf,
+            self.value,
+            self.roots[chosen],
+            self.model_of_tree[chosen],
+            self.baseline,
+            self.slope,
+            self.intercept,
+            self.n_features,
+        )
 
     def decision(self, X: np.ndarray) -> np.ndarray:
         """The raw score of each calibrated model, shape (n_rows, n_models)."""
         # float32 features are compared with the float64 thresholds as float64, exactly as
         # after a conversion, so they are walked as they are.
-        X = np.ascontiguousarray(X, dtype=X.dtype if X.dtype in (np.float32, np.float64) else np.float64)
+        X = np.ascontiguousarray(
+            X, dtype=X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+        )
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise ValueError(f"X has shape {X.shape}; expected (n, {self.n_features})")
         out = np.zeros((X.shape[0], len(self.baseline)), dtype=np.float64)
         # Rows are independent: a few hundred or more are split between the cores.
-        split_rows(lambda start, stop: _walk_compiled(
-            X, self.feature, self.threshold, self.left, self.right, self.missing_left, self.is_leaf,
-            self.value, self.roots, self.model_of_tree, out, start, stop), X.shape[0], 128)
+        split_rows(
+            lambda start, stop: _walk_compiled(
+                X,
+                self.feature,
+                self.threshold,
+                self.left,
+                self.right,
+                self.missing_left,
+                self.is_leaf,
+                self.value,
+                self.roots,
+                self.model_of_tree,
+                out,
+                start,
+                stop,
+            ),
+            X.shape[0],
+            128,
+        )
         return out + self.baseline
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:

@@ -50,8 +50,11 @@ def _country_table() -> dict[str, tuple[str, bool]]:
         for row in frame[["ISO3", "continent", "EU", "EU27"]].itertuples(index=False)
         if row.ISO3
     }
-    return {country.alpha_2: by_alpha3[country.alpha_3] for country in pycountry.countries
-            if country.alpha_3 in by_alpha3}
+    return {
+        country.alpha_2: by_alpha3[country.alpha_3]
+        for country in pycountry.countries
+        if country.alpha_3 in by_alpha3
+    }
 
 
 def continent(code: str) -> str | None:
@@ -114,9 +117,15 @@ def suggest_country(value: str) -> str | None:
 
 
 #: Names in common use that pycountry's current names do not match closely.
-_COUNTRY_ALIASES = {"TR": ("turkey", "турция", "туреччина"), "GB": ("great britain", "britain", "england"),
-                    "CZ": ("czech republic",), "US": ("usa", "america"), "NL": ("holland",),
-                    "MD": ("moldavia",), "MK": ("macedonia",)}
+_COUNTRY_ALIASES = {
+    "TR": ("turkey", "турция", "туреччина"),
+    "GB": ("great britain", "britain", "england"),
+    "CZ": ("czech republic",),
+    "US": ("usa", "america"),
+    "NL": ("holland",),
+    "MD": ("moldavia",),
+    "MK": ("macedonia",),
+}
 
 
 @lru_cache(maxsize=1)
@@ -124,7 +133,9 @@ def _country_names() -> dict[str, str]:
     """Casefolded country names (official, common and short, in en, uk and ru) -> alpha-2 code."""
     names = {alias: code for code, aliases in _COUNTRY_ALIASES.items() for alias in aliases}
     for country in pycountry.countries:
-        english = [getattr(country, field, None) for field in ("name", "common_name", "official_name")]
+        english = [
+            getattr(country, field, None) for field in ("name", "common_name", "official_name")
+        ]
         for name in filter(None, english):
             for language in ("en", "uk", "ru"):
                 translated = name if language == "en" else _translation(language).gettext(name)

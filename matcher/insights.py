@@ -111,8 +111,16 @@ CAPABILITY_STATUSES = ("gap", "shortage", "balanced", "surplus")
 #: ``shown`` (the suggestion was shown to the member; an empty cell or a missing column means
 #: yes), ``accepted`` (the member asked to meet), ``meeting_held``, ``deal`` (an empty cell or
 #: a missing column means no).
-OUTCOME_COLUMNS = ("session", "date", "member_id", "partner_id", "shown", "accepted",
-                   "meeting_held", "deal")
+OUTCOME_COLUMNS = (
+    "session",
+    "date",
+    "member_id",
+    "partner_id",
+    "shown",
+    "accepted",
+    "meeting_held",
+    "deal",
+)
 OUTCOME_FLAGS = ("shown", "accepted", "meeting_held", "deal")
 _REQUIRED_OUTCOME_COLUMNS = ("session", "date", "member_id", "partner_id")
 _YES = {"1", "true", "yes", "y", "так", "да", "x"}
@@ -128,6 +136,7 @@ _TIER_LABELS = {
 # ---------------------------------------------------------------------------------------------
 # Labels
 # ---------------------------------------------------------------------------------------------
+
 
 def labels(vocabulary: str, tag: str) -> dict[str, str]:
     """Return ``{"en": ..., "uk": ...}``: the labels of `tag` of a taxonomy `vocabulary`.
@@ -171,6 +180,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 # Shared helpers
 # ---------------------------------------------------------------------------------------------
 
+
 def _offers(frame: pd.DataFrame) -> pd.Series:
     """Offered capabilities of every row: the given tags, else those read from the text."""
     return _given_or_found(frame, "offers")
@@ -181,8 +191,9 @@ def _seeks(frame: pd.DataFrame) -> pd.Series:
 
 
 def _given_or_found(frame: pd.DataFrame, column: str) -> pd.Series:
-    values = [tuple(given) or tuple(found)
-              for given, found in zip(frame[column], frame[f"text_{column}"])]
+    values = [
+        tuple(given) or tuple(found) for given, found in zip(frame[column], frame[f"text_{column}"])
+    ]
     return pd.Series(values, index=frame.index, dtype=object)
 
 
@@ -191,17 +202,23 @@ def _home(frame: pd.DataFrame, home_network: str) -> pd.DataFrame:
     home = frame[frame["network"] == home_network]
     if home.empty:
         networks = ", ".join(sorted(set(frame["network"]))[:20])
-        raise InputError(f"no members of the home network {home_network!r} among the profiles; "
-                         f"their networks are: {networks}")
+        raise InputError(
+            f"no members of the home network {home_network!r} among the profiles; "
+            f"their networks are: {networks}"
+        )
     return home
 
 
-def _positive_pairs(links: Iterable[Link],
-                    ids: set[str] | None = None) -> list[tuple[str, str, str]]:
+def _positive_pairs(
+    links: Iterable[Link], ids: set[str] | None = None
+) -> list[tuple[str, str, str]]:
     """Known partnerships as (source, target, kind), both ends among `ids` when given."""
-    return [(link.source, link.target, link.kind) for link in links
-            if link.kind in POSITIVE_KINDS
-            and (ids is None or (link.source in ids and link.target in ids))]
+    return [
+        (link.source, link.target, link.kind)
+        for link in links
+        if link.kind in POSITIVE_KINDS
+        and (ids is None or (link.source in ids and link.target in ids))
+    ]
 
 
 def competes(a: Profile, b: Profile) -> bool:
@@ -233,6 +250,7 @@ def complements(a: Profile, b: Profile) -> bool:
 # ---------------------------------------------------------------------------------------------
 # Gradation
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass
 class GradationOverview:
@@ -268,34 +286,45 @@ class GradationOverview:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the overview as JSON-ready data."""
-        return _jsonable({
-            "home_network": self.home_network,
-            "members": len(self.members),
-            "mean_potential": (float(self.members["potential"].mean()) if len(self.members)
-                               else None),
-            "market_presence": [
-                {"tier": tier, "label": labels("market_presence", tier), "members": n}
-                for tier, n in self.presence_counts.items()],
-            "potential_tier": [{"tier": tier, "label": labels("potential_tier", tier), "members": n}
-                               for tier, n in self.potential_counts.items()],
-            "org_types": [
-                {"org_type": row["org_type"],
-                 "label": {"en": row["label_en"], "uk": row["label_uk"]},
-                 "members": row["members"],
-                 "market_presence": {tier: row[tier] for tier in PRESENCE_TIERS},
-                 "potential_tier": {tier: row[f"potential_{tier}"] for tier in POTENTIAL_TIERS},
-                 "mean_potential": row["mean_potential"]}
-                for row in self.by_org_type.to_dict("records")
-            ],
-        })
+        return _jsonable(
+            {
+                "home_network": self.home_network,
+                "members": len(self.members),
+                "mean_potential": (
+                    float(self.members["potential"].mean()) if len(self.members) else None
+                ),
+                "market_presence": [
+                    {"tier": tier, "label": labels("market_presence", tier), "members": n}
+                    for tier, n in self.presence_counts.items()
+                ],
+                "potential_tier": [
+                    {"tier": tier, "label": labels("potential_tier", tier), "members": n}
+                    for tier, n in self.potential_counts.items()
+                ],
+                "org_types": [
+                    {
+                        "org_type": row["org_type"],
+                        "label": {"en": row["label_en"], "uk": row["label_uk"]},
+                        "members": row["members"],
+                        "market_presence": {tier: row[tier] for tier in PRESENCE_TIERS},
+                        "potential_tier": {
+                            tier: row[f"potential_{tier}"] for tier in POTENTIAL_TIERS
+                        },
+                        "mean_potential": row["mean_potential"],
+                    }
+                    for row in self.by_org_type.to_dict("records")
+                ],
+            }
+        )
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Return ``{"gradation": by_org_type, "members": members}``."""
         return {"gradation": self.by_org_type, "members": self.members}
 
 
-def gradation_overview(profiles: Sequence[Profile] | pd.DataFrame,
-                       home_network: str = HOME_NETWORK) -> GradationOverview:
+def gradation_overview(
+    profiles: Sequence[Profile] | pd.DataFrame, home_network: str = HOME_NETWORK
+) -> GradationOverview:
     """Count the home cluster's members by org_type, market presence and potential.
 
     Parameters
@@ -304,17 +333,29 @@ def gradation_overview(profiles: Sequence[Profile] | pd.DataFrame,
     home_network : str
     """
     home = _home(profiles_to_frame(profiles), home_network)
-    members = home[["member_id", "name", "org_type", "market_presence", "market_presence_derived",
-                    "potential", "potential_tier"]].copy()
+    members = home[
+        [
+            "member_id",
+            "name",
+            "org_type",
+            "market_presence",
+            "market_presence_derived",
+            "potential",
+            "potential_tier",
+        ]
+    ].copy()
     members["potential"] = members["potential"].astype(float).round(3)
-    members = (members.sort_values(["potential", "member_id"], ascending=[False, True])
-               .reset_index(drop=True))
+    members = members.sort_values(["potential", "member_id"], ascending=[False, True]).reset_index(
+        drop=True
+    )
     taxonomy = load_taxonomy()
     order = [t for t in taxonomy.ids("org_types") if t in set(members["org_type"])]
     presence = pd.crosstab(members["org_type"], members["market_presence"]).reindex(
-        index=order, columns=list(PRESENCE_TIERS), fill_value=0)
+        index=order, columns=list(PRESENCE_TIERS), fill_value=0
+    )
     potential = pd.crosstab(members["org_type"], members["potential_tier"]).reindex(
-        index=order, columns=list(POTENTIAL_TIERS), fill_value=0)
+        index=order, columns=list(POTENTIAL_TIERS), fill_value=0
+    )
     potential.columns = [f"potential_{tier}" for tier in POTENTIAL_TIERS]
     table = pd.concat([presence, potential], axis=1)
     table.insert(0, "members", presence.sum(axis=1))
@@ -323,8 +364,9 @@ def gradation_overview(profiles: Sequence[Profile] | pd.DataFrame,
     table = table.rename_axis("org_type").reset_index()
     table.insert(1, "label_en", [taxonomy.label("org_types", t, "en") for t in table["org_type"]])
     table.insert(2, "label_uk", [taxonomy.label("org_types", t, "uk") for t in table["org_type"]])
-    table = (table.sort_values(["members", "org_type"], ascending=[False, True])
-             .reset_index(drop=True))
+    table = table.sort_values(["members", "org_type"], ascending=[False, True]).reset_index(
+        drop=True
+    )
     return GradationOverview(home_network, members, table)
 
 
@@ -359,34 +401,44 @@ class SnapshotComparison:
         out = {}
         for dimension in ("market_presence", "potential_tier"):
             rows = self.changes[self.changes["dimension"] == dimension]
-            out[dimension] = {"up": int((rows["direction"] == "up").sum()),
-                              "down": int((rows["direction"] == "down").sum())}
+            out[dimension] = {
+                "up": int((rows["direction"] == "up").sum()),
+                "down": int((rows["direction"] == "down").sum()),
+            }
         return out
 
     def to_dict(self) -> dict[str, Any]:
         """Return the comparison as JSON-ready data."""
-        return _jsonable({
-            "home_network": self.home_network,
-            "members_before": self.n_before,
-            "members_after": self.n_after,
-            "moved": self.counts(),
-            "changes": _records(self.changes),
-            "new_members": _records(self.new_members),
-            "gone_members": _records(self.gone_members),
-            "transitions": {name: {"tiers": list(table.index),
-                                   "counts": table.to_numpy().tolist()}
-                            for name, table in self.transitions.items()},
-        })
+        return _jsonable(
+            {
+                "home_network": self.home_network,
+                "members_before": self.n_before,
+                "members_after": self.n_after,
+                "moved": self.counts(),
+                "changes": _records(self.changes),
+                "new_members": _records(self.new_members),
+                "gone_members": _records(self.gone_members),
+                "transitions": {
+                    name: {"tiers": list(table.index), "counts": table.to_numpy().tolist()}
+                    for name, table in self.transitions.items()
+                },
+            }
+        )
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Return the changes, new and gone members."""
-        return {"tier_changes": self.changes, "new_members": self.new_members,
-                "gone_members": self.gone_members}
+        return {
+            "tier_changes": self.changes,
+            "new_members": self.new_members,
+            "gone_members": self.gone_members,
+        }
 
 
-def compare_snapshots(previous: Sequence[Profile] | pd.DataFrame,
-                      current: Sequence[Profile] | pd.DataFrame,
-                      home_network: str = HOME_NETWORK) -> SnapshotComparison:
+def compare_snapshots(
+    previous: Sequence[Profile] | pd.DataFrame,
+    current: Sequence[Profile] | pd.DataFrame,
+    home_network: str = HOME_NETWORK,
+) -> SnapshotComparison:
     """Compare two snapshots of the profiles: who moved tier up or down, who joined and left.
 
     Parameters
@@ -417,24 +469,34 @@ def compare_snapshots(previous: Sequence[Profile] | pd.DataFrame,
                 direction = "up" if order.index(now) > order.index(old) else "down"
             else:
                 direction = "changed"
-            rows.append({"member_id": member_id, "name": after.at[member_id, "name"],
-                         "dimension": dimension, "before": old, "after": now,
-                         "direction": direction})
-    changes = pd.DataFrame(rows, columns=["member_id", "name", "dimension", "before", "after",
-                                          "direction"])
+            rows.append(
+                {
+                    "member_id": member_id,
+                    "name": after.at[member_id, "name"],
+                    "dimension": dimension,
+                    "before": old,
+                    "after": now,
+                    "direction": direction,
+                }
+            )
+    changes = pd.DataFrame(
+        rows, columns=["member_id", "name", "dimension", "before", "after", "direction"]
+    )
     transitions = {}
     for dimension, order in orders.items():
         table = pd.crosstab(before.loc[staying, dimension], after.loc[staying, dimension])
         transitions[dimension] = table.reindex(index=list(order), columns=list(order), fill_value=0)
         transitions[dimension].index.name = "before"
         transitions[dimension].columns.name = "after"
-    return SnapshotComparison(home_network, changes, new, gone, transitions, len(before),
-                              len(after))
+    return SnapshotComparison(
+        home_network, changes, new, gone, transitions, len(before), len(after)
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # The engine, as the insights use it
 # ---------------------------------------------------------------------------------------------
+
 
 class _Engine:
     """A fitted matcher seen through the current profile frame.
@@ -461,10 +523,21 @@ class _Engine:
             self._profiles[member_id] = frame_to_profiles(self.frame.loc[[member_id]])[0]
         return self._profiles[member_id]
 
-    def recommend(self, member_id: str, k: int, scope: str = "all", exclude: Iterable[str] = (),
-                  language: str = "en"):
-        return self.matcher.recommend(self.query(member_id), k=k, scope=scope,
-                                      exclude=self.absent | set(exclude), language=language)
+    def recommend(
+        self,
+        member_id: str,
+        k: int,
+        scope: str = "all",
+        exclude: Iterable[str] = (),
+        language: str = "en",
+    ):
+        return self.matcher.recommend(
+            self.query(member_id),
+            k=k,
+            scope=scope,
+            exclude=self.absent | set(exclude),
+            language=language,
+        )
 
 
 def _fit_engine(frame: pd.DataFrame, links: Sequence[Link], matcher, random_state: int) -> _Engine:
@@ -480,6 +553,7 @@ def _fit_engine(frame: pd.DataFrame, links: Sequence[Link], matcher, random_stat
 # ---------------------------------------------------------------------------------------------
 # Supply and demand
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass
 class GapPartner:
@@ -505,13 +579,23 @@ class GapPartner:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the partner as JSON-ready data."""
-        return _jsonable({
-            "partner_id": self.partner_id, "name": self.name, "network": self.network,
-            "country": self.country, "country_label": labels("country", self.country),
-            "org_type": self.org_type, "org_type_label": labels("org_types", self.org_type),
-            "score": self.score, "best_score": self.best_score, "members": self.members,
-            "for_member": self.for_member, "reasons": self.reasons, "details": self.details,
-        })
+        return _jsonable(
+            {
+                "partner_id": self.partner_id,
+                "name": self.name,
+                "network": self.network,
+                "country": self.country,
+                "country_label": labels("country", self.country),
+                "org_type": self.org_type,
+                "org_type_label": labels("org_types", self.org_type),
+                "score": self.score,
+                "best_score": self.best_score,
+                "members": self.members,
+                "for_member": self.for_member,
+                "reasons": self.reasons,
+                "details": self.details,
+            }
+        )
 
 
 @dataclass
@@ -530,9 +614,16 @@ class Gap:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the gap as JSON-ready data."""
-        return _jsonable({"capability": self.capability, "label": self.label, "sought": self.sought,
-                          "seekers": self.seekers, "offered_abroad": self.offered_abroad,
-                          "partners": [p.to_dict() for p in self.partners]})
+        return _jsonable(
+            {
+                "capability": self.capability,
+                "label": self.label,
+                "sought": self.sought,
+                "seekers": self.seekers,
+                "offered_abroad": self.offered_abroad,
+                "partners": [p.to_dict() for p in self.partners],
+            }
+        )
 
 
 @dataclass
@@ -571,37 +662,72 @@ class SupplyDemand:
         rows = []
         for gap in self.gaps:
             for rank, partner in enumerate(gap.partners, 1):
-                rows.append({
-                    "capability": gap.capability, "label_en": gap.label["en"],
-                    "label_uk": gap.label["uk"], "rank": rank, "partner_id": partner.partner_id,
-                    "name": partner.name, "network": partner.network, "country": partner.country,
-                    "org_type": partner.org_type, "score": round(partner.score, 4),
-                    "best_score": round(partner.best_score, 4), "n_members": len(partner.members),
-                    "members": ";".join(partner.members), "for_member": partner.for_member,
-                    **{f"reasons_{language}": " | ".join(partner.reasons.get(language, []))
-                       for language in LANGUAGES},
-                })
-        columns = ["capability", "label_en", "label_uk", "rank", "partner_id", "name", "network",
-                   "country", "org_type", "score", "best_score", "n_members", "members",
-                   "for_member", *[f"reasons_{language}" for language in LANGUAGES]]
+                rows.append(
+                    {
+                        "capability": gap.capability,
+                        "label_en": gap.label["en"],
+                        "label_uk": gap.label["uk"],
+                        "rank": rank,
+                        "partner_id": partner.partner_id,
+                        "name": partner.name,
+                        "network": partner.network,
+                        "country": partner.country,
+                        "org_type": partner.org_type,
+                        "score": round(partner.score, 4),
+                        "best_score": round(partner.best_score, 4),
+                        "n_members": len(partner.members),
+                        "members": ";".join(partner.members),
+                        "for_member": partner.for_member,
+                        **{
+                            f"reasons_{language}": " | ".join(partner.reasons.get(language, []))
+                            for language in LANGUAGES
+                        },
+                    }
+                )
+        columns = [
+            "capability",
+            "label_en",
+            "label_uk",
+            "rank",
+            "partner_id",
+            "name",
+            "network",
+            "country",
+            "org_type",
+            "score",
+            "best_score",
+            "n_members",
+            "members",
+            "for_member",
+            *[f"reasons_{language}" for language in LANGUAGES],
+        ]
         return pd.DataFrame(rows, columns=columns)
 
     def to_dict(self) -> dict[str, Any]:
         """Return supply and demand as JSON-ready data."""
         items = []
         for row in self.capabilities.to_dict("records"):
-            items.append({"capability": row["capability"],
-                          "label": {"en": row["label_en"], "uk": row["label_uk"]},
-                          "stage": row["stage"], "sought": row["sought"], "offered": row["offered"],
-                          "offered_abroad": row["offered_abroad"], "balance": row["balance"],
-                          "status": row["status"]})
-        return _jsonable({
-            "home_network": self.home_network,
-            "capabilities": items,
-            "gaps": [gap.to_dict() for gap in self.gaps],
-            "shortages": list(self.shortages["capability"]),
-            "surpluses": list(self.surpluses["capability"]),
-        })
+            items.append(
+                {
+                    "capability": row["capability"],
+                    "label": {"en": row["label_en"], "uk": row["label_uk"]},
+                    "stage": row["stage"],
+                    "sought": row["sought"],
+                    "offered": row["offered"],
+                    "offered_abroad": row["offered_abroad"],
+                    "balance": row["balance"],
+                    "status": row["status"],
+                }
+            )
+        return _jsonable(
+            {
+                "home_network": self.home_network,
+                "capabilities": items,
+                "gaps": [gap.to_dict() for gap in self.gaps],
+                "shortages": list(self.shortages["capability"]),
+                "surpluses": list(self.surpluses["capability"]),
+            }
+        )
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Return ``{"capabilities": ..., "gap_partners": ...}``."""
@@ -618,9 +744,15 @@ def _capability_status(sought: int, offered: int) -> str:
     return "balanced"
 
 
-def supply_demand(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link] = (),
-                  matcher=None, home_network: str = HOME_NETWORK, partners_per_gap: int = 5,
-                  k: int = 10, random_state: int = 0) -> SupplyDemand:
+def supply_demand(
+    profiles: Sequence[Profile] | pd.DataFrame,
+    links: Iterable[Link] = (),
+    matcher=None,
+    home_network: str = HOME_NETWORK,
+    partners_per_gap: int = 5,
+    k: int = 10,
+    random_state: int = 0,
+) -> SupplyDemand:
     """Count supply and demand of capabilities at home and find partners abroad for each gap.
 
     Parameters
@@ -652,20 +784,25 @@ def supply_demand(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Li
     sought, offered, offered_abroad = count(seeks), count(offers), count(offers_abroad)
     taxonomy = load_taxonomy()
     used = [c for c in taxonomy.ids("capabilities") if c in sought.index or c in offered.index]
-    table = pd.DataFrame({
-        "capability": used,
-        "label_en": [taxonomy.label("capabilities", c, "en") for c in used],
-        "label_uk": [taxonomy.label("capabilities", c, "uk") for c in used],
-        "stage": [taxonomy.term("capabilities", c).stage or "" for c in used],
-        "sought": [int(sought.get(c, 0)) for c in used],
-        "offered": [int(offered.get(c, 0)) for c in used],
-        "offered_abroad": [int(offered_abroad.get(c, 0)) for c in used],
-    })
+    table = pd.DataFrame(
+        {
+            "capability": used,
+            "label_en": [taxonomy.label("capabilities", c, "en") for c in used],
+            "label_uk": [taxonomy.label("capabilities", c, "uk") for c in used],
+            "stage": [taxonomy.term("capabilities", c).stage or "" for c in used],
+            "sought": [int(sought.get(c, 0)) for c in used],
+            "offered": [int(offered.get(c, 0)) for c in used],
+            "offered_abroad": [int(offered_abroad.get(c, 0)) for c in used],
+        }
+    )
     table["balance"] = table["offered"] - table["sought"]
     table["status"] = [_capability_status(s, o) for s, o in zip(table["sought"], table["offered"])]
     table["_gap"] = table["status"] != "gap"
-    table = (table.sort_values(["_gap", "sought", "capability"], ascending=[True, False, True])
-             .drop(columns="_gap").reset_index(drop=True))
+    table = (
+        table.sort_values(["_gap", "sought", "capability"], ascending=[True, False, True])
+        .drop(columns="_gap")
+        .reset_index(drop=True)
+    )
 
     gaps = []
     gap_rows = table[table["status"] == "gap"]
@@ -673,49 +810,79 @@ def supply_demand(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Li
     for row in gap_rows.itertuples(index=False):
         seekers = sorted(m for m, caps in seeks.items() if row.capability in caps)
         offering = {m for m, caps in offers_abroad.items() if row.capability in caps}
-        partners = _gap_partners(engine, seekers, offering, set(abroad.index) - offering, frame,
-                                 partners_per_gap, k) if offering else []
-        gaps.append(Gap(row.capability, int(row.sought), seekers, int(row.offered_abroad),
-                        partners))
+        partners = (
+            _gap_partners(
+                engine, seekers, offering, set(abroad.index) - offering, frame, partners_per_gap, k
+            )
+            if offering
+            else []
+        )
+        gaps.append(
+            Gap(row.capability, int(row.sought), seekers, int(row.offered_abroad), partners)
+        )
     return SupplyDemand(home_network, table, gaps)
 
 
-def _gap_partners(engine: _Engine, seekers: list[str], offering: set[str], not_offering: set[str],
-                  frame: pd.DataFrame, n: int, k: int) -> list[GapPartner]:
+def _gap_partners(
+    engine: _Engine,
+    seekers: list[str],
+    offering: set[str],
+    not_offering: set[str],
+    frame: pd.DataFrame,
+    n: int,
+    k: int,
+) -> list[GapPartner]:
     """The engine's best partners among `offering` for the members `seekers`, aggregated."""
     found: dict[str, dict[str, Any]] = {}
     for member_id in seekers:
-        by_language = {language: engine.recommend(member_id, k, scope="international",
-                                                  exclude=not_offering, language=language)
-                       for language in LANGUAGES}
+        by_language = {
+            language: engine.recommend(
+                member_id, k, scope="international", exclude=not_offering, language=language
+            )
+            for language in LANGUAGES
+        }
         for position, suggestion in enumerate(by_language[LANGUAGES[0]]):
             if suggestion.partner_id not in offering:
                 continue
-            entry = found.setdefault(suggestion.partner_id,
-                                     {"total": 0.0, "best": -1.0, "members": []})
+            entry = found.setdefault(
+                suggestion.partner_id, {"total": 0.0, "best": -1.0, "members": []}
+            )
             entry["total"] += suggestion.score
             entry["members"].append(member_id)
             if suggestion.score > entry["best"]:
                 entry["best"] = suggestion.score
                 entry["for_member"] = member_id
                 entry["details"] = suggestion.details
-                entry["reasons"] = {language: list(by_language[language][position].reasons)
-                                    for language in LANGUAGES}
+                entry["reasons"] = {
+                    language: list(by_language[language][position].reasons)
+                    for language in LANGUAGES
+                }
     ranked = sorted(found.items(), key=lambda item: (-item[1]["total"], -item[1]["best"], item[0]))
     partners = []
     for partner_id, entry in ranked[:n]:
         row = frame.loc[partner_id]
-        partners.append(GapPartner(
-            partner_id=partner_id, name=row["name"], network=row["network"], country=row["country"],
-            org_type=row["org_type"], score=entry["total"] / len(seekers), best_score=entry["best"],
-            members=sorted(entry["members"]), for_member=entry["for_member"],
-            reasons=entry["reasons"], details=entry["details"]))
+        partners.append(
+            GapPartner(
+                partner_id=partner_id,
+                name=row["name"],
+                network=row["network"],
+                country=row["country"],
+                org_type=row["org_type"],
+                score=entry["total"] / len(seekers),
+                best_score=entry["best"],
+                members=sorted(entry["members"]),
+                for_member=entry["for_member"],
+                reasons=entry["reasons"],
+                details=entry["details"],
+            )
+        )
     return partners
 
 
 # ---------------------------------------------------------------------------------------------
 # Markets
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass
 class MarketOverview:
@@ -757,24 +924,41 @@ class MarketOverview:
         """Return the market overview as JSON-ready data."""
         markets = []
         for row in self.markets.to_dict("records"):
-            markets.append({key: row[key] for key in row if key not in ("name_en", "name_uk")}
-                           | {"name": {"en": row["name_en"], "uk": row["name_uk"]}})
+            markets.append(
+                {key: row[key] for key in row if key not in ("name_en", "name_uk")}
+                | {"name": {"en": row["name_en"], "uk": row["name_uk"]}}
+            )
         openers: dict[str, list[dict[str, Any]]] = {}
         for row in self.openers.to_dict("records"):
-            openers.setdefault(row["market"], []).append({
-                "member_id": row["member_id"], "name": row["name"], "org_type": row["org_type"],
-                "joint_export": row["joint_export"], "members_helped": row["members_helped"],
-                "helped": row["helped"].split(";") if row["helped"] else []})
-        return _jsonable({"home_network": self.home_network, "markets": markets,
-                          "without_partner": self.without_partner, "openers": openers})
+            openers.setdefault(row["market"], []).append(
+                {
+                    "member_id": row["member_id"],
+                    "name": row["name"],
+                    "org_type": row["org_type"],
+                    "joint_export": row["joint_export"],
+                    "members_helped": row["members_helped"],
+                    "helped": row["helped"].split(";") if row["helped"] else [],
+                }
+            )
+        return _jsonable(
+            {
+                "home_network": self.home_network,
+                "markets": markets,
+                "without_partner": self.without_partner,
+                "openers": openers,
+            }
+        )
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Return ``{"markets": ..., "market_openers": ...}``."""
         return {"markets": self.markets, "market_openers": self.openers}
 
 
-def market_overview(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link] = (),
-                    home_network: str = HOME_NETWORK) -> MarketOverview:
+def market_overview(
+    profiles: Sequence[Profile] | pd.DataFrame,
+    links: Iterable[Link] = (),
+    home_network: str = HOME_NETWORK,
+) -> MarketOverview:
     """Compare the markets home members target with where members and partners are present.
 
     Parameters
@@ -818,42 +1002,86 @@ def market_overview(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[
     for market, members in targeting.items():
         for opener_id in sorted(m for m in home_ids if market in present[m]):
             opener = profiles_by_id[opener_id]
-            helped = sorted(m for m in members if m != opener_id
-                            and complements(opener, profiles_by_id[m])
-                            and not competes(opener, profiles_by_id[m]))
+            helped = sorted(
+                m
+                for m in members
+                if m != opener_id
+                and complements(opener, profiles_by_id[m])
+                and not competes(opener, profiles_by_id[m])
+            )
             if helped:
-                opener_rows.append({"market": market, "member_id": opener_id, "name": opener.name,
-                                    "org_type": opener.org_type,
-                                    "joint_export": joint_export[opener_id],
-                                    "members_helped": len(helped), "helped": ";".join(helped)})
-    openers = pd.DataFrame(opener_rows, columns=["market", "member_id", "name", "org_type",
-                                                 "joint_export", "members_helped", "helped"])
+                opener_rows.append(
+                    {
+                        "market": market,
+                        "member_id": opener_id,
+                        "name": opener.name,
+                        "org_type": opener.org_type,
+                        "joint_export": joint_export[opener_id],
+                        "members_helped": len(helped),
+                        "helped": ";".join(helped),
+                    }
+                )
+    openers = pd.DataFrame(
+        opener_rows,
+        columns=[
+            "market",
+            "member_id",
+            "name",
+            "org_type",
+            "joint_export",
+            "members_helped",
+            "helped",
+        ],
+    )
     openers_per_market = openers.groupby("market").size() if len(openers) else pd.Series(dtype=int)
 
     rows = []
     for market in sorted(set(targeting) | set(home_present)):
         members = targeting.get(market, set())
-        with_own = sum(1 for m in members
-                       if any(market in present[p] for p in own_partners.get(m, ())))
-        rows.append({
-            "market": market, "name_en": country_name(market, "en"),
-            "name_uk": country_name(market, "uk"), "members_targeting": len(members),
-            "home_present": home_present.get(market, 0),
-            "partners_present": partners_present.get(market, 0),
-            "international_present": abroad_present.get(market, 0),
-            "targeting_with_own_partner": with_own,
-            "openers": int(openers_per_market.get(market, 0)),
-            "no_partner": (bool(members) and not home_present.get(market)
-                           and not partners_present.get(market)),
-        })
-    table = pd.DataFrame(rows, columns=["market", "name_en", "name_uk", "members_targeting",
-                                        "home_present", "partners_present", "international_present",
-                                        "targeting_with_own_partner", "openers", "no_partner"])
-    table = table.sort_values(["members_targeting", "home_present", "market"],
-                              ascending=[False, False, True]).reset_index(drop=True)
+        with_own = sum(
+            1 for m in members if any(market in present[p] for p in own_partners.get(m, ()))
+        )
+        rows.append(
+            {
+                "market": market,
+                "name_en": country_name(market, "en"),
+                "name_uk": country_name(market, "uk"),
+                "members_targeting": len(members),
+                "home_present": home_present.get(market, 0),
+                "partners_present": partners_present.get(market, 0),
+                "international_present": abroad_present.get(market, 0),
+                "targeting_with_own_partner": with_own,
+                "openers": int(openers_per_market.get(market, 0)),
+                "no_partner": (
+                    bool(members)
+                    and not home_present.get(market)
+                    and not partners_present.get(market)
+                ),
+            }
+        )
+    table = pd.DataFrame(
+        rows,
+        columns=[
+            "market",
+            "name_en",
+            "name_uk",
+            "members_targeting",
+            "home_present",
+            "partners_present",
+            "international_present",
+            "targeting_with_own_partner",
+            "openers",
+            "no_partner",
+        ],
+    )
+    table = table.sort_values(
+        ["members_targeting", "home_present", "market"], ascending=[False, False, True]
+    ).reset_index(drop=True)
     if len(openers):
-        openers = openers.sort_values(["market", "joint_export", "members_helped", "member_id"],
-                                      ascending=[True, False, False, True])
+        openers = openers.sort_values(
+            ["market", "joint_export", "members_helped", "member_id"],
+            ascending=[True, False, False, True],
+        )
         rank = {m: i for i, m in enumerate(table["market"])}
         openers = openers.sort_values("market", key=lambda s: s.map(rank), kind="stable")
     openers.insert(1, "name_en", [country_name(m, "en") for m in openers["market"]])
@@ -864,6 +1092,7 @@ def market_overview(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[
 # ---------------------------------------------------------------------------------------------
 # Network
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass
 class NetworkOverview:
@@ -904,18 +1133,30 @@ class NetworkOverview:
     def known_graph(self) -> nx.Graph:
         """Return the graph of known partnerships: home members, the organisations linked to
         them, and the known edges."""
-        nodes = [n for n, d in self.graph.nodes(data=True)
-                 if d["home"] or any(s == "known" for *_, s in self.graph.edges(n, data="status"))]
+        nodes = [
+            n
+            for n, d in self.graph.nodes(data=True)
+            if d["home"] or any(s == "known" for *_, s in self.graph.edges(n, data="status"))
+        ]
         graph = nx.Graph()
         graph.add_nodes_from((n, self.graph.nodes[n]) for n in nodes)
-        graph.add_edges_from((a, b, d) for a, b, d in self.graph.edges(data=True)
-                             if d["status"] == "known")
+        graph.add_edges_from(
+            (a, b, d) for a, b, d in self.graph.edges(data=True) if d["status"] == "known"
+        )
         return graph
 
     def edges(self) -> pd.DataFrame:
         """Return the edge list: ``source, target, status, kind, score``."""
-        rows = [{"source": a, "target": b, "status": d["status"], "kind": d.get("kind", ""),
-                 "score": d.get("score")} for a, b, d in self.graph.edges(data=True)]
+        rows = [
+            {
+                "source": a,
+                "target": b,
+                "status": d["status"],
+                "kind": d.get("kind", ""),
+                "score": d.get("score"),
+            }
+            for a, b, d in self.graph.edges(data=True)
+        ]
         return pd.DataFrame(rows, columns=["source", "target", "status", "kind", "score"])
 
     @property
@@ -925,31 +1166,47 @@ class NetworkOverview:
     def to_dict(self) -> dict[str, Any]:
         """Return the network overview as JSON-ready data (nodes and edges included)."""
         status = nx.get_edge_attributes(self.graph, "status")
-        return _jsonable({
-            "home_network": self.home_network,
-            "nodes": [{"member_id": n, **d} for n, d in self.graph.nodes(data=True)],
-            "edges": _records(self.edges()),
-            "home_members": self.n_home,
-            "known_edges": sum(1 for s in status.values() if s == "known"),
-            "suggested_edges": sum(1 for s in status.values() if s == "suggested"),
-            "components": _records(self.components.assign(
-                members=[m.split(";") for m in self.components["members"]])),
-            "components_with_suggestions": self.components_with_suggestions,
-            "brokers": _records(self.brokers),
-            "unpartnered": [record | {"suggestions": self.suggestions.get(record["member_id"], [])}
-                            for record in _records(self.unpartnered)],
-        })
+        return _jsonable(
+            {
+                "home_network": self.home_network,
+                "nodes": [{"member_id": n, **d} for n, d in self.graph.nodes(data=True)],
+                "edges": _records(self.edges()),
+                "home_members": self.n_home,
+                "known_edges": sum(1 for s in status.values() if s == "known"),
+                "suggested_edges": sum(1 for s in status.values() if s == "suggested"),
+                "components": _records(
+                    self.components.assign(
+                        members=[m.split(";") for m in self.components["members"]]
+                    )
+                ),
+                "components_with_suggestions": self.components_with_suggestions,
+                "brokers": _records(self.brokers),
+                "unpartnered": [
+                    record | {"suggestions": self.suggestions.get(record["member_id"], [])}
+                    for record in _records(self.unpartnered)
+                ],
+            }
+        )
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Return components, brokers, unpartnered members and the edge list."""
-        return {"network_components": self.components, "brokers": self.brokers,
-                "unpartnered": self.unpartnered, "network_edges": self.edges()}
+        return {
+            "network_components": self.components,
+            "brokers": self.brokers,
+            "unpartnered": self.unpartnered,
+            "network_edges": self.edges(),
+        }
 
 
-def network_overview(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link] = (),
-                     matcher=None, home_network: str = HOME_NETWORK,
-                     suggestions_per_member: int = 3, n_brokers: int = 10,
-                     random_state: int = 0) -> NetworkOverview:
+def network_overview(
+    profiles: Sequence[Profile] | pd.DataFrame,
+    links: Iterable[Link] = (),
+    matcher=None,
+    home_network: str = HOME_NETWORK,
+    suggestions_per_member: int = 3,
+    n_brokers: int = 10,
+    random_state: int = 0,
+) -> NetworkOverview:
     """Build the graph of known and suggested partnerships of the home cluster.
 
     Parameters
@@ -965,8 +1222,9 @@ def network_overview(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable
         Brokers listed.
     """
     if not (isinstance(suggestions_per_member, (int, np.integer)) and suggestions_per_member >= 0):
-        raise InputError(f"Got suggestions_per_member={suggestions_per_member!r}, "
-                         "expected an integer >= 0")
+        raise InputError(
+            f"Got suggestions_per_member={suggestions_per_member!r}, expected an integer >= 0"
+        )
     frame = profiles_to_frame(profiles)
     home = _home(frame, home_network)
     home_ids = set(home.index)
@@ -976,8 +1234,13 @@ def network_overview(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable
     def add_node(member_id: str) -> None:
         if member_id not in graph:
             row = frame.loc[member_id]
-            graph.add_node(member_id, name=row["name"], network=row["network"],
-                           org_type=row["org_type"], home=member_id in home_ids)
+            graph.add_node(
+                member_id,
+                name=row["name"],
+                network=row["network"],
+                org_type=row["org_type"],
+                home=member_id in home_ids,
+            )
 
     for member_id in sorted(home_ids):
         add_node(member_id)
@@ -995,28 +1258,56 @@ def network_overview(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable
         for member_id in sorted(home_ids):
             found = engine.recommend(member_id, suggestions_per_member)
             suggestions[member_id] = [
-                {"partner_id": s.partner_id, "name": s.name, "network": s.network,
-                 "country": s.country, "score": round(s.score, 4)} for s in found]
+                {
+                    "partner_id": s.partner_id,
+                    "name": s.name,
+                    "network": s.network,
+                    "country": s.country,
+                    "score": round(s.score, 4),
+                }
+                for s in found
+            ]
             for suggestion in found:
                 if graph.has_edge(member_id, suggestion.partner_id):
                     continue
                 add_node(suggestion.partner_id)
-                graph.add_edge(member_id, suggestion.partner_id, status="suggested",
-                               score=round(suggestion.score, 4))
+                graph.add_edge(
+                    member_id,
+                    suggestion.partner_id,
+                    status="suggested",
+                    score=round(suggestion.score, 4),
+                )
 
     parts = sorted(nx.connected_components(known), key=lambda c: (-len(c), min(c)))
     components = pd.DataFrame(
-        [{"component": i, "size": len(part), "home_members": len(part & home_ids),
-          "members": ";".join(sorted(part))} for i, part in enumerate(parts, 1)],
-        columns=["component", "size", "home_members", "members"])
+        [
+            {
+                "component": i,
+                "size": len(part),
+                "home_members": len(part & home_ids),
+                "members": ";".join(sorted(part)),
+            }
+            for i, part in enumerate(parts, 1)
+        ],
+        columns=["component", "size", "home_members", "members"],
+    )
 
     betweenness = nx.betweenness_centrality(known, normalized=True)
-    broker_rows = [{"member_id": n, "name": graph.nodes[n]["name"],
-                    "network": graph.nodes[n]["network"],
-                    "home": graph.nodes[n]["home"], "degree": known.degree(n),
-                    "betweenness": round(b, 4)} for n, b in betweenness.items() if b > 0]
-    brokers = pd.DataFrame(broker_rows, columns=["member_id", "name", "network", "home", "degree",
-                                                 "betweenness"])
+    broker_rows = [
+        {
+            "member_id": n,
+            "name": graph.nodes[n]["name"],
+            "network": graph.nodes[n]["network"],
+            "home": graph.nodes[n]["home"],
+            "degree": known.degree(n),
+            "betweenness": round(b, 4),
+        }
+        for n, b in betweenness.items()
+        if b > 0
+    ]
+    brokers = pd.DataFrame(
+        broker_rows, columns=["member_id", "name", "network", "home", "degree", "betweenness"]
+    )
     brokers = brokers.sort_values(["betweenness", "member_id"], ascending=[False, True])
     brokers = brokers.head(n_brokers)
 
@@ -1025,19 +1316,29 @@ def network_overview(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable
     unpartnered = home.loc[lonely, columns].copy()
     unpartnered["potential"] = unpartnered["potential"].astype(float).round(3)
     unpartnered["suggestions"] = [
-        " | ".join(f"{s['name']} ({s['partner_id']}, {s['score']:.2f})"
-                   for s in suggestions.get(m, []))
-        for m in unpartnered["member_id"]]
+        " | ".join(
+            f"{s['name']} ({s['partner_id']}, {s['score']:.2f})" for s in suggestions.get(m, [])
+        )
+        for m in unpartnered["member_id"]
+    ]
     unpartnered = unpartnered.sort_values(["potential", "member_id"], ascending=[False, True])
 
     with_suggestions = nx.number_connected_components(graph)
-    return NetworkOverview(home_network, graph, components, brokers.reset_index(drop=True),
-                           unpartnered.reset_index(drop=True), suggestions, with_suggestions)
+    return NetworkOverview(
+        home_network,
+        graph,
+        components,
+        brokers.reset_index(drop=True),
+        unpartnered.reset_index(drop=True),
+        suggestions,
+        with_suggestions,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # Matchmaking outcomes
 # ---------------------------------------------------------------------------------------------
+
 
 def read_outcomes(path: str | Path, member_ids: Iterable[str] | None = None) -> pd.DataFrame:
     """Read and validate an outcomes file (CSV, XLSX or JSON; see :data:`OUTCOME_COLUMNS`).
@@ -1048,8 +1349,9 @@ def read_outcomes(path: str | Path, member_ids: Iterable[str] | None = None) -> 
         With every bad row, column and value of the file.
     """
     frame, unit = read_table(path, "outcomes")
-    return validate_outcomes(frame, member_ids, source=str(path), unit=unit,
-                             first_row=2 if unit == "row" else 1)
+    return validate_outcomes(
+        frame, member_ids, source=str(path), unit=unit, first_row=2 if unit == "row" else 1
+    )
 
 
 def _flag(cell: str, default: bool) -> bool | None:
@@ -1067,9 +1369,13 @@ def _flag(cell: str, default: bool) -> bool | None:
     return {1.0: True, 0.0: False}.get(number)
 
 
-def validate_outcomes(raw: pd.DataFrame, member_ids: Iterable[str] | None = None,
-                      source: str = "outcomes", unit: str = "row",
-                      first_row: int = 2) -> pd.DataFrame:
+def validate_outcomes(
+    raw: pd.DataFrame,
+    member_ids: Iterable[str] | None = None,
+    source: str = "outcomes",
+    unit: str = "row",
+    first_row: int = 2,
+) -> pd.DataFrame:
     """Validate raw outcome rows.
 
     Parameters
@@ -1094,15 +1400,27 @@ def validate_outcomes(raw: pd.DataFrame, member_ids: Iterable[str] | None = None
     missing = [c for c in _REQUIRED_OUTCOME_COLUMNS if c not in raw.columns]
     if missing:
         raise ProfileValidationError(
-            [Problem(None, c, None, f"required column {c!r} is missing; the columns are "
-                     + ", ".join(OUTCOME_COLUMNS)) for c in missing], source)
+            [
+                Problem(
+                    None,
+                    c,
+                    None,
+                    f"required column {c!r} is missing; the columns are "
+                    + ", ".join(OUTCOME_COLUMNS),
+                )
+                for c in missing
+            ],
+            source,
+        )
     unknown_columns = [c for c in raw.columns if c not in OUTCOME_COLUMNS]
     if unknown_columns:
-        logger.warning("%s: unknown outcome columns ignored: %s", source,
-                       ", ".join(unknown_columns))
+        logger.warning(
+            "%s: unknown outcome columns ignored: %s", source, ", ".join(unknown_columns)
+        )
     if raw.empty:
         raise ProfileValidationError(
-            [Problem(None, None, None, "no outcome rows in the input")], source)
+            [Problem(None, None, None, "no outcome rows in the input")], source
+        )
     known = set(member_ids) if member_ids is not None else None
     problems: list[Problem] = []
 
@@ -1144,14 +1462,23 @@ def validate_outcomes(raw: pd.DataFrame, member_ids: Iterable[str] | None = None
             cell = text(record.get(column)) if column in raw.columns else ""
             value = _flag(cell, default=column == "shown")
             if value is None:
-                add(position, column, cell, f"{cell!r} is not a yes/no flag; use 1 or 0 "
-                    "(true/false, yes/no, так/ні are accepted)")
+                add(
+                    position,
+                    column,
+                    cell,
+                    f"{cell!r} is not a yes/no flag; use 1 or 0 "
+                    "(true/false, yes/no, так/ні are accepted)",
+                )
             row[column] = bool(value)
         key = (row["session"], row["member_id"], row["partner_id"])
         if all(key) and key in seen:
-            add(position, "partner_id", row["partner_id"],
+            add(
+                position,
+                "partner_id",
+                row["partner_id"],
                 f"{row['partner_id']!r} repeats {unit} {seen[key] + first_row} "
-                "(same session, member_id and partner_id)")
+                "(same session, member_id and partner_id)",
+            )
         seen.setdefault(key, position)
         rows.append(row)
     if problems:
@@ -1179,8 +1506,13 @@ class OutcomeSummary:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the summary as JSON-ready data."""
-        return _jsonable({"totals": self.totals, "sessions": _records(self.sessions),
-                          "months": _records(self.months)})
+        return _jsonable(
+            {
+                "totals": self.totals,
+                "sessions": _records(self.sessions),
+                "months": _records(self.months),
+            }
+        )
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Return ``{"outcome_sessions": ..., "outcome_months": ...}``."""
@@ -1207,32 +1539,54 @@ def summarise_outcomes(outcomes: pd.DataFrame) -> OutcomeSummary:
     """
     missing = [c for c in OUTCOME_COLUMNS if c not in outcomes.columns]
     if missing:
-        raise ValueError(f"outcomes lack the columns {missing}; "
-                         "validate them with validate_outcomes()")
+        raise ValueError(
+            f"outcomes lack the columns {missing}; validate them with validate_outcomes()"
+        )
     data = outcomes.copy()
     for flag in OUTCOME_FLAGS:
         data[flag] = data[flag].astype(bool).astype(int)
     flags = {flag: (flag, "sum") for flag in OUTCOME_FLAGS}
-    sessions = (data.groupby("session", sort=False)
-                .agg(date=("date", "min"), members=("member_id", "nunique"),
-                     rows=("member_id", "size"), **flags)
-                .reset_index().sort_values(["date", "session"]).reset_index(drop=True))
+    sessions = (
+        data.groupby("session", sort=False)
+        .agg(
+            date=("date", "min"),
+            members=("member_id", "nunique"),
+            rows=("member_id", "size"),
+            **flags,
+        )
+        .reset_index()
+        .sort_values(["date", "session"])
+        .reset_index(drop=True)
+    )
     data["month"] = data["date"].str[:7]
-    months = (data.groupby("month")
-              .agg(sessions=("session", "nunique"), members=("member_id", "nunique"),
-                   rows=("member_id", "size"), **flags)
-              .reset_index().sort_values("month").reset_index(drop=True))
-    totals = {"sessions": int(data["session"].nunique()), "rows": len(data),
-              **{flag: int(data[flag].sum()) for flag in OUTCOME_FLAGS}}
+    months = (
+        data.groupby("month")
+        .agg(
+            sessions=("session", "nunique"),
+            members=("member_id", "nunique"),
+            rows=("member_id", "size"),
+            **flags,
+        )
+        .reset_index()
+        .sort_values("month")
+        .reset_index(drop=True)
+    )
+    totals = {
+        "sessions": int(data["session"].nunique()),
+        "rows": len(data),
+        **{flag: int(data[flag].sum()) for flag in OUTCOME_FLAGS},
+    }
     shown = totals["shown"]
-    totals.update({rate: round(totals[flag] / shown, 4) if shown else None
-                   for flag, rate in _RATES})
+    totals.update(
+        {rate: round(totals[flag] / shown, 4) if shown else None for flag, rate in _RATES}
+    )
     return OutcomeSummary(_rates(sessions), _rates(months), totals)
 
 
 # ---------------------------------------------------------------------------------------------
 # Everything together
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass
 class ClusterInsights:
@@ -1252,23 +1606,25 @@ class ClusterInsights:
 
     def summary(self) -> dict[str, Any]:
         """Return the headline figures: members, gaps, markets without partner, and so on."""
-        return _jsonable({
-            "home_network": self.home_network,
-            "profiles": self.n_profiles,
-            "networks": self.n_networks,
-            "links": self.n_links,
-            "members": len(self.gradation.members),
-            "capabilities_sought": int((self.supply.capabilities["sought"] > 0).sum()),
-            "gaps": len(self.supply.gaps),
-            "top_gaps": [gap.capability for gap in self.supply.gaps[:5]],
-            "shortages": len(self.supply.shortages),
-            "surpluses": len(self.supply.surpluses),
-            "target_markets": len(self.markets.targets),
-            "markets_without_partner": self.markets.without_partner,
-            "components": len(self.network.components),
-            "unpartnered_members": len(self.network.unpartnered),
-            "model": self.model_kind,
-        })
+        return _jsonable(
+            {
+                "home_network": self.home_network,
+                "profiles": self.n_profiles,
+                "networks": self.n_networks,
+                "links": self.n_links,
+                "members": len(self.gradation.members),
+                "capabilities_sought": int((self.supply.capabilities["sought"] > 0).sum()),
+                "gaps": len(self.supply.gaps),
+                "top_gaps": [gap.capability for gap in self.supply.gaps[:5]],
+                "shortages": len(self.supply.shortages),
+                "surpluses": len(self.supply.surpluses),
+                "target_markets": len(self.markets.targets),
+                "markets_without_partner": self.markets.without_partner,
+                "components": len(self.network.components),
+                "unpartnered_members": len(self.network.unpartnered),
+                "model": self.model_kind,
+            }
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Return every part as JSON-ready data (``movement`` and ``outcomes`` may be None)."""
@@ -1285,22 +1641,40 @@ class ClusterInsights:
     def tables(self) -> dict[str, pd.DataFrame]:
         """Return every table, by sheet name (at most 31 characters each)."""
         summary = self.summary()
-        rows = [{"figure": key,
-                 "value": ", ".join(map(str, value)) if isinstance(value, list) else value}
-                for key, value in summary.items()]
+        rows = [
+            {
+                "figure": key,
+                "value": ", ".join(map(str, value)) if isinstance(value, list) else value,
+            }
+            for key, value in summary.items()
+        ]
         tables = {"summary": pd.DataFrame(rows, columns=["figure", "value"])}
-        for part in (self.gradation, self.movement, self.supply, self.markets, self.network,
-                     self.outcomes):
+        for part in (
+            self.gradation,
+            self.movement,
+            self.supply,
+            self.markets,
+            self.network,
+            self.outcomes,
+        ):
             if part is not None:
                 tables.update(part.tables())
         return tables
 
 
-def cluster_insights(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link] = (), *,
-                     matcher=None, previous: Sequence[Profile] | pd.DataFrame | None = None,
-                     outcomes: pd.DataFrame | None = None, home_network: str = HOME_NETWORK,
-                     partners_per_gap: int = 5, k: int = 10, suggestions_per_member: int = 3,
-                     random_state: int = 0) -> ClusterInsights:
+def cluster_insights(
+    profiles: Sequence[Profile] | pd.DataFrame,
+    links: Iterable[Link] = (),
+    *,
+    matcher=None,
+    previous: Sequence[Profile] | pd.DataFrame | None = None,
+    outcomes: pd.DataFrame | None = None,
+    home_network: str = HOME_NETWORK,
+    partners_per_gap: int = 5,
+    k: int = 10,
+    suggestions_per_member: int = 3,
+    random_state: int = 0,
+) -> ClusterInsights:
     """Compute every insight of the home cluster.
 
     Parameters
@@ -1327,15 +1701,32 @@ def cluster_insights(profiles: Sequence[Profile] | pd.DataFrame, links: Iterable
     links = list(links)
     engine = _fit_engine(frame, links, matcher, random_state)
     gradation = gradation_overview(frame, home_network)
-    supply = supply_demand(frame, links, engine.matcher, home_network, partners_per_gap, k,
-                           random_state)
+    supply = supply_demand(
+        frame, links, engine.matcher, home_network, partners_per_gap, k, random_state
+    )
     markets = market_overview(frame, links, home_network)
-    network = network_overview(frame, links, engine.matcher, home_network, suggestions_per_member,
-                               random_state=random_state)
+    network = network_overview(
+        frame,
+        links,
+        engine.matcher,
+        home_network,
+        suggestions_per_member,
+        random_state=random_state,
+    )
     movement = compare_snapshots(previous, frame, home_network) if previous is not None else None
     summary = summarise_outcomes(outcomes) if outcomes is not None else None
     known = set(frame.index)
     n_links = sum(1 for l in links if l.source in known and l.target in known)
-    return ClusterInsights(home_network, len(frame), int(frame["network"].nunique()), n_links,
-                           getattr(engine.matcher, "model_kind_", None), gradation, supply, markets,
-                           network, movement, summary)
+    return ClusterInsights(
+        home_network,
+        len(frame),
+        int(frame["network"].nunique()),
+        n_links,
+        getattr(engine.matcher, "model_kind_", None),
+        gradation,
+        supply,
+        markets,
+        network,
+        movement,
+        summary,
+    )

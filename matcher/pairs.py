@@ -52,43 +52,43 @@ __all__ = [
 
 #: Names of the pair features, in column order.
 PAIR_FEATURES = (
-    "cover_ab",             # share of A's needs that B offers (idf-weighted)
-    "cover_ba",             # share of B's needs that A offers
-    "needs_known_b",        # B states what it seeks
-    "reciprocity",          # smoothed harmonic mean of the two directions
-    "text_ab",              # A's need text against B's offer text (char n-gram cosine)
-    "text_ba",              # B's need text against A's offer text
-    "view_ab",              # A's need view against B's offer view (all blocks)
-    "view_ba",              # B's need view against A's offer view
-    "product_overlap",      # share of A's products that B works on
-    "market_open_ab",       # share of A's target markets where B is present
-    "market_open_ba",       # share of B's target markets where A is present
-    "shared_markets",       # Jaccard of present markets
+    "cover_ab",  # share of A's needs that B offers (idf-weighted)
+    "cover_ba",  # share of B's needs that A offers
+    "needs_known_b",  # B states what it seeks
+    "reciprocity",  # smoothed harmonic mean of the two directions
+    "text_ab",  # A's need text against B's offer text (char n-gram cosine)
+    "text_ba",  # B's need text against A's offer text
+    "view_ab",  # A's need view against B's offer view (all blocks)
+    "view_ba",  # B's need view against A's offer view
+    "product_overlap",  # share of A's products that B works on
+    "market_open_ab",  # share of A's target markets where B is present
+    "market_open_ba",  # share of B's target markets where A is present
+    "shared_markets",  # Jaccard of present markets
     "same_country",
     "same_continent",
     "same_city",
     "same_network",
-    "shared_language",      # 1 shared, 0 none, 0.5 unknown
-    "certifications_b",     # B's certifications / 3, capped at 1
-    "capacity_fit",         # 1 B's minimum order fits A's volume, 0 it does not, 0.5 unknown
-    "offer_similarity",     # cosine of A's and B's offered capabilities
+    "shared_language",  # 1 shared, 0 none, 0.5 unknown
+    "certifications_b",  # B's certifications / 3, capped at 1
+    "capacity_fit",  # 1 B's minimum order fits A's volume, 0 it does not, 0.5 unknown
+    "offer_similarity",  # cosine of A's and B's offered capabilities
     "same_org_type",
-    "competitor",           # same role x same offers x same products x same markets
-    "type_affinity",        # how often A's org_type links to B's in known links (log-odds)
-    "partner_similarity",   # how much B resembles A's known partners (max cosine)
+    "competitor",  # same role x same offers x same products x same markets
+    "type_affinity",  # how often A's org_type links to B's in known links (log-odds)
+    "partner_similarity",  # how much B resembles A's known partners (max cosine)
     "partner_country_share",  # share of A's partners in B's country
-    "partner_city_share",   # share of A's partners in B's city
-    "partner_type_share",   # share of A's partners of B's org_type
-    "cf_vote",              # members like A are linked to B
-    "degree_b",             # log(1 + known partners of B)
-    "name_similarity",      # char n-gram cosine of the names (same group of companies)
-    "potential_b",          # B's potential score
-    "certification_gap",    # |A's - B's certifications| / 3 (quality tiers apart)
-    "capacity_ratio",       # log10 of B's capacity over A's volume (0 unknown)
-    "size_ratio",           # log10 of B's employees over A's (0 unknown)
-    "role_affinity",        # how often A's org_type links to firms offering what B offers (log-odds)
-    "partner_evidence",     # partner_similarity x k / (k + 3): as much as A's k known partners say
-    "degree_a",             # log(1 + known partners of A)
+    "partner_city_share",  # share of A's partners in B's city
+    "partner_type_share",  # share of A's partners of B's org_type
+    "cf_vote",  # members like A are linked to B
+    "degree_b",  # log(1 + known partners of B)
+    "name_similarity",  # char n-gram cosine of the names (same group of companies)
+    "potential_b",  # B's potential score
+    "certification_gap",  # |A's - B's certifications| / 3 (quality tiers apart)
+    "capacity_ratio",  # log10 of B's capacity over A's volume (0 unknown)
+    "size_ratio",  # log10 of B's employees over A's (0 unknown)
+    "role_affinity",  # how often A's org_type links to firms offering what B offers (log-odds)
+    "partner_evidence",  # partner_similarity x k / (k + 3): as much as A's k known partners say
+    "degree_a",  # log(1 + known partners of A)
 )
 #: The number of known partners at which resemblance to them counts half (``partner_evidence``).
 PARTNER_EVIDENCE_PRIOR = 3.0
@@ -106,7 +106,9 @@ def _distinct_tuples(lists) -> tuple[np.ndarray, list[tuple]]:
     if set(map(type, lists)) == {tuple}:
         keys = np.fromiter(lists, dtype=object, count=len(lists))
     else:
-        keys = np.fromiter((tags if type(tags) is tuple else tuple(tags) for tags in lists), dtype=object)
+        keys = np.fromiter(
+            (tags if type(tags) is tuple else tuple(tags) for tags in lists), dtype=object
+        )
     codes, distinct = pd.factorize(keys)
     return codes, list(distinct)
 
@@ -124,8 +126,10 @@ def _binary(lists, vocabulary: dict[str, int]) -> np.ndarray:
 def _codes(values, vocabulary: dict[str, int], key=None) -> np.ndarray:
     """The code in `vocabulary` of each value, or of ``key(value)``; -1 for an empty or unknown
     one. Each distinct value is looked up once (a column of a million rows holds a few dozen)."""
-    codes, distinct = pd.factorize(values if isinstance(values, pd.Series) else np.asarray(values, dtype=object),
-                                   use_na_sentinel=False)
+    codes, distinct = pd.factorize(
+        values if isinstance(values, pd.Series) else np.asarray(values, dtype=object),
+        use_na_sentinel=False,
+    )
     keys = list(distinct) if key is None else [key(v) for v in distinct]
     return np.array([vocabulary.get(v, -1) if v else -1 for v in keys], dtype=np.int32)[codes]
 
@@ -178,11 +182,16 @@ class PairSpace:
     def text_vectors(self, texts: list[str]) -> np.ndarray:
         """Return L2-normalised dense text vectors, shape (len(texts), n_dimensions)."""
         if self.text_svd is None:
-            return normalize(self.text_encoder.transform(pd.DataFrame({"text": texts})).toarray()).astype(np.float32)
+            return normalize(
+                self.text_encoder.transform(pd.DataFrame({"text": texts})).toarray()
+            ).astype(np.float32)
         # In chunks: the sparse TF-IDF of a million documents would not fit in memory. The texts
         # stay Python strings (object dtype): the encoder reads them as such.
-        dense = self.text_encoder.transform_reduced(pd.DataFrame({"text": pd.Series(texts, dtype=object)}),
-                                                    self.text_svd.transform, dtype=np.float32)
+        dense = self.text_encoder.transform_reduced(
+            pd.DataFrame({"text": pd.Series(texts, dtype=object)}),
+            self.text_svd.transform,
+            dtype=np.float32,
+        )
         return normalize(dense, copy=False)
 
     def __init__(self, frame: pd.DataFrame, texts: list[tuple[str, str]] | None = None):
@@ -190,18 +199,33 @@ class PairSpace:
         self.capabilities = {tag: i for i, tag in enumerate(taxonomy.ids("capabilities"))}
         self.products = {tag: i for i, tag in enumerate(taxonomy.ids("products"))}
         self.org_types = {tag: i for i, tag in enumerate(taxonomy.ids("org_types"))}
-        markets = sorted({m for col in ("markets_present", "markets_target") for ms in _distinct_tuples(frame[col])[1]
-                          for m in ms} | set(pd.unique(frame["country"])))
+        markets = sorted(
+            {
+                m
+                for col in ("markets_present", "markets_target")
+                for ms in _distinct_tuples(frame[col])[1]
+                for m in ms
+            }
+            | set(pd.unique(frame["country"]))
+        )
         self.markets = {code: i for i, code in enumerate(markets)}
         self.countries = self.markets
         from . import geography
+
         continents = sorted({geography.continent(c) or "?" for c in markets})
         self.continents = {name: i for i, name in enumerate(continents)}
         self.continent_of = {c: geography.continent(c) or "?" for c in markets}
-        self.cities = {c: i for i, c in enumerate(sorted({_city_key(c) for c in pd.unique(frame["city"])} - {""}))}
+        self.cities = {
+            c: i
+            for i, c in enumerate(sorted({_city_key(c) for c in pd.unique(frame["city"])} - {""}))
+        }
         self.networks = {n: i for i, n in enumerate(sorted(set(pd.unique(frame["network"]))))}
-        self.languages = {code: i for i, code in enumerate(sorted({c for ls in _distinct_tuples(frame["languages"])[1]
-                                                                   for c in ls}))}
+        self.languages = {
+            code: i
+            for i, code in enumerate(
+                sorted({c for ls in _distinct_tuples(frame["languages"])[1] for c in ls})
+            )
+        }
         offers = _effective(frame, "offers", "text_offers")
         seeks = _effective(frame, "seeks", "text_seeks")
         cap = _binary(offers, self.capabilities) + _binary(seeks, self.capabilities)
@@ -209,7 +233,9 @@ class PairSpace:
         n = 2 * len(frame)
         self.capability_idf = (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
         texts = texts if texts is not None else split_texts(frame)
-        documents = pd.DataFrame({"text": pd.Series(list(chain.from_iterable(texts)), dtype=object)})
+        documents = pd.DataFrame(
+            {"text": pd.Series(list(chain.from_iterable(texts)), dtype=object)}
+        )
         self.text_encoder = TextEncoder(ngram_range=(3, 5), max_features=30000).fit(documents)
         # Latent semantic analysis: char n-gram TF-IDF reduced to a dense space, so that text
         # similarity is a BLAS product and related words (трикотаж, knit) can meet.
@@ -220,20 +246,31 @@ class PairSpace:
         if limit is not None and len(documents) > limit:
             chosen = np.sort(np.random.default_rng(0).choice(len(documents), limit, replace=False))
             documents = documents.iloc[chosen]
-        self.text_svd = (TruncatedSVD(n_components, random_state=0).fit(self.text_encoder.transform(documents))
-                         if n_components >= 2 else None)
+        self.text_svd = (
+            TruncatedSVD(n_components, random_state=0).fit(self.text_encoder.transform(documents))
+            if n_components >= 2
+            else None
+        )
         self.name_encoder = TextEncoder(ngram_range=(3, 4), max_features=30000).fit(frame[["name"]])
 
-    def arrays(self, frame: pd.DataFrame, texts: list[tuple[str, str]] | None = None) -> ProfileArrays:
+    def arrays(
+        self, frame: pd.DataFrame, texts: list[tuple[str, str]] | None = None
+    ) -> ProfileArrays:
         """Return the arrays of the profiles of `frame` in this space (`texts`: the
         descriptions already split by :func:`split_texts`, to save splitting them again)."""
         offers = _effective(frame, "offers", "text_offers")
         seeks = _effective(frame, "seeks", "text_seeks")
         products = _effective(frame, "products", "text_products")
         texts = texts if texts is not None else split_texts(frame)
-        volume = frame["capacity_units_month"].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+        volume = (
+            frame["capacity_units_month"]
+            .astype("Float64")
+            .to_numpy(dtype=np.float64, na_value=np.nan)
+        )
         employees = frame["employees"].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
-        min_order = frame["min_order_qty"].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+        min_order = (
+            frame["min_order_qty"].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+        )
         return ProfileArrays(
             member_ids=frame["member_id"].to_numpy(dtype=object),
             cap_offer=_binary(offers, self.capabilities),
@@ -242,12 +279,16 @@ class PairSpace:
             markets_present=_binary(frame["markets_present"], self.markets),
             markets_target=_binary(frame["markets_target"], self.markets),
             country=_codes(frame["country"], self.countries),
-            continent=_codes(frame["country"], self.continents, key=lambda c: self.continent_of.get(c, "")),
+            continent=_codes(
+                frame["country"], self.continents, key=lambda c: self.continent_of.get(c, "")
+            ),
             city=_codes(frame["city"], self.cities, key=_city_key),
             network=_codes(frame["network"], self.networks),
             org_type=_codes(frame["org_type"], self.org_types),
             languages=_binary(frame["languages"], self.languages),
-            certifications=np.fromiter(map(len, frame["certifications"]), dtype=np.float32, count=len(frame)),
+            certifications=np.fromiter(
+                map(len, frame["certifications"]), dtype=np.float32, count=len(frame)
+            ),
             min_order=min_order,
             volume=volume,
             employees=employees,
@@ -271,8 +312,9 @@ class LinkStats:
         L2-normalised whole-profile embeddings, for partner resemblance and neighbour votes.
     """
 
-    def __init__(self, pairs: np.ndarray, arrays: ProfileArrays, embedding: np.ndarray,
-                 n_types: int):
+    def __init__(
+        self, pairs: np.ndarray, arrays: ProfileArrays, embedding: np.ndarray, n_types: int
+    ):
         n = len(arrays)
         pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
         self.n_links = len(pairs)
@@ -289,7 +331,11 @@ class LinkStats:
         # Which kinds of organisation work with which: log-odds against independence.
         types = arrays.org_type
         counts = np.zeros((n_types, n_types))
-        valid = (types[pairs[:, 0]] >= 0) & (types[pairs[:, 1]] >= 0) if len(pairs) else np.array([], bool)
+        valid = (
+            (types[pairs[:, 0]] >= 0) & (types[pairs[:, 1]] >= 0)
+            if len(pairs)
+            else np.array([], bool)
+        )
         a, b = types[pairs[valid, 0]], types[pairs[valid, 1]]
         np.add.at(counts, (a, b), 1)
         np.add.at(counts, (b, a), 1)
@@ -327,10 +373,19 @@ class LinkStats:
         return self.adjacency.indices[start:end]
 
 
-def pair_features(query: ProfileArrays, a: int, cand: ProfileArrays, J: np.ndarray,
-                  stats: LinkStats | None, query_vector: np.ndarray,
-                  query_partners: np.ndarray, view_ab: np.ndarray, view_ba: np.ndarray,
-                  idf: np.ndarray, votes: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+def pair_features(
+    query: ProfileArrays,
+    a: int,
+    cand: ProfileArrays,
+    J: np.ndarray,
+    stats: LinkStats | None,
+    query_vector: np.ndarray,
+    query_partners: np.ndarray,
+    view_ab: np.ndarray,
+    view_ba: np.ndarray,
+    idf: np.ndarray,
+    votes: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
     """Return the pair features of the query row `a` against candidate rows `J`.
 
     Parameters
@@ -361,15 +416,46 @@ def pair_features(query: ProfileArrays, a: int, cand: ProfileArrays, J: np.ndarr
     X = np.zeros((m, len(PAIR_FEATURES)), dtype=np.float32)
     J = np.asarray(J, dtype=np.int64)
     w = (idf * idf).astype(np.float64)
-    codes_a = np.array([query.country[a], query.continent[a], query.city[a], query.network[a], query.org_type[a]],
-                       dtype=np.int64)
-    numbers_a = np.array([query.certifications[a], query.volume[a], query.employees[a]], dtype=np.float64)
-    _row_features(J, query.cap_offer[a], query.cap_need[a], w, query.products[a], query.markets_present[a],
-                  query.markets_target[a], query.languages[a], codes_a, numbers_a, query.text_offer[a],
-                  query.text_need[a], cand.cap_offer, cand.cap_need, cand.products, cand.markets_present,
-                  cand.markets_target, cand.languages, cand.country, cand.continent, cand.city, cand.network,
-                  cand.org_type, cand.certifications, cand.min_order, cand.volume, cand.employees, cand.potential,
-                  cand.text_offer, cand.text_need, X)
+    codes_a = np.array(
+        [query.country[a], query.continent[a], query.city[a], query.network[a], query.org_type[a]],
+        dtype=np.int64,
+    )
+    numbers_a = np.array(
+        [query.certifications[a], query.volume[a], query.employees[a]], dtype=np.float64
+    )
+    _row_features(
+        J,
+        query.cap_offer[a],
+        query.cap_need[a],
+        w,
+        query.products[a],
+        query.markets_present[a],
+        query.markets_target[a],
+        query.languages[a],
+        codes_a,
+        numbers_a,
+        query.text_offer[a],
+        query.text_need[a],
+        cand.cap_offer,
+        cand.cap_need,
+        cand.products,
+        cand.markets_present,
+        cand.markets_target,
+        cand.languages,
+        cand.country,
+        cand.continent,
+        cand.city,
+        cand.network,
+        cand.org_type,
+        cand.certifications,
+        cand.min_order,
+        cand.volume,
+        cand.employees,
+        cand.potential,
+        cand.text_offer,
+        cand.text_need,
+        X,
+    )
     X[:, _F["view_ab"]] = view_ab
     X[:, _F["view_ba"]] = view_ba
     X[:, _F["name_similarity"]] = _row_dots(cand.names, J, query.names, a)
@@ -378,22 +464,34 @@ def pair_features(query: ProfileArrays, a: int, cand: ProfileArrays, J: np.ndarr
         type_a = query.org_type[a]
         types_b = cand.org_type[J]
         if type_a >= 0:
-            X[:, _F["type_affinity"]] = np.where(types_b >= 0, stats.type_affinity[type_a, types_b], 0.0)
+            X[:, _F["type_affinity"]] = np.where(
+                types_b >= 0, stats.type_affinity[type_a, types_b], 0.0
+            )
             offers_b = cand.cap_offer[J]
             n_offers = offers_b.sum(axis=1, dtype=np.float32)
-            X[:, _F["role_affinity"]] = np.divide(offers_b @ stats.role_affinity[type_a], n_offers,
-                                                  out=np.zeros(m, np.float32), where=n_offers > 0)
+            X[:, _F["role_affinity"]] = np.divide(
+                offers_b @ stats.role_affinity[type_a],
+                n_offers,
+                out=np.zeros(m, np.float32),
+                where=n_offers > 0,
+            )
         X[:, _F["degree_b"]] = np.log1p(stats.degree[J])
         k = len(query_partners)
         X[:, _F["degree_a"]] = np.log1p(k)
         if k:
             sims = stats.embedding[J] @ stats.embedding[query_partners].T
             X[:, _F["partner_similarity"]] = sims.max(axis=1)
-            X[:, _F["partner_evidence"]] = X[:, _F["partner_similarity"]] * (k / (k + PARTNER_EVIDENCE_PRIOR))
-            X[:, _F["partner_country_share"]] = _share(cand.country[query_partners], cand.country[J])
+            X[:, _F["partner_evidence"]] = X[:, _F["partner_similarity"]] * (
+                k / (k + PARTNER_EVIDENCE_PRIOR)
+            )
+            X[:, _F["partner_country_share"]] = _share(
+                cand.country[query_partners], cand.country[J]
+            )
             X[:, _F["partner_city_share"]] = _share(cand.city[query_partners], cand.city[J])
             X[:, _F["partner_type_share"]] = _share(cand.org_type[query_partners], cand.org_type[J])
-        X[:, _F["cf_vote"]] = votes_at(votes if votes is not None else cf_votes(stats, query_vector), J)
+        X[:, _F["cf_vote"]] = votes_at(
+            votes if votes is not None else cf_votes(stats, query_vector), J
+        )
     return X
 
 
@@ -406,7 +504,9 @@ UNKNOWN_COVER = 0.5
 def reciprocity_of(cover_ab, cover_ba, known_b):
     """One pair's reciprocity, compiled (the vector form is :func:`reciprocity`; the two are held
     equal by a test)."""
-    smoothed = RECIPROCITY_FLOOR + (1.0 - RECIPROCITY_FLOOR) * (cover_ba if known_b else UNKNOWN_COVER)
+    smoothed = RECIPROCITY_FLOOR + (1.0 - RECIPROCITY_FLOOR) * (
+        cover_ba if known_b else UNKNOWN_COVER
+    )
     return 2 * cover_ab * smoothed / max(cover_ab + smoothed, 1e-9)
 
 
@@ -417,10 +517,39 @@ def _ratio(value, reference):
     return min(3.0, max(-3.0, np.log10((value + 1.0) / (reference + 1.0))))
 
 
-def _row_features(J, offer_a, need_a, w, products_a, present_a, target_a, languages_a, codes_a, numbers_a,
-                  text_offer_a, text_need_a, cap_offer, cap_need, products, present, target, languages, country,
-                  continent, city, network, org_type, certifications, min_order, volume, employees, potential,
-                  text_offer, text_need, X):
+def _row_features(
+    J,
+    offer_a,
+    need_a,
+    w,
+    products_a,
+    present_a,
+    target_a,
+    languages_a,
+    codes_a,
+    numbers_a,
+    text_offer_a,
+    text_need_a,
+    cap_offer,
+    cap_need,
+    products,
+    present,
+    target,
+    languages,
+    country,
+    continent,
+    city,
+    network,
+    org_type,
+    certifications,
+    min_order,
+    volume,
+    employees,
+    potential,
+    text_offer,
+    text_need,
+    X,
+):
     # The features of the query (the *_a arguments) against rows J read from the candidates'
     # arrays in place, one row at a time; the formulas are documented at PAIR_FEATURES and in
     # the module docstring (reciprocity), and coverage() computes the first four the same way.
@@ -513,7 +642,11 @@ def _row_features(J, offer_a, need_a, w, products_a, present_a, target_a, langua
             X[k, 18] = 1.0 if min_order[j] <= volume_a else 0.0
         offer_sim = offered_both / max(offer_norm_a * np.sqrt(offer_total_b), 1e-9)
         X[k, 19] = offer_sim
-        product_sim = shared_products / np.sqrt(max(n_products_a * n_products_b, 1.0)) if both_products else 0.5
+        product_sim = (
+            shared_products / np.sqrt(max(n_products_a * n_products_b, 1.0))
+            if both_products
+            else 0.5
+        )
         market_sim = shared / max(union, 1.0) if union > 0 else 0.5
         X[k, 21] = same_type * offer_sim * product_sim * market_sim * (1 - cover_ab)
         X[k, 30] = potential[j]
@@ -527,9 +660,27 @@ _ratio = compiled(_ratio)
 _row_features = compiled(_row_features)
 
 
-def first_stage_sum(cover_ab, covered_ba, need_total, potential, log_degree, country, city, network, org_type,
-                    country_table, city_table, network_table, type_table, w_cover_ab, w_cover_ba, w_reciprocity,
-                    w_potential, w_degree, out):
+def first_stage_sum(
+    cover_ab,
+    covered_ba,
+    need_total,
+    potential,
+    log_degree,
+    country,
+    city,
+    network,
+    org_type,
+    country_table,
+    city_table,
+    network_table,
+    type_table,
+    w_cover_ab,
+    w_cover_ba,
+    w_reciprocity,
+    w_potential,
+    w_degree,
+    out,
+):
     # The linear score of the candidate stage (matcher.firststage.FirstStage.scores), per row:
     # cover_ba and reciprocity as coverage() computes them. Kept here beside reciprocity_of,
     # which it calls: numba's cache checks only the module of the function it compiled.
@@ -538,8 +689,13 @@ def first_stage_sum(cover_ab, covered_ba, need_total, potential, log_degree, cou
         known = need_total[i] > 0
         back = covered_ba[i] / max(need_total[i], 1e-9) if known else 0.0
         both = reciprocity_of(cover, back, known)
-        total = (w_cover_ab * cover + w_cover_ba * back + w_reciprocity * both + w_potential * potential[i]
-                 + w_degree * log_degree[i])
+        total = (
+            w_cover_ab * cover
+            + w_cover_ba * back
+            + w_reciprocity * both
+            + w_potential * potential[i]
+            + w_degree * log_degree[i]
+        )
         if country[i] >= 0:
             total += country_table[country[i]]
         if city[i] >= 0:
@@ -554,17 +710,38 @@ def first_stage_sum(cover_ab, covered_ba, need_total, potential, log_degree, cou
 first_stage_sum = compiled(first_stage_sum)
 
 #: The columns :func:`_row_features` writes by position: checked against PAIR_FEATURES at import.
-_ROW_FEATURE_COLUMNS = {"cover_ab": 0, "cover_ba": 1, "needs_known_b": 2, "reciprocity": 3, "text_ab": 4,
-                        "text_ba": 5, "product_overlap": 8, "market_open_ab": 9, "market_open_ba": 10,
-                        "shared_markets": 11, "same_country": 12, "same_continent": 13, "same_city": 14,
-                        "same_network": 15, "shared_language": 16, "certifications_b": 17, "capacity_fit": 18,
-                        "offer_similarity": 19, "same_org_type": 20, "competitor": 21, "potential_b": 30,
-                        "certification_gap": 31, "capacity_ratio": 32, "size_ratio": 33}
+_ROW_FEATURE_COLUMNS = {
+    "cover_ab": 0,
+    "cover_ba": 1,
+    "needs_known_b": 2,
+    "reciprocity": 3,
+    "text_ab": 4,
+    "text_ba": 5,
+    "product_overlap": 8,
+    "market_open_ab": 9,
+    "market_open_ba": 10,
+    "shared_markets": 11,
+    "same_country": 12,
+    "same_continent": 13,
+    "same_city": 14,
+    "same_network": 15,
+    "shared_language": 16,
+    "certifications_b": 17,
+    "capacity_fit": 18,
+    "offer_similarity": 19,
+    "same_org_type": 20,
+    "competitor": 21,
+    "potential_b": 30,
+    "certification_gap": 31,
+    "capacity_ratio": 32,
+    "size_ratio": 33,
+}
 assert all(_F[name] == column for name, column in _ROW_FEATURE_COLUMNS.items())
 
 
-def coverage(query: ProfileArrays, a: int, offer_b, need_b, need_total_b: np.ndarray,
-             idf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def coverage(
+    query: ProfileArrays, a: int, offer_b, need_b, need_total_b: np.ndarray, idf: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """How the query row `a` and other profiles cover each other's needs (see the module
     docstring): ``(cover_ab, cover_ba, needs_known_b, reciprocity)``.
 
@@ -585,12 +762,15 @@ def coverage(query: ProfileArrays, a: int, offer_b, need_b, need_total_b: np.nda
 
 def reciprocity(cover_ab: np.ndarray, cover_ba: np.ndarray, known_b: np.ndarray) -> np.ndarray:
     """The smoothed harmonic mean of the two covers (see the module docstring)."""
-    ba_smoothed = RECIPROCITY_FLOOR + (1.0 - RECIPROCITY_FLOOR) * np.where(known_b, cover_ba, UNKNOWN_COVER)
+    ba_smoothed = RECIPROCITY_FLOOR + (1.0 - RECIPROCITY_FLOOR) * np.where(
+        known_b, cover_ba, UNKNOWN_COVER
+    )
     return 2 * cover_ab * ba_smoothed / np.maximum(cover_ab + ba_smoothed, 1e-9)
 
 
-def cf_votes(stats: LinkStats, query_vector: np.ndarray, voters: int = 20,
-             sims: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def cf_votes(
+    stats: LinkStats, query_vector: np.ndarray, voters: int = 20, sims: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Neighbour votes: the `voters` linked members most like the query (by embedding; the
     query itself, at likeness 1, does not vote) vote for their partners, each vote weighted by
     the voter's likeness. Returns (rows, votes): the profiles with a vote, ascending, and
@@ -605,7 +785,7 @@ def cf_votes(stats: LinkStats, query_vector: np.ndarray, voters: int = 20,
     top = top[sims[top] < 0.9999][:voters]
     # Each voter's partners (its adjacency row), weighted by its likeness, summed per partner.
     indptr, indices = stats.adjacency.indptr, stats.adjacency.indices
-    partners = [indices[indptr[v]:indptr[v + 1]] for v in stats.linked[top].tolist()]
+    partners = [indices[indptr[v] : indptr[v + 1]] for v in stats.linked[top].tolist()]
     if not partners:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
     weights = np.repeat(sims[top].astype(np.float64), [len(p) for p in partners])
@@ -673,11 +853,26 @@ def _row_dots(matrix: sp.csr_matrix, J: np.ndarray, query: sp.csr_matrix, a: int
     J = np.asarray(J, dtype=np.int64)
     out = np.zeros(len(J), dtype=np.float64)
     if matrix.has_canonical_format and query.has_canonical_format:
-        _merge_dots(query.indices[start:end], query.data[start:end], matrix.indptr, matrix.indices,
-                    matrix.data, J, out)
+        _merge_dots(
+            query.indices[start:end],
+            query.data[start:end],
+            matrix.indptr,
+            matrix.indices,
+            matrix.data,
+            J,
+            out,
+        )
     else:
-        _gather_dots(query.indices[start:end], query.data[start:end], query.shape[1], matrix.indptr,
-                     matrix.indices, matrix.data, J, out)
+        _gather_dots(
+            query.indices[start:end],
+            query.data[start:end],
+            query.shape[1],
+            matrix.indptr,
+            matrix.indices,
+            matrix.data,
+            J,
+            out,
+        )
     return out
 
 

@@ -83,9 +83,26 @@ DEFAULT_CELL_LIMIT = 2_000
 
 #: Columns of a profile file, in the order of formats.md.
 PROFILE_COLUMNS = (
-    "id", "name", "network", "country", "city", "org_type", "nace", "offers", "seeks", "products",
-    "markets_present", "markets_target", "market_presence", "partnership_types", "certifications",
-    "employees", "capacity_units_month", "min_order_qty", "languages", "description",
+    "id",
+    "name",
+    "network",
+    "country",
+    "city",
+    "org_type",
+    "nace",
+    "offers",
+    "seeks",
+    "products",
+    "markets_present",
+    "markets_target",
+    "market_presence",
+    "partnership_types",
+    "certifications",
+    "employees",
+    "capacity_units_month",
+    "min_order_qty",
+    "languages",
+    "description",
 )
 REQUIRED_COLUMNS = ("id", "name", "network", "country", "org_type")
 #: List columns and the vocabulary (or code list) their items come from.
@@ -133,7 +150,9 @@ class Problem:
 
     def as_dict(self) -> dict[str, Any]:
         """Return the problem as JSON-ready data."""
-        value = self.value if isinstance(self.value, (str, int, float, type(None))) else str(self.value)
+        value = (
+            self.value if isinstance(self.value, (str, int, float, type(None))) else str(self.value)
+        )
         return {"row": self.row, "column": self.column, "value": value, "message": self.message}
 
 
@@ -218,8 +237,9 @@ class Profile:
         record = dict(record)
         if "id" not in record and "member_id" in record:
             record["id"] = record.pop("member_id")
-        frame = validate_profiles(pd.DataFrame([record]), source="profile", unit="record",
-                                  first_row=1, taxonomy=taxonomy)
+        frame = validate_profiles(
+            pd.DataFrame([record]), source="profile", unit="record", first_row=1, taxonomy=taxonomy
+        )
         return frame_to_profiles(frame)[0]
 
     def to_record(self) -> dict[str, Any]:
@@ -253,6 +273,7 @@ class Link:
 # Reading
 # ---------------------------------------------------------------------------------------------
 
+
 def _json_cell(value: Any) -> Any:
     if isinstance(value, list):
         return ";".join("" if item is None else str(item) for item in value)
@@ -279,11 +300,13 @@ def read_table(path: str | Path, kind: str = "profiles") -> tuple[pd.DataFrame, 
         try:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         except pd.errors.EmptyDataError:
-            raise _unreadable(path, "the file is empty: expected a header row of column "
-                              "names") from None
+            raise _unreadable(
+                path, "the file is empty: expected a header row of column names"
+            ) from None
         except UnicodeDecodeError as error:
-            raise _unreadable(path, f"not UTF-8 text (byte {error.start}): save the file as "
-                              "CSV UTF-8") from None
+            raise _unreadable(
+                path, f"not UTF-8 text (byte {error.start}): save the file as CSV UTF-8"
+            ) from None
         except pd.errors.ParserError as error:
             raise _unreadable(path, f"not a readable CSV file: {error}".strip()) from None
         return frame, "row"
@@ -294,8 +317,9 @@ def read_table(path: str | Path, kind: str = "profiles") -> tuple[pd.DataFrame, 
         try:
             # keep_default_na=False: text cells such as "NA" (Namibia), "null" or "None" (valid
             # ids and names) are values, as in a CSV file, not missing cells.
-            frame = pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl",
-                                  keep_default_na=False)
+            frame = pd.read_excel(
+                path, sheet_name=0, dtype=object, engine="openpyxl", keep_default_na=False
+            )
         except (zipfile.BadZipFile, InvalidFileException) as error:
             raise _unreadable(path, f"not a readable XLSX workbook: {error}") from None
         frame = frame.map(_excel_cell)
@@ -317,7 +341,11 @@ def read_table(path: str | Path, kind: str = "profiles") -> tuple[pd.DataFrame, 
         frame = pd.DataFrame([{k: _json_cell(v) for k, v in r.items()} for r in records])
         return frame, "record"
     raise ProfileValidationError(
-        [Problem(None, None, suffix, f"unsupported file type {suffix!r}; use .csv, .xlsx or .json")],
+        [
+            Problem(
+                None, None, suffix, f"unsupported file type {suffix!r}; use .csv, .xlsx or .json"
+            )
+        ],
         source=str(path),
     )
 
@@ -335,9 +363,12 @@ def _check_workbook_size(path: Path) -> None:
     except zipfile.BadZipFile as error:
         raise _unreadable(path, f"not a readable XLSX workbook: {error}") from None
     if declared > XLSX_MAX_UNCOMPRESSED:
-        raise _unreadable(path, f"the workbook holds {declared / 2**20:,.0f} MB uncompressed; at "
-                          f"most {XLSX_MAX_UNCOMPRESSED / 2**20:,.0f} MB are read (split it, or "
-                          "save it as CSV)")
+        raise _unreadable(
+            path,
+            f"the workbook holds {declared / 2**20:,.0f} MB uncompressed; at "
+            f"most {XLSX_MAX_UNCOMPRESSED / 2**20:,.0f} MB are read (split it, or "
+            "save it as CSV)",
+        )
 
 
 def _unreadable(path: Path, message: str) -> ProfileValidationError:
@@ -355,17 +386,25 @@ def _excel_cell(value: Any) -> str:
     return str(value)
 
 
-def read_profile_frame(path: str | Path, taxonomy: Taxonomy | None = None,
-                       duplicates: str = "error") -> pd.DataFrame:
+def read_profile_frame(
+    path: str | Path, taxonomy: Taxonomy | None = None, duplicates: str = "error"
+) -> pd.DataFrame:
     """Read and validate a profile file; return the validated frame (see :func:`validate_profiles`)."""
     frame, unit = read_table(path, "profiles")
     first_row = 2 if unit == "row" else 1
-    return validate_profiles(frame, source=str(path), unit=unit, first_row=first_row,
-                             taxonomy=taxonomy, duplicates=duplicates)
+    return validate_profiles(
+        frame,
+        source=str(path),
+        unit=unit,
+        first_row=first_row,
+        taxonomy=taxonomy,
+        duplicates=duplicates,
+    )
 
 
-def read_profiles(path: str | Path, taxonomy: Taxonomy | None = None,
-                  duplicates: str = "error") -> list[Profile]:
+def read_profiles(
+    path: str | Path, taxonomy: Taxonomy | None = None, duplicates: str = "error"
+) -> list[Profile]:
     """Read and validate a profile file into :class:`Profile` objects."""
     return frame_to_profiles(read_profile_frame(path, taxonomy, duplicates))
 
@@ -414,16 +453,22 @@ def check_files(
     try:
         raw, unit = _read_checked(profiles, "profiles")
         member_ids = _raw_ids(raw)
-        frame = validate_profiles(raw, source=str(profiles), unit=unit,
-                                  first_row=2 if unit == "row" else 1, taxonomy=taxonomy,
-                                  duplicates=duplicates)
+        frame = validate_profiles(
+            raw,
+            source=str(profiles),
+            unit=unit,
+            first_row=2 if unit == "row" else 1,
+            taxonomy=taxonomy,
+            duplicates=duplicates,
+        )
     except ProfileValidationError as error:
         errors.append(error)
     if links is not None:
         try:
             raw, unit = _read_checked(links, "links")
-            known_links = validate_links(raw, member_ids, source=str(links), unit=unit,
-                                         first_row=2 if unit == "row" else 1)
+            known_links = validate_links(
+                raw, member_ids, source=str(links), unit=unit, first_row=2 if unit == "row" else 1
+            )
         except ProfileValidationError as error:
             errors.append(error)
     return frame, known_links, errors
@@ -434,8 +479,11 @@ def _read_checked(path: str | Path, kind: str) -> tuple[pd.DataFrame, str]:
     try:
         return read_table(path, kind)
     except (FileNotFoundError, IsADirectoryError, PermissionError) as error:
-        reason = "file not found" if isinstance(error, FileNotFoundError) else (
-            error.strerror or str(error))
+        reason = (
+            "file not found"
+            if isinstance(error, FileNotFoundError)
+            else (error.strerror or str(error))
+        )
         raise ProfileValidationError([Problem(None, None, None, reason)], str(path)) from None
 
 
@@ -451,6 +499,7 @@ def _raw_ids(raw: pd.DataFrame) -> set[str] | None:
 # ---------------------------------------------------------------------------------------------
 # Validation
 # ---------------------------------------------------------------------------------------------
+
 
 def _cell_text(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -481,8 +530,9 @@ class _Collector:
         reported row by row as empty.
     """
 
-    def __init__(self, unit: str, first_row: int, columns: Sequence[str] = (),
-                 missing: Iterable[str] = ()):
+    def __init__(
+        self, unit: str, first_row: int, columns: Sequence[str] = (), missing: Iterable[str] = ()
+    ):
         self._problems: list[Problem] = []
         self.unit = unit
         self.first_row = first_row
@@ -508,8 +558,9 @@ class _Collector:
         return sorted(self._problems, key=key)
 
 
-def _resolve_codes(items: list[str], kind: str, column: str, position: int,
-                   collector: _Collector) -> tuple[str, ...]:
+def _resolve_codes(
+    items: list[str], kind: str, column: str, position: int, collector: _Collector
+) -> tuple[str, ...]:
     codes = geography.country_codes() if kind == "country" else geography.language_codes()
     resolved = []
     for item in items:
@@ -517,9 +568,23 @@ def _resolve_codes(items: list[str], kind: str, column: str, position: int,
         if code in codes:
             resolved.append(code)
             continue
-        guess = geography.suggest_country(item) if kind == "country" else geography.suggest_language(item)
-        what = "an ISO 3166-1 alpha-2 country code" if kind == "country" else "an ISO 639-1 language code"
-        hint = f"; did you mean {guess!r}?" if guess else " (two letters, e.g. 'UA', 'PL')" if kind == "country" else " (two letters, e.g. 'uk', 'en')"
+        guess = (
+            geography.suggest_country(item)
+            if kind == "country"
+            else geography.suggest_language(item)
+        )
+        what = (
+            "an ISO 3166-1 alpha-2 country code"
+            if kind == "country"
+            else "an ISO 639-1 language code"
+        )
+        hint = (
+            f"; did you mean {guess!r}?"
+            if guess
+            else " (two letters, e.g. 'UA', 'PL')"
+            if kind == "country"
+            else " (two letters, e.g. 'uk', 'en')"
+        )
         collector.add(position, column, item, f"{item!r} is not {what}{hint}")
     return tuple(dict.fromkeys(resolved))
 
@@ -570,29 +635,44 @@ def validate_profiles(
     # there are reported with it, so that one round of corrections fixes the file.
     collector = _Collector(unit, first_row, [*raw.columns, *PROFILE_COLUMNS], missing)
     for column in missing:
-        collector.add(None, column, None, f"required column {column!r} is missing; the columns "
-                      "are " + ", ".join(PROFILE_COLUMNS))
+        collector.add(
+            None,
+            column,
+            None,
+            f"required column {column!r} is missing; the columns are " + ", ".join(PROFILE_COLUMNS),
+        )
     extra_columns = [c for c in raw.columns if c not in PROFILE_COLUMNS]
     if extra_columns:
-        logger.warning("%s: columns outside the profile format kept as extra data: %s",
-                       source, ", ".join(map(str, extra_columns)))
+        logger.warning(
+            "%s: columns outside the profile format kept as extra data: %s",
+            source,
+            ", ".join(map(str, extra_columns)),
+        )
     if raw.empty:
         collector.add(None, None, None, "no profiles in the input")
         raise ProfileValidationError(collector.problems, source)
 
     n = len(raw)
-    text = {c: [_cell_text(v) for v in raw[c].tolist()] if c in raw.columns else [""] * n
-            for c in PROFILE_COLUMNS}
+    text = {
+        c: [_cell_text(v) for v in raw[c].tolist()] if c in raw.columns else [""] * n
+        for c in PROFILE_COLUMNS
+    }
     # Lengths first, before any heavy work (a 10 MB description would hold tag extraction for
     # minutes): an over-long cell is reported and only its allowed length is read further.
     for column, cells in text.items():
         limit = CELL_LIMITS.get(column, DEFAULT_CELL_LIMIT)
         for position, cell in enumerate(cells):
             if len(cell) > limit:
-                collector.add(position, column, cell[:40] + "…",
-                              f"{len(cell):,} characters; at most {limit:,} are allowed")
+                collector.add(
+                    position,
+                    column,
+                    cell[:40] + "…",
+                    f"{len(cell):,} characters; at most {limit:,} are allowed",
+                )
                 cells[position] = cell[:limit]
-    merged_away = _merge_duplicates(text, source, unit, first_row) if duplicates == "merge" else set()
+    merged_away = (
+        _merge_duplicates(text, source, unit, first_row) if duplicates == "merge" else set()
+    )
     out: dict[str, list[Any]] = {}
 
     # Ids: pattern and uniqueness.
@@ -601,13 +681,21 @@ def validate_profiles(
         if not member_id:
             collector.add(position, "id", member_id, "id is required")
         elif not _ID.match(member_id):
-            collector.add(position, "id", member_id,
-                          f"{member_id!r} is not a valid id: 1-64 characters of A-Z a-z 0-9 . _ -")
+            collector.add(
+                position,
+                "id",
+                member_id,
+                f"{member_id!r} is not a valid id: 1-64 characters of A-Z a-z 0-9 . _ -",
+            )
         elif member_id in seen:
             if position in merged_away:
                 continue
-            collector.add(position, "id", member_id,
-                          f"duplicate id {member_id!r} (first at {unit} {seen[member_id] + first_row})")
+            collector.add(
+                position,
+                "id",
+                member_id,
+                f"duplicate id {member_id!r} (first at {unit} {seen[member_id] + first_row})",
+            )
         else:
             seen[member_id] = position
     out["member_id"] = text["id"]
@@ -621,18 +709,32 @@ def validate_profiles(
     for position, network in enumerate(text["network"]):
         slug = network.lower()
         if not slug:
-            collector.add(position, "network", network, "network is required (a slug such as "
-                          f"{HOME_NETWORK!r})")
+            collector.add(
+                position,
+                "network",
+                network,
+                f"network is required (a slug such as {HOME_NETWORK!r})",
+            )
         elif not _SLUG.match(slug):
-            collector.add(position, "network", network, f"{network!r} is not a slug: lower-case "
-                          "letters and digits joined by '-', e.g. " + repr(HOME_NETWORK))
+            collector.add(
+                position,
+                "network",
+                network,
+                f"{network!r} is not a slug: lower-case "
+                "letters and digits joined by '-', e.g. " + repr(HOME_NETWORK),
+            )
         networks.append(slug)
     out["network"] = networks
 
     out["country"] = [
         (_resolve_codes([value], "country", "country", position, collector) or ("",))[0]
-        if value else (collector.add(position, "country", value, "country is required "
-                                     "(ISO 3166-1 alpha-2, e.g. 'UA')") or "")
+        if value
+        else (
+            collector.add(
+                position, "country", value, "country is required (ISO 3166-1 alpha-2, e.g. 'UA')"
+            )
+            or ""
+        )
         for position, value in enumerate(text["country"])
     ]
     out["city"] = text["city"]
@@ -640,8 +742,12 @@ def validate_profiles(
     def resolve_one(vocabulary: str, column: str, value: str, position: int, required: bool) -> str:
         if not value:
             if required:
-                collector.add(position, column, value, f"{column} is required; allowed: "
-                              + ", ".join(taxonomy.ids(vocabulary)))
+                collector.add(
+                    position,
+                    column,
+                    value,
+                    f"{column} is required; allowed: " + ", ".join(taxonomy.ids(vocabulary)),
+                )
             return ""
         tag = taxonomy.resolve(vocabulary, value)
         if tag is None:
@@ -649,10 +755,13 @@ def validate_profiles(
             return ""
         return tag
 
-    out["org_type"] = [resolve_one("org_types", "org_type", v, p, True)
-                       for p, v in enumerate(text["org_type"])]
-    out["market_presence"] = [resolve_one("market_presence", "market_presence", v, p, False)
-                              for p, v in enumerate(text["market_presence"])]
+    out["org_type"] = [
+        resolve_one("org_types", "org_type", v, p, True) for p, v in enumerate(text["org_type"])
+    ]
+    out["market_presence"] = [
+        resolve_one("market_presence", "market_presence", v, p, False)
+        for p, v in enumerate(text["market_presence"])
+    ]
 
     for column, kind in LIST_COLUMNS.items():
         values = []
@@ -663,8 +772,13 @@ def validate_profiles(
             elif kind == "nace":
                 for item in items:
                     if not _NACE.match(item):
-                        collector.add(position, column, item, f"{item!r} is not a NACE Rev.2 code "
-                                      "(two digits, a dot and one or two digits, e.g. '14.13')")
+                        collector.add(
+                            position,
+                            column,
+                            item,
+                            f"{item!r} is not a NACE Rev.2 code "
+                            "(two digits, a dot and one or two digits, e.g. '14.13')",
+                        )
                 values.append(tuple(dict.fromkeys(i for i in items if _NACE.match(i))))
             else:
                 tags = []
@@ -695,24 +809,37 @@ def validate_profiles(
 
     out["description"] = text["description"]
     for position in range(n):
-        if not out["offers"][position] and not out["seeks"][position] and not out["description"][position]:
+        if (
+            not out["offers"][position]
+            and not out["seeks"][position]
+            and not out["description"][position]
+        ):
             if text["offers"][position] or text["seeks"][position]:
                 continue  # their bad tags are reported already
-            collector.add(position, None, None, "empty profile: give at least one tag in 'offers' "
-                          "or 'seeks', or a description")
+            collector.add(
+                position,
+                None,
+                None,
+                "empty profile: give at least one tag in 'offers' or 'seeks', or a description",
+            )
 
     if collector.problems:
         raise ProfileValidationError(collector.problems, source)
 
     frame = pd.DataFrame(out)
-    frame["extra"] = (raw[extra_columns].map(_cell_text).to_dict("records") if extra_columns
-                      else [{} for _ in range(n)])
+    frame["extra"] = (
+        raw[extra_columns].map(_cell_text).to_dict("records")
+        if extra_columns
+        else [{} for _ in range(n)]
+    )
     if merged_away:
         frame = frame.drop(index=sorted(merged_away)).reset_index(drop=True)
     return _add_derived(frame, taxonomy).set_index("member_id", drop=False).rename_axis(None)
 
 
-def _merge_duplicates(text: dict[str, list[str]], source: str, unit: str, first_row: int) -> set[int]:
+def _merge_duplicates(
+    text: dict[str, list[str]], source: str, unit: str, first_row: int
+) -> set[int]:
     """Merge rows that share an id into the first of them; return the positions merged away."""
     first: dict[str, int] = {}
     merged_away: set[int] = set()
@@ -730,28 +857,43 @@ def _merge_duplicates(text: dict[str, list[str]], source: str, unit: str, first_
                 cells[keep] = ";".join(items)
             elif not cells[keep]:
                 cells[keep] = cells[position]
-        logger.warning("%s: %s %d repeats id %r of %s %d; merged into one profile", source, unit,
-                       position + first_row, member_id, unit, keep + first_row)
+        logger.warning(
+            "%s: %s %d repeats id %r of %s %d; merged into one profile",
+            source,
+            unit,
+            position + first_row,
+            member_id,
+            unit,
+            keep + first_row,
+        )
     return merged_away
 
 
 def _add_derived(frame: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
     given = frame["market_presence"].astype(bool)
-    derived = [derive_market_presence(country, markets)
-               for country, markets in zip(frame["country"], frame["markets_present"])]
+    derived = [
+        derive_market_presence(country, markets)
+        for country, markets in zip(frame["country"], frame["markets_present"])
+    ]
     frame["market_presence_derived"] = ~given
     frame["market_presence"] = np.where(given, frame["market_presence"], derived)
     frame["potential"] = [
-        potential_score(row.capacity_units_month, row.employees, len(row.certifications),
-                        row.market_presence, len(set(row.markets_target) - set(row.markets_present)),
-                        len(row.partnership_types))
+        potential_score(
+            row.capacity_units_month,
+            row.employees,
+            len(row.certifications),
+            row.market_presence,
+            len(set(row.markets_target) - set(row.markets_present)),
+            len(row.partnership_types),
+        )
         for row in frame.itertuples(index=False)
     ]
     frame["potential_tier"] = [potential_tier(p) for p in frame["potential"]]
     # Tags read from descriptions, only where the profile does not give the tags itself.
     text_offers, text_seeks, text_products = [], [], []
     for description, offers, seeks, products in zip(
-            frame["description"], frame["offers"], frame["seeks"], frame["products"]):
+        frame["description"], frame["offers"], frame["seeks"], frame["products"]
+    ):
         if description and not (offers and seeks and products):
             found = extract_tags(description, taxonomy)
             text_offers.append(found.offers)
@@ -786,8 +928,14 @@ def derive_market_presence(country: str, markets_present: Sequence[str]) -> str:
     return "regional"
 
 
-def potential_score(capacity: int | None, employees: int | None, n_certifications: int,
-                    market_presence: str, n_new_targets: int, n_partnership_types: int) -> float:
+def potential_score(
+    capacity: int | None,
+    employees: int | None,
+    n_certifications: int,
+    market_presence: str,
+    n_new_targets: int,
+    n_partnership_types: int,
+) -> float:
     """Return the potential score in 0..1 (see the module docstring for the weights)."""
     if capacity is not None and not pd.isna(capacity) and capacity > 0:
         scale = min(1.0, math.log10(1 + capacity) / 5)
@@ -851,8 +999,9 @@ def profiles_to_frame(profiles: Sequence[Profile] | pd.DataFrame) -> pd.DataFram
         frame[column] = pd.array(frame[column], dtype="Int64")
     duplicated = frame["member_id"][frame["member_id"].duplicated()].tolist()
     if duplicated:
-        raise InputError(f"duplicate member ids: {', '.join(duplicated[:10])}; each profile "
-                         "needs its own id")
+        raise InputError(
+            f"duplicate member ids: {', '.join(duplicated[:10])}; each profile needs its own id"
+        )
     return frame.set_index("member_id", drop=False).rename_axis(None)
 
 
@@ -882,15 +1031,21 @@ def validate_links(
     # As for profiles, a missing column does not hide the problems of the other columns.
     collector = _Collector(unit, first_row, [*raw.columns, *LINK_COLUMNS], missing)
     for column in missing:
-        collector.add(None, column, None, f"required column {column!r} is missing; the columns "
-                      "are " + ", ".join(LINK_COLUMNS))
+        collector.add(
+            None,
+            column,
+            None,
+            f"required column {column!r} is missing; the columns are " + ", ".join(LINK_COLUMNS),
+        )
     unknown_columns = [c for c in raw.columns if c not in LINK_COLUMNS]
     if unknown_columns:
         logger.warning("%s: unknown link columns ignored: %s", source, ", ".join(unknown_columns))
     known = set(member_ids) if member_ids is not None else None
     n = len(raw)
-    cells = {c: [_cell_text(v) for v in raw[c].tolist()] if c in raw.columns else [""] * n
-             for c in LINK_COLUMNS}
+    cells = {
+        c: [_cell_text(v) for v in raw[c].tolist()] if c in raw.columns else [""] * n
+        for c in LINK_COLUMNS
+    }
     links: list[Link] = []
     seen: set[tuple[str, str, str]] = set()
     for position in range(n):
@@ -909,15 +1064,21 @@ def validate_links(
             collector.add(position, "target", target_id, "a link cannot join a profile to itself")
             ok = False
         if kind not in LINK_KINDS:
-            collector.add(position, "kind", cells["kind"][position],
-                          f"{cells['kind'][position]!r} is not a link kind; allowed: "
-                          + ", ".join(LINK_KINDS))
+            collector.add(
+                position,
+                "kind",
+                cells["kind"][position],
+                f"{cells['kind'][position]!r} is not a link kind; allowed: "
+                + ", ".join(LINK_KINDS),
+            )
             ok = False
         if date:
             try:
                 date = pd.Timestamp(date).date().isoformat()
             except (ValueError, TypeError):
-                collector.add(position, "date", date, f"{date!r} is not an ISO 8601 date (YYYY-MM-DD)")
+                collector.add(
+                    position, "date", date, f"{date!r} is not an ISO 8601 date (YYYY-MM-DD)"
+                )
                 ok = False
         if ok and (source_id, target_id, kind) not in seen:
             seen.add((source_id, target_id, kind))

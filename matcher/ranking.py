@@ -126,9 +126,15 @@ class Suggestion:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON shape of ``matcher recommend --format json``."""
-        return {"partner_id": self.partner_id, "name": self.name, "network": self.network,
-                "country": self.country, "score": round(self.score, 4), "reasons": self.reasons,
-                "details": self.details}
+        return {
+            "partner_id": self.partner_id,
+            "name": self.name,
+            "network": self.network,
+            "country": self.country,
+            "score": round(self.score, 4),
+            "reasons": self.reasons,
+            "details": self.details,
+        }
 
 
 class _DefaultScorer:
@@ -211,9 +217,17 @@ class PartnerMatcher(BaseEstimator):
         score without each optional feature group, the choice.
     """
 
-    def __init__(self, model: str = "auto", n_candidates: int = 100, exhaustive_below: int = 5000,
-                 negatives_per_source: int = 500, max_training_pairs: int = 200_000,
-                 inner_folds: int = 3, random_state: int = 0, language: str = "en"):
+    def __init__(
+        self,
+        model: str = "auto",
+        n_candidates: int = 100,
+        exhaustive_below: int = 5000,
+        negatives_per_source: int = 500,
+        max_training_pairs: int = 200_000,
+        inner_folds: int = 3,
+        random_state: int = 0,
+        language: str = "en",
+    ):
         self.model = model
         self.n_candidates = n_candidates
         self.exhaustive_below = exhaustive_below
@@ -226,8 +240,9 @@ class PartnerMatcher(BaseEstimator):
     # ------------------------------------------------------------------------------------
     # Fitting
     # ------------------------------------------------------------------------------------
-    def fit(self, profiles: Sequence[Profile] | pd.DataFrame,
-            links: Iterable[Link] | None = None) -> PartnerMatcher:
+    def fit(
+        self, profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link] | None = None
+    ) -> PartnerMatcher:
         """Fit on validated profiles and, optionally, known links.
 
         Parameters
@@ -262,8 +277,12 @@ class PartnerMatcher(BaseEstimator):
         del texts
         # float16 on large data: half the memory; the views are read in subsets and upcast in
         # every product.
-        self.offers_, self.needs_ = self._views(tag_offers, tag_needs, self.arrays_,
-                                                np.float16 if n > self.exhaustive_below else np.float32)
+        self.offers_, self.needs_ = self._views(
+            tag_offers,
+            tag_needs,
+            self.arrays_,
+            np.float16 if n > self.exhaustive_below else np.float32,
+        )
         self.n_types_ = len(self.space_.org_types)
         vectors = self._profile_vectors(tag_offers, tag_needs, self.arrays_)
         del tag_offers, tag_needs
@@ -272,14 +291,17 @@ class PartnerMatcher(BaseEstimator):
             rng = np.random.default_rng(self.random_state)
             sample = np.sort(rng.choice(n, min(n, self.EMBEDDING_FIT_ROWS), replace=False))
             components = max(1, min(48, vectors.shape[1] - 1, len(sample) - 1))
-            self.embedder_ = TruncatedSVD(components, random_state=self.random_state).fit(vectors[sample])
+            self.embedder_ = TruncatedSVD(components, random_state=self.random_state).fit(
+                vectors[sample]
+            )
         self.embedding_ = self._embed(vectors)
         del vectors
 
         self.index_ = None
         if n > self.exhaustive_below:
             self.index_ = ComplementIndex(random_state=self.random_state).fit(
-                self.offers_, self.needs_, self.embedding_)
+                self.offers_, self.needs_, self.embedding_
+            )
         self.n_profiles_ = n
 
         self._learn_links(*known)
@@ -302,7 +324,9 @@ class PartnerMatcher(BaseEstimator):
         InputError, UnknownMemberError
             As :meth:`fit`.
         """
-        return self._relearned_copy(lambda other: other._learn_links(*other._read_links(list(links))))
+        return self._relearned_copy(
+            lambda other: other._learn_links(*other._read_links(list(links)))
+        )
 
     def _relearned_copy(self, learn: Callable[[PartnerMatcher], None]) -> PartnerMatcher:
         """A shallow copy of this fitted matcher (the encoding shared), `learn` applied to it, its
@@ -323,19 +347,27 @@ class PartnerMatcher(BaseEstimator):
             names = np.array([[link.source, link.target] for link in links], dtype=object)
             unknown = sorted(set(names[ends < 0].tolist()))
             more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
-            raise UnknownMemberError(f"links name ids that are not among the profiles: "
-                                     f"{', '.join(map(repr, unknown[:10]))}{more}", unknown)
+            raise UnknownMemberError(
+                f"links name ids that are not among the profiles: "
+                f"{', '.join(map(repr, unknown[:10]))}{more}",
+                unknown,
+            )
         n = len(self.position_)
         kinds = [link.kind for link in links]
-        positive = ends[np.fromiter((kind in POSITIVE_KINDS for kind in kinds), dtype=bool,
-                                    count=len(links))]
+        positive = ends[
+            np.fromiter((kind in POSITIVE_KINDS for kind in kinds), dtype=bool, count=len(links))
+        ]
         # The distinct positive pairs in ascending order, as one int64 key each.
         keys = np.unique(positive[:, 0] * n + positive[:, 1])
         positive_pairs = np.column_stack([keys // n, keys % n]).astype(np.int64).reshape(-1, 2)
-        declined = ends[np.fromiter((kind == "declined" for kind in kinds), dtype=bool, count=len(links))]
+        declined = ends[
+            np.fromiter((kind == "declined" for kind in kinds), dtype=bool, count=len(links))
+        ]
         return positive_pairs, declined, self._model_kind(len(positive_pairs))
 
-    def _learn_links(self, positive_pairs: np.ndarray, declined: np.ndarray, model_kind: str) -> None:
+    def _learn_links(
+        self, positive_pairs: np.ndarray, declined: np.ndarray, model_kind: str
+    ) -> None:
         """Everything the links decide, on the encoded profiles: the known and declined
         partners, the link statistics and the score."""
         self.positive_pairs_ = positive_pairs
@@ -359,6 +391,7 @@ class PartnerMatcher(BaseEstimator):
         InputError
             An unknown `model`, or a learned one without enough pairs (as :meth:`fit`).
         """
+
         def learn(other: PartnerMatcher) -> None:
             other.model = model
             other._check_parameters()
@@ -389,7 +422,8 @@ class PartnerMatcher(BaseEstimator):
                 self._check_training_pairs(y)
                 if self.model == "auto":
                     candidate, self.dropped_features_, self.selection_ = select_model(
-                        pairs, random_state=self.random_state)
+                        pairs, random_state=self.random_state
+                    )
                 else:
                     candidate = candidate_named(model_kind)
                 model_kind = self.model_kind_ = candidate.family
@@ -397,23 +431,30 @@ class PartnerMatcher(BaseEstimator):
                 self.scorer_ = self._fit_scorer(candidate, X, y, self.dropped_features_)
                 self.training_pairs_ = (int(y.sum()), int(len(y) - y.sum()))
         stage = FirstStage(self.arrays_, self.stats_, self.space_.capability_idf)
-        self.first_stage_ = (stage.set_weights(DEFAULT_WEIGHTS) if model_kind == "default"
-                             else stage.fit(X, y))
+        self.first_stage_ = (
+            stage.set_weights(DEFAULT_WEIGHTS) if model_kind == "default" else stage.fit(X, y)
+        )
         # The same score, evaluated by a compiled walk over the trees' node tables; kept only
         # when it reproduces scikit-learn's probabilities on a sample of the training pairs.
         self.forest_ = None
         if model_kind == "gbt":
             forest = CompiledForest.from_calibrated(self.scorer_)
             probe = X[:: max(1, len(X) // 256)]
-            if forest is not None and np.allclose(forest.predict_proba(probe),
-                                                  self.scorer_.predict_proba(probe), atol=1e-9):
+            if forest is not None and np.allclose(
+                forest.predict_proba(probe), self.scorer_.predict_proba(probe), atol=1e-9
+            ):
                 self.forest_ = forest
             else:
-                logger.warning("the compiled trees do not reproduce the model; scoring with scikit-learn")
+                logger.warning(
+                    "the compiled trees do not reproduce the model; scoring with scikit-learn"
+                )
         # On large data a recommendation re-ranks ~850 candidates: the first trees of each
         # model pick the ones worth the whole forest (see _worth_scoring).
-        self.forest_prefix_ = (self.forest_.prefix(self.PREFIX_TREES)
-                               if self.forest_ is not None and self.index_ is not None else None)
+        self.forest_prefix_ = (
+            self.forest_.prefix(self.PREFIX_TREES)
+            if self.forest_ is not None and self.index_ is not None
+            else None
+        )
         self.first_stage_rows_ = self.FIRST_STAGE_ROWS
         self.candidate_stage_ = self._choose_first_stage_rows() if self.index_ is not None else None
 
@@ -440,17 +481,27 @@ class PartnerMatcher(BaseEstimator):
     def _check_parameters(self) -> None:
         """Refuse constructor parameters out of their range, naming them (an InputError)."""
         if self.model not in MODEL_KINDS:
-            raise InputError(f"Got model={self.model!r}, expected one of "
-                             f"{', '.join(map(repr, MODEL_KINDS))}")
-        for name in ("n_candidates", "exhaustive_below", "negatives_per_source",
-                     "max_training_pairs", "inner_folds"):
+            raise InputError(
+                f"Got model={self.model!r}, expected one of {', '.join(map(repr, MODEL_KINDS))}"
+            )
+        for name in (
+            "n_candidates",
+            "exhaustive_below",
+            "negatives_per_source",
+            "max_training_pairs",
+            "inner_folds",
+        ):
             value, least = getattr(self, name), 2 if name == "inner_folds" else 1
-            if not (isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-                    and value >= least):
+            if not (
+                isinstance(value, (int, np.integer))
+                and not isinstance(value, bool)
+                and value >= least
+            ):
                 raise InputError(f"Got {name}={value!r}, expected an integer of at least {least}")
         if self.language not in LANGUAGES:
-            raise InputError(f"Got language={self.language!r}, expected one of "
-                             f"{', '.join(map(repr, LANGUAGES))}")
+            raise InputError(
+                f"Got language={self.language!r}, expected one of {', '.join(map(repr, LANGUAGES))}"
+            )
 
     def _model_kind(self, n_positive: int) -> str:
         """The score model for `n_positive` distinct positive pairs: ``model`` itself, or with
@@ -464,7 +515,8 @@ class PartnerMatcher(BaseEstimator):
                 f"model={self.model!r} learns the score from known positive links (partner, "
                 f"supplier or deal) and needs at least {self.MIN_LEARNING_PAIRS} distinct pairs; "
                 f"got {n_positive}. Give more links, or use model='default' (documented default "
-                f"weights) or 'auto' (learns from {self.AUTO_LEARN_FROM} pairs)")
+                f"weights) or 'auto' (learns from {self.AUTO_LEARN_FROM} pairs)"
+            )
         return self.model
 
     def _can_learn_from(self, y: np.ndarray) -> bool:
@@ -481,17 +533,27 @@ class PartnerMatcher(BaseEstimator):
                 f"model={self.model!r} found {positives} known partners and {negatives} other "
                 f"profiles to learn from (max_training_pairs={self.max_training_pairs}); it needs "
                 f"at least {self.MIN_LEARNING_PAIRS} of each. Give more profiles or links, or "
-                "use model='default'")
+                "use model='default'"
+            )
 
     def _link_rows(self, links: list[Link]) -> np.ndarray:
         """(source row, target row) of each link, shape (n_links, 2); -1 for an unknown id."""
         get, ends = self.position_.get, np.empty((len(links), 2), dtype=np.int64)
-        ends[:, 0] = np.fromiter(map(get, [link.source for link in links], repeat(-1)), dtype=np.int64, count=len(links))
-        ends[:, 1] = np.fromiter(map(get, [link.target for link in links], repeat(-1)), dtype=np.int64, count=len(links))
+        ends[:, 0] = np.fromiter(
+            map(get, [link.source for link in links], repeat(-1)), dtype=np.int64, count=len(links)
+        )
+        ends[:, 1] = np.fromiter(
+            map(get, [link.target for link in links], repeat(-1)), dtype=np.int64, count=len(links)
+        )
         return ends
 
-    def _views(self, tag_offers: sp.csr_matrix, tag_needs: sp.csr_matrix, arrays: ProfileArrays,
-               dtype: Any = np.float32) -> tuple[np.ndarray, np.ndarray]:
+    def _views(
+        self,
+        tag_offers: sp.csr_matrix,
+        tag_needs: sp.csr_matrix,
+        arrays: ProfileArrays,
+        dtype: Any = np.float32,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Dense, L2-normalised offer and need views: the tag blocks plus the dense text block,
         stored as `dtype`. Built in blocks of rows (a dense float64 copy of a million rows
         would take gigabytes for a moment), by two threads: the blocks' array operations
@@ -517,21 +579,32 @@ class PartnerMatcher(BaseEstimator):
             views.append(view)
         return views[0], views[1]
 
-    def _profile_vectors(self, offers: sp.csr_matrix, needs: sp.csr_matrix,
-                         arrays: ProfileArrays) -> sp.csr_matrix:
+    def _profile_vectors(
+        self, offers: sp.csr_matrix, needs: sp.csr_matrix, arrays: ProfileArrays
+    ) -> sp.csr_matrix:
         """Whole-profile vectors: both views plus role, city and country one-hots."""
         n = len(arrays)
 
         def one_hot(codes: np.ndarray, size: int, weight: float) -> sp.csr_matrix:
             valid = codes >= 0
-            return sp.csr_matrix((np.full(valid.sum(), weight), (np.flatnonzero(valid), codes[valid])),
-                                 shape=(n, max(size, 1)))
+            return sp.csr_matrix(
+                (np.full(valid.sum(), weight), (np.flatnonzero(valid), codes[valid])),
+                shape=(n, max(size, 1)),
+            )
 
         space = self.space_
-        return normalize(sp.hstack([offers, needs, one_hot(arrays.org_type, len(space.org_types), 0.7),
-                                    one_hot(arrays.city, len(space.cities), 0.7),
-                                    one_hot(arrays.country, len(space.countries), 0.5)],
-                                   format="csr"))
+        return normalize(
+            sp.hstack(
+                [
+                    offers,
+                    needs,
+                    one_hot(arrays.org_type, len(space.org_types), 0.7),
+                    one_hot(arrays.city, len(space.cities), 0.7),
+                    one_hot(arrays.country, len(space.countries), 0.5),
+                ],
+                format="csr",
+            )
+        )
 
     def _embed(self, vectors: sp.csr_matrix) -> np.ndarray:
         """The embeddings of whole-profile vectors (see ``embedding_``)."""
@@ -540,7 +613,7 @@ class PartnerMatcher(BaseEstimator):
         out = np.empty((vectors.shape[0], self.embedder_.n_components), dtype=np.float32)
         block = self.BLOCK_ROWS
         for start in range(0, vectors.shape[0], block):
-            out[start:start + block] = self.embedder_.transform(vectors[start:start + block])
+            out[start : start + block] = self.embedder_.transform(vectors[start : start + block])
         return normalize(out, copy=False)
 
     #: Candidates the first stage adds on large data before the fit chooses (and without a
@@ -550,7 +623,12 @@ class PartnerMatcher(BaseEstimator):
     #: The depths of the first stage the fit chooses among on large data, the share of the
     #: reference top 10 the chosen one must keep, the depth of that reference, and the members
     #: it is measured on (see :meth:`_choose_first_stage_rows`).
-    FIRST_STAGE_CHOICES, CANDIDATE_TARGET, REFERENCE_ROWS, BUDGET_QUERIES = (300, 600, 1200), 0.95, 4800, 30
+    FIRST_STAGE_CHOICES, CANDIDATE_TARGET, REFERENCE_ROWS, BUDGET_QUERIES = (
+        (300, 600, 1200),
+        0.95,
+        4800,
+        30,
+    )
 
     def _choose_first_stage_rows(self) -> dict[str, Any]:
         """Choose the first stage's depth on the data at hand: the smallest of
@@ -562,22 +640,32 @@ class PartnerMatcher(BaseEstimator):
         kept at each depth, the choice)."""
         rng = np.random.default_rng(self.random_state)
         pool = self.stats_.linked if len(self.stats_.linked) else np.arange(self.n_profiles_)
-        members = self.frame_["member_id"].to_numpy()[rng.choice(pool, min(self.BUDGET_QUERIES, len(pool)),
-                                                                  replace=False)]
+        members = self.frame_["member_id"].to_numpy()[
+            rng.choice(pool, min(self.BUDGET_QUERIES, len(pool)), replace=False)
+        ]
         self.first_stage_rows_ = self.REFERENCE_ROWS
         reference = [set(self.rank(member)[0][:10].tolist()) for member in members]
         shares = {}
         for depth in self.FIRST_STAGE_CHOICES:
             self.first_stage_rows_ = depth
-            kept = [len(top & set(self.rank(member)[0][:10].tolist())) / len(top)
-                    for member, top in zip(members, reference) if top]
+            kept = [
+                len(top & set(self.rank(member)[0][:10].tolist())) / len(top)
+                for member, top in zip(members, reference)
+                if top
+            ]
             shares[depth] = round(float(np.mean(kept)), 4) if kept else 1.0
-        chosen = next((depth for depth in self.FIRST_STAGE_CHOICES if shares[depth] >= self.CANDIDATE_TARGET),
-                      self.FIRST_STAGE_CHOICES[-1])
+        chosen = next(
+            (depth for depth in self.FIRST_STAGE_CHOICES if shares[depth] >= self.CANDIDATE_TARGET),
+            self.FIRST_STAGE_CHOICES[-1],
+        )
         self.first_stage_rows_ = chosen
-        return {"method": f"share of the top 10 of a {self.REFERENCE_ROWS}-row first stage kept",
-                "queries": len(members), "target": self.CANDIDATE_TARGET,
-                "shares": {str(depth): share for depth, share in shares.items()}, "first_stage_rows": chosen}
+        return {
+            "method": f"share of the top 10 of a {self.REFERENCE_ROWS}-row first stage kept",
+            "queries": len(members),
+            "target": self.CANDIDATE_TARGET,
+            "shares": {str(depth): share for depth, share in shares.items()},
+            "first_stage_rows": chosen,
+        }
 
     #: Candidates given the whole score on large data, and the trees per model that choose them.
     #: On 100,000 generated profiles the first 20 trees of each model (60 of 281) rank 0.99 of
@@ -600,7 +688,9 @@ class PartnerMatcher(BaseEstimator):
             return forest.predict_proba(X)[:, 1]
         return self.scorer_.predict_proba(X)[:, 1]
 
-    def _fit_scorer(self, candidate: ModelCandidate, X: np.ndarray, y: np.ndarray, dropped: Sequence[str] = ()):
+    def _fit_scorer(
+        self, candidate: ModelCandidate, X: np.ndarray, y: np.ndarray, dropped: Sequence[str] = ()
+    ):
         """Three models, each learned on two thirds of the pairs and calibrated by a sigmoid on
         the other third, averaged (a monotone map per model: the calibrated score keeps the
         models' order, where an isotonic map would tie many candidates). The pairs come in
@@ -630,7 +720,9 @@ class PartnerMatcher(BaseEstimator):
         folds = rng.integers(0, self.inner_folds, size=len(pairs))
         # Every member's known partners, either direction: row a of a sparse adjacency.
         both = np.concatenate([pairs, pairs[:, ::-1]])
-        adjacency = sp.csr_matrix((np.ones(len(both), dtype=np.int8), (both[:, 0], both[:, 1])), shape=(n, n))
+        adjacency = sp.csr_matrix(
+            (np.ones(len(both), dtype=np.int8), (both[:, 0], both[:, 1])), shape=(n, n)
+        )
         indptr, neighbours = adjacency.indptr, adjacency.indices
         degree = np.diff(indptr)
         blocks_X, blocks_y, blocks_g, blocks_part, blocks_w = [], [], [], [], []
@@ -653,8 +745,8 @@ class PartnerMatcher(BaseEstimator):
             widest = int(degree[sources].max()) + 1
             hard_pool = self._hard_negative_pool(sources, min(n, n_neg // 2 + widest))
             for k, a, pool in zip(order.tolist(), sources.tolist(), hard_pool):
-                targets = grouped[starts[k]:starts[k] + counts[k], 1].tolist()
-                exclude = set(neighbours[indptr[a]:indptr[a + 1]].tolist()) | {a}
+                targets = grouped[starts[k] : starts[k] + counts[k], 1].tolist()
+                exclude = set(neighbours[indptr[a] : indptr[a + 1]].tolist()) | {a}
                 # Hard negatives: the best-looking non-partners by the view scores; easy ones at random.
                 hard = [j for j in pool.tolist() if j not in exclude][: n_neg // 2]
                 taken = exclude | set(hard)
@@ -669,10 +761,19 @@ class PartnerMatcher(BaseEstimator):
                 # The hard negatives are all of their kind; each easy one stands for the
                 # non-partners it was drawn from.
                 population = n - len(exclude) - len(hard)
-                blocks_w.append(np.r_[np.ones(len(targets) + len(hard)),
-                                      np.full(len(easy), population / max(len(easy), 1))])
-        return TrainingPairs(np.vstack(blocks_X), np.concatenate(blocks_y).astype(int), np.concatenate(blocks_g),
-                             np.concatenate(blocks_part), np.concatenate(blocks_w))
+                blocks_w.append(
+                    np.r_[
+                        np.ones(len(targets) + len(hard)),
+                        np.full(len(easy), population / max(len(easy), 1)),
+                    ]
+                )
+        return TrainingPairs(
+            np.vstack(blocks_X),
+            np.concatenate(blocks_y).astype(int),
+            np.concatenate(blocks_g),
+            np.concatenate(blocks_part),
+            np.concatenate(blocks_w),
+        )
 
     def _hard_negative_pool(self, sources: np.ndarray, count: int, block: int = 32) -> np.ndarray:
         """For each source row, the `count` rows with the best view scores
@@ -683,17 +784,24 @@ class PartnerMatcher(BaseEstimator):
             queries = self.index_.complement_queries(self.offers_[sources], self.needs_[sources])
             return self.index_.searcher(block_rows=64).search(queries, count)[1]
         for start in range(0, len(sources), block):
-            rows = sources[start:start + block]
+            rows = sources[start : start + block]
             proxy = self.needs_[rows] @ self.offers_.T
             proxy += 0.5 * (self.offers_[rows] @ self.needs_.T)
-            out[start:start + len(rows)] = top_k_rows(proxy, count)[1]
+            out[start : start + len(rows)] = top_k_rows(proxy, count)[1]
         return out
 
-    def _view_scores(self, a: int, query: ProfileArrays, J: np.ndarray | None,
-                     query_views: tuple[sp.csr_matrix, sp.csr_matrix] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def _view_scores(
+        self,
+        a: int,
+        query: ProfileArrays,
+        J: np.ndarray | None,
+        query_views: tuple[sp.csr_matrix, sp.csr_matrix] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Cosine of the query's need view with the offer views of rows `J` (all rows when
         None), and of its offer view with their need views."""
-        offer_a, need_a = query_views if query_views is not None else (self.offers_[a], self.needs_[a])
+        offer_a, need_a = (
+            query_views if query_views is not None else (self.offers_[a], self.needs_[a])
+        )
         offers = self.offers_ if J is None else self.offers_[J]
         needs = self.needs_ if J is None else self.needs_[J]
         if offers.dtype != np.float32:
@@ -702,12 +810,35 @@ class PartnerMatcher(BaseEstimator):
             offers, needs = offers.astype(np.float32), needs.astype(np.float32)
         return offers @ np.asarray(need_a, np.float32), needs @ np.asarray(offer_a, np.float32)
 
-    def _features_for(self, a: int, J: np.ndarray, stats: LinkStats | None, query: ProfileArrays,
-                      query_vector: np.ndarray, query_views=None, votes: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    def _features_for(
+        self,
+        a: int,
+        J: np.ndarray,
+        stats: LinkStats | None,
+        query: ProfileArrays,
+        query_vector: np.ndarray,
+        query_views=None,
+        votes: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> np.ndarray:
         view_ab, view_ba = self._view_scores(a, query, J, query_views)
-        partners = stats.partners(a) if (stats is not None and query is self.arrays_) else np.array([], int)
-        return pair_features(query, a, self.arrays_, J, stats, query_vector, partners,
-                             view_ab, view_ba, self.space_.capability_idf, votes)
+        partners = (
+            stats.partners(a)
+            if (stats is not None and query is self.arrays_)
+            else np.array([], int)
+        )
+        return pair_features(
+            query,
+            a,
+            self.arrays_,
+            J,
+            stats,
+            query_vector,
+            partners,
+            view_ab,
+            view_ba,
+            self.space_.capability_idf,
+            votes,
+        )
 
     # ------------------------------------------------------------------------------------
     # Querying
@@ -736,8 +867,9 @@ class PartnerMatcher(BaseEstimator):
         ``KeyError`` too) when the fitted profiles do not hold it."""
         row = self.position_.get(member_id)
         if row is None:
-            raise UnknownMemberError(f"Member {member_id!r} doesn't exist in the fitted profiles.",
-                                     [member_id])
+            raise UnknownMemberError(
+                f"Member {member_id!r} doesn't exist in the fitted profiles.", [member_id]
+            )
         return row
 
     def known_partners(self, member_id: str) -> list[str]:
@@ -746,7 +878,9 @@ class PartnerMatcher(BaseEstimator):
         a = self._row_of(member_id)
         return [self.frame_["member_id"].iat[j] for j in self.stats_.partners(a)]
 
-    def _allowed(self, profile: Profile, scope: str, filters: Mapping[str, Any] | None) -> np.ndarray:
+    def _allowed(
+        self, profile: Profile, scope: str, filters: Mapping[str, Any] | None
+    ) -> np.ndarray:
         """Boolean mask of the fitted profiles that pass `scope` and `filters`."""
         if scope not in SCOPES:
             raise InputError(f"Got scope={scope!r}, expected one of {', '.join(SCOPES)}")
@@ -761,9 +895,11 @@ class PartnerMatcher(BaseEstimator):
         for key, value in filters.items():
             values = set(value)
             if key in ("country", "org_type", "network"):
-                vocabulary, codes = {"country": (space.countries, arrays.country),
-                                     "org_type": (space.org_types, arrays.org_type),
-                                     "network": (space.networks, arrays.network)}[key]
+                vocabulary, codes = {
+                    "country": (space.countries, arrays.country),
+                    "org_type": (space.org_types, arrays.org_type),
+                    "network": (space.networks, arrays.network),
+                }[key]
                 wanted = [vocabulary[v] for v in values if v in vocabulary]
                 mask &= np.isin(codes, wanted)
             elif key == "partnership_type":
@@ -772,8 +908,15 @@ class PartnerMatcher(BaseEstimator):
                 mask &= np.array([bool(values & set(c)) for c in frame["certifications"]])
         return mask
 
-    def _candidates(self, a: int, arrays: ProfileArrays, views, embedding: np.ndarray,
-                    partners: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, tuple | None]:
+    def _candidates(
+        self,
+        a: int,
+        arrays: ProfileArrays,
+        views,
+        embedding: np.ndarray,
+        partners: np.ndarray,
+        mask: np.ndarray,
+    ) -> tuple[np.ndarray, tuple | None]:
         """Rows worth re-ranking: all allowed ones on small data, else the union of the first
         stage's best ``FIRST_STAGE_ROWS`` and three vector searches' best ``n_candidates``.
         Returns (rows, the query's neighbour votes or None when not computed)."""
@@ -787,15 +930,20 @@ class PartnerMatcher(BaseEstimator):
         queries = [index.complement_queries(offer_a, need_a), index.likeness_queries(embedding)]
         if len(partners):
             likeness = self.embedding_[partners[:10]].mean(axis=0)
-            queries.append(index.likeness_queries(likeness / max(float(np.linalg.norm(likeness)), 1e-9)))
+            queries.append(
+                index.likeness_queries(likeness / max(float(np.linalg.norm(likeness)), 1e-9))
+            )
         # One product reads the matrix once for every query row. A few excluded rows (the
         # member, its partners) are dropped after a deeper search; many (a scope, a filter)
         # are masked in the search itself. Either way each row yields its best allowed rows.
         n_excluded = len(mask) - n_allowed
         few = n_excluded <= self.FEW_EXCLUDED
         searcher = index.searcher(block_rows=16)
-        scores, rows = searcher.search(np.vstack(queries), self.n_candidates + (n_excluded if few else 0),
-                                       exclude=None if few else ~mask)
+        scores, rows = searcher.search(
+            np.vstack(queries),
+            self.n_candidates + (n_excluded if few else 0),
+            exclude=None if few else ~mask,
+        )
         found = []
         for i in range(len(rows)):
             row_ids = rows[i][np.isfinite(scores[i])]
@@ -809,8 +957,15 @@ class PartnerMatcher(BaseEstimator):
         found.append(self._first_stage_rows(self.first_stage_, arrays, a, partners, votes, mask))
         return np.unique(np.concatenate(found)), votes
 
-    def _first_stage_rows(self, stage: FirstStage, query: ProfileArrays, a: int, partners: np.ndarray,
-                          votes: tuple[np.ndarray, np.ndarray] | None, allowed: np.ndarray) -> np.ndarray:
+    def _first_stage_rows(
+        self,
+        stage: FirstStage,
+        query: ProfileArrays,
+        a: int,
+        partners: np.ndarray,
+        votes: tuple[np.ndarray, np.ndarray] | None,
+        allowed: np.ndarray,
+    ) -> np.ndarray:
         """The ``first_stage_rows_`` rows (chosen by the fit; ``FIRST_STAGE_ROWS`` for a model
         saved before) of `stage` with the best first-stage scores among the `allowed` ones (a
         mask over the stage's rows), as rows of the fitted profiles."""
@@ -823,8 +978,15 @@ class PartnerMatcher(BaseEstimator):
         best = best[np.isfinite(scores[best])]
         return best if stage.rows is None else stage.rows[best]
 
-    def _rank(self, member: str | Profile, scope: str, filters: Mapping[str, Any] | None,
-              exclude: Iterable[str], exhaustive: bool, keep: int = 0):
+    def _rank(
+        self,
+        member: str | Profile,
+        scope: str,
+        filters: Mapping[str, Any] | None,
+        exclude: Iterable[str],
+        exhaustive: bool,
+        keep: int = 0,
+    ):
         """Rank the candidates; return (rows, scores, features) best first and the query. On
         large data, unless `exhaustive`, at least `keep` rows are returned (see
         :meth:`_worth_scoring`)."""
@@ -841,8 +1003,11 @@ class PartnerMatcher(BaseEstimator):
             row = self.position_.get(member_id)
             if row is not None:
                 mask[row] = False
-        J, votes = (np.flatnonzero(mask), None) if exhaustive else self._candidates(
-            a, arrays, views, embedding, partners, mask)
+        J, votes = (
+            (np.flatnonzero(mask), None)
+            if exhaustive
+            else self._candidates(a, arrays, views, embedding, partners, mask)
+        )
         if votes is None and self.stats_.n_links:
             votes = cf_votes(self.stats_, embedding)
         if not len(J):
@@ -856,8 +1021,14 @@ class PartnerMatcher(BaseEstimator):
         order = np.lexsort((-X[:, PAIR_FEATURES.index("view_ab")], -scores))
         return J[order], scores[order], X[order], query
 
-    def rank(self, member: str | Profile, scope: str = "all", filters: Mapping[str, Any] | None = None,
-             exclude: Iterable[str] = (), exhaustive: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    def rank(
+        self,
+        member: str | Profile,
+        scope: str = "all",
+        filters: Mapping[str, Any] | None = None,
+        exclude: Iterable[str] = (),
+        exhaustive: bool = False,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Score the candidates of `member`, best first.
 
         Every allowed profile is a candidate on small data (or with ``exhaustive=True``). On
@@ -875,9 +1046,15 @@ class PartnerMatcher(BaseEstimator):
         rows, scores, _, _ = self._rank(member, scope, filters, exclude, exhaustive)
         return rows, scores
 
-    def recommend(self, member: str | Profile, k: int = 10, scope: str = "all",
-                  filters: Mapping[str, Any] | None = None, exclude: Iterable[str] = (),
-                  language: str | None = None) -> list[Suggestion]:
+    def recommend(
+        self,
+        member: str | Profile,
+        k: int = 10,
+        scope: str = "all",
+        filters: Mapping[str, Any] | None = None,
+        exclude: Iterable[str] = (),
+        language: str | None = None,
+    ) -> list[Suggestion]:
         """Return the `k` best partners of `member`, with reasons.
 
         Parameters
@@ -898,20 +1075,38 @@ class PartnerMatcher(BaseEstimator):
         if not (isinstance(k, (int, np.integer)) and not isinstance(k, bool) and k > 0):
             raise InputError(f"Got k={k!r}, expected a positive integer")
         if language is not None and language not in LANGUAGES:
-            raise InputError(f"Got language={language!r}, expected one of "
-                             f"{', '.join(map(repr, LANGUAGES))}")
-        rows, scores, X, (_, _, profile, _, _) = self._rank(member, scope, filters, exclude, False, k)
+            raise InputError(
+                f"Got language={language!r}, expected one of {', '.join(map(repr, LANGUAGES))}"
+            )
+        rows, scores, X, (_, _, profile, _, _) = self._rank(
+            member, scope, filters, exclude, False, k
+        )
         return self.explain_rows(profile, rows[:k], scores[:k], X[:k], language)
 
-    def explain_rows(self, profile: Profile, rows: np.ndarray, scores: np.ndarray, X: np.ndarray,
-                     language: str | None = None) -> list[Suggestion]:
+    def explain_rows(
+        self,
+        profile: Profile,
+        rows: np.ndarray,
+        scores: np.ndarray,
+        X: np.ndarray,
+        language: str | None = None,
+    ) -> list[Suggestion]:
         """Turn ranked rows, their scores and pair features into :class:`Suggestion` objects."""
         suggestions = []
         for i, row in enumerate(rows.tolist()):
             partner = self._profile_at(row)
             reasons, details = explain(profile, partner, X[i], language or self.language)
-            suggestions.append(Suggestion(partner.member_id, partner.name, partner.network,
-                                          partner.country, float(scores[i]), reasons, details))
+            suggestions.append(
+                Suggestion(
+                    partner.member_id,
+                    partner.name,
+                    partner.network,
+                    partner.country,
+                    float(scores[i]),
+                    reasons,
+                    details,
+                )
+            )
         return suggestions
 
     def _profile_at(self, row: int) -> Profile:
@@ -941,4 +1136,3 @@ class PartnerMatcher(BaseEstimator):
         J = np.array([self._row_of(b_id)])
         X = self._features_for(row_a, J, self.stats_, query, vector, views)
         return float(self.predict_scores(X)[0])
-

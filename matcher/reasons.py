@@ -55,15 +55,21 @@ _TEXT = {
         "risk_far": "розташований на іншому континенті ({country})",
     },
 }
-_TIERS = {"en": {"low": "low", "medium": "medium", "high": "high"},
-          "uk": {"low": "низький", "medium": "середній", "high": "високий"}}
+_TIERS = {
+    "en": {"low": "low", "medium": "medium", "high": "high"},
+    "uk": {"low": "низький", "medium": "середній", "high": "високий"},
+}
 
 
-def main_risk(a: Profile, b: Profile, features: dict[str, float],
-              language: str = "en") -> tuple[str, dict[str, Any]] | None:
+def main_risk(
+    a: Profile, b: Profile, features: dict[str, float], language: str = "en"
+) -> tuple[str, dict[str, Any]] | None:
     """Return the main risk of partnering `a` with `b`: a key and its values, or None."""
-    if (a.capacity_units_month is not None and b.min_order_qty is not None
-            and b.min_order_qty > a.capacity_units_month):
+    if (
+        a.capacity_units_month is not None
+        and b.min_order_qty is not None
+        and b.min_order_qty > a.capacity_units_month
+    ):
         return "risk_moq", {"moq": b.min_order_qty, "volume": a.capacity_units_month}
     if features.get("competitor", 0.0) >= 0.3:
         return "risk_competitor", {}
@@ -76,7 +82,9 @@ def main_risk(a: Profile, b: Profile, features: dict[str, float],
     return None
 
 
-def explain(a: Profile, b: Profile, features: np.ndarray, language: str = "en") -> tuple[list[str], dict[str, Any]]:
+def explain(
+    a: Profile, b: Profile, features: np.ndarray, language: str = "en"
+) -> tuple[list[str], dict[str, Any]]:
     """Return the reasons for suggesting `b` to `a`.
 
     Parameters
@@ -115,27 +123,42 @@ def explain(a: Profile, b: Profile, features: np.ndarray, language: str = "en") 
     if not covers and values["text_ab"] >= 0.15:
         reasons.append(text["text"])
     if opens:
-        reasons.append(text["opens"].format(items=", ".join(geography.country_name(m, language) for m in opens)))
+        reasons.append(
+            text["opens"].format(
+                items=", ".join(geography.country_name(m, language) for m in opens)
+            )
+        )
     if shared_products:
         reasons.append(text["products"].format(items=labels("products", shared_products)))
     if shared_markets and not opens:
-        reasons.append(text["shared_markets"].format(
-            items=", ".join(geography.country_name(m, language) for m in shared_markets)))
+        reasons.append(
+            text["shared_markets"].format(
+                items=", ".join(geography.country_name(m, language) for m in shared_markets)
+            )
+        )
     if b.certifications:
-        reasons.append(text["certifications"].format(items=labels("certifications", b.certifications)))
+        reasons.append(
+            text["certifications"].format(items=labels("certifications", b.certifications))
+        )
     if values["partner_similarity"] >= 0.5:
         reasons.append(text["like_partners"])
     if a.network == b.network:
         reasons.append(text["same_network"].format(network=b.network))
     else:
-        reasons.append(text["other_network"].format(network=b.network,
-                                                     country=geography.country_name(b.country, language)))
+        reasons.append(
+            text["other_network"].format(
+                network=b.network, country=geography.country_name(b.country, language)
+            )
+        )
     if shared_languages and a.country != b.country:
         reasons.append(text["languages"].format(items=", ".join(shared_languages)))
-    reasons.append(text["gradation"].format(
-        org_type=taxonomy.label("org_types", b.org_type, language),
-        presence=taxonomy.label("market_presence", b.market_presence, language),
-        tier=_TIERS.get(language, _TIERS["en"])[b.potential_tier]))
+    reasons.append(
+        text["gradation"].format(
+            org_type=taxonomy.label("org_types", b.org_type, language),
+            presence=taxonomy.label("market_presence", b.market_presence, language),
+            tier=_TIERS.get(language, _TIERS["en"])[b.potential_tier],
+        )
+    )
     risk = main_risk(a, b, values, language)
     risk_text = None
     if risk:
@@ -150,10 +173,16 @@ def explain(a: Profile, b: Profile, features: np.ndarray, language: str = "en") 
         "shared_languages": shared_languages,
         "certifications": list(b.certifications),
         "same_network": a.network == b.network,
-        "risk": {"kind": risk[0].removeprefix("risk_"), "text": risk_text, **risk[1]} if risk else None,
-        "gradation": {"org_type": b.org_type, "market_presence": b.market_presence,
-                      "market_presence_derived": b.market_presence_derived,
-                      "potential": round(b.potential, 3), "potential_tier": b.potential_tier},
+        "risk": {"kind": risk[0].removeprefix("risk_"), "text": risk_text, **risk[1]}
+        if risk
+        else None,
+        "gradation": {
+            "org_type": b.org_type,
+            "market_presence": b.market_presence,
+            "market_presence_derived": b.market_presence_derived,
+            "potential": round(b.potential, 3),
+            "potential_tier": b.potential_tier,
+        },
         "features": values,
     }
     return reasons, details

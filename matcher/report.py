@@ -65,7 +65,7 @@ TEXT: dict[str, dict[str, str]] = {
         "language_name": "English",
         "title": "Cluster insights",
         "subtitle": "What the {network} has, what it lacks, and where abroad the missing pieces "
-                    "are",
+        "are",
         "generated": "Generated",
         "data_line": "{profiles} profiles in {networks} networks, {links} known links",
         "model": "engine model",
@@ -77,26 +77,26 @@ TEXT: dict[str, dict[str, str]] = {
         "card_unpartnered": "members with no partner yet",
         "h_gradation": "Gradation of members",
         "x_gradation": "Members by type of activity, market presence (local: no market listed; "
-                       "national: own country only; regional: neighbouring countries; "
-                       "international: another continent or five foreign markets and more) and "
-                       "potential (low < 0.35 <= medium < 0.6 <= high).",
+        "national: own country only; regional: neighbouring countries; "
+        "international: another continent or five foreign markets and more) and "
+        "potential (low < 0.35 <= medium < 0.6 <= high).",
         "c_gradation": "Members of the home cluster by type of activity: market presence (left) "
-                       "and potential (right).",
+        "and potential (right).",
         "org_type": "Type of activity",
         "members": "Members",
         "member": "Member",
         "potential": "Potential",
         "mean_potential": "Mean potential",
-        "mean": 'mean',
-        "best_score": 'Best score',
-        "openers_count": 'Openers',
-        "h_openers": 'Who could open a market for others',
+        "mean": "mean",
+        "best_score": "Best score",
+        "openers_count": "Openers",
+        "h_openers": "Who could open a market for others",
         "x_openers": "Up to three openers per target market: members present there who "
-                     "complement members targeting it without competing with them (those open to "
-                     "joint export first); the number is how many targeting members each could "
-                     "take along.",
-        "could_help": 'Could take along',
-        "no_openers": 'No member present in a target market complements the members targeting it.',
+        "complement members targeting it without competing with them (those open to "
+        "joint export first); the number is how many targeting members each could "
+        "take along.",
+        "could_help": "Could take along",
+        "no_openers": "No member present in a target market complements the members targeting it.",
         "h_movement": "Changes since the previous snapshot",
         "x_movement": "{before} members then, {after} now; {new} joined, {gone} left.",
         "c_movement": "Members who moved to a higher or lower tier since the previous snapshot.",
@@ -115,17 +115,17 @@ TEXT: dict[str, dict[str, str]] = {
         "more": "and {n} more (all rows are in the XLSX tables)",
         "h_supply": "Supply and demand of capabilities",
         "x_supply": "For each capability, how many members of the home cluster seek it and how "
-                    "many offer it. A gap is sought by members and offered by none of them; for "
-                    "each gap the matching engine ranks organisations of the partner networks "
-                    "abroad that offer it.",
+        "many offer it. A gap is sought by members and offered by none of them; for "
+        "each gap the matching engine ranks organisations of the partner networks "
+        "abroad that offer it.",
         "c_supply": "Most sought capabilities: members seeking (dark) against members offering "
-                    "(light); gaps in red.",
+        "(light); gaps in red.",
         "h_gaps": "Gaps and where abroad to fill them",
         "no_gaps": "Every capability sought by members is offered by some member of the cluster.",
         "gap_line": "Sought by {sought} members; offered by {abroad} organisations of the partner "
-                    "networks. Best matches by the engine:",
+        "networks. Best matches by the engine:",
         "gap_nobody": "No organisation of the partner networks offers it either: a case for new "
-                      "partner networks or for building the capability at home.",
+        "partner networks or for building the capability at home.",
         "partner": "Partner",
         "network": "Network",
         "for_members": "Seekers matched",
@@ -143,15 +143,15 @@ TEXT: dict[str, dict[str, str]] = {
         "status_surplus": "surplus",
         "h_markets": "Markets",
         "x_markets": "Markets that members target and are not present in yet, against the markets "
-                     "where members of the cluster and its partners abroad (organisations with a "
-                     "known partnership with a member) are present. Openers are members present in "
-                     "a market who complement a targeting member without competing with it: "
-                     "candidates for joint export and shared trade-fair stands.",
+        "where members of the cluster and its partners abroad (organisations with a "
+        "known partnership with a member) are present. Openers are members present in "
+        "a market who complement a targeting member without competing with it: "
+        "candidates for joint export and shared trade-fair stands.",
         "c_markets": "Target markets: members targeting them against members and partners present "
-                     "there; markets with no partner yet in red.",
+        "there; markets with no partner yet in red.",
         "no_partner_markets": "Target markets with no partner yet",
         "all_markets_have_partner": "Every target market already has a member or a partner of the "
-                                    "cluster present in it.",
+        "cluster present in it.",
         "market": "Market",
         "members_targeting": "Members targeting",
         "home_present": "Members present",
@@ -161,26 +161,26 @@ TEXT: dict[str, dict[str, str]] = {
         "joint_export": "open to joint export",
         "h_network": "Network of partnerships",
         "x_network": "{home} members; {known} known partnerships and {suggested} suggested ones. "
-                     "Known partnerships form {components} groups (the largest has {largest} "
-                     "organisations); with the suggestions, {merged}.",
+        "Known partnerships form {components} groups (the largest has {largest} "
+        "organisations); with the suggestions, {merged}.",
         "c_network": "Members (coloured by type) and their partners abroad (grey): known "
-                     "partnerships as lines; dashed, the engine's suggestions for the members "
-                     "outside the largest group; members with no partner yet ringed in red, the "
-                     "main brokers named.",
+        "partnerships as lines; dashed, the engine's suggestions for the members "
+        "outside the largest group; members with no partner yet ringed in red, the "
+        "main brokers named.",
         "h_unpartnered": "Members with no partner yet: priorities for the next matchmaking day",
         "best_suggestions": "Best suggestions",
         "everyone_partnered": "Every member has at least one known partner.",
         "h_brokers": "Brokers",
         "x_brokers": "Organisations that most often connect others (betweenness in the graph of "
-                     "known partnerships).",
+        "known partnerships).",
         "degree": "Partners",
         "betweenness": "Betweenness",
         "h_outcomes": "Matchmaking outcomes",
         "x_outcomes": "{sessions} sessions: {shown} suggestions shown, {accepted} accepted, "
-                      "{meetings} meetings held, {deals} deals.",
+        "{meetings} meetings held, {deals} deals.",
         "c_outcomes": "Suggestions shown, accepted, meetings held and deals per session.",
         "no_outcomes": "No outcomes table was given (see matcher.insights.OUTCOME_COLUMNS for its "
-                       "format).",
+        "format).",
         "session": "Session",
         "date": "Date",
         "shown": "Shown",
@@ -221,27 +221,27 @@ TEXT: dict[str, dict[str, str]] = {
         "card_unpartnered": "учасників без жодного партнера",
         "h_gradation": "Градація учасників",
         "x_gradation": "Учасники за видом діяльності, присутністю на ринках (місцевий: ринки не "
-                       "вказано; національний: лише власна країна; сусідні країни; міжнародний: "
-                       "інший континент або п'ять і більше зарубіжних ринків) і потенціалом "
-                       "(низький < 0,35 <= середній < 0,6 <= високий).",
+        "вказано; національний: лише власна країна; сусідні країни; міжнародний: "
+        "інший континент або п'ять і більше зарубіжних ринків) і потенціалом "
+        "(низький < 0,35 <= середній < 0,6 <= високий).",
         "c_gradation": "Учасники кластера за видом діяльності: присутність на ринках (ліворуч) і "
-                       "потенціал (праворуч).",
+        "потенціал (праворуч).",
         "org_type": "Вид діяльності",
         "members": "Учасники",
         "member": "Учасник",
         "potential": "Потенціал",
         "mean_potential": "Середній потенціал",
-        "mean": 'середній',
-        "best_score": 'Найвища оцінка',
-        "openers_count": 'Провідників',
-        "h_openers": 'Хто може відкрити ринок для інших',
+        "mean": "середній",
+        "best_score": "Найвища оцінка",
+        "openers_count": "Провідників",
+        "h_openers": "Хто може відкрити ринок для інших",
         "x_openers": "До трьох провідників на цільовий ринок: учасники, присутні там, що "
-                     "доповнюють учасників, які туди прагнуть, і не конкурують з ними (спершу "
-                     "відкриті до спільного експорту); число: скількох учасників кожен міг би "
-                     "взяти з собою.",
-        "could_help": 'Може взяти з собою',
+        "доповнюють учасників, які туди прагнуть, і не конкурують з ними (спершу "
+        "відкриті до спільного експорту); число: скількох учасників кожен міг би "
+        "взяти з собою.",
+        "could_help": "Може взяти з собою",
         "no_openers": "Жоден учасник, присутній на цільовому ринку, не доповнює тих, хто туди "
-                      "прагне.",
+        "прагне.",
         "h_movement": "Зміни від попереднього зрізу",
         "x_movement": "Тоді {before} учасників, тепер {after}; приєдналися {new}, вибули {gone}.",
         "c_movement": "Учасники, що перейшли до вищого або нижчого рівня від попереднього зрізу.",
@@ -260,17 +260,17 @@ TEXT: dict[str, dict[str, str]] = {
         "more": "і ще {n} (усі рядки є в таблицях XLSX)",
         "h_supply": "Попит і пропозиція можливостей",
         "x_supply": "Для кожної можливості: скільки учасників кластера її шукають і скільки "
-                    "пропонують. Прогалина: її шукають, але не пропонує жоден учасник; для кожної "
-                    "прогалини рушій підбору ранжує організації партнерських мереж за кордоном, "
-                    "які її пропонують.",
+        "пропонують. Прогалина: її шукають, але не пропонує жоден учасник; для кожної "
+        "прогалини рушій підбору ранжує організації партнерських мереж за кордоном, "
+        "які її пропонують.",
         "c_supply": "Найзатребуваніші можливості: учасники, що шукають (темні), проти тих, що "
-                    "пропонують (світлі); прогалини червоним.",
+        "пропонують (світлі); прогалини червоним.",
         "h_gaps": "Прогалини і де за кордоном їх закрити",
         "no_gaps": "Кожну можливість, якої шукають учасники, пропонує хтось у кластері.",
         "gap_line": "Шукають {sought} учасників; пропонують {abroad} організацій партнерських "
-                    "мереж. Найкращі збіги за рушієм:",
+        "мереж. Найкращі збіги за рушієм:",
         "gap_nobody": "Жодна організація партнерських мереж теж її не пропонує: привід шукати нові "
-                      "мережі або розвивати цю можливість у кластері.",
+        "мережі або розвивати цю можливість у кластері.",
         "partner": "Партнер",
         "network": "Мережа",
         "for_members": "Підібрано для",
@@ -288,15 +288,15 @@ TEXT: dict[str, dict[str, str]] = {
         "status_surplus": "надлишок",
         "h_markets": "Ринки",
         "x_markets": "Ринки, куди учасники прагнуть і де їх ще немає, проти ринків, де присутні "
-                     "учасники кластера та його партнери за кордоном (організації з відомим "
-                     "партнерством з учасником). Провідники: учасники, присутні на ринку, що "
-                     "доповнюють учасника, який туди прагне, і не конкурують з ним: кандидати на "
-                     "спільний експорт і спільний стенд на виставці.",
+        "учасники кластера та його партнери за кордоном (організації з відомим "
+        "партнерством з учасником). Провідники: учасники, присутні на ринку, що "
+        "доповнюють учасника, який туди прагне, і не конкурують з ним: кандидати на "
+        "спільний експорт і спільний стенд на виставці.",
         "c_markets": "Цільові ринки: скільки учасників туди прагнуть проти присутніх там учасників "
-                     "і партнерів; ринки без жодного партнера червоним.",
+        "і партнерів; ринки без жодного партнера червоним.",
         "no_partner_markets": "Цільові ринки без жодного партнера",
         "all_markets_have_partner": "На кожному цільовому ринку вже присутній учасник або партнер "
-                                    "кластера.",
+        "кластера.",
         "market": "Ринок",
         "members_targeting": "Прагнуть учасників",
         "home_present": "Присутні учасники",
@@ -306,26 +306,26 @@ TEXT: dict[str, dict[str, str]] = {
         "joint_export": "відкритий до спільного експорту",
         "h_network": "Мережа партнерств",
         "x_network": "{home} учасників; {known} відомих партнерств і {suggested} запропонованих. "
-                     "Відомі партнерства утворюють {components} груп (найбільша має {largest} "
-                     "організацій); з пропозиціями: {merged}.",
+        "Відомі партнерства утворюють {components} груп (найбільша має {largest} "
+        "організацій); з пропозиціями: {merged}.",
         "c_network": "Учасники (колір за видом діяльності) та їхні партнери за кордоном (сірі): "
-                     "відомі партнерства лініями; пунктиром пропозиції рушія для учасників поза "
-                     "найбільшою групою; учасники без партнера обведені червоним, головних "
-                     "посередників підписано.",
+        "відомі партнерства лініями; пунктиром пропозиції рушія для учасників поза "
+        "найбільшою групою; учасники без партнера обведені червоним, головних "
+        "посередників підписано.",
         "h_unpartnered": "Учасники без партнера: пріоритети наступного дня підбору партнерів",
         "best_suggestions": "Найкращі пропозиції",
         "everyone_partnered": "Кожен учасник має принаймні одного відомого партнера.",
         "h_brokers": "Посередники",
         "x_brokers": "Організації, що найчастіше поєднують інших (посередництво в графі відомих "
-                     "партнерств).",
+        "партнерств).",
         "degree": "Партнерів",
         "betweenness": "Посередництво",
         "h_outcomes": "Результати підбору партнерів",
         "x_outcomes": "{sessions} сесій: показано {shown} пропозицій, прийнято {accepted}, "
-                      "відбулося {meetings} зустрічей, укладено {deals} угод.",
+        "відбулося {meetings} зустрічей, укладено {deals} угод.",
         "c_outcomes": "Показані й прийняті пропозиції, зустрічі та угоди за сесіями.",
         "no_outcomes": "Таблицю результатів не надано (її формат: "
-                       "matcher.insights.OUTCOME_COLUMNS).",
+        "matcher.insights.OUTCOME_COLUMNS).",
         "session": "Сесія",
         "date": "Дата",
         "shown": "Показано",
@@ -356,9 +356,16 @@ TEXT: dict[str, dict[str, str]] = {
 _PRESENCE_COLOURS = ("#c9d6e3", "#8fb0cf", "#4a7fb5", "#1f4e89")
 _POTENTIAL_COLOURS = ("#f2d5a0", "#e39b4c", "#b85c1f")
 _SEEK, _OFFER, _ALERT, _GREY = "#1f5fa8", "#a9c4e4", "#b3261e", "#9aa5b1"
-_RC = {"svg.hashsalt": "cluster-matcher", "font.family": "DejaVu Sans", "font.size": 9,
-       "axes.spines.top": False, "axes.spines.right": False, "axes.titlesize": 10,
-       "axes.titleweight": "bold", "legend.frameon": False}
+_RC = {
+    "svg.hashsalt": "cluster-matcher",
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 10,
+    "axes.titleweight": "bold",
+    "legend.frameon": False,
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -381,8 +388,9 @@ def figure_to_svg(figure: Figure, prefix: str, title: str = "") -> Markup:
     with matplotlib.rc_context(_RC):
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     svg = buffer.getvalue()
-    svg = _SVG_METADATA.sub("", svg[svg.index("<svg"):])
+    svg = _SVG_METADATA.sub("", svg[svg.index("<svg") :])
     ids = set(_SVG_ID.findall(svg))
+
     def prefixed(match: re.Match) -> str:
         name = match.group(2)
         return match.group(1) + (f"{prefix}-{name}" if name in ids else name)
@@ -396,8 +404,9 @@ def figure_to_svg(figure: Figure, prefix: str, title: str = "") -> Markup:
 
 
 def _attribute(text: str) -> str:
-    return (text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-            .replace(">", "&gt;"))
+    return (
+        text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+    )
 
 
 def _wrap(text: str, width: int = 30) -> str:
@@ -419,14 +428,22 @@ def _gradation_chart(insights: ClusterInsights, language: str) -> Figure:
         figure = _figure(9.5, 0.42 * len(table) + 1.6)
         left, right = figure.subplots(1, 2, sharey=True, width_ratios=(3, 2))
         for ax, tiers, colours, prefix, title in (
-                (left, PRESENCE_TIERS, _PRESENCE_COLOURS, "", t["panel_presence"]),
-                (right, POTENTIAL_TIERS, _POTENTIAL_COLOURS, "potential_", t["panel_potential"])):
+            (left, PRESENCE_TIERS, _PRESENCE_COLOURS, "", t["panel_presence"]),
+            (right, POTENTIAL_TIERS, _POTENTIAL_COLOURS, "potential_", t["panel_potential"]),
+        ):
             start = np.zeros(len(table))
             vocabulary = "market_presence" if not prefix else "potential_tier"
             for tier, colour in zip(tiers, colours):
                 values = table[f"{prefix}{tier}"].to_numpy()
-                ax.barh(names, values, left=start, color=colour, edgecolor="white", linewidth=0.5,
-                        label=labels(vocabulary, tier)[language])
+                ax.barh(
+                    names,
+                    values,
+                    left=start,
+                    color=colour,
+                    edgecolor="white",
+                    linewidth=0.5,
+                    label=labels(vocabulary, tier)[language],
+                )
                 start += values
             ax.set_title(title, loc="left")
             ax.set_xlabel(t["axis_members"])
@@ -440,8 +457,9 @@ def _supply_chart(insights: ClusterInsights, language: str, top: int = 16) -> Fi
     table = insights.supply.capabilities
     sought = table[table["sought"] > 0]
     gaps = sought[sought["status"] == "gap"]
-    rest = sought[sought["status"] != "gap"].sort_values(["sought", "capability"],
-                                                         ascending=[False, True])
+    rest = sought[sought["status"] != "gap"].sort_values(
+        ["sought", "capability"], ascending=[False, True]
+    )
     shown = pd.concat([gaps, rest.head(max(top - len(gaps), 0))])
     shown = shown.sort_values(["sought", "capability"], ascending=[True, False])
     names = [_wrap(label, 34) for label in shown[f"label_{language}"]]
@@ -450,8 +468,13 @@ def _supply_chart(insights: ClusterInsights, language: str, top: int = 16) -> Fi
         figure = _figure(9.5, 0.3 * len(shown) + 1.2)
         ax = figure.subplots()
         is_gap = (shown["status"] == "gap").to_numpy()
-        ax.barh(y + 0.2, shown["sought"], height=0.4, color=np.where(is_gap, _ALERT, _SEEK),
-                label=t["legend_seek"])
+        ax.barh(
+            y + 0.2,
+            shown["sought"],
+            height=0.4,
+            color=np.where(is_gap, _ALERT, _SEEK),
+            label=t["legend_seek"],
+        )
         ax.barh(y - 0.2, shown["offered"], height=0.4, color=_OFFER, label=t["legend_offer"])
         ax.set_yticks(y, names, fontsize=8)
         for tick, gap in zip(ax.get_yticklabels(), is_gap):
@@ -460,13 +483,24 @@ def _supply_chart(insights: ClusterInsights, language: str, top: int = 16) -> Fi
                 tick.set_fontweight("bold")
         for position, (value, gap) in enumerate(zip(shown["sought"], is_gap)):
             if gap:
-                ax.annotate(t["status_gap"], (value, position + 0.2), xytext=(4, -3),
-                            textcoords="offset points", color=_ALERT, fontsize=7.5)
+                ax.annotate(
+                    t["status_gap"],
+                    (value, position + 0.2),
+                    xytext=(4, -3),
+                    textcoords="offset points",
+                    color=_ALERT,
+                    fontsize=7.5,
+                )
         ax.set_xlabel(t["axis_members"])
         ax.set_title(t["h_supply"], loc="left")
-        ax.legend(handles=[Patch(color=_SEEK, label=t["legend_seek"]),
-                           Patch(color=_OFFER, label=t["legend_offer"]),
-                           Patch(color=_ALERT, label=t["legend_gap"])], loc="lower right")
+        ax.legend(
+            handles=[
+                Patch(color=_SEEK, label=t["legend_seek"]),
+                Patch(color=_OFFER, label=t["legend_offer"]),
+                Patch(color=_ALERT, label=t["legend_gap"]),
+            ],
+            loc="lower right",
+        )
     return figure
 
 
@@ -478,12 +512,23 @@ def _markets_chart(insights: ClusterInsights, language: str, top: int = 15) -> F
     with matplotlib.rc_context(_RC):
         figure = _figure(9.5, 0.34 * max(len(targets), 1) + 1.3)
         ax = figure.subplots()
-        ax.barh(y + 0.27, targets["members_targeting"], height=0.27, color=_SEEK,
-                label=t["legend_targeting"])
-        ax.barh(y, targets["home_present"], height=0.27, color=_OFFER,
-                label=t["legend_home_present"])
-        ax.barh(y - 0.27, targets["partners_present"], height=0.27, color=_POTENTIAL_COLOURS[1],
-                label=t["legend_partners_present"])
+        ax.barh(
+            y + 0.27,
+            targets["members_targeting"],
+            height=0.27,
+            color=_SEEK,
+            label=t["legend_targeting"],
+        )
+        ax.barh(
+            y, targets["home_present"], height=0.27, color=_OFFER, label=t["legend_home_present"]
+        )
+        ax.barh(
+            y - 0.27,
+            targets["partners_present"],
+            height=0.27,
+            color=_POTENTIAL_COLOURS[1],
+            label=t["legend_partners_present"],
+        )
         ax.set_yticks(y, names, fontsize=8)
         for tick, flag in zip(ax.get_yticklabels(), targets["no_partner"]):
             if flag:
@@ -523,8 +568,9 @@ def network_layout(insights: ClusterInsights, seed: int = 0) -> dict[str, np.nda
     return nx.spring_layout(graph, seed=seed, k=1.5 / np.sqrt(len(graph)), iterations=80)
 
 
-def _network_chart(insights: ClusterInsights, language: str,
-                   layout: dict[str, np.ndarray] | None = None) -> Figure:
+def _network_chart(
+    insights: ClusterInsights, language: str, layout: dict[str, np.ndarray] | None = None
+) -> Figure:
     from matplotlib.collections import LineCollection
     from matplotlib.lines import Line2D
 
@@ -541,11 +587,16 @@ def _network_chart(insights: ClusterInsights, language: str,
         figure = _figure(9.5, 7.0)
         ax = figure.subplots()
         ax.set_axis_off()
-        for status, style in (("known", {"colors": "#7d8b99", "linewidths": 0.5, "alpha": 0.45}),
-                              ("suggested", {"colors": "#e07b00", "linewidths": 1.0, "alpha": 0.85,
-                                             "linestyles": (0, (3, 2))})):
-            segments = [(position[a], position[b])
-                        for a, b, s in graph.edges(data="status") if s == status]
+        for status, style in (
+            ("known", {"colors": "#7d8b99", "linewidths": 0.5, "alpha": 0.45}),
+            (
+                "suggested",
+                {"colors": "#e07b00", "linewidths": 1.0, "alpha": 0.85, "linestyles": (0, (3, 2))},
+            ),
+        ):
+            segments = [
+                (position[a], position[b]) for a, b, s in graph.edges(data="status") if s == status
+            ]
             if segments:
                 ax.add_collection(LineCollection(segments, zorder=1, **style))
         abroad = [n for n, home in graph.nodes(data="home") if not home]
@@ -559,27 +610,79 @@ def _network_chart(insights: ClusterInsights, language: str,
             if not nodes:
                 continue
             xy = np.array([position[n] for n in nodes])
-            ax.scatter(xy[:, 0], xy[:, 1], s=26, color=colour_of[org_type], zorder=3,
-                       edgecolors="white", linewidths=0.4)
-            handles.append(Line2D([], [], marker="o", linestyle="", color=colour_of[org_type],
-                                  label=_wrap(taxonomy.label("org_types", org_type, language), 34)))
+            ax.scatter(
+                xy[:, 0],
+                xy[:, 1],
+                s=26,
+                color=colour_of[org_type],
+                zorder=3,
+                edgecolors="white",
+                linewidths=0.4,
+            )
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    marker="o",
+                    linestyle="",
+                    color=colour_of[org_type],
+                    label=_wrap(taxonomy.label("org_types", org_type, language), 34),
+                )
+            )
         for n in brokers:
-            ax.annotate(n, position[n], xytext=(5, 5), textcoords="offset points", fontsize=7,
-                        fontweight="bold", color="#1d2733", zorder=5)
+            ax.annotate(
+                n,
+                position[n],
+                xytext=(5, 5),
+                textcoords="offset points",
+                fontsize=7,
+                fontweight="bold",
+                color="#1d2733",
+                zorder=5,
+            )
         if lonely:
             xy = np.array([position[n] for n in lonely])
-            ax.scatter(xy[:, 0], xy[:, 1], s=120, facecolors="none", edgecolors=_ALERT,
-                       linewidths=1.4, zorder=4)
+            ax.scatter(
+                xy[:, 0],
+                xy[:, 1],
+                s=120,
+                facecolors="none",
+                edgecolors=_ALERT,
+                linewidths=1.4,
+                zorder=4,
+            )
             for n in lonely:
-                ax.annotate(n, position[n], xytext=(6, 4), textcoords="offset points", fontsize=7,
-                            color=_ALERT, zorder=5)
-        handles += [Line2D([], [], marker="o", linestyle="", color=_GREY, markersize=4,
-                           label=t["legend_abroad"]),
-                    Line2D([], [], marker="o", linestyle="", markerfacecolor="none",
-                           markeredgecolor=_ALERT, label=t["legend_unpartnered"]),
-                    Line2D([], [], color="#7d8b99", label=t["legend_known"]),
-                    Line2D([], [], color="#e07b00", linestyle=(0, (3, 2)),
-                           label=t["legend_suggested"])]
+                ax.annotate(
+                    n,
+                    position[n],
+                    xytext=(6, 4),
+                    textcoords="offset points",
+                    fontsize=7,
+                    color=_ALERT,
+                    zorder=5,
+                )
+        handles += [
+            Line2D(
+                [],
+                [],
+                marker="o",
+                linestyle="",
+                color=_GREY,
+                markersize=4,
+                label=t["legend_abroad"],
+            ),
+            Line2D(
+                [],
+                [],
+                marker="o",
+                linestyle="",
+                markerfacecolor="none",
+                markeredgecolor=_ALERT,
+                label=t["legend_unpartnered"],
+            ),
+            Line2D([], [], color="#7d8b99", label=t["legend_known"]),
+            Line2D([], [], color="#e07b00", linestyle=(0, (3, 2)), label=t["legend_suggested"]),
+        ]
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7.5)
         ax.autoscale_view()
         ax.set_title(t["h_network"], loc="left")
@@ -613,17 +716,21 @@ def _outcomes_chart(insights: ClusterInsights, language: str) -> Figure | None:
     t = TEXT[language]
     sessions = insights.outcomes.sessions
     x = np.arange(len(sessions))
-    series = (("shown", t["shown"], _OFFER), ("accepted", t["accepted"], _SEEK),
-              ("meeting_held", t["meetings"], _POTENTIAL_COLOURS[1]),
-              ("deal", t["deals"], "#2e7d4f"))
+    series = (
+        ("shown", t["shown"], _OFFER),
+        ("accepted", t["accepted"], _SEEK),
+        ("meeting_held", t["meetings"], _POTENTIAL_COLOURS[1]),
+        ("deal", t["deals"], "#2e7d4f"),
+    )
     width = 0.2
     with matplotlib.rc_context(_RC):
         figure = _figure(9.5, 3.2)
         ax = figure.subplots()
         for i, (column, label, colour) in enumerate(series):
             ax.bar(x + (i - 1.5) * width, sessions[column], width=width, color=colour, label=label)
-        ax.set_xticks(x, [f"{s}\n{d}" for s, d in zip(sessions["session"], sessions["date"])],
-                      fontsize=7.5)
+        ax.set_xticks(
+            x, [f"{s}\n{d}" for s, d in zip(sessions["session"], sessions["date"])], fontsize=7.5
+        )
         ax.set_ylabel(t["axis_pairs"])
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no fractional ticks
         ax.set_title(t["h_outcomes"], loc="left")
@@ -641,8 +748,9 @@ _CHARTS: dict[str, Callable[..., Figure | None]] = {
 }
 
 
-def charts(insights: ClusterInsights, language: str = "en",
-           layout: dict[str, np.ndarray] | None = None) -> dict[str, Markup | None]:
+def charts(
+    insights: ClusterInsights, language: str = "en", layout: dict[str, np.ndarray] | None = None
+) -> dict[str, Markup | None]:
     """Return every chart of the report as inline SVG (None where there is nothing to draw).
 
     Parameters
@@ -658,8 +766,9 @@ def charts(insights: ClusterInsights, language: str = "en",
     for name, draw in _CHARTS.items():
         figure = draw(insights, language, layout) if name == "network" else draw(insights, language)
         title = TEXT[language].get(f"h_{name}", name)
-        out[name] = (figure_to_svg(figure, f"{name}-{language}", title) if figure is not None
-                     else None)
+        out[name] = (
+            figure_to_svg(figure, f"{name}-{language}", title) if figure is not None else None
+        )
     return out
 
 
@@ -679,6 +788,7 @@ def chart_figure(insights: ClusterInsights, name: str, language: str = "en") -> 
 # ---------------------------------------------------------------------------------------------
 # HTML
 # ---------------------------------------------------------------------------------------------
+
 
 class _Language:
     """What the template needs for one language: its words, charts and label helpers."""
@@ -707,14 +817,23 @@ class _Language:
 def _environment() -> Environment:
     # One environment per process: it keeps the compiled template (compiling it costs more
     # than rendering it).
-    return Environment(loader=PackageLoader("matcher", "templates"),
-                       autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+    return Environment(
+        loader=PackageLoader("matcher", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
-def render_report(insights: ClusterInsights, language: str = "both", *,
-                  generated: str | None = None, note: dict[str, str] | None = None,
-                  limit: int = 25,
-                  drawn: dict[str, dict[str, Markup | None]] | None = None) -> str:
+def render_report(
+    insights: ClusterInsights,
+    language: str = "both",
+    *,
+    generated: str | None = None,
+    note: dict[str, str] | None = None,
+    limit: int = 25,
+    drawn: dict[str, dict[str, Markup | None]] | None = None,
+) -> str:
     """Return the report as one self-contained HTML page.
 
     Parameters
@@ -734,8 +853,9 @@ def render_report(insights: ClusterInsights, language: str = "both", *,
         not drawn again (drawing is most of the rendering's time).
     """
     if language not in REPORT_LANGUAGES:
-        raise InputError(f"Got language={language!r}, "
-                         f"expected one of {', '.join(REPORT_LANGUAGES)}")
+        raise InputError(
+            f"Got language={language!r}, expected one of {', '.join(REPORT_LANGUAGES)}"
+        )
     if not (isinstance(limit, int) and limit > 0):
         raise InputError(f"Got limit={limit!r}, expected a positive integer")
     languages = ["uk", "en"] if language == "both" else [language]
@@ -773,8 +893,10 @@ def render_report(insights: ClusterInsights, language: str = "both", *,
             "known_edges": statuses.count("known"),
             "suggested_edges": statuses.count("suggested"),
             "components_with_suggestions": network.components_with_suggestions,
-            "unpartnered": [row | {"suggestions": network.suggestions.get(row["member_id"], [])}
-                            for row in network.unpartnered.to_dict("records")],
+            "unpartnered": [
+                row | {"suggestions": network.suggestions.get(row["member_id"], [])}
+                for row in network.unpartnered.to_dict("records")
+            ],
             "brokers": network.brokers.to_dict("records"),
         },
         "outcomes": insights.outcomes.to_dict() if insights.outcomes is not None else None,
@@ -782,8 +904,9 @@ def render_report(insights: ClusterInsights, language: str = "both", *,
     return _environment().get_template("insights_report.html").render(**context)
 
 
-def write_report(insights: ClusterInsights, path: str | Path, language: str = "both",
-                 **options: Any) -> Path:
+def write_report(
+    insights: ClusterInsights, path: str | Path, language: str = "both", **options: Any
+) -> Path:
     """Render the report (see :func:`render_report` for `options`) and write it atomically."""
     html = render_report(insights, language, **options)
     return atomic_write(Path(path), lambda tmp: tmp.write_text(html, encoding="utf-8"))
@@ -798,6 +921,7 @@ def write_json(insights: ClusterInsights, path: str | Path) -> Path:
 # ---------------------------------------------------------------------------------------------
 # XLSX
 # ---------------------------------------------------------------------------------------------
+
 
 def write_tables(insights: ClusterInsights, path: str | Path) -> Path:
     """Write every table of `insights` to an XLSX file, one sheet per table, atomically.
@@ -819,8 +943,10 @@ def write_tables(insights: ClusterInsights, path: str | Path) -> Path:
                 worksheet = writer.sheets[sheet]
                 worksheet.freeze_panes = "A2"
                 for column, header in zip(worksheet.columns, table.columns):
-                    longest = max([len(str(header))] + [len(str(c.value)) for c in column[1:200]
-                                                        if c.value is not None])
+                    longest = max(
+                        [len(str(header))]
+                        + [len(str(c.value)) for c in column[1:200] if c.value is not None]
+                    )
                     letter = column[0].column_letter
                     worksheet.column_dimensions[letter].width = min(60, longest + 2)
 

@@ -45,8 +45,13 @@ class ComplementIndex:
     #: Rows projected at once when the matrix is filled.
     BLOCK_ROWS = 65536
 
-    def __init__(self, rank: int = 48, reciprocal_weight: float = 0.5, max_fit_rows: int = 50_000,
-                 random_state: int = 0):
+    def __init__(
+        self,
+        rank: int = 48,
+        reciprocal_weight: float = 0.5,
+        max_fit_rows: int = 50_000,
+        random_state: int = 0,
+    ):
         self.rank = rank
         self.reciprocal_weight = reciprocal_weight
         self.max_fit_rows = max_fit_rows
@@ -64,7 +69,11 @@ class ComplementIndex:
         """
         n, width = offers.shape
         rng = np.random.default_rng(self.random_state)
-        rows = np.sort(rng.choice(n, self.max_fit_rows, replace=False)) if n > self.max_fit_rows else slice(None)
+        rows = (
+            np.sort(rng.choice(n, self.max_fit_rows, replace=False))
+            if n > self.max_fit_rows
+            else slice(None)
+        )
         sample = np.hstack([offers[rows], needs[rows]]).astype(np.float32)
         rank = max(1, min(self.rank, sample.shape[1] - 1, sample.shape[0] - 1))
         svd = TruncatedSVD(rank, algorithm="randomized", random_state=self.random_state).fit(sample)
@@ -74,8 +83,10 @@ class ComplementIndex:
         matrix = np.empty((n, rank + embedding.shape[1]), dtype=np.float32)
         for start in range(0, n, self.BLOCK_ROWS):
             stop = min(n, start + self.BLOCK_ROWS)
-            matrix[start:stop, :rank] = (offers[start:stop] @ self.components_[:, :width].T
-                                         + needs[start:stop] @ self.components_[:, width:].T)
+            matrix[start:stop, :rank] = (
+                offers[start:stop] @ self.components_[:, :width].T
+                + needs[start:stop] @ self.components_[:, width:].T
+            )
         matrix[:, rank:] = embedding
         self.matrix_ = matrix
         return self
@@ -94,7 +105,9 @@ class ComplementIndex:
             local = self.__dict__.setdefault("_local", threading.local())
         searchers = local.__dict__.setdefault("searchers", {})
         if block_rows not in searchers:
-            searchers[block_rows] = TopK(self.matrix_, block_rows=block_rows, group=16 if block_rows <= 16 else 64)
+            searchers[block_rows] = TopK(
+                self.matrix_, block_rows=block_rows, group=16 if block_rows <= 16 else 64
+            )
         return searchers[block_rows]
 
     def complement_queries(self, offers: np.ndarray, needs: np.ndarray) -> np.ndarray:
@@ -104,12 +117,14 @@ class ComplementIndex:
         C = self.components_
         queries = np.zeros((len(offers), self.matrix_.shape[1]), dtype=np.float32)
         # q = [need, w * offer]; projected: q @ C.T with C split by key halves [offer | need].
-        queries[:, : self.rank_] = needs @ C[:, :width].T + self.reciprocal_weight * (offers @ C[:, width:].T)
+        queries[:, : self.rank_] = needs @ C[:, :width].T + self.reciprocal_weight * (
+            offers @ C[:, width:].T
+        )
         return queries
 
     def likeness_queries(self, embedding: np.ndarray) -> np.ndarray:
         """Query rows for "profiles like these embeddings", shape (m, n_columns)."""
         embedding = np.atleast_2d(embedding)
         queries = np.zeros((len(embedding), self.matrix_.shape[1]), dtype=np.float32)
-        queries[:, self.rank_:] = embedding
+        queries[:, self.rank_ :] = embedding
         return queries

@@ -145,13 +145,22 @@ class ScheduleResult:
 
     def summary(self) -> dict[str, Any]:
         """The figures of the run as JSON-ready data (everything but the meetings)."""
-        return {"status": self.status, "solver": self.solver, "objective": self.objective,
-                "best_bound": self.best_bound, "gap": self.gap,
-                "wall_time": round(self.wall_time, 3), "meeting_value": self.meeting_value,
-                "n_meetings": len(self.meetings), "n_candidates": self.n_candidates,
-                "n_variables": self.n_variables, "unmet_minimum": dict(self.unmet_minimum),
-                "without_meetings": list(self.without_meetings),
-                "bound_source": self.bound_source, "fallback_reason": self.fallback_reason}
+        return {
+            "status": self.status,
+            "solver": self.solver,
+            "objective": self.objective,
+            "best_bound": self.best_bound,
+            "gap": self.gap,
+            "wall_time": round(self.wall_time, 3),
+            "meeting_value": self.meeting_value,
+            "n_meetings": len(self.meetings),
+            "n_candidates": self.n_candidates,
+            "n_variables": self.n_variables,
+            "unmet_minimum": dict(self.unmet_minimum),
+            "without_meetings": list(self.without_meetings),
+            "bound_source": self.bound_source,
+            "fallback_reason": self.fallback_reason,
+        }
 
 
 @dataclass
@@ -171,8 +180,9 @@ class _Problem:
     shortfall_penalty: int
 
 
-def _problem(session: Session, include_suggested: bool, first_bonus: int,
-             shortfall_penalty: int) -> _Problem:
+def _problem(
+    session: Session, include_suggested: bool, first_bonus: int, shortfall_penalty: int
+) -> _Problem:
     settings = session.settings
     kept = [m for m in session.meetings if m.active and (m.locked or m.status == "held")]
     errors = [c for c in check_agenda(session, kept) if c.severity == "error"]
@@ -203,19 +213,38 @@ def _problem(session: Session, include_suggested: bool, first_bonus: int,
         if slots:
             candidates.append(c)
             options.append(slots)
-    asked = {member_id for (member_id, _), wish in session.wishes.items() if wish.level in ("must", "would")}
+    asked = {
+        member_id
+        for (member_id, _), wish in session.wishes.items()
+        if wish.level in ("must", "would")
+    }
     wishers = sorted(m for m in asked if m in session.participants and not busy[m])
     constant += first_bonus * sum(1 for m in asked if m in session.participants and busy[m])
-    return _Problem(session, candidates, options, kept, capacity, limit, need, wishers, constant,
-                    first_bonus, shortfall_penalty)
+    return _Problem(
+        session,
+        candidates,
+        options,
+        kept,
+        capacity,
+        limit,
+        need,
+        wishers,
+        constant,
+        first_bonus,
+        shortfall_penalty,
+    )
 
 
 def _score(session: Session, a: str, b: str) -> float:
-    scores = [s.score for s in (session.suggestion(a, b), session.suggestion(b, a)) if s is not None]
+    scores = [
+        s.score for s in (session.suggestion(a, b), session.suggestion(b, a)) if s is not None
+    ]
     return max(scores, default=0.0)
 
 
-def _evaluate(problem: _Problem, chosen: Mapping[int, int]) -> tuple[int, int, dict[str, int], tuple[str, ...]]:
+def _evaluate(
+    problem: _Problem, chosen: Mapping[int, int]
+) -> tuple[int, int, dict[str, int], tuple[str, ...]]:
     """Return (objective, meeting value, unmet minimum, wishers without meetings) of `chosen`
     (candidate index -> slot), the kept meetings included."""
     count = {member_id: 0 for member_id in problem.session.participants}
@@ -223,8 +252,9 @@ def _evaluate(problem: _Problem, chosen: Mapping[int, int]) -> tuple[int, int, d
     value_only = 0
     for m in problem.kept:
         a, b = m.pair
-        value_only += meeting_value(problem.session.level(a, b), problem.session.level(b, a),
-                                    _score(problem.session, a, b))
+        value_only += meeting_value(
+            problem.session.level(a, b), problem.session.level(b, a), _score(problem.session, a, b)
+        )
     for c in chosen:
         candidate = problem.candidates[c]
         value_only += candidate.value
@@ -246,13 +276,21 @@ class _Placement:
         self.problem = problem
         self.capacity = dict(problem.capacity)
         self.limit = dict(problem.limit)
-        self.busy: dict[str, set[int]] = {member_id: set() for member_id in problem.session.participants}
+        self.busy: dict[str, set[int]] = {
+            member_id: set() for member_id in problem.session.participants
+        }
         self.chosen: dict[int, int] = {}
 
     def fits(self, c: int, slot: int) -> bool:
         a, b = self.problem.candidates[c].pair
-        return (c not in self.chosen and self.limit[a] > 0 and self.limit[b] > 0
-                and self.capacity[slot] > 0 and slot not in self.busy[a] and slot not in self.busy[b])
+        return (
+            c not in self.chosen
+            and self.limit[a] > 0
+            and self.limit[b] > 0
+            and self.capacity[slot] > 0
+            and slot not in self.busy[a]
+            and slot not in self.busy[b]
+        )
 
     def place(self, c: int, slot: int) -> None:
         a, b = self.problem.candidates[c].pair
@@ -328,8 +366,8 @@ def _lp_relaxation(problem: _Problem, columns: Sequence[tuple[int, int]], time_l
     n = n_x + n_first + len(needy)
     objective = np.zeros(n)
     objective[:n_x] = [problem.candidates[c].value for c, _ in columns]
-    objective[n_x:n_x + n_first] = problem.first_bonus
-    objective[n_x + n_first:] = -problem.shortfall_penalty
+    objective[n_x : n_x + n_first] = problem.first_bonus
+    objective[n_x + n_first :] = -problem.shortfall_penalty
     rows, cols, values, upper = [], [], [], []
 
     def row(entries: Iterable[tuple[int, float]], bound: float) -> None:
@@ -350,16 +388,24 @@ def _lp_relaxation(problem: _Problem, columns: Sequence[tuple[int, int]], time_l
     for i, member_id in enumerate(wishers):  # first <= meetings
         row([(n_x + i, 1.0), *((j, -1.0) for j in by_member[member_id])], 0.0)
     for i, member_id in enumerate(needy):  # meetings + short >= need
-        row([(n_x + n_first + i, -1.0), *((j, -1.0) for j in by_member.get(member_id, []))],
-            -problem.need[member_id])
+        row(
+            [(n_x + n_first + i, -1.0), *((j, -1.0) for j in by_member.get(member_id, []))],
+            -problem.need[member_id],
+        )
     if not upper:
         return None
     matrix = sp.csr_matrix((values, (rows, cols)), shape=(len(upper), n))
     bounds = np.zeros((n, 2))
     bounds[:, 1] = 1.0
-    bounds[n_x + n_first:, 1] = [problem.need[m] for m in needy]
-    result = linprog(-objective, A_ub=matrix, b_ub=np.array(upper), bounds=bounds, method="highs",
-                     options={"time_limit": float(time_limit)})
+    bounds[n_x + n_first :, 1] = [problem.need[m] for m in needy]
+    result = linprog(
+        -objective,
+        A_ub=matrix,
+        b_ub=np.array(upper),
+        bounds=bounds,
+        method="highs",
+        options={"time_limit": float(time_limit)},
+    )
     if result.status != 0:
         logger.info("the linear relaxation did not finish: %s", result.message)
         return None
@@ -369,8 +415,10 @@ def _lp_relaxation(problem: _Problem, columns: Sequence[tuple[int, int]], time_l
 def _lp_guided(problem: _Problem, columns: Sequence[tuple[int, int]], lp_x) -> dict[int, int]:
     """Round the relaxation: columns by relaxation value (then meeting value), within every rule."""
     placement = _Placement(problem)
-    order = sorted(range(len(columns)), key=lambda j: (-round(float(lp_x[j]), 6),
-                                                        -problem.candidates[columns[j][0]].value, j))
+    order = sorted(
+        range(len(columns)),
+        key=lambda j: (-round(float(lp_x[j]), 6), -problem.candidates[columns[j][0]].value, j),
+    )
     for j in order:
         if lp_x[j] < 1e-6:
             break
@@ -381,10 +429,18 @@ def _lp_guided(problem: _Problem, columns: Sequence[tuple[int, int]], lp_x) -> d
     return placement.fill_greedily()
 
 
-def _solve_cp_sat(problem: _Problem, columns: Sequence[tuple[int, int]], hint: Mapping[int, int],
-                  deadline: float, num_workers: int, random_seed: int, gap_limit: float,
-                  stop_bound: float | None, log_search: bool,
-                  solver_parameters: Mapping[str, Any] | None):
+def _solve_cp_sat(
+    problem: _Problem,
+    columns: Sequence[tuple[int, int]],
+    hint: Mapping[int, int],
+    deadline: float,
+    num_workers: int,
+    random_seed: int,
+    gap_limit: float,
+    stop_bound: float | None,
+    log_search: bool,
+    solver_parameters: Mapping[str, Any] | None,
+):
     """Solve the CP-SAT model; return ((chosen, bound) or None, status, solver name).
 
     The search ends by `deadline` (a ``time.perf_counter()`` value), model building included.
@@ -451,18 +507,23 @@ def _solve_cp_sat(problem: _Problem, columns: Sequence[tuple[int, int]], hint: M
     callback = None
     if stop_bound is not None:
         # The objective is a whole number: stop within `gap_limit` of the whole bound.
-        callback = _StopNearBound(_whole(stop_bound) - problem.constant - gap_limit * abs(stop_bound))
+        callback = _StopNearBound(
+            _whole(stop_bound) - problem.constant - gap_limit * abs(stop_bound)
+        )
     status = solver.solve(model, callback)
     name = f"OR-Tools CP-SAT {ortools.__version__}"
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None, solver.status_name(status), name
-    chosen = {columns[j][0]: columns[j][1] for j in range(len(columns)) if solver.boolean_value(x[j])}
+    chosen = {
+        columns[j][0]: columns[j][1] for j in range(len(columns)) if solver.boolean_value(x[j])
+    }
     status_name = "optimal" if status == cp_model.OPTIMAL else "feasible"
     return (chosen, solver.best_objective_bound + problem.constant), status_name, name
 
 
-def number_tables(session: Session, kept: Sequence[Meeting],
-                  placed: Iterable[tuple[CandidateMeeting, int]]) -> list[Meeting]:
+def number_tables(
+    session: Session, kept: Sequence[Meeting], placed: Iterable[tuple[CandidateMeeting, int]]
+) -> list[Meeting]:
     """Give table numbers to the `placed` (candidate, slot) meetings around the `kept` ones.
 
     Slot by slot, best meeting first: the table the pair had in the same slot of the
@@ -489,9 +550,11 @@ def number_tables(session: Session, kept: Sequence[Meeting],
         used = taken.setdefault(slot, set())
         free = [t for t in range(1, session.settings.tables + 1) if t not in used]
         for candidate in sorted(by_slot[slot], key=lambda c: (-c.value, c.pair)):
-            preferred = [previous.get((candidate.pair, slot)),
-                         table_of.get((candidate.member_a, slot - 1)),
-                         table_of.get((candidate.member_b, slot - 1))]
+            preferred = [
+                previous.get((candidate.pair, slot)),
+                table_of.get((candidate.member_a, slot - 1)),
+                table_of.get((candidate.member_b, slot - 1)),
+            ]
             table = next((t for t in preferred if t is not None and t not in used), None)
             if table is None:
                 table = next(t for t in free if t not in used)
@@ -502,18 +565,31 @@ def number_tables(session: Session, kept: Sequence[Meeting],
     return sorted(list(kept) + new, key=lambda m: (m.slot, m.table))
 
 
-def _result(problem: _Problem, chosen: Mapping[int, int], started: float, **figures: Any) -> ScheduleResult:
+def _result(
+    problem: _Problem, chosen: Mapping[int, int], started: float, **figures: Any
+) -> ScheduleResult:
     objective, value, unmet, without = _evaluate(problem, chosen)
-    meetings = number_tables(problem.session, problem.kept,
-                             [(problem.candidates[c], s) for c, s in chosen.items()])
-    return ScheduleResult(meetings=meetings, objective=objective, meeting_value=value,
-                          n_candidates=len(problem.candidates), unmet_minimum=unmet,
-                          without_meetings=without, wall_time=time.perf_counter() - started, **figures)
+    meetings = number_tables(
+        problem.session, problem.kept, [(problem.candidates[c], s) for c, s in chosen.items()]
+    )
+    return ScheduleResult(
+        meetings=meetings,
+        objective=objective,
+        meeting_value=value,
+        n_candidates=len(problem.candidates),
+        unmet_minimum=unmet,
+        without_meetings=without,
+        wall_time=time.perf_counter() - started,
+        **figures,
+    )
 
 
-def greedy_agenda(session: Session, include_suggested: bool = False,
-                  fairness_bonus: int = FIRST_MEETING_BONUS,
-                  shortfall_penalty: int = MIN_SHORTFALL_PENALTY) -> ScheduleResult:
+def greedy_agenda(
+    session: Session,
+    include_suggested: bool = False,
+    fairness_bonus: int = FIRST_MEETING_BONUS,
+    shortfall_penalty: int = MIN_SHORTFALL_PENALTY,
+) -> ScheduleResult:
     """Build the agenda greedily: candidates by value, best first, within every rule.
 
     Its ``objective`` is computed as the solver's is, so the two compare. See
@@ -521,16 +597,31 @@ def greedy_agenda(session: Session, include_suggested: bool = False,
     """
     started = time.perf_counter()
     problem = _problem(session, include_suggested, fairness_bonus, shortfall_penalty)
-    return _result(problem, _greedy(problem), started, best_bound=None, gap=None, status="greedy",
-                   solver="greedy")
+    return _result(
+        problem,
+        _greedy(problem),
+        started,
+        best_bound=None,
+        gap=None,
+        status="greedy",
+        solver="greedy",
+    )
 
 
-def build_agenda(session: Session, time_limit: float = 30.0, num_workers: int = 2,
-                 method: str = "auto", include_suggested: bool = False, random_seed: int = 0,
-                 gap_limit: float = 0.0, lp_bound: bool = True,
-                 fairness_bonus: int = FIRST_MEETING_BONUS,
-                 shortfall_penalty: int = MIN_SHORTFALL_PENALTY, log_search: bool = False,
-                 solver_parameters: Mapping[str, Any] | None = None) -> ScheduleResult:
+def build_agenda(
+    session: Session,
+    time_limit: float = 30.0,
+    num_workers: int = 2,
+    method: str = "auto",
+    include_suggested: bool = False,
+    random_seed: int = 0,
+    gap_limit: float = 0.0,
+    lp_bound: bool = True,
+    fairness_bonus: int = FIRST_MEETING_BONUS,
+    shortfall_penalty: int = MIN_SHORTFALL_PENALTY,
+    log_search: bool = False,
+    solver_parameters: Mapping[str, Any] | None = None,
+) -> ScheduleResult:
     """Build the best agenda of the session's candidate meetings, keeping the locked ones.
 
     Does not change the session: pass the result to :func:`apply_agenda` to adopt it.
@@ -588,7 +679,10 @@ def build_agenda(session: Session, time_limit: float = 30.0, num_workers: int = 
         raise InputError(f"Got num_workers={num_workers!r}, expected a positive integer")
     if not (isinstance(gap_limit, (int, float)) and 0 <= gap_limit < 1):
         raise InputError(f"Got gap_limit={gap_limit!r}, expected a fraction from 0 to below 1")
-    for name, value in (("fairness_bonus", fairness_bonus), ("shortfall_penalty", shortfall_penalty)):
+    for name, value in (
+        ("fairness_bonus", fairness_bonus),
+        ("shortfall_penalty", shortfall_penalty),
+    ):
         if not (isinstance(value, int) and value >= 0):
             raise InputError(f"Got {name}={value!r}, expected a whole number of points >= 0")
     if method == "greedy":
@@ -601,11 +695,20 @@ def build_agenda(session: Session, time_limit: float = 30.0, num_workers: int = 
         _cp_model()
     except ImportError as error:
         if method == "cp-sat":
-            raise RuntimeError(f"OR-Tools is not available ({error}); install ortools or use "
-                               "method='greedy'") from error
+            raise RuntimeError(
+                f"OR-Tools is not available ({error}); install ortools or use method='greedy'"
+            ) from error
         logger.warning("OR-Tools is not available (%s); using the greedy agenda", error)
-        return _result(problem, greedy, started, best_bound=None, gap=None, status="greedy",
-                       solver="greedy", fallback_reason=f"OR-Tools is not available: {error}")
+        return _result(
+            problem,
+            greedy,
+            started,
+            best_bound=None,
+            gap=None,
+            status="greedy",
+            solver="greedy",
+            fallback_reason=f"OR-Tools is not available: {error}",
+        )
     relaxation = _lp_relaxation(problem, columns, time_limit / 3) if lp_bound and columns else None
     hint = greedy
     parameters = dict(solver_parameters or {})
@@ -618,21 +721,48 @@ def build_agenda(session: Session, time_limit: float = 30.0, num_workers: int = 
             # solution, and its presolve (most of the time on large sessions) buys nothing.
             parameters = {"cp_model_presolve": False, **parameters}
     solved, status, solver_name = _solve_cp_sat(
-        problem, columns, hint, started + time_limit, num_workers, random_seed, gap_limit,
-        relaxation[0] if relaxation else None, log_search, parameters)
+        problem,
+        columns,
+        hint,
+        started + time_limit,
+        num_workers,
+        random_seed,
+        gap_limit,
+        relaxation[0] if relaxation else None,
+        log_search,
+        parameters,
+    )
     if solved is None:
         reason = f"CP-SAT found no solution in {time_limit:g} s (status {status})"
         if method == "cp-sat":
             raise RuntimeError(reason)
         logger.warning("%s; using the greedy agenda", reason)
-        return _result(problem, greedy, started, best_bound=None, gap=None, status="greedy",
-                       solver="greedy", n_variables=len(columns), fallback_reason=reason)
+        return _result(
+            problem,
+            greedy,
+            started,
+            best_bound=None,
+            gap=None,
+            status="greedy",
+            solver="greedy",
+            n_variables=len(columns),
+            fallback_reason=reason,
+        )
     chosen, bound = solved
     bound, bound_source = _whole(bound), "cp-sat"
     if relaxation is not None and _whole(relaxation[0]) < bound:
         bound, bound_source = _whole(relaxation[0]), "linear relaxation (HiGHS)"
-    result = _result(problem, chosen, started, best_bound=bound, gap=None, status=status,
-                     solver=solver_name, n_variables=len(columns), bound_source=bound_source)
+    result = _result(
+        problem,
+        chosen,
+        started,
+        best_bound=bound,
+        gap=None,
+        status=status,
+        solver=solver_name,
+        n_variables=len(columns),
+        bound_source=bound_source,
+    )
     if status == "optimal" or result.objective >= bound:
         result.best_bound, result.status = max(bound, result.objective), "optimal"
     result.gap = (result.best_bound - result.objective) / max(1.0, abs(result.best_bound))

@@ -160,6 +160,7 @@ _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 # Errors
 # ---------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class SessionProblem:
     """One thing wrong with a session's data: the field, the bad value and what is allowed.
@@ -196,10 +197,14 @@ class SessionValidationError(InputError):
         if count == 1:
             super().__init__(f"{source}: {lines[0]}")
         else:
-            super().__init__(f"{source}: {count} problems\n" + "\n".join(f"  {line}" for line in lines))
+            super().__init__(
+                f"{source}: {count} problems\n" + "\n".join(f"  {line}" for line in lines)
+            )
 
 
-def _fail(field_name: str, value: Any, message: str, source: str = "session") -> SessionValidationError:
+def _fail(
+    field_name: str, value: Any, message: str, source: str = "session"
+) -> SessionValidationError:
     return SessionValidationError([SessionProblem(field_name, value, message)], source)
 
 
@@ -218,9 +223,21 @@ class Conflict:
     meetings: tuple[str, ...] = ()
     severity: str = "error"
 
-    KINDS = ("unknown_participant", "bad_slot", "bad_table", "duplicate_pair", "double_booking",
-             "unavailable", "over_capacity", "table_clash", "vetoed", "not_allowed", "over_max",
-             "under_min", "withdrawn")
+    KINDS = (
+        "unknown_participant",
+        "bad_slot",
+        "bad_table",
+        "duplicate_pair",
+        "double_booking",
+        "unavailable",
+        "over_capacity",
+        "table_clash",
+        "vetoed",
+        "not_allowed",
+        "over_max",
+        "under_min",
+        "withdrawn",
+    )
 
     def __str__(self) -> str:
         return self.message
@@ -232,9 +249,14 @@ class Conflict:
 
     def as_dict(self) -> dict[str, Any]:
         """Return the conflict as JSON-ready data."""
-        return {"kind": self.kind, "severity": self.severity, "message": self.message,
-                "member_ids": list(self.member_ids), "slot": self.slot,
-                "meetings": list(self.meetings)}
+        return {
+            "kind": self.kind,
+            "severity": self.severity,
+            "message": self.message,
+            "member_ids": list(self.member_ids),
+            "slot": self.slot,
+            "meetings": list(self.meetings),
+        }
 
 
 class AgendaConflictError(InputError):
@@ -245,14 +267,17 @@ class AgendaConflictError(InputError):
         lines = [str(conflict) for conflict in self.conflicts[:50]]
         if len(self.conflicts) > 50:
             lines.append(f"... and {len(self.conflicts) - 50} more conflicts")
-        super().__init__(f"{action} was refused: {len(self.conflicts)} conflict"
-                         f"{'s' if len(self.conflicts) != 1 else ''}\n"
-                         + "\n".join(f"  {line}" for line in lines))
+        super().__init__(
+            f"{action} was refused: {len(self.conflicts)} conflict"
+            f"{'s' if len(self.conflicts) != 1 else ''}\n"
+            + "\n".join(f"  {line}" for line in lines)
+        )
 
 
 # ---------------------------------------------------------------------------------------------
 # Settings and slots
 # ---------------------------------------------------------------------------------------------
+
 
 def _parse_time(value: Any) -> dt.time:
     if isinstance(value, dt.time):
@@ -289,8 +314,13 @@ def _parse_break(value: Any) -> tuple[dt.time, dt.time]:
     return start, end
 
 
-def make_slots(start: str | dt.time, end: str | dt.time, meeting_minutes: int,
-               breaks: Iterable[str | tuple] = (), gap_minutes: int = 0) -> tuple[dt.time, ...]:
+def make_slots(
+    start: str | dt.time,
+    end: str | dt.time,
+    meeting_minutes: int,
+    breaks: Iterable[str | tuple] = (),
+    gap_minutes: int = 0,
+) -> tuple[dt.time, ...]:
     """Return the slot start times between `start` and `end`, skipping breaks.
 
     A slot lasts `meeting_minutes`; `gap_minutes` separate consecutive slots (time to change
@@ -308,8 +338,9 @@ def make_slots(start: str | dt.time, end: str | dt.time, meeting_minutes: int,
         raise InputError(f"Got gap_minutes={gap_minutes!r}, expected an integer >= 0")
     first, last = _minutes(_parse_time(start)), _minutes(_parse_time(end))
     if last <= first:
-        raise InputError(f"the day ends ({_hhmm(_time_of(last))}) before it starts "
-                         f"({_hhmm(_time_of(first))})")
+        raise InputError(
+            f"the day ends ({_hhmm(_time_of(last))}) before it starts ({_hhmm(_time_of(first))})"
+        )
     pauses = sorted((_minutes(a), _minutes(b)) for a, b in (_parse_break(x) for x in breaks))
     slots = []
     t = first
@@ -321,8 +352,10 @@ def make_slots(start: str | dt.time, end: str | dt.time, meeting_minutes: int,
         slots.append(_time_of(t))
         t += meeting_minutes + gap_minutes
     if not slots:
-        raise InputError(f"no {meeting_minutes}-minute slot fits between {_hhmm(_time_of(first))} "
-                         f"and {_hhmm(_time_of(last))} with these breaks")
+        raise InputError(
+            f"no {meeting_minutes}-minute slot fits between {_hhmm(_time_of(first))} "
+            f"and {_hhmm(_time_of(last))} with these breaks"
+        )
     return tuple(slots)
 
 
@@ -366,12 +399,24 @@ class SessionSettings:
     session_id: str = ""
 
     @classmethod
-    def create(cls, name: str, date: str | dt.date, timezone: str, meeting_minutes: int,
-               tables: int, slots: Iterable[str | dt.time] | None = None,
-               start: str | dt.time | None = None, end: str | dt.time | None = None,
-               breaks: Iterable[str | tuple] = (), gap_minutes: int = 0, place: str = "",
-               networks: Iterable[str] = (), member_ids: Iterable[str] = (),
-               pair_rules: Iterable[str] = (), session_id: str | None = None) -> SessionSettings:
+    def create(
+        cls,
+        name: str,
+        date: str | dt.date,
+        timezone: str,
+        meeting_minutes: int,
+        tables: int,
+        slots: Iterable[str | dt.time] | None = None,
+        start: str | dt.time | None = None,
+        end: str | dt.time | None = None,
+        breaks: Iterable[str | tuple] = (),
+        gap_minutes: int = 0,
+        place: str = "",
+        networks: Iterable[str] = (),
+        member_ids: Iterable[str] = (),
+        pair_rules: Iterable[str] = (),
+        session_id: str | None = None,
+    ) -> SessionSettings:
         """Validate the settings of a session; give `slots`, or `start` and `end` (and `breaks`).
 
         Raises
@@ -389,7 +434,9 @@ class SessionSettings:
             bad("name", name, "a session needs a name")
         parsed_date = None
         try:
-            parsed_date = date if isinstance(date, dt.date) else dt.date.fromisoformat(str(date).strip())
+            parsed_date = (
+                date if isinstance(date, dt.date) else dt.date.fromisoformat(str(date).strip())
+            )
         except ValueError:
             bad("date", date, f"{date!r} is not a date; expected YYYY-MM-DD, e.g. '2026-05-14'")
         timezone = str(timezone or "").strip()
@@ -399,12 +446,22 @@ class SessionSettings:
             zoneinfo.ZoneInfo(timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             hint = _closest_timezone(timezone)
-            bad("timezone", timezone, f"{timezone!r} is not an IANA time zone"
-                + (f"; did you mean {hint!r}?" if hint else "; e.g. 'Europe/Kyiv'"))
-        if not (isinstance(meeting_minutes, int) and not isinstance(meeting_minutes, bool)
-                and 5 <= meeting_minutes <= 240):
-            bad("meeting_minutes", meeting_minutes, f"got {meeting_minutes!r}, expected whole minutes "
-                "from 5 to 240")
+            bad(
+                "timezone",
+                timezone,
+                f"{timezone!r} is not an IANA time zone"
+                + (f"; did you mean {hint!r}?" if hint else "; e.g. 'Europe/Kyiv'"),
+            )
+        if not (
+            isinstance(meeting_minutes, int)
+            and not isinstance(meeting_minutes, bool)
+            and 5 <= meeting_minutes <= 240
+        ):
+            bad(
+                "meeting_minutes",
+                meeting_minutes,
+                f"got {meeting_minutes!r}, expected whole minutes from 5 to 240",
+            )
             meeting_minutes = None
         if not (isinstance(tables, int) and not isinstance(tables, bool) and 1 <= tables <= 10_000):
             bad("tables", tables, f"got {tables!r}, expected a number of tables from 1 to 10000")
@@ -430,9 +487,13 @@ class SessionSettings:
         if parsed_slots and meeting_minutes is not None:
             for i, (a, b) in enumerate(itertools.pairwise(parsed_slots), 1):
                 if _minutes(a) + meeting_minutes > _minutes(b):
-                    bad("slots", _hhmm(b), f"slot {i + 1} starts at {_hhmm(b)}, before slot {i} "
+                    bad(
+                        "slots",
+                        _hhmm(b),
+                        f"slot {i + 1} starts at {_hhmm(b)}, before slot {i} "
                         f"({_hhmm(a)}, {meeting_minutes} minutes) ends; slots must be in order "
-                        "and must not overlap")
+                        "and must not overlap",
+                    )
                     break
             if _minutes(parsed_slots[-1]) + meeting_minutes > 24 * 60:
                 bad("slots", _hhmm(parsed_slots[-1]), "the last slot ends after midnight")
@@ -440,8 +501,12 @@ class SessionSettings:
         member_ids = tuple(dict.fromkeys(str(m).strip() for m in member_ids if str(m).strip()))
         for member_id in member_ids:
             if not _ID.match(member_id):
-                bad("member_ids", member_id, f"{member_id!r} is not a member id (letters, digits, "
-                    "'.', '_', '-'; at most 64)")
+                bad(
+                    "member_ids",
+                    member_id,
+                    f"{member_id!r} is not a member id (letters, digits, "
+                    "'.', '_', '-'; at most 64)",
+                )
         pair_rules = tuple(dict.fromkeys(str(r).strip() for r in pair_rules))
         for rule in pair_rules:
             if rule not in PAIR_RULES:
@@ -451,10 +516,19 @@ class SessionSettings:
             bad("session_id", session_id, "expected letters, digits, '.', '_' or '-' (at most 64)")
         if problems:
             raise SessionValidationError(problems)
-        return cls(name=name, date=parsed_date, timezone=timezone, meeting_minutes=meeting_minutes,
-                   slots=parsed_slots, tables=tables, place=str(place or "").strip(),
-                   networks=networks, member_ids=member_ids, pair_rules=pair_rules,
-                   session_id=session_id)
+        return cls(
+            name=name,
+            date=parsed_date,
+            timezone=timezone,
+            meeting_minutes=meeting_minutes,
+            slots=parsed_slots,
+            tables=tables,
+            place=str(place or "").strip(),
+            networks=networks,
+            member_ids=member_ids,
+            pair_rules=pair_rules,
+            session_id=session_id,
+        )
 
     @property
     def n_slots(self) -> int:
@@ -488,8 +562,11 @@ class SessionSettings:
 
     def _check_slot(self, slot: int) -> None:
         if not (isinstance(slot, int) and 1 <= slot <= len(self.slots)):
-            raise _fail("slot", slot, f"got slot {slot!r}, expected a slot number from 1 to "
-                        f"{len(self.slots)}")
+            raise _fail(
+                "slot",
+                slot,
+                f"got slot {slot!r}, expected a slot number from 1 to {len(self.slots)}",
+            )
 
     def admits(self, member_id: str, network: str) -> bool:
         """Whether a member of `network` may take part (see ``networks`` and ``member_ids``)."""
@@ -499,11 +576,19 @@ class SessionSettings:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the settings as JSON-ready data (dates and times as ISO text)."""
-        return {"session_id": self.session_id, "name": self.name, "date": self.date.isoformat(),
-                "place": self.place, "timezone": self.timezone,
-                "meeting_minutes": self.meeting_minutes, "slots": [_hhmm(t) for t in self.slots],
-                "tables": self.tables, "networks": list(self.networks),
-                "member_ids": list(self.member_ids), "pair_rules": list(self.pair_rules)}
+        return {
+            "session_id": self.session_id,
+            "name": self.name,
+            "date": self.date.isoformat(),
+            "place": self.place,
+            "timezone": self.timezone,
+            "meeting_minutes": self.meeting_minutes,
+            "slots": [_hhmm(t) for t in self.slots],
+            "tables": self.tables,
+            "networks": list(self.networks),
+            "member_ids": list(self.member_ids),
+            "pair_rules": list(self.pair_rules),
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SessionSettings:
@@ -515,25 +600,57 @@ class SessionSettings:
         """
         if not isinstance(data, Mapping):
             raise _fail("settings", type(data).__name__, "expected an object")
-        known = {"session_id", "name", "date", "place", "timezone", "meeting_minutes", "slots",
-                 "start", "end", "breaks", "gap_minutes", "tables", "networks", "member_ids",
-                 "pair_rules"}
+        known = {
+            "session_id",
+            "name",
+            "date",
+            "place",
+            "timezone",
+            "meeting_minutes",
+            "slots",
+            "start",
+            "end",
+            "breaks",
+            "gap_minutes",
+            "tables",
+            "networks",
+            "member_ids",
+            "pair_rules",
+        }
         unknown = sorted(set(data) - known)
         if unknown:
-            raise _fail(f"settings.{unknown[0]}", data[unknown[0]],
-                        f"unknown field; allowed: {', '.join(sorted(known))}")
+            raise _fail(
+                f"settings.{unknown[0]}",
+                data[unknown[0]],
+                f"unknown field; allowed: {', '.join(sorted(known))}",
+            )
         for list_field in ("networks", "member_ids", "pair_rules", "breaks", "slots"):
-            if list_field in data and data[list_field] is not None and (
-                    isinstance(data[list_field], (str, bytes)) or not isinstance(data[list_field], Sequence)):
+            if (
+                list_field in data
+                and data[list_field] is not None
+                and (
+                    isinstance(data[list_field], (str, bytes))
+                    or not isinstance(data[list_field], Sequence)
+                )
+            ):
                 raise _fail(f"settings.{list_field}", data[list_field], "expected a list")
         return cls.create(
-            name=data.get("name", ""), date=data.get("date", ""), timezone=data.get("timezone", ""),
-            meeting_minutes=data.get("meeting_minutes"), tables=data.get("tables"),
-            slots=data.get("slots"), start=data.get("start"), end=data.get("end"),
-            breaks=data.get("breaks") or (), gap_minutes=data.get("gap_minutes", 0) or 0,
-            place=data.get("place", ""), networks=data.get("networks") or (),
-            member_ids=data.get("member_ids") or (), pair_rules=data.get("pair_rules") or (),
-            session_id=data.get("session_id"))
+            name=data.get("name", ""),
+            date=data.get("date", ""),
+            timezone=data.get("timezone", ""),
+            meeting_minutes=data.get("meeting_minutes"),
+            tables=data.get("tables"),
+            slots=data.get("slots"),
+            start=data.get("start"),
+            end=data.get("end"),
+            breaks=data.get("breaks") or (),
+            gap_minutes=data.get("gap_minutes", 0) or 0,
+            place=data.get("place", ""),
+            networks=data.get("networks") or (),
+            member_ids=data.get("member_ids") or (),
+            pair_rules=data.get("pair_rules") or (),
+            session_id=data.get("session_id"),
+        )
 
 
 def _closest_timezone(value: str) -> str | None:
@@ -542,8 +659,13 @@ def _closest_timezone(value: str) -> str | None:
     if not value:
         return None
     names = {name.lower(): name for name in zoneinfo.available_timezones()}
-    aliases = {"kyiv": "Europe/Kyiv", "kiev": "Europe/Kyiv", "kharkiv": "Europe/Kyiv",
-               "київ": "Europe/Kyiv", "харків": "Europe/Kyiv"}
+    aliases = {
+        "kyiv": "Europe/Kyiv",
+        "kiev": "Europe/Kyiv",
+        "kharkiv": "Europe/Kyiv",
+        "київ": "Europe/Kyiv",
+        "харків": "Europe/Kyiv",
+    }
     if value.lower() in aliases:
         return aliases[value.lower()]
     by_city = {name.rsplit("/", 1)[-1].lower(): name for name in names.values()}
@@ -580,17 +702,24 @@ def parse_slots(spec: Any, settings: SessionSettings) -> tuple[int, ...]:
                 start, end = _parse_break(item)
             except InputError:
                 raise InputError(f"{item!r} is not a time range; expected HH:MM-HH:MM") from None
-            numbers = [number for number in settings.slot_numbers
-                       if _minutes(start) <= _minutes(settings.slots[number - 1])
-                       and _minutes(settings.slots[number - 1]) + settings.meeting_minutes <= _minutes(end)]
+            numbers = [
+                number
+                for number in settings.slot_numbers
+                if _minutes(start) <= _minutes(settings.slots[number - 1])
+                and _minutes(settings.slots[number - 1]) + settings.meeting_minutes <= _minutes(end)
+            ]
             if not numbers:
-                raise InputError(f"no slot lies within {item!r}; slots start at "
-                                 + ", ".join(_hhmm(t) for t in settings.slots))
+                raise InputError(
+                    f"no slot lies within {item!r}; slots start at "
+                    + ", ".join(_hhmm(t) for t in settings.slots)
+                )
         else:
             match = re.fullmatch(r"(\d+)(?:-(\d+))?", str(item).strip())
             if not match:
-                raise InputError(f"{item!r} is not a slot number, range (e.g. '1-4') or time range "
-                                 "(e.g. '10:00-12:00')")
+                raise InputError(
+                    f"{item!r} is not a slot number, range (e.g. '1-4') or time range "
+                    "(e.g. '10:00-12:00')"
+                )
             low = int(match.group(1))
             high = int(match.group(2) or low)
             if high < low:
@@ -606,6 +735,7 @@ def parse_slots(spec: Any, settings: SessionSettings) -> tuple[int, ...]:
 # ---------------------------------------------------------------------------------------------
 # Participants, wishes, meetings
 # ---------------------------------------------------------------------------------------------
+
 
 def role_of(org_type: str) -> str:
     """Return the side of an org_type for the "buyers_with_suppliers" rule (see :data:`ROLES`)."""
@@ -645,35 +775,60 @@ class Participant:
     withdrawn: bool = False
 
     @classmethod
-    def from_profile(cls, profile: Profile, settings: SessionSettings, available: Any = None,
-                     min_meetings: int = 0, max_meetings: int | None = None,
-                     role: str | None = None) -> Participant:
+    def from_profile(
+        cls,
+        profile: Profile,
+        settings: SessionSettings,
+        available: Any = None,
+        min_meetings: int = 0,
+        max_meetings: int | None = None,
+        role: str | None = None,
+    ) -> Participant:
         """Make a participant of a member profile; `available` as :func:`parse_slots` reads it."""
-        return cls.from_dict({"member_id": profile.member_id, "name": profile.name,
-                              "network": profile.network, "org_type": profile.org_type,
-                              "country": profile.country, "role": role or role_of(profile.org_type),
-                              "available": available, "min_meetings": min_meetings,
-                              "max_meetings": max_meetings}, settings)
+        return cls.from_dict(
+            {
+                "member_id": profile.member_id,
+                "name": profile.name,
+                "network": profile.network,
+                "org_type": profile.org_type,
+                "country": profile.country,
+                "role": role or role_of(profile.org_type),
+                "available": available,
+                "min_meetings": min_meetings,
+                "max_meetings": max_meetings,
+            },
+            settings,
+        )
 
     def limit(self, settings: SessionSettings) -> int:
         """The effective maximum number of meetings."""
-        return min(self.max_meetings if self.max_meetings is not None else settings.n_slots,
-                   len(self.available))
+        return min(
+            self.max_meetings if self.max_meetings is not None else settings.n_slots,
+            len(self.available),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Return the participant as JSON-ready data (``withdrawn`` only when it is set, so
         the documents of sessions nobody left read as before)."""
-        data = {"member_id": self.member_id, "name": self.name, "network": self.network,
-                "org_type": self.org_type, "country": self.country, "role": self.role,
-                "available": list(self.available), "min_meetings": self.min_meetings,
-                "max_meetings": self.max_meetings}
+        data = {
+            "member_id": self.member_id,
+            "name": self.name,
+            "network": self.network,
+            "org_type": self.org_type,
+            "country": self.country,
+            "role": self.role,
+            "available": list(self.available),
+            "min_meetings": self.min_meetings,
+            "max_meetings": self.max_meetings,
+        }
         if self.withdrawn:
             data["withdrawn"] = True
         return data
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], settings: SessionSettings,
-                  where: str | None = None) -> Participant:
+    def from_dict(
+        cls, data: Mapping[str, Any], settings: SessionSettings, where: str | None = None
+    ) -> Participant:
         """Validate a participant given as data; ``available`` as :func:`parse_slots` reads it.
 
         Raises
@@ -699,8 +854,9 @@ def _int_or_none(value: Any) -> int | None:
     return int(str(value).strip())
 
 
-def _participant_problems(data: Mapping[str, Any], settings: SessionSettings,
-                          where: str | None) -> list[SessionProblem]:
+def _participant_problems(
+    data: Mapping[str, Any], settings: SessionSettings, where: str | None
+) -> list[SessionProblem]:
     if not isinstance(data, Mapping):
         return [SessionProblem(where or "participant", type(data).__name__, "expected an object")]
     member_id = str(data.get("member_id") or "").strip()
@@ -710,13 +866,27 @@ def _participant_problems(data: Mapping[str, Any], settings: SessionSettings,
     def bad(name: str, value: Any, message: str) -> None:
         problems.append(SessionProblem(f"{prefix}.{name}", value, message))
 
-    known = {"member_id", "name", "network", "org_type", "country", "role", "available",
-             "min_meetings", "max_meetings", "withdrawn"}
+    known = {
+        "member_id",
+        "name",
+        "network",
+        "org_type",
+        "country",
+        "role",
+        "available",
+        "min_meetings",
+        "max_meetings",
+        "withdrawn",
+    }
     for key in sorted(set(data) - known):
         bad(key, data[key], f"unknown field; allowed: {', '.join(sorted(known))}")
     if not _ID.match(member_id):
-        bad("member_id", member_id, f"{member_id!r} is not a member id (letters, digits, '.', '_', "
-            "'-'; 1 to 64 characters)")
+        bad(
+            "member_id",
+            member_id,
+            f"{member_id!r} is not a member id (letters, digits, '.', '_', "
+            "'-'; 1 to 64 characters)",
+        )
     if not str(data.get("name") or member_id).strip():
         bad("name", data.get("name"), "a participant needs a name")
     role = str(data.get("role") or "").strip() or role_of(str(data.get("org_type") or ""))
@@ -733,8 +903,12 @@ def _participant_problems(data: Mapping[str, Any], settings: SessionSettings,
             if values[name] is not None and not 0 <= values[name] <= settings.n_slots:
                 raise ValueError
         except ValueError:
-            bad(name, data.get(name), f"got {data.get(name)!r}, expected a whole number from 0 to "
-                f"{settings.n_slots} (the number of slots)")
+            bad(
+                name,
+                data.get(name),
+                f"got {data.get(name)!r}, expected a whole number from 0 to "
+                f"{settings.n_slots} (the number of slots)",
+            )
             values[name] = None
     low, high = values.get("min_meetings"), values.get("max_meetings")
     if low is not None and high is not None and low > high:
@@ -748,14 +922,17 @@ def _participant(data: Mapping[str, Any], settings: SessionSettings) -> Particip
     member_id = str(data["member_id"]).strip()
     org_type = str(data.get("org_type") or "").strip()
     return Participant(
-        member_id=member_id, name=str(data.get("name") or member_id).strip(),
+        member_id=member_id,
+        name=str(data.get("name") or member_id).strip(),
         available=parse_slots(data.get("available"), settings),
-        network=str(data.get("network") or "").strip(), org_type=org_type,
+        network=str(data.get("network") or "").strip(),
+        org_type=org_type,
         country=str(data.get("country") or "").strip().upper(),
         role=str(data.get("role") or "").strip() or role_of(org_type),
         min_meetings=_int_or_none(data.get("min_meetings")) or 0,
         max_meetings=_int_or_none(data.get("max_meetings")),
-        withdrawn=data.get("withdrawn", False) is True)
+        withdrawn=data.get("withdrawn", False) is True,
+    )
 
 
 @dataclass(frozen=True)
@@ -789,9 +966,13 @@ class SuggestedPartner:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the suggestion as JSON-ready data."""
-        return {"partner_id": self.partner_id, "name": self.name, "score": round(self.score, 4),
-                "reasons": {language: list(items) for language, items in self.reasons.items()},
-                "suggested": self.suggested}
+        return {
+            "partner_id": self.partner_id,
+            "name": self.name,
+            "score": round(self.score, 4),
+            "reasons": {language: list(items) for language, items in self.reasons.items()},
+            "suggested": self.suggested,
+        }
 
 
 @dataclass(frozen=True)
@@ -845,9 +1026,15 @@ class Meeting:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the meeting as JSON-ready data."""
-        return {"member_a": self.member_a, "member_b": self.member_b, "slot": self.slot,
-                "table": self.table, "locked": self.locked, "status": self.status,
-                "outcome": self.outcome}
+        return {
+            "member_a": self.member_a,
+            "member_b": self.member_b,
+            "slot": self.slot,
+            "table": self.table,
+            "locked": self.locked,
+            "status": self.status,
+            "outcome": self.outcome,
+        }
 
 
 @dataclass(frozen=True)
@@ -894,6 +1081,7 @@ class CandidateMeeting:
 # The session document
 # ---------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Session:
     """A matchmaking session: settings, participants, suggestions, wishes and the agenda.
@@ -937,8 +1125,12 @@ class Session:
         try:
             return self.participants[member_id]
         except KeyError:
-            raise _fail("member_id", member_id, f"{member_id!r} is not a participant of this session"
-                        + _closest_hint(member_id, self.participants)) from None
+            raise _fail(
+                "member_id",
+                member_id,
+                f"{member_id!r} is not a participant of this session"
+                + _closest_hint(member_id, self.participants),
+            ) from None
 
     def is_withdrawn(self, member_id: str) -> bool:
         """Whether `member_id` is a participant kept only because it withdrew after the agenda
@@ -956,7 +1148,9 @@ class Session:
 
     def active_meetings(self) -> list[Meeting]:
         """Planned and held meetings, by slot and table."""
-        return sorted((m for m in self.meetings if m.active), key=lambda m: (m.slot, m.table, m.pair))
+        return sorted(
+            (m for m in self.meetings if m.active), key=lambda m: (m.slot, m.table, m.pair)
+        )
 
     def meetings_of(self, member_id: str) -> list[Meeting]:
         """The active meetings of `member_id`, by slot."""
@@ -969,7 +1163,9 @@ class Session:
 
     def suggestion(self, member_id: str, partner_id: str) -> SuggestedPartner | None:
         """The engine's suggestion of `partner_id` to `member_id`, if there is one."""
-        return next((s for s in self.suggestions.get(member_id, ()) if s.partner_id == partner_id), None)
+        return next(
+            (s for s in self.suggestions.get(member_id, ()) if s.partner_id == partner_id), None
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Return the whole session as a JSON-ready document (``vacated`` only when an erasure
@@ -983,8 +1179,10 @@ class Session:
             "published_at": self.published_at,
             "participants": [p.to_dict() for p in self.participants.values()],
             "wishes": [w.to_dict() for w in self.wishes.values()],
-            "suggestions": {member_id: [s.to_dict() for s in items]
-                            for member_id, items in self.suggestions.items()},
+            "suggestions": {
+                member_id: [s.to_dict() for s in items]
+                for member_id, items in self.suggestions.items()
+            },
             "meetings": [m.to_dict() for m in self.meetings],
             "last_build": self.last_build,
         }
@@ -1002,12 +1200,23 @@ class Session:
             Listing every problem (field, participant or meeting, value, what is allowed).
         """
         if not isinstance(data, Mapping):
-            raise _fail("", type(data).__name__, "expected a JSON object (a session document)", source)
+            raise _fail(
+                "", type(data).__name__, "expected a JSON object (a session document)", source
+            )
         if data.get("format", _FORMAT) != _FORMAT:
-            raise _fail("format", data.get("format"), f"not a session document; expected {_FORMAT!r}", source)
+            raise _fail(
+                "format",
+                data.get("format"),
+                f"not a session document; expected {_FORMAT!r}",
+                source,
+            )
         if data.get("version", SCHEMA_VERSION) != SCHEMA_VERSION:
-            raise _fail("version", data.get("version"), f"unsupported version; this program reads "
-                        f"version {SCHEMA_VERSION}", source)
+            raise _fail(
+                "version",
+                data.get("version"),
+                f"unsupported version; this program reads version {SCHEMA_VERSION}",
+                source,
+            )
         try:
             settings = SessionSettings.from_dict(data.get("settings") or {})
         except SessionValidationError as error:
@@ -1034,7 +1243,9 @@ class Session:
 
         participants: dict[str, Participant] = {}
         for i, record in enumerate(listed("participants")):
-            member_id = str(record.get("member_id") or "").strip() if isinstance(record, Mapping) else ""
+            member_id = (
+                str(record.get("member_id") or "").strip() if isinstance(record, Mapping) else ""
+            )
             where = f"participants.{member_id}" if member_id else f"participants[{i}]"
             found = _participant_problems(record, settings, where)
             if member_id in participants:
@@ -1050,15 +1261,26 @@ class Session:
             if not isinstance(record, Mapping):
                 bad(where, type(record).__name__, "expected an object")
                 continue
-            member_id, partner_id = str(record.get("member_id", "")), str(record.get("partner_id", ""))
+            member_id, partner_id = (
+                str(record.get("member_id", "")),
+                str(record.get("partner_id", "")),
+            )
             level = record.get("level")
             for name, value in (("member_id", member_id), ("partner_id", partner_id)):
                 if value not in participants:
-                    bad(f"{where}.{name}", value, f"{value!r} is not a participant" + _closest_hint(value, participants))
+                    bad(
+                        f"{where}.{name}",
+                        value,
+                        f"{value!r} is not a participant" + _closest_hint(value, participants),
+                    )
             if member_id == partner_id:
                 bad(f"{where}.partner_id", partner_id, "a participant cannot wish to meet itself")
             if level not in WISH_LEVELS:
-                bad(f"{where}.level", level, f"{level!r} is not a wish level; allowed: {', '.join(WISH_LEVELS)}")
+                bad(
+                    f"{where}.level",
+                    level,
+                    f"{level!r} is not a wish level; allowed: {', '.join(WISH_LEVELS)}",
+                )
             if (member_id, partner_id) in wishes:
                 bad(where, f"{member_id}->{partner_id}", "the same wish is listed twice")
             wishes[(member_id, partner_id)] = Wish(member_id, partner_id, level)
@@ -1077,18 +1299,34 @@ class Session:
             for j, item in enumerate(items if isinstance(items, list) else [None]):
                 try:
                     reasons = item.get("reasons") or {}
-                    if not all(language in LANGUAGES and isinstance(texts, list) for language, texts in reasons.items()):
+                    if not all(
+                        language in LANGUAGES and isinstance(texts, list)
+                        for language, texts in reasons.items()
+                    ):
                         raise ValueError
                     score = float(item["score"])
                     suggested = item.get("suggested", True)
                     if not 0.0 <= score <= 1.0 or not isinstance(suggested, bool):
                         raise ValueError
-                    parsed.append(SuggestedPartner(str(item["partner_id"]), str(item.get("name", "")), score,
-                                                   {language: tuple(map(str, texts)) for language, texts in reasons.items()},
-                                                   suggested))
+                    parsed.append(
+                        SuggestedPartner(
+                            str(item["partner_id"]),
+                            str(item.get("name", "")),
+                            score,
+                            {
+                                language: tuple(map(str, texts))
+                                for language, texts in reasons.items()
+                            },
+                            suggested,
+                        )
+                    )
                 except (AttributeError, KeyError, TypeError, ValueError):
-                    bad(f"{where}[{j}]", item, "expected {partner_id, name, score in 0..1, reasons: "
-                        "{en: [...], uk: [...]}, suggested: true|false}")
+                    bad(
+                        f"{where}[{j}]",
+                        item,
+                        "expected {partner_id, name, score in 0..1, reasons: "
+                        "{en: [...], uk: [...]}, suggested: true|false}",
+                    )
             suggestions[member_id] = tuple(parsed)
 
         meetings: list[Meeting] = []
@@ -1101,13 +1339,25 @@ class Session:
             before = len(problems)
             for name, value in (("member_a", a), ("member_b", b)):
                 if value not in participants:
-                    bad(f"{where}.{name}", value, f"{value!r} is not a participant" + _closest_hint(value, participants))
+                    bad(
+                        f"{where}.{name}",
+                        value,
+                        f"{value!r} is not a participant" + _closest_hint(value, participants),
+                    )
             if a == b:
                 bad(f"{where}.member_b", b, "a meeting needs two different participants")
             slot, table = record.get("slot"), record.get("table")
-            if not (isinstance(slot, int) and not isinstance(slot, bool) and 1 <= slot <= settings.n_slots):
+            if not (
+                isinstance(slot, int)
+                and not isinstance(slot, bool)
+                and 1 <= slot <= settings.n_slots
+            ):
                 bad(f"{where}.slot", slot, f"expected a slot number from 1 to {settings.n_slots}")
-            if not (isinstance(table, int) and not isinstance(table, bool) and 1 <= table <= settings.tables):
+            if not (
+                isinstance(table, int)
+                and not isinstance(table, bool)
+                and 1 <= table <= settings.tables
+            ):
                 bad(f"{where}.table", table, f"expected a table number from 1 to {settings.tables}")
             status, outcome = record.get("status", "planned"), record.get("outcome", "none")
             if status not in MEETING_STATUSES:
@@ -1115,31 +1365,54 @@ class Session:
             if outcome not in OUTCOMES:
                 bad(f"{where}.outcome", outcome, f"allowed: {', '.join(OUTCOMES)}")
             elif outcome != "none" and status != "held":
-                bad(f"{where}.outcome", outcome, f"only a held meeting has an outcome; this one is {status!r}")
+                bad(
+                    f"{where}.outcome",
+                    outcome,
+                    f"only a held meeting has an outcome; this one is {status!r}",
+                )
             locked = record.get("locked", False)
             if not isinstance(locked, bool):
                 bad(f"{where}.locked", locked, "expected true or false")
             if len(problems) == before:
-                meetings.append(Meeting.between(a, b, slot, table, locked=locked, status=status,
-                                                outcome=outcome))
+                meetings.append(
+                    Meeting.between(
+                        a, b, slot, table, locked=locked, status=status, outcome=outcome
+                    )
+                )
         if state == "preliminary":
             for member_id, participant in participants.items():
                 if participant.withdrawn:
-                    bad(f"participants.{member_id}.withdrawn", True, "only a published agenda "
-                        "keeps a withdrawn participant; a preliminary one drops it")
+                    bad(
+                        f"participants.{member_id}.withdrawn",
+                        True,
+                        "only a published agenda "
+                        "keeps a withdrawn participant; a preliminary one drops it",
+                    )
         vacated: list[Vacancy] = []
         for i, record in enumerate(listed("vacated")):
             where = f"vacated[{i}]"
             if not isinstance(record, Mapping):
                 bad(where, type(record).__name__, "expected an object")
                 continue
-            member_id, slot, table = str(record.get("member_id", "")), record.get("slot"), record.get("table")
+            member_id, slot, table = (
+                str(record.get("member_id", "")),
+                record.get("slot"),
+                record.get("table"),
+            )
             before = len(problems)
             if member_id not in participants:
                 bad(f"{where}.member_id", member_id, f"{member_id!r} is not a participant")
-            if not (isinstance(slot, int) and not isinstance(slot, bool) and 1 <= slot <= settings.n_slots):
+            if not (
+                isinstance(slot, int)
+                and not isinstance(slot, bool)
+                and 1 <= slot <= settings.n_slots
+            ):
                 bad(f"{where}.slot", slot, f"expected a slot number from 1 to {settings.n_slots}")
-            if not (isinstance(table, int) and not isinstance(table, bool) and 1 <= table <= settings.tables):
+            if not (
+                isinstance(table, int)
+                and not isinstance(table, bool)
+                and 1 <= table <= settings.tables
+            ):
                 bad(f"{where}.table", table, f"expected a table number from 1 to {settings.tables}")
             if len(problems) == before:
                 vacated.append(Vacancy(member_id, slot, table))
@@ -1152,11 +1425,18 @@ class Session:
             last_build = None
         if problems:
             raise SessionValidationError(problems, source)
-        return cls(settings=settings, participants=participants, wishes=wishes,
-                   suggestions=suggestions, meetings=meetings, state=state, revision=revision,
-                   published_at=published_at,
-                   last_build=dict(last_build) if last_build is not None else None,
-                   vacated=vacated)
+        return cls(
+            settings=settings,
+            participants=participants,
+            wishes=wishes,
+            suggestions=suggestions,
+            meetings=meetings,
+            state=state,
+            revision=revision,
+            published_at=published_at,
+            last_build=dict(last_build) if last_build is not None else None,
+            vacated=vacated,
+        )
 
 
 def _closest_hint(value: str, choices: Iterable[str]) -> str:
@@ -1197,13 +1477,19 @@ def load_session(path: str | Path) -> Session:
 # Participants and wishes
 # ---------------------------------------------------------------------------------------------
 
+
 def _require_preliminary(session: Session, action: str) -> None:
     if session.state != "preliminary":
-        raise _fail("state", session.state, f"the agenda is final (published); reopen it before "
-                    f"you {action}")
+        raise _fail(
+            "state",
+            session.state,
+            f"the agenda is final (published); reopen it before you {action}",
+        )
 
 
-def add_participant(session: Session, participant: Participant, replace_existing: bool = False) -> None:
+def add_participant(
+    session: Session, participant: Participant, replace_existing: bool = False
+) -> None:
     """Add `participant` (or, with `replace_existing`, update it).
 
     Raises
@@ -1220,12 +1506,19 @@ def add_participant(session: Session, participant: Participant, replace_existing
             allowed.append("networks " + ", ".join(settings.networks))
         if settings.member_ids:
             allowed.append(f"{len(settings.member_ids)} listed members")
-        raise _fail(f"{where}.network", participant.network, f"{participant.member_id} "
-                    f"({participant.network or 'no network'}) may not take part; the session is "
-                    "open to " + " and ".join(allowed))
+        raise _fail(
+            f"{where}.network",
+            participant.network,
+            f"{participant.member_id} "
+            f"({participant.network or 'no network'}) may not take part; the session is "
+            "open to " + " and ".join(allowed),
+        )
     if participant.withdrawn:
-        raise _fail(f"{where}.withdrawn", participant.member_id, f"{participant.member_id} "
-                    "withdrew from the service and cannot take part")
+        raise _fail(
+            f"{where}.withdrawn",
+            participant.member_id,
+            f"{participant.member_id} withdrew from the service and cannot take part",
+        )
     if participant.member_id in session.participants and not replace_existing:
         raise _fail(f"{where}.member_id", participant.member_id, "already a participant")
     bad_slots = [s for s in participant.available if s not in settings.slot_numbers]
@@ -1253,8 +1546,10 @@ def _drop(session: Session, member_id: str) -> None:
     del session.participants[member_id]
     session.wishes = {pair: w for pair, w in session.wishes.items() if member_id not in pair}
     session.suggestions.pop(member_id, None)
-    session.suggestions = {m: tuple(s for s in items if s.partner_id != member_id)
-                           for m, items in session.suggestions.items()}
+    session.suggestions = {
+        m: tuple(s for s in items if s.partner_id != member_id)
+        for m, items in session.suggestions.items()
+    }
     session.meetings = [m for m in session.meetings if member_id not in m.pair]
     session.vacated = [v for v in session.vacated if v.member_id != member_id]
 
@@ -1292,9 +1587,11 @@ def withdraw_participant(session: Session, member_id: str, erased: bool = False)
         return "flagged"
     if erased and published:
         # Held meetings took place: only the planned ones are off for the partner.
-        session.vacated.extend(Vacancy(m.partner_of(member_id), m.slot, m.table)
-                               for m in session.meetings
-                               if member_id in m.pair and m.status == "planned")
+        session.vacated.extend(
+            Vacancy(m.partner_of(member_id), m.slot, m.table)
+            for m in session.meetings
+            if member_id in m.pair and m.status == "planned"
+        )
     _drop(session, member_id)
     if erased:
         _forget(session, member_id)
@@ -1309,8 +1606,9 @@ def _forget(session: Session, member_id: str) -> bool:
     if member_id in settings.member_ids:
         # The id itself must go. Should the list empty with no network named, the session
         # admits anyone from then on (shown in its settings): participants are added by hand.
-        session.settings = replace(settings, member_ids=tuple(m for m in settings.member_ids
-                                                              if m != member_id))
+        session.settings = replace(
+            settings, member_ids=tuple(m for m in settings.member_ids if m != member_id)
+        )
         changed = True
     build = session.last_build
     if build is not None:
@@ -1328,8 +1626,12 @@ def _forget(session: Session, member_id: str) -> bool:
 def _refuse_withdrawn(session: Session, *member_ids: str) -> None:
     for name, member_id in zip(("member_id", "partner_id"), member_ids):
         if session.is_withdrawn(member_id):
-            raise _fail(name, member_id, f"{member_id} withdrew from the service; it is no longer "
-                        "planned, wished for or suggested")
+            raise _fail(
+                name,
+                member_id,
+                f"{member_id} withdrew from the service; it is no longer "
+                "planned, wished for or suggested",
+            )
 
 
 def pair_rule_violation(session: Session, member_id: str, partner_id: str) -> str | None:
@@ -1337,11 +1639,15 @@ def pair_rule_violation(session: Session, member_id: str, partner_id: str) -> st
     a, b = session.participant(member_id), session.participant(partner_id)
     rules = session.settings.pair_rules
     if "different_networks" in rules and a.network and a.network == b.network:
-        return (f"{a.member_id} and {b.member_id} are both members of {a.network} (rule "
-                "'different_networks')")
+        return (
+            f"{a.member_id} and {b.member_id} are both members of {a.network} (rule "
+            "'different_networks')"
+        )
     if "buyers_with_suppliers" in rules and "any" not in (a.role, b.role) and a.role == b.role:
-        return (f"{a.member_id} and {b.member_id} are both {a.role}s (rule "
-                "'buyers_with_suppliers': a buyer meets a supplier)")
+        return (
+            f"{a.member_id} and {b.member_id} are both {a.role}s (rule "
+            "'buyers_with_suppliers': a buyer meets a supplier)"
+        )
     return None
 
 
@@ -1363,8 +1669,11 @@ def set_wish(session: Session, member_id: str, partner_id: str, level: str | Non
         session.wishes.pop((member_id, partner_id), None)
         return
     if level not in WISH_LEVELS:
-        raise _fail("level", level, f"{level!r} is not a wish level; allowed: {', '.join(WISH_LEVELS)} "
-                    "(or none to clear)")
+        raise _fail(
+            "level",
+            level,
+            f"{level!r} is not a wish level; allowed: {', '.join(WISH_LEVELS)} (or none to clear)",
+        )
     if level != "no":
         rule = pair_rule_violation(session, member_id, partner_id)
         if rule:
@@ -1372,10 +1681,14 @@ def set_wish(session: Session, member_id: str, partner_id: str, level: str | Non
     session.wishes[(member_id, partner_id)] = Wish(member_id, partner_id, level)
 
 
-def suggest_wishes(matcher: PartnerMatcher, session: Session, k: int = 10,
-                   member_ids: Iterable[str] | None = None,
-                   languages: Sequence[str] = LANGUAGES,
-                   explain_wishes: bool = True) -> dict[str, tuple[SuggestedPartner, ...]]:
+def suggest_wishes(
+    matcher: PartnerMatcher,
+    session: Session,
+    k: int = 10,
+    member_ids: Iterable[str] | None = None,
+    languages: Sequence[str] = LANGUAGES,
+    explain_wishes: bool = True,
+) -> dict[str, tuple[SuggestedPartner, ...]]:
     """Ask the engine for each participant's best partners among the participants.
 
     Existing partners (and partners a member declined) are never suggested: the engine leaves
@@ -1411,8 +1724,9 @@ def suggest_wishes(matcher: PartnerMatcher, session: Session, k: int = 10,
         raise InputError(f"Got k={k!r}, expected a positive integer")
     bad_languages = [language for language in languages if language not in LANGUAGES]
     if bad_languages or not languages:
-        raise InputError(f"Got languages={list(languages)!r}, expected some of "
-                         f"{', '.join(LANGUAGES)}")
+        raise InputError(
+            f"Got languages={list(languages)!r}, expected some of {', '.join(LANGUAGES)}"
+        )
     # Withdrawn participants are neither suggested nor given suggestions: to the engine they
     # are outside the session.
     fitted = list(matcher.frame_["member_id"])
@@ -1420,10 +1734,15 @@ def suggest_wishes(matcher: PartnerMatcher, session: Session, k: int = 10,
     chosen = list(session.participants) if member_ids is None else list(member_ids)
     for member_id in chosen:
         session.participant(member_id)
-    guests = [m for m in session.participants if m not in fitted_set and not session.is_withdrawn(m)]
+    guests = [
+        m for m in session.participants if m not in fitted_set and not session.is_withdrawn(m)
+    ]
     if guests:
-        logger.info("%d participants are not among the engine's profiles and get no suggestions: %s",
-                    len(guests), ", ".join(guests[:10]))
+        logger.info(
+            "%d participants are not among the engine's profiles and get no suggestions: %s",
+            len(guests),
+            ", ".join(guests[:10]),
+        )
     outside = [m for m in fitted if m not in session.participants]
     result: dict[str, tuple[SuggestedPartner, ...]] = {}
     for member_id in chosen:
@@ -1433,13 +1752,18 @@ def suggest_wishes(matcher: PartnerMatcher, session: Session, k: int = 10,
         for partner_id in session.participants:
             if partner_id == member_id:
                 continue
-            if (session.is_withdrawn(partner_id) or session.level(member_id, partner_id) == "no"
-                    or pair_rule_violation(session, member_id, partner_id)):
+            if (
+                session.is_withdrawn(partner_id)
+                or session.level(member_id, partner_id) == "no"
+                or pair_rule_violation(session, member_id, partner_id)
+            ):
                 exclude.append(partner_id)
         items = _engine_view(matcher, member_id, k, exclude, languages, suggested=True)
         if explain_wishes:
             known = {s.partner_id for s in items}
-            wanted = sorted({p for p in _wished_or_met(session, member_id) if p in fitted_set} - known)
+            wanted = sorted(
+                {p for p in _wished_or_met(session, member_id) if p in fitted_set} - known
+            )
             everyone_else = [m for m in fitted if m != member_id]
             for partner_id in wanted:
                 # Everyone but the partner is excluded: the engine scores and explains this pair
@@ -1450,16 +1774,32 @@ def suggest_wishes(matcher: PartnerMatcher, session: Session, k: int = 10,
     return result
 
 
-def _engine_view(matcher: PartnerMatcher, member_id: str, k: int, exclude: Sequence[str],
-                 languages: Sequence[str], suggested: bool) -> list[SuggestedPartner]:
-    by_language = {language: matcher.recommend(member_id, k=k, exclude=exclude, language=language)
-                   for language in languages}
-    reasons = {language: {s.partner_id: tuple(s.reasons) for s in items}
-               for language, items in by_language.items()}
-    return [SuggestedPartner(s.partner_id, s.name, float(s.score),
-                             {language: reasons[language].get(s.partner_id, ()) for language in languages},
-                             suggested)
-            for s in by_language[languages[0]]]
+def _engine_view(
+    matcher: PartnerMatcher,
+    member_id: str,
+    k: int,
+    exclude: Sequence[str],
+    languages: Sequence[str],
+    suggested: bool,
+) -> list[SuggestedPartner]:
+    by_language = {
+        language: matcher.recommend(member_id, k=k, exclude=exclude, language=language)
+        for language in languages
+    }
+    reasons = {
+        language: {s.partner_id: tuple(s.reasons) for s in items}
+        for language, items in by_language.items()
+    }
+    return [
+        SuggestedPartner(
+            s.partner_id,
+            s.name,
+            float(s.score),
+            {language: reasons[language].get(s.partner_id, ()) for language in languages},
+            suggested,
+        )
+        for s in by_language[languages[0]]
+    ]
 
 
 def _wished_or_met(session: Session, member_id: str) -> set[str]:
@@ -1473,6 +1813,7 @@ def _wished_or_met(session: Session, member_id: str) -> set[str]:
 # ---------------------------------------------------------------------------------------------
 # Candidate meetings and their values
 # ---------------------------------------------------------------------------------------------
+
 
 def meeting_value(level_ab: str | None, level_ba: str | None, score: float = 0.0) -> int:
     """Value of a meeting in integer points: the wishes of both sides, then the engine's score.
@@ -1490,8 +1831,9 @@ def meeting_value(level_ab: str | None, level_ba: str | None, score: float = 0.0
         return 0
     for level in (level_ab, level_ba):
         if level is not None and level not in WISH_POINTS:
-            raise InputError(f"Got level={level!r}, expected one of {', '.join(WISH_LEVELS)} "
-                             "or None")
+            raise InputError(
+                f"Got level={level!r}, expected one of {', '.join(WISH_LEVELS)} or None"
+            )
     if not 0.0 <= float(score) <= 1.0:
         raise InputError(f"Got score={score!r}, expected a number from 0 to 1")
     value = WISH_POINTS.get(level_ab, 0) + WISH_POINTS.get(level_ba, 0)
@@ -1501,7 +1843,9 @@ def meeting_value(level_ab: str | None, level_ba: str | None, score: float = 0.0
 
 
 def _pair_score(session: Session, a: str, b: str) -> float:
-    scores = [s.score for s in (session.suggestion(a, b), session.suggestion(b, a)) if s is not None]
+    scores = [
+        s.score for s in (session.suggestion(a, b), session.suggestion(b, a)) if s is not None
+    ]
     return max(scores, default=0.0)
 
 
@@ -1527,7 +1871,11 @@ def candidate_meetings(session: Session, include_suggested: bool = False) -> lis
     if include_suggested:
         for member_id, items in session.suggestions.items():
             for s in items:
-                if s.suggested and s.partner_id in session.participants and s.partner_id != member_id:
+                if (
+                    s.suggested
+                    and s.partner_id in session.participants
+                    and s.partner_id != member_id
+                ):
                     pairs.add(tuple(sorted((member_id, s.partner_id))))
     candidates = []
     for a, b in pairs:
@@ -1539,13 +1887,18 @@ def candidate_meetings(session: Session, include_suggested: bool = False) -> lis
         if "no" in (level_ab, level_ba) or pair_rule_violation(session, a, b):
             continue
         score = _pair_score(session, a, b)
-        candidates.append(CandidateMeeting(a, b, meeting_value(level_ab, level_ba, score),
-                                           level_ab, level_ba, score))
+        candidates.append(
+            CandidateMeeting(
+                a, b, meeting_value(level_ab, level_ba, score), level_ab, level_ba, score
+            )
+        )
     candidates.sort(key=lambda c: (-c.value, c.pair))
     return candidates
 
 
-def meeting_reasons(session: Session, member_id: str, partner_id: str, language: str = "en") -> tuple[str, ...]:
+def meeting_reasons(
+    session: Session, member_id: str, partner_id: str, language: str = "en"
+) -> tuple[str, ...]:
     """Why `member_id` meets `partner_id`: the engine's reasons for `partner_id` as a partner
     of `member_id`, in `language` (empty if the engine has not explained the pair that way:
     reasons are worded from one side, "offers what you seek", so the other side's are not used).
@@ -1559,6 +1912,7 @@ def meeting_reasons(session: Session, member_id: str, partner_id: str, language:
 # ---------------------------------------------------------------------------------------------
 # Conflicts
 # ---------------------------------------------------------------------------------------------
+
 
 def check_agenda(session: Session, meetings: Iterable[Meeting] | None = None) -> list[Conflict]:
     """List the conflicts of the agenda (planned and held meetings; cancelled ones take no place).
@@ -1583,31 +1937,57 @@ def check_agenda(session: Session, meetings: Iterable[Meeting] | None = None) ->
     """
     settings = session.settings
     people = session.participants
-    active = sorted((m for m in (session.meetings if meetings is None else meetings) if m.active),
-                    key=lambda m: (m.slot, m.table, m.pair))
+    active = sorted(
+        (m for m in (session.meetings if meetings is None else meetings) if m.active),
+        key=lambda m: (m.slot, m.table, m.pair),
+    )
     conflicts: list[Conflict] = []
 
     def name(member_id: str) -> str:
         participant = people.get(member_id)
-        return f"{member_id} ({participant.name})" if participant and participant.name != member_id else member_id
+        return (
+            f"{member_id} ({participant.name})"
+            if participant and participant.name != member_id
+            else member_id
+        )
 
     usable = []
     for m in active:
         unknown = [x for x in m.pair if x not in people]
         if unknown:
-            conflicts.append(Conflict("unknown_participant", f"meeting {m.meeting_id}: "
-                                      f"{', '.join(unknown)} is not a participant", tuple(unknown),
-                                      m.slot, (m.meeting_id,)))
+            conflicts.append(
+                Conflict(
+                    "unknown_participant",
+                    f"meeting {m.meeting_id}: {', '.join(unknown)} is not a participant",
+                    tuple(unknown),
+                    m.slot,
+                    (m.meeting_id,),
+                )
+            )
             continue
         if m.slot not in settings.slot_numbers:
-            conflicts.append(Conflict("bad_slot", f"meeting {m.meeting_id}: slot {m.slot} does not "
-                                      f"exist; slots are 1 to {settings.n_slots}", m.pair, m.slot,
-                                      (m.meeting_id,)))
+            conflicts.append(
+                Conflict(
+                    "bad_slot",
+                    f"meeting {m.meeting_id}: slot {m.slot} does not "
+                    f"exist; slots are 1 to {settings.n_slots}",
+                    m.pair,
+                    m.slot,
+                    (m.meeting_id,),
+                )
+            )
             continue
         if not 1 <= m.table <= settings.tables:
-            conflicts.append(Conflict("bad_table", f"meeting {m.meeting_id}: table {m.table} does not "
-                                      f"exist; tables are 1 to {settings.tables}", m.pair, m.slot,
-                                      (m.meeting_id,)))
+            conflicts.append(
+                Conflict(
+                    "bad_table",
+                    f"meeting {m.meeting_id}: table {m.table} does not "
+                    f"exist; tables are 1 to {settings.tables}",
+                    m.pair,
+                    m.slot,
+                    (m.meeting_id,),
+                )
+            )
         usable.append(m)
 
     by_pair: dict[tuple[str, str], list[Meeting]] = {}
@@ -1625,63 +2005,132 @@ def check_agenda(session: Session, meetings: Iterable[Meeting] | None = None) ->
 
     for pair, items in sorted(by_pair.items()):
         if len(items) > 1:
-            conflicts.append(Conflict("duplicate_pair", f"{name(pair[0])} and {name(pair[1])} meet "
-                                      f"{len(items)} times (slots {', '.join(str(m.slot) for m in items)}); "
-                                      "a pair meets once", pair, None,
-                                      tuple(sorted({m.meeting_id for m in items}))))
+            conflicts.append(
+                Conflict(
+                    "duplicate_pair",
+                    f"{name(pair[0])} and {name(pair[1])} meet "
+                    f"{len(items)} times (slots {', '.join(str(m.slot) for m in items)}); "
+                    "a pair meets once",
+                    pair,
+                    None,
+                    tuple(sorted({m.meeting_id for m in items})),
+                )
+            )
     for (member_id, slot), items in sorted(by_member_slot.items()):
         if len(items) > 1:
-            conflicts.append(Conflict("double_booking", f"{name(member_id)} has {len(items)} meetings in "
-                                      f"slot {slot} ({settings.slot_label(slot)}): with "
-                                      + ", ".join(m.partner_of(member_id) for m in items),
-                                      (member_id,), slot, tuple(sorted(m.meeting_id for m in items))))
+            conflicts.append(
+                Conflict(
+                    "double_booking",
+                    f"{name(member_id)} has {len(items)} meetings in "
+                    f"slot {slot} ({settings.slot_label(slot)}): with "
+                    + ", ".join(m.partner_of(member_id) for m in items),
+                    (member_id,),
+                    slot,
+                    tuple(sorted(m.meeting_id for m in items)),
+                )
+            )
     for m in usable:
         for member_id in m.pair:
             if m.slot not in people[member_id].available:
-                conflicts.append(Conflict("unavailable", f"{name(member_id)} cannot attend slot {m.slot} "
-                                          f"({settings.slot_label(m.slot)}) of meeting {m.meeting_id}; "
-                                          f"available: {_ranges(people[member_id].available)}",
-                                          (member_id,), m.slot, (m.meeting_id,)))
+                conflicts.append(
+                    Conflict(
+                        "unavailable",
+                        f"{name(member_id)} cannot attend slot {m.slot} "
+                        f"({settings.slot_label(m.slot)}) of meeting {m.meeting_id}; "
+                        f"available: {_ranges(people[member_id].available)}",
+                        (member_id,),
+                        m.slot,
+                        (m.meeting_id,),
+                    )
+                )
     for slot, items in sorted(by_slot.items()):
         if len(items) > settings.tables:
-            conflicts.append(Conflict("over_capacity", f"slot {slot} ({settings.slot_label(slot)}) has "
-                                      f"{len(items)} meetings for {settings.tables} tables", (), slot,
-                                      tuple(sorted(m.meeting_id for m in items))))
+            conflicts.append(
+                Conflict(
+                    "over_capacity",
+                    f"slot {slot} ({settings.slot_label(slot)}) has "
+                    f"{len(items)} meetings for {settings.tables} tables",
+                    (),
+                    slot,
+                    tuple(sorted(m.meeting_id for m in items)),
+                )
+            )
     for (slot, table), items in sorted(by_table.items()):
         if len(items) > 1:
-            conflicts.append(Conflict("table_clash", f"table {table} has {len(items)} meetings in slot "
-                                      f"{slot}: " + ", ".join(m.meeting_id for m in items), (), slot,
-                                      tuple(sorted(m.meeting_id for m in items))))
+            conflicts.append(
+                Conflict(
+                    "table_clash",
+                    f"table {table} has {len(items)} meetings in slot "
+                    f"{slot}: " + ", ".join(m.meeting_id for m in items),
+                    (),
+                    slot,
+                    tuple(sorted(m.meeting_id for m in items)),
+                )
+            )
     for m in usable:
         a, b = m.pair
         for member_id, partner_id in ((a, b), (b, a)):
             if session.level(member_id, partner_id) == "no":
-                conflicts.append(Conflict("vetoed", f"{name(member_id)} said 'no thanks' to "
-                                          f"{name(partner_id)}, yet they meet in slot {m.slot}",
-                                          (member_id, partner_id), m.slot, (m.meeting_id,)))
+                conflicts.append(
+                    Conflict(
+                        "vetoed",
+                        f"{name(member_id)} said 'no thanks' to "
+                        f"{name(partner_id)}, yet they meet in slot {m.slot}",
+                        (member_id, partner_id),
+                        m.slot,
+                        (m.meeting_id,),
+                    )
+                )
         rule = pair_rule_violation(session, a, b)
         if rule:
-            conflicts.append(Conflict("not_allowed", f"meeting {m.meeting_id} in slot {m.slot} breaks a "
-                                      f"rule: {rule}", m.pair, m.slot, (m.meeting_id,)))
+            conflicts.append(
+                Conflict(
+                    "not_allowed",
+                    f"meeting {m.meeting_id} in slot {m.slot} breaks a rule: {rule}",
+                    m.pair,
+                    m.slot,
+                    (m.meeting_id,),
+                )
+            )
     for member_id, participant in people.items():
         n = count.get(member_id, 0)
         if participant.max_meetings is not None and n > participant.max_meetings:
-            conflicts.append(Conflict("over_max", f"{name(member_id)} has {n} meetings, above its "
-                                      f"maximum of {participant.max_meetings}", (member_id,)))
+            conflicts.append(
+                Conflict(
+                    "over_max",
+                    f"{name(member_id)} has {n} meetings, above its "
+                    f"maximum of {participant.max_meetings}",
+                    (member_id,),
+                )
+            )
     for m in usable:
         gone = [member_id for member_id in m.pair if people[member_id].withdrawn]
         if gone and m.status == "planned":
-            conflicts.append(Conflict("withdrawn", f"meeting {m.meeting_id} in slot {m.slot}: "
-                                      f"{', '.join(name(x) for x in gone)} withdrew from the "
-                                      "service; record the meeting as not held, or reopen the "
-                                      "agenda to re-plan", tuple(gone), m.slot, (m.meeting_id,),
-                                      severity="warning"))
+            conflicts.append(
+                Conflict(
+                    "withdrawn",
+                    f"meeting {m.meeting_id} in slot {m.slot}: "
+                    f"{', '.join(name(x) for x in gone)} withdrew from the "
+                    "service; record the meeting as not held, or reopen the "
+                    "agenda to re-plan",
+                    tuple(gone),
+                    m.slot,
+                    (m.meeting_id,),
+                    severity="warning",
+                )
+            )
     for member_id, participant in people.items():
         n = count.get(member_id, 0)
         if n < participant.min_meetings and not participant.withdrawn:
-            conflicts.append(Conflict("under_min", f"{name(member_id)} has {n} meetings, below its "
-                                      f"minimum of {participant.min_meetings}", (member_id,),
-                                      severity="warning"))
+            conflicts.append(
+                Conflict(
+                    "under_min",
+                    f"{name(member_id)} has {n} meetings, below its "
+                    f"minimum of {participant.min_meetings}",
+                    (member_id,),
+                    severity="warning",
+                )
+            )
     return conflicts
 
 
@@ -1704,7 +2153,10 @@ def _ranges(numbers: Iterable[int]) -> str:
 # Hand edits
 # ---------------------------------------------------------------------------------------------
 
-def find_meeting(session: Session, member_id: str, partner_id: str, include_cancelled: bool = False) -> Meeting:
+
+def find_meeting(
+    session: Session, member_id: str, partner_id: str, include_cancelled: bool = False
+) -> Meeting:
     """Return the pair's planned or held meeting (or, with `include_cancelled`, a cancelled one).
 
     Raises
@@ -1718,8 +2170,12 @@ def find_meeting(session: Session, member_id: str, partner_id: str, include_canc
     found = [m for m in session.meetings if m.pair == pair and (m.active or include_cancelled)]
     found.sort(key=lambda m: not m.active)
     if not found:
-        raise _fail("meeting", f"{pair[0]}~{pair[1]}", f"{member_id} and {partner_id} have no "
-                    + ("meeting" if include_cancelled else "planned or held meeting"))
+        raise _fail(
+            "meeting",
+            f"{pair[0]}~{pair[1]}",
+            f"{member_id} and {partner_id} have no "
+            + ("meeting" if include_cancelled else "planned or held meeting"),
+        )
     return found[0]
 
 
@@ -1728,15 +2184,21 @@ def _commit(session: Session, old: Sequence[Meeting], new: Sequence[Meeting], ac
     ids = {id(m) for m in old}
     proposed = [m for m in session.meetings if id(m) not in ids] + list(new)
     before = {c.key for c in check_agenda(session) if c.severity == "error"}
-    created = [c for c in check_agenda(session, proposed) if c.severity == "error" and c.key not in before]
+    created = [
+        c for c in check_agenda(session, proposed) if c.severity == "error" and c.key not in before
+    ]
     if created:
         raise AgendaConflictError(created, action)
     session.meetings = proposed
 
 
-def _free_table(session: Session, slot: int, ignore: Iterable[Meeting], preferred: int | None) -> int:
+def _free_table(
+    session: Session, slot: int, ignore: Iterable[Meeting], preferred: int | None
+) -> int:
     ignored = {id(m) for m in ignore}
-    taken = {m.table for m in session.meetings if m.active and m.slot == slot and id(m) not in ignored}
+    taken = {
+        m.table for m in session.meetings if m.active and m.slot == slot and id(m) not in ignored
+    }
     if preferred is not None and preferred not in taken:
         return preferred
     free = [t for t in range(1, session.settings.tables + 1) if t not in taken]
@@ -1744,8 +2206,14 @@ def _free_table(session: Session, slot: int, ignore: Iterable[Meeting], preferre
     return free[0] if free else (preferred or 1)
 
 
-def move_meeting(session: Session, member_id: str, partner_id: str, slot: int,
-                 table: int | None = None, lock: bool = True) -> Meeting:
+def move_meeting(
+    session: Session,
+    member_id: str,
+    partner_id: str,
+    slot: int,
+    table: int | None = None,
+    lock: bool = True,
+) -> Meeting:
     """Move the pair's meeting to `slot` (and `table`; by default its own table if free there,
     else the lowest free one). The moved meeting is locked unless `lock` is False.
 
@@ -1766,8 +2234,9 @@ def move_meeting(session: Session, member_id: str, partner_id: str, slot: int,
     return moved
 
 
-def swap_meetings(session: Session, first: tuple[str, str], second: tuple[str, str],
-                  lock: bool = True) -> tuple[Meeting, Meeting]:
+def swap_meetings(
+    session: Session, first: tuple[str, str], second: tuple[str, str], lock: bool = True
+) -> tuple[Meeting, Meeting]:
     """Exchange the slots and tables of two meetings (both locked unless `lock` is False).
 
     Raises
@@ -1780,7 +2249,9 @@ def swap_meetings(session: Session, first: tuple[str, str], second: tuple[str, s
         raise _fail("meeting", one.meeting_id, "give two different meetings to swap")
     new_one = replace(one, slot=two.slot, table=two.table, locked=lock or one.locked)
     new_two = replace(two, slot=one.slot, table=one.table, locked=lock or two.locked)
-    _commit(session, [one, two], [new_one, new_two], f"swapping {one.meeting_id} and {two.meeting_id}")
+    _commit(
+        session, [one, two], [new_one, new_two], f"swapping {one.meeting_id} and {two.meeting_id}"
+    )
     return new_one, new_two
 
 
@@ -1796,15 +2267,24 @@ def cancel_meeting(session: Session, member_id: str, partner_id: str) -> Meeting
     _require_preliminary(session, "cancel a meeting")
     meeting = find_meeting(session, member_id, partner_id)
     if meeting.status != "planned":
-        raise _fail("meeting", meeting.meeting_id, f"the meeting is {meeting.status}; only a planned "
-                    "meeting can be cancelled")
+        raise _fail(
+            "meeting",
+            meeting.meeting_id,
+            f"the meeting is {meeting.status}; only a planned meeting can be cancelled",
+        )
     cancelled = replace(meeting, status="cancelled", locked=False)
     _commit(session, [meeting], [cancelled], f"cancelling {meeting.meeting_id}")
     return cancelled
 
 
-def add_meeting(session: Session, member_id: str, partner_id: str, slot: int,
-                table: int | None = None, locked: bool = True) -> Meeting:
+def add_meeting(
+    session: Session,
+    member_id: str,
+    partner_id: str,
+    slot: int,
+    table: int | None = None,
+    locked: bool = True,
+) -> Meeting:
     """Add a meeting of the pair in `slot` (at `table`, by default the lowest free one).
 
     A meeting added by hand is locked unless `locked` is False. A cancelled meeting of the
@@ -1830,11 +2310,17 @@ def add_meeting(session: Session, member_id: str, partner_id: str, slot: int,
     existing = [m for m in session.meetings if m.pair == pair]
     active = [m for m in existing if m.active]
     if active:
-        raise _fail("meeting", active[0].meeting_id, f"{member_id} and {partner_id} already meet in "
-                    f"slot {active[0].slot}; move that meeting instead")
+        raise _fail(
+            "meeting",
+            active[0].meeting_id,
+            f"{member_id} and {partner_id} already meet in "
+            f"slot {active[0].slot}; move that meeting instead",
+        )
     chosen = table if table is not None else _free_table(session, slot, [], None)
     meeting = Meeting.between(member_id, partner_id, slot, chosen, locked=locked)
-    _commit(session, existing, [meeting], f"adding a meeting of {meeting.meeting_id} in slot {slot}")
+    _commit(
+        session, existing, [meeting], f"adding a meeting of {meeting.meeting_id} in slot {slot}"
+    )
     return meeting
 
 
@@ -1850,13 +2336,17 @@ def lock_meeting(session: Session, member_id: str, partner_id: str, locked: bool
 
 def _check_table(session: Session, table: int | None) -> None:
     if table is not None and not (isinstance(table, int) and 1 <= table <= session.settings.tables):
-        raise _fail("table", table, f"got table {table!r}, expected a table number from 1 to "
-                    f"{session.settings.tables}")
+        raise _fail(
+            "table",
+            table,
+            f"got table {table!r}, expected a table number from 1 to {session.settings.tables}",
+        )
 
 
 # ---------------------------------------------------------------------------------------------
 # Publication, outcomes, feedback
 # ---------------------------------------------------------------------------------------------
+
 
 def publish(session: Session) -> None:
     """Make the preliminary agenda final.
@@ -1892,8 +2382,9 @@ def reopen(session: Session) -> None:
         _drop(session, member_id)
 
 
-def record_outcome(session: Session, member_id: str, partner_id: str, held: bool,
-                   outcome: str = "none") -> Meeting:
+def record_outcome(
+    session: Session, member_id: str, partner_id: str, held: bool, outcome: str = "none"
+) -> Meeting:
     """Record whether the pair's meeting took place and, if so, its outcome.
 
     Parameters
@@ -1911,13 +2402,19 @@ def record_outcome(session: Session, member_id: str, partner_id: str, held: bool
         If marking a cancelled meeting as held clashes with the meetings now in its slot.
     """
     if outcome not in OUTCOMES:
-        raise _fail("outcome", outcome, f"{outcome!r} is not an outcome; allowed: {', '.join(OUTCOMES)}")
+        raise _fail(
+            "outcome", outcome, f"{outcome!r} is not an outcome; allowed: {', '.join(OUTCOMES)}"
+        )
     if not held and outcome != "none":
         raise _fail("outcome", outcome, "a meeting that did not take place has no outcome")
     meeting = find_meeting(session, member_id, partner_id, include_cancelled=True)
     changed = replace(meeting, status="held" if held else "cancelled", outcome=outcome)
-    _commit(session, [meeting], [changed], f"recording {meeting.meeting_id} as "
-            + ("held" if held else "not held"))
+    _commit(
+        session,
+        [meeting],
+        [changed],
+        f"recording {meeting.meeting_id} as " + ("held" if held else "not held"),
+    )
     return changed
 
 
@@ -1942,15 +2439,29 @@ def feedback_records(session: Session, include_vetoes: bool = False) -> list[dic
             continue
         event = "deal" if m.outcome == "deal" else "meeting"
         for member_id, partner_id in (m.pair, m.pair[::-1]):
-            records.append({"member_id": member_id, "partner_id": partner_id, "event": event,
-                            "outcome": m.outcome, "date": date,
-                            "session_id": session.settings.session_id})
+            records.append(
+                {
+                    "member_id": member_id,
+                    "partner_id": partner_id,
+                    "event": event,
+                    "outcome": m.outcome,
+                    "date": date,
+                    "session_id": session.settings.session_id,
+                }
+            )
     if include_vetoes:
         for (member_id, partner_id), wish in session.wishes.items():
             if wish.level == "no":
-                records.append({"member_id": member_id, "partner_id": partner_id, "event": "declined",
-                                "outcome": "none", "date": date,
-                                "session_id": session.settings.session_id})
+                records.append(
+                    {
+                        "member_id": member_id,
+                        "partner_id": partner_id,
+                        "event": "declined",
+                        "outcome": "none",
+                        "date": date,
+                        "session_id": session.settings.session_id,
+                    }
+                )
     records.sort(key=lambda r: (r["member_id"], r["partner_id"], r["event"]))
     return records
 
@@ -1962,11 +2473,17 @@ def feedback_links(session: Session, include_vetoes: bool = False) -> list[Link]
     in both directions) and, with `include_vetoes`, one ``"declined"`` link per veto.
     """
     date = session.settings.date.isoformat()
-    links = [Link(m.member_a, m.member_b, "deal" if m.outcome == "deal" else "meeting", date)
-             for m in session.meetings if m.status == "held"]
+    links = [
+        Link(m.member_a, m.member_b, "deal" if m.outcome == "deal" else "meeting", date)
+        for m in session.meetings
+        if m.status == "held"
+    ]
     if include_vetoes:
-        links.extend(Link(member_id, partner_id, "declined", date)
-                     for (member_id, partner_id), wish in session.wishes.items() if wish.level == "no")
+        links.extend(
+            Link(member_id, partner_id, "declined", date)
+            for (member_id, partner_id), wish in session.wishes.items()
+            if wish.level == "no"
+        )
     return sorted(links, key=lambda l: (l.source, l.target, l.kind))
 
 
@@ -1974,16 +2491,34 @@ def feedback_links(session: Session, include_vetoes: bool = False) -> list[Link]
 # Participants and wishes from tables (files, uploads)
 # ---------------------------------------------------------------------------------------------
 
-_PARTICIPANT_ALIASES = {"id": "member_id", "min": "min_meetings", "max": "max_meetings",
-                        "availability": "available", "slots": "available"}
-_PARTICIPANT_COLUMNS = ("member_id", "name", "network", "org_type", "country", "role", "available",
-                        "min_meetings", "max_meetings")
+_PARTICIPANT_ALIASES = {
+    "id": "member_id",
+    "min": "min_meetings",
+    "max": "max_meetings",
+    "availability": "available",
+    "slots": "available",
+}
+_PARTICIPANT_COLUMNS = (
+    "member_id",
+    "name",
+    "network",
+    "org_type",
+    "country",
+    "role",
+    "available",
+    "min_meetings",
+    "max_meetings",
+)
 
 
-def participants_from_records(records: Iterable[Mapping[str, Any]], settings: SessionSettings,
-                              profiles: Mapping[str, Profile] | None = None,
-                              source: str = "participants", unit: str = "row",
-                              first_row: int = 2) -> list[Participant]:
+def participants_from_records(
+    records: Iterable[Mapping[str, Any]],
+    settings: SessionSettings,
+    profiles: Mapping[str, Profile] | None = None,
+    source: str = "participants",
+    unit: str = "row",
+    first_row: int = 2,
+) -> list[Participant]:
     """Validate rows of participants (a CSV/XLSX sheet or JSON records) all at once.
 
     Columns: ``member_id`` (or ``id``), ``name``, ``network``, ``org_type``, ``country``,
@@ -2018,8 +2553,16 @@ def participants_from_records(records: Iterable[Mapping[str, Any]], settings: Se
         if profiles is not None:
             profile = profiles.get(member_id)
             if profile is None:
-                problems.append(Problem(position, "member_id", member_id, f"{member_id!r} is not "
-                                        "a member of the profiles" + _closest_hint(member_id, profiles), unit))
+                problems.append(
+                    Problem(
+                        position,
+                        "member_id",
+                        member_id,
+                        f"{member_id!r} is not "
+                        "a member of the profiles" + _closest_hint(member_id, profiles),
+                        unit,
+                    )
+                )
                 continue
             for column in ("name", "network", "org_type", "country"):
                 if not record.get(column):
@@ -2029,37 +2572,68 @@ def participants_from_records(records: Iterable[Mapping[str, Any]], settings: Se
                 record[column] = None
         found = _participant_problems(record, settings, where="row")
         if member_id in seen:
-            problems.append(Problem(position, "member_id", member_id, f"listed twice (also in "
-                                    f"{unit} {seen[member_id]})", unit))
+            problems.append(
+                Problem(
+                    position,
+                    "member_id",
+                    member_id,
+                    f"listed twice (also in {unit} {seen[member_id]})",
+                    unit,
+                )
+            )
         seen.setdefault(member_id, position)
         if not found and not settings.admits(member_id, str(record.get("network") or "")):
-            problems.append(Problem(position, "network", record.get("network"), "this member may "
-                                    "not take part; the session is open to networks "
-                                    f"{', '.join(settings.networks) or '-'} and "
-                                    f"{len(settings.member_ids)} listed members", unit))
-        problems.extend(Problem(position, p.field.rsplit(".", 1)[-1], p.value, p.message, unit) for p in found)
+            problems.append(
+                Problem(
+                    position,
+                    "network",
+                    record.get("network"),
+                    "this member may "
+                    "not take part; the session is open to networks "
+                    f"{', '.join(settings.networks) or '-'} and "
+                    f"{len(settings.member_ids)} listed members",
+                    unit,
+                )
+            )
+        problems.extend(
+            Problem(position, p.field.rsplit(".", 1)[-1], p.value, p.message, unit) for p in found
+        )
         if not found:
             participants.append(_participant(record, settings))
     if ignored:
-        logger.warning("%s: columns ignored (not participant fields): %s", source, ", ".join(sorted(ignored)))
+        logger.warning(
+            "%s: columns ignored (not participant fields): %s", source, ", ".join(sorted(ignored))
+        )
     if problems:
         raise ProfileValidationError(problems, source)
     return participants
 
 
-def read_participants(path: str | Path, settings: SessionSettings,
-                      profiles: Mapping[str, Profile] | None = None) -> list[Participant]:
+def read_participants(
+    path: str | Path, settings: SessionSettings, profiles: Mapping[str, Profile] | None = None
+) -> list[Participant]:
     """Read and validate a participants file (.csv, .xlsx or .json); see
     :func:`participants_from_records`."""
     from .profiles import read_table
 
     frame, unit = read_table(path, "participants")
-    return participants_from_records(frame.to_dict("records"), settings, profiles, source=str(path),
-                                     unit=unit, first_row=2 if unit == "row" else 1)
+    return participants_from_records(
+        frame.to_dict("records"),
+        settings,
+        profiles,
+        source=str(path),
+        unit=unit,
+        first_row=2 if unit == "row" else 1,
+    )
 
 
-def set_wishes(session: Session, records: Iterable[Mapping[str, Any]], source: str = "wishes",
-               unit: str = "row", first_row: int = 2) -> int:
+def set_wishes(
+    session: Session,
+    records: Iterable[Mapping[str, Any]],
+    source: str = "wishes",
+    unit: str = "row",
+    first_row: int = 2,
+) -> int:
     """Set many wishes at once: rows of ``member_id``, ``partner_id``, ``level`` (``must``,
     ``would``, ``no``; ``none`` or empty clears). All rows are checked before any is applied.
 
@@ -2078,28 +2652,63 @@ def set_wishes(session: Session, records: Iterable[Mapping[str, Any]], source: s
     problems: list[Problem] = []
     changes: list[tuple[str, str, str | None]] = []
     for position, raw in enumerate(records, start=first_row):
-        record = {str(k).strip().lower(): ("" if v is None else str(v).strip()) for k, v in raw.items()}
+        record = {
+            str(k).strip().lower(): ("" if v is None else str(v).strip()) for k, v in raw.items()
+        }
         member_id, partner_id = record.get("member_id", ""), record.get("partner_id", "")
         level = record.get("level", "").lower() or "none"
         before = len(problems)
         for column, value in (("member_id", member_id), ("partner_id", partner_id)):
             if value not in session.participants:
-                problems.append(Problem(position, column, value, f"{value!r} is not a participant"
-                                        + _closest_hint(value, session.participants), unit))
+                problems.append(
+                    Problem(
+                        position,
+                        column,
+                        value,
+                        f"{value!r} is not a participant"
+                        + _closest_hint(value, session.participants),
+                        unit,
+                    )
+                )
         if member_id and member_id == partner_id:
-            problems.append(Problem(position, "partner_id", partner_id, "a participant cannot wish "
-                                    "to meet itself", unit))
+            problems.append(
+                Problem(
+                    position,
+                    "partner_id",
+                    partner_id,
+                    "a participant cannot wish to meet itself",
+                    unit,
+                )
+            )
         for column, value in (("member_id", member_id), ("partner_id", partner_id)):
             if session.is_withdrawn(value):
-                problems.append(Problem(position, column, value, f"{value} withdrew from the "
-                                        "service; it is no longer wished for", unit))
+                problems.append(
+                    Problem(
+                        position,
+                        column,
+                        value,
+                        f"{value} withdrew from the service; it is no longer wished for",
+                        unit,
+                    )
+                )
         if level not in (*WISH_LEVELS, "none"):
-            problems.append(Problem(position, "level", level, f"{level!r} is not a wish level; "
-                                    f"allowed: {', '.join(WISH_LEVELS)}, none", unit))
+            problems.append(
+                Problem(
+                    position,
+                    "level",
+                    level,
+                    f"{level!r} is not a wish level; allowed: {', '.join(WISH_LEVELS)}, none",
+                    unit,
+                )
+            )
         if len(problems) == before and level in ("must", "would"):
             rule = pair_rule_violation(session, member_id, partner_id)
             if rule:
-                problems.append(Problem(position, "partner_id", partner_id, f"this pair may not meet: {rule}", unit))
+                problems.append(
+                    Problem(
+                        position, "partner_id", partner_id, f"this pair may not meet: {rule}", unit
+                    )
+                )
         if len(problems) == before:
             changes.append((member_id, partner_id, None if level == "none" else level))
     if problems:

@@ -21,10 +21,26 @@ __all__ = ["TextTags", "extract_tags", "split_many", "split_needs"]
 
 # Cues that open the part of a sentence that states a need.
 _NEED_CUES = (
-    r"шука\w*", r"потреб\w*", r"потрібн\w*", r"необхідн\w*", r"запрошу\w*",
-    r"ищ[уеё]\w*", r"ищут", r"нужн\w*", r"нужд\w*", r"требу\w*", r"приглаша\w*",
-    r"look(?:ing)?\s+for", r"seek\w*", r"need\w*", r"wanted", r"require\w*", r"want\s+to\s+find",
-    r"in\s+search\s+of", r"в\s+пошуку", r"в\s+поиске",
+    r"шука\w*",
+    r"потреб\w*",
+    r"потрібн\w*",
+    r"необхідн\w*",
+    r"запрошу\w*",
+    r"ищ[уеё]\w*",
+    r"ищут",
+    r"нужн\w*",
+    r"нужд\w*",
+    r"требу\w*",
+    r"приглаша\w*",
+    r"look(?:ing)?\s+for",
+    r"seek\w*",
+    r"need\w*",
+    r"wanted",
+    r"require\w*",
+    r"want\s+to\s+find",
+    r"in\s+search\s+of",
+    r"в\s+пошуку",
+    r"в\s+поиске",
 )
 _NEED_PATTERN = re.compile(r"(?<![\w'])(?:" + "|".join(_NEED_CUES) + r")", re.IGNORECASE)
 _SENTENCES = re.compile(r"(?<=[.!?;\n])\s+|\n+")
@@ -55,14 +71,22 @@ def _sentences(text: str) -> list[str]:
     printable string has no other whitespace): those are cut after the sentence marks by string
     operations, with the same result four times faster than the regular expression."""
     if text.isprintable() and "  " not in text:
-        return text.replace(". ", ".\0").replace("! ", "!\0").replace("? ", "?\0").replace("; ", ";\0").split("\0")
+        return (
+            text.replace(". ", ".\0")
+            .replace("! ", "!\0")
+            .replace("? ", "?\0")
+            .replace("; ", ";\0")
+            .split("\0")
+        )
     return _SENTENCES.split(text)
 
 
 def _split_sentence(sentence: str) -> tuple[str | None, str | None]:
     """(offer part, need part) of one sentence, each None when blank."""
     match = _NEED_PATTERN.search(sentence)
-    offer, need = (sentence[: match.start()], sentence[match.start():]) if match else (sentence, "")
+    offer, need = (
+        (sentence[: match.start()], sentence[match.start() :]) if match else (sentence, "")
+    )
     return (offer if offer.strip() else None), (need if need.strip() else None)
 
 

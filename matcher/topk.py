@@ -58,7 +58,7 @@ def top_k_rows(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         empty = np.zeros((scores.shape[0], 0))
         return empty.astype(scores.dtype), empty.astype(np.int64)
     if k < n_columns:
-        columns = np.argpartition(scores, n_columns - k, axis=1)[:, n_columns - k:]
+        columns = np.argpartition(scores, n_columns - k, axis=1)[:, n_columns - k :]
     else:
         columns = np.broadcast_to(np.arange(n_columns), scores.shape).copy()
     values = np.take_along_axis(scores, columns, axis=1)
@@ -78,13 +78,13 @@ def top_k_indices(values: np.ndarray, k: int) -> np.ndarray:
     group = int(min(64, max(4, np.sqrt(n / k))))
     n_groups = -(-n // group)
     if k * group * 4 >= n or n_groups <= k:
-        return np.argpartition(values, n - k)[n - k:]
+        return np.argpartition(values, n - k)[n - k :]
     padded = np.full(n_groups * group, -np.inf, dtype=values.dtype)
     padded[:n] = values
     maxima = padded.reshape(group, n_groups).max(axis=0)
-    best_groups = np.argpartition(maxima, n_groups - k)[n_groups - k:]
+    best_groups = np.argpartition(maxima, n_groups - k)[n_groups - k :]
     columns = (best_groups[:, None] + n_groups * np.arange(group)).ravel()
-    chosen = np.argpartition(padded[columns], len(columns) - k)[len(columns) - k:]
+    chosen = np.argpartition(padded[columns], len(columns) - k)[len(columns) - k :]
     return np.minimum(columns[chosen], n - 1)
 
 
@@ -110,7 +110,9 @@ class TopK:
 
     def __init__(self, keys: np.ndarray, block_rows: int = 256, group: int = 64):
         if block_rows < 1 or group < 1:
-            raise ValueError(f"Got block_rows={block_rows!r}, group={group!r}; expected positive integers")
+            raise ValueError(
+                f"Got block_rows={block_rows!r}, group={group!r}; expected positive integers"
+            )
         self.keys = np.ascontiguousarray(keys, dtype=np.float32)
         if self.keys.ndim != 2:
             raise ValueError(f"keys must be 2-dimensional; got shape {self.keys.shape}")
@@ -121,7 +123,7 @@ class TopK:
         self._buffer: np.ndarray | None = None
 
     @staticmethod
-    def rows_for_budget(n_keys: int, budget_bytes: int = 512 * 1024 ** 2) -> int:
+    def rows_for_budget(n_keys: int, budget_bytes: int = 512 * 1024**2) -> int:
         """Query rows per block whose float32 score buffer fits `budget_bytes` (64 to 1024):
         larger blocks run the product closer to the GEMM peak."""
         return int(min(1024, max(64, budget_bytes // (4 * max(n_keys, 1)))))
@@ -151,14 +153,18 @@ class TopK:
         if rows <= self.FEW:
             # A few queries (one member's searches): one compiled pass over the keys, split
             # between the cores.
-            split_rows(lambda start, stop: _few_queries(self.keys, queries, out, start, stop),
-                       self.n_keys, 16384)
+            split_rows(
+                lambda start, stop: _few_queries(self.keys, queries, out, start, stop),
+                self.n_keys,
+                16384,
+            )
         else:
             np.matmul(queries, self.keys.T, out=out[:, : self.n_keys])
         return out
 
-    def search(self, queries: np.ndarray, k: int, exclude: np.ndarray | None = None
-               ) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, queries: np.ndarray, k: int, exclude: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Return (scores, key rows) of the `k` best keys of every query row, best first.
 
         Parameters
@@ -172,23 +178,26 @@ class TopK:
         """
         queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
         if queries.shape[1] != self.keys.shape[1]:
-            raise ValueError(f"queries have {queries.shape[1]} dimensions; the keys have {self.keys.shape[1]}")
+            raise ValueError(
+                f"queries have {queries.shape[1]} dimensions; the keys have {self.keys.shape[1]}"
+            )
         k = min(int(k), self.n_keys)
         values = np.empty((len(queries), k), dtype=np.float32)
         columns = np.empty((len(queries), k), dtype=np.int64)
         for start, block_values, block_columns in self.iter_search(queries, k, exclude):
-            values[start:start + len(block_values)] = block_values
-            columns[start:start + len(block_values)] = block_columns
+            values[start : start + len(block_values)] = block_values
+            columns[start : start + len(block_values)] = block_columns
         return values, columns
 
-    def iter_search(self, queries: np.ndarray, k: int, exclude: np.ndarray | None = None
-                    ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    def iter_search(
+        self, queries: np.ndarray, k: int, exclude: np.ndarray | None = None
+    ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
         """Yield (first row, scores, key rows) for every block of `queries`; see :meth:`search`."""
         queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
         k = min(int(k), self.n_keys)
         excluded = np.flatnonzero(exclude) if exclude is not None else None
         for start in range(0, len(queries), self.block_rows):
-            block = np.ascontiguousarray(queries[start:start + self.block_rows])
+            block = np.ascontiguousarray(queries[start : start + self.block_rows])
             S = self._scores(block)
             if excluded is not None and len(excluded):
                 S[:, excluded] = -np.inf
@@ -204,11 +213,13 @@ class TopK:
         # Group j holds the columns j, j + n_groups, j + 2 n_groups, ...: its maximum is an
         # element-wise maximum of `g` contiguous slices, which runs in SIMD.
         maxima = S.reshape(rows, g, n_groups).max(axis=1)
-        best_groups = np.argpartition(maxima, n_groups - k, axis=1)[:, n_groups - k:]
+        best_groups = np.argpartition(maxima, n_groups - k, axis=1)[:, n_groups - k :]
         # Columns of the chosen groups: (rows, k * g), then exact top-k among them.
         gathered_columns = (best_groups[:, :, None] + n_groups * np.arange(g)).reshape(rows, k * g)
         gathered = np.take_along_axis(S, gathered_columns, axis=1)
         values, positions = top_k_rows(gathered, k)
         # A padding column (past the keys, -inf) can only be picked with a -inf score; keep
         # every returned column a valid key row all the same.
-        return values, np.minimum(np.take_along_axis(gathered_columns, positions, axis=1), self.n_keys - 1)
+        return values, np.minimum(
+            np.take_along_axis(gathered_columns, positions, axis=1), self.n_keys - 1
+        )

@@ -1739,5 +1739,7 @@ def write_value_chain_world(
     world = generate_value_chain_world(n_organisations=n_organisations, seed=seed)
     paths = []
     for name, frame in (("profiles.csv", world.profiles), ("links.csv", world.links)):
-        paths.append(atomic_write_text(out_dir / name, frame.to_csv(index=False, lineterminator="\n")))
+        paths.append(
+            atomic_write_text(out_dir / name, frame.to_csv(index=False, lineterminator="\n"))
+        )
     return paths[0], paths[1]

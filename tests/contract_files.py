@@ -74,9 +74,17 @@ __all__ = [
 ]
 
 TAXONOMY = load_taxonomy()
-VOCABULARY = {name: tuple(TAXONOMY.ids(name)) for name in
-              ("org_types", "capabilities", "products", "partnership_types", "certifications",
-               "market_presence")}
+VOCABULARY = {
+    name: tuple(TAXONOMY.ids(name))
+    for name in (
+        "org_types",
+        "capabilities",
+        "products",
+        "partnership_types",
+        "certifications",
+        "market_presence",
+    )
+}
 ORG_TYPES = VOCABULARY["org_types"]
 CAPABILITIES = VOCABULARY["capabilities"]
 COUNTRIES = tuple(sorted(country_codes()))
@@ -89,8 +97,11 @@ DESCRIPTION_LANGUAGES = ("uk", "ru", "en")
 assert set(PRESENCE_TIERS) == set(VOCABULARY["market_presence"])
 
 #: Columns a profile may leave empty, beyond offers/seeks/description (of which a row needs one).
-OPTIONAL_COLUMNS = tuple(c for c in PROFILE_COLUMNS
-                         if c not in REQUIRED_COLUMNS and c not in ("offers", "seeks", "description"))
+OPTIONAL_COLUMNS = tuple(
+    c
+    for c in PROFILE_COLUMNS
+    if c not in REQUIRED_COLUMNS and c not in ("offers", "seeks", "description")
+)
 
 #: Sentences a member writes about itself; every one names capabilities that
 #: :func:`matcher.text.extract_tags` finds (checked below, at import).
@@ -134,19 +145,64 @@ for _sentences in DESCRIPTIONS.values():
         assert _found.offers or _found.seeks, f"no capability read from {_sentence!r}"
 
 NAMES = (
-    "Студія Весна", "Харківтрикотаж", "Швейна фабрика «Слобожанка»", "ООО «Текстиль-Люкс»",
-    "Tkalnia Łódź", "Moda Dystrybucja Sp. z o.o.", "Atelier Nord, Ltd.", 'Brand "Autumn"',
-    "O'Neill & Sons", "=Textile", "+380 Garments", "-Minus Studio", "@home Fabrics",
-    "Семь; Восемь", "Ательє 🧵 Нитка", "İzmir Örme A.Ş.", "Zürich Stoffe GmbH",
-    "Line one\nLine two", "ФОП Коваленко Г. І.", "  Padded Name  ", "X" * 300, "7", "NA",
+    "Студія Весна",
+    "Харківтрикотаж",
+    "Швейна фабрика «Слобожанка»",
+    "ООО «Текстиль-Люкс»",
+    "Tkalnia Łódź",
+    "Moda Dystrybucja Sp. z o.o.",
+    "Atelier Nord, Ltd.",
+    'Brand "Autumn"',
+    "O'Neill & Sons",
+    "=Textile",
+    "+380 Garments",
+    "-Minus Studio",
+    "@home Fabrics",
+    "Семь; Восемь",
+    "Ательє 🧵 Нитка",
+    "İzmir Örme A.Ş.",
+    "Zürich Stoffe GmbH",
+    "Line one\nLine two",
+    "ФОП Коваленко Г. І.",
+    "  Padded Name  ",
+    "X" * 300,
+    "7",
+    "NA",
 )
 CITIES = ("Kharkiv", "Харків", "Łódź", "Київ", "São Paulo", "Zürich", "N/A", "Ho Chi Minh City")
-NETWORK_POOL = (HOME_NETWORK, "polish-fashion-cluster", "lviv.textile_hub", "a", "n1-2.x_y",
-                "0", "eu-2027")
+NETWORK_POOL = (
+    HOME_NETWORK,
+    "polish-fashion-cluster",
+    "lviv.textile_hub",
+    "a",
+    "n1-2.x_y",
+    "0",
+    "eu-2027",
+)
 EXTRA_POOL = ("website", "notes", "контакт", "stand")
 NACE = ("14.13", "13", "14.1", "46.42", "13.20", "47.71")
-SPECIAL_IDS = (".", "-", "_", "..", "._-", "0", "007", "1e5", "1.0", "-1", "NA", "null", "None",
-               "nan", "TRUE", "Inf", "a" * 64, "A.B-C_D", "Z9", "x--y__z..w")
+SPECIAL_IDS = (
+    ".",
+    "-",
+    "_",
+    "..",
+    "._-",
+    "0",
+    "007",
+    "1e5",
+    "1.0",
+    "-1",
+    "NA",
+    "null",
+    "None",
+    "nan",
+    "TRUE",
+    "Inf",
+    "a" * 64,
+    "A.B-C_D",
+    "Z9",
+    "x--y__z..w",
+)
 LINK_START = dt.date(2015, 1, 1)
 
 
@@ -155,8 +211,11 @@ def _aliases(vocabulary: str) -> dict[str, tuple[str, ...]]:
     to the same id)."""
     out = {}
     for tag, term in TAXONOMY.terms[vocabulary].items():
-        options = [a for a in (*term.synonyms, *term.labels.values())
-                   if "," not in a and ";" not in a and TAXONOMY.resolve(vocabulary, a) == tag]
+        options = [
+            a
+            for a in (*term.synonyms, *term.labels.values())
+            if "," not in a and ";" not in a and TAXONOMY.resolve(vocabulary, a) == tag
+        ]
         out[tag] = tuple(dict.fromkeys(options))
     return out
 
@@ -213,9 +272,9 @@ class DataSet:
     of them."""
 
     shape: Shape
-    columns: list[str]                       # the profile file's header, in order
-    cells: list[dict[str, Any]]              # per row, header column -> cell value
-    profiles: list[dict[str, Any]]           # canonical: id, name, network, country, org_type, ...
+    columns: list[str]  # the profile file's header, in order
+    cells: list[dict[str, Any]]  # per row, header column -> cell value
+    profiles: list[dict[str, Any]]  # canonical: id, name, network, country, org_type, ...
     link_columns: list[str] = field(default_factory=list)
     link_cells: list[dict[str, Any]] = field(default_factory=list)
     #: Canonical distinct links (source, target, kind, date).
@@ -287,17 +346,24 @@ class DataSet:
     def summary(self) -> str:
         """One line for failure messages."""
         s = self.shape
-        return (f"{s.n_profiles} profiles as {s.file_format}, {len(s.countries)} countries, "
-                f"org_types {list(s.org_types)}, networks {list(s.networks)}, content {s.content} "
-                f"{list(s.description_languages)}, optional {s.optional}, markets {s.markets}, "
-                f"ids {s.id_style}, noise header={s.header_noise} cells={s.cell_noise}, "
-                f"{len(self.links)} links among {s.link_members} ({len(self.positive_pairs)} "
-                f"positive pairs), seed {s.seed}")
+        return (
+            f"{s.n_profiles} profiles as {s.file_format}, {len(s.countries)} countries, "
+            f"org_types {list(s.org_types)}, networks {list(s.networks)}, content {s.content} "
+            f"{list(s.description_languages)}, optional {s.optional}, markets {s.markets}, "
+            f"ids {s.id_style}, noise header={s.header_noise} cells={s.cell_noise}, "
+            f"{len(self.links)} links among {s.link_members} ({len(self.positive_pairs)} "
+            f"positive pairs), seed {s.seed}"
+        )
 
     # -- writing -----------------------------------------------------------------------------
-    def write(self, folder: str | Path, stem: str = "profiles", ids: Iterable[str] | None = None,
-              extra: Mapping[str, Mapping[str, Any]] | None = None,
-              file_format: str | None = None) -> Path:
+    def write(
+        self,
+        folder: str | Path,
+        stem: str = "profiles",
+        ids: Iterable[str] | None = None,
+        extra: Mapping[str, Mapping[str, Any]] | None = None,
+        file_format: str | None = None,
+    ) -> Path:
         """Write the profiles (or those of `ids`, in data-set order) to ``folder/stem.<fmt>``;
         `extra` adds columns outside the format: ``{column: {member_id: value}}``."""
         file_format = file_format or self.shape.file_format
@@ -311,19 +377,34 @@ class DataSet:
                 row[column] = values.get(profile["id"], "")
             rows.append(row)
         path = Path(folder) / f"{stem}.{file_format}"
-        _write(path, columns, rows, file_format, kind="profiles", noise=self.shape.header_noise,
-               wrapped=self.json_wrapped)
+        _write(
+            path,
+            columns,
+            rows,
+            file_format,
+            kind="profiles",
+            noise=self.shape.header_noise,
+            wrapped=self.json_wrapped,
+        )
         return path
 
-    def write_links(self, folder: str | Path, stem: str = "links",
-                    file_format: str | None = None) -> Path | None:
+    def write_links(
+        self, folder: str | Path, stem: str = "links", file_format: str | None = None
+    ) -> Path | None:
         """Write the links to ``folder/stem.<fmt>``; None when the data set has none."""
         if not self.link_cells:
             return None
         file_format = file_format or self.shape.file_format
         path = Path(folder) / f"{stem}.{file_format}"
-        _write(path, self.link_columns, self.link_cells, file_format, kind="links",
-               noise=self.shape.header_noise, wrapped=self.json_wrapped)
+        _write(
+            path,
+            self.link_columns,
+            self.link_cells,
+            file_format,
+            kind="links",
+            noise=self.shape.header_noise,
+            wrapped=self.json_wrapped,
+        )
         return path
 
 
@@ -335,10 +416,19 @@ _slugs = st.from_regex(r"[a-z0-9]{1,8}(?:[-_.][a-z0-9]{1,6}){0,3}", fullmatch=Tr
 
 
 @st.composite
-def shapes(draw, *, min_profiles: int = 2, max_profiles: int = 40,
-           formats: Sequence[str] = FORMATS, content: str | None = None,
-           links: bool | None = None, min_positive: int = 0, max_link_members: int = 10,
-           markets: bool | None = None, optional: str | None = None) -> Shape:
+def shapes(
+    draw,
+    *,
+    min_profiles: int = 2,
+    max_profiles: int = 40,
+    formats: Sequence[str] = FORMATS,
+    content: str | None = None,
+    links: bool | None = None,
+    min_positive: int = 0,
+    max_link_members: int = 10,
+    markets: bool | None = None,
+    optional: str | None = None,
+) -> Shape:
     """Draw the shape of a contract-valid data set.
 
     Parameters
@@ -355,16 +445,37 @@ def shapes(draw, *, min_profiles: int = 2, max_profiles: int = 40,
     file_format = draw(st.sampled_from(tuple(formats)), label="format")
     seed = draw(st.integers(0, 2**32 - 1), label="seed")
     n_countries = draw(st.one_of(st.just(1), st.integers(2, 60)), label="n_countries")
-    countries = tuple(draw(st.lists(st.sampled_from(COUNTRIES), min_size=n_countries,
-                                    max_size=n_countries, unique=True)))
-    org_types = tuple(draw(st.one_of(
-        st.lists(st.sampled_from(ORG_TYPES), min_size=1, max_size=1),
-        st.lists(st.sampled_from(ORG_TYPES), min_size=2, max_size=len(ORG_TYPES), unique=True))))
-    networks = tuple(draw(st.lists(st.one_of(st.sampled_from(NETWORK_POOL), _slugs),
-                                   min_size=1, max_size=4, unique=True)))
+    countries = tuple(
+        draw(
+            st.lists(
+                st.sampled_from(COUNTRIES), min_size=n_countries, max_size=n_countries, unique=True
+            )
+        )
+    )
+    org_types = tuple(
+        draw(
+            st.one_of(
+                st.lists(st.sampled_from(ORG_TYPES), min_size=1, max_size=1),
+                st.lists(
+                    st.sampled_from(ORG_TYPES), min_size=2, max_size=len(ORG_TYPES), unique=True
+                ),
+            )
+        )
+    )
+    networks = tuple(
+        draw(
+            st.lists(
+                st.one_of(st.sampled_from(NETWORK_POOL), _slugs),
+                min_size=1,
+                max_size=4,
+                unique=True,
+            )
+        )
+    )
     content = content or draw(st.sampled_from(CONTENTS), label="content")
-    some_languages = st.lists(st.sampled_from(DESCRIPTION_LANGUAGES), min_size=1, max_size=3,
-                              unique=True).map(tuple)
+    some_languages = st.lists(
+        st.sampled_from(DESCRIPTION_LANGUAGES), min_size=1, max_size=3, unique=True
+    ).map(tuple)
     if content == "tags":
         languages = draw(st.one_of(st.just(()), some_languages), label="description_languages")
     else:
@@ -385,41 +496,73 @@ def shapes(draw, *, min_profiles: int = 2, max_profiles: int = 40,
         while least * (least - 1) < min_positive:
             least += 1
         assert least <= n, f"{min_positive} positive pairs need {least} profiles, got {n}"
-        link_members = draw(st.integers(least, max(least, min(n, max_link_members))),
-                            label="link_members")
+        link_members = draw(
+            st.integers(least, max(least, min(n, max_link_members))), label="link_members"
+        )
         low = max(1, min_positive)
         # Up to 30 links (the documented default and logistic models), or many (50 positive
         # links and more: the learned gradient-boosted model).
-        n_links = draw(st.one_of(st.integers(low, low + 30), st.integers(low + 50, low + 100)),
-                       label="n_links")
-        link_kinds = tuple(draw(st.lists(st.sampled_from(LINK_KINDS), min_size=1, max_size=5,
-                                         unique=True), label="link_kinds"))
+        n_links = draw(
+            st.one_of(st.integers(low, low + 30), st.integers(low + 50, low + 100)), label="n_links"
+        )
+        link_kinds = tuple(
+            draw(
+                st.lists(st.sampled_from(LINK_KINDS), min_size=1, max_size=5, unique=True),
+                label="link_kinds",
+            )
+        )
         if min_positive and not set(link_kinds) & POSITIVE_KINDS:
             link_kinds += (draw(st.sampled_from(sorted(POSITIVE_KINDS))),)
         link_dates = draw(st.sampled_from(("none", "some", "all")), label="link_dates")
-    return Shape(n_profiles=n, file_format=file_format, seed=seed, countries=countries,
-                 org_types=org_types, networks=networks, content=content,
-                 description_languages=languages, optional=optional, markets=markets,
-                 id_style=id_style, header_noise=header_noise, cell_noise=cell_noise,
-                 extra_columns=extra_columns, link_members=link_members, n_links=n_links,
-                 link_kinds=link_kinds, min_positive=min(min_positive, n_links),
-                 link_dates=link_dates)
+    return Shape(
+        n_profiles=n,
+        file_format=file_format,
+        seed=seed,
+        countries=countries,
+        org_types=org_types,
+        networks=networks,
+        content=content,
+        description_languages=languages,
+        optional=optional,
+        markets=markets,
+        id_style=id_style,
+        header_noise=header_noise,
+        cell_noise=cell_noise,
+        extra_columns=extra_columns,
+        link_members=link_members,
+        n_links=n_links,
+        link_kinds=link_kinds,
+        min_positive=min(min_positive, n_links),
+        link_dates=link_dates,
+    )
 
 
 def large_shapes(min_profiles: int = 5_100, max_profiles: int = 5_400) -> st.SearchStrategy[Shape]:
     """Large data sets (the candidate stage starts above 5,000 profiles): descriptions only, or
     tags without markets; CSV or JSON (a 5,000-row workbook takes seconds to read)."""
     return st.one_of(
-        shapes(min_profiles=min_profiles, max_profiles=max_profiles, formats=("csv", "json"),
-               content="descriptions", links=True),
-        shapes(min_profiles=min_profiles, max_profiles=max_profiles, formats=("csv", "json"),
-               content="tags", markets=False, links=True),
+        shapes(
+            min_profiles=min_profiles,
+            max_profiles=max_profiles,
+            formats=("csv", "json"),
+            content="descriptions",
+            links=True,
+        ),
+        shapes(
+            min_profiles=min_profiles,
+            max_profiles=max_profiles,
+            formats=("csv", "json"),
+            content="tags",
+            markets=False,
+            links=True,
+        ),
     )
 
 
 # ---------------------------------------------------------------------------------------------
 # Building rows
 # ---------------------------------------------------------------------------------------------
+
 
 def build(shape: Shape) -> DataSet:
     """Make the rows of `shape` (deterministic in ``shape.seed``)."""
@@ -431,7 +574,9 @@ def build(shape: Shape) -> DataSet:
     # Which optional columns are in the file, and which of their cells are filled.
     optional_columns = [] if shape.optional == "absent" else list(OPTIONAL_COLUMNS)
     if not shape.markets:
-        optional_columns = [c for c in optional_columns if c not in ("markets_present", "markets_target")]
+        optional_columns = [
+            c for c in optional_columns if c not in ("markets_present", "markets_target")
+        ]
     if shape.optional in ("empty", "absent"):
         filled = np.zeros((n, len(OPTIONAL_COLUMNS)), dtype=bool)
     elif shape.optional == "full":
@@ -478,19 +623,25 @@ def build(shape: Shape) -> DataSet:
 
     market_pool = tuple(dict.fromkeys((*shape.countries, *rng.choice(COUNTRIES, 8).tolist())))
     lists = {
-        "offers": offers, "seeks": seeks,
+        "offers": offers,
+        "seeks": seeks,
         "products": _lists(rng, VOCABULARY["products"], lengths("products")),
         "markets_present": _lists(rng, market_pool, lengths("markets_present", 1, 7)),
         "markets_target": _lists(rng, market_pool, lengths("markets_target", 1, 4)),
-        "partnership_types": _lists(rng, VOCABULARY["partnership_types"], lengths("partnership_types")),
+        "partnership_types": _lists(
+            rng, VOCABULARY["partnership_types"], lengths("partnership_types")
+        ),
         "certifications": _lists(rng, VOCABULARY["certifications"], lengths("certifications")),
         "languages": _lists(rng, LANGUAGES[:40] + ("uk", "ru", "en", "pl"), lengths("languages")),
         "nace": _lists(rng, NACE, lengths("nace", 1, 3)),
     }
     list_columns = [(c, v) for c, v in LIST_COLUMNS.items() if c in columns]
     presence = rng.integers(0, len(PRESENCE_TIERS), n).tolist()
-    numbers = {c: rng.integers(0, 10 ** rng.integers(1, 7, n), dtype=np.int64).tolist()
-               for c in INT_COLUMNS if c in columns}
+    numbers = {
+        c: rng.integers(0, 10 ** rng.integers(1, 7, n), dtype=np.int64).tolist()
+        for c in INT_COLUMNS
+        if c in columns
+    }
     city_pick = rng.integers(0, len(CITIES), n).tolist()
     filled_lists = {c: fill[c].tolist() for c in ("city", "market_presence", *INT_COLUMNS)}
     wrap = (rng.random((n, len(LIST_COLUMNS))) < 0.5).tolist()  # JSON: an array, or joined
@@ -526,19 +677,29 @@ def build(shape: Shape) -> DataSet:
             row["city"] = CITIES[city_pick[i]] if filled_lists["city"][i] else ""
         if "market_presence" in columns:
             tier = PRESENCE_TIERS[presence[i]]
-            row["market_presence"] = ((_tag(uniforms, "market_presence", tier) if noise else tier)
-                                      if filled_lists["market_presence"][i] else "")
+            row["market_presence"] = (
+                (_tag(uniforms, "market_presence", tier) if noise else tier)
+                if filled_lists["market_presence"][i]
+                else ""
+            )
         for column, values in numbers.items():
             value = values[i] if filled_lists[column][i] else None
             row[column] = f"{value}.0" if value is not None and noise and u[5] < 0.3 else value
         for column in shape.extra_columns:
             row[column] = f"{column} {i}" if u[6] < 0.7 else ""
         cells.append(row)
-        profiles.append({
-            "id": ids[i], "name": name.strip(), "network": network.lower(),
-            "country": country, "org_type": org_type, "offers": offers[i], "seeks": seeks[i],
-            "description": descriptions[i].strip(),
-        })
+        profiles.append(
+            {
+                "id": ids[i],
+                "name": name.strip(),
+                "network": network.lower(),
+                "country": country,
+                "org_type": org_type,
+                "offers": offers[i],
+                "seeks": seeks[i],
+                "description": descriptions[i].strip(),
+            }
+        )
     data = DataSet(shape, columns, cells, profiles, json_wrapped=noise)
     _add_links(rng, data)
     return data
@@ -580,13 +741,20 @@ def _ids(rng: np.random.Generator, n: int, style: str) -> list[str]:
     return [ids[i] for i in order]
 
 
-def _lists(rng: np.random.Generator, vocabulary: Sequence[str], counts: np.ndarray) -> list[tuple[str, ...]]:
+def _lists(
+    rng: np.random.Generator, vocabulary: Sequence[str], counts: np.ndarray
+) -> list[tuple[str, ...]]:
     """A tuple of distinct items of `vocabulary` per row, of the given lengths (at most)."""
     width = int(counts.max()) if len(counts) else 0
     if width == 0:
         return [()] * len(counts)
-    items = np.asarray(vocabulary, dtype=object)[rng.integers(0, len(vocabulary), size=(len(counts), width))]
-    return [tuple(dict.fromkeys(row[:c])) if c else () for row, c in zip(items.tolist(), counts.tolist())]
+    items = np.asarray(vocabulary, dtype=object)[
+        rng.integers(0, len(vocabulary), size=(len(counts), width))
+    ]
+    return [
+        tuple(dict.fromkeys(row[:c])) if c else ()
+        for row, c in zip(items.tolist(), counts.tolist())
+    ]
 
 
 def _case(text: str, u: float) -> str:
@@ -662,7 +830,11 @@ def _add_links(rng: np.random.Generator, data: DataSet) -> None:
     m = len(members)
     # Distinct ordered pairs first (as many as there are), then repeats.
     all_pairs = m * (m - 1)
-    codes = rng.permutation(all_pairs) if all_pairs <= 100_000 else rng.integers(0, all_pairs, shape.n_links)
+    codes = (
+        rng.permutation(all_pairs)
+        if all_pairs <= 100_000
+        else rng.integers(0, all_pairs, shape.n_links)
+    )
     positive_kinds = [k for k in shape.link_kinds if k in POSITIVE_KINDS]
     rows, canonical = [], {}
     for j in range(shape.n_links):
@@ -680,15 +852,28 @@ def _add_links(rng: np.random.Generator, data: DataSet) -> None:
         written_kind: str = kind
         if shape.cell_noise:
             u = rng.random()
-            written_kind = "" if (kind == "partner" and u < 0.3) else kind.upper() if u < 0.5 else kind
-        row = {"source": source, "target": target, "kind": written_kind,
-               "date": (date if shape.file_format == "xlsx" and rng.random() < 0.5
-                        else date.isoformat() if date else "")}
+            written_kind = (
+                "" if (kind == "partner" and u < 0.3) else kind.upper() if u < 0.5 else kind
+            )
+        row = {
+            "source": source,
+            "target": target,
+            "kind": written_kind,
+            "date": (
+                date
+                if shape.file_format == "xlsx" and rng.random() < 0.5
+                else date.isoformat()
+                if date
+                else ""
+            ),
+        }
         rows.append(row)
         canonical.setdefault((source, target, kind), date.isoformat() if date else None)
         if shape.cell_noise and rng.random() < 0.1:
             rows.append(dict(row))  # the same link twice: read as one
-    data.link_columns = ["source", "target", "kind"] + ([] if shape.link_dates == "none" else ["date"])
+    data.link_columns = ["source", "target", "kind"] + (
+        [] if shape.link_dates == "none" else ["date"]
+    )
     data.link_cells = rows
     data.links = [(s, t, k, d) for (s, t, k), d in canonical.items()]
 
@@ -696,6 +881,7 @@ def _add_links(rng: np.random.Generator, data: DataSet) -> None:
 # ---------------------------------------------------------------------------------------------
 # Writing files
 # ---------------------------------------------------------------------------------------------
+
 
 def _stable(text: str) -> int:
     """A hash of `text` that is the same in every process (``hash`` is salted)."""
@@ -723,8 +909,15 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _write(path: Path, columns: list[str], rows: list[dict[str, Any]], file_format: str,
-           kind: str, noise: bool, wrapped: bool) -> None:
+def _write(
+    path: Path,
+    columns: list[str],
+    rows: list[dict[str, Any]],
+    file_format: str,
+    kind: str,
+    noise: bool,
+    wrapped: bool,
+) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     order = list(columns)
     if noise:
@@ -779,5 +972,7 @@ def _write(path: Path, columns: list[str], rows: list[dict[str, Any]], file_form
                 record[h] = value
             records.append(record)
         document: Any = {kind: records} if noise else records
-        path.write_text(json.dumps(document, ensure_ascii=not noise, indent=None if noise else 1),
-                        encoding="utf-8")
+        path.write_text(
+            json.dumps(document, ensure_ascii=not noise, indent=None if noise else 1),
+            encoding="utf-8",
+        )

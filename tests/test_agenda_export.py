@@ -40,22 +40,47 @@ KYIV = zoneinfo.ZoneInfo("Europe/Kyiv")
 
 @pytest.fixture
 def session():
-    settings = SessionSettings.create("Kharkiv B2B", "2026-05-14", "Europe/Kyiv", 25, tables=3,
-                                      slots=["10:00", "10:30", "11:00"], place="Derzhprom, hall 2",
-                                      session_id="kfc-day")
+    settings = SessionSettings.create(
+        "Kharkiv B2B",
+        "2026-05-14",
+        "Europe/Kyiv",
+        25,
+        tables=3,
+        slots=["10:00", "10:30", "11:00"],
+        place="Derzhprom, hall 2",
+        session_id="kfc-day",
+    )
     s = Session(settings)
-    people = [("brand", "=HYPERLINK(\"x\")", "kfc", "UA"), ("factory", "Фабрика «Весна»", "kfc", "UA"),
-              ("mill", "Tkalnia <script>", "pl-cluster", "PL"), ("shop", "@Shop", "pl-cluster", "PL")]
+    people = [
+        ("brand", '=HYPERLINK("x")', "kfc", "UA"),
+        ("factory", "Фабрика «Весна»", "kfc", "UA"),
+        ("mill", "Tkalnia <script>", "pl-cluster", "PL"),
+        ("shop", "@Shop", "pl-cluster", "PL"),
+    ]
     for member_id, name, network, country in people:
-        s.participants[member_id] = Participant(member_id, name, (1, 2, 3), network=network, country=country)
+        s.participants[member_id] = Participant(
+            member_id, name, (1, 2, 3), network=network, country=country
+        )
     set_wish(s, "brand", "factory", "must")
     set_wish(s, "factory", "brand", "would")
     set_wish(s, "shop", "mill", "would")
-    s.suggestions["brand"] = (SuggestedPartner("factory", "Фабрика «Весна»", 0.9, {
-        "en": ("Offers what you seek: Knitwear production", "-1 risk"),
-        "uk": ("Пропонує те, що ви шукаєте: Виробництво трикотажних виробів", "-1 ризик")}),)
-    s.meetings = [Meeting("brand", "factory", 1, 2), Meeting("mill", "shop", 1, 1),
-                  Meeting("brand", "mill", 3, 1), Meeting("factory", "shop", 2, 3)]
+    s.suggestions["brand"] = (
+        SuggestedPartner(
+            "factory",
+            "Фабрика «Весна»",
+            0.9,
+            {
+                "en": ("Offers what you seek: Knitwear production", "-1 risk"),
+                "uk": ("Пропонує те, що ви шукаєте: Виробництво трикотажних виробів", "-1 ризик"),
+            },
+        ),
+    )
+    s.meetings = [
+        Meeting("brand", "factory", 1, 2),
+        Meeting("mill", "shop", 1, 1),
+        Meeting("brand", "mill", 3, 1),
+        Meeting("factory", "shop", 2, 3),
+    ]
     cancel_meeting(s, "factory", "shop")
     publish(s)
     return s
@@ -66,7 +91,11 @@ def test_rows_for_a_participant_the_plan_and_the_tables(session):
     assert [r["slot"] for r in rows] == [1, 2, 3]
     first = rows[0]
     assert (first["partner_id"], first["table"], first["your_wish"], first["their_wish"]) == (
-        "factory", 2, "обов'язково", "бажано")
+        "factory",
+        2,
+        "обов'язково",
+        "бажано",
+    )
     assert first["start"] == dt.datetime(2026, 5, 14, 10, 0, tzinfo=KYIV)
     assert first["reasons"][0].startswith("Пропонує те, що ви шукаєте")
     assert (rows[1]["partner_id"], rows[1]["status"]) == (None, "вільно")
@@ -83,12 +112,30 @@ def test_xlsx_has_plan_table_plan_and_a_sheet_per_participant(session, tmp_path)
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["План", "План столів", "brand", "factory", "mill", "shop"]
     plan = [row for row in book["План"].iter_rows(values_only=True)]
-    header = plan.index(("Слот", "Час", "Стіл", "Учасник А", "Назва А", "Учасник Б", "Назва Б", "Бажання А",
-                         "Бажання Б", "Цінність", "Закріплено", "Статус", "Результат"))
-    body = plan[header + 1:]
-    assert [(r[0], r[2], r[3], r[5]) for r in body] == [(1, 1, "mill", "shop"), (1, 2, "brand", "factory"),
-                                                         (3, 1, "brand", "mill")]
-    assert body[1][4] == "'=HYPERLINK(\"x\")"  # text, not a formula
+    header = plan.index(
+        (
+            "Слот",
+            "Час",
+            "Стіл",
+            "Учасник А",
+            "Назва А",
+            "Учасник Б",
+            "Назва Б",
+            "Бажання А",
+            "Бажання Б",
+            "Цінність",
+            "Закріплено",
+            "Статус",
+            "Результат",
+        )
+    )
+    body = plan[header + 1 :]
+    assert [(r[0], r[2], r[3], r[5]) for r in body] == [
+        (1, 1, "mill", "shop"),
+        (1, 2, "brand", "factory"),
+        (3, 1, "brand", "mill"),
+    ]
+    assert body[1][4] == '\'=HYPERLINK("x")'  # text, not a formula
     assert body[1][9] == 14_900 and body[1][11] == "заплановано"
     cell = book["План"].cell(row=header + 3, column=5)
     assert cell.data_type == "s"
@@ -96,13 +143,20 @@ def test_xlsx_has_plan_table_plan_and_a_sheet_per_participant(session, tmp_path)
     assert in_memory.sheetnames == ["Plan", "Table plan", "shop"]
     grid = list(book["План столів"].iter_rows(values_only=True))
     assert grid[0] == ("Слот", "Час", "Стіл 1", "Стіл 2", "Стіл 3")
-    assert grid[1][:4] == (1, "10:00-10:25", "Tkalnia <script> — @Shop", "'=HYPERLINK(\"x\") — Фабрика «Весна»")
+    assert grid[1][:4] == (
+        1,
+        "10:00-10:25",
+        "Tkalnia <script> — @Shop",
+        '\'=HYPERLINK("x") — Фабрика «Весна»',
+    )
     brand = list(book["brand"].iter_rows(values_only=True))
     assert brand[0][0] == 'Розклад зустрічей: =HYPERLINK("x") (brand)'
     slots = brand[-3:]
     assert [r[0] for r in slots] == [1, 2, 3]
     assert slots[0][3] == "Фабрика «Весна»" and slots[0][9].splitlines() == [
-        "Пропонує те, що ви шукаєте: Виробництво трикотажних виробів", "-1 ризик"]
+        "Пропонує те, що ви шукаєте: Виробництво трикотажних виробів",
+        "-1 ризик",
+    ]
     assert slots[1][10] == "вільно"
 
 
@@ -111,19 +165,27 @@ def test_csv_views_parse_back_and_escape_formulas(session, tmp_path):
     assert (tmp_path / "plan.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # BOM for spreadsheets
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [(r["Slot"], r["Table"], r["Participant A"], r["Participant B"]) for r in rows] == [
-        ("1", "1", "mill", "shop"), ("1", "2", "brand", "factory"), ("3", "1", "brand", "mill")]
-    assert rows[1]["Name A"] == "'=HYPERLINK(\"x\")" and rows[0]["Name B"] == "'@Shop"
-    assert (rows[1]["A's wish"], rows[1]["B's wish"], rows[1]["Locked"]) == ("must meet", "would meet", "no")
+        ("1", "1", "mill", "shop"),
+        ("1", "2", "brand", "factory"),
+        ("3", "1", "brand", "mill"),
+    ]
+    assert rows[1]["Name A"] == '\'=HYPERLINK("x")' and rows[0]["Name B"] == "'@Shop"
+    assert (rows[1]["A's wish"], rows[1]["B's wish"], rows[1]["Locked"]) == (
+        "must meet",
+        "would meet",
+        "no",
+    )
     with (tmp_path / "plan.csv").open(encoding="utf-8-sig", newline="") as handle:
         assert list(csv.DictReader(handle)) == rows
     agendas = list(csv.DictReader(io.StringIO(write_csv(session, None, "uk", "agendas"))))
     brand = [r for r in agendas if r["Код учасника"] == "brand"]
     assert [r["Код партнера"] for r in brand] == ["factory", "mill"]
-    assert brand[0]["Чому варто зустрітися"] == ("Пропонує те, що ви шукаєте: Виробництво трикотажних "
-                                                 "виробів | -1 ризик")
+    assert brand[0]["Чому варто зустрітися"] == (
+        "Пропонує те, що ви шукаєте: Виробництво трикотажних виробів | -1 ризик"
+    )
     tables = list(csv.reader(io.StringIO(write_csv(session, None, "en", "tables"))))
     assert tables[0] == ["Slot", "Time", "Table 1", "Table 2", "Table 3"]
-    assert tables[3] == ["3", "11:00-11:25", "'=HYPERLINK(\"x\") — Tkalnia <script>", "", ""]
+    assert tables[3] == ["3", "11:00-11:25", '\'=HYPERLINK("x") — Tkalnia <script>', "", ""]
     with pytest.raises(ValueError, match="view='grid'"):
         write_csv(session, None, "en", "grid")
     assert safe_cell("-5") == "'-5" and safe_cell(-5) == -5 and safe_cell("Ok") == "Ok"
@@ -163,7 +225,9 @@ def test_ics_files_as_zip_folder_or_single_file(session, tmp_path):
         assert sorted(z.namelist()) == ["brand.ics", "factory.ics", "mill.ics", "shop.ics"]
         shop = icalendar.Calendar.from_ical(z.read("shop.ics"))
         assert [str(e["summary"]) for e in shop.walk("VEVENT")] == [
-            "Meeting with Tkalnia <script> — Table 1", "Meeting with Фабрика «Весна» — Table 3"]
+            "Meeting with Tkalnia <script> — Table 1",
+            "Meeting with Фабрика «Весна» — Table 3",
+        ]
     written = write_ics(session, tmp_path / "folder", "en", member_ids=["mill", "shop"])
     assert sorted(p.name for p in written) == ["mill.ics", "shop.ics"]
     (single,) = write_ics(session, tmp_path / "brand.ics", "en", member_ids=["brand"])

@@ -49,8 +49,12 @@ def test_missing_model_says_how_to_make_one(tmp_path):
 
 def test_data_hash_changes_with_the_data(tmp_path, cluster_frame, cluster_links):
     matcher = PartnerMatcher().fit(cluster_frame, cluster_links)
-    first = json.loads((save_model(matcher, "a", cluster_links, tmp_path) / "manifest.json").read_text())
-    second = json.loads((save_model(matcher, "b", cluster_links[:1], tmp_path) / "manifest.json").read_text())
+    first = json.loads(
+        (save_model(matcher, "a", cluster_links, tmp_path) / "manifest.json").read_text()
+    )
+    second = json.loads(
+        (save_model(matcher, "b", cluster_links[:1], tmp_path) / "manifest.json").read_text()
+    )
     assert first["data_sha256"] != second["data_sha256"]
 
 
@@ -74,7 +78,11 @@ def test_the_manifest_records_how_the_model_was_chosen(tmp_path):
     matcher = PartnerMatcher(negatives_per_source=60).fit(frame, links)
     save_model(matcher, "chosen", links, tmp_path)
     manifest = read_manifest("chosen", tmp_path)
-    assert manifest["candidate"] == manifest["model_selection"]["chosen"] == matcher.candidate_.to_dict()
+    assert (
+        manifest["candidate"]
+        == manifest["model_selection"]["chosen"]
+        == matcher.candidate_.to_dict()
+    )
     assert manifest["model"] == manifest["candidate"]["family"]
     assert manifest["dropped_features"] == list(matcher.dropped_features_)
     scores = manifest["model_selection"]["candidates"]

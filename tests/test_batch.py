@@ -37,7 +37,9 @@ def _brute(Q, K, k, exclude=None):
     return np.take_along_axis(S, order, axis=1), order
 
 
-@pytest.mark.parametrize("n_keys,k,group", [(5000, 5, 64), (5000, 120, 16), (300, 20, 64), (10, 50, 4)])
+@pytest.mark.parametrize(
+    "n_keys,k,group", [(5000, 5, 64), (5000, 120, 16), (300, 20, 64), (10, 50, 4)]
+)
 def test_blocked_top_k_is_exact(n_keys, k, group):
     """The blocked search returns the k best allowed keys of every query. float32 products differ in
     their last bits between BLAS kernels, CPUs and thread counts, so near-equal scores may swap
@@ -53,7 +55,7 @@ def test_blocked_top_k_is_exact(n_keys, k, group):
     finite = np.isfinite(expected_values)
     assert (np.isfinite(values) == finite).all()
     np.testing.assert_allclose(values[finite], expected_values[finite], rtol=0, atol=tolerance)
-    exact = (Q.astype(np.float64) @ K.astype(np.float64).T)
+    exact = Q.astype(np.float64) @ K.astype(np.float64).T
     returned = np.take_along_axis(exact, np.where(finite, columns, 0), axis=1)
     np.testing.assert_allclose(returned[finite], values[finite], rtol=0, atol=tolerance)
     assert not exclude[columns[finite]].any()
@@ -65,7 +67,9 @@ def test_top_k_with_fewer_allowed_keys_than_k_pads_with_minus_infinity():
     K = rng.standard_normal((5003, 8)).astype(np.float32)
     exclude = np.ones(5003, dtype=bool)
     exclude[[7, 4000, 5002]] = False
-    values, columns = TopK(K, group=16).search(rng.standard_normal((3, 8)).astype(np.float32), 5, exclude=exclude)
+    values, columns = TopK(K, group=16).search(
+        rng.standard_normal((3, 8)).astype(np.float32), 5, exclude=exclude
+    )
     assert np.isfinite(values).sum(axis=1).tolist() == [3, 3, 3]
     assert all(set(row[np.isfinite(v)]) == {7, 4000, 5002} for row, v in zip(columns, values))
     assert columns.max() < 5003
@@ -85,8 +89,9 @@ def fair():
     frame = validate_profiles(raw, source="fair")
     links = validate_links(raw_links, frame["member_id"], source="fair-links")
     # The model the inner cross-validation chooses on these links, named: not chosen again.
-    matcher = PartnerMatcher(model="gbt-shallow", exhaustive_below=100, n_candidates=60,
-                             random_state=0).fit(frame, links)
+    matcher = PartnerMatcher(
+        model="gbt-shallow", exhaustive_below=100, n_candidates=60, random_state=0
+    ).fit(frame, links)
     members = [m for m in frame["member_id"] if m.startswith("kfc-")]
     candidates = [m for m in frame["member_id"] if not m.startswith("kfc-")]
     return raw, raw_links, frame, links, matcher, members, candidates
@@ -97,7 +102,14 @@ def test_batch_shortlists_equal_single_recommendations(fair, tmp_path):
     assert matcher.index_ is not None
     spec = BatchSpec(k=8, block_rows=16)
     table = run_batch(matcher, members, candidates, spec, tmp_path / "parts", progress=False)
-    assert list(table.columns[:6]) == ["member_id", "rank", "partner_id", "partner_name", "score", "reasons"]
+    assert list(table.columns[:6]) == [
+        "member_id",
+        "rank",
+        "partner_id",
+        "partner_name",
+        "score",
+        "reasons",
+    ]
     assert "hall" in table.columns  # the candidates' extra column is kept
     for member in members[:12]:
         expected = matcher.recommend(member, k=8, scope="international")
@@ -115,11 +127,21 @@ def test_batch_shortlists_equal_single_recommendations(fair, tmp_path):
 def test_filters_apply_to_every_shortlist(fair, tmp_path):
     _, _, frame, _, matcher, members, candidates = fair
     country = frame.loc[candidates, "country"].value_counts().index[0]
-    table = run_batch(matcher, members[:10], candidates, BatchSpec(k=5, filters={"country": [country]}),
-                      tmp_path / "parts", progress=False)
+    table = run_batch(
+        matcher,
+        members[:10],
+        candidates,
+        BatchSpec(k=5, filters={"country": [country]}),
+        tmp_path / "parts",
+        progress=False,
+    )
     assert len(table) and set(table["partner_country"]) == {country}
-    expected = matcher.recommend(members[0], k=5, scope="international", filters={"country": [country]})
-    assert table[table["member_id"] == members[0]]["partner_id"].tolist() == [s.partner_id for s in expected]
+    expected = matcher.recommend(
+        members[0], k=5, scope="international", filters={"country": [country]}
+    )
+    assert table[table["member_id"] == members[0]]["partner_id"].tolist() == [
+        s.partner_id for s in expected
+    ]
 
 
 def _interrupt_the_third_block(monkeypatch):
@@ -141,7 +163,9 @@ def _interrupt_the_third_block(monkeypatch):
 def test_an_interrupted_run_resumes_from_its_parts(fair, tmp_path, monkeypatch):
     _, _, _, _, matcher, members, candidates = fair
     spec = BatchSpec(k=5, block_rows=8)
-    reference = run_batch(matcher, members, candidates, spec, tmp_path / "reference", progress=False)
+    reference = run_batch(
+        matcher, members, candidates, spec, tmp_path / "reference", progress=False
+    )
 
     original = _interrupt_the_third_block(monkeypatch)
     work = tmp_path / "work"
@@ -152,8 +176,12 @@ def test_an_interrupted_run_resumes_from_its_parts(fair, tmp_path, monkeypatch):
 
     monkeypatch.setattr(BatchScorer, "score", original)
     scored = []
-    monkeypatch.setattr(BatchScorer, "score", lambda self, rows: scored.append(len(rows)) or original(self, rows))
-    resumed = run_batch(matcher, members, candidates, spec, work, fingerprint={"x": 1}, progress=False)
+    monkeypatch.setattr(
+        BatchScorer, "score", lambda self, rows: scored.append(len(rows)) or original(self, rows)
+    )
+    resumed = run_batch(
+        matcher, members, candidates, spec, work, fingerprint={"x": 1}, progress=False
+    )
     assert len(scored) == -(-len(members) // 8) - 2  # only the blocks not written before
     pd.testing.assert_frame_equal(resumed, reference)
 
@@ -169,7 +197,11 @@ def test_reverse_view_and_summary(fair, tmp_path):
     reverse = reverse_view(table)
     assert len(reverse) == len(table)
     top = reverse[reverse["visitor_rank"] == 1].set_index("partner_id")
-    best = table.sort_values("score", ascending=False).drop_duplicates("partner_id").set_index("partner_id")
+    best = (
+        table.sort_values("score", ascending=False)
+        .drop_duplicates("partner_id")
+        .set_index("partner_id")
+    )
     assert (top["score"] == best.loc[top.index, "score"]).all()
     summary = member_summary(table).set_index("member_id")
     assert (summary["suggestions"] == table.groupby("member_id").size()).all()
@@ -177,20 +209,30 @@ def test_reverse_view_and_summary(fair, tmp_path):
 
 
 def test_write_table_formats_and_formula_cells(tmp_path):
-    frame = pd.DataFrame({"member_id": ["a", "a", "b"], "rank": [1, 2, 1], "partner_id": ["x", "y", "x"],
-                          "partner_name": ["=HYPERLINK(\"http://e\")", "Пряжа", "X"], "score": [0.5, 0.4, 0.3],
-                          "reasons": ["r1", "r2", "r3"], "member_name": ["A", "A", "B"]})
+    frame = pd.DataFrame(
+        {
+            "member_id": ["a", "a", "b"],
+            "rank": [1, 2, 1],
+            "partner_id": ["x", "y", "x"],
+            "partner_name": ['=HYPERLINK("http://e")', "Пряжа", "X"],
+            "score": [0.5, 0.4, 0.3],
+            "reasons": ["r1", "r2", "r3"],
+            "member_name": ["A", "A", "B"],
+        }
+    )
     write_table(frame, tmp_path / "s.csv")
     assert pd.read_csv(tmp_path / "s.csv")["partner_name"][0].startswith("'=")
     write_table(frame, tmp_path / "s.parquet")
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "s.parquet"), frame)
-    write_table(frame, tmp_path / "s.xlsx", summary=member_summary(frame.assign(partner_country="UA")))
+    write_table(
+        frame, tmp_path / "s.xlsx", summary=member_summary(frame.assign(partner_country="UA"))
+    )
     from openpyxl import load_workbook
 
     book = load_workbook(tmp_path / "s.xlsx")
     assert book.sheetnames == ["summary", "a", "b"]
     assert book["a"]["A1"].value == "A (a)"
-    assert [c.value for c in book["a"][3]][:3] == [1, "x", "'=HYPERLINK(\"http://e\")"]
+    assert [c.value for c in book["a"][3]][:3] == [1, "x", '\'=HYPERLINK("http://e")']
     with pytest.raises(ValueError, match="unsupported output file type"):
         write_table(frame, tmp_path / "s.txt")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.csv", "s.parquet", "s.xlsx"]
@@ -208,10 +250,26 @@ def fair_files(fair, tmp_path_factory):
 
 def test_cli_writes_shortlists_reverse_and_summary(fair_files, tmp_path):
     out = tmp_path / "shortlists.xlsx"
-    result = CliRunner().invoke(main, [
-        "batch", "--members", str(fair_files / "members.csv"), "--candidates", str(fair_files / "exhibitors.csv"),
-        "--links", str(fair_files / "links.csv"), "--k", "5", "--out", str(out),
-        "--reverse", str(tmp_path / "reverse.csv"), "--summary", str(tmp_path / "summary.parquet")])
+    result = CliRunner().invoke(
+        main,
+        [
+            "batch",
+            "--members",
+            str(fair_files / "members.csv"),
+            "--candidates",
+            str(fair_files / "exhibitors.csv"),
+            "--links",
+            str(fair_files / "links.csv"),
+            "--k",
+            "5",
+            "--out",
+            str(out),
+            "--reverse",
+            str(tmp_path / "reverse.csv"),
+            "--summary",
+            str(tmp_path / "summary.parquet"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     from openpyxl import load_workbook
 
@@ -228,13 +286,33 @@ def test_cli_checks_every_file_before_running(fair_files, tmp_path):
     bad.loc[4, "org_type"] = "spaceship"
     bad.to_csv(tmp_path / "bad.csv", index=False)
     out = tmp_path / "out.csv"
-    result = CliRunner().invoke(main, ["batch", "--members", str(fair_files / "members.csv"),
-                                       "--candidates", str(tmp_path / "bad.csv"), "--out", str(out)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "batch",
+            "--members",
+            str(fair_files / "members.csv"),
+            "--candidates",
+            str(tmp_path / "bad.csv"),
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 2
     assert "row 6" in result.output and "org_type" in result.output and "spaceship" in result.output
     assert not out.exists() and not (tmp_path / "out.csv.parts").exists()
-    result = CliRunner().invoke(main, ["batch", "--members", str(fair_files / "members.csv"),
-                                       "--candidates", str(fair_files / "exhibitors.csv"), "--out", "x.docx"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "batch",
+            "--members",
+            str(fair_files / "members.csv"),
+            "--candidates",
+            str(fair_files / "exhibitors.csv"),
+            "--out",
+            "x.docx",
+        ],
+    )
     assert result.exit_code == 2 and "unsupported file type" in result.output
 
 
@@ -243,10 +321,18 @@ def test_dask_cluster_gives_the_same_shortlists(fair, tmp_path):
     _, _, _, _, matcher, members, candidates = fair
     spec = BatchSpec(k=5, block_rows=10)
     serial = run_batch(matcher, members, candidates, spec, tmp_path / "serial", progress=False)
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
-        remote = run_batch(matcher, members, candidates, spec, tmp_path / "dask",
-                           scheduler=cluster.scheduler_address, progress=False)
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        remote = run_batch(
+            matcher,
+            members,
+            candidates,
+            spec,
+            tmp_path / "dask",
+            scheduler=cluster.scheduler_address,
+            progress=False,
+        )
     pd.testing.assert_frame_equal(remote, serial)
 
 
@@ -254,7 +340,9 @@ def test_local_processes_give_the_same_shortlists(fair, tmp_path):
     _, _, _, _, matcher, members, candidates = fair
     spec = BatchSpec(k=5, block_rows=10)
     serial = run_batch(matcher, members, candidates, spec, tmp_path / "serial", progress=False)
-    parallel = run_batch(matcher, members, candidates, spec, tmp_path / "jobs", jobs=2, progress=False)
+    parallel = run_batch(
+        matcher, members, candidates, spec, tmp_path / "jobs", jobs=2, progress=False
+    )
     pd.testing.assert_frame_equal(parallel, serial)
     assert batch_module._WORKER_SCORERS == {}  # the workers opened the file, not this process
 
@@ -308,7 +396,9 @@ def _unsorted_csr(seed: int = 0, shape=(30, 50)) -> sp.csr_matrix:
     for r in range(shape[0]):
         start, end = matrix.indptr[r], matrix.indptr[r + 1]
         data += list(matrix.data[start:end]) + ([0.5] if r == fullest else [])
-        indices += list(matrix.indices[start:end]) + ([matrix.indices[start]] if r == fullest else [])
+        indices += list(matrix.indices[start:end]) + (
+            [matrix.indices[start]] if r == fullest else []
+        )
         indptr.append(len(indices))
     return sp.csr_matrix((np.array(data), np.array(indices), np.array(indptr)), shape=shape)
 
@@ -333,8 +423,9 @@ def test_row_dots_reads_a_read_only_unsorted_matrix_without_writing(tmp_path):
     # A canonical matrix takes the merge: the same numbers.
     canonical = matrix.copy()
     canonical.sum_duplicates()
-    np.testing.assert_allclose(_row_dots(canonical, J, canonical, 5), dense[J] @ dense[5],
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        _row_dots(canonical, J, canonical, 5), dense[J] @ dense[5], rtol=1e-12
+    )
 
 
 def test_saved_and_dumped_models_keep_their_matrices_in_canonical_form(fair, tmp_path):
@@ -389,8 +480,9 @@ def test_worker_processes_score_a_model_with_unsorted_matrices(unlinked, tmp_pat
     matcher.arrays_.names = _reversed_rows(matcher.arrays_.names)
     assert not matcher.arrays_.names.has_canonical_format
     spec = BatchSpec(k=5, block_rows=8)
-    parallel = run_batch(matcher, members, candidates, spec, tmp_path / "jobs", jobs=2,
-                         progress=False)
+    parallel = run_batch(
+        matcher, members, candidates, spec, tmp_path / "jobs", jobs=2, progress=False
+    )
     assert matcher.arrays_.names.has_canonical_format  # sorted before the workers opened it
     assert len(list((tmp_path / "jobs").glob("scorer-*.joblib"))) == 1
     serial = run_batch(matcher, members, candidates, spec, tmp_path / "serial", progress=False)
@@ -400,40 +492,57 @@ def test_worker_processes_score_a_model_with_unsorted_matrices(unlinked, tmp_pat
 
 @pytest.mark.parametrize("block_rows", [7, 32, 33, 40, 41, 1000])
 def test_block_sizes_below_at_and_above_the_member_count_give_the_same_shortlists(
-        fair, block_rows, tmp_path):
+    fair, block_rows, tmp_path
+):
     # 40 members: 6 blocks of 7 (the last 5); 32 and 33 either side of the neighbour votes'
     # chunk of 32 members; one block of exactly the members; one larger than them.
     _, _, _, _, matcher, members, candidates = fair
     assert len(members) == 40
-    reference = run_batch(matcher, members, candidates, BatchSpec(k=6, block_rows=5),
-                          tmp_path / "reference", progress=False)
-    table = run_batch(matcher, members, candidates, BatchSpec(k=6, block_rows=block_rows),
-                      tmp_path / "parts", progress=False)
+    reference = run_batch(
+        matcher,
+        members,
+        candidates,
+        BatchSpec(k=6, block_rows=5),
+        tmp_path / "reference",
+        progress=False,
+    )
+    table = run_batch(
+        matcher,
+        members,
+        candidates,
+        BatchSpec(k=6, block_rows=block_rows),
+        tmp_path / "parts",
+        progress=False,
+    )
     assert len(list((tmp_path / "parts").glob("part-*.parquet"))) == -(-40 // block_rows)
     _assert_valid(table, matcher, candidates)
     _assert_same_shortlists(table, reference)
 
 
 @pytest.mark.parametrize("missing,in_process", [(0, 0), (1, 1), (2, 0), (5, 0)])
-def test_resume_scores_only_missing_blocks_in_the_right_place(fair, tmp_path, monkeypatch,
-                                                               missing, in_process):
+def test_resume_scores_only_missing_blocks_in_the_right_place(
+    fair, tmp_path, monkeypatch, missing, in_process
+):
     """Resuming with jobs=2: nothing to score, one block (scored here: a worker pool is not
     worth it), or several (scored by workers); the result is the same."""
     _, _, _, _, matcher, members, candidates = fair
     spec = BatchSpec(k=5, block_rows=8)  # 5 blocks
     work = tmp_path / "work"
-    reference = run_batch(matcher, members, candidates, spec, work, fingerprint={"x": 1},
-                          progress=False)
+    reference = run_batch(
+        matcher, members, candidates, spec, work, fingerprint={"x": 1}, progress=False
+    )
     parts = sorted(work.glob("part-*.parquet"))
     assert len(parts) == 5
-    for path in parts[1:1 + missing] if missing < 5 else parts:
+    for path in parts[1 : 1 + missing] if missing < 5 else parts:
         path.unlink()
     scored_here = []
     original = BatchScorer.score
-    monkeypatch.setattr(BatchScorer, "score",
-                        lambda self, rows: scored_here.append(1) or original(self, rows))
-    resumed = run_batch(matcher, members, candidates, spec, work, fingerprint={"x": 1}, jobs=2,
-                        progress=False)
+    monkeypatch.setattr(
+        BatchScorer, "score", lambda self, rows: scored_here.append(1) or original(self, rows)
+    )
+    resumed = run_batch(
+        matcher, members, candidates, spec, work, fingerprint={"x": 1}, jobs=2, progress=False
+    )
     assert len(scored_here) == in_process
     assert len(list(work.glob("part-*.parquet"))) == 5
     _assert_valid(resumed, matcher, candidates)
@@ -441,17 +550,32 @@ def test_resume_scores_only_missing_blocks_in_the_right_place(fair, tmp_path, mo
 
 
 @pytest.mark.parametrize("jobs,block_rows,workers", [(1, 10, False), (2, 10, True), (2, 40, False)])
-def test_local_processes_are_used_from_two_jobs_and_two_blocks(fair, tmp_path, monkeypatch, jobs,
-                                                              block_rows, workers):
+def test_local_processes_are_used_from_two_jobs_and_two_blocks(
+    fair, tmp_path, monkeypatch, jobs, block_rows, workers
+):
     _, _, _, _, matcher, members, candidates = fair
-    reference = run_batch(matcher, members, candidates, BatchSpec(k=5, block_rows=40),
-                          tmp_path / "reference", progress=False)
+    reference = run_batch(
+        matcher,
+        members,
+        candidates,
+        BatchSpec(k=5, block_rows=40),
+        tmp_path / "reference",
+        progress=False,
+    )
     scored_here = []
     original = BatchScorer.score
-    monkeypatch.setattr(BatchScorer, "score",
-                        lambda self, rows: scored_here.append(1) or original(self, rows))
-    table = run_batch(matcher, members, candidates, BatchSpec(k=5, block_rows=block_rows),
-                      tmp_path / "parts", jobs=jobs, progress=False)
+    monkeypatch.setattr(
+        BatchScorer, "score", lambda self, rows: scored_here.append(1) or original(self, rows)
+    )
+    table = run_batch(
+        matcher,
+        members,
+        candidates,
+        BatchSpec(k=5, block_rows=block_rows),
+        tmp_path / "parts",
+        jobs=jobs,
+        progress=False,
+    )
     assert (len(scored_here) == 0) == workers
     assert bool(list((tmp_path / "parts").glob("scorer-*.joblib"))) == workers
     _assert_valid(table, matcher, candidates)
@@ -482,9 +606,17 @@ def test_exhaustive_and_retrieval_sides_of_exhaustive_below_agree(fair, tmp_path
 def test_xlsx_has_a_sheet_per_member_up_to_200(tmp_path, n_members, sheets):
     from openpyxl import load_workbook
 
-    frame = pd.DataFrame({"member_id": [f"m{i:03d}" for i in range(n_members)], "rank": 1,
-                          "partner_id": "x", "partner_name": "X", "score": 0.5, "reasons": "r",
-                          "member_name": [f"M{i}" for i in range(n_members)]})
+    frame = pd.DataFrame(
+        {
+            "member_id": [f"m{i:03d}" for i in range(n_members)],
+            "rank": 1,
+            "partner_id": "x",
+            "partner_name": "X",
+            "score": 0.5,
+            "reasons": "r",
+            "member_name": [f"M{i}" for i in range(n_members)],
+        }
+    )
     write_table(frame, tmp_path / "s.xlsx")
     book = load_workbook(tmp_path / "s.xlsx", read_only=True)
     assert len(book.sheetnames) == sheets
@@ -501,14 +633,28 @@ def fair_model(fair, tmp_path_factory):
 
 
 def _batch_args(fair_files, fair_model, out, *more):
-    return ["batch", "--members", str(fair_files / "members.csv"),
-            "--candidates", str(fair_files / "exhibitors.csv"), "--model", "fair",
-            "--models-dir", str(fair_model), "--k", "5", "--out", str(out), *more]
+    return [
+        "batch",
+        "--members",
+        str(fair_files / "members.csv"),
+        "--candidates",
+        str(fair_files / "exhibitors.csv"),
+        "--model",
+        "fair",
+        "--models-dir",
+        str(fair_model),
+        "--k",
+        "5",
+        "--out",
+        str(out),
+        *more,
+    ]
 
 
 @pytest.mark.parametrize("limit_offset,expected_jobs", [(0, 2), (-1, 1)])
-def test_jobs_0_chooses_processes_up_to_auto_jobs_up_to(fair, fair_files, fair_model, tmp_path,
-                                                        monkeypatch, limit_offset, expected_jobs):
+def test_jobs_0_chooses_processes_up_to_auto_jobs_up_to(
+    fair, fair_files, fair_model, tmp_path, monkeypatch, limit_offset, expected_jobs
+):
     """`--jobs 0` (the default): one process per core with at most AUTO_JOBS_UP_TO profiles in
     the model, one process above; the shortlists are the same."""
     from matcher import batch_cli
@@ -521,38 +667,46 @@ def test_jobs_0_chooses_processes_up_to_auto_jobs_up_to(fair, fair_files, fair_m
     assert batch_cli.choose_jobs(3, n_profiles) == 3
     chosen = []
     original = batch_module.run_batch
-    monkeypatch.setattr(batch_module, "run_batch", lambda *args, **kwargs:
-                        chosen.append(kwargs["jobs"]) or original(*args, **kwargs))
+    monkeypatch.setattr(
+        batch_module,
+        "run_batch",
+        lambda *args, **kwargs: chosen.append(kwargs["jobs"]) or original(*args, **kwargs),
+    )
     out = tmp_path / "out.parquet"
-    result = CliRunner().invoke(main, _batch_args(fair_files, fair_model, out,
-                                                  "--block-rows", "10"))
+    result = CliRunner().invoke(
+        main, _batch_args(fair_files, fair_model, out, "--block-rows", "10")
+    )
     assert result.exit_code == 0, result.output
     assert chosen == [expected_jobs]
     table = pd.read_parquet(out)
     _assert_valid(table, matcher, candidates)
-    reference = run_batch(matcher, members, candidates, BatchSpec(k=5), tmp_path / "ref",
-                          progress=False)
+    reference = run_batch(
+        matcher, members, candidates, BatchSpec(k=5), tmp_path / "ref", progress=False
+    )
     _assert_same_shortlists(table, reference)
 
 
 def test_cli_resumes_from_its_work_dir(fair, fair_files, fair_model, tmp_path, monkeypatch):
     _, _, _, _, matcher, members, candidates = fair
     work, out = tmp_path / "work", tmp_path / "out.csv"
-    args = _batch_args(fair_files, fair_model, out, "--jobs", "1", "--block-rows", "8",
-                       "--work-dir", str(work))
+    args = _batch_args(
+        fair_files, fair_model, out, "--jobs", "1", "--block-rows", "8", "--work-dir", str(work)
+    )
     original = _interrupt_the_third_block(monkeypatch)
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 130 and "resume" in result.stderr
     assert len(list(work.glob("part-*.parquet"))) == 2 and not out.exists()
 
     scored = []
-    monkeypatch.setattr(BatchScorer, "score",
-                        lambda self, rows: scored.append(1) or original(self, rows))
+    monkeypatch.setattr(
+        BatchScorer, "score", lambda self, rows: scored.append(1) or original(self, rows)
+    )
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert len(scored) == 5 - 2 and not work.exists()
     table = pd.read_csv(out)
     _assert_valid(table, matcher, candidates)
-    reference = run_batch(matcher, members, candidates, BatchSpec(k=5), tmp_path / "ref",
-                          progress=False)
+    reference = run_batch(
+        matcher, members, candidates, BatchSpec(k=5), tmp_path / "ref", progress=False
+    )
     _assert_same_shortlists(table, reference)

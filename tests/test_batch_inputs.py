@@ -274,8 +274,14 @@ def test_unknown_members_and_candidates_are_input_errors_and_key_errors(small_ma
     assert caught.value.member_ids == ("ghost",)
     ghosts = [f"ghost-{i:02d}" for i in range(12)]
     with pytest.raises(UnknownMemberError) as caught:
-        run_batch(small_matcher, ["designer", *ghosts], ["knit-factory"], spec, tmp_path / "w",
-                  progress=False)
+        run_batch(
+            small_matcher,
+            ["designer", *ghosts],
+            ["knit-factory"],
+            spec,
+            tmp_path / "w",
+            progress=False,
+        )
     assert str(caught.value) == (
         "12 members not among the fitted profiles: "
         + ", ".join(repr(g) for g in ghosts[:10])

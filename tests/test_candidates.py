@@ -15,7 +15,9 @@ from matcher.ranking import PartnerMatcher
 def fitted():
     raw = generate_profiles(6000, seed=3)
     frame = validate_profiles(raw, source="generated")
-    links = validate_links(generate_links(raw, seed=3), frame["member_id"], source="generated-links")
+    links = validate_links(
+        generate_links(raw, seed=3), frame["member_id"], source="generated-links"
+    )
     # The model the inner cross-validation chooses on these links, named: not chosen again.
     return PartnerMatcher(model="gbt-shallow", random_state=0).fit(frame, links)
 
@@ -37,8 +39,13 @@ def test_columns_equal_pair_features(fitted):
         X = m._features_for(a, every, m.stats_, m.arrays_, m.embedding_[a], votes=votes)
         for name, values in stage.columns(m.arrays_, a, partners, votes):
             expected = X[:, PAIR_FEATURES.index(name)]
-            np.testing.assert_allclose(np.broadcast_to(values, expected.shape), expected, rtol=1e-5, atol=1e-6,
-                                       err_msg=name)
+            np.testing.assert_allclose(
+                np.broadcast_to(values, expected.shape),
+                expected,
+                rtol=1e-5,
+                atol=1e-6,
+                err_msg=name,
+            )
 
 
 def test_fast_score_is_the_weighted_sum_of_the_columns(fitted):
@@ -48,9 +55,13 @@ def test_fast_score_is_the_weighted_sum_of_the_columns(fitted):
         for a in _members(m):
             partners = m.stats_.partners(a)
             votes = cf_votes(m.stats_, m.embedding_[a])
-            expected = sum(w * np.asarray(v, dtype=np.float64)
-                           for w, (_, v) in zip(stage.weights_, stage.columns(m.arrays_, a, partners, votes)))
-            np.testing.assert_allclose(stage.scores(m.arrays_, a, partners, votes), expected, rtol=1e-4, atol=1e-4)
+            expected = sum(
+                w * np.asarray(v, dtype=np.float64)
+                for w, (_, v) in zip(stage.weights_, stage.columns(m.arrays_, a, partners, votes))
+            )
+            np.testing.assert_allclose(
+                stage.scores(m.arrays_, a, partners, votes), expected, rtol=1e-4, atol=1e-4
+            )
 
 
 def test_first_stage_survives_pickling(fitted):
@@ -59,8 +70,10 @@ def test_first_stage_survives_pickling(fitted):
     stage = pickle.loads(pickle.dumps(fitted.first_stage_))
     a = 5
     votes = cf_votes(fitted.stats_, fitted.embedding_[a])
-    np.testing.assert_array_equal(stage.scores(fitted.arrays_, a, fitted.stats_.partners(a), votes),
-                                  fitted.first_stage_.scores(fitted.arrays_, a, fitted.stats_.partners(a), votes))
+    np.testing.assert_array_equal(
+        stage.scores(fitted.arrays_, a, fitted.stats_.partners(a), votes),
+        fitted.first_stage_.scores(fitted.arrays_, a, fitted.stats_.partners(a), votes),
+    )
 
 
 def test_candidates_include_the_first_stage_best(fitted):
@@ -72,7 +85,9 @@ def test_candidates_include_the_first_stage_best(fitted):
     mask[a] = False
     mask[m.stats_.partners(a)] = False
     rows, _ = m._candidates(a, m.arrays_, None, m.embedding_[a], m.stats_.partners(a), mask.copy())
-    scores = m.first_stage_.scores(m.arrays_, a, m.stats_.partners(a), cf_votes(m.stats_, m.embedding_[a]))
+    scores = m.first_stage_.scores(
+        m.arrays_, a, m.stats_.partners(a), cf_votes(m.stats_, m.embedding_[a])
+    )
     scores[~mask] = -np.inf
     best = np.argsort(-scores)[:50]
     assert set(best.tolist()) <= set(rows.tolist())
@@ -112,4 +127,6 @@ def test_row_dots_equal_sparse_products():
     query = sp.random(4, 500, density=0.1, format="csr", random_state=2)
     J = rng.choice(300, 120, replace=False)
     for a in range(4):
-        np.testing.assert_allclose(_row_dots(matrix, J, query, a), (matrix[J] @ query[a].T).toarray().ravel())
+        np.testing.assert_allclose(
+            _row_dots(matrix, J, query, a), (matrix[J] @ query[a].T).toarray().ravel()
+        )

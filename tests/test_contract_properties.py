@@ -74,8 +74,10 @@ def examples(share: float) -> settings:
 # Running the command line
 # ---------------------------------------------------------------------------------------------
 
-def matcher(args: Sequence[object], data: DataSet | None = None,
-            refusals: Iterable[str] = ()) -> Result | None:
+
+def matcher(
+    args: Sequence[object], data: DataSet | None = None, refusals: Iterable[str] = ()
+) -> Result | None:
     """Run ``matcher ARGS``: the result on exit 0; None when it refuses with exit 2 and a message
     matching one of the `refusals` (regular expressions). Anything else fails the test with the
     command, its stderr, the traceback of a failure and the data set's shape."""
@@ -98,9 +100,11 @@ def matcher(args: Sequence[object], data: DataSet | None = None,
     if result.exc_info and not isinstance(result.exc_info[1], SystemExit):
         detail += "\n" + "".join(traceback.format_exception(*result.exc_info))
     shape = f"\ndata set: {data.summary()}" if data is not None else ""
-    kind = ("a failure of the program" if result.exit_code == 1 else "an unexpected refusal")
-    pytest.fail(f"matcher {' '.join(args)} exited {result.exit_code} ({kind}):\n{stderr}{detail}{shape}",
-                pytrace=False)
+    kind = "a failure of the program" if result.exit_code == 1 else "an unexpected refusal"
+    pytest.fail(
+        f"matcher {' '.join(args)} exited {result.exit_code} ({kind}):\n{stderr}{detail}{shape}",
+        pytrace=False,
+    )
 
 
 def escaped(text: str) -> str:
@@ -124,8 +128,15 @@ def links_args(links: Path | None) -> list[object]:
 # Properties of suggestions
 # ---------------------------------------------------------------------------------------------
 
-def check_suggestions(data: DataSet, member: str, suggestions: list[dict], k: int,
-                      pool: set[str] | None = None, where: str = "") -> None:
+
+def check_suggestions(
+    data: DataSet,
+    member: str,
+    suggestions: list[dict],
+    k: int,
+    pool: set[str] | None = None,
+    where: str = "",
+) -> None:
     """A member's suggestions (``recommend --format json`` shape, or batch rows turned into it):
     distinct, never the member, a known partner or one it declined; from `pool` (default:
     everyone); scores in 0..1 falling with rank; reasons on every one; as many as asked for
@@ -137,18 +148,22 @@ def check_suggestions(data: DataSet, member: str, suggestions: list[dict], k: in
     known = data.known_partners(member, pool)
     assert not known & set(ids), tag + f"known partners re-suggested: {sorted(known & set(ids))}"
     declined = data.declined_by(member)
-    assert not declined & set(ids), tag + f"declined partners re-suggested: {sorted(declined & set(ids))}"
+    assert not declined & set(ids), (
+        tag + f"declined partners re-suggested: {sorted(declined & set(ids))}"
+    )
     pool = set(data.ids) if pool is None else pool
     assert set(ids) <= pool, tag + f"partners outside the candidates: {sorted(set(ids) - pool)}"
     eligible = pool - data.never_suggested(member)
     assert len(ids) == min(k, len(eligible)), (
-        tag + f"{len(ids)} suggestions for k={k} and {len(eligible)} eligible partners")
+        tag + f"{len(ids)} suggestions for k={k} and {len(eligible)} eligible partners"
+    )
     scores = [s["score"] for s in suggestions]
     assert all(0.0 <= x <= 1.0 for x in scores), tag + f"scores outside 0..1: {scores}"
     assert scores == sorted(scores, reverse=True), tag + f"scores do not fall with rank: {scores}"
     for s in suggestions:
         assert s["reasons"] and all(isinstance(r, str) and r.strip() for r in s["reasons"]), (
-            tag + f"no reasons for {s['partner_id']}: {s['reasons']!r}")
+            tag + f"no reasons for {s['partner_id']}: {s['reasons']!r}"
+        )
 
 
 def check_partner_fields(data: DataSet, suggestion: dict, where: str = "") -> None:
@@ -172,6 +187,7 @@ def recommend_json(result: Result, member: str) -> list[dict]:
 # The strategy's own test: drawn files are valid, and breaking a rule is refused by name
 # ---------------------------------------------------------------------------------------------
 
+
 def test_description_templates_name_capabilities():
     for language, sentences in DESCRIPTIONS.items():
         for sentence in sentences:
@@ -181,8 +197,17 @@ def test_description_templates_name_capabilities():
 
 @given(shape=shapes(max_profiles=60))
 @examples(3)
-@example(shape=Shape(n_profiles=3, file_format="xlsx", id_style="wild", seed=11,
-                     countries=("NA", "ZA"), networks=("a",), optional="full"))
+@example(
+    shape=Shape(
+        n_profiles=3,
+        file_format="xlsx",
+        id_style="wild",
+        seed=11,
+        countries=("NA", "ZA"),
+        networks=("a",),
+        optional="full",
+    )
+)
 def test_drawn_data_sets_are_valid(shape):
     data = build(shape)
     note(data.summary())
@@ -190,14 +215,24 @@ def test_drawn_data_sets_are_valid(shape):
         profiles, links = write_files(data, Path(tmp))
         result = matcher(["validate", "--profiles", profiles, *links_args(links)], data)
     lines = result.stdout.splitlines()
-    assert lines[0] == (f"{shape.n_profiles} profiles in {len(data.networks)} networks, "
-                        f"{len(data.links)} links: no problems"), result.stdout
+    assert lines[0] == (
+        f"{shape.n_profiles} profiles in {len(data.networks)} networks, "
+        f"{len(data.links)} links: no problems"
+    ), result.stdout
     counts = dict(re.findall(r"(\w+) (\d+)", lines[1].removeprefix("market presence: ")))
     assert sum(map(int, counts.values())) == shape.n_profiles, lines[1]
 
 
-MUTATIONS = ("unicode_id", "long_id", "duplicate_id", "empty_profile", "bad_country", "bad_tag",
-             "self_link", "unknown_link_id")
+MUTATIONS = (
+    "unicode_id",
+    "long_id",
+    "duplicate_id",
+    "empty_profile",
+    "bad_country",
+    "bad_tag",
+    "self_link",
+    "unknown_link_id",
+)
 
 
 def problems_of(stderr: str, path: Path) -> list[str]:
@@ -212,8 +247,11 @@ def problems_of(stderr: str, path: Path) -> list[str]:
     return lines
 
 
-@given(shape=shapes(max_profiles=12, links=True), mutation=st.sampled_from(MUTATIONS),
-       position=st.integers(0, 40))
+@given(
+    shape=shapes(max_profiles=12, links=True),
+    mutation=st.sampled_from(MUTATIONS),
+    position=st.integers(0, 40),
+)
 @examples(2)
 def test_a_broken_rule_is_refused_naming_row_and_column(shape, mutation, position):
     """The other half of the contract: one bad cell, and `validate` exits 2 naming where it is."""
@@ -250,41 +288,76 @@ def test_a_broken_rule_is_refused_naming_row_and_column(shape, mutation, positio
     prefix = f"{unit} {row + first}" + (f", column {column!r}: " if column else ": ")
     with tempfile.TemporaryDirectory() as tmp:
         profiles, links = write_files(data, Path(tmp))
-        result = CliRunner().invoke(main, ["validate", "--profiles", str(profiles),
-                                           *map(str, links_args(links))])
+        result = CliRunner().invoke(
+            main, ["validate", "--profiles", str(profiles), *map(str, links_args(links))]
+        )
     assert result.exit_code == 2, (mutation, result.exit_code, result.stderr, data.summary())
     listed = problems_of(result.stderr, links if in_links else profiles)
     assert any(line.startswith(prefix) for line in listed), (
         f"{mutation}: no problem of {'links' if in_links else 'profiles'} starts with "
-        f"{prefix!r}:\n{result.stderr}")
+        f"{prefix!r}:\n{result.stderr}"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # train, recommend
 # ---------------------------------------------------------------------------------------------
 
-GBT_SHAPE = Shape(n_profiles=30, file_format="json", seed=5, countries=("UA", "PL", "DE", "NA"),
-                  org_types=("manufacturer", "designer_brand", "supplier"),
-                  networks=("kharkiv-fashion-cluster", "polish-fashion-cluster"), content="mixed",
-                  description_languages=("uk", "ru", "en"), id_style="wild", cell_noise=True,
-                  link_members=12, n_links=70, link_kinds=("partner", "supplier", "deal", "declined",
-                                                            "meeting"),
-                  min_positive=60, link_dates="some")
+GBT_SHAPE = Shape(
+    n_profiles=30,
+    file_format="json",
+    seed=5,
+    countries=("UA", "PL", "DE", "NA"),
+    org_types=("manufacturer", "designer_brand", "supplier"),
+    networks=("kharkiv-fashion-cluster", "polish-fashion-cluster"),
+    content="mixed",
+    description_languages=("uk", "ru", "en"),
+    id_style="wild",
+    cell_noise=True,
+    link_members=12,
+    n_links=70,
+    link_kinds=("partner", "supplier", "deal", "declined", "meeting"),
+    min_positive=60,
+    link_dates="some",
+)
 
 
 @pytest.mark.slow
-@given(shape=shapes(max_profiles=40), picks=st.lists(st.integers(0, 10**6), min_size=1, max_size=3),
-       ks=st.lists(st.sampled_from([1, 3, 10, 1000]), min_size=4, max_size=4),
-       country_filter=st.booleans(), scope=st.sampled_from(["cluster", "international"]))
+@given(
+    shape=shapes(max_profiles=40),
+    picks=st.lists(st.integers(0, 10**6), min_size=1, max_size=3),
+    ks=st.lists(st.sampled_from([1, 3, 10, 1000]), min_size=4, max_size=4),
+    country_filter=st.booleans(),
+    scope=st.sampled_from(["cluster", "international"]),
+)
 @examples(1)
 @example(shape=GBT_SHAPE, picks=[0, 17], ks=[1, 3, 10, 1000], country_filter=True, scope="cluster")
-@example(shape=Shape(n_profiles=2, file_format="xlsx", content="descriptions",
-                     description_languages=("ru",), optional="empty", id_style="wild", seed=3),
-         picks=[0], ks=[10, 10, 10, 10], country_filter=False, scope="international")
+@example(
+    shape=Shape(
+        n_profiles=2,
+        file_format="xlsx",
+        content="descriptions",
+        description_languages=("ru",),
+        optional="empty",
+        id_style="wild",
+        seed=3,
+    ),
+    picks=[0],
+    ks=[10, 10, 10, 10],
+    country_filter=False,
+    scope="international",
+)
 # From 2,000 profiles texts are encoded word by word: with no description anywhere, that
 # path once failed (ValueError: empty vocabulary, exit 1).
-@example(shape=Shape(n_profiles=2_100, optional="absent", markets=False, seed=8, link_members=3,
-                     n_links=2), picks=[5], ks=[3, 3, 3, 3], country_filter=True, scope="cluster")
+@example(
+    shape=Shape(
+        n_profiles=2_100, optional="absent", markets=False, seed=8, link_members=3, n_links=2
+    ),
+    picks=[5],
+    ks=[3, 3, 3, 3],
+    country_filter=True,
+    scope="cluster",
+)
 @refusals_end_the_example
 def test_train_then_recommend(shape, picks, ks, country_filter, scope):
     data = build(shape)
@@ -301,10 +374,25 @@ def test_train_then_recommend(shape, picks, ks, country_filter, scope):
         folder = Path(tmp)
         profiles, links = write_files(data, folder)
         models = folder / "models"
-        trained = matcher(["train", "--profiles", profiles, *links_args(links), "--no-evaluate",
-                           "--name", "drawn", "--models-dir", models], data)
-        kind = re.search(rf"trained on {shape.n_profiles} profiles and {len(data.links)} links "
-                         r"\((gbt|logistic|default) model\)", trained.stdout)
+        trained = matcher(
+            [
+                "train",
+                "--profiles",
+                profiles,
+                *links_args(links),
+                "--no-evaluate",
+                "--name",
+                "drawn",
+                "--models-dir",
+                models,
+            ],
+            data,
+        )
+        kind = re.search(
+            rf"trained on {shape.n_profiles} profiles and {len(data.links)} links "
+            r"\((gbt|logistic|default) model\)",
+            trained.stdout,
+        )
         assert kind, trained.stdout
         event(f"model: {kind.group(1)}")
         event(f"shape: {shape.file_format}, content {shape.content}, ids {shape.id_style}")
@@ -313,8 +401,22 @@ def test_train_then_recommend(shape, picks, ks, country_filter, scope):
         assert not manifest.get("evaluation")
 
         for member, k in dict.fromkeys(asked):
-            result = matcher(["recommend", "--model", "drawn", "--models-dir", models,
-                              "--member", member, "--k", k, "--format", "json"], data)
+            result = matcher(
+                [
+                    "recommend",
+                    "--model",
+                    "drawn",
+                    "--models-dir",
+                    models,
+                    "--member",
+                    member,
+                    "--k",
+                    k,
+                    "--format",
+                    "json",
+                ],
+                data,
+            )
             suggestions = recommend_json(result, member)
             check_suggestions(data, member, suggestions, k, where="recommend")
             for s in suggestions:
@@ -330,17 +432,71 @@ def test_train_then_recommend(shape, picks, ks, country_filter, scope):
         else:
             home = data.by_id[member]["network"]
             option = ["--scope", scope]
-            allowed = {p["id"] for p in data.profiles if (p["network"] == home) == (scope == "cluster")}
-        result = matcher(["recommend", "--model", "drawn", "--models-dir", models, "--member",
-                          member, "--k", 5, "--format", "json", *option], data)
-        check_suggestions(data, member, recommend_json(result, member), 5, pool=allowed,
-                          where=f"recommend {' '.join(option)}")
+            allowed = {
+                p["id"] for p in data.profiles if (p["network"] == home) == (scope == "cluster")
+            }
+        result = matcher(
+            [
+                "recommend",
+                "--model",
+                "drawn",
+                "--models-dir",
+                models,
+                "--member",
+                member,
+                "--k",
+                5,
+                "--format",
+                "json",
+                *option,
+            ],
+            data,
+        )
+        check_suggestions(
+            data,
+            member,
+            recommend_json(result, member),
+            5,
+            pool=allowed,
+            where=f"recommend {' '.join(option)}",
+        )
 
         # Fitted on the fly from the files: the same answer as the trained model's.
-        on_the_fly = matcher(["recommend", "--profiles", profiles, *links_args(links), "--member",
-                              member, "--k", 5, "--format", "json", "--language", "uk"], data)
-        saved = matcher(["recommend", "--model", "drawn", "--models-dir", models, "--member",
-                         member, "--k", 5, "--format", "json", "--language", "uk"], data)
+        on_the_fly = matcher(
+            [
+                "recommend",
+                "--profiles",
+                profiles,
+                *links_args(links),
+                "--member",
+                member,
+                "--k",
+                5,
+                "--format",
+                "json",
+                "--language",
+                "uk",
+            ],
+            data,
+        )
+        saved = matcher(
+            [
+                "recommend",
+                "--model",
+                "drawn",
+                "--models-dir",
+                models,
+                "--member",
+                member,
+                "--k",
+                5,
+                "--format",
+                "json",
+                "--language",
+                "uk",
+            ],
+            data,
+        )
         assert recommend_json(on_the_fly, member) == recommend_json(saved, member)
 
 
@@ -348,20 +504,39 @@ def test_train_then_recommend(shape, picks, ks, country_filter, scope):
 # evaluate, and train with its cross-validation
 # ---------------------------------------------------------------------------------------------
 
+
 @pytest.mark.slow
-@given(shape=shapes(min_profiles=4, max_profiles=30, links=True, max_link_members=12,
-                    min_positive=0),
-       folds=st.integers(2, 4), k=st.sampled_from([1, 5, 10]))
+@given(
+    shape=shapes(min_profiles=4, max_profiles=30, links=True, max_link_members=12, min_positive=0),
+    folds=st.integers(2, 4),
+    k=st.sampled_from([1, 5, 10]),
+)
 @examples(0.75)
-@example(shape=Shape(n_profiles=20, file_format="csv", seed=5, countries=("UA", "PL", "DE"),
-                     org_types=("manufacturer", "designer_brand", "supplier"),
-                     networks=("kharkiv-fashion-cluster", "polish-fashion-cluster"),
-                     link_members=8, n_links=24, link_kinds=("partner", "supplier", "declined"),
-                     min_positive=14, link_dates="some"),
-         folds=3, k=10)
+@example(
+    shape=Shape(
+        n_profiles=20,
+        file_format="csv",
+        seed=5,
+        countries=("UA", "PL", "DE"),
+        org_types=("manufacturer", "designer_brand", "supplier"),
+        networks=("kharkiv-fashion-cluster", "polish-fashion-cluster"),
+        link_members=8,
+        n_links=24,
+        link_kinds=("partner", "supplier", "declined"),
+        min_positive=14,
+        link_dates="some",
+    ),
+    folds=3,
+    k=10,
+)
 # Four members, each already the partner of every other: nothing to tell partners apart from.
-@example(shape=Shape(n_profiles=4, optional="absent", markets=False, link_members=4, n_links=12,
-                     min_positive=12), folds=2, k=1)
+@example(
+    shape=Shape(
+        n_profiles=4, optional="absent", markets=False, link_members=4, n_links=12, min_positive=12
+    ),
+    folds=2,
+    k=1,
+)
 @refusals_end_the_example
 def test_evaluate_and_train_with_evaluation(shape, folds, k):
     data = build(shape)
@@ -370,9 +545,22 @@ def test_evaluate_and_train_with_evaluation(shape, folds, k):
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         profiles, links = write_files(data, folder)
-        result = matcher(["evaluate", "--profiles", profiles, *links_args(links), "--folds", folds,
-                          "--k", k, "--format", "json"], data,
-                         refusals=[r"positive links .*need at least folds="])
+        result = matcher(
+            [
+                "evaluate",
+                "--profiles",
+                profiles,
+                *links_args(links),
+                "--folds",
+                folds,
+                "--k",
+                k,
+                "--format",
+                "json",
+            ],
+            data,
+            refusals=[r"positive links .*need at least folds="],
+        )
         event("evaluate: refused, too few positive links" if result is None else "evaluate: ran")
         if positives < folds:
             assert result is None, f"{positives} positive pairs, {folds} folds: evaluated anyway"
@@ -380,7 +568,11 @@ def test_evaluate_and_train_with_evaluation(shape, folds, k):
             assert result is not None, f"{positives} positive pairs, {folds} folds: refused"
             figures = json.loads(result.stdout)
             assert (figures["profiles"], figures["links"], figures["folds"], figures["k"]) == (
-                shape.n_profiles, positives, folds, k)
+                shape.n_profiles,
+                positives,
+                folds,
+                k,
+            )
             assert 1 <= figures["queries"] <= positives
             assert list(figures["methods"]) == list(METHODS)
             for method, values in figures["methods"].items():
@@ -391,8 +583,21 @@ def test_evaluate_and_train_with_evaluation(shape, folds, k):
         if n_positive_links >= 10:
             event("train with its cross-validation")
             models = folder / "models"
-            trained = matcher(["train", "--profiles", profiles, *links_args(links), "--name", "cv",
-                               "--models-dir", models, "--eval-folds", 2], data)
+            trained = matcher(
+                [
+                    "train",
+                    "--profiles",
+                    profiles,
+                    *links_args(links),
+                    "--name",
+                    "cv",
+                    "--models-dir",
+                    models,
+                    "--eval-folds",
+                    2,
+                ],
+                data,
+            )
             assert "recall@10" in trained.stdout, trained.stdout
             manifest = json.loads((models / "cv" / "manifest.json").read_text(encoding="utf-8"))
             recall = manifest["evaluation"]["methods"]["matcher"]["recall@10"]
@@ -404,6 +609,7 @@ def test_evaluate_and_train_with_evaluation(shape, folds, k):
 # ---------------------------------------------------------------------------------------------
 # batch
 # ---------------------------------------------------------------------------------------------
+
 
 def read_shortlists(path: Path) -> pd.DataFrame:
     """The shortlist table of a batch output, whatever its format (cells as the file has them)."""
@@ -431,7 +637,7 @@ def _read_xlsx_shortlists(path: Path) -> pd.DataFrame:
             values = list(values)
             filled = [v for v in values if v not in (None, "")]
             if len(filled) == 1 and isinstance(filled[0], str) and filled[0].endswith(")"):
-                member = filled[0][filled[0].rindex("(") + 1:-1]
+                member = filled[0][filled[0].rindex("(") + 1 : -1]
                 columns = None
                 continue
             if columns is None:
@@ -452,8 +658,16 @@ def hall_of(member_id: str, position: int) -> str:
     return ("", "A", "3", "=B2", "Зал 2")[position % 5]
 
 
-def check_shortlists(data: DataSet, frame: pd.DataFrame, members: list[str], candidates: list[str],
-                     k: int, halls: dict[str, str], escaped_cells: bool, where: str) -> None:
+def check_shortlists(
+    data: DataSet,
+    frame: pd.DataFrame,
+    members: list[str],
+    candidates: list[str],
+    k: int,
+    halls: dict[str, str],
+    escaped_cells: bool,
+    where: str,
+) -> None:
     pool = set(candidates)
     ids = unescaped if escaped_cells else (lambda text: text)
     cell = escaped if escaped_cells else (lambda text: text)
@@ -465,35 +679,71 @@ def check_shortlists(data: DataSet, frame: pd.DataFrame, members: list[str], can
         assert "hall" in frame.columns, f"{where}: the exhibitors' hall column is missing"
     for member in members:
         rows = frame[frame["member_id"] == member]
-        assert rows["rank"].tolist() == list(range(1, len(rows) + 1)), f"{where}: ranks of {member!r}"
-        suggestions = [{"partner_id": r.partner_id, "score": r.score,
-                        "reasons": [x for x in str(r.reasons).split("; ") if x]}
-                       for r in rows.itertuples(index=False)]
+        assert rows["rank"].tolist() == list(range(1, len(rows) + 1)), (
+            f"{where}: ranks of {member!r}"
+        )
+        suggestions = [
+            {
+                "partner_id": r.partner_id,
+                "score": r.score,
+                "reasons": [x for x in str(r.reasons).split("; ") if x],
+            }
+            for r in rows.itertuples(index=False)
+        ]
         check_suggestions(data, member, suggestions, k, pool=pool, where=where)
         for r in rows.itertuples(index=False):
             partner = data.by_id[r.partner_id]
             assert r.partner_name == cell(partner["name"]), (where, r.partner_name, partner["name"])
             assert (r.partner_country, r.partner_org_type, r.partner_network) == (
-                partner["country"], partner["org_type"], partner["network"]), where
+                partner["country"],
+                partner["org_type"],
+                partner["network"],
+            ), where
             hall = getattr(r, "hall", "")  # no column when no exhibitor gives a hall
             assert str(hall) == (cell(halls[r.partner_id]) if halls[r.partner_id] else ""), (
-                where, r.partner_id, hall, halls[r.partner_id])
+                where,
+                r.partner_id,
+                hall,
+                halls[r.partner_id],
+            )
 
 
 @pytest.mark.slow
-@given(shape=shapes(min_profiles=3, max_profiles=36), n_members=st.integers(1, 12),
-       overlap=st.integers(0, 2), left_out=st.integers(0, 3), block_rows=st.integers(1, 4),
-       out_format=st.sampled_from(["csv", "xlsx", "parquet"]), k=st.sampled_from([1, 3, 20]))
+@given(
+    shape=shapes(min_profiles=3, max_profiles=36),
+    n_members=st.integers(1, 12),
+    overlap=st.integers(0, 2),
+    left_out=st.integers(0, 3),
+    block_rows=st.integers(1, 4),
+    out_format=st.sampled_from(["csv", "xlsx", "parquet"]),
+    k=st.sampled_from([1, 3, 20]),
+)
 @examples(0.5)
-@example(shape=Shape(n_profiles=16, file_format="xlsx", seed=21, countries=("UA", "PL"),
-                     networks=("kharkiv-fashion-cluster", "polish-fashion-cluster"),
-                     id_style="wild", link_members=8, n_links=24,
-                     link_kinds=("declined", "partner", "deal"), min_positive=4, link_dates="all"),
-         n_members=4, overlap=1, left_out=1, block_rows=1, out_format="xlsx", k=20)
+@example(
+    shape=Shape(
+        n_profiles=16,
+        file_format="xlsx",
+        seed=21,
+        countries=("UA", "PL"),
+        networks=("kharkiv-fashion-cluster", "polish-fashion-cluster"),
+        id_style="wild",
+        link_members=8,
+        n_links=24,
+        link_kinds=("declined", "partner", "deal"),
+        min_positive=4,
+        link_dates="all",
+    ),
+    n_members=4,
+    overlap=1,
+    left_out=1,
+    block_rows=1,
+    out_format="xlsx",
+    k=20,
+)
 @refusals_end_the_example
-def test_batch_shortlists_are_sane_and_the_same_whatever_the_jobs(shape, n_members, overlap,
-                                                                  left_out, block_rows,
-                                                                  out_format, k):
+def test_batch_shortlists_are_sane_and_the_same_whatever_the_jobs(
+    shape, n_members, overlap, left_out, block_rows, out_format, k
+):
     """Members (those that declined someone or have partners first) against the other
     profiles as exhibitors with a hall column; a few members also exhibit, a few profiles are
     in neither file (their links are skipped)."""
@@ -504,7 +754,7 @@ def test_batch_shortlists_are_sane_and_the_same_whatever_the_jobs(shape, n_membe
     members, rest = ordered[:n_members], ordered[n_members:]
     overlap = min(overlap, n_members)
     left_out = min(left_out, len(rest) - 1)
-    candidates = members[n_members - overlap:] + rest[:len(rest) - left_out]
+    candidates = members[n_members - overlap :] + rest[: len(rest) - left_out]
     halls = {c: hall_of(c, i) for i, c in enumerate(candidates)}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -514,18 +764,49 @@ def test_batch_shortlists_are_sane_and_the_same_whatever_the_jobs(shape, n_membe
         outputs = {}
         for jobs in (0, 1, 2):
             out = folder / f"jobs{jobs}" / f"shortlists.{out_format}"
-            result = matcher(["batch", "--members", members_file, "--candidates", candidates_file,
-                              *links_args(links), "--k", k, "--jobs", jobs, "--block-rows",
-                              block_rows, "--out", out, "--summary", out.with_name("summary.csv"),
-                              "--reverse", out.with_name("visitors.csv")], data)
+            result = matcher(
+                [
+                    "batch",
+                    "--members",
+                    members_file,
+                    "--candidates",
+                    candidates_file,
+                    *links_args(links),
+                    "--k",
+                    k,
+                    "--jobs",
+                    jobs,
+                    "--block-rows",
+                    block_rows,
+                    "--out",
+                    out,
+                    "--summary",
+                    out.with_name("summary.csv"),
+                    "--reverse",
+                    out.with_name("visitors.csv"),
+                ],
+                data,
+            )
             assert not out.with_name(out.name + ".parts").exists()
             outputs[jobs] = read_shortlists(out)
-            assert f"of {n_members:,} members against {len(candidates):,} candidates" in result.stdout
+            assert (
+                f"of {n_members:,} members against {len(candidates):,} candidates" in result.stdout
+            )
         frame = outputs[0]
-        event(f"batch: {out_format}, {'with' if len(frame) else 'without'} suggestions, "
-              f"{'overlap' if overlap else 'disjoint'}")
-        check_shortlists(data, frame, members, candidates, k, halls,
-                         escaped_cells=out_format != "parquet", where=f"batch ({out_format})")
+        event(
+            f"batch: {out_format}, {'with' if len(frame) else 'without'} suggestions, "
+            f"{'overlap' if overlap else 'disjoint'}"
+        )
+        check_shortlists(
+            data,
+            frame,
+            members,
+            candidates,
+            k,
+            halls,
+            escaped_cells=out_format != "parquet",
+            where=f"batch ({out_format})",
+        )
         for jobs in (1, 2):
             pd.testing.assert_frame_equal(outputs[jobs], frame, obj=f"--jobs {jobs} vs --jobs 0")
 
@@ -534,10 +815,13 @@ def test_batch_shortlists_are_sane_and_the_same_whatever_the_jobs(shape, n_membe
         plain = unescaped if out_format != "parquet" else (lambda text: text)
         counts = Counter(map(plain, frame["member_id"]))
         summary = pd.read_csv(folder / "jobs0" / "summary.csv", dtype=str, keep_default_na=False)
-        assert dict(zip(map(unescaped, summary["member_id"]), summary["suggestions"].astype(int))) \
-            == dict(counts)
+        assert dict(
+            zip(map(unescaped, summary["member_id"]), summary["suggestions"].astype(int))
+        ) == dict(counts)
         visitors = pd.read_csv(folder / "jobs0" / "visitors.csv", dtype=str, keep_default_na=False)
-        assert Counter(map(unescaped, visitors["partner_id"])) == Counter(map(plain, frame["partner_id"]))
+        assert Counter(map(unescaped, visitors["partner_id"])) == Counter(
+            map(plain, frame["partner_id"])
+        )
 
 
 @given(shape=shapes(min_profiles=3, max_profiles=30), draw=st.data())
@@ -549,7 +833,9 @@ def test_batch_gives_what_recommend_gives_with_the_candidates_as_the_only_partne
     same profiles (members first, as batch joins them) must give the batch rows."""
     data = build(shape)
     note(data.summary())
-    chosen = set(draw.draw(st.lists(st.sampled_from(data.ids), min_size=1, max_size=3, unique=True)))
+    chosen = set(
+        draw.draw(st.lists(st.sampled_from(data.ids), min_size=1, max_size=3, unique=True))
+    )
     members = [m for m in data.ids if m in chosen]  # as the members file lists them
     others = [m for m in data.ids if m not in chosen]
     with tempfile.TemporaryDirectory() as tmp:
@@ -565,12 +851,40 @@ def test_batch_gives_what_recommend_gives_with_the_candidates_as_the_only_partne
             ordered.profiles.append(data.profiles[position[member_id]])
         profiles = ordered.write(folder, "profiles")
         out = folder / "shortlists.parquet"
-        matcher(["batch", "--members", members_file, "--candidates", candidates_file,
-                 *links_args(links), "--k", 5, "--jobs", 1, "--out", out], data)
+        matcher(
+            [
+                "batch",
+                "--members",
+                members_file,
+                "--candidates",
+                candidates_file,
+                *links_args(links),
+                "--k",
+                5,
+                "--jobs",
+                1,
+                "--out",
+                out,
+            ],
+            data,
+        )
         frame = pd.read_parquet(out)
         for member in members:
-            result = matcher(["recommend", "--profiles", profiles, *links_args(links), "--member",
-                              member, "--k", 5, "--format", "json"], data)
+            result = matcher(
+                [
+                    "recommend",
+                    "--profiles",
+                    profiles,
+                    *links_args(links),
+                    "--member",
+                    member,
+                    "--k",
+                    5,
+                    "--format",
+                    "json",
+                ],
+                data,
+            )
             suggestions = recommend_json(result, member)
             rows = frame[frame["member_id"] == member]
             assert rows["partner_id"].tolist() == [s["partner_id"] for s in suggestions], member
@@ -581,6 +895,7 @@ def test_batch_gives_what_recommend_gives_with_the_candidates_as_the_only_partne
 # ---------------------------------------------------------------------------------------------
 # insights
 # ---------------------------------------------------------------------------------------------
+
 
 def _capabilities(data: DataSet, member: dict, column: str) -> tuple[str, ...]:
     """What the reader makes of a profile's offers or seeks: the given tags, else those read
@@ -593,8 +908,9 @@ def _capabilities(data: DataSet, member: dict, column: str) -> tuple[str, ...]:
 
 
 @pytest.mark.slow
-@given(shape=shapes(max_profiles=30), draw=st.data(),
-       language=st.sampled_from(["uk", "en", "both"]))
+@given(
+    shape=shapes(max_profiles=30), draw=st.data(), language=st.sampled_from(["uk", "en", "both"])
+)
 @examples(0.5)
 @refusals_end_the_example
 def test_insights(shape, draw, language):
@@ -605,11 +921,28 @@ def test_insights(shape, draw, language):
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         profiles, links = write_files(data, folder)
-        result = matcher(["insights", "--profiles", profiles, *links_args(links), "--home-network",
-                          home, "--language", language, "--partners-per-gap", 2,
-                          "--out", folder / "report.html", "--json", folder / "figures.json",
-                          "--xlsx", folder / "tables.xlsx"], data,
-                         refusals=[r"no members of the home network 'no-such-network'"])
+        result = matcher(
+            [
+                "insights",
+                "--profiles",
+                profiles,
+                *links_args(links),
+                "--home-network",
+                home,
+                "--language",
+                language,
+                "--partners-per-gap",
+                2,
+                "--out",
+                folder / "report.html",
+                "--json",
+                folder / "figures.json",
+                "--xlsx",
+                folder / "tables.xlsx",
+            ],
+            data,
+            refusals=[r"no members of the home network 'no-such-network'"],
+        )
         if home == "no-such-network":
             assert result is None, "a home network without members was reported on"
             event("insights: refused, no home members")
@@ -623,13 +956,19 @@ def test_insights(shape, draw, language):
     home_members = [p for p in data.profiles if p["network"] == home]
     home_ids = {p["id"] for p in home_members}
     summary = figures["summary"]
-    assert (summary["home_network"], summary["profiles"], summary["networks"], summary["links"],
-            summary["members"]) == (home, shape.n_profiles, len(networks), len(data.links),
-                                    len(home_members)), summary
+    assert (
+        summary["home_network"],
+        summary["profiles"],
+        summary["networks"],
+        summary["links"],
+        summary["members"],
+    ) == (home, shape.n_profiles, len(networks), len(data.links), len(home_members)), summary
     gradation = figures["gradation"]
     for part in ("market_presence", "potential_tier", "org_types"):
         assert sum(item["members"] for item in gradation[part]) == len(home_members), part
-    assert {item["org_type"] for item in gradation["org_types"]} == {p["org_type"] for p in home_members}
+    assert {item["org_type"] for item in gradation["org_types"]} == {
+        p["org_type"] for p in home_members
+    }
 
     sought, offered = Counter(), Counter()
     for p in home_members:
@@ -642,12 +981,15 @@ def test_insights(shape, draw, language):
         assert (row["status"] == "gap") == (sought[capability] > 0 and offered[capability] == 0)
     abroad = {p["id"]: p for p in data.profiles if p["network"] != home}
     gaps = figures["supply_demand"]["gaps"]
-    event(f"insights: {'with' if gaps else 'no'} gaps, "
-          f"{'with' if any(g['partners'] for g in gaps) else 'no'} gap partners")
+    event(
+        f"insights: {'with' if gaps else 'no'} gaps, "
+        f"{'with' if any(g['partners'] for g in gaps) else 'no'} gap partners"
+    )
     assert [g["capability"] for g in gaps] == [c for c, r in rows.items() if r["status"] == "gap"]
     for gap in gaps:
-        assert set(gap["seekers"]) == {p["id"] for p in home_members
-                                       if gap["capability"] in _capabilities(data, p, "seeks")}
+        assert set(gap["seekers"]) == {
+            p["id"] for p in home_members if gap["capability"] in _capabilities(data, p, "seeks")
+        }
         assert len(gap["partners"]) <= 2
         for partner in gap["partners"]:
             assert partner["partner_id"] in abroad, gap
@@ -670,17 +1012,25 @@ def test_insights(shape, draw, language):
 # matchmaking session
 # ---------------------------------------------------------------------------------------------
 
-@given(shape=shapes(min_profiles=2, max_profiles=30), draw=st.data(),
-       rules=st.lists(st.sampled_from(["buyers_with_suppliers", "different_networks"]),
-                      unique=True, max_size=2),
-       tables=st.integers(1, 4), slots=st.integers(1, 6))
+
+@given(
+    shape=shapes(min_profiles=2, max_profiles=30),
+    draw=st.data(),
+    rules=st.lists(
+        st.sampled_from(["buyers_with_suppliers", "different_networks"]), unique=True, max_size=2
+    ),
+    tables=st.integers(1, 4),
+    slots=st.integers(1, 6),
+)
 @examples(1)
 @refusals_end_the_example
 def test_session_from_drawn_files(shape, draw, rules, tables, slots):
     data = build(shape)
     note(data.summary())
-    chosen = draw.draw(st.lists(st.sampled_from(data.ids), min_size=2, max_size=10, unique=True),
-                       label="participants")
+    chosen = draw.draw(
+        st.lists(st.sampled_from(data.ids), min_size=2, max_size=10, unique=True),
+        label="participants",
+    )
     available = draw.draw(st.sampled_from(["all", "1-2", "10:00-10:50", "1;3"]), label="available")
     max_meetings = draw.draw(st.sampled_from([None, 1, 2]), label="max")
     k = draw.draw(st.integers(1, 4), label="k")
@@ -688,31 +1038,76 @@ def test_session_from_drawn_files(shape, draw, rules, tables, slots):
         folder = Path(tmp)
         profiles, links = write_files(data, folder)
         day = folder / "day.json"
-        slot_args = [a for i in range(slots) for a in ("--slot", f"{10 + i // 2:02d}:{(i % 2) * 30:02d}")]
-        matcher(["session", "create", day, "--name", "Drawn day", "--date", "2027-03-12",
-                 "--tables", tables, *slot_args, "--meeting-minutes", 25,
-                 *[a for r in rules for a in ("--rule", r)]], data)
-        added = matcher(["session", "participants", "add", day, "--profiles", profiles,
-                         *[a for m in chosen for a in ("--member", m)], "--available", available,
-                         *(["--max", max_meetings] if max_meetings is not None else [])], data,
-                        refusals=[r"slot"])
+        slot_args = [
+            a for i in range(slots) for a in ("--slot", f"{10 + i // 2:02d}:{(i % 2) * 30:02d}")
+        ]
+        matcher(
+            [
+                "session",
+                "create",
+                day,
+                "--name",
+                "Drawn day",
+                "--date",
+                "2027-03-12",
+                "--tables",
+                tables,
+                *slot_args,
+                "--meeting-minutes",
+                25,
+                *[a for r in rules for a in ("--rule", r)],
+            ],
+            data,
+        )
+        added = matcher(
+            [
+                "session",
+                "participants",
+                "add",
+                day,
+                "--profiles",
+                profiles,
+                *[a for m in chosen for a in ("--member", m)],
+                "--available",
+                available,
+                *(["--max", max_meetings] if max_meetings is not None else []),
+            ],
+            data,
+            refusals=[r"slot"],
+        )
         # Refused only for slots the day does not have ("1;3" of a two-slot day) or more
         # meetings than slots (max_meetings goes from 0 to the number of slots).
-        beyond = ({"all": 1, "1-2": 2, "10:00-10:50": 1, "1;3": 3}[available] > slots
-                  or (max_meetings or 0) > slots)
+        beyond = {"all": 1, "1-2": 2, "10:00-10:50": 1, "1;3": 3}[available] > slots or (
+            max_meetings or 0
+        ) > slots
         assert (added is None) == beyond, (available, max_meetings, slots, added and added.stdout)
         if added is None:
             event("session: refused, slots the day does not have")
             return
         assert f"added {len(chosen)} participants" in added.stdout
-        matcher(["session", "wishes", "suggest", day, "--profiles", profiles, *links_args(links),
-                 "--k", k], data)
+        matcher(
+            [
+                "session",
+                "wishes",
+                "suggest",
+                day,
+                "--profiles",
+                profiles,
+                *links_args(links),
+                "--k",
+                k,
+            ],
+            data,
+        )
         session = json.loads(matcher(["session", "show", day, "--format", "json"], data).stdout)
         people = {p["member_id"]: p for p in session["participants"]}
         assert set(people) == set(chosen)
 
         def allowed(a: str, b: str) -> bool:
-            if "different_networks" in rules and data.by_id[a]["network"] == data.by_id[b]["network"]:
+            if (
+                "different_networks" in rules
+                and data.by_id[a]["network"] == data.by_id[b]["network"]
+            ):
                 return False
             roles = {people[a]["role"], people[b]["role"]}
             return not ("buyers_with_suppliers" in rules and "any" not in roles and len(roles) == 1)
@@ -720,8 +1115,10 @@ def test_session_from_drawn_files(shape, draw, rules, tables, slots):
         for member in chosen:
             suggested = [s for s in session["suggestions"].get(member, []) if s["suggested"]]
             pool = {m for m in chosen if allowed(member, m)}
-            items = [{"partner_id": s["partner_id"], "score": s["score"], "reasons": s["reasons"]["en"]}
-                     for s in suggested]
+            items = [
+                {"partner_id": s["partner_id"], "score": s["score"], "reasons": s["reasons"]["en"]}
+                for s in suggested
+            ]
             check_suggestions(data, member, items, k, pool=pool, where="session wishes")
             for s in suggested:
                 assert s["reasons"]["uk"], f"no Ukrainian reasons for {member} -> {s['partner_id']}"
@@ -730,7 +1127,9 @@ def test_session_from_drawn_files(shape, draw, rules, tables, slots):
         # Wishes: the top suggestion of each as "must", a veto for one pair.
         wishes, veto = [], None
         for member in chosen:
-            top = [s["partner_id"] for s in session["suggestions"].get(member, []) if s["suggested"]]
+            top = [
+                s["partner_id"] for s in session["suggestions"].get(member, []) if s["suggested"]
+            ]
             if top:
                 wishes.append((member, top[0], "must"))
             if len(top) > 1 and veto is None:
@@ -746,10 +1145,23 @@ def test_session_from_drawn_files(shape, draw, rules, tables, slots):
         errors = [c for c in json.loads(checked.stdout) if c["severity"] == "error"]
         assert not errors, errors
         session = json.loads(matcher(["session", "show", day, "--format", "json"], data).stdout)
-        matcher(["session", "export", day, "--format", "csv", "--view", "agendas",
-                 "--out", folder / "agendas.csv"], data)
-        agenda = pd.read_csv(folder / "agendas.csv", dtype=str, keep_default_na=False,
-                             encoding="utf-8-sig")
+        matcher(
+            [
+                "session",
+                "export",
+                day,
+                "--format",
+                "csv",
+                "--view",
+                "agendas",
+                "--out",
+                folder / "agendas.csv",
+            ],
+            data,
+        )
+        agenda = pd.read_csv(
+            folder / "agendas.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig"
+        )
 
     meetings = [m for m in session["meetings"] if m["status"] != "cancelled"]
     n_slots = len(session["settings"]["slots"])
@@ -774,9 +1186,15 @@ def test_session_from_drawn_files(shape, draw, rules, tables, slots):
     for x, count in per_member.items():
         if people[x]["max_meetings"] is not None:
             assert count <= people[x]["max_meetings"], (x, count)
-    feasible = [(a, b) for a, b, level in wishes if level == "must"
-                and set(people[a]["available"]) & set(people[b]["available"])
-                and max_meetings != 0 and allowed(a, b) and (veto is None or {a, b} != set(veto))]
+    feasible = [
+        (a, b)
+        for a, b, level in wishes
+        if level == "must"
+        and set(people[a]["available"]) & set(people[b]["available"])
+        and max_meetings != 0
+        and allowed(a, b)
+        and (veto is None or {a, b} != set(veto))
+    ]
     event(f"session: {'some' if meetings else 'no'} meetings, rules {sorted(rules)}")
     if feasible:
         assert meetings, f"no meeting planned though {feasible} wish to meet and can"
@@ -789,18 +1207,33 @@ def test_session_from_drawn_files(shape, draw, rules, tables, slots):
 
 #: About 5,200 profiles that describe themselves in three languages and give no tags, no
 #: markets; odd ids; links among a few members (the README's first stage needs them to learn).
-LARGE_SHAPE = Shape(n_profiles=5_200, file_format="csv", seed=2026, countries=COUNTRIES[:60],
-                    org_types=tuple(load_taxonomy().ids("org_types")),
-                    networks=("kharkiv-fashion-cluster", "polish-fashion-cluster", "lviv.textile_hub"),
-                    content="descriptions", description_languages=("uk", "ru", "en"),
-                    optional="some", markets=False, id_style="wild", extra_columns=("website",),
-                    link_members=10, n_links=40, link_kinds=("partner", "supplier", "declined"),
-                    min_positive=12, link_dates="some")
+LARGE_SHAPE = Shape(
+    n_profiles=5_200,
+    file_format="csv",
+    seed=2026,
+    countries=COUNTRIES[:60],
+    org_types=tuple(load_taxonomy().ids("org_types")),
+    networks=("kharkiv-fashion-cluster", "polish-fashion-cluster", "lviv.textile_hub"),
+    content="descriptions",
+    description_languages=("uk", "ru", "en"),
+    optional="some",
+    markets=False,
+    id_style="wild",
+    extra_columns=("website",),
+    link_members=10,
+    n_links=40,
+    link_kinds=("partner", "supplier", "declined"),
+    min_positive=12,
+    link_dates="some",
+)
 #: Under the bounded profile only LARGE_SHAPE runs (about 30 s); with many examples, drawn
 #: large shapes too. Never shrunk: a smaller failing example is no longer a large one.
 _LARGE_RUNS = max(1, settings.default.max_examples // 25)
-_LARGE_PHASES = ((Phase.explicit,) if settings.default.max_examples < 25
-                 else (Phase.explicit, Phase.reuse, Phase.generate))
+_LARGE_PHASES = (
+    (Phase.explicit,)
+    if settings.default.max_examples < 25
+    else (Phase.explicit, Phase.reuse, Phase.generate)
+)
 
 
 @pytest.mark.slow
@@ -816,13 +1249,39 @@ def test_large_data_takes_the_candidate_stage_and_the_long_excel_layout(shape, p
         folder = Path(tmp)
         profiles, links = write_files(data, folder)
         models = folder / "models"
-        matcher(["train", "--profiles", profiles, *links_args(links), "--no-evaluate", "--name",
-                 "large", "--models-dir", models], data)
+        matcher(
+            [
+                "train",
+                "--profiles",
+                profiles,
+                *links_args(links),
+                "--no-evaluate",
+                "--name",
+                "large",
+                "--models-dir",
+                models,
+            ],
+            data,
+        )
         asked = [(data.ids[p % len(data.ids)], 10) for p in picks]
         asked += [(m, 50) for m in data.decliners[:1]] + [(m, 10) for m in data.partnered[:1]]
         for member, k in dict.fromkeys(asked):
-            result = matcher(["recommend", "--model", "large", "--models-dir", models, "--member",
-                              member, "--k", k, "--format", "json"], data)
+            result = matcher(
+                [
+                    "recommend",
+                    "--model",
+                    "large",
+                    "--models-dir",
+                    models,
+                    "--member",
+                    member,
+                    "--k",
+                    k,
+                    "--format",
+                    "json",
+                ],
+                data,
+            )
             suggestions = recommend_json(result, member)
             check_suggestions(data, member, suggestions, k, where="recommend (candidate stage)")
             for s in suggestions:
@@ -835,11 +1294,37 @@ def test_large_data_takes_the_candidate_stage_and_the_long_excel_layout(shape, p
         members_file = data.write(folder, "members", ids=members)
         candidates_file = data.write(folder, "exhibitors", extra={"hall": halls})
         out = folder / "shortlists.xlsx"
-        matcher(["batch", "--members", members_file, "--candidates", candidates_file, "--model",
-                 "large", "--models-dir", models, "--k", 3, "--jobs", 2, "--out", out], data)
+        matcher(
+            [
+                "batch",
+                "--members",
+                members_file,
+                "--candidates",
+                candidates_file,
+                "--model",
+                "large",
+                "--models-dir",
+                models,
+                "--k",
+                3,
+                "--jobs",
+                2,
+                "--out",
+                out,
+            ],
+            data,
+        )
         sheets = openpyxl.load_workbook(out, read_only=True).sheetnames
         assert sheets == ["summary", "shortlists"], sheets
         frame = read_shortlists(out)
         assert frame["member_id"].nunique() == len(members)
-        check_shortlists(data, frame, members, data.ids, 3, halls, escaped_cells=True,
-                         where="batch (candidate stage, long Excel layout)")
+        check_shortlists(
+            data,
+            frame,
+            members,
+            data.ids,
+            3,
+            halls,
+            escaped_cells=True,
+            where="batch (candidate stage, long Excel layout)",
+        )

@@ -69,8 +69,13 @@ def test_home_cluster_and_networks(cluster):
     assert home["id"].str.match(r"^kfc-\d{4}$").all()
     networks = set(profiles["network"]) - {HOME_NETWORK}
     assert len(networks) == 12
-    assert {"polish-fashion-cluster", "italian-textile-district", "turkish-apparel-cluster",
-            "moldova-apparel-cluster", "baltic-fashion-network"} <= networks
+    assert {
+        "polish-fashion-cluster",
+        "italian-textile-district",
+        "turkish-apparel-cluster",
+        "moldova-apparel-cluster",
+        "baltic-fashion-network",
+    } <= networks
     # Half of the profiles leave market_presence for the library to derive.
     assert 0.35 < (profiles["market_presence"] == "").mean() < 0.65
 
@@ -113,10 +118,14 @@ def test_links_are_complementary(cluster, validated):
     profiles, links = cluster
     frame, _ = validated
     # Tags given, else those read from the description (as the library reads them).
-    offers = {m: set(o) or set(t)
-              for m, o, t in zip(frame["member_id"], frame["offers"], frame["text_offers"])}
-    seeks = {m: set(s) or set(t)
-             for m, s, t in zip(frame["member_id"], frame["seeks"], frame["text_seeks"])}
+    offers = {
+        m: set(o) or set(t)
+        for m, o, t in zip(frame["member_id"], frame["offers"], frame["text_offers"])
+    }
+    seeks = {
+        m: set(s) or set(t)
+        for m, s, t in zip(frame["member_id"], frame["seeks"], frame["text_seeks"])
+    }
     positive = links[links["kind"].isin(POSITIVE_KINDS)]
     pairs = zip(positive["source"], positive["target"])
     linked = np.mean([bool(offers[t] & seeks[s]) for s, t in pairs])
@@ -132,12 +141,14 @@ def test_links_follow_geography_and_volume(cluster):
     profiles, links = cluster
     country = dict(zip(profiles["id"], profiles["country"]))
     positive = links[links["kind"].isin(POSITIVE_KINDS)]
-    same = np.mean([country[s] == country[t]
-                    for s, t in zip(positive["source"], positive["target"])])
+    same = np.mean(
+        [country[s] == country[t] for s, t in zip(positive["source"], positive["target"])]
+    )
     rng = np.random.default_rng(0)
     ids = profiles["id"].to_numpy()
-    random = np.mean([country[s] == country[t]
-                      for s, t in zip(rng.choice(ids, 3000), rng.choice(ids, 3000))])
+    random = np.mean(
+        [country[s] == country[t] for s, t in zip(rng.choice(ids, 3000), rng.choice(ids, 3000))]
+    )
     assert same > 2 * random
     home_sources = positive[positive["source"].str.startswith("kfc-")]
     assert len(home_sources) / 150 > 2  # about 3 positive links per home member
@@ -145,7 +156,8 @@ def test_links_follow_geography_and_volume(cluster):
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"n_networks": 99}, {"n_home": -1}, {"n_home": 0, "n_international": 0}])
+    "kwargs", [{"n_networks": 99}, {"n_home": -1}, {"n_home": 0, "n_international": 0}]
+)
 def test_bad_arguments_are_refused(kwargs):
     with pytest.raises(ValueError, match="Got"):
         generate_cluster(**kwargs)

@@ -14,16 +14,30 @@ def test_ranking_metrics_by_hand():
 
 
 def test_evaluate_shape_and_that_complementarity_beats_random(cluster_frame):
-    links = [Link("designer", "knit-factory"), Link("text-only", "yarn-supplier"),
-             Link("knit-factory", "yarn-supplier"), Link("sewing-factory", "fabric-mill"),
-             Link("pl-distributor", "pl-knit-factory"), Link("rival-designer", "pl-knit-factory")]
+    links = [
+        Link("designer", "knit-factory"),
+        Link("text-only", "yarn-supplier"),
+        Link("knit-factory", "yarn-supplier"),
+        Link("sewing-factory", "fabric-mill"),
+        Link("pl-distributor", "pl-knit-factory"),
+        Link("rival-designer", "pl-knit-factory"),
+    ]
     result = evaluate(cluster_frame, links, k=3, folds=2, seed=1)
-    assert set(result["methods"]) == {"matcher", "linear", "random", "popularity", "similarity", "rule"}
+    assert set(result["methods"]) == {
+        "matcher",
+        "linear",
+        "random",
+        "popularity",
+        "similarity",
+        "rule",
+    }
     assert set(result["methods"]["matcher"]) == {"recall@3", "ndcg@3", "mrr", "coverage"}
     assert result["queries"] > 0 and result["links"] == 6
     # Two training links per fold at most: too few to learn from, the default weights.
-    assert result["matcher_models"] == [{"fold": 0, "model": "default", "dropped_features": []},
-                                        {"fold": 1, "model": "default", "dropped_features": []}]
+    assert result["matcher_models"] == [
+        {"fold": 0, "model": "default", "dropped_features": []},
+        {"fold": 1, "model": "default", "dropped_features": []},
+    ]
     assert result["methods"]["matcher"]["mrr"] > result["methods"]["random"]["mrr"]
 
 
@@ -40,9 +54,14 @@ def test_retrieval_recall_is_one_when_candidates_cover_everything(cluster_frame,
     assert result["recall@k"] == 1.0 and result["queries"] == 2
 
 
-_LINKS = [Link("designer", "knit-factory"), Link("text-only", "yarn-supplier"),
-          Link("knit-factory", "yarn-supplier"), Link("sewing-factory", "fabric-mill"),
-          Link("pl-distributor", "pl-knit-factory"), Link("rival-designer", "pl-knit-factory")]
+_LINKS = [
+    Link("designer", "knit-factory"),
+    Link("text-only", "yarn-supplier"),
+    Link("knit-factory", "yarn-supplier"),
+    Link("sewing-factory", "fabric-mill"),
+    Link("pl-distributor", "pl-knit-factory"),
+    Link("rival-designer", "pl-knit-factory"),
+]
 
 
 def test_metrics_at_every_cutoff_equal_ranking_metrics():
@@ -76,8 +95,7 @@ def test_evaluate_by_k_reads_every_cutoff_from_the_same_lists(cluster_frame):
 
 def test_evaluate_max_queries_limits_each_fold(cluster_frame):
     everything = evaluate(cluster_frame, _LINKS, k=3, folds=2, seed=1, methods=["rule"])
-    limited = evaluate(cluster_frame, _LINKS, k=3, folds=2, seed=1, methods=["rule"],
-                       max_queries=1)
+    limited = evaluate(cluster_frame, _LINKS, k=3, folds=2, seed=1, methods=["rule"], max_queries=1)
     assert everything["queries"] > 2 and limited["queries"] == 2
     assert limited["max_queries"] == 1
 
@@ -96,7 +114,9 @@ def test_evaluate_rejects_bad_max_queries(cluster_frame):
 def test_rule_baseline_puts_who_offers_the_needs_first(cluster_frame):
     from matcher.evaluation import _baseline_views, _fit_baselines
 
-    rule = _fit_baselines(_baseline_views(cluster_frame), np.zeros((0, 2), dtype=np.int64), seed=0)["rule"]
+    rule = _fit_baselines(_baseline_views(cluster_frame), np.zeros((0, 2), dtype=np.int64), seed=0)[
+        "rule"
+    ]
     rows = {member_id: i for i, member_id in enumerate(cluster_frame["member_id"])}
     candidates = np.array([rows["fabric-mill"], rows["yarn-supplier"], rows["knit-factory"]])
     ordered = rule.order(rows["designer"], candidates)
@@ -106,34 +126,74 @@ def test_rule_baseline_puts_who_offers_the_needs_first(cluster_frame):
 
 
 def test_the_linear_baseline_is_a_plain_logistic_model_and_a_shortfall_is_reported(cluster_frame):
-    links = [Link("designer", "knit-factory"), Link("text-only", "yarn-supplier"),
-             Link("knit-factory", "yarn-supplier"), Link("sewing-factory", "fabric-mill"),
-             Link("pl-distributor", "pl-knit-factory"), Link("rival-designer", "pl-knit-factory")]
-    logistic = evaluate(cluster_frame, links, k=3, folds=2, seed=1, methods=["matcher"],
-                        matcher_params={"model": "logistic"})
-    both = evaluate(cluster_frame, links, k=3, folds=2, seed=1, methods=["matcher", "linear"],
-                    matcher_params={"model": "default"})
+    links = [
+        Link("designer", "knit-factory"),
+        Link("text-only", "yarn-supplier"),
+        Link("knit-factory", "yarn-supplier"),
+        Link("sewing-factory", "fabric-mill"),
+        Link("pl-distributor", "pl-knit-factory"),
+        Link("rival-designer", "pl-knit-factory"),
+    ]
+    logistic = evaluate(
+        cluster_frame,
+        links,
+        k=3,
+        folds=2,
+        seed=1,
+        methods=["matcher"],
+        matcher_params={"model": "logistic"},
+    )
+    both = evaluate(
+        cluster_frame,
+        links,
+        k=3,
+        folds=2,
+        seed=1,
+        methods=["matcher", "linear"],
+        matcher_params={"model": "default"},
+    )
     # "linear" is the matcher with a plain logistic score, whatever the matcher's own model.
     assert both["methods"]["linear"] == logistic["methods"]["matcher"]
-    below = [m for m in ("recall@3", "ndcg@3") if both["methods"]["matcher"][m] < both["methods"]["linear"][m]]
+    below = [
+        m
+        for m in ("recall@3", "ndcg@3")
+        if both["methods"]["matcher"][m] < both["methods"]["linear"][m]
+    ]
     assert [w.split("'s ")[1].split(" ")[0] for w in both.get("warnings", [])] == below
 
 
 def test_per_query_figures_average_to_the_table(cluster_frame):
     import pandas as pd
 
-    result = evaluate(cluster_frame, _LINKS, k=3, folds=2, seed=1, methods=["rule", "random"], per_query=True)
+    result = evaluate(
+        cluster_frame, _LINKS, k=3, folds=2, seed=1, methods=["rule", "random"], per_query=True
+    )
     rows = pd.DataFrame(result["per_query"])
-    assert set(rows.columns) == {"fold", "method", "member_id", "known_partners", "held_out", "recall@3",
-                                 "ndcg@3", "rr"}
+    assert set(rows.columns) == {
+        "fold",
+        "method",
+        "member_id",
+        "known_partners",
+        "held_out",
+        "recall@3",
+        "ndcg@3",
+        "rr",
+    }
     assert len(rows) == 2 * result["queries"]
     assert set(rows["member_id"]) <= set(cluster_frame["member_id"])
-    means = rows.groupby(["method", "fold"])[["recall@3", "ndcg@3", "rr"]].mean().groupby("method").mean()
+    means = (
+        rows.groupby(["method", "fold"])[["recall@3", "ndcg@3", "rr"]]
+        .mean()
+        .groupby("method")
+        .mean()
+    )
     for method in ("rule", "random"):
         figures = result["methods"][method]
         assert means.loc[method, "recall@3"] == pytest.approx(figures["recall@3"], abs=1e-4)
         assert means.loc[method, "rr"] == pytest.approx(figures["mrr"], abs=1e-4)
-    assert "per_query" not in evaluate(cluster_frame, _LINKS, k=3, folds=2, seed=1, methods=["rule"])
+    assert "per_query" not in evaluate(
+        cluster_frame, _LINKS, k=3, folds=2, seed=1, methods=["rule"]
+    )
 
 
 def test_more_scorers_are_ranked_beside_the_methods(cluster_frame):
@@ -143,20 +203,31 @@ def test_more_scorers_are_ranked_beside_the_methods(cluster_frame):
     def oracle(row, candidates):
         return np.array([(row, c) in answers for c in candidates], dtype=float)
 
-    result = evaluate(cluster_frame, _LINKS, k=3, folds=2, seed=1, methods=["random"], scorers={"oracle": oracle})
+    result = evaluate(
+        cluster_frame, _LINKS, k=3, folds=2, seed=1, methods=["random"], scorers={"oracle": oracle}
+    )
     assert list(result["methods"]) == ["random", "oracle"]
-    assert result["methods"]["oracle"]["recall@3"] == 1.0 and result["methods"]["oracle"]["mrr"] == 1.0
+    assert (
+        result["methods"]["oracle"]["recall@3"] == 1.0 and result["methods"]["oracle"]["mrr"] == 1.0
+    )
     with pytest.raises(ValueError, match="names of built-in methods"):
         evaluate(cluster_frame, _LINKS, k=3, folds=2, scorers={"rule": oracle})
 
 
 def test_max_queries_with_the_matcher_records_each_folds_model(cluster_frame):
-    result = evaluate(cluster_frame, _LINKS, k=3, folds=2, seed=1, methods=["matcher"], max_queries=1)
+    result = evaluate(
+        cluster_frame, _LINKS, k=3, folds=2, seed=1, methods=["matcher"], max_queries=1
+    )
     assert result["queries"] == 2 and [m["fold"] for m in result["matcher_models"]] == [0, 1]
 
 
-@pytest.mark.parametrize("bad", [lambda row, candidates: np.zeros(len(candidates) + 1),
-                                 lambda row, candidates: np.full(len(candidates), np.nan)])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        lambda row, candidates: np.zeros(len(candidates) + 1),
+        lambda row, candidates: np.full(len(candidates), np.nan),
+    ],
+)
 def test_a_scorer_that_gives_the_wrong_scores_is_named(cluster_frame, bad):
     with pytest.raises(ValueError, match="scorer 'mine' gave .* scores for .* candidates of row"):
         evaluate(cluster_frame, _LINKS, k=3, folds=2, methods=["random"], scorers={"mine": bad})

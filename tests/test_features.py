@@ -13,7 +13,9 @@ def test_sklearn_estimator_contract(estimator, check):
 
 
 def test_multi_hot_fits_in_a_column_transformer_and_weighs_rare_tags_more():
-    frame = pd.DataFrame({"offers": [["sewing"], ["sewing", "3d_design"], ["sewing"], "sewing;cutting"]})
+    frame = pd.DataFrame(
+        {"offers": [["sewing"], ["sewing", "3d_design"], ["sewing"], "sewing;cutting"]}
+    )
     ct = ColumnTransformer([("caps", MultiHotEncoder(norm=None), ["offers"])], sparse_threshold=0)
     X = ct.fit_transform(frame)
     names = list(ct.get_feature_names_out())
@@ -58,11 +60,31 @@ def test_tag_encoders_encode_a_row_among_many_as_alone():
     # Distinct cells are encoded once and spread over their rows: every row must come out as
     # it does when encoded on its own, whatever the cells are (lists, tuples, separated
     # strings, scalars, missing values).
-    cells = [("sewing", "cutting"), ["sewing", "cutting"], "sewing;3d_design", ("sewing", "cutting"), None,
-             float("nan"), (), "knitting", 1, 1.0, ("3d_design",), ["knitting"], "sewing;3d_design"]
-    for encoder in (MultiHotEncoder(), MultiHotEncoder(weighting="binary", norm=None), CountryEncoder()):
-        X = [[cell] for cell in cells] if not isinstance(encoder, CountryEncoder) else \
-            [[cell] for cell in ["UA", "PL;DE", ("US", "UA"), None, ["PL"], "UA", "CA"]]
+    cells = [
+        ("sewing", "cutting"),
+        ["sewing", "cutting"],
+        "sewing;3d_design",
+        ("sewing", "cutting"),
+        None,
+        float("nan"),
+        (),
+        "knitting",
+        1,
+        1.0,
+        ("3d_design",),
+        ["knitting"],
+        "sewing;3d_design",
+    ]
+    for encoder in (
+        MultiHotEncoder(),
+        MultiHotEncoder(weighting="binary", norm=None),
+        CountryEncoder(),
+    ):
+        X = (
+            [[cell] for cell in cells]
+            if not isinstance(encoder, CountryEncoder)
+            else [[cell] for cell in ["UA", "PL;DE", ("US", "UA"), None, ["PL"], "UA", "CA"]]
+        )
         fitted = encoder.fit(X)
         whole = fitted.transform(X).toarray()
         alone = np.vstack([fitted.transform([row]).toarray() for row in X])
@@ -88,7 +110,9 @@ def test_text_encoder_encodes_recurring_documents_once_with_the_same_rows():
     encoder = TextEncoder(ngram_range=(3, 5)).fit(frame)
     matrix = encoder.transform(frame)
     assert matrix.shape[0] == len(documents)
-    np.testing.assert_allclose(matrix.toarray(), encoder.vectorizer_.transform(documents).toarray(), atol=1e-12)
+    np.testing.assert_allclose(
+        matrix.toarray(), encoder.vectorizer_.transform(documents).toarray(), atol=1e-12
+    )
     first = {}
     for i, doc in enumerate(documents):
         j = first.setdefault(doc, i)
@@ -99,8 +123,14 @@ def test_text_encoder_encodes_recurring_documents_once_with_the_same_rows():
     np.testing.assert_array_equal(reduced, np.asarray(matrix @ components).astype(np.float32))
 
 
-@pytest.mark.parametrize("emptied", [["markets_present", "markets_target"], ["description"],
-                                     ["markets_present", "markets_target", "products", "description"]])
+@pytest.mark.parametrize(
+    "emptied",
+    [
+        ["markets_present", "markets_target"],
+        ["description"],
+        ["markets_present", "markets_target", "products", "description"],
+    ],
+)
 def test_a_block_nobody_fills_encodes_nothing_and_the_model_still_fits(emptied):
     """Real factory disclosures name no markets and often carry no description: every optional
     column may be empty in every row (regression: normalize refused the zero-column block)."""
@@ -109,7 +139,9 @@ def test_a_block_nobody_fills_encodes_nothing_and_the_model_still_fits(emptied):
     from matcher.ranking import PartnerMatcher
 
     raw, _ = generate_cluster(n_home=30, n_international=60, seed=1)
-    tagged = raw["offers"].astype(str).str.strip().ne("") | raw["seeks"].astype(str).str.strip().ne("")
+    tagged = raw["offers"].astype(str).str.strip().ne("") | raw["seeks"].astype(str).str.strip().ne(
+        ""
+    )
     raw = raw[tagged].reset_index(drop=True)
     for column in emptied:
         raw[column] = ""

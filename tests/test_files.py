@@ -19,7 +19,9 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_nothing_behind(tmp_path):
 
 
 def test_modes_private_or_kept(tmp_path):
-    secret = atomic_write_bytes(tmp_path / "model.bin", lambda handle: handle.write(b"x"), private=True)
+    secret = atomic_write_bytes(
+        tmp_path / "model.bin", lambda handle: handle.write(b"x"), private=True
+    )
     assert secret.stat().st_mode & 0o777 == 0o600
     shared = atomic_write_text(tmp_path / "report.html", "<p>")
     shared.chmod(0o640)

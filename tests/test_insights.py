@@ -41,42 +41,138 @@ HOME = "kharkiv-fashion-cluster"
 # - network: h-designer - h-knit - pl-yarn and h-sewing - h-logistics; h-rival and h-lonely
 #   have no partner; h-knit is the only broker.
 CLUSTER = [
-    {"id": "h-designer", "name": "Студія Весна", "network": HOME, "country": "UA", "city": "Kharkiv",
-         "org_type": "designer_brand", "offers": "fashion_design",
-         "seeks": "knitwear_production;yarn_supply;sewing", "products": "womenswear;knitwear",
-         "markets_present": "UA", "markets_target": "PL;DE", "partnership_types": "joint_export",
-         "languages": "uk;en"},
-    {"id": "h-knit", "name": "Харківтрикотаж", "network": HOME, "country": "UA", "city": "Kharkiv",
-         "org_type": "manufacturer", "offers": "knitwear_production;small_batch_production",
-         "seeks": "yarn_supply;fashion_design;logistics", "products": "knitwear;womenswear",
-         "markets_present": "UA;PL", "markets_target": "DE",
-         "partnership_types": "joint_export;manufacturing_agreement", "certifications": "oeko_tex_100",
-         "capacity_units_month": "5000", "languages": "uk;en"},
-    {"id": "h-rival", "name": "Трикотаж Схід", "network": HOME, "country": "UA", "city": "Kharkiv",
-         "org_type": "manufacturer", "offers": "knitwear_production", "products": "knitwear",
-         "markets_present": "UA;DE", "languages": "uk"},
-    {"id": "h-sewing", "name": "Слобожанська швейна фабрика", "network": HOME, "country": "UA",
-         "city": "Kharkiv", "org_type": "manufacturer", "offers": "sewing", "seeks": "woven_fabric_supply",
-         "products": "womenswear", "markets_present": "UA", "markets_target": "PL;FR", "languages": "uk"},
-    {"id": "h-logistics", "name": "Логістик Схід", "network": HOME, "country": "UA", "city": "Kharkiv",
-         "org_type": "service_provider", "offers": "logistics;customs_brokerage",
-         "markets_present": "UA;PL;DE", "languages": "uk;ru"},
-    {"id": "h-lonely", "name": "=Бренд Самотній", "network": HOME, "country": "UA", "city": "Kharkiv",
-         "org_type": "designer_brand", "offers": "marketing_branding", "seeks": "sewing;financing",
-         "markets_target": "IT", "languages": "uk"},
-    {"id": "pl-yarn", "name": "Przędza S.A.", "network": "polish-fashion-cluster", "country": "PL",
-         "city": "Łódź", "org_type": "textile_producer", "offers": "yarn_supply",
-         "seeks": "knitwear_production", "products": "yarn", "markets_present": "PL;DE", "languages": "pl;en"},
-    {"id": "it-yarn", "name": "Filati Srl", "network": "italian-textile-district", "country": "IT",
-         "city": "Prato", "org_type": "textile_producer", "offers": "yarn_supply", "products": "yarn",
-         "markets_present": "IT", "languages": "it;en"},
-    {"id": "pl-fabric", "name": "Tkalnia Łódź", "network": "polish-fashion-cluster", "country": "PL",
-         "city": "Łódź", "org_type": "textile_producer", "offers": "weaving;woven_fabric_supply",
-         "seeks": "sewing", "products": "fabrics", "markets_present": "PL", "languages": "pl;en"},
-    {"id": "de-dist", "name": "Mode Vertrieb GmbH", "network": "german-textile-alliance", "country": "DE",
-         "city": "Berlin", "org_type": "retailer_distributor", "offers": "wholesale_distribution",
-         "seeks": "knitwear_production", "products": "knitwear", "markets_present": "DE;AT",
-         "languages": "de;en"},
+    {
+        "id": "h-designer",
+        "name": "Студія Весна",
+        "network": HOME,
+        "country": "UA",
+        "city": "Kharkiv",
+        "org_type": "designer_brand",
+        "offers": "fashion_design",
+        "seeks": "knitwear_production;yarn_supply;sewing",
+        "products": "womenswear;knitwear",
+        "markets_present": "UA",
+        "markets_target": "PL;DE",
+        "partnership_types": "joint_export",
+        "languages": "uk;en",
+    },
+    {
+        "id": "h-knit",
+        "name": "Харківтрикотаж",
+        "network": HOME,
+        "country": "UA",
+        "city": "Kharkiv",
+        "org_type": "manufacturer",
+        "offers": "knitwear_production;small_batch_production",
+        "seeks": "yarn_supply;fashion_design;logistics",
+        "products": "knitwear;womenswear",
+        "markets_present": "UA;PL",
+        "markets_target": "DE",
+        "partnership_types": "joint_export;manufacturing_agreement",
+        "certifications": "oeko_tex_100",
+        "capacity_units_month": "5000",
+        "languages": "uk;en",
+    },
+    {
+        "id": "h-rival",
+        "name": "Трикотаж Схід",
+        "network": HOME,
+        "country": "UA",
+        "city": "Kharkiv",
+        "org_type": "manufacturer",
+        "offers": "knitwear_production",
+        "products": "knitwear",
+        "markets_present": "UA;DE",
+        "languages": "uk",
+    },
+    {
+        "id": "h-sewing",
+        "name": "Слобожанська швейна фабрика",
+        "network": HOME,
+        "country": "UA",
+        "city": "Kharkiv",
+        "org_type": "manufacturer",
+        "offers": "sewing",
+        "seeks": "woven_fabric_supply",
+        "products": "womenswear",
+        "markets_present": "UA",
+        "markets_target": "PL;FR",
+        "languages": "uk",
+    },
+    {
+        "id": "h-logistics",
+        "name": "Логістик Схід",
+        "network": HOME,
+        "country": "UA",
+        "city": "Kharkiv",
+        "org_type": "service_provider",
+        "offers": "logistics;customs_brokerage",
+        "markets_present": "UA;PL;DE",
+        "languages": "uk;ru",
+    },
+    {
+        "id": "h-lonely",
+        "name": "=Бренд Самотній",
+        "network": HOME,
+        "country": "UA",
+        "city": "Kharkiv",
+        "org_type": "designer_brand",
+        "offers": "marketing_branding",
+        "seeks": "sewing;financing",
+        "markets_target": "IT",
+        "languages": "uk",
+    },
+    {
+        "id": "pl-yarn",
+        "name": "Przędza S.A.",
+        "network": "polish-fashion-cluster",
+        "country": "PL",
+        "city": "Łódź",
+        "org_type": "textile_producer",
+        "offers": "yarn_supply",
+        "seeks": "knitwear_production",
+        "products": "yarn",
+        "markets_present": "PL;DE",
+        "languages": "pl;en",
+    },
+    {
+        "id": "it-yarn",
+        "name": "Filati Srl",
+        "network": "italian-textile-district",
+        "country": "IT",
+        "city": "Prato",
+        "org_type": "textile_producer",
+        "offers": "yarn_supply",
+        "products": "yarn",
+        "markets_present": "IT",
+        "languages": "it;en",
+    },
+    {
+        "id": "pl-fabric",
+        "name": "Tkalnia Łódź",
+        "network": "polish-fashion-cluster",
+        "country": "PL",
+        "city": "Łódź",
+        "org_type": "textile_producer",
+        "offers": "weaving;woven_fabric_supply",
+        "seeks": "sewing",
+        "products": "fabrics",
+        "markets_present": "PL",
+        "languages": "pl;en",
+    },
+    {
+        "id": "de-dist",
+        "name": "Mode Vertrieb GmbH",
+        "network": "german-textile-alliance",
+        "country": "DE",
+        "city": "Berlin",
+        "org_type": "retailer_distributor",
+        "offers": "wholesale_distribution",
+        "seeks": "knitwear_production",
+        "products": "knitwear",
+        "markets_present": "DE;AT",
+        "languages": "de;en",
+    },
 ]
 
 LINKS = [
@@ -122,14 +218,21 @@ def test_supply_and_demand_counts_and_statuses(supply):
     # Capabilities nobody at home seeks or offers are not listed, even when offered abroad.
     assert "weaving" not in table.index and "wholesale_distribution" not in table.index
     assert list(supply.shortages["capability"]) == ["sewing"]
-    assert set(supply.surpluses["capability"]) == {"knitwear_production", "small_batch_production",
-                                                    "customs_brokerage", "marketing_branding"}
+    assert set(supply.surpluses["capability"]) == {
+        "knitwear_production",
+        "small_batch_production",
+        "customs_brokerage",
+        "marketing_branding",
+    }
     assert table.loc["yarn_supply", "label_uk"] == "Постачання пряжі"
 
 
 def test_gaps_in_order_with_partners_from_the_engine(supply):
-    assert [g.capability for g in supply.gaps] == ["yarn_supply", "financing",
-                                                   "woven_fabric_supply"]
+    assert [g.capability for g in supply.gaps] == [
+        "yarn_supply",
+        "financing",
+        "woven_fabric_supply",
+    ]
     yarn, financing, fabric = supply.gaps
     assert yarn.seekers == ["h-designer", "h-knit"] and yarn.offered_abroad == 2
     # The engine never suggests a known partner (h-knit - pl-yarn) or a declined one
@@ -174,8 +277,15 @@ def test_markets_targets_presence_and_no_partner(profiles):
     markets = market_overview(profiles, LINKS)
     table = markets.markets.set_index("market")
     assert list(markets.targets["market"]) == ["DE", "PL", "FR", "IT"]
-    columns = ["members_targeting", "home_present", "partners_present", "international_present",
-               "targeting_with_own_partner", "openers", "no_partner"]
+    columns = [
+        "members_targeting",
+        "home_present",
+        "partners_present",
+        "international_present",
+        "targeting_with_own_partner",
+        "openers",
+        "no_partner",
+    ]
     assert table.loc["DE", columns].tolist() == [2, 2, 1, 2, 1, 2, False]
     assert table.loc["PL", columns].tolist() == [2, 2, 1, 2, 2, 1, False]
     assert table.loc["FR", columns].tolist() == [1, 0, 0, 0, 0, 0, True]
@@ -189,8 +299,11 @@ def test_markets_targets_presence_and_no_partner(profiles):
 def test_market_openers_complement_without_competing(profiles):
     openers = market_overview(profiles, LINKS).openers
     found = {(row.market, row.member_id): row.helped for row in openers.itertuples()}
-    assert found == {("DE", "h-rival"): "h-designer", ("DE", "h-logistics"): "h-knit",
-                     ("PL", "h-knit"): "h-designer;h-sewing"}
+    assert found == {
+        ("DE", "h-rival"): "h-designer",
+        ("DE", "h-logistics"): "h-knit",
+        ("PL", "h-knit"): "h-designer;h-sewing",
+    }
     pl = openers[openers["market"] == "PL"].iloc[0]
     assert bool(pl["joint_export"]) and pl["members_helped"] == 2
 
@@ -208,7 +321,11 @@ def test_network_components_brokers_and_unpartnered(profiles, matcher):
     network = network_overview(profiles, LINKS, matcher, suggestions_per_member=2)
     assert list(network.components["size"]) == [3, 2, 1, 1]
     assert network.components["members"].tolist() == [
-        "h-designer;h-knit;pl-yarn", "h-logistics;h-sewing", "h-lonely", "h-rival"]
+        "h-designer;h-knit;pl-yarn",
+        "h-logistics;h-sewing",
+        "h-lonely",
+        "h-rival",
+    ]
     assert list(network.brokers["member_id"]) == ["h-knit"]
     assert set(network.unpartnered["member_id"]) == {"h-lonely", "h-rival"}
     for member_id in ("h-lonely", "h-rival"):
@@ -218,8 +335,15 @@ def test_network_components_brokers_and_unpartnered(profiles, matcher):
     # Suggestions never repeat a known partnership and never join a member to itself.
     assert all(a != b for a, b in network.graph.edges())
     assert network.known_graph().number_of_edges() == 3
-    assert set(network.known_graph()) == {"h-designer", "h-knit", "pl-yarn", "h-sewing",
-                                          "h-logistics", "h-rival", "h-lonely"}
+    assert set(network.known_graph()) == {
+        "h-designer",
+        "h-knit",
+        "pl-yarn",
+        "h-sewing",
+        "h-logistics",
+        "h-rival",
+        "h-lonely",
+    }
     assert network.components_with_suggestions < len(network.components)
     data = json.loads(json.dumps(network.to_dict()))
     assert data["known_edges"] == 3 and data["home_members"] == 6
@@ -237,31 +361,48 @@ def test_network_without_suggestions_needs_no_engine(profiles):
 def test_gradation_overview(profiles):
     gradation = gradation_overview(profiles)
     table = gradation.by_org_type.set_index("org_type")
-    assert table.loc["manufacturer", ["members", "local", "national", "regional", "international"]
-                     ].tolist() == [3, 0, 1, 2, 0]
+    assert table.loc[
+        "manufacturer", ["members", "local", "national", "regional", "international"]
+    ].tolist() == [3, 0, 1, 2, 0]
     assert table.loc["designer_brand", ["members", "local", "national"]].tolist() == [2, 1, 1]
     assert table.loc["service_provider", "regional"] == 1
-    assert gradation.presence_counts == {"local": 1, "national": 2, "regional": 3,
-                                         "international": 0}
+    assert gradation.presence_counts == {
+        "local": 1,
+        "national": 2,
+        "regional": 3,
+        "international": 0,
+    }
     assert sum(gradation.potential_counts.values()) == 6
     assert table.loc["manufacturer", "label_uk"] == "Швейне / виробниче підприємство"
     data = json.loads(json.dumps(gradation.to_dict()))
     assert data["members"] == 6
-    assert data["market_presence"][0] == {"tier": "local", "members": 1,
-                                          "label": labels("market_presence", "local")}
+    assert data["market_presence"][0] == {
+        "tier": "local",
+        "members": 1,
+        "label": labels("market_presence", "local"),
+    }
 
 
 def test_compare_snapshots(profiles):
     earlier = [dict(r) for r in CLUSTER if r["id"] != "h-rival"]
     earlier[1]["markets_present"] = "UA"  # h-knit was national, is regional now
-    earlier.append({"id": "h-gone", "name": "Колишній учасник", "network": HOME, "country": "UA",
-                        "org_type": "supplier", "offers": "trims_supply"})
+    earlier.append(
+        {
+            "id": "h-gone",
+            "name": "Колишній учасник",
+            "network": HOME,
+            "country": "UA",
+            "org_type": "supplier",
+            "offers": "trims_supply",
+        }
+    )
     change = compare_snapshots(frame(earlier), profiles)
     assert list(change.new_members["member_id"]) == ["h-rival"]
     assert list(change.gone_members["member_id"]) == ["h-gone"]
     presence = change.changes[change.changes["dimension"] == "market_presence"]
     assert presence[["member_id", "before", "after", "direction"]].values.tolist() == [
-        ["h-knit", "national", "regional", "up"]]
+        ["h-knit", "national", "regional", "up"]
+    ]
     assert change.counts()["market_presence"] == {"up": 1, "down": 0}
     assert change.transitions["market_presence"].loc["national", "regional"] == 1
     assert int(change.transitions["market_presence"].to_numpy().sum()) == 5
@@ -292,17 +433,30 @@ def test_outcomes_per_session_and_month(tmp_path, profiles):
     assert sessions.loc["day-2", flags].tolist() == [2, 1, 0, 0]
     assert sessions.loc["day-1", "deal_rate"] == pytest.approx(1 / 3, abs=1e-4)
     assert list(summary.months["month"]) == ["2026-03", "2026-04"]
-    assert summary.totals == {"sessions": 2, "rows": 5, "shown": 5, "accepted": 3,
-                              "meeting_held": 2, "deal": 1, "accepted_rate": 0.6,
-                              "meeting_rate": 0.4, "deal_rate": 0.2}
+    assert summary.totals == {
+        "sessions": 2,
+        "rows": 5,
+        "shown": 5,
+        "accepted": 3,
+        "meeting_held": 2,
+        "deal": 1,
+        "accepted_rate": 0.6,
+        "meeting_rate": 0.4,
+        "deal_rate": 0.2,
+    }
     json.dumps(summary.to_dict())
 
 
 def test_outcomes_errors_name_row_column_and_value(profiles):
     columns = ["session", "date", "member_id", "partner_id", "deal"]
-    raw = pd.DataFrame([["d", "2026-13-40", "h-knit", "pl-yarn", "1"],
-                        ["", "2026-03-10", "nobody", "pl-yarn", "maybe"],
-                        ["d", "2026-03-10", "h-knit", "pl-yarn", "0"]], columns=columns)
+    raw = pd.DataFrame(
+        [
+            ["d", "2026-13-40", "h-knit", "pl-yarn", "1"],
+            ["", "2026-03-10", "nobody", "pl-yarn", "maybe"],
+            ["d", "2026-03-10", "h-knit", "pl-yarn", "0"],
+        ],
+        columns=columns,
+    )
     with pytest.raises(ProfileValidationError) as error:
         validate_outcomes(raw, profiles.index, source="outcomes.csv")
     message = str(error.value)
@@ -318,39 +472,80 @@ def test_outcomes_errors_name_row_column_and_value(profiles):
 
 def test_cluster_insights_together(profiles, matcher):
     earlier = [dict(r) for r in CLUSTER if r["id"] != "h-lonely"]
-    outcomes = validate_outcomes(pd.DataFrame([{"session": "s", "date": "2026-05-01",
-                                                "member_id": "h-knit", "partner_id": "it-yarn"}]))
-    result = cluster_insights(profiles, LINKS, matcher=matcher, previous=frame(earlier),
-                              outcomes=outcomes, suggestions_per_member=2)
+    outcomes = validate_outcomes(
+        pd.DataFrame(
+            [{"session": "s", "date": "2026-05-01", "member_id": "h-knit", "partner_id": "it-yarn"}]
+        )
+    )
+    result = cluster_insights(
+        profiles,
+        LINKS,
+        matcher=matcher,
+        previous=frame(earlier),
+        outcomes=outcomes,
+        suggestions_per_member=2,
+    )
     summary = result.summary()
     assert summary["gaps"] == 3 and summary["top_gaps"][0] == "yarn_supply"
     assert summary["markets_without_partner"] == ["FR", "IT"]
     assert summary["unpartnered_members"] == 2 and summary["members"] == 6
     assert summary["links"] == 4 and summary["profiles"] == 10
     data = json.loads(json.dumps(result.to_dict()))
-    assert set(data) == {"summary", "gradation", "movement", "supply_demand", "markets", "network",
-                         "outcomes"}
+    assert set(data) == {
+        "summary",
+        "gradation",
+        "movement",
+        "supply_demand",
+        "markets",
+        "network",
+        "outcomes",
+    }
     assert [m["member_id"] for m in data["movement"]["new_members"]] == ["h-lonely"]
     tables = result.tables()
-    assert {"summary", "gradation", "members", "capabilities", "gap_partners", "markets",
-            "market_openers", "network_components", "brokers", "unpartnered", "network_edges",
-            "tier_changes", "new_members", "gone_members", "outcome_sessions",
-            "outcome_months"} == set(tables)
+    assert {
+        "summary",
+        "gradation",
+        "members",
+        "capabilities",
+        "gap_partners",
+        "markets",
+        "market_openers",
+        "network_components",
+        "brokers",
+        "unpartnered",
+        "network_edges",
+        "tier_changes",
+        "new_members",
+        "gone_members",
+        "outcome_sessions",
+        "outcome_months",
+    } == set(tables)
     assert all(len(name) <= 31 for name in tables)
 
 
 def test_cluster_insights_fits_a_model_when_none_is_given(profiles):
     result = cluster_insights(profiles, LINKS, suggestions_per_member=1)
     assert result.model_kind == "default"
-    assert [g.capability for g in result.supply.gaps] == ["yarn_supply", "financing",
-                                                          "woven_fabric_supply"]
+    assert [g.capability for g in result.supply.gaps] == [
+        "yarn_supply",
+        "financing",
+        "woven_fabric_supply",
+    ]
 
 
 def test_a_model_fitted_on_other_profiles_never_suggests_absent_ones(profiles, matcher):
     # The model knows pl-fabric; the current profiles no longer hold it, and hold a new member.
     rows = [r for r in CLUSTER if r["id"] != "pl-fabric"] + [
-        {"id": "h-new", "name": "Нова фабрика", "network": HOME, "country": "UA", "org_type": "manufacturer",
-             "offers": "sewing", "seeks": "woven_fabric_supply;yarn_supply"}]
+        {
+            "id": "h-new",
+            "name": "Нова фабрика",
+            "network": HOME,
+            "country": "UA",
+            "org_type": "manufacturer",
+            "offers": "sewing",
+            "seeks": "woven_fabric_supply;yarn_supply",
+        }
+    ]
     result = supply_demand(frame(rows), LINKS, matcher)
     fabric = {g.capability: g for g in result.gaps}["woven_fabric_supply"]
     assert fabric.partners == [] and fabric.offered_abroad == 0

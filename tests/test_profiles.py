@@ -17,8 +17,14 @@ from matcher.profiles import (
     validate_profiles,
 )
 
-GOOD = {"id": "m1", "name": "Швейна фабрика", "network": "kharkiv-fashion-cluster", "country": "UA",
-            "org_type": "manufacturer", "offers": "sewing"}
+GOOD = {
+    "id": "m1",
+    "name": "Швейна фабрика",
+    "network": "kharkiv-fashion-cluster",
+    "country": "UA",
+    "org_type": "manufacturer",
+    "offers": "sewing",
+}
 
 
 def problems_of(rows):
@@ -28,14 +34,23 @@ def problems_of(rows):
 
 
 def test_every_problem_of_a_file_is_reported_with_row_column_and_hint():
-    rows = [GOOD, dict(GOOD, id="m2", offers="sewwing", country="Poland", org_type="factry"),
-            dict(GOOD, id="m3", employees="-1", languages="ukr", markets_present="XX")]
+    rows = [
+        GOOD,
+        dict(GOOD, id="m2", offers="sewwing", country="Poland", org_type="factry"),
+        dict(GOOD, id="m3", employees="-1", languages="ukr", markets_present="XX"),
+    ]
     found = problems_of(rows)
     assert "row 3, column 'offers': 'sewwing' is not a capability; did you mean 'sewing'?" in found
-    assert "row 3, column 'country': 'Poland' is not an ISO 3166-1 alpha-2 country code; did you mean 'PL'?" in found
+    assert (
+        "row 3, column 'country': 'Poland' is not an ISO 3166-1 alpha-2 country code; did you mean 'PL'?"
+        in found
+    )
     assert any(p.startswith("row 3, column 'org_type': 'factry' is not an org_type") for p in found)
     assert "row 4, column 'employees': '-1' is not a whole number >= 0" in found
-    assert "row 4, column 'languages': 'ukr' is not an ISO 639-1 language code; did you mean 'uk'?" in found
+    assert (
+        "row 4, column 'languages': 'ukr' is not an ISO 639-1 language code; did you mean 'uk'?"
+        in found
+    )
     assert any(p.startswith("row 4, column 'markets_present': 'XX'") for p in found)
     assert len(found) == 6
 
@@ -46,8 +61,9 @@ def test_duplicate_ids_are_an_error_naming_both_rows():
 
 
 def test_duplicate_ids_can_be_merged_on_request():
-    frame = validate_profiles(pd.DataFrame([GOOD, dict(GOOD, offers="cutting", city="Kharkiv")]),
-                              duplicates="merge")
+    frame = validate_profiles(
+        pd.DataFrame([GOOD, dict(GOOD, offers="cutting", city="Kharkiv")]), duplicates="merge"
+    )
     assert len(frame) == 1
     assert frame.loc["m1", "offers"] == ("sewing", "cutting")
     assert frame.loc["m1", "city"] == "Kharkiv"
@@ -55,7 +71,9 @@ def test_duplicate_ids_can_be_merged_on_request():
 
 def test_empty_profile_is_an_error():
     found = problems_of([dict(GOOD, offers="", seeks="", description="")])
-    assert found == ["row 2: empty profile: give at least one tag in 'offers' or 'seeks', or a description"]
+    assert found == [
+        "row 2: empty profile: give at least one tag in 'offers' or 'seeks', or a description"
+    ]
 
 
 def test_missing_required_column_is_named():
@@ -70,7 +88,9 @@ def test_bad_id_and_network_slug():
 
 
 def test_tags_match_case_insensitively_after_trimming_and_synonyms():
-    frame = validate_profiles(pd.DataFrame([dict(GOOD, offers=" Sewing ; CMT, пошив", seeks="Yarn_Supply")]))
+    frame = validate_profiles(
+        pd.DataFrame([dict(GOOD, offers=" Sewing ; CMT, пошив", seeks="Yarn_Supply")])
+    )
     assert frame.loc["m1", "offers"] == ("sewing",)
     assert frame.loc["m1", "seeks"] == ("yarn_supply",)
 
@@ -89,9 +109,27 @@ def test_the_three_file_formats_read_the_same(tmp_path, suffix):
     elif suffix == "xlsx":
         pd.DataFrame(CLUSTER).to_excel(path, index=False)
     else:
-        records = [{k: (v.split(";") if k in ("offers", "seeks", "products", "markets_present",
-                                              "markets_target", "languages", "certifications") and v
-                        else v) for k, v in row.items()} for row in CLUSTER]
+        records = [
+            {
+                k: (
+                    v.split(";")
+                    if k
+                    in (
+                        "offers",
+                        "seeks",
+                        "products",
+                        "markets_present",
+                        "markets_target",
+                        "languages",
+                        "certifications",
+                    )
+                    and v
+                    else v
+                )
+                for k, v in row.items()
+            }
+            for row in CLUSTER
+        ]
         path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     frame = read_profile_frame(path)
     assert list(frame.index) == [row["id"] for row in CLUSTER]
@@ -121,17 +159,23 @@ def test_json_records_are_counted_from_one(tmp_path):
 
 
 def test_links_to_unknown_ids_bad_kinds_and_self_links(tmp_path):
-    path = write_csv(tmp_path / "links.csv", [
-        {"source": "m1", "target": "ghost", "kind": "partner", "date": ""},
-        {"source": "m1", "target": "m1", "kind": "partner", "date": ""},
-        {"source": "m1", "target": "m2", "kind": "friend", "date": "yesterday"},
-    ])
+    path = write_csv(
+        tmp_path / "links.csv",
+        [
+            {"source": "m1", "target": "ghost", "kind": "partner", "date": ""},
+            {"source": "m1", "target": "m1", "kind": "partner", "date": ""},
+            {"source": "m1", "target": "m2", "kind": "friend", "date": "yesterday"},
+        ],
+    )
     with pytest.raises(ProfileValidationError) as info:
         read_links(path, ["m1", "m2"])
     text = str(info.value)
     assert "row 2, column 'target': 'ghost' is not the id of any profile" in text
     assert "row 3, column 'target': a link cannot join a profile to itself" in text
-    assert "row 4, column 'kind': 'friend' is not a link kind; allowed: partner, supplier, meeting, deal, declined" in text
+    assert (
+        "row 4, column 'kind': 'friend' is not a link kind; allowed: partner, supplier, meeting, deal, declined"
+        in text
+    )
     assert "row 4, column 'date': 'yesterday' is not an ISO 8601 date" in text
 
 
@@ -144,7 +188,9 @@ def test_market_presence_is_derived_from_markets_and_country():
 
 
 def test_given_market_presence_is_kept_and_marked(cluster_frame):
-    frame = validate_profiles(pd.DataFrame([dict(GOOD, market_presence="International", markets_present="UA")]))
+    frame = validate_profiles(
+        pd.DataFrame([dict(GOOD, market_presence="International", markets_present="UA")])
+    )
     assert frame.loc["m1", "market_presence"] == "international"
     assert not frame.loc["m1", "market_presence_derived"]
     assert cluster_frame.loc["designer", "market_presence_derived"]
@@ -158,9 +204,16 @@ def test_potential_grows_with_capacity_certifications_and_ambition():
 
 
 def test_profile_parse_reads_tags_out_of_a_ukrainian_description():
-    profile = Profile.parse({"member_id": "d1", "name": "Дизайнерка", "network": "kharkiv-fashion-cluster",
-                             "country": "ua", "org_type": "designer",
-                             "description": "Дизайнерка жіночого одягу. Шукаємо виробництво трикотажних виробів."})
+    profile = Profile.parse(
+        {
+            "member_id": "d1",
+            "name": "Дизайнерка",
+            "network": "kharkiv-fashion-cluster",
+            "country": "ua",
+            "org_type": "designer",
+            "description": "Дизайнерка жіночого одягу. Шукаємо виробництво трикотажних виробів.",
+        }
+    )
     assert profile.country == "UA" and profile.org_type == "designer_brand"
     assert profile.all_seeks == ("knitwear_production",)
     assert "fashion_design" in profile.all_offers
@@ -168,7 +221,9 @@ def test_profile_parse_reads_tags_out_of_a_ukrainian_description():
 
 
 def test_list_fields_may_be_given_as_lists():
-    profile = Profile.parse({**GOOD, "offers": ["sewing", "Cutting"], "markets_present": ("UA", "pl")})
+    profile = Profile.parse(
+        {**GOOD, "offers": ["sewing", "Cutting"], "markets_present": ("UA", "pl")}
+    )
     assert profile.offers == ("sewing", "cutting")
     assert profile.markets_present == ("UA", "PL")
 
@@ -196,8 +251,10 @@ def test_profile_rows_equal_frame_to_profiles():
 
 
 def test_a_missing_column_does_not_hide_the_other_columns_problems():
-    rows = [{k: v for k, v in dict(GOOD, id="m1", country="Poland").items() if k != "org_type"},
-            {k: v for k, v in dict(GOOD, id="m2", offers="sewwing").items() if k != "org_type"}]
+    rows = [
+        {k: v for k, v in dict(GOOD, id="m1", country="Poland").items() if k != "org_type"},
+        {k: v for k, v in dict(GOOD, id="m2", offers="sewwing").items() if k != "org_type"},
+    ]
     found = problems_of(rows)
     assert found[0].startswith("column 'org_type': required column 'org_type' is missing")
     assert found[1].startswith("row 2, column 'country': 'Poland'")
@@ -207,30 +264,44 @@ def test_a_missing_column_does_not_hide_the_other_columns_problems():
 
 
 def test_problems_are_listed_by_row_then_column_in_file_order():
-    rows = [dict(GOOD, employees="x", offers="sewwing"),
-            dict(GOOD, id="m2", name="", employees="-1"), dict(GOOD, id="m3", country="XX")]
+    rows = [
+        dict(GOOD, employees="x", offers="sewwing"),
+        dict(GOOD, id="m2", name="", employees="-1"),
+        dict(GOOD, id="m3", country="XX"),
+    ]
     found = problems_of(rows)
     assert [p.split(":")[0] for p in found] == [
-        "row 2, column 'offers'", "row 2, column 'employees'", "row 3, column 'name'",
-        "row 3, column 'employees'", "row 4, column 'country'"]
+        "row 2, column 'offers'",
+        "row 2, column 'employees'",
+        "row 3, column 'name'",
+        "row 3, column 'employees'",
+        "row 4, column 'country'",
+    ]
 
 
 def test_a_missing_link_column_does_not_hide_the_other_columns_problems():
     with pytest.raises(ProfileValidationError) as info:
         validate_links(pd.DataFrame([{"source": "m1", "kind": "friend"}]), ["m1"])
     assert [str(p) for p in info.value.problems] == [
-        ("column 'target': required column 'target' is missing; the columns are source, "
-         "target, kind, date"),
-        ("row 2, column 'kind': 'friend' is not a link kind; allowed: partner, supplier, "
-         "meeting, deal, declined"),
+        (
+            "column 'target': required column 'target' is missing; the columns are source, "
+            "target, kind, date"
+        ),
+        (
+            "row 2, column 'kind': 'friend' is not a link kind; allowed: partner, supplier, "
+            "meeting, deal, declined"
+        ),
     ]
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "the file is empty"),
-    ("id,name\nm1,Фабрика\n".encode("cp1251"), "not UTF-8 text"),
-    (b'id,name\nm1,"unterminated\n', "not a readable CSV file"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "the file is empty"),
+        ("id,name\nm1,Фабрика\n".encode("cp1251"), "not UTF-8 text"),
+        (b'id,name\nm1,"unterminated\n', "not a readable CSV file"),
+    ],
+)
 def test_an_unreadable_csv_is_bad_input_not_a_crash(tmp_path, content, message):
     path = tmp_path / "p.csv"
     path.write_bytes(content)
@@ -247,13 +318,19 @@ def test_a_damaged_xlsx_is_bad_input_not_a_crash(tmp_path):
 
 def test_check_files_reports_both_files_and_knows_the_ids_of_rows_with_problems(tmp_path):
     profiles = write_csv(tmp_path / "p.csv", [GOOD, dict(GOOD, id="m2", org_type="factry")])
-    links = write_csv(tmp_path / "l.csv", [{"source": "m1", "target": "m2", "kind": "partner"},
-                                           {"source": "m1", "target": "m9", "kind": "partner"}])
+    links = write_csv(
+        tmp_path / "l.csv",
+        [
+            {"source": "m1", "target": "m2", "kind": "partner"},
+            {"source": "m1", "target": "m9", "kind": "partner"},
+        ],
+    )
     frame, known_links, errors = check_files(profiles, links)
     assert frame is None and known_links is None
     assert [e.source for e in errors] == [str(profiles), str(links)]
     assert [str(p) for p in errors[1].problems] == [
-        "row 3, column 'target': 'm9' is not the id of any profile"]
+        "row 3, column 'target': 'm9' is not the id of any profile"
+    ]
     frame, known_links, errors = check_files(profiles.with_name("none.csv"), links)
     assert [str(p) for p in errors[0].problems] == ["file not found"]
     assert errors[1:] == [] and len(known_links) == 2  # no ids to check the links against
@@ -265,8 +342,13 @@ def test_every_check_of_user_input_raises_an_input_error():
     from matcher.filters import FilterError
     from matcher.sessions import AgendaConflictError, SessionValidationError
 
-    for error in (ProfileValidationError, SessionValidationError, AgendaConflictError,
-                  ArtifactError, FilterError):
+    for error in (
+        ProfileValidationError,
+        SessionValidationError,
+        AgendaConflictError,
+        ArtifactError,
+        FilterError,
+    ):
         assert issubclass(error, InputError)
     assert issubclass(ArtifactError, RuntimeError)  # as it was, for callers that catch that
 
@@ -277,11 +359,20 @@ def test_over_long_cells_are_refused_before_any_heavy_work():
     JSON API's limits, checked first, and the message does not echo the whole cell."""
     from matcher.profiles import CELL_LIMITS, ProfileValidationError, validate_profiles
 
-    raw = pd.DataFrame([{
-        "id": "a", "name": "N" * 100_000, "network": "kharkiv-fashion-cluster", "country": "UA",
-        "org_type": "manufacturer", "offers": "sewing", "city": "Kharkiv",
-        "description": "Шукаємо пошив трикотажу. " * 400_000,
-    }])
+    raw = pd.DataFrame(
+        [
+            {
+                "id": "a",
+                "name": "N" * 100_000,
+                "network": "kharkiv-fashion-cluster",
+                "country": "UA",
+                "org_type": "manufacturer",
+                "offers": "sewing",
+                "city": "Kharkiv",
+                "description": "Шукаємо пошив трикотажу. " * 400_000,
+            }
+        ]
+    )
     with pytest.raises(ProfileValidationError) as caught:
         validate_profiles(raw)
     problems = {(p.row, p.column): p for p in caught.value.problems}
@@ -301,11 +392,14 @@ def test_a_workbook_that_expands_past_the_limit_is_refused_before_parsing(tmp_pa
     from matcher.profiles import ProfileValidationError, read_table
 
     path = tmp_path / "bomb.xlsx"
-    rows = "".join(f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>x</t></is></c></row>'
-                   for i in range(1, 20_001))
+    rows = "".join(
+        f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>x</t></is></c></row>'
+        for i in range(1, 20_001)
+    )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as workbook:
-        workbook.writestr("xl/worksheets/sheet1.xml", f"<worksheet><sheetData>{rows}"
-                          "</sheetData></worksheet>")
+        workbook.writestr(
+            "xl/worksheets/sheet1.xml", f"<worksheet><sheetData>{rows}</sheetData></worksheet>"
+        )
     monkeypatch.setattr(profiles, "XLSX_MAX_UNCOMPRESSED", path.stat().st_size * 10)
     with pytest.raises(ProfileValidationError, match="MB uncompressed; at most"):
         read_table(path)

@@ -27,11 +27,13 @@ def test_same_market_competitor_is_not_in_the_top_three(matcher):
 
 
 def test_competitor_penalty_applies_to_same_role_same_products_same_markets(matcher):
-    features = matcher._features_for(matcher.position_["designer"],
-                                     np.array([matcher.position_["rival-designer"],
-                                               matcher.position_["knit-factory"]]),
-                                     matcher.stats_, matcher.arrays_,
-                                     matcher.embedding_[matcher.position_["designer"]])
+    features = matcher._features_for(
+        matcher.position_["designer"],
+        np.array([matcher.position_["rival-designer"], matcher.position_["knit-factory"]]),
+        matcher.stats_,
+        matcher.arrays_,
+        matcher.embedding_[matcher.position_["designer"]],
+    )
     competitor = features[:, PAIR_FEATURES.index("competitor")]
     assert competitor[0] > 0.3 and competitor[1] == 0
 
@@ -52,8 +54,13 @@ def test_reciprocity_prefers_partners_who_also_gain(matcher):
 def test_partner_whose_needs_are_unknown_is_not_zeroed_out(cluster_frame, cluster_links):
     matcher = PartnerMatcher().fit(cluster_frame, cluster_links)
     row = matcher.position_
-    features = matcher._features_for(row["sewing-factory"], np.array([row["logistics"]]), matcher.stats_,
-                                     matcher.arrays_, matcher.embedding_[row["sewing-factory"]])[0]
+    features = matcher._features_for(
+        row["sewing-factory"],
+        np.array([row["logistics"]]),
+        matcher.stats_,
+        matcher.arrays_,
+        matcher.embedding_[row["sewing-factory"]],
+    )[0]
     assert features[PAIR_FEATURES.index("needs_known_b")] == 0
 
 
@@ -65,25 +72,37 @@ def test_never_the_member_itself_a_known_partner_or_a_declined_one(matcher):
     assert "sewing-factory" not in ids(matcher.recommend("fabric-mill", k=50))  # either direction
 
 
-@pytest.mark.parametrize("scope, allowed", [
-    ("cluster", {"kharkiv-fashion-cluster"}),
-    ("international", {"polish-fashion-cluster"}),
-    ("all", {"kharkiv-fashion-cluster", "polish-fashion-cluster"}),
-])
+@pytest.mark.parametrize(
+    "scope, allowed",
+    [
+        ("cluster", {"kharkiv-fashion-cluster"}),
+        ("international", {"polish-fashion-cluster"}),
+        ("all", {"kharkiv-fashion-cluster", "polish-fashion-cluster"}),
+    ],
+)
 def test_scope(matcher, scope, allowed):
     networks = {s.network for s in matcher.recommend("designer", k=50, scope=scope)}
     assert networks == allowed
 
 
 def test_filters(matcher):
-    assert {s.country for s in matcher.recommend("designer", k=50, filters={"country": "pl"})} == {"PL"}
-    assert ids(matcher.recommend("designer", k=50, filters={"certification": "gots"})) == ["pl-knit-factory"]
-    assert {s.partner_id for s in matcher.recommend("designer", k=50, filters={"org_type": ["supplier"]})} == {"yarn-supplier"}
+    assert {s.country for s in matcher.recommend("designer", k=50, filters={"country": "pl"})} == {
+        "PL"
+    }
+    assert ids(matcher.recommend("designer", k=50, filters={"certification": "gots"})) == [
+        "pl-knit-factory"
+    ]
+    assert {
+        s.partner_id
+        for s in matcher.recommend("designer", k=50, filters={"org_type": ["supplier"]})
+    } == {"yarn-supplier"}
     with pytest.raises(InputError, match="'colour' is not a filter; allowed: country"):
         matcher.recommend("designer", filters={"colour": "red"})
     # Every filter value is checked, with the closest allowed value (regression: "Poland" as a
     # country matched nobody and returned an empty list).
-    with pytest.raises(InputError, match="'Poland' is not an ISO 3166-1 alpha-2 country code; did you mean 'PL'"):
+    with pytest.raises(
+        InputError, match="'Poland' is not an ISO 3166-1 alpha-2 country code; did you mean 'PL'"
+    ):
         matcher.recommend("designer", filters={"country": "Poland"})
     with pytest.raises(InputError, match="org_type"):
         matcher.recommend("designer", filters={"org_type": "spaceship"})
@@ -101,12 +120,22 @@ def test_reasons_in_words_and_as_data(matcher):
     assert top.details["gradation"]["org_type"] == "manufacturer"
     assert set(top.details["features"]) == set(PAIR_FEATURES)
     payload = top.to_dict()
-    assert set(payload) == {"partner_id", "name", "network", "country", "score", "reasons", "details"}
+    assert set(payload) == {
+        "partner_id",
+        "name",
+        "network",
+        "country",
+        "score",
+        "reasons",
+        "details",
+    }
     assert 0 <= payload["score"] <= 1
 
 
 def test_main_risk_names_the_minimum_order(matcher):
-    polish = next(s for s in matcher.recommend("designer", k=10) if s.partner_id == "pl-knit-factory")
+    polish = next(
+        s for s in matcher.recommend("designer", k=10) if s.partner_id == "pl-knit-factory"
+    )
     assert "Main risk: minimum order 500 above your volume 300" in polish.reasons
     assert polish.details["risk"]["kind"] == "moq"
 
@@ -117,8 +146,16 @@ def test_reasons_in_ukrainian(matcher):
 
 
 def test_a_prospective_member_that_is_not_stored(matcher):
-    prospect = Profile.parse({"id": "new", "name": "Нова марка", "network": "kharkiv-fashion-cluster",
-                              "country": "UA", "org_type": "designer_brand", "seeks": "yarn_supply"})
+    prospect = Profile.parse(
+        {
+            "id": "new",
+            "name": "Нова марка",
+            "network": "kharkiv-fashion-cluster",
+            "country": "UA",
+            "org_type": "designer_brand",
+            "seeks": "yarn_supply",
+        }
+    )
     assert ids(matcher.recommend(prospect, k=1)) == ["yarn-supplier"]
 
 
@@ -127,14 +164,17 @@ def test_unknown_member_is_a_clear_error(matcher):
         matcher.recommend("ghost")
 
 
-@pytest.mark.parametrize("ask", [
-    lambda m: m.recommend("ghost"),
-    lambda m: m.rank("ghost"),
-    lambda m: m.score("ghost", "designer"),
-    lambda m: m.score("designer", "ghost"),
-    lambda m: m.profile("ghost"),
-    lambda m: m.known_partners("ghost"),
-])
+@pytest.mark.parametrize(
+    "ask",
+    [
+        lambda m: m.recommend("ghost"),
+        lambda m: m.rank("ghost"),
+        lambda m: m.score("ghost", "designer"),
+        lambda m: m.score("designer", "ghost"),
+        lambda m: m.profile("ghost"),
+        lambda m: m.known_partners("ghost"),
+    ],
+)
 def test_an_unknown_member_is_input_the_user_can_fix_and_still_a_key_error(matcher, ask):
     with pytest.raises(UnknownMemberError) as caught:
         ask(matcher)
@@ -151,27 +191,33 @@ def test_bad_parameters_are_named(cluster_frame):
         PartnerMatcher().fit(cluster_frame).recommend("designer", k=0)
 
 
-@pytest.mark.parametrize("parameters, named", [
-    ({"model": "magic"}, "model='magic'"),
-    ({"n_candidates": 0}, "n_candidates=0"),
-    ({"exhaustive_below": -1}, "exhaustive_below=-1"),
-    ({"negatives_per_source": 2.5}, "negatives_per_source=2.5"),
-    ({"max_training_pairs": True}, "max_training_pairs=True"),
-    ({"inner_folds": 1}, "inner_folds=1"),
-    ({"language": "fr"}, "language='fr'"),
-])
+@pytest.mark.parametrize(
+    "parameters, named",
+    [
+        ({"model": "magic"}, "model='magic'"),
+        ({"n_candidates": 0}, "n_candidates=0"),
+        ({"exhaustive_below": -1}, "exhaustive_below=-1"),
+        ({"negatives_per_source": 2.5}, "negatives_per_source=2.5"),
+        ({"max_training_pairs": True}, "max_training_pairs=True"),
+        ({"inner_folds": 1}, "inner_folds=1"),
+        ({"language": "fr"}, "language='fr'"),
+    ],
+)
 def test_constructor_parameters_out_of_range_are_input_errors(cluster_frame, parameters, named):
     with pytest.raises(InputError, match=re.escape(f"Got {named}, expected")):
         PartnerMatcher(**parameters).fit(cluster_frame)
 
 
-@pytest.mark.parametrize("call, named", [
-    (lambda m: m.recommend("designer", k=0), "k=0"),
-    (lambda m: m.recommend("designer", k=2.0), "k=2.0"),
-    (lambda m: m.recommend("designer", scope="galaxy"), "scope='galaxy'"),
-    (lambda m: m.rank("designer", scope="galaxy"), "scope='galaxy'"),
-    (lambda m: m.recommend("designer", language="fr"), "language='fr'"),
-])
+@pytest.mark.parametrize(
+    "call, named",
+    [
+        (lambda m: m.recommend("designer", k=0), "k=0"),
+        (lambda m: m.recommend("designer", k=2.0), "k=2.0"),
+        (lambda m: m.recommend("designer", scope="galaxy"), "scope='galaxy'"),
+        (lambda m: m.rank("designer", scope="galaxy"), "scope='galaxy'"),
+        (lambda m: m.recommend("designer", language="fr"), "language='fr'"),
+    ],
+)
 def test_query_options_out_of_range_are_input_errors(matcher, call, named):
     with pytest.raises(InputError, match=re.escape(f"Got {named}, expected")):
         call(matcher)
@@ -184,23 +230,35 @@ def test_links_naming_unknown_ids_are_input_errors_naming_them(cluster_frame):
     assert caught.value.member_ids == ("ghost", "nobody")
 
 
-_CHAIN = [Link("knit-factory", "yarn-supplier"), Link("sewing-factory", "fabric-mill", "supplier"),
-          Link("designer", "knit-factory", "deal"), Link("pl-distributor", "pl-knit-factory")]
+_CHAIN = [
+    Link("knit-factory", "yarn-supplier"),
+    Link("sewing-factory", "fabric-mill", "supplier"),
+    Link("designer", "knit-factory", "deal"),
+    Link("pl-distributor", "pl-knit-factory"),
+]
 
 
 @pytest.mark.parametrize("model", ["gbt", "logistic"])
-@pytest.mark.parametrize("links, pairs", [
-    ([], 0),
-    ([Link("designer", "photo", "declined"), Link("designer", "logistics", "meeting")], 0),
-    (_CHAIN[:1] * 3, 1),  # one pair, given three times
-    (_CHAIN[:2], 2),  # scikit-learn's calibration refused two (a ValueError of its own)
-])
+@pytest.mark.parametrize(
+    "links, pairs",
+    [
+        ([], 0),
+        ([Link("designer", "photo", "declined"), Link("designer", "logistics", "meeting")], 0),
+        (_CHAIN[:1] * 3, 1),  # one pair, given three times
+        (_CHAIN[:2], 2),  # scikit-learn's calibration refused two (a ValueError of its own)
+    ],
+)
 def test_a_learned_model_without_enough_positive_links_is_refused_before_encoding(
-        cluster_frame, model, links, pairs):
+    cluster_frame, model, links, pairs
+):
     matcher = PartnerMatcher(model=model)
-    with pytest.raises(InputError, match=re.escape(
+    with pytest.raises(
+        InputError,
+        match=re.escape(
             f"model={model!r} learns the score from known positive links (partner, supplier or "
-            f"deal) and needs at least 3 distinct pairs; got {pairs}.")):
+            f"deal) and needs at least 3 distinct pairs; got {pairs}."
+        ),
+    ):
         matcher.fit(cluster_frame, links)
     assert not hasattr(matcher, "encoder_")  # refused before the profiles were encoded
 
@@ -227,11 +285,18 @@ def test_training_pairs_with_too_few_non_partners_are_refused(cluster_frame):
 
 def test_scores_are_calibrated_probabilities_when_learned_from_links(cluster_frame):
     # A chain of links where every manufacturer works with a supplier: enough to learn from.
-    links = [Link("knit-factory", "yarn-supplier"), Link("sewing-factory", "fabric-mill"),
-             Link("designer", "knit-factory"), Link("pl-distributor", "pl-knit-factory"),
-             Link("rival-designer", "pl-knit-factory"), Link("text-only", "yarn-supplier"),
-             Link("designer", "photo"), Link("pl-knit-factory", "yarn-supplier"),
-             Link("sewing-factory", "logistics"), Link("knit-factory", "logistics")]
+    links = [
+        Link("knit-factory", "yarn-supplier"),
+        Link("sewing-factory", "fabric-mill"),
+        Link("designer", "knit-factory"),
+        Link("pl-distributor", "pl-knit-factory"),
+        Link("rival-designer", "pl-knit-factory"),
+        Link("text-only", "yarn-supplier"),
+        Link("designer", "photo"),
+        Link("pl-knit-factory", "yarn-supplier"),
+        Link("sewing-factory", "logistics"),
+        Link("knit-factory", "logistics"),
+    ]
     matcher = PartnerMatcher(model="logistic").fit(cluster_frame, links)
     assert matcher.model_kind_ == "logistic"
     scores = [s.score for s in matcher.recommend("pl-distributor", k=5)]
@@ -258,7 +323,9 @@ def test_compiled_forest_reproduces_the_calibrated_model():
     J = np.arange(len(frame))
     X = matcher._features_for(a, J, matcher.stats_, matcher.arrays_, matcher.embedding_[a])
     X[::7, 5] = np.nan  # missing values take the side the trees learned
-    np.testing.assert_allclose(matcher.forest_.predict_proba(X), matcher.scorer_.predict_proba(X), atol=1e-12)
+    np.testing.assert_allclose(
+        matcher.forest_.predict_proba(X), matcher.scorer_.predict_proba(X), atol=1e-12
+    )
 
 
 def test_tag_rows_and_codes_are_those_of_each_profile_alone():
@@ -297,22 +364,33 @@ def test_views_are_built_in_blocks_as_one_product(cluster_frame, cluster_links):
     arrays.text_need = rng.standard_normal((n, 5)).astype(np.float32)
     offers, needs = matcher._views(tags, tags[::-1], arrays, np.float16)
     assert offers.dtype == needs.dtype == np.float16
-    for got, tag, text in ((offers, tags, arrays.text_offer), (needs, tags[::-1], arrays.text_need)):
+    for got, tag, text in (
+        (offers, tags, arrays.text_offer),
+        (needs, tags[::-1], arrays.text_need),
+    ):
         whole = normalize(np.hstack([tag.toarray().astype(np.float32), 0.5 * text]))
         np.testing.assert_array_equal(got, whole.astype(np.float16))
 
 
 def test_links_are_read_by_member_row(cluster_frame):
-    links = [Link("designer", "knit-factory", "partner"), Link("knit-factory", "designer", "deal"),
-             Link("designer", "knit-factory", "supplier"), Link("designer", "photo", "declined"),
-             Link("designer", "logistics", "meeting"), Link("designer", "photo", "declined")]
+    links = [
+        Link("designer", "knit-factory", "partner"),
+        Link("knit-factory", "designer", "deal"),
+        Link("designer", "knit-factory", "supplier"),
+        Link("designer", "photo", "declined"),
+        Link("designer", "logistics", "meeting"),
+        Link("designer", "photo", "declined"),
+    ]
     matcher = PartnerMatcher(model="default").fit(cluster_frame, links)
     row = matcher.position_
     assert matcher.positive_pairs_.dtype == np.int64
-    assert matcher.positive_pairs_.tolist() == sorted([[row["designer"], row["knit-factory"]],
-                                                       [row["knit-factory"], row["designer"]]])
+    assert matcher.positive_pairs_.tolist() == sorted(
+        [[row["designer"], row["knit-factory"]], [row["knit-factory"], row["designer"]]]
+    )
     assert matcher.declined_ == {row["designer"]: {row["photo"]}}
-    assert matcher._link_rows([Link("designer", "nobody", "partner")]).tolist() == [[row["designer"], -1]]
+    assert matcher._link_rows([Link("designer", "nobody", "partner")]).tolist() == [
+        [row["designer"], -1]
+    ]
     with pytest.raises(ValueError, match="nobody"):
         PartnerMatcher().fit(cluster_frame, [Link("nobody", "designer", "partner")])
 
@@ -328,7 +406,9 @@ def test_the_three_scoring_models_are_those_fitted_one_after_the_other():
     matcher = PartnerMatcher()
     for candidate in MODEL_CANDIDATES:
         threaded = matcher._fit_scorer(candidate, X, y)
-        one_by_one = CalibratedClassifierCV(build_learner(candidate), method="sigmoid", cv=3).fit(X, y)
+        one_by_one = CalibratedClassifierCV(build_learner(candidate), method="sigmoid", cv=3).fit(
+            X, y
+        )
         np.testing.assert_array_equal(threaded.predict_proba(X), one_by_one.predict_proba(X))
 
 
@@ -340,9 +420,18 @@ def test_auto_keeps_the_default_weights_when_the_pairs_cannot_be_split():
 
     from matcher.profiles import Link, validate_profiles
 
-    rows = [{"id": f"m{i}", "name": f"M{i}", "network": "kharkiv-fashion-cluster", "country": "UA",
-             "org_type": "manufacturer", "offers": "sewing", "seeks": "knitwear_production"}
-            for i in range(4)]
+    rows = [
+        {
+            "id": f"m{i}",
+            "name": f"M{i}",
+            "network": "kharkiv-fashion-cluster",
+            "country": "UA",
+            "org_type": "manufacturer",
+            "offers": "sewing",
+            "seeks": "knitwear_production",
+        }
+        for i in range(4)
+    ]
     frame = validate_profiles(pd.DataFrame(rows))
     links = [Link(f"m{i}", f"m{j}", "partner", None) for i in range(4) for j in range(4) if i != j]
     model = PartnerMatcher(random_state=0).fit(frame, links)
@@ -370,18 +459,26 @@ def test_role_affinity_and_partner_evidence_by_hand():
         if arrays.org_type[a] >= 0:
             counts[arrays.org_type[a]] += arrays.cap_offer[b]
     expected = np.outer(counts.sum(axis=1), counts.sum(axis=0)) / counts.sum()
-    np.testing.assert_allclose(stats.role_affinity, np.log((counts + 1) / (expected + 1)), rtol=1e-5)
+    np.testing.assert_allclose(
+        stats.role_affinity, np.log((counts + 1) / (expected + 1)), rtol=1e-5
+    )
     a = int(np.flatnonzero(stats.degree >= 2)[0])
     J = np.arange(len(frame))
     X = matcher._features_for(a, J, stats, arrays, matcher.embedding_[a])
     column = {name: X[:, PAIR_FEATURES.index(name)] for name in PAIR_FEATURES}
     k = len(stats.partners(a))
-    np.testing.assert_allclose(column["partner_evidence"],
-                               column["partner_similarity"] * k / (k + PARTNER_EVIDENCE_PRIOR), rtol=1e-6)
+    np.testing.assert_allclose(
+        column["partner_evidence"],
+        column["partner_similarity"] * k / (k + PARTNER_EVIDENCE_PRIOR),
+        rtol=1e-6,
+    )
     assert np.all(column["degree_a"] == np.float32(np.log1p(k)))
     offered = arrays.cap_offer.sum(axis=1)
-    by_hand = np.where(offered > 0, arrays.cap_offer @ stats.role_affinity[arrays.org_type[a]]
-                       / np.maximum(offered, 1), 0.0)
+    by_hand = np.where(
+        offered > 0,
+        arrays.cap_offer @ stats.role_affinity[arrays.org_type[a]] / np.maximum(offered, 1),
+        0.0,
+    )
     np.testing.assert_allclose(column["role_affinity"], by_hand, rtol=1e-5, atol=1e-6)
 
 
@@ -393,7 +490,9 @@ def test_refit_score_equals_a_fresh_fit_with_that_model_and_leaves_the_matcher_a
 
     raw = generate_profiles(300, seed=5)
     frame = validate_profiles(raw, source="generated")
-    links = validate_links(generate_links(raw, seed=5), frame["member_id"], source="generated-links")
+    links = validate_links(
+        generate_links(raw, seed=5), frame["member_id"], source="generated-links"
+    )
     fitted = PartnerMatcher(random_state=0, model="gbt").fit(frame, links)
     members = frame["member_id"].tolist()[:25]
     before = {m: [(s.partner_id, s.score) for s in fitted.recommend(m, k=10)] for m in members}
@@ -402,8 +501,9 @@ def test_refit_score_equals_a_fresh_fit_with_that_model_and_leaves_the_matcher_a
     fresh = PartnerMatcher(random_state=0, model="logistic").fit(frame, links)
     assert refitted.model_kind_ == "logistic" and fitted.model_kind_ == "gbt"
     for member in members:
-        assert ([(s.partner_id, s.score) for s in refitted.recommend(member, k=10)]
-                == [(s.partner_id, s.score) for s in fresh.recommend(member, k=10)])
+        assert [(s.partner_id, s.score) for s in refitted.recommend(member, k=10)] == [
+            (s.partner_id, s.score) for s in fresh.recommend(member, k=10)
+        ]
         assert [(s.partner_id, s.score) for s in fitted.recommend(member, k=10)] == before[member]
     assert fitted.refit_score("default").model_kind_ == "default"
     with pytest.raises(InputError, match="model='tree'"):
@@ -418,7 +518,9 @@ def test_with_links_equals_a_fresh_fit_on_those_links_and_leaves_the_matcher_as_
 
     raw = generate_profiles(300, seed=6)
     frame = validate_profiles(raw, source="generated")
-    links = validate_links(generate_links(raw, seed=6), frame["member_id"], source="generated-links")
+    links = validate_links(
+        generate_links(raw, seed=6), frame["member_id"], source="generated-links"
+    )
     fold = links[::2]
     fitted = PartnerMatcher(random_state=0).fit(frame, links)
     members = frame["member_id"].tolist()[:25]
@@ -429,8 +531,9 @@ def test_with_links_equals_a_fresh_fit_on_those_links_and_leaves_the_matcher_as_
     assert relearned.selection_ == {**fresh.selection_, "seconds": relearned.selection_["seconds"]}
     assert len(relearned.positive_pairs_) < len(fitted.positive_pairs_)
     for member in members:
-        assert ([(s.partner_id, s.score) for s in relearned.recommend(member, k=10)]
-                == [(s.partner_id, s.score) for s in fresh.recommend(member, k=10)])
+        assert [(s.partner_id, s.score) for s in relearned.recommend(member, k=10)] == [
+            (s.partner_id, s.score) for s in fresh.recommend(member, k=10)
+        ]
         assert [(s.partner_id, s.score) for s in fitted.recommend(member, k=10)] == before[member]
     # Too few links for a learned model: the default weights, as a fit would give.
     assert fitted.with_links(links[:3]).model_kind_ == "default"

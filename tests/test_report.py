@@ -26,11 +26,21 @@ from matcher.report import (
     write_tables,
 )
 
-EVIL = {"id": "h-evil", "name": "<script>alert(1)</script> & Co", "network": HOME, "country": "UA",
-            "org_type": "supplier", "offers": "trims_supply", "markets_present": "UA"}
+EVIL = {
+    "id": "h-evil",
+    "name": "<script>alert(1)</script> & Co",
+    "network": HOME,
+    "country": "UA",
+    "org_type": "supplier",
+    "offers": "trims_supply",
+    "markets_present": "UA",
+}
 # Anything that would fetch from outside the file: a URL in src/href/url(), a script, an import.
-EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//"""
-                      r"""|url\(\s*["']?(?:https?:)?//|<script|@import""", re.IGNORECASE)
+EXTERNAL = re.compile(
+    r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//"""
+    r"""|url\(\s*["']?(?:https?:)?//|<script|@import""",
+    re.IGNORECASE,
+)
 
 
 @pytest.fixture(scope="module")
@@ -40,15 +50,24 @@ def insights():
     earlier[1]["markets_present"] = "UA"  # h-knit moved up from national to regional
     earlier = frame(earlier)
     rows = list(csv.DictReader(OUTCOMES.splitlines()))
-    return cluster_insights(profiles, LINKS, matcher=PartnerMatcher().fit(profiles, LINKS),
-                            previous=earlier, outcomes=validate_outcomes(pd.DataFrame(rows)),
-                            suggestions_per_member=2)
+    return cluster_insights(
+        profiles,
+        LINKS,
+        matcher=PartnerMatcher().fit(profiles, LINKS),
+        previous=earlier,
+        outcomes=validate_outcomes(pd.DataFrame(rows)),
+        suggestions_per_member=2,
+    )
 
 
 @pytest.fixture(scope="module")
 def html(insights):
-    return render_report(insights, "both", generated="2026-05-01",
-                         note={"en": "Fictional test data.", "uk": "Вигадані тестові дані."})
+    return render_report(
+        insights,
+        "both",
+        generated="2026-05-01",
+        note={"en": "Fictional test data.", "uk": "Вигадані тестові дані."},
+    )
 
 
 def test_report_is_self_contained(html):
@@ -65,9 +84,22 @@ def test_report_has_both_languages_and_the_figures(html):
     assert '<section class="report" id="report-uk" lang="uk">' in html
     assert '<section class="report" id="report-en" lang="en">' in html
     assert html.index("Аналітика кластера") < html.index("Cluster insights")
-    for text in ("Постачання пряжі", "Yarn supply", "Фінансування та інвестиції", "Франція",
-                 "France", "Італія", "Italy", "Вигадані тестові дані.", "Fictional test data.",
-                 "2026-05-01", "Przędza S.A.", "Tkalnia Łódź", "day-1", "day-2"):
+    for text in (
+        "Постачання пряжі",
+        "Yarn supply",
+        "Фінансування та інвестиції",
+        "Франція",
+        "France",
+        "Італія",
+        "Italy",
+        "Вигадані тестові дані.",
+        "Fictional test data.",
+        "2026-05-01",
+        "Przędza S.A.",
+        "Tkalnia Łódź",
+        "day-1",
+        "day-2",
+    ):
         assert text in html, text
     # The engine's reasons, in the language of each section.
     assert "Пропонує те, що ви шукаєте: Постачання тканин" in html
@@ -83,9 +115,14 @@ def test_report_prints(html):
     assert "@media print" in html and "@page" in html and "break-before: page" in html
 
 
-@pytest.mark.parametrize("language, present, absent",
-                         [("uk", "Аналітика кластера", "Cluster insights"),
-                          ("en", "Cluster insights", "Аналітика кластера")], ids=["uk", "en"])
+@pytest.mark.parametrize(
+    "language, present, absent",
+    [
+        ("uk", "Аналітика кластера", "Cluster insights"),
+        ("en", "Cluster insights", "Аналітика кластера"),
+    ],
+    ids=["uk", "en"],
+)
 def test_report_in_one_language(insights, language, present, absent):
     page = render_report(insights, language)
     assert present in page and absent not in page
@@ -134,8 +171,9 @@ def test_xlsx_reads_back(insights, tmp_path):
     assert sheets["outcome_sessions"]["deal"].tolist() == [1, 0]
     # A name starting with '=' stays text, never a formula.
     workbook = openpyxl.load_workbook(path)
-    names = [cell for cell in workbook["members"]["B"]
-             if cell.value and "Бренд Самотній" in cell.value]
+    names = [
+        cell for cell in workbook["members"]["B"] if cell.value and "Бренд Самотній" in cell.value
+    ]
     assert names and all(c.data_type == "s" and c.value == "'=Бренд Самотній" for c in names)
     with pytest.raises(ValueError, match="expected a file name ending in .xlsx"):
         write_tables(insights, tmp_path / "tables.csv")
@@ -151,10 +189,13 @@ def write_files(folder: Path) -> dict[str, Path]:
             writer.writerows(rows)
         return path
 
-    files = {"profiles": write("profiles.csv", CLUSTER),
-             "previous": write("previous.csv", [r for r in CLUSTER if r["id"] != "h-rival"]),
-             "links": write("links.csv", [{"source": l.source, "target": l.target, "kind": l.kind}
-                                          for l in LINKS])}
+    files = {
+        "profiles": write("profiles.csv", CLUSTER),
+        "previous": write("previous.csv", [r for r in CLUSTER if r["id"] != "h-rival"]),
+        "links": write(
+            "links.csv", [{"source": l.source, "target": l.target, "kind": l.kind} for l in LINKS]
+        ),
+    }
     files["outcomes"] = folder / "outcomes.csv"
     files["outcomes"].write_text(OUTCOMES, encoding="utf-8")
     return files
@@ -163,14 +204,32 @@ def write_files(folder: Path) -> dict[str, Path]:
 def test_cli_writes_report_tables_and_json(tmp_path):
     files = write_files(tmp_path)
     out = tmp_path / "report" / "insights.html"
-    result = CliRunner().invoke(main, [
-        "insights", "--profiles", str(files["profiles"]), "--links", str(files["links"]),
-        "--previous", str(files["previous"]), "--outcomes", str(files["outcomes"]),
-        "--language", "uk", "--out", str(out), "--xlsx", str(tmp_path / "t.xlsx"),
-        "--json", str(tmp_path / "i.json")])
+    result = CliRunner().invoke(
+        main,
+        [
+            "insights",
+            "--profiles",
+            str(files["profiles"]),
+            "--links",
+            str(files["links"]),
+            "--previous",
+            str(files["previous"]),
+            "--outcomes",
+            str(files["outcomes"]),
+            "--language",
+            "uk",
+            "--out",
+            str(out),
+            "--xlsx",
+            str(tmp_path / "t.xlsx"),
+            "--json",
+            str(tmp_path / "i.json"),
+        ],
+    )
     assert result.exit_code == 0, result.output
-    assert ("6 members of kharkiv-fashion-cluster: 3 gaps "
-            "(yarn_supply, financing, woven_fabric_supply)") in result.stdout
+    assert (
+        "6 members of kharkiv-fashion-cluster: 3 gaps (yarn_supply, financing, woven_fabric_supply)"
+    ) in result.stdout
     assert "2 target markets without partner (FR, IT), 2 members without partner" in result.stdout
     page = out.read_text(encoding="utf-8")
     assert "Аналітика кластера" in page and "Cluster insights" not in page
@@ -184,26 +243,63 @@ def test_cli_writes_report_tables_and_json(tmp_path):
 def test_cli_bad_input_exits_2_naming_file_row_and_column(tmp_path):
     files = write_files(tmp_path)
     bad = tmp_path / "bad-outcomes.csv"
-    bad.write_text("session,date,member_id,partner_id,deal\nd,2026-03-10,h-knit,nobody,maybe\n",
-                   encoding="utf-8")
+    bad.write_text(
+        "session,date,member_id,partner_id,deal\nd,2026-03-10,h-knit,nobody,maybe\n",
+        encoding="utf-8",
+    )
     runner = CliRunner()
-    result = runner.invoke(main, ["insights", "--profiles", str(files["profiles"]),
-                                  "--outcomes", str(bad), "--out", str(tmp_path / "r.html")])
+    result = runner.invoke(
+        main,
+        [
+            "insights",
+            "--profiles",
+            str(files["profiles"]),
+            "--outcomes",
+            str(bad),
+            "--out",
+            str(tmp_path / "r.html"),
+        ],
+    )
     assert result.exit_code == 2
     assert f"error: {bad}: 2 problems, nothing was loaded" in result.stderr
     assert "row 2, column 'partner_id': 'nobody' is not the id of any profile" in result.stderr
     assert "row 2, column 'deal': 'maybe' is not a yes/no flag" in result.stderr
     assert not (tmp_path / "r.html").exists()
     for args, message in (
-            (["--out", str(tmp_path / "r.html")], "--profiles is required"),
-            (["--profiles", str(files["profiles"]), "--out", str(tmp_path / "r.pdf")],
-             "expected a file name ending in .html or .htm"),
-            (["--profiles", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "r.html")],
-             "profiles file not found"),
-            (["--profiles", str(files["profiles"]), "--home-network", "nowhere", "--out",
-              str(tmp_path / "r.html")], "no members of the home network 'nowhere'"),
-            (["--profiles", str(files["profiles"]), "--model", "missing", "--models-dir",
-              str(tmp_path), "--out", str(tmp_path / "r.html")], "no model at")):
+        (["--out", str(tmp_path / "r.html")], "--profiles is required"),
+        (
+            ["--profiles", str(files["profiles"]), "--out", str(tmp_path / "r.pdf")],
+            "expected a file name ending in .html or .htm",
+        ),
+        (
+            ["--profiles", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "r.html")],
+            "profiles file not found",
+        ),
+        (
+            [
+                "--profiles",
+                str(files["profiles"]),
+                "--home-network",
+                "nowhere",
+                "--out",
+                str(tmp_path / "r.html"),
+            ],
+            "no members of the home network 'nowhere'",
+        ),
+        (
+            [
+                "--profiles",
+                str(files["profiles"]),
+                "--model",
+                "missing",
+                "--models-dir",
+                str(tmp_path),
+                "--out",
+                str(tmp_path / "r.html"),
+            ],
+            "no model at",
+        ),
+    ):
         result = runner.invoke(main, ["insights", *args])
         assert result.exit_code == 2, (args, result.output)
         assert message in result.stderr
@@ -212,8 +308,9 @@ def test_cli_bad_input_exits_2_naming_file_row_and_column(tmp_path):
 @pytest.mark.slow
 def test_cli_on_the_sample_end_to_end(tmp_path):
     out, xlsx, data = tmp_path / "report.html", tmp_path / "tables.xlsx", tmp_path / "insights.json"
-    result = CliRunner().invoke(main, ["insights", "--sample", "--out", str(out),
-                                       "--xlsx", str(xlsx), "--json", str(data)])
+    result = CliRunner().invoke(
+        main, ["insights", "--sample", "--out", str(out), "--xlsx", str(xlsx), "--json", str(data)]
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads(data.read_text(encoding="utf-8"))["summary"]
     assert summary["members"] == 150 and summary["profiles"] == 2150

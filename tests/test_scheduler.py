@@ -31,14 +31,19 @@ from matcher.sessions import (
 
 def make_session(n_slots=2, tables=1, people="ABCDE", available=None, limits=None):
     slots = [f"{10 + i // 2:02d}:{30 * (i % 2):02d}" for i in range(n_slots)]
-    settings = SessionSettings.create("Day", "2026-05-14", "Europe/Kyiv", 25, tables=tables, slots=slots,
-                                      session_id="t")
+    settings = SessionSettings.create(
+        "Day", "2026-05-14", "Europe/Kyiv", 25, tables=tables, slots=slots, session_id="t"
+    )
     session = Session(settings)
     for member_id in people:
         low, high = (limits or {}).get(member_id, (0, None))
         session.participants[member_id] = Participant(
-            member_id, f"Firm {member_id}", tuple((available or {}).get(member_id, range(1, n_slots + 1))),
-            min_meetings=low, max_meetings=high)
+            member_id,
+            f"Firm {member_id}",
+            tuple((available or {}).get(member_id, range(1, n_slots + 1))),
+            min_meetings=low,
+            max_meetings=high,
+        )
     return session
 
 
@@ -76,12 +81,12 @@ def test_availability_capacity_max_and_vetoes_are_respected():
     # Three slots, one table. A can only come to slot 2; E at most one meeting; B vetoes C.
     session = make_session(n_slots=3, available={"A": [2]}, limits={"E": (0, 1)})
     set_wish(session, "A", "B", "must")
-    set_wish(session, "B", "A", "must")      # 25,000, must take slot 2
+    set_wish(session, "B", "A", "must")  # 25,000, must take slot 2
     set_wish(session, "C", "B", "must")
-    set_wish(session, "B", "C", "no")        # vetoed: never planned
-    set_wish(session, "E", "D", "must")      # 10,000
-    set_wish(session, "E", "C", "must")      # 10,000, but E may have one meeting only
-    set_wish(session, "D", "C", "would")     # 4,000
+    set_wish(session, "B", "C", "no")  # vetoed: never planned
+    set_wish(session, "E", "D", "must")  # 10,000
+    set_wish(session, "E", "C", "must")  # 10,000, but E may have one meeting only
+    set_wish(session, "D", "C", "would")  # 4,000
     result = build_agenda(session, time_limit=10)
     assert result.status == "optimal"
     by_pair = {m.pair: m for m in result.meetings}
@@ -113,8 +118,12 @@ def test_locked_meetings_stay_when_the_agenda_is_built_again():
         set_wish(session, a, b, "must")
     apply_agenda(session, build_agenda(session, time_limit=10))
     assert check_agenda(session) == []
-    target = next(slot for slot in (1, 2, 3) if slot != session.meetings_of("D")[0].slot
-                  and all(m.slot != slot for m in session.meetings_of("E")))
+    target = next(
+        slot
+        for slot in (1, 2, 3)
+        if slot != session.meetings_of("D")[0].slot
+        and all(m.slot != slot for m in session.meetings_of("E"))
+    )
     moved = move_meeting(session, "D", "E", target, table=2)
     assert moved.locked
     for seed in (0, 1):
@@ -143,7 +152,9 @@ def test_tables_are_deterministic_and_a_participant_keeps_its_table():
     tables_of = lambda result, member: {m.table for m in result.meetings if member in m.pair}
     assert len(tables_of(first, "A")) == 1 and len(tables_of(first, "E")) == 1
     assert {m.table for m in first.meetings} <= {1, 2}
-    assert sorted((m.pair, m.table) for m in first.meetings) == sorted((m.pair, m.table) for m in second.meetings)
+    assert sorted((m.pair, m.table) for m in first.meetings) == sorted(
+        (m.pair, m.table) for m in second.meetings
+    )
 
 
 def test_greedy_fallback_when_ortools_cannot_be_imported(monkeypatch):
@@ -167,7 +178,9 @@ def test_greedy_fallback_when_ortools_cannot_be_imported(monkeypatch):
 def test_greedy_fallback_when_cp_sat_finds_no_solution_in_time(monkeypatch):
     session = make_session()
     set_wish(session, "A", "B", "must")
-    monkeypatch.setattr(scheduler, "_solve_cp_sat", lambda *args: (None, "UNKNOWN", "OR-Tools CP-SAT"))
+    monkeypatch.setattr(
+        scheduler, "_solve_cp_sat", lambda *args: (None, "UNKNOWN", "OR-Tools CP-SAT")
+    )
     result = build_agenda(session, time_limit=5)
     assert result.status == "greedy" and pairs_of(result) == {("A", "B")}
     assert result.fallback_reason == "CP-SAT found no solution in 5 s (status UNKNOWN)"
@@ -186,8 +199,12 @@ def test_cp_sat_alone_proves_small_optima_too():
 
 def test_bad_parameters_are_named():
     session = make_session()
-    for kwargs, message in (({"method": "ilp"}, "method='ilp'"), ({"time_limit": 0}, "time_limit=0"),
-                            ({"gap_limit": 1.5}, "gap_limit=1.5"), ({"fairness_bonus": -1}, "fairness_bonus=-1")):
+    for kwargs, message in (
+        ({"method": "ilp"}, "method='ilp'"),
+        ({"time_limit": 0}, "time_limit=0"),
+        ({"gap_limit": 1.5}, "gap_limit=1.5"),
+        ({"fairness_bonus": -1}, "fairness_bonus=-1"),
+    ):
         with pytest.raises(ValueError, match=message):
             build_agenda(session, **kwargs)
 
@@ -210,6 +227,7 @@ def test_apply_agenda_keeps_cancelled_records_and_refuses_a_final_agenda():
 # Random sessions against brute force
 # ---------------------------------------------------------------------------------------------
 
+
 def random_session(seed, people="ABCDEF", n_slots=3, tables=2, n_wishes=9):
     rng = random.Random(seed)
     session = make_session(n_slots=n_slots, tables=tables, people=people)
@@ -217,14 +235,17 @@ def random_session(seed, people="ABCDEF", n_slots=3, tables=2, n_wishes=9):
         available = tuple(sorted(rng.sample(range(1, n_slots + 1), rng.randint(1, n_slots))))
         low = rng.choice([0, 0, 1])
         high = rng.choice([None, 1, 2])
-        session.participants[member_id] = Participant(member_id, member_id, available,
-                                                      min_meetings=low, max_meetings=high)
+        session.participants[member_id] = Participant(
+            member_id, member_id, available, min_meetings=low, max_meetings=high
+        )
     pairs = list(itertools.permutations(people, 2))
     for member_id, partner_id in rng.sample(pairs, n_wishes):
         set_wish(session, member_id, partner_id, rng.choice(["must", "would", "would", "no"]))
     for member_id in people[:3]:
         partner_id = rng.choice([p for p in people if p != member_id])
-        session.suggestions[member_id] = (SuggestedPartner(partner_id, partner_id, round(rng.random(), 3)),)
+        session.suggestions[member_id] = (
+            SuggestedPartner(partner_id, partner_id, round(rng.random(), 3)),
+        )
     return session
 
 
@@ -239,7 +260,9 @@ def objective_of(session, meetings):
             count[member_id] += 1
     asked = {m for (m, _), wish in session.wishes.items() if wish.level in ("must", "would")}
     total += FIRST_MEETING_BONUS * sum(1 for m in asked if count[m])
-    total -= MIN_SHORTFALL_PENALTY * sum(max(0, p.min_meetings - count[m]) for m, p in session.participants.items())
+    total -= MIN_SHORTFALL_PENALTY * sum(
+        max(0, p.min_meetings - count[m]) for m, p in session.participants.items()
+    )
     return total
 
 
@@ -256,13 +279,24 @@ def brute_force_optimum(session):
         c = candidates[i]
         a, b = session.participants[c.member_a], session.participants[c.member_b]
         for slot in set(a.available) & set(b.available):
-            if load.get(slot, 0) >= settings.tables or (a.member_id, slot) in busy or (b.member_id, slot) in busy:
+            if (
+                load.get(slot, 0) >= settings.tables
+                or (a.member_id, slot) in busy
+                or (b.member_id, slot) in busy
+            ):
                 continue
-            if any(p.max_meetings is not None and sum(x == p.member_id for pair in chosen for x in pair.pair)
-                   >= p.max_meetings for p in (a, b)):
+            if any(
+                p.max_meetings is not None
+                and sum(x == p.member_id for pair in chosen for x in pair.pair) >= p.max_meetings
+                for p in (a, b)
+            ):
                 continue
-            search(i + 1, chosen + [Meeting(c.member_a, c.member_b, slot, 1)],
-                   busy | {(a.member_id, slot), (b.member_id, slot)}, {**load, slot: load.get(slot, 0) + 1})
+            search(
+                i + 1,
+                chosen + [Meeting(c.member_a, c.member_b, slot, 1)],
+                busy | {(a.member_id, slot), (b.member_id, slot)},
+                {**load, slot: load.get(slot, 0) + 1},
+            )
 
     search(0, [], frozenset(), {})
     return best[0]

@@ -43,15 +43,28 @@ from matcher.sessions import (
 
 
 def settings(tables=2, slots=("10:00", "10:30", "11:00"), **kwargs):
-    return SessionSettings.create("B2B day", "2026-05-14", "Europe/Kyiv", 25, tables=tables,
-                                  slots=list(slots), session_id="day-1", **kwargs)
+    return SessionSettings.create(
+        "B2B day",
+        "2026-05-14",
+        "Europe/Kyiv",
+        25,
+        tables=tables,
+        slots=list(slots),
+        session_id="day-1",
+        **kwargs,
+    )
 
 
 def make_session(members="ABCDE", tables=2, slots=("10:00", "10:30", "11:00"), **kwargs):
     session = Session(settings(tables, slots, **kwargs))
     for member_id in members:
-        add_participant(session, Participant.from_dict(
-            {"member_id": member_id, "name": f"Firm {member_id}", "network": "kfc"}, session.settings))
+        add_participant(
+            session,
+            Participant.from_dict(
+                {"member_id": member_id, "name": f"Firm {member_id}", "network": "kfc"},
+                session.settings,
+            ),
+        )
     return session
 
 
@@ -59,11 +72,21 @@ def make_session(members="ABCDE", tables=2, slots=("10:00", "10:30", "11:00"), *
 # Settings and slots
 # ---------------------------------------------------------------------------------------------
 
+
 def test_slots_from_start_end_and_breaks():
     slots = make_slots("10:00", "12:15", 25, ["11:00-11:15"], gap_minutes=5)
     assert [t.strftime("%H:%M") for t in slots] == ["10:00", "10:30", "11:15", "11:45"]
-    made = SessionSettings.create("Day", "2026-05-14", "Europe/Kyiv", 25, tables=3, start="10:00",
-                                  end="12:15", breaks=["11:00-11:15"], gap_minutes=5)
+    made = SessionSettings.create(
+        "Day",
+        "2026-05-14",
+        "Europe/Kyiv",
+        25,
+        tables=3,
+        start="10:00",
+        end="12:15",
+        breaks=["11:00-11:15"],
+        gap_minutes=5,
+    )
     assert made.n_slots == 4
     assert made.slot_label(3) == "11:15-11:40"
     start = made.slot_start(1)
@@ -73,19 +96,44 @@ def test_slots_from_start_end_and_breaks():
 
 def test_settings_errors_name_every_field_and_what_is_allowed():
     with pytest.raises(SessionValidationError) as caught:
-        SessionSettings.create("", "14.05.2026", "Kyiv", 3, tables=0, slots=["10:00", "10:10"],
-                               pair_rules=["same_city"])
+        SessionSettings.create(
+            "",
+            "14.05.2026",
+            "Kyiv",
+            3,
+            tables=0,
+            slots=["10:00", "10:10"],
+            pair_rules=["same_city"],
+        )
     fields = {p.field for p in caught.value.problems}
-    assert fields == {"settings.name", "settings.date", "settings.timezone", "settings.meeting_minutes",
-                      "settings.tables", "settings.pair_rules"}
+    assert fields == {
+        "settings.name",
+        "settings.date",
+        "settings.timezone",
+        "settings.meeting_minutes",
+        "settings.tables",
+        "settings.pair_rules",
+    }
     message = str(caught.value)
     assert "did you mean 'Europe/Kyiv'?" in message
-    assert "'same_city' is not a rule; allowed: buyers_with_suppliers, different_networks" in message
+    assert (
+        "'same_city' is not a rule; allowed: buyers_with_suppliers, different_networks" in message
+    )
     with pytest.raises(SessionValidationError, match="slot 2 starts at 10:20, before slot 1"):
-        SessionSettings.create("Day", "2026-05-14", "Europe/Kyiv", 25, tables=1, slots=["10:00", "10:20"])
+        SessionSettings.create(
+            "Day", "2026-05-14", "Europe/Kyiv", 25, tables=1, slots=["10:00", "10:20"]
+        )
     with pytest.raises(SessionValidationError, match="not both"):
-        SessionSettings.create("Day", "2026-05-14", "Europe/Kyiv", 25, tables=1, slots=["10:00"],
-                               start="10:00", end="11:00")
+        SessionSettings.create(
+            "Day",
+            "2026-05-14",
+            "Europe/Kyiv",
+            25,
+            tables=1,
+            slots=["10:00"],
+            start="10:00",
+            end="11:00",
+        )
 
 
 def test_parse_slots_reads_numbers_ranges_times_and_all():
@@ -105,11 +153,21 @@ def test_parse_slots_reads_numbers_ranges_times_and_all():
 # Participants and wishes
 # ---------------------------------------------------------------------------------------------
 
+
 def test_participant_validation_names_participant_field_and_limits():
     s = settings()
     with pytest.raises(SessionValidationError) as caught:
-        Participant.from_dict({"member_id": "m1", "name": "M", "available": "1-9", "min_meetings": 3,
-                               "max_meetings": 1, "role": "seller"}, s)
+        Participant.from_dict(
+            {
+                "member_id": "m1",
+                "name": "M",
+                "available": "1-9",
+                "min_meetings": 3,
+                "max_meetings": 1,
+                "role": "seller",
+            },
+            s,
+        )
     text = str(caught.value)
     assert "participants.m1.available" in text and "slots are 1 to 3" in text
     assert "participants.m1.role: 'seller' is not a role; allowed: buyer, supplier, any" in text
@@ -118,24 +176,49 @@ def test_participant_validation_names_participant_field_and_limits():
 
 def test_only_admitted_members_take_part():
     session = Session(settings(networks=["kfc"], member_ids=["guest-1"]))
-    add_participant(session, Participant.from_dict({"member_id": "a", "name": "A", "network": "kfc"},
-                                                   session.settings))
-    add_participant(session, Participant.from_dict({"member_id": "guest-1", "name": "G", "network": "pl"},
-                                                   session.settings))
-    with pytest.raises(SessionValidationError, match="may not take part; the session is open to networks kfc"):
-        add_participant(session, Participant.from_dict({"member_id": "b", "name": "B", "network": "pl"},
-                                                       session.settings))
+    add_participant(
+        session,
+        Participant.from_dict({"member_id": "a", "name": "A", "network": "kfc"}, session.settings),
+    )
+    add_participant(
+        session,
+        Participant.from_dict(
+            {"member_id": "guest-1", "name": "G", "network": "pl"}, session.settings
+        ),
+    )
+    with pytest.raises(
+        SessionValidationError, match="may not take part; the session is open to networks kfc"
+    ):
+        add_participant(
+            session,
+            Participant.from_dict(
+                {"member_id": "b", "name": "B", "network": "pl"}, session.settings
+            ),
+        )
     with pytest.raises(SessionValidationError, match="already a participant"):
         add_participant(session, session.participants["a"])
 
 
 def test_pair_rules_forbid_wishes_but_not_vetoes():
     session = Session(settings(pair_rules=["buyers_with_suppliers", "different_networks"]))
-    for member_id, network, org_type in (("brand", "kfc", "designer_brand"), ("shop", "pl", "retailer_distributor"),
-                                         ("factory", "pl", "manufacturer"), ("mill", "kfc", "textile_producer")):
-        add_participant(session, Participant.from_dict({"member_id": member_id, "name": member_id,
-                                                        "network": network, "org_type": org_type},
-                                                       session.settings))
+    for member_id, network, org_type in (
+        ("brand", "kfc", "designer_brand"),
+        ("shop", "pl", "retailer_distributor"),
+        ("factory", "pl", "manufacturer"),
+        ("mill", "kfc", "textile_producer"),
+    ):
+        add_participant(
+            session,
+            Participant.from_dict(
+                {
+                    "member_id": member_id,
+                    "name": member_id,
+                    "network": network,
+                    "org_type": org_type,
+                },
+                session.settings,
+            ),
+        )
     assert session.participants["brand"].role == "buyer"
     assert session.participants["mill"].role == "supplier"
     set_wish(session, "brand", "factory", "must")  # buyer + supplier, two networks
@@ -169,7 +252,10 @@ def test_candidates_leave_out_vetoes_and_cancelled_pairs_and_use_best_score():
     set_wish(session, "C", "A", "no")
     set_wish(session, "D", "E", "would")
     session.suggestions["E"] = (SuggestedPartner("D", "Firm D", 0.6),)
-    session.suggestions["D"] = (SuggestedPartner("E", "Firm E", 0.2), SuggestedPartner("A", "Firm A", 0.9))
+    session.suggestions["D"] = (
+        SuggestedPartner("E", "Firm E", 0.2),
+        SuggestedPartner("A", "Firm A", 0.9),
+    )
     candidates = candidate_meetings(session)
     assert [(c.pair, c.value) for c in candidates] == [(("A", "B"), 25_000), (("D", "E"), 4_600)]
     with_suggested = candidate_meetings(session, include_suggested=True)
@@ -181,9 +267,11 @@ def test_candidates_leave_out_vetoes_and_cancelled_pairs_and_use_best_score():
 
 def test_set_wishes_checks_every_row_before_changing_anything():
     session = make_session()
-    rows = [{"member_id": "A", "partner_id": "B", "level": "must"},
-            {"member_id": "A", "partner_id": "Z", "level": "would"},
-            {"member_id": "C", "partner_id": "D", "level": "maybe"}]
+    rows = [
+        {"member_id": "A", "partner_id": "B", "level": "must"},
+        {"member_id": "A", "partner_id": "Z", "level": "would"},
+        {"member_id": "C", "partner_id": "D", "level": "maybe"},
+    ]
     with pytest.raises(ProfileValidationError) as caught:
         set_wishes(session, rows, source="wishes.csv")
     text = str(caught.value)
@@ -200,16 +288,22 @@ def test_participants_from_records_fills_from_profiles_and_lists_bad_rows(cluste
 
     profiles = {p.member_id: p for p in frame_to_profiles(cluster_frame)}
     s = settings()
-    rows = [{"id": "designer", "available": "1-2", "min": "1", "max": "2", "stand": "A-12"},
-            {"id": "ghost", "available": ""},
-            {"id": "knit-factory", "available": "7", "max": "x"}]
+    rows = [
+        {"id": "designer", "available": "1-2", "min": "1", "max": "2", "stand": "A-12"},
+        {"id": "ghost", "available": ""},
+        {"id": "knit-factory", "available": "7", "max": "x"},
+    ]
     with pytest.raises(ProfileValidationError) as caught:
         participants_from_records(rows, s, profiles, source="people.csv")
     text = str(caught.value)
     assert "row 3, column 'member_id': 'ghost' is not a member of the profiles" in text
     assert "row 4, column 'available'" in text and "row 4, column 'max_meetings'" in text
     (designer,) = participants_from_records(rows[:1], s, profiles)
-    assert (designer.name, designer.org_type, designer.role) == ("Студія Весна", "designer_brand", "buyer")
+    assert (designer.name, designer.org_type, designer.role) == (
+        "Студія Весна",
+        "designer_brand",
+        "buyer",
+    )
     assert (designer.available, designer.min_meetings, designer.max_meetings) == ((1, 2), 1, 2)
 
 
@@ -234,7 +328,9 @@ def test_suggest_wishes_among_participants_without_known_partners(cluster_frame,
     assert designer[0] == "knit-factory"
     assert "pl-knit-factory" not in designer  # vetoed
     assert "photo" not in designer  # declined before (a known link)
-    assert "pl-knit-factory" not in [s.partner_id for s in found["pl-distributor"]]  # a known partner
+    assert "pl-knit-factory" not in [
+        s.partner_id for s in found["pl-distributor"]
+    ]  # a known partner
     # The wish of pl-distributor for the designer is explained from each side's point of view.
     session.suggestions.update(found)
     assert session.suggestion("designer", "pl-distributor") is not None
@@ -246,12 +342,14 @@ def test_suggest_wishes_among_participants_without_known_partners(cluster_frame,
 # Conflicts and edits
 # ---------------------------------------------------------------------------------------------
 
+
 def conflicted_session():
     session = make_session(tables=1)
     session.participants["E"] = Participant("E", "Firm E", (1, 2), network="kfc", max_meetings=1)
     set_wish(session, "C", "D", "no")
     session.meetings = [
-        Meeting("A", "B", 1, 1), Meeting("A", "C", 1, 2),  # A double-booked; 2 meetings, 1 table
+        Meeting("A", "B", 1, 1),
+        Meeting("A", "C", 1, 2),  # A double-booked; 2 meetings, 1 table
         Meeting("C", "D", 2, 1),  # vetoed
         Meeting("B", "E", 3, 1),  # E cannot attend slot 3
         Meeting("D", "E", 2, 1),  # E above its maximum; table 1 taken twice in slot 2
@@ -262,13 +360,25 @@ def conflicted_session():
 def test_check_agenda_finds_every_kind_of_conflict():
     conflicts = check_agenda(conflicted_session())
     kinds = {c.kind for c in conflicts if c.severity == "error"}
-    assert kinds == {"double_booking", "over_capacity", "bad_table", "vetoed", "unavailable", "over_max",
-                     "table_clash"}
+    assert kinds == {
+        "double_booking",
+        "over_capacity",
+        "bad_table",
+        "vetoed",
+        "unavailable",
+        "over_max",
+        "table_clash",
+    }
     doubles = {(c.member_ids, c.slot): c for c in conflicts if c.kind == "double_booking"}
     assert set(doubles) == {(("A",), 1), (("D",), 2)}
-    assert "A (Firm A) has 2 meetings in slot 1 (10:00-10:25): with B, C" in doubles[("A",), 1].message
+    assert (
+        "A (Firm A) has 2 meetings in slot 1 (10:00-10:25): with B, C" in doubles[("A",), 1].message
+    )
     by_kind = {c.kind: c for c in conflicts}
-    assert "C (Firm C) said 'no thanks' to D (Firm D), yet they meet in slot 2" == by_kind["vetoed"].message
+    assert (
+        "C (Firm C) said 'no thanks' to D (Firm D), yet they meet in slot 2"
+        == by_kind["vetoed"].message
+    )
     assert "E (Firm E) cannot attend slot 3" in by_kind["unavailable"].message
     assert "above its maximum of 1" in by_kind["over_max"].message
     clean = make_session()
@@ -350,14 +460,22 @@ def test_outcomes_become_feedback_records_and_links():
         record_outcome(session, "C", "D", held=False, outcome="deal")
     records = feedback_records(session)
     assert [(r["member_id"], r["partner_id"], r["event"], r["outcome"]) for r in records] == [
-        ("A", "B", "deal", "deal"), ("A", "C", "meeting", "follow_up"),
-        ("B", "A", "deal", "deal"), ("C", "A", "meeting", "follow_up")]
+        ("A", "B", "deal", "deal"),
+        ("A", "C", "meeting", "follow_up"),
+        ("B", "A", "deal", "deal"),
+        ("C", "A", "meeting", "follow_up"),
+    ]
     assert all(r["date"] == "2026-05-14" and r["session_id"] == "day-1" for r in records)
-    assert ("A", "E", "declined") in {(r["member_id"], r["partner_id"], r["event"])
-                                      for r in feedback_records(session, include_vetoes=True)}
+    assert ("A", "E", "declined") in {
+        (r["member_id"], r["partner_id"], r["event"])
+        for r in feedback_records(session, include_vetoes=True)
+    }
     links = feedback_links(session, include_vetoes=True)
-    assert [(l.source, l.target, l.kind) for l in links] == [("A", "B", "deal"), ("A", "C", "meeting"),
-                                                            ("A", "E", "declined")]
+    assert [(l.source, l.target, l.kind) for l in links] == [
+        ("A", "B", "deal"),
+        ("A", "C", "meeting"),
+        ("A", "E", "declined"),
+    ]
 
 
 def test_remove_participant_drops_its_wishes_and_meetings():
@@ -373,10 +491,17 @@ def test_remove_participant_drops_its_wishes_and_meetings():
 # The session file
 # ---------------------------------------------------------------------------------------------
 
+
 def test_json_round_trip_and_atomic_save(tmp_path):
     session = sound_session()
-    session.suggestions["A"] = (SuggestedPartner("B", "Firm B", 0.75, {"en": ("Offers what you seek",),
-                                                                        "uk": ("Пропонує те, що ви шукаєте",)}),)
+    session.suggestions["A"] = (
+        SuggestedPartner(
+            "B",
+            "Firm B",
+            0.75,
+            {"en": ("Offers what you seek",), "uk": ("Пропонує те, що ви шукаєте",)},
+        ),
+    )
     session.last_build = {"status": "optimal"}
     path = save_session(session, tmp_path / "day.json")
     loaded = load_session(path)
@@ -395,8 +520,12 @@ def test_loading_a_bad_file_names_every_field(tmp_path):
     with pytest.raises(SessionValidationError) as caught:
         load_session(path)
     fields = {p.field for p in caught.value.problems}
-    assert {"participants.A.max_meetings", "wishes[1].partner_id", "meetings[0].slot",
-            "meetings[0].status"} <= fields
+    assert {
+        "participants.A.max_meetings",
+        "wishes[1].partner_id",
+        "meetings[0].slot",
+        "meetings[0].status",
+    } <= fields
     assert str(caught.value).startswith(f"{path}: ")
     path.write_text("{not json", encoding="utf-8")
     with pytest.raises(SessionValidationError, match="not valid JSON"):

@@ -73,8 +73,9 @@ def retrieval_model(generated):
     frame, links, _ = generated
     ten, eleven = frame["member_id"].iloc[0], frame["member_id"].iloc[1]
     links = _with_partner_counts(frame, links, {ten: 10, eleven: 11})
-    matcher = PartnerMatcher(model="default", exhaustive_below=50, n_candidates=20,
-                             random_state=0).fit(frame, links)
+    matcher = PartnerMatcher(
+        model="default", exhaustive_below=50, n_candidates=20, random_state=0
+    ).fit(frame, links)
     assert matcher.index_ is not None
     assert [len(matcher.stats_.partners(matcher.position_[m])) for m in (ten, eleven)] == [10, 11]
     return matcher, ten, eleven
@@ -92,14 +93,21 @@ def auto_models(generated):
     negatives per member keep the learning quick."""
     frame, _, pairs = generated
     quick = {"negatives_per_source": 40}
-    return {9: _fit_on_pairs(frame, pairs, 9, **quick),
-            10: _fit_on_pairs(frame, pairs, 10, **quick),
-            "auto-50": _fit_on_pairs(frame, pairs, 50, **quick),
-            50: _fit_on_pairs(frame, pairs, 50, exhaustive_below=50, model="gbt", **quick)}
+    return {
+        9: _fit_on_pairs(frame, pairs, 9, **quick),
+        10: _fit_on_pairs(frame, pairs, 10, **quick),
+        "auto-50": _fit_on_pairs(frame, pairs, 50, **quick),
+        50: _fit_on_pairs(frame, pairs, 50, exhaustive_below=50, model="gbt", **quick),
+    }
 
 
-def _assert_valid(matcher: PartnerMatcher, member: str, rows: np.ndarray, scores: np.ndarray,
-                  excluded: set[str] = frozenset()):
+def _assert_valid(
+    matcher: PartnerMatcher,
+    member: str,
+    rows: np.ndarray,
+    scores: np.ndarray,
+    excluded: set[str] = frozenset(),
+):
     """No self-match, no known partner or excluded id, unique rows, scores in 0..1 best first."""
     ids = set(matcher.frame_["member_id"].to_numpy()[rows].tolist())
     assert len(ids) == len(rows)
@@ -110,8 +118,9 @@ def _assert_valid(matcher: PartnerMatcher, member: str, rows: np.ndarray, scores
     assert np.all(np.diff(scores) <= 1e-12)
 
 
-def _exclusion_for(matcher: PartnerMatcher, member: str,
-                   allowed: int) -> tuple[list[str], np.ndarray]:
+def _exclusion_for(
+    matcher: PartnerMatcher, member: str, allowed: int
+) -> tuple[list[str], np.ndarray]:
     """Ids to exclude so that exactly `allowed` profiles remain candidates of `member`, and the
     mask of those candidates (as :meth:`PartnerMatcher.rank` makes it)."""
     a = matcher.position_[member]
@@ -146,8 +155,11 @@ def _spy_on_searches(monkeypatch) -> list:
 
     calls: list = []
     original = ComplementIndex.searcher
-    monkeypatch.setattr(ComplementIndex, "searcher", lambda index, block_rows=256: _SearchSpy(
-        original(index, block_rows), calls))
+    monkeypatch.setattr(
+        ComplementIndex,
+        "searcher",
+        lambda index, block_rows=256: _SearchSpy(original(index, block_rows), calls),
+    )
     return calls
 
 
@@ -164,8 +176,9 @@ def _assert_same_top(first, second, k: int = 10):
 
 
 @pytest.mark.parametrize("exhaustive_below, large", [(11, False), (10, True)])
-def test_fit_switches_to_the_large_data_form_above_exhaustive_below(cluster_frame, cluster_links,
-                                                                    exhaustive_below, large):
+def test_fit_switches_to_the_large_data_form_above_exhaustive_below(
+    cluster_frame, cluster_links, exhaustive_below, large
+):
     """At most `exhaustive_below` profiles: float32 views, the profile vectors as embedding, no
     candidate index. One more: float16 views, an LSA embedding, the index. The suggestions keep
     their sense either way."""
@@ -182,7 +195,8 @@ def test_fit_switches_to_the_large_data_form_above_exhaustive_below(cluster_fram
 
 @pytest.mark.parametrize("fit_rows, sampled", [(11, False), (10, True)])
 def test_the_embedding_projection_learns_on_every_profile_up_to_its_sample_size(
-        cluster_frame, monkeypatch, fit_rows, sampled):
+    cluster_frame, monkeypatch, fit_rows, sampled
+):
     """EMBEDDING_FIT_ROWS (50,000) at the 11 profiles: learned on all; one less: on a sample."""
     from sklearn.decomposition import TruncatedSVD
 
@@ -205,8 +219,9 @@ def test_the_embedding_projection_learns_on_every_profile_up_to_its_sample_size(
     _assert_valid(matcher, "designer", rows, scores)
 
 
-def test_views_embedding_and_index_are_the_same_in_one_block_or_two(cluster_frame, cluster_links,
-                                                                    monkeypatch):
+def test_views_embedding_and_index_are_the_same_in_one_block_or_two(
+    cluster_frame, cluster_links, monkeypatch
+):
     """11 profiles in blocks of 11 rows (one block) and of 10 (two, filled by two threads)."""
     from matcher.retrieval import ComplementIndex
 
@@ -282,7 +297,10 @@ def test_auto_learns_from_10_pairs_and_the_pairs_choose_the_model(auto_models, p
         assert ("reason" in record) == ("candidates" not in record)
         if "candidates" in record:
             chosen = next(c for c in record["candidates"] if c["name"] == matcher.candidate_.name)
-            assert chosen["name"] == "logistic" or chosen["gain_over_reference"] > EVIDENCE_SE * chosen["gain_se"]
+            assert (
+                chosen["name"] == "logistic"
+                or chosen["gain_over_reference"] > EVIDENCE_SE * chosen["gain_se"]
+            )
     assert (matcher.forest_ is not None) == (matcher.model_kind_ == "gbt")
     for member in matcher.frame_["member_id"].iloc[:20:4]:
         rows, scores = matcher.rank(member)
@@ -290,8 +308,7 @@ def test_auto_learns_from_10_pairs_and_the_pairs_choose_the_model(auto_models, p
 
 
 @pytest.mark.parametrize("budget_offset, subsampled", [(0, False), (-1, True)])
-def test_training_pairs_keep_every_member_up_to_the_budget(auto_models, budget_offset,
-                                                           subsampled):
+def test_training_pairs_keep_every_member_up_to_the_budget(auto_models, budget_offset, subsampled):
     """Each of the inner folds may hold ``max_training_pairs // inner_folds`` pairs: at that
     budget every member with a held-out link is kept; one pair less and the largest fold loses
     a member."""
@@ -330,8 +347,9 @@ def test_hard_negatives_are_the_same_in_one_block_of_sources_or_two(auto_models,
 
 
 @pytest.mark.parametrize("allowed, searched", [(50, False), (51, True)])
-def test_candidates_are_every_allowed_profile_up_to_exhaustive_below(retrieval_model, monkeypatch,
-                                                                     allowed, searched):
+def test_candidates_are_every_allowed_profile_up_to_exhaustive_below(
+    retrieval_model, monkeypatch, allowed, searched
+):
     """50 allowed profiles (exhaustive_below): all are re-ranked; 51: the candidate stage chooses
     them, and as its first stage adds up to 600 rows it keeps them all: the same ranking."""
     matcher, *_ = retrieval_model
@@ -348,7 +366,8 @@ def test_candidates_are_every_allowed_profile_up_to_exhaustive_below(retrieval_m
 
 @pytest.mark.parametrize("excluded, masked", [(100, False), (101, True)])
 def test_few_excluded_rows_are_dropped_after_the_search_and_more_are_masked_in_it(
-        retrieval_model, monkeypatch, excluded, masked):
+    retrieval_model, monkeypatch, excluded, masked
+):
     """Up to FEW_EXCLUDED left-out rows (256; 100 here) are dropped from a deeper search, more are
     masked in the search: either way each search yields its best allowed rows."""
     matcher, *_ = retrieval_model
@@ -366,8 +385,9 @@ def test_few_excluded_rows_are_dropped_after_the_search_and_more_are_masked_in_i
     monkeypatch.setattr(matcher, "first_stage_rows_", 0)
     a = matcher.position_[member]
     calls.clear()
-    rows, _ = matcher._candidates(a, matcher.arrays_, None, matcher.embedding_[a],
-                                  matcher.stats_.partners(a), mask.copy())
+    rows, _ = matcher._candidates(
+        a, matcher.arrays_, None, matcher.embedding_[a], matcher.stats_.partners(a), mask.copy()
+    )
     assert len(calls) == 1 and (calls[0] is not None) == masked
     assert mask[rows].all()
     index = matcher.index_
@@ -379,8 +399,9 @@ def test_few_excluded_rows_are_dropped_after_the_search_and_more_are_masked_in_i
 
 
 @pytest.mark.parametrize("limit_offset, masked", [(0, False), (-1, True)])
-def test_a_scope_is_honoured_whether_its_rows_are_dropped_or_masked(retrieval_model, monkeypatch,
-                                                                    limit_offset, masked):
+def test_a_scope_is_honoured_whether_its_rows_are_dropped_or_masked(
+    retrieval_model, monkeypatch, limit_offset, masked
+):
     """A home member asking for international partners leaves out the home network: with
     FEW_EXCLUDED at that many rows they are dropped after the search, one less and they are
     masked in it. Only international partners either way, ranked as re-ranking all of them."""
@@ -403,8 +424,9 @@ def test_a_scope_is_honoured_whether_its_rows_are_dropped_or_masked(retrieval_mo
 
 
 @pytest.mark.parametrize("offset", [0, -1])
-def test_the_first_stage_adds_every_allowed_row_up_to_its_depth(retrieval_model, monkeypatch,
-                                                                offset):
+def test_the_first_stage_adds_every_allowed_row_up_to_its_depth(
+    retrieval_model, monkeypatch, offset
+):
     """The first stage's depth (``first_stage_rows_``, chosen by the fit) at the number of
     allowed rows: all of them; one less: all but the one with the lowest first-stage score."""
     matcher, *_ = retrieval_model
@@ -426,8 +448,9 @@ def test_the_first_stage_adds_every_allowed_row_up_to_its_depth(retrieval_model,
 
 
 @pytest.mark.parametrize("n_partners", [10, 11])
-def test_the_partners_likeness_search_reads_the_first_ten_partners(retrieval_model, monkeypatch,
-                                                                   n_partners):
+def test_the_partners_likeness_search_reads_the_first_ten_partners(
+    retrieval_model, monkeypatch, n_partners
+):
     """A member with 10 known partners and one with 11: the search for profiles like its
     partners starts from the mean of the first ten."""
     from matcher.retrieval import ComplementIndex
@@ -438,8 +461,11 @@ def test_the_partners_likeness_search_reads_the_first_ten_partners(retrieval_mod
     assert len(partners) == n_partners
     seen = []
     original = ComplementIndex.likeness_queries
-    monkeypatch.setattr(ComplementIndex, "likeness_queries", lambda index, embedding: (
-        seen.append(np.array(embedding)) or original(index, embedding)))
+    monkeypatch.setattr(
+        ComplementIndex,
+        "likeness_queries",
+        lambda index, embedding: seen.append(np.array(embedding)) or original(index, embedding),
+    )
     rows, scores = matcher.rank(member)
     _assert_valid(matcher, member, rows, scores)
     mean = matcher.embedding_[partners[:10]].mean(axis=0)
@@ -466,8 +492,12 @@ def test_the_whole_forest_scores_every_candidate_up_to_fully_scored(auto_models,
         assert prefix[left_out[0]] <= prefix[chosen].min()
     member = matcher.frame_["member_id"].iloc[3]
     rows, scores = matcher.rank(member)
-    candidates = len(matcher.frame_) - 1 - len(matcher.stats_.partners(a)) - len(
-        matcher.declined_.get(a, ()))
+    candidates = (
+        len(matcher.frame_)
+        - 1
+        - len(matcher.stats_.partners(a))
+        - len(matcher.declined_.get(a, ()))
+    )
     assert candidates > 150 and len(rows) == 150
     _assert_valid(matcher, member, rows, scores)
 
@@ -480,8 +510,9 @@ def test_the_compiled_forest_is_the_same_on_one_core_or_two(auto_models, monkeyp
     a = 7
     J = np.resize(np.setdiff1d(np.arange(len(matcher.frame_)), [a]), n_rows)
     X = matcher._features_for(a, J, matcher.stats_, matcher.arrays_, matcher.embedding_[a])
-    np.testing.assert_allclose(matcher.forest_.predict_proba(X),
-                               matcher.scorer_.predict_proba(X), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(
+        matcher.forest_.predict_proba(X), matcher.scorer_.predict_proba(X), rtol=0, atol=1e-9
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -541,15 +572,15 @@ def test_top_k_rows_is_the_same_for_k_at_and_below_the_row_length(k):
     np.testing.assert_array_equal(np.take_along_axis(scores, columns, axis=1), values)
 
 
-@pytest.mark.parametrize("n_keys, rows", [(131_072, 1024), (131_073, 1023),
-                                          (2_097_152, 64), (2_097_153, 64)])
+@pytest.mark.parametrize(
+    "n_keys, rows", [(131_072, 1024), (131_073, 1023), (2_097_152, 64), (2_097_153, 64)]
+)
 def test_query_blocks_fit_the_budget_between_64_and_1024_rows(n_keys, rows):
     assert TopK.rows_for_budget(n_keys) == rows
 
 
 @pytest.mark.parametrize("block_rows", [16, 17])
-def test_index_searchers_of_small_and_large_blocks_find_the_same_rows(retrieval_model,
-                                                                      block_rows):
+def test_index_searchers_of_small_and_large_blocks_find_the_same_rows(retrieval_model, block_rows):
     """Blocks of up to 16 rows search with groups of 16, larger ones with groups of 64."""
     matcher, *_ = retrieval_model
     index = matcher.index_
@@ -584,14 +615,16 @@ def test_split_rows_uses_every_core_from_twice_the_minimum(monkeypatch, n_rows, 
 
 def _documents(count: int) -> pd.DataFrame:
     words = ["трикотаж", "knitwear", "пошиття", "sewing", "логістика", "fabric", "дизайн"]
-    texts = [f"{words[i % 7]} {words[(3 * i) % 7]}ого партія{i} batch{i % 11}"
-             for i in range(count)]
+    texts = [
+        f"{words[i % 7]} {words[(3 * i) % 7]}ого партія{i} batch{i % 11}" for i in range(count)
+    ]
     return pd.DataFrame({"text": pd.Series(texts, dtype=object)})
 
 
 @pytest.mark.parametrize("count, word_product", [(39, False), (40, True)])
-def test_tfidf_is_the_vectorizers_below_and_from_the_word_product_size(monkeypatch, count,
-                                                                       word_product):
+def test_tfidf_is_the_vectorizers_below_and_from_the_word_product_size(
+    monkeypatch, count, word_product
+):
     from matcher.features import TextEncoder
 
     monkeypatch.setattr(TextEncoder, "WORD_PRODUCT_FROM", 40)
@@ -599,8 +632,11 @@ def test_tfidf_is_the_vectorizers_below_and_from_the_word_product_size(monkeypat
     encoder = TextEncoder(ngram_range=(3, 4)).fit(documents)
     used = []
     original = TextEncoder._word_parts
-    monkeypatch.setattr(TextEncoder, "_word_parts",
-                        lambda self, docs: used.append(len(docs)) or original(self, docs))
+    monkeypatch.setattr(
+        TextEncoder,
+        "_word_parts",
+        lambda self, docs: used.append(len(docs)) or original(self, docs),
+    )
     got = encoder.transform(documents)
     assert bool(used) == word_product
     expected = encoder.vectorizer_.transform(documents["text"].tolist())
@@ -616,8 +652,9 @@ def test_reduced_tfidf_is_the_same_in_one_chunk_or_two(monkeypatch, count, chunk
     encoder = TextEncoder(ngram_range=(3, 4)).fit(documents)
     width = len(encoder.vectorizer_.vocabulary_)
     projection = np.random.default_rng(0).standard_normal((width, 5))
-    reduced = encoder.transform_reduced(documents, lambda m: m @ projection, chunk=chunk,
-                                        dtype=np.float32)
+    reduced = encoder.transform_reduced(
+        documents, lambda m: m @ projection, chunk=chunk, dtype=np.float32
+    )
     expected = encoder.vectorizer_.transform(documents["text"].tolist()) @ projection
     assert reduced.dtype == np.float32
     np.testing.assert_allclose(reduced, expected, rtol=0, atol=1e-5)
@@ -642,7 +679,8 @@ def test_the_vocabulary_is_learned_on_every_document_up_to_max_fit_documents(cou
 
 @pytest.mark.parametrize("limit_offset, sampled", [(0, False), (-1, True)])
 def test_the_latent_text_space_is_learned_on_every_document_up_to_the_encoders_limit(
-        cluster_frame, monkeypatch, limit_offset, sampled):
+    cluster_frame, monkeypatch, limit_offset, sampled
+):
     """PairSpace learns its LSA on at most the text encoder's max_fit_documents documents (two
     per profile: offers and needs)."""
     from matcher import pairs
@@ -652,10 +690,18 @@ def test_the_latent_text_space_is_learned_on_every_document_up_to_the_encoders_l
     limit = 2 * len(cluster_frame) + limit_offset
     original = TextEncoder.__init__
 
-    def with_limit(self, ngram_range=(3, 5), min_df=1, max_features=50000, sublinear_tf=True,
-                   max_fit_documents=limit, random_state=0):
-        original(self, ngram_range, min_df, max_features, sublinear_tf, max_fit_documents,
-                 random_state)
+    def with_limit(
+        self,
+        ngram_range=(3, 5),
+        min_df=1,
+        max_features=50000,
+        sublinear_tf=True,
+        max_fit_documents=limit,
+        random_state=0,
+    ):
+        original(
+            self, ngram_range, min_df, max_features, sublinear_tf, max_fit_documents, random_state
+        )
 
     monkeypatch.setattr(TextEncoder, "__init__", with_limit)
     space = pairs.PairSpace(cluster_frame)
@@ -687,10 +733,17 @@ def test_text_vectors_without_and_with_a_latent_space(cluster_frame, profiles, l
 
 
 def _shortlists() -> pd.DataFrame:
-    return pd.DataFrame({"member_id": ["a", "a", "b"], "rank": [1, 2, 1],
-                         "partner_id": ["x", "y", "x"], "partner_name": ["X", "Y", "X"],
-                         "score": [0.5, 0.4, 0.3], "reasons": ["r", "r", "r"],
-                         "member_name": ["A", "A", "B"]})
+    return pd.DataFrame(
+        {
+            "member_id": ["a", "a", "b"],
+            "rank": [1, 2, 1],
+            "partner_id": ["x", "y", "x"],
+            "partner_name": ["X", "Y", "X"],
+            "score": [0.5, 0.4, 0.3],
+            "reasons": ["r", "r", "r"],
+            "member_name": ["A", "A", "B"],
+        }
+    )
 
 
 @pytest.mark.parametrize("limit, written", [(7, True), (6, False)])
@@ -714,8 +767,9 @@ def test_an_excel_sheet_takes_shortlists_up_to_its_rows(tmp_path, monkeypatch, l
 
 
 @pytest.mark.parametrize("limit, refused", [(33, False), (32, True)])
-def test_batch_refuses_an_xlsx_out_too_long_before_it_runs(cluster_files, tmp_path, monkeypatch,
-                                                           limit, refused):
+def test_batch_refuses_an_xlsx_out_too_long_before_it_runs(
+    cluster_files, tmp_path, monkeypatch, limit, refused
+):
     """11 members with --k 1 need at most 11 x (1 + 2) = 33 rows."""
     from matcher import batch
     from matcher.cli import main
@@ -723,8 +777,22 @@ def test_batch_refuses_an_xlsx_out_too_long_before_it_runs(cluster_files, tmp_pa
     profiles, _ = cluster_files
     monkeypatch.setattr(batch, "EXCEL_MAX_ROWS", limit)
     out = tmp_path / "out.xlsx"
-    result = CliRunner().invoke(main, ["batch", "--members", str(profiles), "--candidates",
-                                       str(profiles), "--k", "1", "--jobs", "1", "--out", str(out)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "batch",
+            "--members",
+            str(profiles),
+            "--candidates",
+            str(profiles),
+            "--k",
+            "1",
+            "--jobs",
+            "1",
+            "--out",
+            str(out),
+        ],
+    )
     if refused:
         assert result.exit_code == 2
         assert "11 members x 1 suggestions do not fit in an Excel sheet" in result.stderr
@@ -735,23 +803,25 @@ def test_batch_refuses_an_xlsx_out_too_long_before_it_runs(cluster_files, tmp_pa
 
 
 @pytest.mark.parametrize("limit, hint", [(11, True), (10, False)])
-def test_an_unknown_member_gets_the_closest_id_up_to_a_size(cluster_files, monkeypatch, limit,
-                                                            hint):
+def test_an_unknown_member_gets_the_closest_id_up_to_a_size(
+    cluster_files, monkeypatch, limit, hint
+):
     from matcher import cli
 
     profiles, _ = cluster_files
     monkeypatch.setattr(cli, "CLOSEST_ID_UP_TO", limit)
-    result = CliRunner().invoke(cli.main, ["recommend", "--profiles", str(profiles),
-                                           "--member", "desiger"])
+    result = CliRunner().invoke(
+        cli.main, ["recommend", "--profiles", str(profiles), "--member", "desiger"]
+    )
     assert result.exit_code == 2
     assert "'desiger' is not among the 11 profiles" in result.stderr
     assert ("did you mean 'designer'?" in result.stderr) == hint
 
 
 @pytest.mark.parametrize("from_links, evaluated", [(2, True), (3, False)])
-def test_train_cross_validates_from_a_number_of_positive_links(cluster_files, tmp_path,
-                                                               monkeypatch, from_links,
-                                                               evaluated):
+def test_train_cross_validates_from_a_number_of_positive_links(
+    cluster_files, tmp_path, monkeypatch, from_links, evaluated
+):
     """The hand-built links hold 2 positive ones; CROSS_VALIDATE_FROM (10) is set to 2 and 3."""
     import json
 
@@ -761,12 +831,27 @@ def test_train_cross_validates_from_a_number_of_positive_links(cluster_files, tm
     profiles, links = cluster_files
     monkeypatch.setattr(cli, "CROSS_VALIDATE_FROM", from_links)
     evaluate = matcher.evaluation.evaluate
-    monkeypatch.setattr("matcher.evaluation.evaluate",
-                        lambda *args, **kwargs: evaluate(*args, **kwargs, methods=["popularity"]))
+    monkeypatch.setattr(
+        "matcher.evaluation.evaluate",
+        lambda *args, **kwargs: evaluate(*args, **kwargs, methods=["popularity"]),
+    )
     models = tmp_path / "models"
-    result = CliRunner().invoke(cli.main, ["train", "--profiles", str(profiles), "--links",
-                                           str(links), "--eval-folds", "2", "--name", "t",
-                                           "--models-dir", str(models)])
+    result = CliRunner().invoke(
+        cli.main,
+        [
+            "train",
+            "--profiles",
+            str(profiles),
+            "--links",
+            str(links),
+            "--eval-folds",
+            "2",
+            "--name",
+            "t",
+            "--models-dir",
+            str(models),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert ("cross-validating on 2 positive links" in result.stderr) == evaluated
     manifest = json.loads((models / "t" / "manifest.json").read_text(encoding="utf-8"))
@@ -778,11 +863,18 @@ def test_train_cross_validates_from_a_number_of_positive_links(cluster_files, tm
 # ---------------------------------------------------------------------------------------------
 
 
-_EVALUATION_LINKS = [Link("designer", "knit-factory"), Link("designer", "yarn-supplier"),
-                     Link("knit-factory", "yarn-supplier"), Link("sewing-factory", "fabric-mill"),
-                     Link("pl-distributor", "pl-knit-factory"), Link("text-only", "yarn-supplier"),
-                     Link("rival-designer", "pl-knit-factory"), Link("logistics", "photo"),
-                     Link("photo", "designer"), Link("fabric-mill", "pl-distributor")]
+_EVALUATION_LINKS = [
+    Link("designer", "knit-factory"),
+    Link("designer", "yarn-supplier"),
+    Link("knit-factory", "yarn-supplier"),
+    Link("sewing-factory", "fabric-mill"),
+    Link("pl-distributor", "pl-knit-factory"),
+    Link("text-only", "yarn-supplier"),
+    Link("rival-designer", "pl-knit-factory"),
+    Link("logistics", "photo"),
+    Link("photo", "designer"),
+    Link("fabric-mill", "pl-distributor"),
+]
 
 
 @pytest.mark.parametrize("offset", [0, -1])
@@ -795,10 +887,18 @@ def test_evaluation_reads_every_query_up_to_max_queries(cluster_frame, offset):
     counts = [int(re.search(r": (\d+) queries", line).group(1)) for line in lines]
     limit = max(counts) + offset
     sampled: list[str] = []
-    result = evaluate(frame, links, k=5, folds=2, methods=["popularity"], max_queries=limit,
-                      progress=sampled.append)
+    result = evaluate(
+        frame,
+        links,
+        k=5,
+        folds=2,
+        methods=["popularity"],
+        max_queries=limit,
+        progress=sampled.append,
+    )
     assert [int(re.search(r": (\d+) queries", line).group(1)) for line in sampled] == [
-        min(count, limit) for count in counts]
+        min(count, limit) for count in counts
+    ]
     assert result["queries"] == sum(min(count, limit) for count in counts)
 
 
@@ -822,8 +922,9 @@ def test_retrieval_recall_reads_every_member_up_to_max_queries(retrieval_model, 
 def test_a_profile_file_lists_up_to_200_problems(count):
     from matcher.profiles import Problem, ProfileValidationError
 
-    error = ProfileValidationError([Problem(i + 2, "name", "", "name is required")
-                                    for i in range(count)], source="p.csv")
+    error = ProfileValidationError(
+        [Problem(i + 2, "name", "", "name is required") for i in range(count)], source="p.csv"
+    )
     lines = str(error).splitlines()
     assert lines[0] == f"p.csv: {count} problems, nothing was loaded"
     assert len(lines) == 1 + 200 + (count > 200)
@@ -836,9 +937,12 @@ def test_a_profile_file_lists_up_to_200_problems(count):
 def test_a_session_lists_up_to_100_problems(count):
     from matcher.sessions import SessionProblem, SessionValidationError
 
-    error = SessionValidationError([SessionProblem(f"participants.m{i}.max_meetings", -1,
-                                                   "expected a number >= 0")
-                                    for i in range(count)])
+    error = SessionValidationError(
+        [
+            SessionProblem(f"participants.m{i}.max_meetings", -1, "expected a number >= 0")
+            for i in range(count)
+        ]
+    )
     lines = str(error).splitlines()
     assert lines[0] == f"session: {count} problems"
     assert len(lines) == 1 + 100 + (count > 100)
@@ -849,8 +953,10 @@ def test_a_session_lists_up_to_100_problems(count):
 def test_a_refused_change_lists_up_to_50_conflicts(count):
     from matcher.sessions import AgendaConflictError, Conflict
 
-    error = AgendaConflictError([Conflict("double_booking", f"m{i} has two meetings in slot 1")
-                                 for i in range(count)], action="publishing")
+    error = AgendaConflictError(
+        [Conflict("double_booking", f"m{i} has two meetings in slot 1") for i in range(count)],
+        action="publishing",
+    )
     lines = str(error).splitlines()
     assert lines[0] == f"publishing was refused: {count} conflicts"
     assert len(lines) == 1 + 50 + (count > 50)
@@ -875,11 +981,18 @@ def test_the_switch_values_are_the_documented_ones():
     from matcher.features import TextEncoder
     from matcher.retrieval import ComplementIndex
 
-    assert (PartnerMatcher().exhaustive_below, PartnerMatcher.FIRST_STAGE_ROWS,
-            PartnerMatcher.FULLY_SCORED, PartnerMatcher.FEW_EXCLUDED) == (5000, 600, 150, 256)
+    assert (
+        PartnerMatcher().exhaustive_below,
+        PartnerMatcher.FIRST_STAGE_ROWS,
+        PartnerMatcher.FULLY_SCORED,
+        PartnerMatcher.FEW_EXCLUDED,
+    ) == (5000, 600, 150, 256)
     assert (PartnerMatcher.AUTO_LEARN_FROM, PartnerMatcher.MIN_LEARNING_PAIRS) == (10, 3)
-    assert (PartnerMatcher.BLOCK_ROWS, PartnerMatcher.EMBEDDING_FIT_ROWS,
-            PartnerMatcher.PROFILE_CACHE_SIZE) == (65536, 50_000, 100_000)
+    assert (
+        PartnerMatcher.BLOCK_ROWS,
+        PartnerMatcher.EMBEDDING_FIT_ROWS,
+        PartnerMatcher.PROFILE_CACHE_SIZE,
+    ) == (65536, 50_000, 100_000)
     assert (ComplementIndex.BLOCK_ROWS, ComplementIndex().max_fit_rows) == (65536, 50_000)
     assert (TextEncoder.WORD_PRODUCT_FROM, TextEncoder().max_fit_documents) == (2000, 20000)
     assert TopK.FEW == 8 and TopK(np.zeros((1, 1))).group == 64
@@ -895,16 +1008,22 @@ def test_the_fit_chooses_the_first_stage_depth_on_large_data(retrieval_model):
     many rows. Without a candidate stage there is nothing to choose."""
     matcher, ten, _ = retrieval_model
     record = matcher.candidate_stage_
-    assert PartnerMatcher.FIRST_STAGE_CHOICES == (300, 600, 1200) and PartnerMatcher.CANDIDATE_TARGET == 0.95
+    assert (
+        PartnerMatcher.FIRST_STAGE_CHOICES == (300, 600, 1200)
+        and PartnerMatcher.CANDIDATE_TARGET == 0.95
+    )
     shares = {int(depth): share for depth, share in record["shares"].items()}
     assert list(shares) == list(PartnerMatcher.FIRST_STAGE_CHOICES)
     holding = [depth for depth, share in shares.items() if share >= 0.95]
-    assert record["first_stage_rows"] == matcher.first_stage_rows_ == (holding[0] if holding else 1200)
+    assert (
+        record["first_stage_rows"] == matcher.first_stage_rows_ == (holding[0] if holding else 1200)
+    )
     assert 0 < record["queries"] <= PartnerMatcher.BUDGET_QUERIES
     a = matcher.position_[ten]
     allowed = np.ones(len(matcher.frame_), dtype=bool)
-    rows = matcher._first_stage_rows(matcher.first_stage_, matcher.arrays_, a, matcher.stats_.partners(a), None,
-                                     allowed)
+    rows = matcher._first_stage_rows(
+        matcher.first_stage_, matcher.arrays_, a, matcher.stats_.partners(a), None, allowed
+    )
     assert len(rows) == min(matcher.first_stage_rows_, len(matcher.frame_))
     small = PartnerMatcher(model="default").fit(matcher.frame_.iloc[:40])
     assert small.index_ is None and small.candidate_stage_ is None

@@ -30,11 +30,19 @@ def test_every_term_has_english_ukrainian_and_russian_labels():
             assert {"en", "uk", "ru"} <= set(labels), (vocabulary, tag)
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("sewing", "sewing"), (" Sewing ", "sewing"), ("CMT", "sewing"), ("пошив", "sewing"),
-    ("Knitwear Production", "knitwear_production"), ("knitwear-production", "knitwear_production"),
-    ("OEKO-TEX", "oeko_tex_100"), ("трикотаж", "knitwear_production"),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("sewing", "sewing"),
+        (" Sewing ", "sewing"),
+        ("CMT", "sewing"),
+        ("пошив", "sewing"),
+        ("Knitwear Production", "knitwear_production"),
+        ("knitwear-production", "knitwear_production"),
+        ("OEKO-TEX", "oeko_tex_100"),
+        ("трикотаж", "knitwear_production"),
+    ],
+)
 def test_resolve_accepts_ids_synonyms_and_labels(value, expected):
     vocabulary = "certifications" if "oeko" in value.lower() else "capabilities"
     assert load_taxonomy().resolve(vocabulary, value) == expected

@@ -19,7 +19,9 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("sessions_ended_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(
+            sa.Column("sessions_ended_at", sa.DateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade() -> None:
