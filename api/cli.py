@@ -147,7 +147,7 @@ def db_export(members_path: str | None, links_path: str | None) -> None:
 @db.command("load-sample")
 def db_load_sample() -> None:
     """Import the fictional sample cluster (2,150 profiles and their links)."""
-    from matcher.datasets import SAMPLE_DIR
+    from matcher.datasets.generator import SAMPLE_DIR
 
     click.echo(f"members: {_import_file('profiles', str(SAMPLE_DIR / 'profiles.csv'))}")
     click.echo(f"links: {_import_file('links', str(SAMPLE_DIR / 'links.csv'))}")

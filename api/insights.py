@@ -1,7 +1,7 @@
 """Cluster insights from the database: the figures (JSON), the HTML report and the XLSX tables,
 computed in the background and shared by every worker.
 
-The figures are those of ``matcher insights`` (:func:`matcher.insights.cluster_insights`),
+The figures are those of ``matcher insights`` (:func:`matcher.insights.cluster.cluster_insights`),
 computed from
 
 - the profiles of the live members (every network: partners abroad fill the home gaps),
@@ -69,11 +69,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
-from matcher.artifacts import ArtifactError, load_model
+from matcher.engine.artifacts import ArtifactError, load_model
 from matcher.errors import InputError
-from matcher.insights import LANGUAGES, ClusterInsights, cluster_insights, validate_outcomes
+from matcher.insights.cluster import LANGUAGES, ClusterInsights, cluster_insights, validate_outcomes
+from matcher.insights.report import (
+    REPORT_LANGUAGES,
+    charts,
+    network_layout,
+    render_report,
+    write_tables,
+)
 from matcher.profiles import HOME_NETWORK, Link
-from matcher.report import REPORT_LANGUAGES, charts, network_layout, render_report, write_tables
 
 from .auth import Caller, current_caller, require
 from .db import get_db, session_factory
@@ -114,7 +120,7 @@ REPORT_CSP = (
 #: Says whether a report or XLSX answer holds stale figures (``true``/``false``).
 STALE_HEADER = "Insights-Stale"
 #: Feedback events that say a suggestion led somewhere, as the outcome flags of
-#: :data:`matcher.insights.OUTCOME_COLUMNS` (every event means the suggestion was shown).
+#: :data:`matcher.insights.cluster.OUTCOME_COLUMNS` (every event means the suggestion was shown).
 OUTCOME_EVENTS = {"accepted": "accepted", "meeting": "meeting_held", "deal": "deal"}
 #: What a failed computation tells a manager when the cause is not theirs to fix.
 UNEXPECTED_FAILURE = "an unexpected error occurred while computing them; it has been logged"
@@ -179,7 +185,7 @@ def feedback_outcomes(session: Session, network: str, live: set[str]) -> pd.Data
     """Return the outcomes of the suggestions made to the live members of `network`.
 
     One row per member and partner with feedback (both live), in the columns of
-    :data:`matcher.insights.OUTCOME_COLUMNS`: ``date`` is the day of the pair's first event
+    :data:`matcher.insights.cluster.OUTCOME_COLUMNS`: ``date`` is the day of the pair's first event
     (UTC); the feedback records no session, so ``session`` is the ISO week of that day
     (``2026-W48``): feedback on the suggestions of a matchmaking day trickles in over the
     following days. ``shown`` is true (any event means the suggestion was shown); ``accepted``,
@@ -845,7 +851,7 @@ class InsightsResult:
 
     def payload(self) -> dict[str, Any]:
         """The figures of ``GET /api/v1/insights``: ``model_version``, ``computed_at`` and
-        :meth:`matcher.insights.ClusterInsights.to_dict`."""
+        :meth:`matcher.insights.cluster.ClusterInsights.to_dict`."""
         return self._once(("payload",), lambda: _unpack(self._column("payload")))
 
     def json_body(self, refresh: InsightsJob | None = None) -> str:

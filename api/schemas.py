@@ -713,7 +713,7 @@ class Ready(BaseModel):
 
 
 # ---------------------------------------------------------------------------------------------
-# Cluster insights: the JSON of matcher.insights.ClusterInsights.to_dict()
+# Cluster insights: the JSON of matcher.insights.cluster.ClusterInsights.to_dict()
 # ---------------------------------------------------------------------------------------------
 
 #: A text in every language of the insights: ``{"en": ..., "uk": ...}``.
@@ -995,7 +995,7 @@ class InsightsOut(BaseModel):
 
 
 # ---------------------------------------------------------------------------------------------
-# Matchmaking sessions (api.sessions): the JSON of matcher.sessions, with the service's revision
+# Matchmaking sessions (api.sessions): the JSON of matcher.sessions.model, with the service's revision
 # ---------------------------------------------------------------------------------------------
 
 SessionIdStr = Field(pattern=ID_PATTERN, description="A session id.")

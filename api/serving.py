@@ -5,7 +5,7 @@ Every worker keeps the active model in memory and asks the database which versio
 been activated, the first request to notice loads it while the others keep using the old one;
 the swap is one reference assignment. Retraining runs in a background thread: it reads the
 current data, fits, checks the new model with a test query, saves it atomically
-(:func:`matcher.artifacts.save_model`) and activates it in one transaction; a failure leaves
+(:func:`matcher.engine.artifacts.save_model`) and activates it in one transaction; a failure leaves
 the old version active and the reason in the version's ``error``.
 """
 
@@ -29,10 +29,10 @@ from flask import Flask, current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from matcher.artifacts import ArtifactError, load_model, save_model
+from matcher.engine.artifacts import ArtifactError, load_model, save_model
+from matcher.engine.ranking import PartnerMatcher
 from matcher.errors import InputError
 from matcher.profiles import Link, profiles_to_frame, validate_profiles
-from matcher.ranking import PartnerMatcher
 
 from .db import session_factory
 from .tables import FeedbackEvent, KnownLink, Member, ModelVersion, utcnow

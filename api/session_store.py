@@ -1,11 +1,11 @@
 """Matchmaking sessions in the database: access, load, change and save, for the API and the pages.
 
 A session is one row of ``match_sessions`` holding the whole
-:meth:`matcher.sessions.Session.to_dict` document, plus the columns that lists, filters, access
+:meth:`matcher.sessions.model.Session.to_dict` document, plus the columns that lists, filters, access
 checks and the dashboard read without parsing it. Every change (:func:`change`) goes the same
 way, in one transaction:
 
-1. load the row and rebuild the :class:`matcher.sessions.Session` from its document (validated
+1. load the row and rebuild the :class:`matcher.sessions.model.Session` from its document (validated
    whole); if the caller said which revision it read and the row is at another one, 409 at once;
 2. end the read (nothing is held while the step runs: a build may take a minute);
 3. apply one library function to the session (an edit that would create a conflict is refused
@@ -23,7 +23,7 @@ its own wishes. To anyone else the session does not exist (404).
 Members that leave the service: :func:`withdraw_from_sessions` applies a withdrawal or an
 erasure to every session that names the member, in the transaction of the withdrawal (the
 member's row and the sessions change together or not at all), through
-:func:`matcher.sessions.withdraw_participant`: out of preliminary agendas and wish lists at
+:func:`matcher.sessions.model.withdraw_participant`: out of preliminary agendas and wish lists at
 once; kept but flagged in a published agenda (which its participants already have) until the
 manager records the meetings as not held or reopens the agenda; erased, gone from every
 session, a published meeting leaving only a nameless "partner erased" vacancy on the partner's
@@ -47,8 +47,7 @@ from sqlalchemy import Text, cast, delete, func, insert, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from matcher.profiles import ProfileValidationError
-from matcher.scheduler import ScheduleResult, apply_agenda, build_agenda
-from matcher.sessions import (
+from matcher.sessions.model import (
     AgendaConflictError,
     Meeting,
     Participant,
@@ -61,6 +60,7 @@ from matcher.sessions import (
     suggest_wishes,
     withdraw_participant,
 )
+from matcher.sessions.scheduler import ScheduleResult, apply_agenda, build_agenda
 
 from .auth import Caller
 from .errors import ApiError, abort
@@ -357,7 +357,7 @@ def departed_members(db: DbSession, member_ids: Iterable[str]) -> dict[str, bool
 def apply_departures(db: DbSession, session: Session) -> list[str]:
     """Apply to `session` (in memory) the withdrawal or erasure of every participant whose
     member left the service but who still stands in it as if it had not (see
-    :func:`matcher.sessions.withdraw_participant`); returns their ids.
+    :func:`matcher.sessions.model.withdraw_participant`); returns their ids.
 
     A participant already kept, flagged, in a published agenda is left as it is unless it was
     erased since. Every participant of a stored session was a live member when added (a guest
@@ -546,7 +546,7 @@ def withdraw_from_sessions(db: DbSession, member_id: str, erased: bool = False) 
     """Take a withdrawn (or, with `erased`, an erased) member out of every session that names
     it, in the caller's transaction (the caller commits, with the member's own change).
 
-    Each session changes as :func:`matcher.sessions.withdraw_participant` says: out of a
+    Each session changes as :func:`matcher.sessions.model.withdraw_participant` says: out of a
     preliminary agenda and the wish lists; kept, flagged, in a published agenda; erased, gone
     from every session and from the admitted members' list too (those the participants' index
     does not find are found in the documents' text). Every changed session gets a new revision,

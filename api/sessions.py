@@ -1,7 +1,7 @@
 """Matchmaking sessions: settings, participants, wish lists, the agenda, exports and outcomes.
 
 Thin views over :mod:`api.session_store` (storage, access, optimistic revisions) and the
-library (:mod:`matcher.sessions`, :mod:`matcher.scheduler`, :mod:`matcher.agenda_export`).
+library (:mod:`matcher.sessions.model`, :mod:`matcher.sessions.scheduler`, :mod:`matcher.sessions.exports`).
 Managers of the session's network and admins run a session; a participating member reads the
 session, the participants and its own agenda, wish list and calendar, and sets its own wishes.
 Every change takes an optional ``revision`` (the one the caller read): a change made meanwhile
@@ -17,7 +17,8 @@ from flask import Response, current_app
 from flask_openapi3 import APIBlueprint, FileStorage, Tag
 from pydantic import BaseModel
 
-from matcher.agenda_export import (
+from matcher.profiles import HOME_NETWORK
+from matcher.sessions.exports import (
     LABELS,
     ics_archive_bytes,
     meeting_note,
@@ -26,8 +27,7 @@ from matcher.agenda_export import (
     write_csv,
     xlsx_bytes,
 )
-from matcher.profiles import HOME_NETWORK
-from matcher.sessions import (
+from matcher.sessions.model import (
     AgendaConflictError,
     SessionProblem,
     SessionSettings,

@@ -179,7 +179,7 @@ class ModelVersion(Base):
 
 
 class MatchSession(Base):
-    """A matchmaking session: the whole :meth:`matcher.sessions.Session.to_dict` document.
+    """A matchmaking session: the whole :meth:`matcher.sessions.model.Session.to_dict` document.
 
     ``document`` is the record; the columns beside it are what lists, filters, access checks
     and the dashboard read without parsing it. ``revision`` counts the stored changes: every

@@ -1,7 +1,7 @@
 """Load-test the suggestions endpoint over HTTP on 127.0.0.1.
 
 Builds a fresh instance (SQLite database under a temporary folder) with N generated members
-(:func:`matcher.datasets.generate_cluster`) and their links, trains and activates a model,
+(:func:`matcher.datasets.generator.generate_cluster`) and their links, trains and activates a model,
 starts ``matcher serve`` (gunicorn) in its own process, then runs C concurrent clients in
 separate processes (keep-alive HTTP/1.1, one bearer token per client; ``--client wrk``: one
 ``wrk`` process with C connections, far cheaper on the cores it shares with the server) that ask
@@ -56,7 +56,7 @@ def build_instance(
     from api.serving import train_version
     from api.tables import ModelVersion
     from api.transfer import import_links, import_members
-    from matcher.datasets import generate_cluster
+    from matcher.datasets.generator import generate_cluster
 
     started = time.perf_counter()
     n_home = max(n_members // 20, n_clients)

@@ -4,9 +4,9 @@ Measures, each size in a fresh process:
 
 * floors: memory bandwidth (a float32 matrix-vector product over 2 GiB, BLAS on every core) and
   float32 GEMM GFLOP/s (a 4096 x 4096 x 4096 product, and the product shape the batch uses);
-* ``fit`` on generated profiles (:mod:`matcher.datasets`): wall time and peak memory added;
+* ``fit`` on generated profiles (:mod:`matcher.datasets.generator`): wall time and peak memory added;
 * batch retrieval, top-20 of every member among the candidates over the fitted index
-  (:class:`matcher.topk.TopK`): wall time, peak memory, the ratio to the GEMM floor, and, side
+  (:class:`matcher.engine.topk.TopK`): wall time, peak memory, the ratio to the GEMM floor, and, side
   by side on the same vectors, scikit-learn's ``NearestNeighbors(metric="cosine",
   algorithm="brute").kneighbors`` (on a subset of the members when it would take too long,
   scaled up linearly);
@@ -93,11 +93,11 @@ def run_one(
 ) -> dict:
     import numpy as np
 
-    from matcher.batch import BatchScorer, BatchSpec
-    from matcher.datasets import generate_links, generate_profiles
+    from matcher.batch.scoring import BatchScorer, BatchSpec
+    from matcher.datasets.generator import generate_links, generate_profiles
+    from matcher.engine.ranking import PartnerMatcher
+    from matcher.engine.topk import TopK
     from matcher.profiles import validate_links, validate_profiles
-    from matcher.ranking import PartnerMatcher
-    from matcher.topk import TopK
 
     result: dict = {"members": n_members, "candidates": n_candidates}
     started = time.perf_counter()
@@ -168,7 +168,7 @@ def run_one(
         # All cores: BLAS threads in one process against two worker processes (one thread each).
         import tempfile
 
-        from matcher.batch import run_batch
+        from matcher.batch.scoring import run_batch
 
         subset_ids = ids[: min(len(ids), 4 * full_members)]
         result["cores"] = {"members": len(subset_ids)}
@@ -268,7 +268,7 @@ def run_one(
     }
     # What the candidate stage keeps of re-ranking every profile (each query re-ranks them all).
     if recall_queries and n_members <= 200_000:
-        from matcher.evaluation import retrieval_recall
+        from matcher.engine.evaluation import retrieval_recall
 
         started = time.perf_counter()
         result["candidate_recall"] = retrieval_recall(

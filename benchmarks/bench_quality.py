@@ -4,13 +4,13 @@ The data sets:
 
 * ``sample``: the fictional sample cluster shipped in ``matcher/data/sample`` (the engine was
   developed on data like it);
-* ``value-chain``: the second, independent world of :mod:`matcher.value_chain` (fictional; seed
+* ``value-chain``: the second, independent world of :mod:`matcher.datasets.value_chain` (fictional; seed
   0 unless ``--world-seed``), held out from the engine's development. Its latent preferences rank
   as an ``oracle`` row: the ceiling of what its links allow;
 * ``benetton``: Benetton Group's supplier list 2023 (``benchmarks/data/benetton-2023``, two
   vendors listed twice merged), real supply-chain data. Source: Benetton Group, supplier list 2023.
 
-Every method is evaluated by :func:`matcher.evaluation.evaluate` (5 folds, seed 0, k = 10; the
+Every method is evaluated by :func:`matcher.engine.evaluation.evaluate` (5 folds, seed 0, k = 10; the
 matcher with ``model="auto"``, which chooses its model by inner cross-validation, and the
 ``linear`` baseline beside it). With ``--segments`` the recall@10 of each method is also given
 by segment of members (known partners in training: none, 1-2, 3+; stated offers and seeks:
@@ -42,10 +42,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from matcher.datasets import SAMPLE_DIR
-from matcher.evaluation import evaluate
+from matcher.datasets.generator import SAMPLE_DIR
+from matcher.datasets.value_chain import generate_value_chain_world
+from matcher.engine.evaluation import evaluate
 from matcher.profiles import read_links, read_profile_frame, validate_links, validate_profiles
-from matcher.value_chain import generate_value_chain_world
 
 BENETTON = Path(__file__).resolve().parent / "data" / "benetton-2023"
 DATA = ("sample", "value-chain", "benetton")

@@ -7,7 +7,7 @@ favour popular participants (a Zipf-like weight), each side says "must", "would"
 (at least one side wishes), and an engine score in 0..1 breaks ties. The slots hold at most
 960 meetings, so the solver has to choose.
 
-Measured: the greedy agenda (objective, wall time), then :func:`matcher.scheduler.build_agenda`
+Measured: the greedy agenda (objective, wall time), then :func:`matcher.sessions.scheduler.build_agenda`
 with ``num_workers=2`` (objective, best bound and what proved it, gap, wall time, status): the
 linear relaxation solved with HiGHS gives a bound and a starting hint, then CP-SAT searches.
 ``--compare-plain`` also runs CP-SAT alone (no relaxation) for the same time limit. All
@@ -35,8 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from matcher.scheduler import build_agenda, greedy_agenda
-from matcher.sessions import (
+from matcher.sessions.model import (
     Participant,
     Session,
     SessionSettings,
@@ -45,6 +44,7 @@ from matcher.sessions import (
     candidate_meetings,
     check_agenda,
 )
+from matcher.sessions.scheduler import build_agenda, greedy_agenda
 
 
 def generate_session(

@@ -1,11 +1,11 @@
 """Compressed sparse matrices in canonical form (sorted column indices, no duplicates).
 
 A fitted model's sparse matrices are read by code that needs sorted rows (the merge of
-:func:`matcher.pairs._row_dots`) and by processes that open the model as a read-only memory map
+:func:`matcher.engine.pairs._row_dots`) and by processes that open the model as a read-only memory map
 (``matcher batch``'s workers), where sorting a matrix on first use fails. A TF-IDF formed by a
 sparse product (the profiles' names above 2,000 profiles) comes out with unsorted column
-indices, so :meth:`matcher.ranking.PartnerMatcher.fit` puts every matrix it keeps in canonical
-form, and :func:`matcher.artifacts.save_model` and :func:`matcher.batch.run_batch` check again
+indices, so :meth:`matcher.engine.ranking.PartnerMatcher.fit` puts every matrix it keeps in canonical
+form, and :func:`matcher.engine.artifacts.save_model` and :func:`matcher.batch.scoring.run_batch` check again
 (a model may have been changed after fitting).
 
 This module imports nothing of the package, so that every module may use it.

@@ -10,7 +10,7 @@ import icalendar
 import openpyxl
 import pytest
 
-from matcher.agenda_export import (
+from matcher.sessions.exports import (
     ics_archive_bytes,
     participant_agenda,
     participant_calendar,
@@ -23,7 +23,7 @@ from matcher.agenda_export import (
     write_xlsx,
     xlsx_bytes,
 )
-from matcher.sessions import (
+from matcher.sessions.model import (
     Meeting,
     Participant,
     Session,

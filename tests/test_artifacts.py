@@ -3,8 +3,14 @@ import re
 
 import pytest
 
-from matcher.artifacts import ArtifactError, list_models, load_model, read_manifest, save_model
-from matcher.ranking import PartnerMatcher
+from matcher.engine.artifacts import (
+    ArtifactError,
+    list_models,
+    load_model,
+    read_manifest,
+    save_model,
+)
+from matcher.engine.ranking import PartnerMatcher
 
 
 @pytest.fixture
@@ -69,7 +75,7 @@ def test_a_model_name_that_is_not_a_folder_name_is_an_input_error(tmp_path, clus
 
 
 def test_the_manifest_records_how_the_model_was_chosen(tmp_path):
-    from matcher.datasets import generate_cluster
+    from matcher.datasets.generator import generate_cluster
     from matcher.profiles import validate_links, validate_profiles
 
     raw, raw_links = generate_cluster(n_home=20, n_international=160, seed=2)
@@ -88,3 +94,37 @@ def test_the_manifest_records_how_the_model_was_chosen(tmp_path):
     scores = manifest["model_selection"]["candidates"]
     assert [c["name"] for c in scores] == ["logistic-strong", "logistic", "gbt-shallow", "gbt"]
     assert all(0 <= c["recall@10"] <= 1 and c["members"] > 0 for c in scores)
+
+
+def test_a_model_saved_under_the_former_module_names_still_loads(
+    tmp_path, cluster_frame, cluster_links, monkeypatch
+):
+    """A model trained before the engine became a package names its classes by the former
+    paths (``matcher.ranking.PartnerMatcher``); a service's trained versions keep loading."""
+    import importlib
+    import sys
+
+    import joblib
+
+    from matcher.engine.artifacts import FORMER_MODULES
+
+    matcher = PartnerMatcher().fit(cluster_frame, cluster_links)
+    for old, new in FORMER_MODULES.items():
+        module = importlib.import_module(new)
+        monkeypatch.setitem(sys.modules, old, module)
+        for value in vars(module).values():
+            if isinstance(value, type) and value.__module__ == new:
+                monkeypatch.setattr(value, "__module__", old)
+    save_model(matcher, "former", cluster_links, tmp_path)
+    monkeypatch.undo()
+
+    artifact = (tmp_path / "former" / "model.joblib").read_bytes()
+    assert b"matcher.ranking" in artifact and b"matcher.engine" not in artifact
+    with pytest.raises(ModuleNotFoundError, match="matcher.ranking"):
+        joblib.load(tmp_path / "former" / "model.joblib")
+    loaded, _ = load_model("former", tmp_path)
+    assert type(loaded) is PartnerMatcher
+    assert [s.partner_id for s in loaded.recommend("designer", k=3)] == [
+        s.partner_id for s in matcher.recommend("designer", k=3)
+    ]
+    assert not set(FORMER_MODULES) & set(sys.modules)

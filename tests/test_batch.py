@@ -9,9 +9,8 @@ import pytest
 import scipy.sparse as sp
 from click.testing import CliRunner
 
-from matcher import batch as batch_module
-from matcher.artifacts import canonical_sparse, load_model, save_model
-from matcher.batch import (
+from matcher.batch import scoring as batch_module
+from matcher.batch.scoring import (
     BatchScorer,
     BatchSpec,
     member_summary,
@@ -20,11 +19,12 @@ from matcher.batch import (
     write_table,
 )
 from matcher.cli import main
-from matcher.datasets import generate_cluster
-from matcher.pairs import _row_dots
+from matcher.datasets.generator import generate_cluster
+from matcher.engine.artifacts import canonical_sparse, load_model, save_model
+from matcher.engine.pairs import _row_dots
+from matcher.engine.ranking import PartnerMatcher
+from matcher.engine.topk import TopK, top_k_rows
 from matcher.profiles import validate_links, validate_profiles
-from matcher.ranking import PartnerMatcher
-from matcher.topk import TopK, top_k_rows
 
 HOME = "kharkiv-fashion-cluster"
 
@@ -657,7 +657,7 @@ def test_jobs_0_chooses_processes_up_to_auto_jobs_up_to(
 ):
     """`--jobs 0` (the default): one process per core with at most AUTO_JOBS_UP_TO profiles in
     the model, one process above; the shortlists are the same."""
-    from matcher import batch_cli
+    from matcher.cli import batch as batch_cli
 
     _, _, _, _, matcher, members, candidates = fair
     n_profiles = len(matcher.frame_)

@@ -4,11 +4,11 @@ fast score their weighted sum), the forest's first trees, and the compiled produ
 import numpy as np
 import pytest
 
-from matcher.datasets import generate_links, generate_profiles
-from matcher.firststage import FIRST_STAGE_FEATURES
-from matcher.pairs import PAIR_FEATURES, cf_votes
+from matcher.datasets.generator import generate_links, generate_profiles
+from matcher.engine.firststage import FIRST_STAGE_FEATURES
+from matcher.engine.pairs import PAIR_FEATURES, cf_votes
+from matcher.engine.ranking import PartnerMatcher
 from matcher.profiles import validate_links, validate_profiles
-from matcher.ranking import PartnerMatcher
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +96,7 @@ def test_candidates_include_the_first_stage_best(fitted):
 
 @pytest.mark.parametrize("n, k", [(10, 3), (1000, 1000), (5000, 7), (100_003, 400), (70_000, 21)])
 def test_top_k_indices_is_exact(n, k):
-    from matcher.topk import top_k_indices
+    from matcher.engine.topk import top_k_indices
 
     values = np.random.default_rng(n).random(n).astype(np.float32)
     values[::7] = -np.inf
@@ -120,7 +120,7 @@ def test_large_data_scores_the_best_candidates_by_the_first_trees(fitted):
 def test_row_dots_equal_sparse_products():
     import scipy.sparse as sp
 
-    from matcher.pairs import _row_dots
+    from matcher.engine.pairs import _row_dots
 
     rng = np.random.default_rng(0)
     matrix = sp.random(300, 500, density=0.05, format="csr", random_state=1)

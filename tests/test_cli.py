@@ -150,7 +150,7 @@ def test_other_failures_exit_1(runner, tmp_path, cluster_files, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("matcher.artifacts.save_model", broken)
+    monkeypatch.setattr("matcher.engine.artifacts.save_model", broken)
     result = runner.invoke(
         main, ["train", "--profiles", str(profiles), "--models-dir", str(tmp_path)]
     )
@@ -207,7 +207,7 @@ def test_an_internal_value_or_key_error_is_a_failure_of_the_program(
     """numpy's and scikit-learn's ValueError and KeyError are the program's fault: exit 1, one
     line that names the exception and says how to see the traceback; the traceback with -v."""
     profiles, _ = cluster_files
-    monkeypatch.setattr("matcher.ranking.PartnerMatcher.recommend", _broken(error))
+    monkeypatch.setattr("matcher.engine.ranking.PartnerMatcher.recommend", _broken(error))
     args = ["recommend", "--profiles", str(profiles), "--member", "designer"]
     result = runner.invoke(main, args)
     assert result.exit_code == 1, result.output
@@ -227,7 +227,7 @@ def test_an_input_error_exits_2_with_its_message_alone(runner, cluster_files, mo
 
     profiles, _ = cluster_files
     monkeypatch.setattr(
-        "matcher.ranking.PartnerMatcher.recommend",
+        "matcher.engine.ranking.PartnerMatcher.recommend",
         _broken(InputError("k: got 0, expected a positive integer")),
     )
     result = runner.invoke(
@@ -250,7 +250,7 @@ def test_a_missing_file_is_bad_input_only_when_the_user_named_it(
         # One of the program's own files, not a path of the command line.
         (tmp_path / "elsewhere" / "vocabulary.yaml").read_text(encoding="utf-8")
 
-    monkeypatch.setattr("matcher.ranking.PartnerMatcher.recommend", open_own_file)
+    monkeypatch.setattr("matcher.engine.ranking.PartnerMatcher.recommend", open_own_file)
     result = runner.invoke(main, ["recommend", "--profiles", str(profiles), "--member", "designer"])
     assert result.exit_code == 1
     assert result.stderr.startswith("error: FileNotFoundError: ")
@@ -380,18 +380,18 @@ def test_the_missing_model_message_names_the_folder_and_how_to_list_or_train(
 
 
 def test_train_shows_the_cross_validation_fold_by_fold(runner, tmp_path, monkeypatch):
-    import matcher.evaluation
-    from matcher.datasets import generate_links, generate_profiles
+    import matcher.engine.evaluation
+    from matcher.datasets.generator import generate_links, generate_profiles
 
     profiles, links = tmp_path / "profiles.csv", tmp_path / "links.csv"
     frame = generate_profiles(30, seed=1, n_networks=2, home_share=0.5)
     frame.to_csv(profiles, index=False)
     # 17 positive links: above the 10 train cross-validates from, and a fit of a second.
     generate_links(frame, seed=1, links_per_member=1.0).to_csv(links, index=False)
-    evaluate = matcher.evaluation.evaluate
+    evaluate = matcher.engine.evaluation.evaluate
     # The real cross-validation, of the cheap baselines only: a fit per fold would take seconds.
     monkeypatch.setattr(
-        "matcher.evaluation.evaluate",
+        "matcher.engine.evaluation.evaluate",
         lambda *args, **kwargs: evaluate(*args, **kwargs, methods=["popularity"]),
     )
     result = runner.invoke(
@@ -494,7 +494,7 @@ def test_a_learned_model_refused_by_the_library_is_bad_input_too(
 ):
     """Without the command's own check the fit refuses the model, naming it: exit 2 all the same."""
     profiles, _ = cluster_files
-    monkeypatch.setattr("matcher.batch_cli._check_links_to_learn_from", lambda *args: None)
+    monkeypatch.setattr("matcher.cli.batch._check_links_to_learn_from", lambda *args: None)
     result = runner.invoke(
         main,
         [
@@ -530,8 +530,8 @@ def test_sample_writes_the_value_chain_world_that_validate_accepts(runner, tmp_p
 
 
 def test_the_evaluation_table_says_when_the_matcher_is_below_the_linear_baseline():
-    from matcher.cli import _evaluation_table
-    from matcher.evaluation import below_linear
+    from matcher.cli.commands import _evaluation_table
+    from matcher.engine.evaluation import below_linear
 
     methods = {
         "matcher": {"recall@10": 0.12, "ndcg@10": 0.09, "mrr": 0.1, "coverage": 0.3},

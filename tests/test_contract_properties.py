@@ -32,9 +32,9 @@ from hypothesis import Phase, event, example, given, note, settings
 from hypothesis import strategies as st
 
 from matcher.cli import main
-from matcher.evaluation import METHODS
+from matcher.engine.evaluation import METHODS
 from matcher.profiles import POSITIVE_KINDS
-from matcher.sessions import role_of
+from matcher.sessions.model import role_of
 from matcher.taxonomy import load_taxonomy
 from matcher.text import extract_tags
 

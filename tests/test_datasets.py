@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from matcher import datasets
-from matcher.datasets import (
+from matcher.datasets import generator as datasets
+from matcher.datasets.generator import (
     HOME_NETWORK,
     PROFILE_COLUMNS,
     generate_cluster,

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from matcher.evaluation import evaluate, metrics_at, ranking_metrics, retrieval_recall
+from matcher.engine.evaluation import evaluate, metrics_at, ranking_metrics, retrieval_recall
+from matcher.engine.ranking import PartnerMatcher
 from matcher.profiles import Link
-from matcher.ranking import PartnerMatcher
 
 
 def test_ranking_metrics_by_hand():
@@ -112,7 +112,7 @@ def test_evaluate_rejects_bad_max_queries(cluster_frame):
 
 
 def test_rule_baseline_puts_who_offers_the_needs_first(cluster_frame):
-    from matcher.evaluation import _baseline_views, _fit_baselines
+    from matcher.engine.evaluation import _baseline_views, _fit_baselines
 
     rule = _fit_baselines(_baseline_views(cluster_frame), np.zeros((0, 2), dtype=np.int64), seed=0)[
         "rule"

@@ -4,7 +4,7 @@ import pytest
 from sklearn.compose import ColumnTransformer
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from matcher.features import CountryEncoder, MultiHotEncoder, OfferNeedEncoder, TextEncoder
+from matcher.engine.features import CountryEncoder, MultiHotEncoder, OfferNeedEncoder, TextEncoder
 
 
 @parametrize_with_checks([MultiHotEncoder(), CountryEncoder(), TextEncoder()])
@@ -134,9 +134,9 @@ def test_text_encoder_encodes_recurring_documents_once_with_the_same_rows():
 def test_a_block_nobody_fills_encodes_nothing_and_the_model_still_fits(emptied):
     """Real factory disclosures name no markets and often carry no description: every optional
     column may be empty in every row (regression: normalize refused the zero-column block)."""
-    from matcher.datasets import generate_cluster
+    from matcher.datasets.generator import generate_cluster
+    from matcher.engine.ranking import PartnerMatcher
     from matcher.profiles import validate_profiles
-    from matcher.ranking import PartnerMatcher
 
     raw, _ = generate_cluster(n_home=30, n_international=60, seed=1)
     tagged = raw["offers"].astype(str).str.strip().ne("") | raw["seeks"].astype(str).str.strip().ne(

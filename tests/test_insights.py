@@ -7,8 +7,9 @@ import json
 import pandas as pd
 import pytest
 
+from matcher.engine.ranking import PartnerMatcher
 from matcher.geography import country_name
-from matcher.insights import (
+from matcher.insights.cluster import (
     CAPABILITY_STATUSES,
     OUTCOME_COLUMNS,
     cluster_insights,
@@ -25,7 +26,6 @@ from matcher.insights import (
     validate_outcomes,
 )
 from matcher.profiles import Link, ProfileValidationError, frame_to_profiles, validate_profiles
-from matcher.ranking import PartnerMatcher
 
 HOME = "kharkiv-fashion-cluster"
 

@@ -1,4 +1,4 @@
-"""The choice of the re-ranking model by inner cross-validation (matcher.model_selection)."""
+"""The choice of the re-ranking model by inner cross-validation (matcher.engine.model_selection)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from matcher.model_selection import (
+from matcher.engine.model_selection import (
     EVIDENCE_SE,
     MODEL_CANDIDATES,
     OPTIONAL_FEATURES,
@@ -19,7 +19,7 @@ from matcher.model_selection import (
     select_model,
     without_features,
 )
-from matcher.pairs import PAIR_FEATURES
+from matcher.engine.pairs import PAIR_FEATURES
 
 
 def test_inner_scores_by_hand():

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from matcher.pairs import RECIPROCITY_FLOOR, UNKNOWN_COVER, reciprocity, reciprocity_of
+from matcher.engine.pairs import RECIPROCITY_FLOOR, UNKNOWN_COVER, reciprocity, reciprocity_of
 
 
 def test_the_compiled_and_the_vector_reciprocity_are_equal():

@@ -239,7 +239,7 @@ def test_profile_rows_equal_frame_to_profiles():
     import json
     from dataclasses import asdict
 
-    from matcher.datasets import load_sample_frames
+    from matcher.datasets.generator import load_sample_frames
     from matcher.profiles import ProfileRows, frame_to_profiles, validate_profiles
 
     frame = validate_profiles(load_sample_frames()[0], source="sample")
@@ -337,10 +337,10 @@ def test_check_files_reports_both_files_and_knows_the_ids_of_rows_with_problems(
 
 
 def test_every_check_of_user_input_raises_an_input_error():
-    from matcher.artifacts import ArtifactError
+    from matcher.engine.artifacts import ArtifactError
     from matcher.errors import InputError
     from matcher.filters import FilterError
-    from matcher.sessions import AgendaConflictError, SessionValidationError
+    from matcher.sessions.model import AgendaConflictError, SessionValidationError
 
     for error in (
         ProfileValidationError,

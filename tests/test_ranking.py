@@ -3,10 +3,10 @@ import re
 import numpy as np
 import pytest
 
+from matcher.engine.pairs import PAIR_FEATURES
+from matcher.engine.ranking import PartnerMatcher
 from matcher.errors import InputError, UnknownMemberError
-from matcher.pairs import PAIR_FEATURES
 from matcher.profiles import Link, Profile
-from matcher.ranking import PartnerMatcher
 
 
 @pytest.fixture
@@ -311,7 +311,7 @@ def test_retrieval_stage_on_large_data_returns_a_subset(cluster_frame, cluster_l
 
 
 def test_compiled_forest_reproduces_the_calibrated_model():
-    from matcher.datasets import generate_cluster
+    from matcher.datasets.generator import generate_cluster
     from matcher.profiles import validate_links, validate_profiles
 
     raw, raw_links = generate_cluster(n_home=30, n_international=400, seed=5)
@@ -331,7 +331,7 @@ def test_compiled_forest_reproduces_the_calibrated_model():
 def test_tag_rows_and_codes_are_those_of_each_profile_alone():
     import pandas as pd
 
-    from matcher.pairs import _binary, _city_key, _codes
+    from matcher.engine.pairs import _binary, _city_key, _codes
 
     vocabulary = {"a": 0, "b": 1, "c": 2}
     lists = [("a", "b"), ["b", "a"], (), ("x", "c"), ("a", "b"), ["c"]]
@@ -398,7 +398,7 @@ def test_links_are_read_by_member_row(cluster_frame):
 def test_the_three_scoring_models_are_those_fitted_one_after_the_other():
     from sklearn.calibration import CalibratedClassifierCV
 
-    from matcher.model_selection import MODEL_CANDIDATES, build_learner
+    from matcher.engine.model_selection import MODEL_CANDIDATES, build_learner
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((3000, len(PAIR_FEATURES))).astype(np.float32)
@@ -445,8 +445,8 @@ def test_role_affinity_and_partner_evidence_by_hand():
     """role_affinity: log-odds against independence of (member's org_type, capability its partner
     offers) over both ends of every link, smoothed by one; partner_evidence: resemblance to the
     known partners times k / (k + 3)."""
-    from matcher.datasets import generate_cluster
-    from matcher.pairs import PARTNER_EVIDENCE_PRIOR
+    from matcher.datasets.generator import generate_cluster
+    from matcher.engine.pairs import PARTNER_EVIDENCE_PRIOR
     from matcher.profiles import validate_links, validate_profiles
 
     raw, raw_links = generate_cluster(n_home=20, n_international=200, seed=4)
@@ -485,7 +485,7 @@ def test_role_affinity_and_partner_evidence_by_hand():
 def test_refit_score_equals_a_fresh_fit_with_that_model_and_leaves_the_matcher_as_it_was():
     """The evaluation's ``linear`` row is the matcher's own fit with a plain logistic score:
     refitting the score alone must give what a fit with ``model="logistic"`` gives."""
-    from matcher.datasets import generate_links, generate_profiles
+    from matcher.datasets.generator import generate_links, generate_profiles
     from matcher.profiles import validate_links, validate_profiles
 
     raw = generate_profiles(300, seed=5)
@@ -513,7 +513,7 @@ def test_refit_score_equals_a_fresh_fit_with_that_model_and_leaves_the_matcher_a
 def test_with_links_equals_a_fresh_fit_on_those_links_and_leaves_the_matcher_as_it_was():
     """The evaluation's folds learn their links on the first fold's encoding: the result must
     be what a fresh fit on the fold's links gives, model choice included."""
-    from matcher.datasets import generate_links, generate_profiles
+    from matcher.datasets.generator import generate_links, generate_profiles
     from matcher.profiles import validate_links, validate_profiles
 
     raw = generate_profiles(300, seed=6)

@@ -15,9 +15,9 @@ from matplotlib.figure import Figure
 from test_insights import CLUSTER, HOME, LINKS, OUTCOMES, frame
 
 from matcher.cli import main
-from matcher.insights import cluster_insights, validate_outcomes
-from matcher.ranking import PartnerMatcher
-from matcher.report import (
+from matcher.engine.ranking import PartnerMatcher
+from matcher.insights.cluster import cluster_insights, validate_outcomes
+from matcher.insights.report import (
     chart_figure,
     charts,
     render_report,

@@ -5,15 +5,8 @@ import random
 
 import pytest
 
-from matcher import scheduler
-from matcher.scheduler import (
-    FIRST_MEETING_BONUS,
-    MIN_SHORTFALL_PENALTY,
-    apply_agenda,
-    build_agenda,
-    greedy_agenda,
-)
-from matcher.sessions import (
+from matcher.sessions import scheduler
+from matcher.sessions.model import (
     AgendaConflictError,
     Meeting,
     Participant,
@@ -26,6 +19,13 @@ from matcher.sessions import (
     move_meeting,
     publish,
     set_wish,
+)
+from matcher.sessions.scheduler import (
+    FIRST_MEETING_BONUS,
+    MIN_SHORTFALL_PENALTY,
+    apply_agenda,
+    build_agenda,
+    greedy_agenda,
 )
 
 

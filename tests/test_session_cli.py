@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from matcher.cli import main
-from matcher.datasets import SAMPLE_DIR
+from matcher.datasets.generator import SAMPLE_DIR
 from matcher.profiles import read_links
-from matcher.sessions import load_session
+from matcher.sessions.model import load_session
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
+from matcher.engine.ranking import PartnerMatcher
 from matcher.profiles import ProfileValidationError
-from matcher.ranking import PartnerMatcher
-from matcher.sessions import (
+from matcher.sessions.model import (
     AgendaConflictError,
     Meeting,
     Participant,

@@ -24,13 +24,13 @@ import scipy.sparse as sp
 from click.testing import CliRunner
 from threadpoolctl import threadpool_limits
 
-from matcher import parallel
-from matcher.datasets import generate_cluster
-from matcher.model_selection import EVIDENCE_SE
-from matcher.pairs import cf_votes
+from matcher.datasets.generator import generate_cluster
+from matcher.engine import parallel
+from matcher.engine.model_selection import EVIDENCE_SE
+from matcher.engine.pairs import cf_votes
+from matcher.engine.ranking import PartnerMatcher
+from matcher.engine.topk import TopK, top_k_indices, top_k_rows
 from matcher.profiles import POSITIVE_KINDS, Link, validate_links, validate_profiles
-from matcher.ranking import PartnerMatcher
-from matcher.topk import TopK, top_k_indices, top_k_rows
 
 # ---------------------------------------------------------------------------------------------
 # Shared data: a generated cluster of 170 profiles, fitted a few ways
@@ -151,7 +151,7 @@ class _SearchSpy:
 
 def _spy_on_searches(monkeypatch) -> list:
     """The `exclude` argument of every search of a candidate index, in order."""
-    from matcher.retrieval import ComplementIndex
+    from matcher.engine.retrieval import ComplementIndex
 
     calls: list = []
     original = ComplementIndex.searcher
@@ -200,7 +200,7 @@ def test_the_embedding_projection_learns_on_every_profile_up_to_its_sample_size(
     """EMBEDDING_FIT_ROWS (50,000) at the 11 profiles: learned on all; one less: on a sample."""
     from sklearn.decomposition import TruncatedSVD
 
-    from matcher import ranking
+    from matcher.engine import ranking
 
     seen = []
 
@@ -223,7 +223,7 @@ def test_views_embedding_and_index_are_the_same_in_one_block_or_two(
     cluster_frame, cluster_links, monkeypatch
 ):
     """11 profiles in blocks of 11 rows (one block) and of 10 (two, filled by two threads)."""
-    from matcher.retrieval import ComplementIndex
+    from matcher.engine.retrieval import ComplementIndex
 
     fitted = {}
     for block in (11, 10):
@@ -242,7 +242,7 @@ def test_views_embedding_and_index_are_the_same_in_one_block_or_two(
 def test_the_index_projection_learns_on_every_row_up_to_max_fit_rows(retrieval_model, offset):
     """max_fit_rows at the number of profiles: the projection of every row; one less: of a
     sample, and the search is still exact over the rows it stores."""
-    from matcher.retrieval import ComplementIndex
+    from matcher.engine.retrieval import ComplementIndex
 
     matcher, *_ = retrieval_model
     n = len(matcher.frame_)
@@ -453,7 +453,7 @@ def test_the_partners_likeness_search_reads_the_first_ten_partners(
 ):
     """A member with 10 known partners and one with 11: the search for profiles like its
     partners starts from the mean of the first ten."""
-    from matcher.retrieval import ComplementIndex
+    from matcher.engine.retrieval import ComplementIndex
 
     matcher, ten, eleven = retrieval_model
     member = ten if n_partners == 10 else eleven
@@ -625,7 +625,7 @@ def _documents(count: int) -> pd.DataFrame:
 def test_tfidf_is_the_vectorizers_below_and_from_the_word_product_size(
     monkeypatch, count, word_product
 ):
-    from matcher.features import TextEncoder
+    from matcher.engine.features import TextEncoder
 
     monkeypatch.setattr(TextEncoder, "WORD_PRODUCT_FROM", 40)
     documents = _documents(count)
@@ -645,7 +645,7 @@ def test_tfidf_is_the_vectorizers_below_and_from_the_word_product_size(
 
 @pytest.mark.parametrize("count, chunk", [(40, 40), (41, 40)])
 def test_reduced_tfidf_is_the_same_in_one_chunk_or_two(monkeypatch, count, chunk):
-    from matcher.features import TextEncoder
+    from matcher.engine.features import TextEncoder
 
     monkeypatch.setattr(TextEncoder, "WORD_PRODUCT_FROM", 40)
     documents = _documents(count)
@@ -662,7 +662,7 @@ def test_reduced_tfidf_is_the_same_in_one_chunk_or_two(monkeypatch, count, chunk
 
 @pytest.mark.parametrize("count, sampled", [(40, False), (41, True)])
 def test_the_vocabulary_is_learned_on_every_document_up_to_max_fit_documents(count, sampled):
-    from matcher.features import TextEncoder
+    from matcher.engine.features import TextEncoder
 
     documents = _documents(count)
     encoder = TextEncoder(ngram_range=(3, 4), max_fit_documents=40).fit(documents)
@@ -683,8 +683,8 @@ def test_the_latent_text_space_is_learned_on_every_document_up_to_the_encoders_l
 ):
     """PairSpace learns its LSA on at most the text encoder's max_fit_documents documents (two
     per profile: offers and needs)."""
-    from matcher import pairs
-    from matcher.features import TextEncoder
+    from matcher.engine import pairs
+    from matcher.engine.features import TextEncoder
 
     reference = pairs.PairSpace(cluster_frame)
     limit = 2 * len(cluster_frame) + limit_offset
@@ -718,7 +718,7 @@ def test_the_latent_text_space_is_learned_on_every_document_up_to_the_encoders_l
 def test_text_vectors_without_and_with_a_latent_space(cluster_frame, profiles, latent):
     """One profile gives two documents, too few for a latent space of 2 dimensions: its text
     vectors are the normalised TF-IDF; from two profiles, their LSA."""
-    from matcher.pairs import PairSpace
+    from matcher.engine.pairs import PairSpace
 
     space = PairSpace(cluster_frame.iloc[:profiles])
     assert (space.text_svd is not None) == latent
@@ -750,7 +750,7 @@ def _shortlists() -> pd.DataFrame:
 def test_an_excel_sheet_takes_shortlists_up_to_its_rows(tmp_path, monkeypatch, limit, written):
     """3 suggestions of 2 members take 3 + 2 x 2 = 7 rows (a heading and the column names per
     member)."""
-    from matcher import batch
+    from matcher.batch import scoring as batch
     from matcher.errors import InputError
 
     monkeypatch.setattr(batch, "EXCEL_MAX_ROWS", limit)
@@ -771,7 +771,7 @@ def test_batch_refuses_an_xlsx_out_too_long_before_it_runs(
     cluster_files, tmp_path, monkeypatch, limit, refused
 ):
     """11 members with --k 1 need at most 11 x (1 + 2) = 33 rows."""
-    from matcher import batch
+    from matcher.batch import scoring as batch
     from matcher.cli import main
 
     profiles, _ = cluster_files
@@ -806,7 +806,7 @@ def test_batch_refuses_an_xlsx_out_too_long_before_it_runs(
 def test_an_unknown_member_gets_the_closest_id_up_to_a_size(
     cluster_files, monkeypatch, limit, hint
 ):
-    from matcher import cli
+    from matcher.cli import commands as cli
 
     profiles, _ = cluster_files
     monkeypatch.setattr(cli, "CLOSEST_ID_UP_TO", limit)
@@ -825,14 +825,14 @@ def test_train_cross_validates_from_a_number_of_positive_links(
     """The hand-built links hold 2 positive ones; CROSS_VALIDATE_FROM (10) is set to 2 and 3."""
     import json
 
-    import matcher.evaluation
-    from matcher import cli
+    import matcher.engine.evaluation
+    from matcher.cli import commands as cli
 
     profiles, links = cluster_files
     monkeypatch.setattr(cli, "CROSS_VALIDATE_FROM", from_links)
-    evaluate = matcher.evaluation.evaluate
+    evaluate = matcher.engine.evaluation.evaluate
     monkeypatch.setattr(
-        "matcher.evaluation.evaluate",
+        "matcher.engine.evaluation.evaluate",
         lambda *args, **kwargs: evaluate(*args, **kwargs, methods=["popularity"]),
     )
     models = tmp_path / "models"
@@ -879,7 +879,7 @@ _EVALUATION_LINKS = [
 
 @pytest.mark.parametrize("offset", [0, -1])
 def test_evaluation_reads_every_query_up_to_max_queries(cluster_frame, offset):
-    from matcher.evaluation import evaluate
+    from matcher.engine.evaluation import evaluate
 
     frame, links = cluster_frame, _EVALUATION_LINKS
     lines: list[str] = []
@@ -904,7 +904,7 @@ def test_evaluation_reads_every_query_up_to_max_queries(cluster_frame, offset):
 
 @pytest.mark.parametrize("max_queries", [5, 4])
 def test_retrieval_recall_reads_every_member_up_to_max_queries(retrieval_model, max_queries):
-    from matcher.evaluation import retrieval_recall
+    from matcher.engine.evaluation import retrieval_recall
 
     matcher, *_ = retrieval_model
     members = list(matcher.frame_["member_id"].iloc[:5])
@@ -935,7 +935,7 @@ def test_a_profile_file_lists_up_to_200_problems(count):
 
 @pytest.mark.parametrize("count", [100, 101])
 def test_a_session_lists_up_to_100_problems(count):
-    from matcher.sessions import SessionProblem, SessionValidationError
+    from matcher.sessions.model import SessionProblem, SessionValidationError
 
     error = SessionValidationError(
         [
@@ -951,7 +951,7 @@ def test_a_session_lists_up_to_100_problems(count):
 
 @pytest.mark.parametrize("count", [50, 51])
 def test_a_refused_change_lists_up_to_50_conflicts(count):
-    from matcher.sessions import AgendaConflictError, Conflict
+    from matcher.sessions.model import AgendaConflictError, Conflict
 
     error = AgendaConflictError(
         [Conflict("double_booking", f"m{i} has two meetings in slot 1") for i in range(count)],
@@ -965,7 +965,7 @@ def test_a_refused_change_lists_up_to_50_conflicts(count):
 
 @pytest.mark.parametrize("chunk", [30, 29])
 def test_generated_profiles_are_valid_in_one_chunk_or_two(monkeypatch, chunk):
-    from matcher import datasets
+    from matcher.datasets import generator as datasets
 
     monkeypatch.setattr(datasets, "_CHUNK", chunk)
     raw = datasets.generate_profiles(30, seed=4)
@@ -977,9 +977,12 @@ def test_generated_profiles_are_valid_in_one_chunk_or_two(monkeypatch, chunk):
 def test_the_switch_values_are_the_documented_ones():
     """The values the tests above patch, as the docstrings, BENCHMARKS.md and the help texts give
     them."""
-    from matcher import batch, batch_cli, cli, datasets
-    from matcher.features import TextEncoder
-    from matcher.retrieval import ComplementIndex
+    from matcher.batch import scoring as batch
+    from matcher.cli import batch as batch_cli
+    from matcher.cli import commands as cli
+    from matcher.datasets import generator as datasets
+    from matcher.engine.features import TextEncoder
+    from matcher.engine.retrieval import ComplementIndex
 
     assert (
         PartnerMatcher().exhaustive_below,

@@ -9,6 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from matcher.datasets.value_chain import (
+    SIGMA,
+    ValueChainWorld,
+    generate_value_chain_world,
+    write_value_chain_world,
+)
 from matcher.profiles import (
     LINK_KINDS,
     POSITIVE_KINDS,
@@ -17,12 +23,6 @@ from matcher.profiles import (
     validate_profiles,
 )
 from matcher.taxonomy import load_taxonomy
-from matcher.value_chain import (
-    SIGMA,
-    ValueChainWorld,
-    generate_value_chain_world,
-    write_value_chain_world,
-)
 
 HOME = "kharkiv-fashion-cluster"
 UKRAINIAN_ONLY = re.compile(r"[іїєґІЇЄҐ]")

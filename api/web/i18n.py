@@ -20,6 +20,9 @@ from matcher import geography
 from matcher.filters import FILTER_FIELDS, FilterProblem
 from matcher.taxonomy import load_taxonomy
 
+#: The one country name of every output (reasons, pages, exports), for the pages' templates.
+country_name = geography.country_name
+
 LANGUAGES = ("en", "uk")
 DEFAULT_LANGUAGE = "en"
 

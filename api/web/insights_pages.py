@@ -19,7 +19,7 @@ from typing import Any
 
 from flask import Response, render_template, request, url_for
 
-from matcher.report import REPORT_LANGUAGES, TEXT
+from matcher.insights.report import REPORT_LANGUAGES, TEXT
 
 from ..db import get_db
 from ..insights import (

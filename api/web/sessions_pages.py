@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
-from matcher.agenda_export import (
+from matcher.sessions.exports import (
     ics_archive_bytes,
     participant_calendar,
     render_html,
@@ -26,7 +26,7 @@ from matcher.agenda_export import (
     write_csv,
     xlsx_bytes,
 )
-from matcher.sessions import (
+from matcher.sessions.model import (
     AGENDA_STATES,
     PAIR_RULES,
     WISH_LEVELS,

@@ -1,5 +1,5 @@
 """Cluster insights from the database (``api.insights``): the JSON figures equal those of
-``matcher.insights`` on the same data, roles, new figures for new data, the HTML report and the
+``matcher.insights.cluster`` on the same data, roles, new figures for new data, the HTML report and the
 XLSX tables; on SQLite and PostgreSQL.
 
 The figures are computed in the background (see ``test_insights_jobs.py``): these tests ask,
@@ -29,9 +29,9 @@ from service_fixtures import (  # noqa: F401 - fixtures
     tokens,
 )
 
-from matcher.insights import cluster_insights, validate_outcomes
+from matcher.insights.cluster import cluster_insights, validate_outcomes
+from matcher.insights.report import TEXT
 from matcher.profiles import validate_profiles
-from matcher.report import TEXT
 
 INSIGHTS = "/api/v1/insights"
 #: A URL that would make the page load something from another site (as in tests/test_report.py).

@@ -255,7 +255,7 @@ def test_erase_replaces_every_trained_model_that_held_the_profile(app, client, t
     and purged; a withdrawal (no erase) keeps them."""
     from pathlib import Path
 
-    from matcher.artifacts import load_model
+    from matcher.engine.artifacts import load_model
 
     def versions():
         return client.get("/api/v1/models", headers=bearer(tokens.admin)).json

@@ -36,7 +36,7 @@ from sqlalchemy import create_engine, text
 
 from api.db import normalise_url
 from matcher.cli import main
-from matcher.datasets import SAMPLE_DIR
+from matcher.datasets.generator import SAMPLE_DIR
 
 pytestmark = pytest.mark.slow
 

@@ -27,7 +27,7 @@ from sqlalchemy import select, update
 
 from api.db import get_db
 from api.tables import MatchSession, MatchSessionParticipant, Member, utcnow
-from matcher.agenda_export import LABELS
+from matcher.sessions.exports import LABELS
 
 BASE = "/api/v1/sessions"
 MEMBERS = "/api/v1/members"

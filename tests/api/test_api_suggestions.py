@@ -367,7 +367,7 @@ def test_engine_errors_are_answered_by_whose_fault_they_are(
     # breaks once it serves.
     url = "/api/v1/members/designer/suggestions"
     assert client.get(f"{url}?k=1", headers=bearer(tokens.designer)).status_code == 200
-    monkeypatch.setattr("matcher.ranking.PartnerMatcher.recommend", broken)
+    monkeypatch.setattr("matcher.engine.ranking.PartnerMatcher.recommend", broken)
     response = client.get(url, headers=bearer(tokens.designer))
     assert response.status_code == status
     assert response.mimetype == "application/problem+json"

@@ -135,7 +135,7 @@ def test_networks_managers_and_admins_see(app, client, tokens):
 def test_every_insights_message_in_both_languages():
     from api.web.i18n import LANGUAGES, MESSAGES
     from api.web.insights_pages import REPORT_LINKS
-    from matcher.report import REPORT_LANGUAGES
+    from matcher.insights.report import REPORT_LANGUAGES
 
     source = (Path(__file__).parents[2] / "api" / "web" / "insights_pages.py").read_text()
     used = set(re.findall(r"""["']((?:insights|dashboard)\.[a-z_]+)["']""", source))

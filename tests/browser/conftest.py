@@ -72,7 +72,7 @@ class LiveServer:
 
 
 def _sample_subset(folder: Path) -> tuple[Path, Path, pd.DataFrame]:
-    from matcher.datasets import SAMPLE_DIR
+    from matcher.datasets.generator import SAMPLE_DIR
 
     profiles = pd.read_csv(SAMPLE_DIR / "profiles.csv", dtype=str, keep_default_na=False)
     links = pd.read_csv(SAMPLE_DIR / "links.csv", dtype=str, keep_default_na=False)

@@ -86,12 +86,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import _dataset_tables as T
-from . import geography
-from .errors import InputError
-from .files import atomic_write
-from .taxonomy import load_taxonomy
-from .text import extract_tags
+from .. import geography
+from ..errors import InputError
+from ..files import atomic_write
+from ..taxonomy import load_taxonomy
+from ..text import extract_tags
+from . import tables as T
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ PROFILE_COLUMNS = (
 )
 LINK_COLUMNS = ("source", "target", "kind", "date")
 #: The shipped sample: ``generate_cluster()`` with its defaults.
-SAMPLE_DIR = Path(__file__).resolve().parent / "data" / "sample"
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
 
 _FAMILIES = ("design", "sew", "knit", "tex", "trade", "service", "edu")
 _LANGS = ("uk", "ru", "en")

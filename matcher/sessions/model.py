@@ -2,7 +2,7 @@
 
 A cluster manager runs a matchmaking day: one-to-one meetings of a fixed length in numbered time
 slots at numbered tables. This module holds the session as data and the rules around it; the
-agenda itself is built by :mod:`matcher.scheduler` and exported by :mod:`matcher.agenda_export`.
+agenda itself is built by :mod:`matcher.sessions.scheduler` and exported by :mod:`matcher.sessions.exports`.
 
 The flow
 --------
@@ -48,12 +48,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import InputError
-from .files import atomic_write_text
-from .profiles import Link, Profile
+from ..errors import InputError
+from ..files import atomic_write_text
+from ..profiles import Link, Profile
 
 if TYPE_CHECKING:  # the engine is only needed by suggest_wishes
-    from .ranking import PartnerMatcher
+    from ..engine.ranking import PartnerMatcher
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +86,7 @@ __all__ = [
     "cancel_meeting",
     "candidate_meetings",
     "check_agenda",
+    "closest_hint",
     "feedback_links",
     "feedback_records",
     "find_meeting",
@@ -95,6 +96,7 @@ __all__ = [
     "meeting_reasons",
     "meeting_value",
     "move_meeting",
+    "number_ranges",
     "pair_rule_violation",
     "parse_slots",
     "participants_from_records",
@@ -1129,7 +1131,7 @@ class Session:
                 "member_id",
                 member_id,
                 f"{member_id!r} is not a participant of this session"
-                + _closest_hint(member_id, self.participants),
+                + closest_hint(member_id, self.participants),
             ) from None
 
     def is_withdrawn(self, member_id: str) -> bool:
@@ -1271,7 +1273,7 @@ class Session:
                     bad(
                         f"{where}.{name}",
                         value,
-                        f"{value!r} is not a participant" + _closest_hint(value, participants),
+                        f"{value!r} is not a participant" + closest_hint(value, participants),
                     )
             if member_id == partner_id:
                 bad(f"{where}.partner_id", partner_id, "a participant cannot wish to meet itself")
@@ -1342,7 +1344,7 @@ class Session:
                     bad(
                         f"{where}.{name}",
                         value,
-                        f"{value!r} is not a participant" + _closest_hint(value, participants),
+                        f"{value!r} is not a participant" + closest_hint(value, participants),
                     )
             if a == b:
                 bad(f"{where}.member_b", b, "a meeting needs two different participants")
@@ -1439,7 +1441,8 @@ class Session:
         )
 
 
-def _closest_hint(value: str, choices: Iterable[str]) -> str:
+def closest_hint(value: str, choices: Iterable[str]) -> str:
+    """A "; did you mean ..." hint naming the choice closest to `value`, or "" when none is."""
     import difflib
 
     match = difflib.get_close_matches(str(value), list(choices), n=1, cutoff=0.7)
@@ -2037,7 +2040,7 @@ def check_agenda(session: Session, meetings: Iterable[Meeting] | None = None) ->
                         "unavailable",
                         f"{name(member_id)} cannot attend slot {m.slot} "
                         f"({settings.slot_label(m.slot)}) of meeting {m.meeting_id}; "
-                        f"available: {_ranges(people[member_id].available)}",
+                        f"available: {number_ranges(people[member_id].available)}",
                         (member_id,),
                         m.slot,
                         (m.meeting_id,),
@@ -2134,7 +2137,8 @@ def check_agenda(session: Session, meetings: Iterable[Meeting] | None = None) ->
     return conflicts
 
 
-def _ranges(numbers: Iterable[int]) -> str:
+def number_ranges(numbers: Iterable[int]) -> str:
+    """Numbers as ranges for a message: [1, 2, 3, 5] -> "1-3, 5"; none -> "none"."""
     numbers = sorted(numbers)
     if not numbers:
         return "none"
@@ -2532,7 +2536,7 @@ def participants_from_records(
     ProfileValidationError
         Listing every bad row, column and value (nothing is returned then).
     """
-    from .profiles import Problem, ProfileValidationError
+    from ..profiles import Problem, ProfileValidationError
 
     problems: list[Problem] = []
     participants: list[Participant] = []
@@ -2559,7 +2563,7 @@ def participants_from_records(
                         "member_id",
                         member_id,
                         f"{member_id!r} is not "
-                        "a member of the profiles" + _closest_hint(member_id, profiles),
+                        "a member of the profiles" + closest_hint(member_id, profiles),
                         unit,
                     )
                 )
@@ -2614,7 +2618,7 @@ def read_participants(
 ) -> list[Participant]:
     """Read and validate a participants file (.csv, .xlsx or .json); see
     :func:`participants_from_records`."""
-    from .profiles import read_table
+    from ..profiles import read_table
 
     frame, unit = read_table(path, "participants")
     return participants_from_records(
@@ -2647,7 +2651,7 @@ def set_wishes(
     ProfileValidationError
         Listing every bad row, column and value (nothing is changed then).
     """
-    from .profiles import Problem, ProfileValidationError
+    from ..profiles import Problem, ProfileValidationError
 
     problems: list[Problem] = []
     changes: list[tuple[str, str, str | None]] = []
@@ -2666,7 +2670,7 @@ def set_wishes(
                         column,
                         value,
                         f"{value!r} is not a participant"
-                        + _closest_hint(value, session.participants),
+                        + closest_hint(value, session.participants),
                         unit,
                     )
                 )

@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from . import __version__
+from .. import __version__
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def _run(action: Callable[[], Any]) -> Any:
     traceback under ``-v``. Telling the user their file is wrong when the program is would send
     them looking for a mistake that is not there.
     """
-    from .errors import InputError
+    from ..errors import InputError
 
     try:
         return action()
@@ -130,10 +130,10 @@ def _os_message(error: OSError) -> str:
 
 
 def _load_inputs(profiles: str | None, links: str | None, sample: bool, duplicates: str):
-    from .profiles import read_links, read_profile_frame
+    from ..profiles import read_links, read_profile_frame
 
     if sample:
-        from .datasets import SAMPLE_DIR
+        from ..datasets.generator import SAMPLE_DIR
 
         if profiles or links:
             raise BadInput("give either --sample or --profiles/--links, not both")
@@ -177,9 +177,9 @@ def _duplicates_option(default: str):
 # The library's larger command groups live in their own modules and are imported only when
 # asked for, so `matcher recommend` does not pay for the solver or the report's imports.
 LAZY_COMMANDS = {
-    "batch": "matcher.batch_cli:batch",
-    "session": "matcher.session_cli:session",
-    "insights": "matcher.insights_cli:insights",
+    "batch": "matcher.cli.batch:batch",
+    "session": "matcher.cli.sessions:session",
+    "insights": "matcher.cli.insights:insights",
 }
 
 
@@ -276,9 +276,9 @@ def main(context: click.Context, verbose: int) -> None:
 @_duplicates_option("error")
 def train(profiles, links, sample, name, models_dir, run_evaluation, eval_folds, seed, duplicates):
     """Train a model and write models/NAME/model.joblib and manifest.json."""
-    from .artifacts import save_model
-    from .evaluation import evaluate
-    from .ranking import PartnerMatcher
+    from ..engine.artifacts import save_model
+    from ..engine.evaluation import evaluate
+    from ..engine.ranking import PartnerMatcher
 
     def action():
         model_name = name or ("sample" if sample else "default")
@@ -372,8 +372,8 @@ def recommend(
     duplicates,
 ):
     """Suggest partners for a member, with reasons."""
-    from .artifacts import load_model
-    from .ranking import PartnerMatcher
+    from ..engine.artifacts import load_model
+    from ..engine.ranking import PartnerMatcher
 
     def action():
         if model_name and (profiles or links or sample):
@@ -395,7 +395,7 @@ def recommend(
 
 
 def _fold_progress(started: float) -> Callable[[str], None]:
-    """A progress callback of :func:`~matcher.evaluation.evaluate`: each fold's line on stderr,
+    """A progress callback of :func:`~matcher.engine.evaluation.evaluate`: each fold's line on stderr,
     with the seconds since `started`."""
 
     def report(message: str) -> None:
@@ -420,7 +420,7 @@ def _check_member(matcher: Any, member: str) -> None:
 
 def _filters(country, org_type, partnership_type, certification) -> dict[str, list[str]]:
     """The partner filters of the command line, resolved as everywhere else (:mod:`matcher.filters`)."""
-    from .filters import FilterError, resolve_filters
+    from ..filters import FilterError, resolve_filters
 
     try:
         return resolve_filters(
@@ -442,7 +442,7 @@ def _format_suggestions(payload: dict, output_format: str) -> str:
         return json.dumps(payload, ensure_ascii=False, indent=2)
     rows = payload["suggestions"]
     if output_format == "csv":
-        from .spreadsheets import csv_text
+        from ..spreadsheets import csv_text
 
         header = [
             "member_id",
@@ -511,8 +511,8 @@ def evaluate_command(
     profiles, links, sample, k, folds, seed, methods, retrieval, output_format, duplicates
 ):
     """Cross-validate the matcher and the baselines on held-out known links."""
-    from .evaluation import evaluate, retrieval_recall
-    from .ranking import PartnerMatcher
+    from ..engine.evaluation import evaluate, retrieval_recall
+    from ..engine.ranking import PartnerMatcher
 
     def action():
         frame, known_links = _load_inputs(profiles, links, sample, duplicates)
@@ -576,7 +576,7 @@ def _evaluation_table(result: dict) -> str:
 @_duplicates_option("error")
 def validate(profiles, links, duplicates):
     """Check a profile file (and a link file) and list every problem (exit code 2 if any)."""
-    from .profiles import check_files
+    from ..profiles import check_files
 
     def action():
         if not profiles:
@@ -614,7 +614,7 @@ def _file_problems(error) -> str:
     default="sample",
     show_default=True,
     help="sample: the shipped sample cluster; value-chain: the second, independent world of "
-    "matcher.value_chain (2,400 organisations), held out from the engine's development.",
+    "matcher.datasets.value_chain (2,400 organisations), held out from the engine's development.",
 )
 @click.option(
     "--seed",
@@ -628,14 +628,14 @@ def sample(out, world, seed):
 
     def action():
         if world == "value-chain":
-            from .value_chain import write_value_chain_world
+            from ..datasets.value_chain import write_value_chain_world
 
             profiles_path, links_path = write_value_chain_world(Path(out), seed=seed)
             click.echo(
                 f"wrote {profiles_path} and {links_path} (fictional value-chain world, seed {seed})"
             )
             return
-        from .datasets import write_sample
+        from ..datasets.generator import write_sample
 
         profiles_path, links_path = write_sample(Path(out))
         click.echo(f"wrote {profiles_path} and {links_path} (fictional sample data)")
@@ -647,7 +647,7 @@ def sample(out, world, seed):
 @_models_dir_option
 def list_models_command(models_dir):
     """List trained models with their evaluation figures."""
-    from .artifacts import list_models
+    from ..engine.artifacts import list_models
 
     def action():
         manifests = list_models(models_dir)

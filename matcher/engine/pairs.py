@@ -26,10 +26,10 @@ import scipy.sparse as sp
 from sklearn.decomposition import TruncatedSVD
 from sklearn.preprocessing import normalize
 
+from ..taxonomy import load_taxonomy
+from ..text import split_many
 from .compiled import compiled
 from .features import TextEncoder, _effective
-from .taxonomy import load_taxonomy
-from .text import split_many
 from .topk import top_k_indices
 
 __all__ = [
@@ -210,7 +210,7 @@ class PairSpace:
         )
         self.markets = {code: i for i, code in enumerate(markets)}
         self.countries = self.markets
-        from . import geography
+        from .. import geography
 
         continents = sorted({geography.continent(c) or "?" for c in markets})
         self.continents = {name: i for i, name in enumerate(continents)}
@@ -681,7 +681,7 @@ def first_stage_sum(
     w_degree,
     out,
 ):
-    # The linear score of the candidate stage (matcher.firststage.FirstStage.scores), per row:
+    # The linear score of the candidate stage (matcher.engine.firststage.FirstStage.scores), per row:
     # cover_ba and reciprocity as coverage() computes them. Kept here beside reciprocity_of,
     # which it calls: numba's cache checks only the module of the function it compiled.
     for i in range(out.shape[0]):

@@ -1,7 +1,7 @@
 """Choosing the re-ranking model by evidence: inner cross-validation on the training pairs.
 
 The score that orders a member's candidates is learned from known links
-(:class:`matcher.ranking.PartnerMatcher`). Which model suits the links at hand, and which
+(:class:`matcher.engine.ranking.PartnerMatcher`). Which model suits the links at hand, and which
 features earn their place, depends on the data: trees beat a linear score on a supplier list
 where a vendor's next site resembles its last ones, a linear score generalises better where
 links are few and noisy, and a feature shaped on one data set (how similar two names are, a
@@ -82,7 +82,7 @@ MAX_TRAINING_PAIRS = 40_000
 #: The cut-off of the inner score.
 K = 10
 #: The candidate that others must beat with evidence: the plain logistic regression, the same
-#: model as the ``linear`` baseline of :func:`matcher.evaluation.evaluate`.
+#: model as the ``linear`` baseline of :func:`matcher.engine.evaluation.evaluate`.
 REFERENCE = "logistic"
 #: Evidence means a mean gain larger than this many standard errors of it (the one-standard-error
 #: rule). A stricter bar (2.13, a one-sided 95% test corrected for three comparisons) kept the
@@ -195,7 +195,7 @@ class FeatureMask(TransformerMixin, BaseEstimator):
     Parameters
     ----------
     dropped : tuple of str
-        Names among :data:`~matcher.pairs.PAIR_FEATURES`.
+        Names among :data:`~matcher.engine.pairs.PAIR_FEATURES`.
     """
 
     def __init__(self, dropped: tuple[str, ...] = ()):

@@ -2,7 +2,7 @@
 
 Every figure is about the **home cluster** (``HOME_NETWORK`` unless told otherwise) and is
 computed from a validated profile frame (see :func:`matcher.profiles.validate_profiles`), the
-known links and, where the engine is needed, a fitted :class:`~matcher.ranking.PartnerMatcher`
+known links and, where the engine is needed, a fitted :class:`~matcher.engine.ranking.PartnerMatcher`
 (fitted on the fly when none is given). Each part is a plain dataclass with ``to_dict()``
 (JSON-ready: only str, int, float, bool, None, lists and dicts) and ``tables()`` (pandas
 frames, one per sheet of the XLSX export); :func:`cluster_insights` computes them all.
@@ -51,9 +51,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
-from .geography import country_name
-from .profiles import (
+from ..errors import InputError
+from ..geography import country_name
+from ..profiles import (
     HOME_NETWORK,
     POSITIVE_KINDS,
     PRESENCE_TIERS,
@@ -65,7 +65,7 @@ from .profiles import (
     profiles_to_frame,
     read_table,
 )
-from .taxonomy import load_taxonomy
+from ..taxonomy import load_taxonomy
 
 logger = logging.getLogger(__name__)
 
@@ -542,7 +542,7 @@ class _Engine:
 
 def _fit_engine(frame: pd.DataFrame, links: Sequence[Link], matcher, random_state: int) -> _Engine:
     if matcher is None:
-        from .ranking import PartnerMatcher
+        from ..engine.ranking import PartnerMatcher
 
         known = set(frame.index)
         usable = [l for l in links if l.source in known and l.target in known]

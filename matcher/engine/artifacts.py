@@ -9,11 +9,14 @@ reader never sees half an artifact.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import importlib
 import json
 import platform
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +24,11 @@ import joblib
 import pandas as pd
 import sklearn
 
-from . import __version__
-from .canonical import canonical_sparse
-from .errors import InputError
-from .files import atomic_write_bytes
-from .profiles import Link
+from .. import __version__
+from ..canonical import canonical_sparse
+from ..errors import InputError
+from ..files import atomic_write_bytes
+from ..profiles import Link
 from .ranking import PartnerMatcher
 
 __all__ = [
@@ -42,6 +45,27 @@ __all__ = [
 DEFAULT_MODELS_DIR = Path("models")
 MODEL_FILE = "model.joblib"
 MANIFEST_FILE = "manifest.json"
+
+#: Where the engine's modules of earlier releases now live. Until the engine became a package of
+#: its own, its classes were ``matcher.ranking.PartnerMatcher`` and so on, and a model trained then
+#: names them by those paths; loading reads such a model through these names instead of refusing
+#: a service's trained versions after an upgrade.
+FORMER_MODULES = {
+    f"matcher.{name}": f"matcher.engine.{name}"
+    for name in (
+        "compiled",
+        "parallel",
+        "topk",
+        "features",
+        "pairs",
+        "firststage",
+        "forest",
+        "retrieval",
+        "reasons",
+        "model_selection",
+        "ranking",
+    )
+}
 
 
 class ArtifactError(InputError, RuntimeError):
@@ -201,10 +225,25 @@ def load_model(
                 + ", ".join(problems)
                 + "; retrain it with `matcher train`"
             )
-    matcher = joblib.load(model_path)
+    with _former_module_names():
+        matcher = joblib.load(model_path)
     if not isinstance(matcher, PartnerMatcher):
         raise ArtifactError(f"{model_path} does not hold a PartnerMatcher")
     return matcher, manifest
+
+
+@contextlib.contextmanager
+def _former_module_names() -> Iterator[None]:
+    """While a model is unpickled, the modules of :data:`FORMER_MODULES` answer to their former
+    names too (only names no module holds; removed afterwards)."""
+    added = [old for old in FORMER_MODULES if old not in sys.modules]
+    for old in added:
+        sys.modules[old] = importlib.import_module(FORMER_MODULES[old])
+    try:
+        yield
+    finally:
+        for old in added:
+            sys.modules.pop(old, None)
 
 
 def list_models(models_dir: str | Path = DEFAULT_MODELS_DIR) -> list[dict[str, Any]]:

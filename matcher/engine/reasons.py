@@ -6,10 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from . import geography
+from .. import geography
+from ..profiles import Profile
+from ..taxonomy import load_taxonomy
 from .pairs import PAIR_FEATURES
-from .profiles import Profile
-from .taxonomy import load_taxonomy
 
 __all__ = ["explain", "main_risk"]
 

@@ -1,4 +1,4 @@
-"""Data tables of the fictional cluster generator (:mod:`matcher.datasets`).
+"""Data tables of the fictional cluster generator (:mod:`matcher.datasets.generator`).
 
 Weights are relative. Compact strings are parsed by :func:`weights`: ``"a:3 b:1.5 c"`` means
 ``{"a": 3.0, "b": 1.5, "c": 1.0}``. Every name piece here is invented for the generator; any

@@ -6,9 +6,9 @@ and queries ``q_a = [need_a, w * offer_a]``, ``q_a . k_b = view_ab + w * view_ba
 projected once on their leading singular directions (learned on a sample), which keeps the
 order of the scores while cutting the bytes a search has to read. The projected keys sit beside
 the whole-profile embedding (for "profiles like this member, or like its partners") in one
-float32 matrix, so all of a member's searches read it once (:class:`matcher.topk.TopK`, exact
+float32 matrix, so all of a member's searches read it once (:class:`matcher.engine.topk.TopK`, exact
 over the stored vectors). What vectors do not see (the same country, partner counts, exact
-capability cover) is the first stage's part (:mod:`matcher.firststage`).
+capability cover) is the first stage's part (:mod:`matcher.engine.firststage`).
 """
 
 from __future__ import annotations

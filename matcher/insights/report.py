@@ -1,9 +1,9 @@
-"""The managers' report of :mod:`matcher.insights`: self-contained HTML and an XLSX of the tables.
+"""The managers' report of :mod:`matcher.insights.cluster`: self-contained HTML and an XLSX of the tables.
 
 The HTML is one file: styles inline, charts drawn by matplotlib's SVG backend and embedded as
 inline ``<svg>`` (text as paths, so Cyrillic shows without fonts), no script, no external URL.
 It reads in Ukrainian, English, or both (one section each), and prints on A4 (print CSS). The
-XLSX holds every table of :meth:`matcher.insights.ClusterInsights.tables`, one sheet each.
+XLSX holds every table of :meth:`matcher.insights.cluster.ClusterInsights.tables`, one sheet each.
 Both are written atomically (a temporary file, then ``os.replace``).
 """
 
@@ -28,18 +28,18 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from .errors import InputError
-from .files import atomic_write
-from .geography import country_name
-from .insights import (
+from ..errors import InputError
+from ..files import atomic_write
+from ..geography import country_name
+from ..spreadsheets import safe_cell, sheet_title
+from ..taxonomy import load_taxonomy
+from .cluster import (
     LANGUAGES,
     POTENTIAL_TIERS,
     PRESENCE_TIERS,
     ClusterInsights,
     labels,
 )
-from .spreadsheets import safe_cell, sheet_title
-from .taxonomy import load_taxonomy
 
 logger = logging.getLogger(__name__)
 
@@ -179,7 +179,7 @@ TEXT: dict[str, dict[str, str]] = {
         "x_outcomes": "{sessions} sessions: {shown} suggestions shown, {accepted} accepted, "
         "{meetings} meetings held, {deals} deals.",
         "c_outcomes": "Suggestions shown, accepted, meetings held and deals per session.",
-        "no_outcomes": "No outcomes table was given (see matcher.insights.OUTCOME_COLUMNS for its "
+        "no_outcomes": "No outcomes table was given (see matcher.insights.cluster.OUTCOME_COLUMNS for its "
         "format).",
         "session": "Session",
         "date": "Date",
@@ -325,7 +325,7 @@ TEXT: dict[str, dict[str, str]] = {
         "відбулося {meetings} зустрічей, укладено {deals} угод.",
         "c_outcomes": "Показані й прийняті пропозиції, зустрічі та угоди за сесіями.",
         "no_outcomes": "Таблицю результатів не надано (її формат: "
-        "matcher.insights.OUTCOME_COLUMNS).",
+        "matcher.insights.cluster.OUTCOME_COLUMNS).",
         "session": "Сесія",
         "date": "Дата",
         "shown": "Показано",

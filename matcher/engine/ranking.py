@@ -3,12 +3,12 @@
 :class:`PartnerMatcher` answers "whom should this member partner with, and why?":
 
 1. **Candidates.** On small data every profile is a candidate. On large data the union of
-   exact searches over one low-rank matrix (:mod:`matcher.retrieval`), read once for all of
+   exact searches over one low-rank matrix (:mod:`matcher.engine.retrieval`), read once for all of
    them: who best complements the member (its need view against everyone's offer view plus,
    at half weight, its offer view against everyone's need view); who does so in its country
    and has partners already; which profiles look like the member; and which look like its
    known partners.
-2. **Re-ranking** by the pair features of :mod:`matcher.pairs` (reciprocal coverage of needs,
+2. **Re-ranking** by the pair features of :mod:`matcher.engine.pairs` (reciprocal coverage of needs,
    products, markets, certifications, capacity, languages, geography, competitor penalty, and
    what known links teach). With enough known links a gradient-boosted model learns the score
    from them; without links, documented default weights give the score (see
@@ -16,7 +16,7 @@
    links when there are some.
 3. **Filters**: scope (own network, other networks, all), country, org_type, partnership type,
    certification; never the member itself, a known partner, or one it declined.
-4. **Reasons** for every suggestion (:mod:`matcher.reasons`).
+4. **Reasons** for every suggestion (:mod:`matcher.engine.reasons`).
 """
 
 from __future__ import annotations
@@ -39,10 +39,17 @@ from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from .canonical import canonical_sparse
-from .errors import InputError, UnknownMemberError
+from ..canonical import canonical_sparse
+from ..errors import InputError, UnknownMemberError
+from ..filters import resolve_filters
+from ..profiles import (
+    POSITIVE_KINDS,
+    Link,
+    Profile,
+    ProfileRows,
+    profiles_to_frame,
+)
 from .features import OfferNeedEncoder
-from .filters import resolve_filters
 from .firststage import FirstStage
 from .forest import CompiledForest
 from .model_selection import (
@@ -62,13 +69,6 @@ from .pairs import (
     cf_votes,
     pair_features,
     split_texts,
-)
-from .profiles import (
-    POSITIVE_KINDS,
-    Link,
-    Profile,
-    ProfileRows,
-    profiles_to_frame,
 )
 from .reasons import explain
 from .retrieval import ComplementIndex
@@ -161,9 +161,9 @@ class PartnerMatcher(BaseEstimator):
         learned from known links, or the documented :data:`DEFAULT_WEIGHTS`. ``auto`` uses the
         defaults below ``AUTO_LEARN_FROM`` distinct positive pairs; from there it chooses the
         model family, its regularisation and the features by inner cross-validation on the
-        training pairs (:mod:`matcher.model_selection`; the choice is in ``selection_``).
+        training pairs (:mod:`matcher.engine.model_selection`; the choice is in ``selection_``).
         The other names are fixed candidates of
-        :data:`~matcher.model_selection.MODEL_CANDIDATES`, learned with every feature.
+        :data:`~matcher.engine.model_selection.MODEL_CANDIDATES`, learned with every feature.
     n_candidates : int, default=100
         Neighbours taken from each vector search on large data (the first stage adds its best
         ``first_stage_rows_``, a depth the fit chooses).
@@ -213,7 +213,7 @@ class PartnerMatcher(BaseEstimator):
         Pair features the learned model leaves out (chosen by ``auto``; empty otherwise).
     selection_ : dict or None
         With ``auto`` and a learned model, the record of the inner cross-validation
-        (:func:`~matcher.model_selection.select_model`): every candidate's inner scores, the
+        (:func:`~matcher.engine.model_selection.select_model`): every candidate's inner scores, the
         score without each optional feature group, the choice.
     """
 
@@ -705,7 +705,7 @@ class PartnerMatcher(BaseEstimator):
         cores it took 5 s on an idle machine but 45-190 s on a busy one, where OpenMP threads
         wait at every barrier for a sibling the system has descheduled.
 
-        The `dropped` features are given as 0 (see :mod:`matcher.model_selection`)."""
+        The `dropped` features are given as 0 (see :mod:`matcher.engine.model_selection`)."""
         learner = build_learner(candidate, dropped, self.random_state)
         scorer = CalibratedClassifierCV(learner, method="sigmoid", cv=3, n_jobs=3)
         with threadpool_limits(1, user_api="openmp"), parallel_config(backend="threading"):
@@ -713,7 +713,7 @@ class PartnerMatcher(BaseEstimator):
 
     def _training_pairs(self) -> TrainingPairs:
         """Pairs to learn from: each part's links against sampled non-partners, featured with
-        the links of the other parts (see :class:`~matcher.model_selection.TrainingPairs`)."""
+        the links of the other parts (see :class:`~matcher.engine.model_selection.TrainingPairs`)."""
         rng = np.random.default_rng(self.random_state)
         pairs = self.positive_pairs_
         n = len(self.arrays_)

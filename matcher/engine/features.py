@@ -29,7 +29,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import geography
+from .. import geography
 
 __all__ = [
     "VIEW_BLOCKS",
@@ -595,7 +595,7 @@ def _cell_key(cell: Any) -> Any:
 
 
 def _text_parts(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
-    from .text import split_many
+    from ..text import split_many
 
     parts = split_many(frame["description"].tolist())
     return [offer for offer, _ in parts], [need for _, need in parts]

@@ -36,10 +36,10 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
-from .errors import InputError
+from ..errors import InputError
+from ..profiles import POSITIVE_KINDS, Link, Profile, profiles_to_frame
 from .features import OfferNeedEncoder
 from .pairs import PairSpace, ProfileArrays
-from .profiles import POSITIVE_KINDS, Link, Profile, profiles_to_frame
 from .ranking import PartnerMatcher
 
 logger = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """Batch scoring: every member against a list of candidates (a fair's exhibitors), in blocks.
 
-The job is a matrix product plus a top-k selection per member (:mod:`matcher.topk`, over the
-candidates' rows of the fitted :class:`~matcher.retrieval.ComplementIndex`), then the learned
+The job is a matrix product plus a top-k selection per member (:mod:`matcher.engine.topk`, over the
+candidates' rows of the fitted :class:`~matcher.engine.retrieval.ComplementIndex`), then the learned
 re-ranking and the reasons for each member's short list only. Blocks of members are scored
 independently, so the same job runs
 
@@ -35,13 +35,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .canonical import canonical_sparse
-from .errors import InputError, UnknownMemberError
-from .files import atomic_write
-from .pairs import PAIR_FEATURES, cf_votes
-from .ranking import LANGUAGES, SCOPES, PartnerMatcher
-from .spreadsheets import safe_cell, safe_cells, sheet_title
-from .topk import TopK
+from ..canonical import canonical_sparse
+from ..engine.pairs import PAIR_FEATURES, cf_votes
+from ..engine.ranking import LANGUAGES, SCOPES, PartnerMatcher
+from ..engine.topk import TopK
+from ..errors import InputError, UnknownMemberError
+from ..files import atomic_write
+from ..spreadsheets import safe_cell, safe_cells, sheet_title
 
 logger = logging.getLogger(__name__)
 
@@ -220,7 +220,7 @@ class BatchScorer:
         return [np.unique(np.concatenate(parts)) for parts in per_member]
 
     def _votes(self, member_rows: np.ndarray, chunk: int = 32) -> list:
-        """Each member's neighbour votes (see :func:`matcher.pairs.cf_votes`); the likeness to
+        """Each member's neighbour votes (see :func:`matcher.engine.pairs.cf_votes`); the likeness to
         every linked member is one product per `chunk` members, which reads those members'
         embeddings once for the chunk instead of once per member."""
         m = self.matcher

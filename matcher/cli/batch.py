@@ -1,4 +1,4 @@
-"""``matcher batch``: every member's shortlist against a fair's exhibitors (see :mod:`matcher.batch`)."""
+"""``matcher batch``: every member's shortlist against a fair's exhibitors (see :mod:`matcher.batch.scoring`)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,17 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .cli import BadInput, _duplicates_option, _filters, _models_dir_option, _run, filter_options
+from .commands import (
+    BadInput,
+    _duplicates_option,
+    _filters,
+    _models_dir_option,
+    _run,
+    filter_options,
+)
 
 if TYPE_CHECKING:
-    from .profiles import Link
+    from ..profiles import Link
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +86,7 @@ def _extra_columns_expected() -> Iterator[None]:
 
 def _read_both(members: str, candidates: str, duplicates: str):
     """Check both profile files whole before anything runs; report both files' problems."""
-    from .profiles import ProfileValidationError, read_profile_frame
+    from ..profiles import ProfileValidationError, read_profile_frame
 
     frames, problems = [], []
     for path, has_extra in ((members, False), (candidates, True)):
@@ -116,7 +123,7 @@ def _read_relevant_links(path: str, profile_ids: Iterable[str]) -> list[Link]:
     """The links of `path` between the given profiles. Every row is checked (a malformed row is
     an error naming it); a link naming an organisation in neither file is skipped: the
     cluster's whole links file is the natural input, and those links say nothing of this job."""
-    from .profiles import read_links
+    from ..profiles import read_links
 
     links = read_links(path)
     ids = set(profile_ids)
@@ -136,7 +143,7 @@ def _check_links_to_learn_from(model_kind: str, known_links: list[Link], given: 
     """Refuse ``--model-kind gbt`` or ``logistic`` without the positive links it learns from,
     before the model is fitted (the fit refuses them too, naming its parameter, not the
     option)."""
-    from .ranking import PartnerMatcher
+    from ..engine.ranking import PartnerMatcher
 
     if model_kind not in ("gbt", "logistic"):
         return
@@ -281,7 +288,7 @@ def batch(
     duplicates,
 ):
     """Score every member against the candidates and write each member's shortlist."""
-    from .batch import (
+    from ..batch.scoring import (
         EXCEL_MAX_ROWS,
         BatchSpec,
         member_summary,
@@ -323,7 +330,7 @@ def batch(
             "seed": seed,
         }
         if model_name:
-            from .artifacts import load_model, read_manifest
+            from ..engine.artifacts import load_model, read_manifest
 
             matcher, _ = load_model(model_name, models_dir)
             fingerprint["model"] = read_manifest(model_name, models_dir).get("sha256")
@@ -334,7 +341,7 @@ def batch(
                     f"(e.g. {', '.join(missing[:5])}); leave out --model to fit on the files"
                 )
         else:
-            from .ranking import PartnerMatcher
+            from ..engine.ranking import PartnerMatcher
 
             logger.info("batch: fitting on %d profiles and %d links", len(union), len(known_links))
             matcher = PartnerMatcher(model=model_kind, random_state=seed, language=language).fit(

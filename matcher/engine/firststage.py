@@ -9,9 +9,9 @@ vector searches alone kept 0.51 of the top 10 that re-ranking every profile give
 400 by this score, added to them, keep 0.77.
 
 The score is linear in the features below, each computed exactly as
-:func:`matcher.pairs.pair_features` computes it (a test holds the two together). Its weights are
+:func:`matcher.engine.pairs.pair_features` computes it (a test holds the two together). Its weights are
 learned by a logistic regression on the same training pairs as the re-ranking model, or are the
-matching :data:`matcher.ranking.DEFAULT_WEIGHTS` when there are too few links to learn from.
+matching :data:`matcher.engine.ranking.DEFAULT_WEIGHTS` when there are too few links to learn from.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ class FirstStage:
     stats : LinkStats
         What the fitted links say (degrees, which kinds work together).
     idf : ndarray of shape (n_capabilities,)
-        Capability rarity, as for :func:`matcher.pairs.pair_features`.
+        Capability rarity, as for :func:`matcher.engine.pairs.pair_features`.
     rows : ndarray of int, optional
         Score only these rows of `arrays` (a batch's candidates), ascending; all rows by
         default.
@@ -163,7 +163,7 @@ class FirstStage:
         partners : ndarray
             The query's known partners (fitted rows).
         votes : tuple of ndarray or None
-            :func:`matcher.pairs.cf_votes` of the query (None when there are no links).
+            :func:`matcher.engine.pairs.cf_votes` of the query (None when there are no links).
         """
         stats, codes = self.stats, self._codes
         cover_ab, cover_ba, _, both = coverage(

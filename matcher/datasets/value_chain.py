@@ -3,7 +3,7 @@
 Everything this module produces is invented: the organisations, their names, sizes, certificates,
 self-descriptions and relations. Only country codes, city names, NACE codes and the taxonomy's tag
 ids are real. The world exists to evaluate the matching engine on data it was not designed on; its
-latent process was written without looking at the engine or at :mod:`matcher.datasets`.
+latent process was written without looking at the engine or at :mod:`matcher.datasets.generator`.
 
 Output
 ------
@@ -179,8 +179,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .files import atomic_write_text
-from .taxonomy import load_taxonomy
+from ..files import atomic_write_text
+from ..taxonomy import load_taxonomy
 
 __all__ = [
     "EDGES",

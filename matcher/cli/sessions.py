@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from .cli import BadInput, _duplicates_option, _load_inputs, _run
+from .commands import BadInput, _duplicates_option, _load_inputs, _run
 
 _session_argument = click.argument(
     "session_file", metavar="SESSION", type=click.Path(dir_okay=False)
@@ -34,7 +34,7 @@ _language_option = click.option(
 
 def _change(session_file: str, step: Callable[[Any], str]) -> None:
     """Load the session, apply `step` (which returns the message to print), save it."""
-    from .sessions import load_session, save_session
+    from ..sessions.model import load_session, save_session
 
     def action():
         session = load_session(session_file)
@@ -48,15 +48,15 @@ def _change(session_file: str, step: Callable[[Any], str]) -> None:
 
 def _read(session_file: str, step: Callable[[Any], None]) -> None:
     """Load the session and run `step` on it without saving."""
-    from .sessions import load_session
+    from ..sessions.model import load_session
 
     _run(lambda: step(load_session(session_file)))
 
 
 def _matcher(model_name, models_dir, profiles, links, sample, duplicates):
     """A fitted PartnerMatcher from a trained model or fitted on the fly."""
-    from .artifacts import load_model
-    from .ranking import PartnerMatcher
+    from ..engine.artifacts import load_model
+    from ..engine.ranking import PartnerMatcher
 
     if model_name and (profiles or links or sample):
         raise BadInput("give either --model or --profiles/--links/--sample, not both")
@@ -165,7 +165,7 @@ def create(
     force,
 ):
     """Create a session file."""
-    from .sessions import Session, SessionSettings, save_session
+    from ..sessions.model import Session, SessionSettings, save_session
 
     def action():
         if Path(session_file).exists() and not force:
@@ -207,7 +207,7 @@ def create(
 )
 def show(session_file, output_format):
     """Show the session: settings, participants, wishes and the agenda's state."""
-    from .sessions import check_agenda
+    from ..sessions.model import check_agenda
 
     def step(session):
         if output_format == "json":
@@ -302,8 +302,8 @@ def participants_add(
     duplicates,
 ):
     """Add members as participants, from a profile file or a trained model's profiles."""
-    from .profiles import frame_to_profiles, read_profile_frame
-    from .sessions import Participant, add_participant
+    from ..profiles import frame_to_profiles, read_profile_frame
+    from ..sessions.model import Participant, add_participant
 
     def step(session):
         if bool(member_ids) == bool(all_eligible):
@@ -312,7 +312,7 @@ def participants_add(
             frame = _matcher(model_name, models_dir, None, None, False, duplicates).frame_
         elif profiles or sample:
             if sample:
-                from .datasets import SAMPLE_DIR
+                from ..datasets.generator import SAMPLE_DIR
 
                 profiles_path = SAMPLE_DIR / "profiles.csv"
             else:
@@ -329,13 +329,13 @@ def participants_add(
                     "limited to networks or members (or give --member)"
                 )
         else:
-            from .sessions import _closest_hint
+            from ..sessions.model import closest_hint
 
             unknown = [m for m in member_ids if m not in by_id]
             if unknown:
                 raise BadInput(
                     f"not among the profiles: {', '.join(unknown)}"
-                    + _closest_hint(unknown[0], by_id)
+                    + closest_hint(unknown[0], by_id)
                 )
             chosen = list(dict.fromkeys(member_ids))
         added = 0
@@ -366,8 +366,8 @@ def participants_add(
 def participants_import(session_file, participants_file, profiles, replace_existing):
     """Import participants from CSV/XLSX/JSON: member_id, name, network, org_type, country,
     role, available, min_meetings, max_meetings."""
-    from .profiles import frame_to_profiles, read_profile_frame
-    from .sessions import add_participant, read_participants
+    from ..profiles import frame_to_profiles, read_profile_frame
+    from ..sessions.model import add_participant, read_participants
 
     def step(session):
         by_id = None
@@ -392,7 +392,7 @@ def participants_import(session_file, participants_file, profiles, replace_exist
 @click.argument("member_id")
 def participants_remove(session_file, member_id):
     """Remove a participant with its wishes and meetings."""
-    from .sessions import remove_participant
+    from ..sessions.model import remove_participant
 
     def step(session):
         remove_participant(session, member_id)
@@ -412,7 +412,7 @@ def participants_remove(session_file, member_id):
 )
 def participants_list(session_file, output_format):
     """List the participants with availability, limits and meetings."""
-    from .sessions import _ranges
+    from ..sessions.model import number_ranges
 
     def step(session):
         rows = [
@@ -423,7 +423,7 @@ def participants_list(session_file, output_format):
             click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
             return
         if output_format == "csv":
-            from .spreadsheets import csv_text
+            from ..spreadsheets import csv_text
 
             header = [
                 "member_id",
@@ -445,7 +445,7 @@ def participants_list(session_file, output_format):
                         r["network"],
                         r["org_type"],
                         r["role"],
-                        _ranges(r["available"]).replace(", ", ";"),
+                        number_ranges(r["available"]).replace(", ", ";"),
                         r["min_meetings"],
                         "" if r["max_meetings"] is None else r["max_meetings"],
                         r["meetings"],
@@ -465,7 +465,7 @@ def participants_list(session_file, output_format):
             )
             click.echo(
                 f"{r['member_id']:<14} {r['name'][:34]:<34} {r['role']:<8} slots "
-                f"{_ranges(r['available']):<12} meetings {r['meetings']} (wants {limit})"
+                f"{number_ranges(r['available']):<12} meetings {r['meetings']} (wants {limit})"
             )
 
     _read(session_file, step)
@@ -498,7 +498,7 @@ def wishes_suggest(
     session_file, k, member_ids, model_name, models_dir, profiles, links, sample, duplicates
 ):
     """Suggest partners among the participants to each participant, with reasons (en and uk)."""
-    from .sessions import suggest_wishes
+    from ..sessions.model import suggest_wishes
 
     def step(session):
         matcher = _matcher(model_name, models_dir, profiles, links, sample, duplicates)
@@ -539,8 +539,8 @@ def wishes_suggest(
 )
 def wishes_set(session_file, member_id, partner_id, level, wishes_file):
     """Record wishes: one with --member/--partner/--level, or many with --file."""
-    from .profiles import read_table
-    from .sessions import set_wish, set_wishes
+    from ..profiles import read_table
+    from ..sessions.model import set_wish, set_wishes
 
     def step(session):
         if wishes_file and (member_id or partner_id or level):
@@ -663,7 +663,7 @@ def wishes_list(session_file, member_ids, language, output_format):
 @click.option("--seed", default=0, show_default=True, type=int)
 def build(session_file, time_limit, workers, gap_limit, greedy, include_suggested, seed):
     """Build the agenda (locked meetings stay where they are)."""
-    from .scheduler import apply_agenda, build_agenda
+    from ..sessions.scheduler import apply_agenda, build_agenda
 
     def step(session):
         result = build_agenda(
@@ -725,7 +725,7 @@ def edit() -> None:
 @click.option("--no-lock", is_flag=True, help="Do not lock the moved meeting.")
 def edit_move(session_file, member_id, partner_id, slot, table, no_lock):
     """Move a meeting to another slot (and table)."""
-    from .sessions import move_meeting
+    from ..sessions.model import move_meeting
 
     def step(session):
         m = move_meeting(session, member_id, partner_id, slot, table, lock=not no_lock)
@@ -740,7 +740,7 @@ def edit_move(session_file, member_id, partner_id, slot, table, no_lock):
 @click.option("--no-lock", is_flag=True, help="Do not lock the swapped meetings.")
 def edit_swap(session_file, members, no_lock):
     """Swap the slots and tables of meetings A-B and C-D."""
-    from .sessions import swap_meetings
+    from ..sessions.model import swap_meetings
 
     def step(session):
         one, two = swap_meetings(session, members[:2], members[2:], lock=not no_lock)
@@ -755,7 +755,7 @@ def edit_swap(session_file, members, no_lock):
 @click.argument("partner_id")
 def edit_cancel(session_file, member_id, partner_id):
     """Cancel a meeting (it is not planned again)."""
-    from .sessions import cancel_meeting
+    from ..sessions.model import cancel_meeting
 
     def step(session):
         m = cancel_meeting(session, member_id, partner_id)
@@ -775,7 +775,7 @@ def edit_cancel(session_file, member_id, partner_id):
 )
 def edit_add(session_file, member_id, partner_id, slot, table, unlocked):
     """Add a meeting of two participants."""
-    from .sessions import add_meeting
+    from ..sessions.model import add_meeting
 
     def step(session):
         m = add_meeting(session, member_id, partner_id, slot, table, locked=not unlocked)
@@ -790,7 +790,7 @@ def _lock_command(name: str, locked: bool):
     @click.argument("member_id")
     @click.argument("partner_id")
     def command(session_file, member_id, partner_id):
-        from .sessions import lock_meeting
+        from ..sessions.model import lock_meeting
 
         def step(session):
             m = lock_meeting(session, member_id, partner_id, locked)
@@ -822,7 +822,7 @@ _lock_command("unlock", False)
 )
 def check(session_file, output_format):
     """List the agenda's conflicts (exit code 2 if there are errors)."""
-    from .sessions import check_agenda
+    from ..sessions.model import check_agenda
 
     def step(session):
         conflicts = check_agenda(session)
@@ -846,7 +846,7 @@ def check(session_file, output_format):
 @_session_argument
 def publish(session_file):
     """Publish the agenda as final (refused while it has conflicts)."""
-    from .sessions import publish as publish_agenda
+    from ..sessions.model import publish as publish_agenda
 
     def step(session):
         publish_agenda(session)
@@ -862,7 +862,7 @@ def publish(session_file):
 @_session_argument
 def reopen(session_file):
     """Make a final agenda preliminary again, to edit or rebuild it."""
-    from .sessions import reopen as reopen_agenda
+    from ..sessions.model import reopen as reopen_agenda
 
     def step(session):
         reopen_agenda(session)
@@ -898,7 +898,7 @@ def reopen(session_file):
 )
 def export(session_file, output_format, language, out, member_ids, view):
     """Export agendas and the plan as XLSX, CSV, ICS calendars or a printable HTML page."""
-    from .agenda_export import write_csv, write_html, write_ics, write_xlsx
+    from ..sessions.exports import write_csv, write_html, write_ics, write_xlsx
 
     def step(session):
         chosen = list(member_ids) or None
@@ -938,7 +938,7 @@ def export(session_file, output_format, language, out, member_ids, view):
 )
 def outcome(session_file, member_id, partner_id, held, outcome):
     """Record whether a meeting took place and its outcome."""
-    from .sessions import record_outcome
+    from ..sessions.model import record_outcome
 
     def step(session):
         m = record_outcome(session, member_id, partner_id, held, outcome)
@@ -966,7 +966,7 @@ def outcome(session_file, member_id, partner_id, held, outcome):
 @click.option("--include-vetoes", is_flag=True, help="Also 'no thanks' wishes, as declined.")
 def feedback(session_file, output_format, out, include_vetoes):
     """Export the outcomes as feedback for the engine."""
-    from .sessions import feedback_links, feedback_records
+    from ..sessions.model import feedback_links, feedback_records
 
     def step(session):
         if output_format == "json":
@@ -988,7 +988,7 @@ def feedback(session_file, output_format, out, include_vetoes):
                     writer.writerow([link.source, link.target, link.kind, link.date])
             text = buffer.getvalue()
         if out:
-            from .files import atomic_write_text
+            from ..files import atomic_write_text
 
             atomic_write_text(out, text)
             click.echo(f"wrote {out}")
