@@ -84,7 +84,10 @@ def test_candidates_include_the_first_stage_best(fitted):
     mask = np.ones(len(m.frame_), dtype=bool)
     mask[a] = False
     mask[m.stats_.partners(a)] = False
-    rows, _ = m._candidates(a, m.arrays_, None, m.embedding_[a], m.stats_.partners(a), mask.copy())
+    query = m._query(m.frame_["member_id"].iat[a])
+    votes = cf_votes(m.stats_, m.embedding_[a])
+    everyone = np.ones(len(mask), dtype=bool)
+    [rows] = m._searched([query], [mask.copy()], [everyone], [m.stats_.partners(a)], [votes], None)
     scores = m.first_stage_.scores(
         m.arrays_, a, m.stats_.partners(a), cf_votes(m.stats_, m.embedding_[a])
     )

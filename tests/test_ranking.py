@@ -539,3 +539,49 @@ def test_with_links_equals_a_fresh_fit_on_those_links_and_leaves_the_matcher_as_
     assert fitted.with_links(links[:3]).model_kind_ == "default"
     with pytest.raises(UnknownMemberError, match="nobody"):
         fitted.with_links([Link("nobody", members[0], "partner")])
+
+
+def test_recommend_many_gives_each_member_what_recommend_gives_it(matcher, cluster_frame):
+    """One ranking: a block of members (fitted ones and a prospect) gets, member by member,
+    the partners, scores and reasons of one recommend() each, whatever the block holds."""
+    prospect = Profile.parse(
+        {
+            "id": "new",
+            "name": "Нова марка",
+            "network": "kharkiv-fashion-cluster",
+            "country": "UA",
+            "org_type": "designer_brand",
+            "seeks": "yarn_supply",
+        }
+    )
+    members = [*cluster_frame["member_id"], prospect]
+    for scope in ("all", "cluster", "international"):
+        block = matcher.recommend_many(members, k=4, scope=scope, language="uk")
+        assert len(block) == len(members)
+        for member, got in zip(members, block):
+            expected = matcher.recommend(member, k=4, scope=scope, language="uk")
+            assert ids(got) == ids(expected)
+            assert [s.score for s in got] == pytest.approx([s.score for s in expected], abs=1e-6)
+            assert [s.reasons for s in got] == [s.reasons for s in expected]
+    assert matcher.recommend_many([], k=3) == []
+
+
+def test_recommend_many_ranks_against_the_candidates_only(matcher, cluster_frame):
+    candidates = ["knit-factory", "pl-knit-factory", "yarn-supplier"]
+    prepared = matcher.candidate_set(candidates)
+    by_ids = matcher.recommend_many(["designer", "sewing-factory"], k=10, candidates=candidates)
+    again = matcher.recommend_many(["designer", "sewing-factory"], k=10, candidates=prepared)
+    assert [ids(s) for s in by_ids] == [ids(s) for s in again]
+    for member, got in zip(["designer", "sewing-factory"], by_ids):
+        assert set(ids(got)) <= set(candidates) - {member, *matcher.known_partners(member)}
+        # The candidates' order is the order recommend gives them among everyone.
+        everyone = [
+            p for p in ids(matcher.recommend(member, k=len(cluster_frame))) if p in candidates
+        ]
+        assert ids(got) == everyone
+    with pytest.raises(
+        UnknownMemberError, match="1 candidates not among the fitted profiles: 'nobody'"
+    ):
+        matcher.recommend_many(["designer"], candidates=["knit-factory", "nobody"])
+    with pytest.raises(InputError, match="Got k=0"):
+        matcher.recommend_many(["designer"], k=0)

@@ -385,8 +385,11 @@ def test_few_excluded_rows_are_dropped_after_the_search_and_more_are_masked_in_i
     monkeypatch.setattr(matcher, "first_stage_rows_", 0)
     a = matcher.position_[member]
     calls.clear()
-    rows, _ = matcher._candidates(
-        a, matcher.arrays_, None, matcher.embedding_[a], matcher.stats_.partners(a), mask.copy()
+    query = matcher._query(member)
+    votes = cf_votes(matcher.stats_, matcher.embedding_[a])
+    everyone = matcher._allowed(None, "all", None)
+    [rows] = matcher._searched(
+        [query], [mask.copy()], [everyone], [matcher.stats_.partners(a)], [votes], None
     )
     assert len(calls) == 1 and (calls[0] is not None) == masked
     assert mask[rows].all()

@@ -36,9 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ..canonical import canonical_sparse
-from ..engine.pairs import PAIR_FEATURES, cf_votes
 from ..engine.ranking import LANGUAGES, SCOPES, PartnerMatcher
-from ..engine.topk import TopK
 from ..errors import InputError, UnknownMemberError
 from ..files import atomic_write
 from ..spreadsheets import safe_cell, safe_cells, sheet_title
@@ -68,7 +66,6 @@ OUTPUT_COLUMNS = (
     "partner_org_type",
     "partner_network",
 )
-_VIEW_AB = PAIR_FEATURES.index("view_ab")
 
 
 @dataclass(frozen=True)
@@ -97,7 +94,9 @@ class BatchSpec:
 
 
 class BatchScorer:
-    """Scores blocks of members against a fixed set of candidates with a fitted matcher.
+    """Scores blocks of members against a fixed set of candidates with a fitted matcher:
+    :meth:`PartnerMatcher.recommend_many` over the candidates, one block at a time, as rows of
+    the shortlist table.
 
     Parameters
     ----------
@@ -121,169 +120,28 @@ class BatchScorer:
         self.matcher = matcher
         self.spec = spec
         self.candidate_extra = None if candidate_extra is None else dict(candidate_extra)
-        position = matcher.position_
-        unknown = [c for c in candidate_ids if c not in position]
-        if unknown:
-            raise UnknownMemberError(_unknown_message("candidates", unknown), unknown)
-        self.candidate_rows = np.array(sorted({position[c] for c in candidate_ids}), dtype=np.int64)
-        n = len(matcher.frame_)
-        self.candidate_mask = np.zeros(n, dtype=bool)
-        self.candidate_mask[self.candidate_rows] = True
-        # Filters do not depend on the member (the profile is read only for the scope); the
-        # scope depends only on the member's network.
-        self._filtered = self.candidate_mask & matcher._allowed(None, "all", spec.filters)
-        self._scope_masks: dict[int, np.ndarray] = {}
-        self.exhaustive = (
-            matcher.index_ is None or len(self.candidate_rows) <= matcher.exhaustive_below
-        )
-        self._searcher: TopK | None = None
-        self._first_stage = (
-            None if self.exhaustive else matcher.first_stage_.restricted(self.candidate_rows)
-        )
-
-    def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        state["_searcher"] = None
-        return state
-
-    def _allowed(self, network_code: int) -> np.ndarray:
-        scope = self.spec.scope
-        if scope == "all":
-            return self._filtered
-        mask = self._scope_masks.get(network_code)
-        if mask is None:
-            same = self.matcher.arrays_.network == network_code
-            mask = self._scope_masks[network_code] = self._filtered & (
-                same if scope == "cluster" else ~same
-            )
-        return mask
-
-    def _search(self, member_rows: np.ndarray, votes: list[np.ndarray | None]) -> list[np.ndarray]:
-        """Retrieval for each member: the union of its searches (complement, likeness,
-        likeness to its partners) and of its first-stage rows over the candidates, as global
-        row numbers (as in PartnerMatcher._candidates)."""
-        m = self.matcher
-        if self._searcher is None:
-            self._searcher = TopK(
-                m.index_.matrix_[self.candidate_rows],
-                block_rows=TopK.rows_for_budget(len(self.candidate_rows)),
-            )
-        index = m.index_
-        offers, needs = m.offers_[member_rows], m.needs_[member_rows]
-        queries = [
-            index.complement_queries(offers, needs),
-            index.likeness_queries(m.embedding_[member_rows]),
-        ]
-        owners = [np.arange(len(member_rows))] * 2
-        widths = [np.full(len(member_rows), m.n_candidates)] * 2
-        # Profiles like the member's known partners (the mean of up to ten), as in
-        # PartnerMatcher._candidates.
-        likeness, likeness_owner = [], []
-        for i, a in enumerate(member_rows.tolist()):
-            chosen = m.stats_.partners(a)[:10]
-            if len(chosen):
-                mean = m.embedding_[chosen].mean(axis=0)
-                likeness.append(mean / max(float(np.linalg.norm(mean)), 1e-9))
-                likeness_owner.append(i)
-        if likeness:
-            queries.append(index.likeness_queries(np.vstack(likeness)))
-            owners.append(np.array(likeness_owner))
-            widths.append(np.full(len(likeness_owner), m.n_candidates))
-        Q, owner, width = np.vstack(queries), np.concatenate(owners), np.concatenate(widths)
-        # A member's own exclusions (itself, its partners, those it declined) are dropped after
-        # the search, so search deep enough that `width` allowed rows remain.
-        excluded = [self._excluded(a) for a in member_rows.tolist()]
-        depth = m.n_candidates + 1 + max(len(e) for e in excluded)
-        # Filters hold for every member: those candidates are never searched. The scope
-        # depends on the member's network and is applied to what the search returns.
-        filtered_out = ~self._filtered[self.candidate_rows]
-        scores, found = self._searcher.search(
-            Q, depth, exclude=filtered_out if filtered_out.any() else None
-        )
-        found = self.candidate_rows[found]
-        found[~np.isfinite(scores)] = -1
-        per_member: list[list[np.ndarray]] = [[] for _ in member_rows]
-        for i, w, rows in zip(owner.tolist(), width.tolist(), found):
-            a = int(member_rows[i])
-            rows = rows[rows >= 0]
-            allowed = self._allowed(int(m.arrays_.network[a]))[rows] & ~np.isin(rows, excluded[i])
-            per_member[i].append(rows[allowed][:w])
-        for i, a in enumerate(member_rows.tolist()):
-            allowed = self._allowed(int(m.arrays_.network[a]))[self.candidate_rows]
-            position, found = self._first_stage.positions(excluded[i])
-            allowed[position[found]] = False
-            per_member[i].append(
-                m._first_stage_rows(
-                    self._first_stage, m.arrays_, a, m.stats_.partners(a), votes[i], allowed
-                )
-            )
-        return [np.unique(np.concatenate(parts)) for parts in per_member]
-
-    def _votes(self, member_rows: np.ndarray, chunk: int = 32) -> list:
-        """Each member's neighbour votes (see :func:`matcher.engine.pairs.cf_votes`); the likeness to
-        every linked member is one product per `chunk` members, which reads those members'
-        embeddings once for the chunk instead of once per member."""
-        m = self.matcher
-        stats = m.stats_
-        if not stats.n_links:
-            return [None] * len(member_rows)
-        votes = []
-        for start in range(0, len(member_rows), chunk):
-            rows = member_rows[start : start + chunk]
-            sims = m.embedding_[rows] @ stats.linked_embedding.T
-            votes.extend(
-                cf_votes(stats, m.embedding_[a], sims=sims[i]) for i, a in enumerate(rows.tolist())
-            )
-        return votes
-
-    def _excluded(self, a: int) -> np.ndarray:
-        """Rows never suggested to row `a`: itself, its known partners, those it declined."""
-        m = self.matcher
-        return np.concatenate(
-            [[a], m.stats_.partners(a), np.fromiter(m.declined_.get(a, ()), np.int64)]
-        ).astype(np.int64)
+        self.candidates = matcher.candidate_set(candidate_ids)
+        #: Whether every candidate is scored (no retrieval stage): at most ``exhaustive_below``
+        #: candidates, or a model without a vector index.
+        self.exhaustive = matcher.index_ is None or len(self.candidates) <= matcher.exhaustive_below
 
     def score(self, member_rows: np.ndarray) -> pd.DataFrame:
         """The shortlists of the members at `member_rows` (rows of the fitted profiles)."""
         m, spec = self.matcher, self.spec
-        member_rows = np.asarray(member_rows, dtype=np.int64)
-        votes = self._votes(member_rows)
-        if self.exhaustive:
-            found = [self.candidate_rows] * len(member_rows)
-        else:
-            found = self._search(member_rows, votes)
-        blocks_X, blocks_J = [], []
-        for a, rows, member_votes in zip(member_rows.tolist(), found, votes):
-            rows = rows[rows >= 0]
-            keep = self._allowed(int(m.arrays_.network[a]))[rows] & ~np.isin(
-                rows, self._excluded(a)
-            )
-            J = rows[keep]
-            X = (
-                m._features_for(a, J, m.stats_, m.arrays_, m.embedding_[a], votes=member_votes)
-                if len(J)
-                else np.zeros((0, len(PAIR_FEATURES)), np.float32)
-            )
-            if not self.exhaustive:
-                chosen = m._worth_scoring(X, spec.k)
-                J, X = J[chosen], X[chosen]
-            blocks_J.append(J)
-            blocks_X.append(X)
-        X_all = np.vstack(blocks_X) if blocks_X else np.zeros((0, len(PAIR_FEATURES)), np.float32)
-        scores_all = m.predict_scores(X_all) if len(X_all) else np.zeros(0)
+        ids = m.frame_["member_id"].to_numpy()[np.asarray(member_rows, dtype=np.int64)].tolist()
+        shortlists = m.recommend_many(
+            ids,
+            spec.k,
+            candidates=self.candidates,
+            scope=spec.scope,
+            filters=spec.filters,
+            language=spec.language,
+        )
         records: list[dict[str, Any]] = []
-        start = 0
-        for a, J, X in zip(member_rows.tolist(), blocks_J, blocks_X):
-            scores = scores_all[start : start + len(J)]
-            start += len(J)
-            if not len(J):
-                continue
-            order = np.lexsort((-X[:, _VIEW_AB], -scores))[: spec.k]
-            profile = m._profile_at(a)
-            for rank, suggestion in enumerate(
-                m.explain_rows(profile, J[order], scores[order], X[order], spec.language), start=1
-            ):
-                partner = m._profile_at(m.position_[suggestion.partner_id])
+        for member_id, suggestions in zip(ids, shortlists):
+            profile = m.profile(member_id)
+            for rank, suggestion in enumerate(suggestions, start=1):
+                partner = m.profile(suggestion.partner_id)
                 record = {
                     "member_id": profile.member_id,
                     "rank": rank,

@@ -72,11 +72,19 @@ from .pairs import (
 )
 from .reasons import explain
 from .retrieval import ComplementIndex
-from .topk import top_k_indices, top_k_rows
+from .topk import TopK, top_k_indices, top_k_rows
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DEFAULT_WEIGHTS", "LANGUAGES", "MODEL_KINDS", "SCOPES", "PartnerMatcher", "Suggestion"]
+__all__ = [
+    "DEFAULT_WEIGHTS",
+    "LANGUAGES",
+    "MODEL_KINDS",
+    "SCOPES",
+    "CandidateSet",
+    "PartnerMatcher",
+    "Suggestion",
+]
 
 SCOPES = ("all", "cluster", "international")
 #: Languages of the reasons.
@@ -135,6 +143,44 @@ class Suggestion:
             "reasons": self.reasons,
             "details": self.details,
         }
+
+
+@dataclass(frozen=True)
+class Query:
+    """A member as the ranking reads it: its row in `arrays` (the fitted profiles' arrays, or
+    a prospective member's own), its profile, its vector views (None for a fitted member:
+    they are the fitted ``offers_``/``needs_`` rows), its embedding, and whether it is fitted."""
+
+    row: int
+    arrays: ProfileArrays
+    profile: Profile
+    views: tuple[Any, Any] | None
+    embedding: np.ndarray
+    fitted: bool
+
+
+class CandidateSet:
+    """A fixed set of fitted profiles as the only partners to rank against (a fair's
+    exhibitors), from :meth:`PartnerMatcher.candidate_set`: their rows (ascending), a mask over
+    the fitted profiles, the first stage restricted to them, and (built when first searched,
+    not pickled) a search over their rows of the vector index."""
+
+    def __init__(self, rows: np.ndarray, mask: np.ndarray, first_stage: FirstStage | None):
+        self.rows, self.mask, self.first_stage = rows, mask, first_stage
+        self._searcher: TopK | None = None
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def searcher(self, index: ComplementIndex) -> TopK:
+        if self._searcher is None:
+            self._searcher = TopK(
+                index.matrix_[self.rows], block_rows=TopK.rows_for_budget(len(self.rows))
+            )
+        return self._searcher
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_searcher": None}
 
 
 class _DefaultScorer:
@@ -468,6 +514,8 @@ class PartnerMatcher(BaseEstimator):
     #: ``exclude`` list) are dropped after a deeper search; more (a scope, a filter) are masked
     #: in the search itself.
     FEW_EXCLUDED = 256
+    #: Members whose likeness to every linked member is one matrix product (neighbour votes).
+    VOTE_CHUNK = 32
     #: Fitted profiles kept built (:meth:`_profile_at`).
     PROFILE_CACHE_SIZE = 100_000
 
@@ -841,10 +889,11 @@ class PartnerMatcher(BaseEstimator):
         )
 
     # ------------------------------------------------------------------------------------
-    # Querying
+    # Querying: one batch-first ranking (recommend_many); recommend and rank are its cases
     # ------------------------------------------------------------------------------------
-    def _query(self, member: str | Profile) -> tuple[int, ProfileArrays, Profile, Any, np.ndarray]:
-        """Return (row, arrays, profile, views, embedding) of a member id or a Profile."""
+    def _query(self, member: str | Profile) -> Query:
+        """The :class:`Query` of a fitted member's id or of a profile: a profile that is not
+        among the fitted ones (a prospective member) is encoded here, on its own."""
         check_is_fitted(self, "scorer_")
         if isinstance(member, Profile) and member.member_id not in self.position_:
             frame = profiles_to_frame([member])
@@ -852,10 +901,10 @@ class PartnerMatcher(BaseEstimator):
             tag_offers, tag_needs = self.encoder_.transform_views(frame)
             offers, needs = self._views(tag_offers, tag_needs, arrays)
             embedding = self._embed(self._profile_vectors(tag_offers, tag_needs, arrays))
-            return 0, arrays, member, (offers[0], needs[0]), embedding[0]
+            return Query(0, arrays, member, (offers[0], needs[0]), embedding[0], False)
         member_id = member.member_id if isinstance(member, Profile) else str(member)
         a = self._row_of(member_id)
-        return a, self.arrays_, self.profile(member_id), None, self.embedding_[a]
+        return Query(a, self.arrays_, self.profile(member_id), None, self.embedding_[a], True)
 
     def profile(self, member_id: str) -> Profile:
         """Return the fitted :class:`Profile` of `member_id`."""
@@ -878,17 +927,32 @@ class PartnerMatcher(BaseEstimator):
         a = self._row_of(member_id)
         return [self.frame_["member_id"].iat[j] for j in self.stats_.partners(a)]
 
-    def _allowed(
-        self, profile: Profile, scope: str, filters: Mapping[str, Any] | None
-    ) -> np.ndarray:
-        """Boolean mask of the fitted profiles that pass `scope` and `filters`."""
-        if scope not in SCOPES:
-            raise InputError(f"Got scope={scope!r}, expected one of {', '.join(SCOPES)}")
+    def candidate_set(self, member_ids: Iterable[str]) -> CandidateSet:
+        """The fitted profiles of `member_ids` as the only partners to rank against (a fair's
+        exhibitors), prepared once for any number of :meth:`recommend_many` calls.
+
+        Raises :class:`~matcher.errors.UnknownMemberError` naming the ids the fitted profiles
+        do not hold."""
+        check_is_fitted(self, "scorer_")
+        ids = list(member_ids)
+        unknown = [member_id for member_id in ids if member_id not in self.position_]
+        if unknown:
+            more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
+            raise UnknownMemberError(
+                f"{len(unknown):,} candidates not among the fitted profiles: "
+                f"{', '.join(map(repr, unknown[:10]))}{more}",
+                unknown,
+            )
+        rows = np.array(sorted({self.position_[m] for m in ids}), dtype=np.int64)
+        mask = np.zeros(len(self.arrays_), dtype=bool)
+        mask[rows] = True
+        stage = None if self.index_ is None else self.first_stage_.restricted(rows)
+        return CandidateSet(rows, mask, stage)
+
+    def _filter_mask(self, filters: Mapping[str, Any] | None) -> np.ndarray:
+        """Boolean mask of the fitted profiles that pass `filters` (every member alike)."""
         arrays, space = self.arrays_, self.space_
         mask = np.ones(len(arrays), dtype=bool)
-        if scope != "all":
-            same = arrays.network == space.networks.get(profile.network, -2)
-            mask &= same if scope == "cluster" else ~same
         # Unknown filter names and values are refused (FilterError), never read as "no partner".
         filters = resolve_filters(filters)
         frame = self.frame_
@@ -908,54 +972,105 @@ class PartnerMatcher(BaseEstimator):
                 mask &= np.array([bool(values & set(c)) for c in frame["certifications"]])
         return mask
 
-    def _candidates(
+    def _allowed(
+        self, profile: Profile | None, scope: str, filters: Mapping[str, Any] | None
+    ) -> np.ndarray:
+        """Boolean mask of the fitted profiles that pass `scope` (seen from `profile`, which
+        ``scope="all"`` does not read) and `filters`."""
+        if scope not in SCOPES:
+            raise InputError(f"Got scope={scope!r}, expected one of {', '.join(SCOPES)}")
+        return self._scope_mask(self._filter_mask(filters), self._scope_key(profile, scope), scope)
+
+    def _scope_key(self, profile: Profile | None, scope: str) -> int | None:
+        """What a member's scope depends on: its network's code (-2 when the fitted profiles
+        have no member of it), or None for ``scope="all"``."""
+        return None if scope == "all" else self.space_.networks.get(profile.network, -2)
+
+    def _scope_mask(self, base: np.ndarray, key: int | None, scope: str) -> np.ndarray:
+        if key is None:
+            return base.copy()
+        same = self.arrays_.network == key
+        return base & (same if scope == "cluster" else ~same)
+
+    def _votes(self, queries: Sequence[Query]) -> list[tuple[np.ndarray, np.ndarray] | None]:
+        """Each query's neighbour votes (see :func:`~matcher.engine.pairs.cf_votes`). The
+        likeness to every linked member is one product per ``VOTE_CHUNK`` queries, which reads
+        the linked members' embeddings once for the chunk instead of once per member."""
+        stats = self.stats_
+        if not stats.n_links:
+            return [None] * len(queries)
+        votes = []
+        for start in range(0, len(queries), self.VOTE_CHUNK):
+            chunk = queries[start : start + self.VOTE_CHUNK]
+            vectors = np.vstack([np.asarray(q.embedding, dtype=np.float32) for q in chunk])
+            sims = vectors @ stats.linked_embedding.T
+            votes.extend(cf_votes(stats, q.embedding, sims=sims[i]) for i, q in enumerate(chunk))
+        return votes
+
+    def _searched(
         self,
-        a: int,
-        arrays: ProfileArrays,
-        views,
-        embedding: np.ndarray,
-        partners: np.ndarray,
-        mask: np.ndarray,
-    ) -> tuple[np.ndarray, tuple | None]:
-        """Rows worth re-ranking: all allowed ones on small data, else the union of the first
-        stage's best ``FIRST_STAGE_ROWS`` and three vector searches' best ``n_candidates``.
-        Returns (rows, the query's neighbour votes or None when not computed)."""
-        n_allowed = int(mask.sum())
-        if self.index_ is None or n_allowed <= self.exhaustive_below:
-            return np.flatnonzero(mask), None
-        offer_a, need_a = views if views is not None else (self.offers_[a], self.needs_[a])
+        queries: Sequence[Query],
+        masks: Sequence[np.ndarray],
+        group_masks: Sequence[np.ndarray],
+        partners: Sequence[np.ndarray],
+        votes: Sequence[tuple | None],
+        candidates: CandidateSet | None,
+    ) -> list[np.ndarray]:
+        """Rows worth re-ranking on large data, for queries that share one `group_masks`
+        entry (the same scope and filters; their own exclusions differ): the union of three
+        vector searches' best ``n_candidates`` (who complements the member; who resembles
+        it, as firms of its kind work with the same partners; who resembles its known
+        partners, the mean of up to ten) and of the first stage's best rows."""
         index = self.index_
-        # Who complements the member; who resembles it (firms of its kind work with the same
-        # partners); who resembles its known partners (the mean of up to ten of them).
-        queries = [index.complement_queries(offer_a, need_a), index.likeness_queries(embedding)]
-        if len(partners):
-            likeness = self.embedding_[partners[:10]].mean(axis=0)
-            queries.append(
-                index.likeness_queries(likeness / max(float(np.linalg.norm(likeness)), 1e-9))
+        search_rows = None if candidates is None else candidates.rows
+        group_mask = group_masks[0] if search_rows is None else group_masks[0][search_rows]
+        own = [int(group_masks[0].sum() - mask.sum()) for mask in masks]
+        n_group_excluded = int(len(group_mask) - group_mask.sum())
+        # A few excluded rows (the member, its partners) are dropped after a deeper search;
+        # many (a scope, a filter) are masked in the search itself. Either way each query row
+        # yields its best allowed rows.
+        few = n_group_excluded + max(own) <= self.FEW_EXCLUDED
+        depth = self.n_candidates + max(own) + (n_group_excluded if few else 0)
+        stacked, owner = [], []
+        for i, (query, known) in enumerate(zip(queries, partners)):
+            offers, needs = (
+                query.views
+                if query.views is not None
+                else (self.offers_[query.row], self.needs_[query.row])
             )
-        # One product reads the matrix once for every query row. A few excluded rows (the
-        # member, its partners) are dropped after a deeper search; many (a scope, a filter)
-        # are masked in the search itself. Either way each row yields its best allowed rows.
-        n_excluded = len(mask) - n_allowed
-        few = n_excluded <= self.FEW_EXCLUDED
-        searcher = index.searcher(block_rows=16)
+            stacked += [
+                index.complement_queries(offers, needs),
+                index.likeness_queries(query.embedding),
+            ]
+            owner += [i, i]
+            if len(known):
+                likeness = self.embedding_[known[:10]].mean(axis=0)
+                stacked.append(
+                    index.likeness_queries(likeness / max(float(np.linalg.norm(likeness)), 1e-9))
+                )
+                owner.append(i)
+        if candidates is None:
+            searcher = index.searcher(block_rows=16 if len(owner) <= 16 else 256)
+        else:
+            searcher = candidates.searcher(index)
         scores, rows = searcher.search(
-            np.vstack(queries),
-            self.n_candidates + (n_excluded if few else 0),
-            exclude=None if few else ~mask,
+            np.vstack(stacked), depth, exclude=None if few else ~group_mask
         )
-        found = []
-        for i in range(len(rows)):
-            row_ids = rows[i][np.isfinite(scores[i])]
-            found.append(row_ids[mask[row_ids]][: self.n_candidates])
-        votes = None
-        if self.stats_.n_links:
-            # The likeness search has just scored every profile against the member's
-            # embedding: the neighbours who vote are read from it (unless rows were masked).
-            sims = searcher.last_scores[1, self.stats_.linked] if few else None
-            votes = cf_votes(self.stats_, embedding, sims=sims)
-        found.append(self._first_stage_rows(self.first_stage_, arrays, a, partners, votes, mask))
-        return np.unique(np.concatenate(found)), votes
+        found: list[list[np.ndarray]] = [[] for _ in queries]
+        for i, row_scores, row_ids in zip(owner, scores, rows):
+            row_ids = row_ids[np.isfinite(row_scores)]
+            if search_rows is not None:
+                row_ids = search_rows[row_ids]
+            found[i].append(row_ids[masks[i][row_ids]][: self.n_candidates])
+        stage = self.first_stage_ if candidates is None else candidates.first_stage
+        for i, query in enumerate(queries):
+            allowed = masks[i] if stage.rows is None else masks[i][stage.rows]
+            found[i].append(
+                self._first_stage_rows(
+                    stage, query.arrays, query.row, partners[i], votes[i], allowed
+                )
+            )
+        return [np.unique(np.concatenate(parts)) for parts in found]
 
     def _first_stage_rows(
         self,
@@ -978,48 +1093,89 @@ class PartnerMatcher(BaseEstimator):
         best = best[np.isfinite(scores[best])]
         return best if stage.rows is None else stage.rows[best]
 
-    def _rank(
+    def _rank_many(
         self,
-        member: str | Profile,
+        queries: Sequence[Query],
         scope: str,
         filters: Mapping[str, Any] | None,
         exclude: Iterable[str],
-        exhaustive: bool,
-        keep: int = 0,
-    ):
-        """Rank the candidates; return (rows, scores, features) best first and the query. On
+        candidates: CandidateSet | None,
+        keep: int,
+        exhaustive: bool = False,
+    ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Each query's candidates, scored, best first: (rows, scores, pair features). On
         large data, unless `exhaustive`, at least `keep` rows are returned (see
         :meth:`_worth_scoring`)."""
-        query = self._query(member)
-        a, arrays, profile, views, embedding = query
-        mask = self._allowed(profile, scope, filters)
-        fitted_member = arrays is self.arrays_
-        partners = self.stats_.partners(a) if fitted_member else np.array([], dtype=np.int64)
-        if fitted_member:
-            mask[a] = False
-            mask[partners] = False
-            mask[list(self.declined_.get(a, ()))] = False
-        for member_id in exclude:
-            row = self.position_.get(member_id)
-            if row is not None:
-                mask[row] = False
-        J, votes = (
-            (np.flatnonzero(mask), None)
-            if exhaustive
-            else self._candidates(a, arrays, views, embedding, partners, mask)
-        )
-        if votes is None and self.stats_.n_links:
-            votes = cf_votes(self.stats_, embedding)
-        if not len(J):
-            return J, np.zeros(0), np.zeros((0, len(PAIR_FEATURES)), np.float32), query
-        X = self._features_for(a, J, self.stats_, arrays, embedding, views, votes)
-        if not exhaustive:
-            chosen = self._worth_scoring(X, keep)
-            J, X = J[chosen], X[chosen]
-        scores = self.predict_scores(X)
-        # Ties (common for coarse calibrated scores) are broken by the reciprocal view score.
-        order = np.lexsort((-X[:, PAIR_FEATURES.index("view_ab")], -scores))
-        return J[order], scores[order], X[order], query
+        if scope not in SCOPES:
+            raise InputError(f"Got scope={scope!r}, expected one of {', '.join(SCOPES)}")
+        base = self._filter_mask(filters)
+        if candidates is not None:
+            base &= candidates.mask
+        excluded = [self.position_[m] for m in exclude if m in self.position_]
+        group_masks, masks, partners = [], [], []
+        for query in queries:
+            key = self._scope_key(query.profile, scope)
+            group = self._scope_mask(base, key, scope)
+            mask = group.copy()
+            known = (
+                self.stats_.partners(query.row) if query.fitted else np.array([], dtype=np.int64)
+            )
+            if query.fitted:
+                mask[query.row] = False
+                mask[known] = False
+                mask[list(self.declined_.get(query.row, ()))] = False
+            mask[excluded] = False
+            if int(group.sum() - mask.sum()) > self.FEW_EXCLUDED:
+                # Many rows left out of this member alone (a long exclude list): its own
+                # search, masked by all of them.
+                key, group = ("own", len(masks)), mask
+            group_masks.append((key, group))
+            masks.append(mask)
+            partners.append(known)
+        votes = self._votes(queries)
+        found: list[np.ndarray | None] = [None] * len(queries)
+        searched: dict[Any, list[int]] = {}
+        for i, mask in enumerate(masks):
+            if exhaustive or self.index_ is None or int(mask.sum()) <= self.exhaustive_below:
+                found[i] = np.flatnonzero(mask)
+            else:
+                searched.setdefault(group_masks[i][0], []).append(i)
+        for members in searched.values():
+            rows = self._searched(
+                [queries[i] for i in members],
+                [masks[i] for i in members],
+                [group_masks[i][1] for i in members],
+                [partners[i] for i in members],
+                [votes[i] for i in members],
+                candidates,
+            )
+            for i, member_rows in zip(members, rows):
+                found[i] = member_rows
+        features = []
+        for query, J, member_votes in zip(queries, found, votes):
+            if not len(J):
+                features.append((J, np.zeros((0, len(PAIR_FEATURES)), np.float32)))
+                continue
+            X = self._features_for(
+                query.row, J, self.stats_, query.arrays, query.embedding, query.views, member_votes
+            )
+            if not exhaustive:
+                chosen = self._worth_scoring(X, keep)
+                J, X = J[chosen], X[chosen]
+            features.append((J, X))
+        if not features:
+            return []
+        # The whole forest over every query's rows at once.
+        X_all = np.vstack([X for _, X in features])
+        scores_all = self.predict_scores(X_all) if len(X_all) else np.zeros(0)
+        ranked, start = [], 0
+        for J, X in features:
+            scores = scores_all[start : start + len(J)]
+            start += len(J)
+            # Ties (common for coarse calibrated scores) are broken by the reciprocal view score.
+            order = np.lexsort((-X[:, PAIR_FEATURES.index("view_ab")], -scores))
+            ranked.append((J[order], scores[order], X[order]))
+        return ranked
 
     def rank(
         self,
@@ -1043,8 +1199,67 @@ class PartnerMatcher(BaseEstimator):
         scores : ndarray of shape (n_candidates,)
             Calibrated scores in 0..1.
         """
-        rows, scores, _, _ = self._rank(member, scope, filters, exclude, exhaustive)
+        [(rows, scores, _)] = self._rank_many(
+            [self._query(member)], scope, filters, exclude, None, 0, exhaustive
+        )
         return rows, scores
+
+    def recommend_many(
+        self,
+        members: Sequence[str | Profile],
+        k: int = 10,
+        candidates: Iterable[str] | CandidateSet | None = None,
+        scope: str = "all",
+        filters: Mapping[str, Any] | None = None,
+        exclude: Iterable[str] = (),
+        language: str | None = None,
+    ) -> list[list[Suggestion]]:
+        """The `k` best partners of each of `members`, with reasons: the one ranking of the
+        engine, for one member (:meth:`recommend`) or a block of them (batch scoring).
+
+        Parameters
+        ----------
+        members : sequence of str or Profile, length m
+            Fitted members' ids, or profiles that are not stored (prospective members; each
+            is encoded on its own).
+        k : int
+        candidates : iterable of str or CandidateSet, optional
+            The only partners to consider (a fair's exhibitors); :meth:`candidate_set`
+            prepares them once for many calls. Default: every fitted profile.
+        scope : {"all", "cluster", "international"}
+            ``cluster``: each member's own network; ``international``: other networks.
+        filters : dict, optional
+            ``country``, ``org_type``, ``partnership_type``, ``certification``, ``network``:
+            a value or a list of accepted values.
+        exclude : iterable of str
+            Further ids never to suggest (to any of the members).
+        language : {"en", "uk"}, optional
+            Language of the reasons; defaults to ``self.language``.
+
+        Returns
+        -------
+        list of m lists of :class:`Suggestion`
+            Each member's partners, best first (at most `k`; fewer when fewer are allowed).
+            A member never gets itself, its known partners or those it declined.
+
+        The answer for a member does not depend on the others in the block: the votes of its
+        neighbours come from one product per ``VOTE_CHUNK`` members, whose last float bits
+        may differ from a product of one (scores agree to about 1e-7).
+        """
+        if not (isinstance(k, (int, np.integer)) and not isinstance(k, bool) and k > 0):
+            raise InputError(f"Got k={k!r}, expected a positive integer")
+        if language is not None and language not in LANGUAGES:
+            raise InputError(
+                f"Got language={language!r}, expected one of {', '.join(map(repr, LANGUAGES))}"
+            )
+        if candidates is not None and not isinstance(candidates, CandidateSet):
+            candidates = self.candidate_set(candidates)
+        queries = [self._query(member) for member in members]
+        ranked = self._rank_many(queries, scope, filters, exclude, candidates, k)
+        return [
+            self.explain_rows(query.profile, rows[:k], scores[:k], X[:k], language)
+            for query, (rows, scores, X) in zip(queries, ranked)
+        ]
 
     def recommend(
         self,
@@ -1055,33 +1270,9 @@ class PartnerMatcher(BaseEstimator):
         exclude: Iterable[str] = (),
         language: str | None = None,
     ) -> list[Suggestion]:
-        """Return the `k` best partners of `member`, with reasons.
-
-        Parameters
-        ----------
-        member : str or Profile
-            A fitted member's id, or a profile that is not stored (a prospective member).
-        k : int
-        scope : {"all", "cluster", "international"}
-            ``cluster``: the member's own network; ``international``: other networks.
-        filters : dict, optional
-            ``country``, ``org_type``, ``partnership_type``, ``certification``, ``network``:
-            a value or a list of accepted values.
-        exclude : iterable of str
-            Further ids never to suggest.
-        language : {"en", "uk"}, optional
-            Language of the reasons; defaults to ``self.language``.
-        """
-        if not (isinstance(k, (int, np.integer)) and not isinstance(k, bool) and k > 0):
-            raise InputError(f"Got k={k!r}, expected a positive integer")
-        if language is not None and language not in LANGUAGES:
-            raise InputError(
-                f"Got language={language!r}, expected one of {', '.join(map(repr, LANGUAGES))}"
-            )
-        rows, scores, X, (_, _, profile, _, _) = self._rank(
-            member, scope, filters, exclude, False, k
-        )
-        return self.explain_rows(profile, rows[:k], scores[:k], X[:k], language)
+        """Return the `k` best partners of `member`, with reasons: :meth:`recommend_many` for
+        one member (see there for the parameters)."""
+        return self.recommend_many([member], k, None, scope, filters, exclude, language)[0]
 
     def explain_rows(
         self,
@@ -1131,8 +1322,10 @@ class PartnerMatcher(BaseEstimator):
 
     def score(self, a: str | Profile, b: str | Profile) -> float:
         """Return the calibrated score in 0..1 of `b` as a partner for `a`."""
-        row_a, query, _, views, vector = self._query(a)
+        query = self._query(a)
         b_id = b.member_id if isinstance(b, Profile) else str(b)
         J = np.array([self._row_of(b_id)])
-        X = self._features_for(row_a, J, self.stats_, query, vector, views)
+        X = self._features_for(
+            query.row, J, self.stats_, query.arrays, query.embedding, query.views
+        )
         return float(self.predict_scores(X)[0])
