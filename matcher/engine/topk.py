@@ -84,8 +84,14 @@ def top_k_indices(values: np.ndarray, k: int) -> np.ndarray:
     maxima = padded.reshape(group, n_groups).max(axis=0)
     best_groups = np.argpartition(maxima, n_groups - k)[n_groups - k :]
     columns = (best_groups[:, None] + n_groups * np.arange(group)).ravel()
-    chosen = np.argpartition(padded[columns], len(columns) - k)[len(columns) - k :]
-    return np.minimum(columns[chosen], n - 1)
+    chosen = columns[np.argpartition(padded[columns], len(columns) - k)[len(columns) - k :]]
+    if chosen.max() >= n:
+        # Padding was picked: fewer than k values are above -inf, and every one of them is
+        # among the chosen (their groups are among the best). Any other indices, all at -inf,
+        # are as good as the padding.
+        real = chosen[chosen < n]
+        chosen = np.concatenate([real, np.setdiff1d(np.arange(n), real)[: k - len(real)]])
+    return chosen
 
 
 class TopK:
@@ -207,7 +213,7 @@ class TopK:
         rows = S.shape[0]
         g = self.group
         n_groups = self._n_groups
-        if k * g >= S.shape[1] or n_groups <= k:
+        if k == 0 or k * g >= S.shape[1] or n_groups <= k:
             values, columns = top_k_rows(S[:, : self.n_keys], k)
             return values, columns
         # Group j holds the columns j, j + n_groups, j + 2 n_groups, ...: its maximum is an

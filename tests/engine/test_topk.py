@@ -157,16 +157,15 @@ def test_top_k_indices_with_masked_values_while_k_finite_ones_remain():
     assert np.isfinite(values[found]).all()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: padding columns picked at -inf are clamped to n - 1 (topk.py, "
-    "top_k_indices' last line), which then comes back more than once",
-)
-def test_top_k_indices_are_distinct_when_fewer_than_k_values_are_finite():
-    """177 values all -inf, k = 11: the group path (groups of 4, 45 groups, 3 padding -inf
-    columns after the values)."""
+@pytest.mark.parametrize("finite", [0, 1, 5, 10])
+def test_top_k_indices_are_distinct_when_fewer_than_k_values_are_finite(finite):
+    """177 values, all but `finite` of them -inf, k = 11: the group path (groups of 4, 45
+    groups, 3 padding -inf columns after the values); every finite value is returned."""
     values = np.full(177, -np.inf, dtype=np.float32)
-    _check_indices(values, 11, top_k_indices(values, 11))
+    values[np.arange(finite) * 17] = np.arange(finite) + 1.0
+    found = top_k_indices(values, 11)
+    _check_indices(values, 11, found)
+    assert set((np.arange(finite) * 17).tolist()) <= set(found.tolist())
 
 
 @given(
@@ -300,12 +299,6 @@ def test_empty_queries_and_no_keys():
     assert values.shape == columns.shape == (4, 0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="engine bug: k = 0 takes the group prefilter and np.argpartition(maxima, n_groups) "
-    "is out of bounds (topk.py, TopK._select); top_k_rows and top_k_indices accept k = 0",
-)
 def test_search_for_no_key_gives_empty_rows():
     rng = np.random.default_rng(8)
     values, columns = TopK(_integers(rng, (500, 3))).search(_integers(rng, (3, 3)), 0)
