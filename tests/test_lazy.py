@@ -1,0 +1,43 @@
+"""Area packages offer their modules' public names, loading a module only when asked."""
+
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+AREAS = {
+    "matcher.engine": ("ranking", "artifacts", "evaluation", "features", "pairs", "topk"),
+    "matcher.batch": ("scoring",),
+    "matcher.sessions": ("model", "scheduler", "exports"),
+    "matcher.insights": ("cluster", "report"),
+    "matcher.datasets": ("generator", "value_chain"),
+}
+
+
+@pytest.mark.parametrize("package", sorted(AREAS))
+def test_a_package_offers_each_public_name_of_its_modules(package):
+    area = importlib.import_module(package)
+    for module in AREAS[package]:
+        loaded = importlib.import_module(f"{package}.{module}")
+        for name in loaded.__all__:
+            assert name in area.__all__
+            # The first module (in the package's order) that has the name gives it.
+            assert getattr(area, name) is not None
+    assert set(area.__all__) <= set(dir(area))
+    with pytest.raises(AttributeError, match=f"module '{package}' has no attribute 'nothing'"):
+        area.nothing  # noqa: B018
+    with pytest.raises(AttributeError):
+        area._private  # noqa: B018
+
+
+def test_importing_one_module_does_not_load_its_neighbours():
+    code = (
+        "import sys; from matcher.sessions import Session; "
+        "assert 'matcher.sessions.model' in sys.modules; "
+        "assert 'matcher.sessions.scheduler' not in sys.modules; "
+        "assert 'matcher.sessions.exports' not in sys.modules; "
+        "from matcher.engine import PartnerMatcher; "
+        "assert 'matcher.engine.evaluation' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
