@@ -18,7 +18,9 @@ from .commands import (
     _duplicates_option,
     _filters,
     _models_dir_option,
+    _reasons_language_option,
     _run,
+    _scope_option,
     filter_options,
 )
 
@@ -193,20 +195,9 @@ def _check_links_to_learn_from(model_kind: str, known_links: list[Link], given: 
     type=click.IntRange(min=1),
     help="Shortlist length per member.",
 )
-@click.option(
-    "--scope",
-    type=click.Choice(["all", "cluster", "international"]),
-    default="all",
-    show_default=True,
-)
+@_scope_option
 @filter_options
-@click.option(
-    "--language",
-    type=click.Choice(["en", "uk"]),
-    default="en",
-    show_default=True,
-    help="Language of the reasons.",
-)
+@_reasons_language_option
 @click.option(
     "--out",
     required=True,

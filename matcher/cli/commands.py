@@ -154,6 +154,21 @@ _links_option = click.option(
 _sample_option = click.option(
     "--sample", is_flag=True, help="Use the shipped fictional sample cluster."
 )
+#: The scope of the partners, and the language of the reasons (the engine's SCOPES and
+#: LANGUAGES, written here so that the command line starts without loading the engine).
+_scope_option = click.option(
+    "--scope",
+    type=click.Choice(["all", "cluster", "international"]),
+    default="all",
+    show_default=True,
+)
+_reasons_language_option = click.option(
+    "--language",
+    type=click.Choice(["en", "uk"]),
+    default="en",
+    show_default=True,
+    help="Language of the reasons.",
+)
 _models_dir_option = click.option(
     "--models-dir",
     default="models",
@@ -332,20 +347,9 @@ def train(profiles, links, sample, name, models_dir, run_evaluation, eval_folds,
 @_models_dir_option
 @click.option("--member", required=True, help="The member's id.")
 @click.option("--k", default=10, show_default=True, type=click.IntRange(min=1))
-@click.option(
-    "--scope",
-    type=click.Choice(["all", "cluster", "international"]),
-    default="all",
-    show_default=True,
-)
+@_scope_option
 @filter_options
-@click.option(
-    "--language",
-    type=click.Choice(["en", "uk"]),
-    default="en",
-    show_default=True,
-    help="Language of the reasons.",
-)
+@_reasons_language_option
 @click.option(
     "--format",
     "output_format",

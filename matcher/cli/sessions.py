@@ -18,7 +18,16 @@ from typing import Any
 
 import click
 
-from .commands import BadInput, _duplicates_option, _load_inputs, _run
+from .commands import (
+    BadInput,
+    _duplicates_option,
+    _links_option,
+    _load_inputs,
+    _models_dir_option,
+    _profiles_option,
+    _run,
+    _sample_option,
+)
 
 _session_argument = click.argument(
     "session_file", metavar="SESSION", type=click.Path(dir_okay=False)
@@ -77,22 +86,10 @@ def _model_options(function):
             click.option(
                 "--model", "model_name", default=None, help="Name (or folder) of a trained model."
             ),
-            click.option(
-                "--models-dir",
-                default="models",
-                show_default=True,
-                type=click.Path(file_okay=False),
-                help="Folder of trained models.",
-            ),
-            click.option(
-                "--profiles",
-                type=click.Path(dir_okay=False),
-                help="Profile file (.csv, .xlsx or .json).",
-            ),
-            click.option("--links", type=click.Path(dir_okay=False), help="Known links file."),
-            click.option(
-                "--sample", is_flag=True, help="Use the shipped fictional sample cluster."
-            ),
+            _models_dir_option,
+            _profiles_option,
+            _links_option,
+            _sample_option,
             _duplicates_option("error"),
         ]
     ):
