@@ -424,19 +424,18 @@ def reverse_view(shortlists: pd.DataFrame, per_candidate: int | None = None) -> 
     member_rank`` (the candidate's place in that member's shortlist), ``reasons``, and the
     candidate's extra columns.
     """
+    columns = [
+        "partner_id",
+        "partner_name",
+        "visitor_rank",
+        "member_id",
+        "member_name",
+        "score",
+        "member_rank",
+        "reasons",
+    ]
     if shortlists.empty:
-        return pd.DataFrame(
-            columns=[
-                "partner_id",
-                "partner_name",
-                "visitor_rank",
-                "member_id",
-                "member_name",
-                "score",
-                "member_rank",
-                "reasons",
-            ]
-        )
+        return pd.DataFrame(columns=columns)
     extra = [c for c in shortlists.columns if c not in OUTPUT_COLUMNS]
     frame = shortlists.rename(columns={"rank": "member_rank"})
     frame = frame.sort_values(
@@ -447,17 +446,7 @@ def reverse_view(shortlists: pd.DataFrame, per_candidate: int | None = None) -> 
     frame["visitor_rank"] = frame.groupby("partner_id").cumcount() + 1
     if per_candidate:
         frame = frame[frame["visitor_rank"] <= per_candidate]
-    columns = [
-        "partner_id",
-        "partner_name",
-        "visitor_rank",
-        "member_id",
-        "member_name",
-        "score",
-        "member_rank",
-        "reasons",
-        *extra,
-    ]
+    columns = [*columns, *extra]
     return frame[columns].reset_index(drop=True)
 
 

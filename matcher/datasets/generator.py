@@ -89,6 +89,7 @@ import pandas as pd
 from .. import geography
 from ..errors import InputError
 from ..files import atomic_write
+from ..profiles import PROFILE_COLUMNS as FILE_COLUMNS
 from ..taxonomy import load_taxonomy
 from ..text import extract_tags
 from . import tables as T
@@ -108,29 +109,8 @@ __all__ = [
 ]
 
 HOME_NETWORK = T.HOME_NETWORK
-#: Columns of the generated profile frame (the order of reference/formats.md).
-PROFILE_COLUMNS = (
-    "id",
-    "name",
-    "network",
-    "country",
-    "city",
-    "org_type",
-    "nace",
-    "offers",
-    "seeks",
-    "products",
-    "markets_present",
-    "markets_target",
-    "market_presence",
-    "partnership_types",
-    "certifications",
-    "employees",
-    "capacity_units_month",
-    "min_order_qty",
-    "languages",
-    "description",
-)
+#: Columns of the generated profile frame: those of a profile file, in the order of formats.md.
+PROFILE_COLUMNS = FILE_COLUMNS
 LINK_COLUMNS = ("source", "target", "kind", "date")
 #: The shipped sample: ``generate_cluster()`` with its defaults.
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"

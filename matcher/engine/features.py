@@ -93,17 +93,7 @@ class _TagEncoderBase(TransformerMixin, BaseEstimator):
     def _check(self, X: Any, reset: bool) -> np.ndarray:
         # validate_data sets n_features_in_ / feature_names_in_ and checks them on transform;
         # cells may be lists, so the array itself is built without flattening them.
-        if sp.issparse(X):
-            _as_2d_object(X)
-        validate_data(
-            self,
-            X,
-            reset=reset,
-            dtype=None,
-            ensure_all_finite=False,
-            ensure_2d=True,
-            skip_check_array=not isinstance(X, np.ndarray),
-        )
+        _validate_cells(self, X, reset)
         array = _as_2d_object(X)
         if array.ndim != 2:
             raise ValueError(f"Expected a 2-D input, got shape {array.shape}")
@@ -417,17 +407,7 @@ class TextEncoder(TransformerMixin, BaseEstimator):
         self.random_state = random_state
 
     def _documents(self, X: Any, reset: bool) -> list[str]:
-        if sp.issparse(X):
-            _as_2d_object(X)
-        validate_data(
-            self,
-            X,
-            reset=reset,
-            dtype=None,
-            ensure_all_finite=False,
-            ensure_2d=True,
-            skip_check_array=not isinstance(X, np.ndarray),
-        )
+        _validate_cells(self, X, reset)
         if isinstance(X, pd.DataFrame) and X.shape[1] == 1 and X.shape[0]:
             # One column of plain text (the common case): the cells are the documents.
             values = X.iloc[:, 0].tolist()
@@ -592,6 +572,23 @@ def _cell_key(cell: Any) -> Any:
     except TypeError:
         return ("__repr__", repr(cell))
     return (type(cell).__name__, cell)
+
+
+def _validate_cells(estimator: BaseEstimator, X: Any, reset: bool) -> None:
+    """scikit-learn's input checks (``n_features_in_`` and ``feature_names_in_`` set on fit,
+    checked on transform) for a table whose cells may be lists, strings or numbers: the array
+    itself is not converted (a sparse input is refused by :func:`_as_2d_object`)."""
+    if sp.issparse(X):
+        _as_2d_object(X)
+    validate_data(
+        estimator,
+        X,
+        reset=reset,
+        dtype=None,
+        ensure_all_finite=False,
+        ensure_2d=True,
+        skip_check_array=not isinstance(X, np.ndarray),
+    )
 
 
 def _text_parts(frame: pd.DataFrame) -> tuple[list[str], list[str]]:

@@ -48,6 +48,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import i18n
 from ..errors import InputError
 from ..files import atomic_write_text
 from ..profiles import Link, Profile
@@ -130,7 +131,8 @@ PAIR_RULES = {
     "buyers_with_suppliers": "only a buyer with a supplier (roles from org_type unless given)",
     "different_networks": "no two members of the same network",
 }
-LANGUAGES = ("en", "uk")
+#: Languages of the reasons and exports: the library's (:data:`matcher.i18n.LANGUAGES`).
+LANGUAGES = i18n.LANGUAGES
 
 #: Role of each org_type for the "buyers_with_suppliers" rule.
 ROLE_OF_ORG_TYPE = {
@@ -1228,6 +1230,17 @@ class Session:
         def bad(name: str, value: Any, message: str) -> None:
             problems.append(SessionProblem(name, value, message))
 
+        def check_place(where: str, slot: Any, table: Any) -> None:
+            """A meeting's or a vacancy's slot and table: numbers within the settings."""
+            for name, value, count in (
+                ("slot", slot, settings.n_slots),
+                ("table", table, settings.tables),
+            ):
+                if not (
+                    isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= count
+                ):
+                    bad(f"{where}.{name}", value, f"expected a {name} number from 1 to {count}")
+
         def listed(name: str) -> list:
             value = data.get(name) or []
             if not isinstance(value, list):
@@ -1349,18 +1362,7 @@ class Session:
             if a == b:
                 bad(f"{where}.member_b", b, "a meeting needs two different participants")
             slot, table = record.get("slot"), record.get("table")
-            if not (
-                isinstance(slot, int)
-                and not isinstance(slot, bool)
-                and 1 <= slot <= settings.n_slots
-            ):
-                bad(f"{where}.slot", slot, f"expected a slot number from 1 to {settings.n_slots}")
-            if not (
-                isinstance(table, int)
-                and not isinstance(table, bool)
-                and 1 <= table <= settings.tables
-            ):
-                bad(f"{where}.table", table, f"expected a table number from 1 to {settings.tables}")
+            check_place(where, slot, table)
             status, outcome = record.get("status", "planned"), record.get("outcome", "none")
             if status not in MEETING_STATUSES:
                 bad(f"{where}.status", status, f"allowed: {', '.join(MEETING_STATUSES)}")
@@ -1404,18 +1406,7 @@ class Session:
             before = len(problems)
             if member_id not in participants:
                 bad(f"{where}.member_id", member_id, f"{member_id!r} is not a participant")
-            if not (
-                isinstance(slot, int)
-                and not isinstance(slot, bool)
-                and 1 <= slot <= settings.n_slots
-            ):
-                bad(f"{where}.slot", slot, f"expected a slot number from 1 to {settings.n_slots}")
-            if not (
-                isinstance(table, int)
-                and not isinstance(table, bool)
-                and 1 <= table <= settings.tables
-            ):
-                bad(f"{where}.table", table, f"expected a table number from 1 to {settings.tables}")
+            check_place(where, slot, table)
             if len(problems) == before:
                 vacated.append(Vacancy(member_id, slot, table))
         published_at = data.get("published_at")

@@ -691,14 +691,9 @@ def build_agenda(
     problem = _problem(session, include_suggested, fairness_bonus, shortfall_penalty)
     greedy = _greedy(problem)
     columns = _columns(problem)
-    try:
-        _cp_model()
-    except ImportError as error:
-        if method == "cp-sat":
-            raise RuntimeError(
-                f"OR-Tools is not available ({error}); install ortools or use method='greedy'"
-            ) from error
-        logger.warning("OR-Tools is not available (%s); using the greedy agenda", error)
+
+    def greedy_instead(reason: str, **figures: Any) -> ScheduleResult:
+        """The greedy agenda as the result, saying why the solver's is not."""
         return _result(
             problem,
             greedy,
@@ -707,8 +702,19 @@ def build_agenda(
             gap=None,
             status="greedy",
             solver="greedy",
-            fallback_reason=f"OR-Tools is not available: {error}",
+            fallback_reason=reason,
+            **figures,
         )
+
+    try:
+        _cp_model()
+    except ImportError as error:
+        if method == "cp-sat":
+            raise RuntimeError(
+                f"OR-Tools is not available ({error}); install ortools or use method='greedy'"
+            ) from error
+        logger.warning("OR-Tools is not available (%s); using the greedy agenda", error)
+        return greedy_instead(f"OR-Tools is not available: {error}")
     relaxation = _lp_relaxation(problem, columns, time_limit / 3) if lp_bound and columns else None
     hint = greedy
     parameters = dict(solver_parameters or {})
@@ -737,17 +743,7 @@ def build_agenda(
         if method == "cp-sat":
             raise RuntimeError(reason)
         logger.warning("%s; using the greedy agenda", reason)
-        return _result(
-            problem,
-            greedy,
-            started,
-            best_bound=None,
-            gap=None,
-            status="greedy",
-            solver="greedy",
-            n_variables=len(columns),
-            fallback_reason=reason,
-        )
+        return greedy_instead(reason, n_variables=len(columns))
     chosen, bound = solved
     bound, bound_source = _whole(bound), "cp-sat"
     if relaxation is not None and _whole(relaxation[0]) < bound:
