@@ -4,6 +4,13 @@
 (``instance/config.py``), then ``MATCHER_*`` environment variables (and ``DATABASE_URL``), then
 `test_config`. Run it with ``matcher serve`` (gunicorn) or ``flask --app api run``. The JSON
 API lives under ``/api/v1``, the manager pages under ``/manage`` (:mod:`api.web`).
+
+The layers: the foundation here (config, :mod:`.db`, :mod:`.tables`, :mod:`.migrations`,
+:mod:`.errors`, :mod:`.auth`, :mod:`.limits`); the domain in :mod:`api.services` (plain
+functions over the database, no request); over it, the API's blueprints (:mod:`.members`,
+:mod:`.suggestions`, :mod:`.sessions`, :mod:`.exchange`, :mod:`.insights`, :mod:`.versions`,
+:mod:`.users`: they parse a request, call a service and answer) and the pages
+(:mod:`api.web`). ``tests/api/test_api_layers.py`` holds the imports to these lines.
 """
 
 from __future__ import annotations
@@ -85,7 +92,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:
         insights,
         members,
         schemas,
-        serving,
         sessions,
         suggestions,
         users,
@@ -94,6 +100,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:
     )
     from .http import ServiceApp
     from .limits import limiter
+    from .services import insights as insights_service
+    from .services import serving
 
     app = ServiceApp(
         __name__,
@@ -131,6 +139,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:
     db.init_app(app)
     errors.init_app(app)
     serving.init_app(app)
+    insights_service.init_app(app)
     limiter.init_app(app)
     blueprints = (
         members.bp,

@@ -61,7 +61,7 @@ def _import_file(kind: str, path: str) -> dict[str, int]:
     from matcher.profiles import read_table
 
     from .db import get_db
-    from .transfer import import_links, import_members
+    from .services.transfer import import_links, import_members
 
     app = _app()
     with app.app_context():
@@ -110,7 +110,7 @@ def db_export(members_path: str | None, links_path: str | None) -> None:
     from matcher.profiles import PROFILE_COLUMNS
 
     from .db import get_db
-    from .transfer import (
+    from .services.transfer import (
         CONTACT_COLUMNS,
         FORMATS,
         LINK_EXPORT_COLUMNS,
@@ -157,7 +157,7 @@ def db_load_sample() -> None:
 @click.option("--activate/--no-activate", default=True, show_default=True)
 def db_train(activate: bool) -> None:
     """Train a model version from the current data now (in the foreground) and activate it."""
-    from .serving import train_new_version
+    from .services.serving import train_new_version
 
     version = train_new_version(_app(), activate)
     if version.status != "ready":
@@ -356,7 +356,7 @@ def serve(host: str, port: int, workers: int, threads: int, timeout: int, access
     """Run the service with gunicorn (the schema is upgraded first, and model versions left
     training by a process that is gone are marked failed)."""
     from .db import get_db, get_engine, upgrade
-    from .serving import fail_abandoned_versions
+    from .services.serving import fail_abandoned_versions
 
     app = _app()
     with app.app_context():

@@ -1,4 +1,4 @@
-"""Import and export endpoints (managers and admins)."""
+"""Import and export endpoints (managers and admins), over :mod:`api.services.transfer`."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from matcher.profiles import PROFILE_COLUMNS
 
 from .auth import current_caller, require
 from .db import get_db
-from .insights import refresh_insights
 from .schemas import ExportQuery, ImportOut, ImportQuery
-from .transfer import (
+from .services.insights import refresh_insights
+from .services.transfer import (
     CONTACT_COLUMNS,
     LINK_EXPORT_COLUMNS,
     MEDIA_TYPES,

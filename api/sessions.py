@@ -1,7 +1,8 @@
 """Matchmaking sessions: settings, participants, wish lists, the agenda, exports and outcomes.
 
-Thin views over :mod:`api.session_store` (storage, access, optimistic revisions) and the
-library (:mod:`matcher.sessions.model`, :mod:`matcher.sessions.scheduler`, :mod:`matcher.sessions.exports`).
+Thin views over :mod:`api.services.sessions` (storage, access, optimistic revisions) and the
+library (:mod:`matcher.sessions.model`, :mod:`matcher.sessions.scheduler`,
+:mod:`matcher.sessions.exports`); the downloads are the pages' own (:mod:`api.downloads`).
 Managers of the session's network and admins run a session; a participating member reads the
 session, the participants and its own agenda, wish list and calendar, and sets its own wishes.
 Every change takes an optional ``revision`` (the one the caller read): a change made meanwhile
@@ -50,6 +51,7 @@ from matcher.sessions.model import (
 
 from .auth import current_caller
 from .db import get_db
+from .downloads import CSV, HTML, ICS, XLSX, ZIP, download_response
 from .errors import abort
 from .schemas import (
     SessionAddIn,
@@ -85,7 +87,7 @@ from .schemas import (
     SessionWishOut,
     SessionWishPath,
 )
-from .session_store import (
+from .services.sessions import (
     Stored,
     build_session,
     change,
@@ -118,13 +120,6 @@ bp = APIBlueprint(
     abp_tags=[Tag(name="matchmaking sessions")],
     abp_security=SECURITY,
 )
-
-#: Media types of the downloads (documented in the OpenAPI document as they are sent).
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV = "text/csv; charset=utf-8"
-ICS = "text/calendar; charset=utf-8"
-ZIP = "application/zip"
-HTML = "text/html; charset=utf-8"
 
 
 def _file_response(description: str, *media_types: str) -> dict[str, Any]:
@@ -171,17 +166,6 @@ def _edit_response(stored: Stored, meetings) -> dict[str, Any]:
         "meetings": [meeting_payload(session, m) for m in meetings],
         "conflicts": [c.as_dict() for c in check_agenda(session)],
     }
-
-
-def download_response(
-    content: bytes, media_type: str, filename: str, inline: bool = False
-) -> Response:
-    """A download of `content` as `filename` (inline: shown by the browser, e.g. to print)."""
-    response = Response(content)
-    response.headers["Content-Type"] = media_type
-    disposition = "inline" if inline else "attachment"
-    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
-    return response
 
 
 # ---------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ API tokens, model versions and matchmaking sessions.
 Profiles are kept as the record of the file format (``profile`` JSON), validated by
 :meth:`matcher.profiles.Profile.parse`; the columns beside it are those the API filters on.
 Contact details are separate columns: they are private and leave only through
-:func:`api.members.member_payload` when the caller may see them.
+:func:`api.services.members.member_payload` when the caller may see them.
 """
 
 from __future__ import annotations
@@ -173,7 +173,7 @@ class ModelVersion(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     #: ``host:pid`` of the process training it, and when that process last said it still was
-    #: (see :func:`api.serving.fail_abandoned_versions`).
+    #: (see :func:`api.services.serving.fail_abandoned_versions`).
     trainer: Mapped[str | None] = mapped_column(String(200))
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -184,7 +184,7 @@ class MatchSession(Base):
     ``document`` is the record; the columns beside it are what lists, filters, access checks
     and the dashboard read without parsing it. ``revision`` counts the stored changes: every
     change is saved only if the revision is still the one it read (optimistic concurrency,
-    see :mod:`api.session_store`). It is not the document's own ``revision``, which counts the
+    see :mod:`api.services.sessions`). It is not the document's own ``revision``, which counts the
     publications (the calendars' SEQUENCE).
     """
 
@@ -227,7 +227,7 @@ INSIGHTS_STATUSES = ("computing", "ready", "failed")
 
 class StoredInsights(Base):
     """The cluster insights of one network for one model version and data revision, computed
-    in the background (:mod:`api.insights`) and shared by every worker.
+    in the background (:mod:`api.services.insights`) and shared by every worker.
 
     One row per key (``network_id, model_version, data_revision``): the worker that inserts it
     computes it; the others wait for it. ``attempt`` fences a computation: a worker that takes
@@ -251,7 +251,7 @@ class StoredInsights(Base):
     model_version: Mapped[int] = mapped_column(
         ForeignKey("model_versions.version_id", ondelete="CASCADE")
     )
-    #: A digest of :func:`api.insights.data_revision` when the computation was asked for.
+    #: A digest of :func:`api.services.insights.data_revision` when the computation was asked for.
     data_revision: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))
     attempt: Mapped[int] = mapped_column(Integer, default=1)

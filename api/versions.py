@@ -1,4 +1,7 @@
-"""Model versions: list them, retrain from the current data, activate one."""
+"""Model versions: list them, retrain from the current data, activate one.
+
+Thin views over :mod:`api.services.serving`, which trains, activates and serves the versions.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +10,19 @@ from typing import Any
 
 from flask import current_app
 from flask_openapi3 import APIBlueprint, Tag
-from sqlalchemy import func, select
 
 from .auth import current_caller, require
 from .db import get_db
-from .errors import abort
-from .insights import refresh_insights
 from .schemas import ModelList, ModelOut, ModelPath, RetrainIn
-from .serving import (
-    activate_version,
-    add_training_version,
-    artifact_problem,
-    fail_abandoned_versions,
+from .services.insights import refresh_insights
+from .services.serving import (
+    activate_ready_version,
     holder,
-    start_training,
+    model_versions,
+    start_retrain,
+    stored_version,
 )
-from .tables import Member, ModelVersion, isoformat
+from .tables import ModelVersion, isoformat
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def version_payload(version: ModelVersion) -> dict[str, Any]:
 def list_versions():
     """List model versions, newest first, with manifests and evaluation figures."""
     session = get_db()
-    versions = session.scalars(select(ModelVersion).order_by(ModelVersion.version_id.desc())).all()
+    versions = model_versions(session)
     served = holder().get(session)
     return {
         "items": [version_payload(v) for v in versions],
@@ -67,23 +67,9 @@ def list_versions():
 def retrain(body: RetrainIn):
     """Retrain from the current data in the background; the old model serves meanwhile."""
     caller = current_caller()
-    session = get_db()
-    if fail_abandoned_versions(session):
-        session.commit()
-    running = session.scalar(
-        select(ModelVersion.version_id).where(ModelVersion.status == "training")
+    version = start_retrain(
+        current_app._get_current_object(), get_db(), caller.user_id, body.activate
     )
-    if running is not None:
-        abort(409, f"version {running} is being trained; wait until it is ready or failed")
-    live = session.scalar(
-        select(func.count()).select_from(Member).where(Member.deleted_at.is_(None))
-    )
-    if live < 2:
-        # Refused here rather than as a failed version a minute later.
-        abort(409, f"{live} live member(s): a model needs at least two; import members first")
-    version = add_training_version(session, caller.user_id)
-    session.commit()
-    start_training(current_app._get_current_object(), version.version_id, body.activate)
     logger.info("retraining as version %s, asked by user %s", version.version_id, caller.user_id)
     return version_payload(version), 202
 
@@ -92,10 +78,7 @@ def retrain(body: RetrainIn):
 @require("manager", "admin")
 def get_version(path: ModelPath):
     """Return one model version (poll it after a retrain)."""
-    version = get_db().get(ModelVersion, path.version_id)
-    if version is None:
-        abort(404, f"Model version {path.version_id} doesn't exist.")
-    return version_payload(version)
+    return version_payload(stored_version(get_db(), path.version_id))
 
 
 @bp.post("/<int:version_id>/activate", responses={200: ModelOut})
@@ -108,19 +91,7 @@ def activate(path: ModelPath):
     version is an admin's choice.
     """
     session = get_db()
-    version = session.get(ModelVersion, path.version_id)
-    if version is None:
-        abort(404, f"Model version {path.version_id} doesn't exist.")
-    if version.status != "ready":
-        abort(
-            409,
-            f"Model version {path.version_id} is {version.status}; only a ready version "
-            "can be activated",
-        )
-    problem = artifact_problem(current_app.config["MODELS_DIR"], version.name)
-    if problem:
-        abort(409, f"Model version {path.version_id} was not activated: {problem}")
-    activate_version(session, version.version_id)
+    version = activate_ready_version(session, current_app.config["MODELS_DIR"], path.version_id)
     session.commit()
     session.refresh(version)
     # The figures managers read depend on the serving model: recompute them now.

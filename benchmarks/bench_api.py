@@ -53,9 +53,9 @@ def build_instance(
     from api import create_app
     from api.auth import create_user
     from api.db import get_db, get_engine, upgrade
-    from api.serving import train_version
+    from api.services.serving import train_version
     from api.tables import ModelVersion
-    from api.transfer import import_links, import_members
+    from api.services.transfer import import_links, import_members
     from matcher.datasets.generator import generate_cluster
 
     started = time.perf_counter()

@@ -2,14 +2,14 @@
 
 Routes on the pages' blueprint ``web`` (imported by :mod:`api.web` before the blueprint is
 registered). The figures are those of ``GET /api/v1/insights``, through the same code
-(:func:`api.insights.current_insights`): computed in the background and stored, so no page
-waits for them. Until they are ready the page shows that they are being computed and reloads
-itself (``Refresh``, the pages run no script) with a link to reload at once; older figures, when
-there are some, are shown meanwhile with a notice that newer ones are on their way. The charts
-are the report's SVGs, served as images of their own: their inline styles would break the
-pages' content security policy if they were inlined. The report (inline styles, nothing else)
-and the XLSX tables are served here too, so that a signed-in manager can open and download them
-without a token.
+(:func:`api.services.insights.current_insights`): computed in the background and stored, so no
+page waits for them. Until they are ready the page shows that they are being computed and
+reloads itself (``Refresh``, the pages run no script) with a link to reload at once; older
+figures, when there are some, are shown meanwhile with a notice that newer ones are on their
+way. The charts are the report's SVGs, served as images of their own: their inline styles would
+break the pages' content security policy if they were inlined. The report (inline styles,
+nothing else) and the XLSX tables are served here too, so that a signed-in manager can open and
+download them without a token.
 """
 
 from __future__ import annotations
@@ -22,12 +22,8 @@ from flask import Response, render_template, request, url_for
 from matcher.insights.report import REPORT_LANGUAGES, TEXT
 
 from ..db import get_db
-from ..insights import (
-    InsightsAnswer,
-    current_insights,
-    report_response,
-    xlsx_response,
-)
+from ..downloads import report_response, xlsx_response
+from ..services.insights import InsightsAnswer, current_insights
 from ..tables import utcnow
 from . import i18n, queries
 from .i18n import _, current_language

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from matcher.filters import FilterError, FilterProblem, resolve_filters
 from matcher.taxonomy import load_taxonomy
 
-from ..session_store import network_figures
+from ..services.sessions import network_figures
 from ..tables import FEEDBACK_EVENTS, FeedbackEvent, Member, ModelVersion
 
 MAX_PER_PAGE = 100

@@ -3,11 +3,12 @@ outcomes and downloads.
 
 Routes on the pages' blueprint ``web`` (imported by :mod:`api.web` before the blueprint is
 registered); the view ``web.sessions`` puts "Matchmaking sessions" in the navigation. Every
-change goes through :mod:`api.session_store` as the API's does (the same access rules, the same
-revision check, all or nothing); every form carries the CSRF token (checked by the blueprint's
-``check_csrf``) and the revision the page showed, so a change made meanwhile in another tab or
-by another manager is refused (409) instead of overwritten. A refused change shows the page
-again with what was wrong; a change that holds redirects (post/redirect/get) with a notice.
+change goes through :mod:`api.services.sessions` as the API's does (the same access rules, the
+same revision check, all or nothing); every form carries the CSRF token (checked by the
+blueprint's ``check_csrf``) and the revision the page showed, so a change made meanwhile in
+another tab or by another manager is refused (409) instead of overwritten. A refused change
+shows the page again with what was wrong; a change that holds redirects (post/redirect/get) with
+a notice.
 """
 
 from __future__ import annotations
@@ -47,10 +48,10 @@ from matcher.sessions.model import (
     swap_meetings,
 )
 
-from .. import session_store as store
 from ..db import get_db
+from ..downloads import CSV, HTML, ICS, XLSX, ZIP, download_response
 from ..errors import ApiError
-from ..sessions import CSV, HTML, ICS, XLSX, ZIP, download_response
+from ..services import sessions as store
 from . import queries
 from .i18n import _, current_language
 from .login import login_required, safe_next, signed_in_caller

@@ -28,9 +28,9 @@ from ..auth import PAGE_ROLES, hash_token, password_matches
 from ..db import get_db
 from ..errors import ApiError
 from ..limits import limiter
-from ..members import may_act_for, member_payload
 from ..schemas import SuggestionQuery
-from ..suggestions import stored_member_suggestions
+from ..services.members import may_act_for, member_payload
+from ..services.suggestions import stored_member_suggestions
 from ..tables import ApiToken, Member, User, utcnow
 from . import i18n, queries
 from .i18n import _, current_language

@@ -20,8 +20,8 @@ from sqlalchemy import text
 from api import create_app
 from api.auth import create_user
 from api.db import get_db, get_engine, upgrade
-from api.serving import train_new_version
-from api.transfer import import_links, import_members
+from api.services.serving import train_new_version
+from api.services.transfer import import_links, import_members
 
 _spec = importlib.util.spec_from_file_location(
     "cluster_data", Path(__file__).parents[1] / "conftest.py"

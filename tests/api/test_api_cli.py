@@ -138,7 +138,7 @@ def test_import_refusals_exit_2_naming_the_problem(service_env, cluster_files, m
     def refuse(*args, **kwargs):
         raise InputError("row 2, column 'network': 'x' is not a network of this service")
 
-    monkeypatch.setattr("api.transfer.import_members", refuse)
+    monkeypatch.setattr("api.services.transfer.import_members", refuse)
     result = CliRunner().invoke(main, ["db", "import", "--members", str(profiles)])
     assert result.exit_code == 2, result.output
     assert "'x' is not a network of this service" in result.stderr

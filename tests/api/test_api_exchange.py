@@ -69,10 +69,10 @@ def test_a_bad_file_changes_nothing_and_lists_every_bad_row(client, tokens):
 
 
 def test_import_fails_halfway_through_the_writes_and_rolls_back(app, client, tokens, monkeypatch):
-    import api.transfer
+    import api.services.transfer
 
     calls = {"n": 0}
-    real = api.transfer.store_profile
+    real = api.services.transfer.store_profile
 
     def failing(session, profile, contact, member=None):
         calls["n"] += 1
@@ -80,7 +80,7 @@ def test_import_fails_halfway_through_the_writes_and_rolls_back(app, client, tok
             raise RuntimeError("disk full")
         return real(session, profile, contact, member)
 
-    monkeypatch.setattr(api.transfer, "store_profile", failing)
+    monkeypatch.setattr(api.services.transfer, "store_profile", failing)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     frame = cluster_raw()
     frame["city"] = "Odesa"

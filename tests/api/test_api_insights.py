@@ -76,7 +76,7 @@ def computed(app, client, path: str, headers: dict | None = None):
 
 def served_matcher(app):
     from api.db import get_db
-    from api.serving import holder
+    from api.services.serving import holder
 
     with app.app_context():
         served = holder().get(get_db())
@@ -307,7 +307,7 @@ def test_reading_the_members_refused_is_404_and_a_program_error_is_500(
     def broken(session):
         raise raised
 
-    monkeypatch.setattr("api.insights.live_profile_frame", broken)
+    monkeypatch.setattr("api.services.insights.live_profile_frame", broken)
     assert client.get(INSIGHTS, headers=bearer(tokens.manager)).status_code == 202
     settle(app)
     response = client.get(INSIGHTS, headers=bearer(tokens.manager))
@@ -324,7 +324,7 @@ def test_reading_the_members_refused_is_404_and_a_program_error_is_500(
 
 def test_the_store_refuses_to_read_no_live_members_as_input(app):
     from api.db import get_db
-    from api.serving import live_profile_frame
+    from api.services.serving import live_profile_frame
     from api.tables import Member
     from matcher.errors import InputError
 

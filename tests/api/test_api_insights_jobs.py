@@ -31,8 +31,8 @@ from test_web import csrf, sign_in_with_token
 
 from api import create_app
 from api.db import get_db, session_factory
-from api.insights import revision_digest
-from api.serving import holder, train_new_version
+from api.services.insights import revision_digest
+from api.services.serving import holder, train_new_version
 from api.tables import StoredInsights, utcnow
 
 INSIGHTS = "/api/v1/insights"
@@ -266,7 +266,7 @@ def test_a_failed_job_is_reported_then_retried(app, client, tokens, monkeypatch)
     def broken(session):
         raise ValueError("cannot convert float NaN to integer")
 
-    monkeypatch.setattr("api.insights.live_profile_frame", broken)
+    monkeypatch.setattr("api.services.insights.live_profile_frame", broken)
     assert client.get(INSIGHTS, headers=manager).status_code == 202
     settle(app)
     failed = client.get(INSIGHTS, headers=manager)
@@ -300,7 +300,7 @@ def test_a_failed_refresh_keeps_serving_the_old_figures(app, client, tokens, mon
     def broken(session):
         raise ValueError("boom")
 
-    monkeypatch.setattr("api.insights.live_profile_frame", broken)
+    monkeypatch.setattr("api.services.insights.live_profile_frame", broken)
     give = client.post(
         "/api/v1/members/designer/feedback",
         json={"partner_id": "knit-factory", "event": "shown"},
@@ -317,7 +317,7 @@ def test_a_failed_refresh_keeps_serving_the_old_figures(app, client, tokens, mon
 
 
 def test_an_import_or_a_new_model_starts_the_figures_before_anyone_asks(app, client, tokens):
-    from api.insights import refresh_insights
+    from api.services.insights import refresh_insights
 
     manager = bearer(tokens.manager)
     computed(app, client, INSIGHTS, headers=manager)
@@ -415,7 +415,7 @@ def test_page_reports_a_failure(app, client, tokens, monkeypatch, language):
     def broken(session):
         raise ValueError("boom")
 
-    monkeypatch.setattr("api.insights.live_profile_frame", broken)
+    monkeypatch.setattr("api.services.insights.live_profile_frame", broken)
     assert sign_in_with_token(client, tokens.manager).status_code == 302
     client.post(
         "/manage/language",

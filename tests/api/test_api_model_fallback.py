@@ -19,7 +19,7 @@ from service_fixtures import app, bearer, client, tokens  # noqa: F401 - fixture
 
 from api import create_app
 from api.db import get_db
-from api.serving import activate_version, train_new_version
+from api.services.serving import activate_version, train_new_version
 from api.tables import ModelVersion
 
 SUGGESTIONS = "/api/v1/members/designer/suggestions?k=3"
@@ -71,7 +71,7 @@ def _load_failures(caplog, version_id: int) -> int:
         f"version {version_id} (" in record.getMessage()
         and "could not be loaded" in record.getMessage()
         for record in caplog.records
-        if record.name == "api.serving"
+        if record.name == "api.services.serving"
     )
 
 
@@ -126,7 +126,7 @@ def test_a_worker_keeps_the_version_it_has_when_the_new_one_does_not_load(app, c
 def test_a_broken_artifact_is_retried_on_a_change_of_active_version_only(app, client, caplog):
     """Within the retry interval a damaged artifact is read once, whatever the requests; once
     repaired, it is served after it is activated again."""
-    caplog.set_level(logging.INFO, logger="api.serving")
+    caplog.set_level(logging.INFO, logger="api.services.serving")
     new, artifact = _train(app)
     intact = _damage(artifact)
     for _ in range(5):
@@ -151,7 +151,7 @@ def test_a_broken_artifact_is_retried_on_a_change_of_active_version_only(app, cl
 def test_a_broken_artifact_is_retried_after_the_interval(app, caplog):
     """With ``MODEL_RETRY_SECONDS`` = 0 every request may try again: a repaired artifact
     serves without any change of the active version."""
-    caplog.set_level(logging.INFO, logger="api.serving")
+    caplog.set_level(logging.INFO, logger="api.services.serving")
     new, artifact = _train(app)
     intact = _damage(artifact)
     worker, client = _fresh_worker(app, MODEL_RETRY_SECONDS=0)
@@ -167,7 +167,7 @@ def test_a_broken_artifact_is_retried_after_the_interval(app, caplog):
 
 
 def test_no_version_loads_503_without_reading_again(app, tokens, caplog):
-    caplog.set_level(logging.INFO, logger="api.serving")
+    caplog.set_level(logging.INFO, logger="api.services.serving")
     new, artifact = _train(app)
     _damage(artifact)
     _damage(artifact.parent.parent / _name(app, 1) / "model.joblib")

@@ -34,16 +34,16 @@ def test_roles_on_models(client, tokens):
 
 
 def test_retrain_while_serving_then_swap(app, client, tokens, monkeypatch):
-    import api.serving
+    import api.services.serving
 
     release = threading.Event()
-    real_fit = api.serving.PartnerMatcher.fit
+    real_fit = api.services.serving.PartnerMatcher.fit
 
     def slow_fit(self, *args, **kwargs):
         assert release.wait(30)
         return real_fit(self, *args, **kwargs)
 
-    monkeypatch.setattr(api.serving.PartnerMatcher, "fit", slow_fit)
+    monkeypatch.setattr(api.services.serving.PartnerMatcher, "fit", slow_fit)
     # New data the old model does not know: a declined link is learnt by the next version.
     started = client.post("/api/v1/models/retrain", json={}, headers=bearer(tokens.manager))
     assert started.status_code == 202 and started.json["status"] == "training"
@@ -77,12 +77,12 @@ def test_retrain_while_serving_then_swap(app, client, tokens, monkeypatch):
 
 
 def test_failed_retrain_keeps_the_old_model(app, client, tokens, monkeypatch):
-    import api.serving
+    import api.services.serving
 
     def broken_fit(self, *args, **kwargs):
         raise ValueError("the data is inconsistent")
 
-    monkeypatch.setattr(api.serving.PartnerMatcher, "fit", broken_fit)
+    monkeypatch.setattr(api.services.serving.PartnerMatcher, "fit", broken_fit)
     started = client.post("/api/v1/models/retrain", json={}, headers=bearer(tokens.manager)).json
     version = _wait(client, tokens.manager, started["version_id"])
     assert version["status"] == "failed" and "inconsistent" in version["error"]
@@ -135,7 +135,7 @@ def test_every_worker_picks_up_the_active_version(app, client, tokens):
 
 def test_feedback_is_learnt_by_the_next_version(app, client, tokens):
     from api.db import get_db
-    from api.serving import holder
+    from api.services.serving import holder
 
     client.post(
         "/api/v1/members/designer/feedback",
@@ -182,7 +182,7 @@ def test_a_version_left_training_by_a_dead_process_is_failed_and_retraining_work
     import sys
 
     from api.db import get_db
-    from api.serving import ABANDONED_AFTER, trainer_id
+    from api.services.serving import ABANDONED_AFTER, trainer_id
     from api.tables import ModelVersion, utcnow
 
     trainer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
@@ -221,7 +221,7 @@ def test_a_version_left_training_by_a_dead_process_is_failed_and_retraining_work
 def test_a_live_trainer_keeps_its_version(app, client, tokens):
     """A version whose trainer runs and beats is not taken for abandoned: retrain is still 409."""
     from api.db import get_db
-    from api.serving import trainer_id
+    from api.services.serving import trainer_id
     from api.tables import ModelVersion, utcnow
 
     with app.app_context():
@@ -246,7 +246,7 @@ def test_a_trainer_ended_but_not_reaped_counts_as_gone(app, client, tokens):
     from pathlib import Path
 
     from api.db import get_db
-    from api.serving import trainer_id
+    from api.services.serving import trainer_id
     from api.tables import ModelVersion, utcnow
 
     ended = subprocess.Popen([sys.executable, "-c", "pass"])
@@ -310,7 +310,7 @@ def test_one_sided_acceptance_is_not_learnt_as_a_partnership(app, client, tokens
     """Issue 12, finding 2: a member's claim to have accepted any partner became a training
     link at the next retrain. Only a mutual acceptance is learnt."""
     from api.db import get_db
-    from api.serving import training_data
+    from api.services.serving import training_data
 
     def learnt():
         with app.app_context():

@@ -473,13 +473,13 @@ def test_a_withdrawn_member_cannot_be_added(app, client, tokens, planned):
 def test_a_withdrawal_is_all_or_nothing(app, client, tokens, planned, monkeypatch):
     """The member's row and every session change in one transaction: a failure on the second
     session leaves the member live and the first session as it was."""
-    import api.session_store
+    import api.services.sessions
 
     manager = bearer(tokens.manager)
     second = create(client, tokens.manager)
     add(client, tokens.manager, second, LEAVER)
     before = {s: stored_row(app, s) for s in (planned, second)}
-    original = api.session_store.withdraw_participant
+    original = api.services.sessions.withdraw_participant
     calls = []
 
     def fails_on_the_second_session(session, member_id, erased=False):
@@ -489,7 +489,7 @@ def test_a_withdrawal_is_all_or_nothing(app, client, tokens, planned, monkeypatc
             raise RuntimeError("the database went away")
         return result
 
-    monkeypatch.setattr(api.session_store, "withdraw_participant", fails_on_the_second_session)
+    monkeypatch.setattr(api.services.sessions, "withdraw_participant", fails_on_the_second_session)
     response = client.delete(f"{MEMBERS}/{LEAVER}", headers=manager)
     assert response.status_code == 500 and len(calls) == 2
     monkeypatch.undo()

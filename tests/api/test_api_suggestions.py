@@ -10,7 +10,7 @@ from service_fixtures import HOME, app, bearer, client, tokens  # noqa: F401 - f
 
 
 def test_same_shape_as_the_cli(app, client, tokens):
-    from api.serving import holder
+    from api.services.serving import holder
     from matcher.cli import main
 
     response = client.get(

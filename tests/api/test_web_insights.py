@@ -18,7 +18,7 @@ from service_fixtures import CLUSTER, HOME, POLISH, app, bearer, client, tokens 
 from test_api_insights import computed
 from test_web import csrf, sign_in_with_token
 
-from api.insights import REPORT_CSP
+from api.downloads import REPORT_CSP
 
 PAGE = "/manage/insights"
 _CHART = re.compile(r'<img src="([^"]+)" alt="[^"]*" data-chart="([a-z]+)"')

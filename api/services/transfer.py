@@ -34,9 +34,9 @@ from matcher.profiles import (
 )
 from matcher.spreadsheets import safe_cell
 
-from .errors import ForbiddenRowsError
+from ..errors import ForbiddenRowsError
+from ..tables import KnownLink, Member
 from .members import store_profile
-from .tables import KnownLink, Member
 
 logger = logging.getLogger(__name__)
 
@@ -95,8 +95,9 @@ def import_members(
     takes over, moves or revives another network's member.
 
     A member that a row changes (or revives) counts one more revision, as every change of a
-    member does (:func:`api.members.store_profile`): an edit based on the revision read before
-    the import is then refused instead of overwriting it. An unchanged row keeps its revision.
+    member does (:func:`api.services.members.store_profile`): an edit based on the revision
+    read before the import is then refused instead of overwriting it. An unchanged row keeps
+    its revision.
 
     Returns
     -------

@@ -7,6 +7,10 @@ the swap is one reference assignment. Retraining runs in a background thread: it
 current data, fits, checks the new model with a test query, saves it atomically
 (:func:`matcher.engine.artifacts.save_model`) and activates it in one transaction; a failure leaves
 the old version active and the reason in the version's ``error``.
+
+What depends on the serving model hears of a version that training made active through
+:func:`on_activation`: the insights managers read (:mod:`api.services.insights`, which imports
+this module) are registered there by the app factory, so this module never imports them.
 """
 
 from __future__ import annotations
@@ -19,14 +23,14 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from flask import Flask, current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from matcher.engine.artifacts import ArtifactError, load_model, save_model
@@ -34,8 +38,10 @@ from matcher.engine.ranking import PartnerMatcher
 from matcher.errors import InputError
 from matcher.profiles import Link, profiles_to_frame, validate_profiles
 
-from .db import session_factory
-from .tables import FeedbackEvent, KnownLink, Member, ModelVersion, utcnow
+from ..db import session_factory
+from ..errors import abort
+from ..tables import FeedbackEvent, KnownLink, Member, ModelVersion, utcnow
+from .feedback import is_mutual, latest_answers
 
 logger = logging.getLogger(__name__)
 
@@ -242,6 +248,21 @@ def holder(app: Flask | None = None) -> ModelHolder:
     return app.extensions["matcher_models"]
 
 
+#: The key, in ``app.extensions``, of the callables told when a trained version becomes active.
+ACTIVATION_LISTENERS = "matcher_activation_listeners"
+
+
+def on_activation(app: Flask, listener: Callable[[Flask], Any]) -> None:
+    """Call ``listener(app)`` whenever :func:`train_version` activates the version it trained
+    (a retrain, an erasure's retrain, ``matcher db train``), in the training thread, after the
+    activation is committed; a failing listener is logged, the version serves all the same.
+
+    The modules that depend on the serving model register here (the insights recompute their
+    figures), so that this module does not import them.
+    """
+    app.extensions.setdefault(ACTIVATION_LISTENERS, []).append(listener)
+
+
 def live_profile_frame(session: Session) -> pd.DataFrame:
     """Return the validated profile frame of the live members, as the engine reads a file.
 
@@ -274,25 +295,6 @@ def live_profile_frame(session: Session) -> pd.DataFrame:
     return validate_profiles(pd.DataFrame(records), source="database", unit="record", first_row=1)
 
 
-#: The feedback events that answer a suggestion; each side's latest one is its answer.
-ANSWER_EVENTS = ("accepted", "declined")
-
-
-def latest_answers(events: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str], str]:
-    """Each member's latest answer to each partner, ``{(member, partner): event}``, from
-    feedback events ``(member, partner, event)`` given in the order they were recorded."""
-    return {(member, partner): event for member, partner, event in events if event in ANSWER_EVENTS}
-
-
-def is_mutual(answers: dict[tuple[str, str], str], member_id: str, partner_id: str) -> bool:
-    """Whether both sides' latest answers (see :func:`latest_answers`) are "accepted": a
-    mutual match, which opens contacts and counts as a partnership."""
-    return (
-        answers.get((member_id, partner_id)) == "accepted"
-        and answers.get((partner_id, member_id)) == "accepted"
-    )
-
-
 def training_data(session: Session) -> tuple[Any, list[Link]]:
     """Return the validated profile frame of the live members and their links for training."""
     frame = live_profile_frame(session)
@@ -318,6 +320,73 @@ def training_data(session: Session) -> tuple[Any, list[Link]]:
         dict.fromkeys(link for link in links if link.source in live and link.target in live)
     )
     return frame, links
+
+
+def model_versions(session: Session) -> list[ModelVersion]:
+    """Return every model version, newest first."""
+    return list(
+        session.scalars(select(ModelVersion).order_by(ModelVersion.version_id.desc())).all()
+    )
+
+
+def stored_version(session: Session, version_id: int) -> ModelVersion:
+    """Return the model version `version_id`; aborts with 404 if there is none."""
+    version = session.get(ModelVersion, version_id)
+    if version is None:
+        abort(404, f"Model version {version_id} doesn't exist.")
+    return version
+
+
+def start_retrain(
+    app: Flask, session: Session, requested_by: int | None, activate: bool = True
+) -> ModelVersion:
+    """Add a version (committed) and train it from the current data in a background thread
+    (:func:`start_training`); the version that serves now goes on serving meanwhile.
+
+    Versions left ``training`` by a process that is gone are failed first
+    (:func:`fail_abandoned_versions`). Aborts with 409 while another version is being trained,
+    or when fewer than two members are live: refused now rather than as a version that fails a
+    minute later.
+    """
+    if fail_abandoned_versions(session):
+        session.commit()
+    running = session.scalar(
+        select(ModelVersion.version_id).where(ModelVersion.status == "training")
+    )
+    if running is not None:
+        abort(409, f"version {running} is being trained; wait until it is ready or failed")
+    live = session.scalar(
+        select(func.count()).select_from(Member).where(Member.deleted_at.is_(None))
+    )
+    if live < 2:
+        abort(409, f"{live} live member(s): a model needs at least two; import members first")
+    version = add_training_version(session, requested_by)
+    session.commit()
+    start_training(app, version.version_id, activate)
+    return version
+
+
+def activate_ready_version(
+    session: Session, models_dir: str | Path, version_id: int
+) -> ModelVersion:
+    """Make the ready version `version_id` the active one (within the caller's transaction;
+    every worker switches on its next request) and return it.
+
+    Aborts with 404 if there is no such version, 409 if it is not ``ready`` or its artifact
+    does not load and answer (:func:`artifact_problem`).
+    """
+    version = stored_version(session, version_id)
+    if version.status != "ready":
+        abort(
+            409,
+            f"Model version {version_id} is {version.status}; only a ready version "
+            "can be activated",
+        )
+    problem = artifact_problem(models_dir, version.name)
+    if problem:
+        abort(409, f"Model version {version_id} was not activated: {problem}")
+    activate_version(session, version.version_id)
+    return version
 
 
 def add_training_version(session: Session, requested_by: int | None = None) -> ModelVersion:
@@ -377,12 +446,15 @@ def train_version(
         if activate:
             # The figures managers read depend on the serving model: recompute them now. The
             # version is trained and serving whatever happens here: a failure is only logged.
-            from .insights import refresh_insights  # insights imports this module
-
-            try:
-                refresh_insights(app)
-            except Exception:
-                logger.exception("insights after version %s were not started", version_id)
+            for listener in app.extensions.get(ACTIVATION_LISTENERS, ()):
+                try:
+                    listener(app)
+                except Exception:
+                    logger.exception(
+                        "%s after the activation of version %s failed",
+                        getattr(listener, "__qualname__", listener),
+                        version_id,
+                    )
     except Exception as error:
         logger.exception("retraining version %s failed", version_id)
         with sessions.begin() as session:

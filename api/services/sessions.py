@@ -20,9 +20,9 @@ Who may do what: the managers of the session's network and admins manage it; a p
 member reads the session, the participants and its own agenda, wishes and calendar, and sets
 its own wishes. To anyone else the session does not exist (404).
 
-Members that leave the service: :func:`withdraw_from_sessions` applies a withdrawal or an
-erasure to every session that names the member, in the transaction of the withdrawal (the
-member's row and the sessions change together or not at all), through
+Members that leave the service (:mod:`api.services.erasure`): :func:`withdraw_from_sessions`
+applies a withdrawal or an erasure to every session that names the member, in the transaction
+of the withdrawal (the member's row and the sessions change together or not at all), through
 :func:`matcher.sessions.model.withdraw_participant`: out of preliminary agendas and wish lists at
 once; kept but flagged in a published agenda (which its participants already have) until the
 manager records the meetings as not held or reopens the agenda; erased, gone from every
@@ -62,12 +62,9 @@ from matcher.sessions.model import (
 )
 from matcher.sessions.scheduler import ScheduleResult, apply_agenda, build_agenda
 
-from .auth import Caller
-from .errors import ApiError, abort
-from .members import parse_profile
-from .serving import holder
-from .suggestions import add_feedback
-from .tables import (
+from ..auth import Caller
+from ..errors import ApiError, abort
+from ..tables import (
     FeedbackEvent,
     MatchSession,
     MatchSessionParticipant,
@@ -75,6 +72,9 @@ from .tables import (
     isoformat,
     utcnow,
 )
+from .feedback import add_feedback
+from .members import stored_profile
+from .serving import holder
 from .transfer import read_upload
 
 logger = logging.getLogger(__name__)
@@ -658,10 +658,6 @@ def _live_members(db: DbSession, member_ids: Iterable[str]) -> dict[str, Member]
     }
 
 
-def _profile(member: Member):
-    return parse_profile(member.member_id, {k: v for k, v in member.profile.items() if k != "id"})
-
-
 def require_participants(session: Session, **named: str) -> None:
     """Abort with 404 naming each of `named` (``field=member_id``) that is not a participant of
     `session`: a request that names a participant names a resource of the session."""
@@ -708,7 +704,7 @@ def participant_of_member(
         )
     with library_errors():
         return Participant.from_profile(
-            _profile(member),
+            stored_profile(member),
             settings,
             available=available,
             min_meetings=min_meetings,
@@ -735,7 +731,7 @@ def participants_of_upload(
             for key in record
             if str(key).strip().lower() in ("member_id", "id")
         ]
-        profiles = {member_id: _profile(m) for member_id, m in _live_members(db, ids).items()}
+        profiles = {member_id: stored_profile(m) for member_id, m in _live_members(db, ids).items()}
         try:
             participants = participants_from_records(
                 records,
@@ -887,7 +883,7 @@ def sync_outcome_feedback(
     """Make the feedback of the session's meetings of `pairs` match their recorded outcomes.
 
     A held meeting gives each side a ``meeting`` event (``deal`` for a deal), written with the
-    feedback endpoint's own code (:func:`api.suggestions.add_feedback`) and the note
+    feedback endpoint's own code (:func:`api.services.feedback.add_feedback`) and the note
     :data:`FEEDBACK_NOTE`; events of that note that no longer hold (an outcome corrected, a
     meeting marked as not held) are removed. Pairs with a withdrawn member are skipped.
 

@@ -1,0 +1,59 @@
+"""Files the service hands out, as HTTP answers: the same for the API and the manager pages.
+
+A matchmaking session's exports (the workbook, a CSV, calendars, the printable page) and the
+cluster insights' report and tables are served both by the API (:mod:`api.sessions`,
+:mod:`api.insights`) and by the pages (:mod:`api.web`): their media types, file names and
+headers are made here, once, so that a download is the same file whichever way it is asked
+for.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask import Response
+
+if TYPE_CHECKING:
+    from .services.insights import InsightsResult
+
+#: Media types of the session downloads (documented in the OpenAPI document as they are sent).
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
+ICS = "text/calendar; charset=utf-8"
+ZIP = "application/zip"
+HTML = "text/html; charset=utf-8"
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: The report is one self-contained page: its own inline styles and SVG, nothing else.
+REPORT_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'none'"
+)
+
+
+def download_response(
+    content: bytes, media_type: str, filename: str, inline: bool = False
+) -> Response:
+    """A download of `content` as `filename` (inline: shown by the browser, e.g. to print)."""
+    response = Response(content)
+    response.headers["Content-Type"] = media_type
+    disposition = "inline" if inline else "attachment"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response
+
+
+def report_response(result: InsightsResult, language: str) -> Response:
+    """The insights' HTML report as a page of its own (inline styles allowed, nothing else)."""
+    response = Response(result.report(language), mimetype="text/html")
+    response.headers["Content-Security-Policy"] = REPORT_CSP
+    response.headers["Content-Disposition"] = (
+        f'inline; filename="{result.file_name(f"-{language}.html")}"'
+    )
+    return response
+
+
+def xlsx_response(result: InsightsResult) -> Response:
+    """The insights' XLSX tables as a download."""
+    response = Response(result.xlsx(), mimetype=XLSX_MEDIA_TYPE)
+    response.headers["Content-Disposition"] = f'attachment; filename="{result.file_name(".xlsx")}"'
+    return response
