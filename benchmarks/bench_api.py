@@ -54,8 +54,8 @@ def build_instance(
     from api.auth import create_user
     from api.db import get_db, get_engine, upgrade
     from api.services.serving import train_version
-    from api.tables import ModelVersion
     from api.services.transfer import import_links, import_members
+    from api.tables import ModelVersion
     from matcher.datasets.generator import generate_cluster
 
     started = time.perf_counter()

@@ -1,7 +1,8 @@
 """Country and language codes: ISO 3166-1 alpha-2 and ISO 639-1, with continents for gradation.
 
 Codes come from pycountry (ISO 3166-1, ISO 639); continents and EU membership from the data table
-that ships with country_converter. No list of countries is typed by hand here.
+that ships with country_converter. No list of countries is typed by hand here. Country names in
+the outputs: :func:`country_name`, which is :func:`matcher.i18n.country_name`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ from importlib import resources
 
 import pandas as pd
 import pycountry
+
+# The one country name of every output (reasons, reports, exports, pages): its rule is in
+# matcher.i18n, with the other names and formats of the outputs.
+from .i18n import country_name
 
 __all__ = [
     "continent",
@@ -67,22 +72,6 @@ def is_eu(code: str) -> bool:
     """Return whether the country `code` is a member of the European Union."""
     entry = _country_table().get(code)
     return bool(entry and entry[1])
-
-
-@lru_cache(maxsize=4096)
-def country_name(code: str, language: str = "en") -> str:
-    """Return the short name of the country `code` (ISO 3166-1 alpha-2, any case) in `language`:
-    in English ISO 3166's common name where it has one ("Moldova", not "Moldova, Republic of"),
-    in Ukrainian or Russian the translation pycountry ships; the code itself if unknown.
-
-    The one country name of every output: reasons, reports, exports and pages.
-    """
-    country = pycountry.countries.get(alpha_2=code.upper()) if code else None
-    if country is None:
-        return code
-    if language == "en":
-        return getattr(country, "common_name", None) or country.name
-    return _translation(language).gettext(country.name)
 
 
 @lru_cache(maxsize=4)

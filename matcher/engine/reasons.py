@@ -7,58 +7,39 @@ from typing import Any
 import numpy as np
 
 from .. import geography
+from ..i18n import N_, Table, tier_name
 from ..profiles import Profile
 from ..taxonomy import load_taxonomy
 from .pairs import PAIR_FEATURES
 
 __all__ = ["explain", "main_risk"]
 
-_TEXT = {
-    "en": {
-        "covers": "Offers what you seek: {items}",
-        "covered": "Seeks what you offer: {items}",
-        "opens": "Present in markets you target: {items}",
-        "shared_markets": "Sells in the same markets: {items}",
-        "products": "Works on the same product lines: {items}",
-        "certifications": "Certified: {items}",
-        "languages": "Shared working languages: {items}",
-        "same_network": "Member of your network ({network})",
-        "other_network": "From the {network} network, {country}",
-        "like_partners": "Resembles your existing partners",
-        "text": "Its description matches what you are looking for",
-        "gradation": "{org_type}; market presence: {presence}; potential: {tier}",
-        "risk": "Main risk: {risk}",
-        "risk_moq": "minimum order {moq} above your volume {volume}",
-        "risk_competitor": "it offers much the same as you to the same markets (possible competitor)",
-        "risk_language": "no shared working language",
-        "risk_no_needs": "it has not said what it seeks, so the benefit for it is unclear",
-        "risk_far": "it is on another continent ({country})",
-    },
-    "uk": {
-        "covers": "Пропонує те, що ви шукаєте: {items}",
-        "covered": "Шукає те, що пропонуєте ви: {items}",
-        "opens": "Присутній на ринках, куди ви прагнете: {items}",
-        "shared_markets": "Продає на тих самих ринках: {items}",
-        "products": "Працює з тими самими товарними групами: {items}",
-        "certifications": "Сертифікати: {items}",
-        "languages": "Спільні робочі мови: {items}",
-        "same_network": "Учасник вашої мережі ({network})",
-        "other_network": "З мережі {network}, {country}",
-        "like_partners": "Схожий на ваших наявних партнерів",
-        "text": "Його опис відповідає тому, що ви шукаєте",
-        "gradation": "{org_type}; присутність на ринках: {presence}; потенціал: {tier}",
-        "risk": "Головний ризик: {risk}",
-        "risk_moq": "мінімальне замовлення {moq} більше за ваш обсяг {volume}",
-        "risk_competitor": "пропонує майже те саме, що й ви, на тих самих ринках (можливий конкурент)",
-        "risk_language": "немає спільної робочої мови",
-        "risk_no_needs": "не вказав, що шукає, тож його вигода неясна",
-        "risk_far": "розташований на іншому континенті ({country})",
-    },
-}
-_TIERS = {
-    "en": {"low": "low", "medium": "medium", "high": "high"},
-    "uk": {"low": "низький", "medium": "середній", "high": "високий"},
-}
+#: The sentences of the reasons, by key; English source strings of the catalogue (matcher.i18n).
+_TEXT = Table(
+    {
+        "covers": N_("Offers what you seek: {items}"),
+        "covered": N_("Seeks what you offer: {items}"),
+        "opens": N_("Present in markets you target: {items}"),
+        "shared_markets": N_("Sells in the same markets: {items}"),
+        "products": N_("Works on the same product lines: {items}"),
+        "certifications": N_("Certified: {items}"),
+        "languages": N_("Shared working languages: {items}"),
+        "same_network": N_("Member of your network ({network})"),
+        "other_network": N_("From the {network} network, {country}"),
+        "like_partners": N_("Resembles your existing partners"),
+        "text": N_("Its description matches what you are looking for"),
+        # TRANSLATORS: the partner's gradation: type of activity; market presence; potential tier.
+        "gradation": N_("{org_type}; market presence: {presence}; potential: {tier}"),
+        "risk": N_("Main risk: {risk}"),
+        "risk_moq": N_("minimum order {moq} above your volume {volume}"),
+        "risk_competitor": N_(
+            "it offers much the same as you to the same markets (possible competitor)"
+        ),
+        "risk_language": N_("no shared working language"),
+        "risk_no_needs": N_("it has not said what it seeks, so the benefit for it is unclear"),
+        "risk_far": N_("it is on another continent ({country})"),
+    }
+)
 
 
 def main_risk(
@@ -102,7 +83,7 @@ def explain(
     details : dict
         The same facts as data: ids, labels, the pair features and both gradations.
     """
-    text = _TEXT.get(language, _TEXT["en"])
+    text = _TEXT[language]
     taxonomy = load_taxonomy()
     values = {name: round(float(v), 4) for name, v in zip(PAIR_FEATURES, features)}
 
@@ -156,7 +137,7 @@ def explain(
         text["gradation"].format(
             org_type=taxonomy.label("org_types", b.org_type, language),
             presence=taxonomy.label("market_presence", b.market_presence, language),
-            tier=_TIERS.get(language, _TIERS["en"])[b.potential_tier],
+            tier=tier_name(b.potential_tier, language),
         )
     )
     risk = main_risk(a, b, values, language)

@@ -7,8 +7,10 @@ known links and, where the engine is needed, a fitted :class:`~matcher.engine.ra
 (JSON-ready: only str, int, float, bool, None, lists and dicts) and ``tables()`` (pandas
 frames, one per sheet of the XLSX export); :func:`cluster_insights` computes them all.
 
-Capabilities, org types and tiers carry their labels in English and Ukrainian from the taxonomy
-(``{"en": ..., "uk": ...}``); countries their names from ISO 3166 (:func:`matcher.geography.country_name`).
+Capabilities, org types and market presence tiers carry their labels in English and Ukrainian
+from the taxonomy (``{"en": ..., "uk": ...}``), potential tiers theirs from the catalogue
+(:func:`matcher.i18n.tier_name`); countries their names from ISO 3166
+(:func:`matcher.i18n.country_name`).
 
 Definitions
 -----------
@@ -51,8 +53,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from .. import i18n
 from ..errors import InputError
-from ..geography import country_name
+from ..i18n import country_name, tier_name
 from ..profiles import (
     HOME_NETWORK,
     POSITIVE_KINDS,
@@ -99,8 +102,8 @@ __all__ = [
     "validate_outcomes",
 ]
 
-#: Languages that every label is given in.
-LANGUAGES = ("en", "uk")
+#: Languages that every label is given in: the library's (:data:`matcher.i18n.LANGUAGES`).
+LANGUAGES = i18n.LANGUAGES
 #: Potential tiers, lowest first (see :func:`matcher.profiles.potential_tier`).
 POTENTIAL_TIERS = ("low", "medium", "high")
 #: Statuses of a capability in the home cluster's supply and demand.
@@ -126,13 +129,6 @@ _REQUIRED_OUTCOME_COLUMNS = ("session", "date", "member_id", "partner_id")
 _YES = {"1", "true", "yes", "y", "так", "да", "x"}
 _NO = {"0", "false", "no", "n", "ні", "нет"}
 
-_TIER_LABELS = {
-    "low": {"en": "low", "uk": "низький"},
-    "medium": {"en": "medium", "uk": "середній"},
-    "high": {"en": "high", "uk": "високий"},
-}
-
-
 # ---------------------------------------------------------------------------------------------
 # Labels
 # ---------------------------------------------------------------------------------------------
@@ -147,7 +143,7 @@ def labels(vocabulary: str, tag: str) -> dict[str, str]:
     if vocabulary == "country":
         return {language: country_name(tag, language) for language in LANGUAGES}
     if vocabulary == "potential_tier":
-        return dict(_TIER_LABELS.get(tag, {language: tag for language in LANGUAGES}))
+        return {language: tier_name(tag, language) for language in LANGUAGES}
     taxonomy = load_taxonomy()
     return {language: taxonomy.label(vocabulary, tag, language) for language in LANGUAGES}
 

@@ -2,8 +2,10 @@
 
 The HTML is one file: styles inline, charts drawn by matplotlib's SVG backend and embedded as
 inline ``<svg>`` (text as paths, so Cyrillic shows without fonts), no script, no external URL.
-It reads in Ukrainian, English, or both (one section each), and prints on A4 (print CSS). The
-XLSX holds every table of :meth:`matcher.insights.cluster.ClusterInsights.tables`, one sheet each.
+It reads in Ukrainian, English, or both (one section each), and prints on A4 (print CSS); its
+words (:data:`TEXT`, and :data:`COUNTS` with plurals) come from the library's catalogue
+(:mod:`matcher.i18n`). The XLSX holds every table of
+:meth:`matcher.insights.cluster.ClusterInsights.tables`, one sheet each.
 Both are written atomically (a temporary file, then ``os.replace``).
 """
 
@@ -30,7 +32,19 @@ from matplotlib.ticker import MaxNLocator
 
 from ..errors import InputError
 from ..files import atomic_write
-from ..geography import country_name
+from ..i18n import (
+    N_,
+    NN_,
+    NP_,
+    Message,
+    Table,
+    catalogue,
+    country_name,
+    format_date,
+    format_share,
+    language_name,
+    tier_name,
+)
 from ..spreadsheets import safe_cell, sheet_title
 from ..taxonomy import load_taxonomy
 from .cluster import (
@@ -44,6 +58,7 @@ from .cluster import (
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "COUNTS",
     "REPORT_LANGUAGES",
     "TEXT",
     "chart_figure",
@@ -59,299 +74,227 @@ __all__ = [
 #: Values of the ``language`` argument: one language, or both (Ukrainian first).
 REPORT_LANGUAGES = ("uk", "en", "both")
 
-#: The report's own words; data labels come from the taxonomy and ISO 3166.
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "language_name": "English",
-        "title": "Cluster insights",
-        "subtitle": "What the {network} has, what it lacks, and where abroad the missing pieces "
-        "are",
-        "generated": "Generated",
-        "data_line": "{profiles} profiles in {networks} networks, {links} known links",
-        "model": "engine model",
-        "card_members": "members of the home cluster",
-        "card_gaps": "capabilities sought but not offered at home",
-        "card_shortages": "capabilities in short supply",
-        "card_targets": "target markets not yet reached",
-        "card_no_partner": "target markets with no partner yet",
-        "card_unpartnered": "members with no partner yet",
-        "h_gradation": "Gradation of members",
-        "x_gradation": "Members by type of activity, market presence (local: no market listed; "
-        "national: own country only; regional: neighbouring countries; "
-        "international: another continent or five foreign markets and more) and "
-        "potential (low < 0.35 <= medium < 0.6 <= high).",
-        "c_gradation": "Members of the home cluster by type of activity: market presence (left) "
-        "and potential (right).",
-        "org_type": "Type of activity",
-        "members": "Members",
-        "member": "Member",
-        "potential": "Potential",
-        "mean_potential": "Mean potential",
-        "mean": "mean",
-        "best_score": "Best score",
-        "openers_count": "Openers",
-        "h_openers": "Who could open a market for others",
-        "x_openers": "Up to three openers per target market: members present there who "
-        "complement members targeting it without competing with them (those open to "
-        "joint export first); the number is how many targeting members each could "
-        "take along.",
-        "could_help": "Could take along",
-        "no_openers": "No member present in a target market complements the members targeting it.",
-        "h_movement": "Changes since the previous snapshot",
-        "x_movement": "{before} members then, {after} now; {new} joined, {gone} left.",
-        "c_movement": "Members who moved to a higher or lower tier since the previous snapshot.",
-        "dimension": "Gradation",
-        "before": "Before",
-        "after": "After",
-        "direction": "Change",
-        "dim_market_presence": "market presence",
-        "dim_potential_tier": "potential",
-        "dim_org_type": "type of activity",
-        "dir_up": "up",
-        "dir_down": "down",
-        "dir_changed": "changed",
-        "new_members": "New members",
-        "gone_members": "Members who left",
-        "more": "and {n} more (all rows are in the XLSX tables)",
-        "h_supply": "Supply and demand of capabilities",
-        "x_supply": "For each capability, how many members of the home cluster seek it and how "
-        "many offer it. A gap is sought by members and offered by none of them; for "
-        "each gap the matching engine ranks organisations of the partner networks "
-        "abroad that offer it.",
-        "c_supply": "Most sought capabilities: members seeking (dark) against members offering "
-        "(light); gaps in red.",
-        "h_gaps": "Gaps and where abroad to fill them",
-        "no_gaps": "Every capability sought by members is offered by some member of the cluster.",
-        "gap_line": "Sought by {sought} members; offered by {abroad} organisations of the partner "
-        "networks. Best matches by the engine:",
-        "gap_nobody": "No organisation of the partner networks offers it either: a case for new "
-        "partner networks or for building the capability at home.",
-        "partner": "Partner",
-        "network": "Network",
-        "for_members": "Seekers matched",
-        "reasons": "Why (the engine's reasons)",
-        "reasons_for": "for {member}:",
-        "h_capabilities": "All capabilities sought or offered at home",
-        "capability": "Capability",
-        "sought": "Sought",
-        "offered": "Offered",
-        "offered_abroad": "Offered abroad",
-        "status": "Status",
-        "status_gap": "gap",
-        "status_shortage": "shortage",
-        "status_balanced": "balanced",
-        "status_surplus": "surplus",
-        "h_markets": "Markets",
-        "x_markets": "Markets that members target and are not present in yet, against the markets "
-        "where members of the cluster and its partners abroad (organisations with a "
-        "known partnership with a member) are present. Openers are members present in "
-        "a market who complement a targeting member without competing with it: "
-        "candidates for joint export and shared trade-fair stands.",
-        "c_markets": "Target markets: members targeting them against members and partners present "
-        "there; markets with no partner yet in red.",
-        "no_partner_markets": "Target markets with no partner yet",
-        "all_markets_have_partner": "Every target market already has a member or a partner of the "
-        "cluster present in it.",
-        "market": "Market",
-        "members_targeting": "Members targeting",
-        "home_present": "Members present",
-        "partners_present": "Partners present",
-        "international_present": "Partner networks present",
-        "with_own_partner": "Targeting with own partner there",
-        "joint_export": "open to joint export",
-        "h_network": "Network of partnerships",
-        "x_network": "{home} members; {known} known partnerships and {suggested} suggested ones. "
-        "Known partnerships form {components} groups (the largest has {largest} "
-        "organisations); with the suggestions, {merged}.",
-        "c_network": "Members (coloured by type) and their partners abroad (grey): known "
-        "partnerships as lines; dashed, the engine's suggestions for the members "
-        "outside the largest group; members with no partner yet ringed in red, the "
-        "main brokers named.",
-        "h_unpartnered": "Members with no partner yet: priorities for the next matchmaking day",
-        "best_suggestions": "Best suggestions",
-        "everyone_partnered": "Every member has at least one known partner.",
-        "h_brokers": "Brokers",
-        "x_brokers": "Organisations that most often connect others (betweenness in the graph of "
-        "known partnerships).",
-        "degree": "Partners",
-        "betweenness": "Betweenness",
-        "h_outcomes": "Matchmaking outcomes",
-        "x_outcomes": "{sessions} sessions: {shown} suggestions shown, {accepted} accepted, "
-        "{meetings} meetings held, {deals} deals.",
-        "c_outcomes": "Suggestions shown, accepted, meetings held and deals per session.",
-        "no_outcomes": "No outcomes table was given (see matcher.insights.cluster.OUTCOME_COLUMNS for its "
-        "format).",
-        "session": "Session",
-        "date": "Date",
-        "shown": "Shown",
-        "accepted": "Accepted",
-        "meetings": "Meetings",
-        "deals": "Deals",
-        "deal_rate": "Deals / shown",
-        "axis_members": "members",
-        "axis_pairs": "member-partner pairs",
-        "axis_organisations": "organisations",
-        "legend_seek": "seek",
-        "legend_offer": "offer",
-        "legend_gap": "sought, offered by no member",
-        "legend_targeting": "members targeting",
-        "legend_home_present": "members present",
-        "legend_partners_present": "partners present",
-        "legend_up": "moved up",
-        "legend_down": "moved down",
-        "legend_known": "known partnership",
-        "legend_suggested": "suggestion",
-        "legend_abroad": "partner abroad",
-        "legend_unpartnered": "no partner yet",
-        "panel_presence": "Market presence",
-        "panel_potential": "Potential",
-    },
-    "uk": {
-        "language_name": "Українська",
-        "title": "Аналітика кластера",
-        "subtitle": "Що має {network}, чого бракує і де за кордоном шукати відсутнє",
-        "generated": "Створено",
-        "data_line": "{profiles} профілів у {networks} мережах, {links} відомих зв'язків",
-        "model": "модель рушія",
-        "card_members": "учасників кластера",
-        "card_gaps": "можливостей, яких шукають, але ніхто в кластері не пропонує",
-        "card_shortages": "можливостей з нестачею пропозиції",
-        "card_targets": "цільових ринків, куди ще не вийшли",
-        "card_no_partner": "цільових ринків без жодного партнера",
-        "card_unpartnered": "учасників без жодного партнера",
-        "h_gradation": "Градація учасників",
-        "x_gradation": "Учасники за видом діяльності, присутністю на ринках (місцевий: ринки не "
-        "вказано; національний: лише власна країна; сусідні країни; міжнародний: "
-        "інший континент або п'ять і більше зарубіжних ринків) і потенціалом "
-        "(низький < 0,35 <= середній < 0,6 <= високий).",
-        "c_gradation": "Учасники кластера за видом діяльності: присутність на ринках (ліворуч) і "
-        "потенціал (праворуч).",
-        "org_type": "Вид діяльності",
-        "members": "Учасники",
-        "member": "Учасник",
-        "potential": "Потенціал",
-        "mean_potential": "Середній потенціал",
-        "mean": "середній",
-        "best_score": "Найвища оцінка",
-        "openers_count": "Провідників",
-        "h_openers": "Хто може відкрити ринок для інших",
-        "x_openers": "До трьох провідників на цільовий ринок: учасники, присутні там, що "
-        "доповнюють учасників, які туди прагнуть, і не конкурують з ними (спершу "
-        "відкриті до спільного експорту); число: скількох учасників кожен міг би "
-        "взяти з собою.",
-        "could_help": "Може взяти з собою",
-        "no_openers": "Жоден учасник, присутній на цільовому ринку, не доповнює тих, хто туди "
-        "прагне.",
-        "h_movement": "Зміни від попереднього зрізу",
-        "x_movement": "Тоді {before} учасників, тепер {after}; приєдналися {new}, вибули {gone}.",
-        "c_movement": "Учасники, що перейшли до вищого або нижчого рівня від попереднього зрізу.",
-        "dimension": "Градація",
-        "before": "Було",
-        "after": "Стало",
-        "direction": "Зміна",
-        "dim_market_presence": "присутність на ринках",
-        "dim_potential_tier": "потенціал",
-        "dim_org_type": "вид діяльності",
-        "dir_up": "вгору",
-        "dir_down": "вниз",
-        "dir_changed": "змінено",
-        "new_members": "Нові учасники",
-        "gone_members": "Учасники, що вибули",
-        "more": "і ще {n} (усі рядки є в таблицях XLSX)",
-        "h_supply": "Попит і пропозиція можливостей",
-        "x_supply": "Для кожної можливості: скільки учасників кластера її шукають і скільки "
-        "пропонують. Прогалина: її шукають, але не пропонує жоден учасник; для кожної "
-        "прогалини рушій підбору ранжує організації партнерських мереж за кордоном, "
-        "які її пропонують.",
-        "c_supply": "Найзатребуваніші можливості: учасники, що шукають (темні), проти тих, що "
-        "пропонують (світлі); прогалини червоним.",
-        "h_gaps": "Прогалини і де за кордоном їх закрити",
-        "no_gaps": "Кожну можливість, якої шукають учасники, пропонує хтось у кластері.",
-        "gap_line": "Шукають {sought} учасників; пропонують {abroad} організацій партнерських "
-        "мереж. Найкращі збіги за рушієм:",
-        "gap_nobody": "Жодна організація партнерських мереж теж її не пропонує: привід шукати нові "
-        "мережі або розвивати цю можливість у кластері.",
-        "partner": "Партнер",
-        "network": "Мережа",
-        "for_members": "Підібрано для",
-        "reasons": "Чому (пояснення рушія)",
-        "reasons_for": "для {member}:",
-        "h_capabilities": "Усі можливості, яких шукають або які пропонують у кластері",
-        "capability": "Можливість",
-        "sought": "Шукають",
-        "offered": "Пропонують",
-        "offered_abroad": "Пропонують за кордоном",
-        "status": "Стан",
-        "status_gap": "прогалина",
-        "status_shortage": "нестача",
-        "status_balanced": "рівновага",
-        "status_surplus": "надлишок",
-        "h_markets": "Ринки",
-        "x_markets": "Ринки, куди учасники прагнуть і де їх ще немає, проти ринків, де присутні "
-        "учасники кластера та його партнери за кордоном (організації з відомим "
-        "партнерством з учасником). Провідники: учасники, присутні на ринку, що "
-        "доповнюють учасника, який туди прагне, і не конкурують з ним: кандидати на "
-        "спільний експорт і спільний стенд на виставці.",
-        "c_markets": "Цільові ринки: скільки учасників туди прагнуть проти присутніх там учасників "
-        "і партнерів; ринки без жодного партнера червоним.",
-        "no_partner_markets": "Цільові ринки без жодного партнера",
-        "all_markets_have_partner": "На кожному цільовому ринку вже присутній учасник або партнер "
-        "кластера.",
-        "market": "Ринок",
-        "members_targeting": "Прагнуть учасників",
-        "home_present": "Присутні учасники",
-        "partners_present": "Присутні партнери",
-        "international_present": "Присутні з партнерських мереж",
-        "with_own_partner": "Прагнуть і мають там партнера",
-        "joint_export": "відкритий до спільного експорту",
-        "h_network": "Мережа партнерств",
-        "x_network": "{home} учасників; {known} відомих партнерств і {suggested} запропонованих. "
-        "Відомі партнерства утворюють {components} груп (найбільша має {largest} "
-        "організацій); з пропозиціями: {merged}.",
-        "c_network": "Учасники (колір за видом діяльності) та їхні партнери за кордоном (сірі): "
-        "відомі партнерства лініями; пунктиром пропозиції рушія для учасників поза "
-        "найбільшою групою; учасники без партнера обведені червоним, головних "
-        "посередників підписано.",
-        "h_unpartnered": "Учасники без партнера: пріоритети наступного дня підбору партнерів",
-        "best_suggestions": "Найкращі пропозиції",
-        "everyone_partnered": "Кожен учасник має принаймні одного відомого партнера.",
-        "h_brokers": "Посередники",
-        "x_brokers": "Організації, що найчастіше поєднують інших (посередництво в графі відомих "
-        "партнерств).",
-        "degree": "Партнерів",
-        "betweenness": "Посередництво",
-        "h_outcomes": "Результати підбору партнерів",
-        "x_outcomes": "{sessions} сесій: показано {shown} пропозицій, прийнято {accepted}, "
-        "відбулося {meetings} зустрічей, укладено {deals} угод.",
-        "c_outcomes": "Показані й прийняті пропозиції, зустрічі та угоди за сесіями.",
-        "no_outcomes": "Таблицю результатів не надано (її формат: "
-        "matcher.insights.cluster.OUTCOME_COLUMNS).",
-        "session": "Сесія",
-        "date": "Дата",
-        "shown": "Показано",
-        "accepted": "Прийнято",
-        "meetings": "Зустрічі",
-        "deals": "Угоди",
-        "deal_rate": "Угоди / показано",
-        "axis_members": "учасники",
-        "axis_pairs": "пари учасник-партнер",
-        "axis_organisations": "організації",
-        "legend_seek": "шукають",
-        "legend_offer": "пропонують",
-        "legend_gap": "шукають, ніхто не пропонує",
-        "legend_targeting": "прагнуть учасників",
-        "legend_home_present": "присутні учасники",
-        "legend_partners_present": "присутні партнери",
-        "legend_up": "вгору",
-        "legend_down": "вниз",
-        "legend_known": "відоме партнерство",
-        "legend_suggested": "пропозиція",
-        "legend_abroad": "партнер за кордоном",
-        "legend_unpartnered": "без партнера",
-        "panel_presence": "Присутність на ринках",
-        "panel_potential": "Потенціал",
-    },
+#: The report's own words (``TEXT[language][key]``): English source strings of the catalogue
+#: (:mod:`matcher.i18n`), translated on first use; data labels come from the taxonomy and ISO
+#: 3166. Words that depend on a number are in :data:`COUNTS`.
+TEXT = Table(
+    {
+        "title": N_("Cluster insights"),
+        "subtitle": N_(
+            "What the {network} has, what it lacks, and where abroad the missing pieces are"
+        ),
+        "generated": N_("Generated"),
+        # TRANSLATORS: "2150 profiles" "in 8 networks", "2947 known links" (each its own plural).
+        "data_line": N_("{profiles} {networks}, {links}"),
+        "model": N_("engine model"),
+        "h_gradation": N_("Gradation of members"),
+        # TRANSLATORS: {low}, {medium}, {high} are the potential tiers' words; {medium_from}
+        # and {high_from} the scores where the tiers start (0.35, 0.6), written for the language.
+        "x_gradation": N_(
+            "Members by type of activity, market presence (local: no market listed; "
+            "national: own country only; regional: neighbouring countries; "
+            "international: another continent or five foreign markets and more) and "
+            "potential ({low} < {medium_from} <= {medium} < {high_from} <= {high})."
+        ),
+        "c_gradation": N_(
+            "Members of the home cluster by type of activity: market presence (left) and potential "
+            "(right)."
+        ),
+        "org_type": N_("Type of activity"),
+        "members": N_("Members"),
+        "member": N_("Member"),
+        "potential": N_("Potential"),
+        "mean_potential": N_("Mean potential"),
+        "mean": NP_("mean potential column", "mean"),
+        "best_score": N_("Best score"),
+        "openers_count": NP_("column: number of openers", "Openers"),
+        "h_openers": N_("Who could open a market for others"),
+        "x_openers": N_(
+            "Up to three openers per target market: members present there who complement members "
+            "targeting it without competing with them (those open to joint export first); the "
+            "number is how many targeting members each could take along."
+        ),
+        "could_help": N_("Could take along"),
+        "no_openers": N_(
+            "No member present in a target market complements the members targeting it."
+        ),
+        "h_movement": N_("Changes since the previous snapshot"),
+        # TRANSLATORS: "5 members then", "7" members now, "2 joined", "0 left".
+        "x_movement": N_("{before}, {after} now; {new}, {gone}."),
+        "c_movement": N_(
+            "Members who moved to a higher or lower tier since the previous snapshot."
+        ),
+        "dimension": N_("Gradation"),
+        "before": N_("Before"),
+        "after": N_("After"),
+        "direction": N_("Change"),
+        "dim_market_presence": N_("market presence"),
+        "dim_potential_tier": N_("potential"),
+        "dim_org_type": N_("type of activity"),
+        "dir_up": NP_("tier change", "up"),
+        "dir_down": NP_("tier change", "down"),
+        "dir_changed": NP_("tier change", "changed"),
+        "new_members": N_("New members"),
+        "gone_members": N_("Members who left"),
+        "more": N_("and {n} more (all rows are in the XLSX tables)"),
+        "h_supply": N_("Supply and demand of capabilities"),
+        "x_supply": N_(
+            "For each capability, how many members of the home cluster seek it and how many offer "
+            "it. A gap is sought by members and offered by none of them; for each gap the matching "
+            "engine ranks organisations of the partner networks abroad that offer it."
+        ),
+        "c_supply": N_(
+            "Most sought capabilities: members seeking (dark) against members offering (light); "
+            "gaps in red."
+        ),
+        "h_gaps": N_("Gaps and where abroad to fill them"),
+        "no_gaps": N_(
+            "Every capability sought by members is offered by some member of the cluster."
+        ),
+        # TRANSLATORS: "Sought by 3 members"; "offered by 12 organisations of the partner networks".
+        "gap_line": N_("{sought}; {offered}. Best matches by the engine:"),
+        "gap_nobody": N_(
+            "No organisation of the partner networks offers it either: a case for new partner "
+            "networks or for building the capability at home."
+        ),
+        "partner": N_("Partner"),
+        "network": N_("Network"),
+        "for_members": N_("Seekers matched"),
+        "reasons": N_("Why (the engine's reasons)"),
+        "reasons_for": N_("for {member}:"),
+        "h_capabilities": N_("All capabilities sought or offered at home"),
+        "capability": N_("Capability"),
+        "sought": N_("Sought"),
+        "offered": N_("Offered"),
+        "offered_abroad": N_("Offered abroad"),
+        "status": NP_("capability status column", "Status"),
+        "status_gap": NP_("capability status", "gap"),
+        "status_shortage": NP_("capability status", "shortage"),
+        "status_balanced": NP_("capability status", "balanced"),
+        "status_surplus": NP_("capability status", "surplus"),
+        "h_markets": N_("Markets"),
+        "x_markets": N_(
+            "Markets that members target and are not present in yet, against the markets where "
+            "members of the cluster and its partners abroad (organisations with a known partnership"
+            " with a member) are present. Openers are members present in a market who complement a "
+            "targeting member without competing with it: candidates for joint export and shared "
+            "trade-fair stands."
+        ),
+        "c_markets": N_(
+            "Target markets: members targeting them against members and partners present there; "
+            "markets with no partner yet in red."
+        ),
+        "no_partner_markets": N_("Target markets with no partner yet"),
+        "all_markets_have_partner": N_(
+            "Every target market already has a member or a partner of the cluster present in it."
+        ),
+        "market": N_("Market"),
+        "members_targeting": N_("Members targeting"),
+        "home_present": N_("Members present"),
+        "partners_present": N_("Partners present"),
+        "international_present": N_("Partner networks present"),
+        "with_own_partner": N_("Targeting with own partner there"),
+        "joint_export": N_("open to joint export"),
+        "h_network": N_("Network of partnerships"),
+        # TRANSLATORS: "150 members"; "2000 known partnerships" and "300 suggested ones".
+        # "Known partnerships form 12 groups" ("the largest has 1200 organisations"); with the
+        # suggestions, {merged} groups.
+        "x_network": N_(
+            "{home}; {known} and {suggested}. {components} ({largest}); "
+            "with the suggestions, {merged}."
+        ),
+        "c_network": N_(
+            "Members (coloured by type) and their partners abroad (grey): known partnerships as "
+            "lines; dashed, the engine's suggestions for the members outside the largest group; "
+            "members with no partner yet ringed in red, the main brokers named."
+        ),
+        "h_unpartnered": N_("Members with no partner yet: priorities for the next matchmaking day"),
+        "best_suggestions": N_("Best suggestions"),
+        "everyone_partnered": N_("Every member has at least one known partner."),
+        "h_brokers": N_("Brokers"),
+        "x_brokers": N_(
+            "Organisations that most often connect others (betweenness in the graph of known "
+            "partnerships)."
+        ),
+        "degree": NP_("column: number of partners", "Partners"),
+        "betweenness": N_("Betweenness"),
+        "h_outcomes": N_("Matchmaking outcomes"),
+        # TRANSLATORS: "2 sessions": "5 suggestions shown", 3 accepted, "2 meetings held",
+        # "1 deal".
+        "x_outcomes": N_("{sessions}: {shown}, {accepted} accepted, {meetings}, {deals}."),
+        "c_outcomes": N_("Suggestions shown, accepted, meetings held and deals per session."),
+        "no_outcomes": N_(
+            "No outcomes table was given (see matcher.insights.OUTCOME_COLUMNS for its format)."
+        ),
+        "session": N_("Session"),
+        "date": N_("Date"),
+        "shown": N_("Shown"),
+        "accepted": N_("Accepted"),
+        "meetings": N_("Meetings"),
+        "deals": N_("Deals"),
+        "deal_rate": N_("Deals / shown"),
+        "axis_members": N_("members"),
+        "axis_pairs": N_("member-partner pairs"),
+        "axis_organisations": N_("organisations"),
+        "legend_seek": N_("seek"),
+        "legend_offer": N_("offer"),
+        "legend_gap": N_("sought, offered by no member"),
+        "legend_targeting": N_("members targeting"),
+        "legend_home_present": N_("members present"),
+        "legend_partners_present": N_("partners present"),
+        "legend_up": N_("moved up"),
+        "legend_down": N_("moved down"),
+        "legend_known": N_("known partnership"),
+        "legend_suggested": N_("suggestion"),
+        "legend_abroad": N_("partner abroad"),
+        "legend_unpartnered": N_("no partner yet"),
+        "panel_presence": N_("Market presence"),
+        "panel_potential": N_("Potential"),
+    }
+)
+
+#: The report's words that depend on a number (plural forms: ``{n}`` is the number), by key.
+COUNTS: dict[str, Message] = {
+    # The cards: the number is shown above the words.
+    "card_members": NN_("member of the home cluster", "members of the home cluster"),
+    "card_gaps": NN_(
+        "capability sought but not offered at home",
+        "capabilities sought but not offered at home",
+    ),
+    "card_shortages": NN_("capability in short supply", "capabilities in short supply"),
+    "card_targets": NN_("target market not yet reached", "target markets not yet reached"),
+    "card_no_partner": NN_(
+        "target market with no partner yet", "target markets with no partner yet"
+    ),
+    "card_unpartnered": NN_("member with no partner yet", "members with no partner yet"),
+    # data_line
+    "profiles": NN_("{n} profile", "{n} profiles"),
+    "in_networks": NN_("in {n} network", "in {n} networks"),
+    "known_links": NN_("{n} known link", "{n} known links"),
+    # x_movement
+    "members_then": NN_("{n} member then", "{n} members then"),
+    "joined": NN_("{n} joined", "{n} joined"),
+    "left": NN_("{n} left", "{n} left"),
+    # gap_line
+    "sought_by": NN_("Sought by {n} member", "Sought by {n} members"),
+    "offered_by": NN_(
+        "offered by {n} organisation of the partner networks",
+        "offered by {n} organisations of the partner networks",
+    ),
+    # x_network
+    "home_members": NN_("{n} member", "{n} members"),
+    "known_partnerships": NN_("{n} known partnership", "{n} known partnerships"),
+    "suggested_ones": NN_("{n} suggested one", "{n} suggested ones"),
+    "groups": NN_("Known partnerships form {n} group", "Known partnerships form {n} groups"),
+    "largest": NN_("the largest has {n} organisation", "the largest has {n} organisations"),
+    # x_outcomes
+    "sessions": NN_("{n} session", "{n} sessions"),
+    "shown": NN_("{n} suggestion shown", "{n} suggestions shown"),
+    "meetings_held": NN_("{n} meeting held", "{n} meetings held"),
+    "deals": NN_("{n} deal", "{n} deals"),
 }
+#: Where the potential tiers start (see :func:`matcher.profiles.potential_tier`).
+_TIER_FROM = {"medium": 0.35, "high": 0.6}
 
 _PRESENCE_COLOURS = ("#c9d6e3", "#8fb0cf", "#4a7fb5", "#1f4e89")
 _POTENTIAL_COLOURS = ("#f2d5a0", "#e39b4c", "#b85c1f")
@@ -797,6 +740,27 @@ class _Language:
         self.language = language
         self.t = TEXT[language]
         self.charts = charts
+        self._catalogue = catalogue(language)
+
+    @property
+    def language_name(self) -> str:
+        """The language's own name, as a label ("English", "Українська")."""
+        name = language_name(self.language, self.language)
+        return name[:1].upper() + name[1:]
+
+    def n(self, key: str, n: int) -> str:
+        """The words of :data:`COUNTS` `key` for the number `n`, ``{n}`` filled in."""
+        return self._catalogue.count(COUNTS[key], n)
+
+    def gradation_note(self) -> str:
+        """The explanation of the gradation, with the tiers' words and where they start."""
+        return self.t["x_gradation"].format(
+            **{tier: tier_name(tier, self.language) for tier in POTENTIAL_TIERS},
+            **{
+                f"{tier}_from": self._catalogue.format_number(score)
+                for tier, score in _TIER_FROM.items()
+            },
+        )
 
     def label(self, vocabulary: str, tag: str) -> str:
         return labels(vocabulary, tag)[self.language]
@@ -808,9 +772,8 @@ class _Language:
     def country(self, code: str) -> str:
         return country_name(code, self.language)
 
-    @staticmethod
-    def percent(value: float | None) -> str:
-        return "—" if value is None or pd.isna(value) else f"{100 * value:.0f}%"
+    def percent(self, value: float | None) -> str:
+        return "—" if value is None or pd.isna(value) else format_share(value, self.language)
 
 
 @lru_cache(maxsize=1)
@@ -875,7 +838,7 @@ def render_report(
     context = {
         "languages": languages,
         "reports": reports,
-        "generated": generated or dt.date.today().isoformat(),
+        "generated": generated or format_date(dt.date.today(), languages[0]),
         "note": note,
         "limit": limit,
         "summary": insights.summary(),

@@ -1,7 +1,8 @@
 """Exports of a session's agenda: XLSX, CSV, ICS calendars and a printable HTML page.
 
 Every export speaks Ukrainian or English (``language="uk"`` or ``"en"``): labels, statuses,
-wish levels and the engine's reasons. Data first, files at the edge: :func:`participant_agenda`,
+wish levels (:data:`LABELS`, from the library's catalogue, :mod:`matcher.i18n`) and the engine's
+reasons. Data first, files at the edge: :func:`participant_agenda`,
 :func:`plan_rows` and :func:`table_plan` return plain rows; the ``write_*`` functions and
 :func:`participant_calendar` / :func:`render_html` turn them into files, written atomically.
 
@@ -39,8 +40,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..files import atomic_write_bytes
+from ..i18n import N_, NP_, Table, format_date
 from ..spreadsheets import safe_cell, sheet_title
-from .model import LANGUAGES, Meeting, Session, meeting_reasons
+from .model import Meeting, Session, meeting_reasons
 
 if TYPE_CHECKING:
     import icalendar
@@ -64,139 +66,80 @@ __all__ = [
     "xlsx_bytes",
 ]
 
-#: Labels of every export, by language.
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "agenda_for": "Agenda for",
-        "session": "Session",
-        "date": "Date",
-        "place": "Place",
-        "timezone": "Time zone",
-        "slot": "Slot",
-        "time": "Time",
-        "start": "Start",
-        "end": "End",
-        "table": "Table",
-        "partner": "Partner",
-        "partner_id": "Partner id",
-        "network": "Network",
-        "country": "Country",
-        "your_wish": "Your wish",
-        "their_wish": "Their wish",
-        "reasons": "Why meet",
-        "status": "Status",
-        "outcome": "Outcome",
-        "locked": "Locked",
-        "value": "Value",
-        "participant": "Participant",
-        "participant_id": "Participant id",
-        "member_a": "Participant A",
-        "member_b": "Participant B",
-        "name_a": "Name A",
-        "name_b": "Name B",
-        "wish_a": "A's wish",
-        "wish_b": "B's wish",
-        "plan": "Plan",
-        "tables": "Tables",
-        "table_plan": "Table plan",
-        "free": "free",
-        "unavailable": "not attending",
-        "meeting_with": "Meeting with",
-        "agenda": "Agenda",
-        "preliminary": "preliminary",
-        "final": "final",
-        "state": "Agenda",
-        "meetings": "meetings",
-        "yes": "yes",
-        "no": "no",
-        "revision": "Revision",
-        "printed": "Printed",
-        "minutes": "min",
-        "planned": "planned",
-        "held": "held",
-        "cancelled": "cancelled",
+#: Labels of every export, by language (``LABELS[language][key]``): English source strings
+#: of the catalogue (:mod:`matcher.i18n`), translated on first use.
+LABELS = Table(
+    {
+        "agenda_for": N_("Agenda for"),
+        "session": N_("Session"),
+        "date": N_("Date"),
+        "place": N_("Place"),
+        "timezone": N_("Time zone"),
+        "slot": N_("Slot"),
+        "time": N_("Time"),
+        "start": N_("Start"),
+        "end": N_("End"),
+        "table": N_("Table"),
+        "partner": N_("Partner"),
+        "partner_id": N_("Partner id"),
+        "network": N_("Network"),
+        "country": N_("Country"),
+        "your_wish": N_("Your wish"),
+        "their_wish": N_("Their wish"),
+        "reasons": N_("Why meet"),
+        "status": NP_("meeting status column", "Status"),
+        "outcome": N_("Outcome"),
+        "locked": N_("Locked"),
+        "value": N_("Value"),
+        "participant": N_("Participant"),
+        "participant_id": N_("Participant id"),
+        "member_a": N_("Participant A"),
+        "member_b": N_("Participant B"),
+        "name_a": N_("Name A"),
+        "name_b": N_("Name B"),
+        "wish_a": N_("A's wish"),
+        "wish_b": N_("B's wish"),
+        "plan": N_("Plan"),
+        "tables": N_("Tables"),
+        "table_plan": N_("Table plan"),
+        "free": NP_("slot", "free"),
+        "unavailable": NP_("slot", "not attending"),
+        "meeting_with": N_("Meeting with"),
+        "agenda": N_("Agenda"),
+        "preliminary": NP_("agenda state", "preliminary"),
+        "final": NP_("agenda state", "final"),
+        "state": N_("Agenda"),
+        "meetings": N_("meetings"),
+        "yes": N_("yes"),
+        "no": N_("no"),
+        "revision": N_("Revision"),
+        "printed": N_("Printed"),
+        "minutes": N_("min"),
+        "planned": NP_("meeting status", "planned"),
+        "held": NP_("meeting status", "held"),
+        "cancelled": NP_("meeting status", "cancelled"),
+        # An outcome of "none" shows as an empty cell in every language.
         "none": "",
-        "follow_up": "follow-up",
-        "deal": "deal",
-        "must": "must meet",
-        "would": "would meet",
-        "no_thanks": "no thanks",
-        "note": "Note",
-        "withdrew": "withdrew from the session",
-        "partner_withdrew": "The partner withdrew from the session: the organisers will cancel "
-        "or re-plan this meeting",
-        "participant_withdrew": "This participant withdrew from the session",
-        "partner_erased": "Cancelled: the partner left the service and its data was erased",
-    },
-    "uk": {
-        "agenda_for": "Розклад зустрічей",
-        "session": "Сесія",
-        "date": "Дата",
-        "place": "Місце",
-        "timezone": "Часовий пояс",
-        "slot": "Слот",
-        "time": "Час",
-        "start": "Початок",
-        "end": "Кінець",
-        "table": "Стіл",
-        "partner": "Партнер",
-        "partner_id": "Код партнера",
-        "network": "Мережа",
-        "country": "Країна",
-        "your_wish": "Ваше бажання",
-        "their_wish": "Бажання партнера",
-        "reasons": "Чому варто зустрітися",
-        "status": "Статус",
-        "outcome": "Результат",
-        "locked": "Закріплено",
-        "value": "Цінність",
-        "participant": "Учасник",
-        "participant_id": "Код учасника",
-        "member_a": "Учасник А",
-        "member_b": "Учасник Б",
-        "name_a": "Назва А",
-        "name_b": "Назва Б",
-        "wish_a": "Бажання А",
-        "wish_b": "Бажання Б",
-        "plan": "План",
-        "tables": "Столи",
-        "table_plan": "План столів",
-        "free": "вільно",
-        "unavailable": "не бере участі",
-        "meeting_with": "Зустріч з",
-        "agenda": "Розклад",
-        "preliminary": "попередній",
-        "final": "остаточний",
-        "state": "Розклад",
-        "meetings": "зустрічей",
-        "yes": "так",
-        "no": "ні",
-        "revision": "Редакція",
-        "printed": "Надруковано",
-        "minutes": "хв",
-        "planned": "заплановано",
-        "held": "відбулася",
-        "cancelled": "скасовано",
-        "none": "",
-        "follow_up": "подальші кроки",
-        "deal": "угода",
-        "must": "обов'язково",
-        "would": "бажано",
-        "no_thanks": "ні, дякую",
-        "note": "Примітка",
-        "withdrew": "вибув із сесії",
-        "partner_withdrew": "Партнер вибув із сесії: організатори скасують або перенесуть цю "
-        "зустріч",
-        "participant_withdrew": "Цей учасник вибув із сесії",
-        "partner_erased": "Скасовано: партнер вийшов із сервісу, його дані видалено",
-    },
-}
+        "follow_up": NP_("meeting outcome", "follow-up"),
+        "deal": NP_("meeting outcome", "deal"),
+        "must": NP_("wish level", "must meet"),
+        "would": NP_("wish level", "would meet"),
+        "no_thanks": NP_("wish level", "no thanks"),
+        "note": N_("Note"),
+        "withdrew": N_("withdrew from the session"),
+        "partner_withdrew": N_(
+            "The partner withdrew from the session: the organisers will cancel or re-plan this "
+            "meeting"
+        ),
+        "participant_withdrew": N_("This participant withdrew from the session"),
+        "partner_erased": N_("Cancelled: the partner left the service and its data was erased"),
+    }
+)
 CSV_VIEWS = ("plan", "agendas", "tables")
 
 
 def _labels(language: str) -> dict[str, str]:
-    if language not in LANGUAGES:
-        raise InputError(f"Got language={language!r}, expected one of {', '.join(LANGUAGES)}")
+    """The labels of `language` (an unknown one is refused, naming the allowed ones)."""
     return LABELS[language]
 
 
@@ -410,11 +353,11 @@ def _pair_text(
     return f"{who(meeting.member_a)} — {who(meeting.member_b)}"
 
 
-def _header(session: Session, label: dict[str, str]) -> list[tuple[str, str]]:
+def _header(session: Session, label: dict[str, str], language: str) -> list[tuple[str, str]]:
     settings = session.settings
     return [
         (label["session"], settings.name),
-        (label["date"], settings.date.isoformat()),
+        (label["date"], format_date(settings.date, language)),
         (label["place"], settings.place),
         (label["timezone"], settings.timezone),
         (label["state"], label[session.state]),
@@ -472,7 +415,7 @@ def _workbook(
 
     plan = workbook.active
     plan.title = sheet_title(label["plan"], used)
-    for key, value in _header(session, label):
+    for key, value in _header(session, label, language):
         put(plan, [key, value])
     plan.append([])
     notes = has_notes(session)
@@ -520,7 +463,7 @@ def _workbook(
         participant = session.participants[member_id]
         sheet = workbook.create_sheet(sheet_title(member_id, used))
         put(sheet, [f"{label['agenda_for']}: {participant.name} ({member_id})"], header=True)
-        for key, value in _header(session, label)[:4]:
+        for key, value in _header(session, label, language)[:4]:
             put(sheet, [key, value])
         sheet.append([])
         columns = [
@@ -850,7 +793,7 @@ def render_html(
         label=label,
         settings=session.settings,
         session=session,
-        header=_header(session, label),
+        header=_header(session, label, language),
         agendas=agendas,
         grid=[
             {**row, "cells": [_pair_text(session, m, label) for m in row["tables"]]}
@@ -858,7 +801,7 @@ def render_html(
         ]
         if include_plan
         else None,
-        printed=dt.datetime.now(session.settings.zone).strftime("%Y-%m-%d %H:%M"),
+        printed=format_date(dt.datetime.now(session.settings.zone), language),
     )
 
 
