@@ -2,7 +2,7 @@ import json
 
 import pandas as pd
 import pytest
-from conftest import CLUSTER, write_csv
+from small_cluster import CLUSTER, write_csv
 
 from matcher.profiles import (
     Profile,

@@ -66,7 +66,7 @@ def _check_output(path: str | None, option: str) -> None:
 class _ExtraColumnsExpected(logging.Filter):
     """Shows the profile reader's warning about columns outside the format as information: in
     a candidate file they are expected (hall, stand, ...) and written beside each suggestion.
-    The record is known by its text (tests/test_batch_inputs.py fails if that changes)."""
+    The record is known by its text (tests/batch/test_batch_inputs.py fails if that changes)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno == logging.WARNING and "kept as extra data" in record.getMessage():

@@ -8,13 +8,13 @@ name ``conftest`` that the engine's tests import their helpers from.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from small_cluster import CLUSTER, HOME, LINKS
 from sqlalchemy import text
 
 from api import create_app
@@ -23,12 +23,6 @@ from api.db import get_db, get_engine, upgrade
 from api.services.serving import train_new_version
 from api.services.transfer import import_links, import_members
 
-_spec = importlib.util.spec_from_file_location(
-    "cluster_data", Path(__file__).parents[1] / "conftest.py"
-)
-cluster_data = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(cluster_data)
-CLUSTER, LINKS, HOME = cluster_data.CLUSTER, cluster_data.LINKS, cluster_data.HOME
 POLISH = "polish-fashion-cluster"
 
 POSTGRES_URL = os.environ.get("MATCHER_TEST_DATABASE_URL", "")

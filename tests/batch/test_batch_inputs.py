@@ -256,7 +256,7 @@ def test_batch_spec_refuses_settings_naming_them(settings, named):
 
 @pytest.fixture(scope="module")
 def small_matcher():
-    from conftest import CLUSTER
+    from small_cluster import CLUSTER
 
     frame = validate_profiles(pd.DataFrame(CLUSTER).fillna(""))
     return PartnerMatcher(model="default").fit(frame)

@@ -6,7 +6,7 @@ not) and checks that both sides give the same answer, or an equivalent one where
 are not meant to agree to the last bit, or at least a valid one (no self-match, scores sorted,
 filters honoured).
 
-The switches ``tests/test_batch.py`` already covers on both sides (the batch's
+The switches ``tests/batch/test_batch.py`` already covers on both sides (the batch's
 ``exhaustive_below``, ``block_rows`` and its chunk of 32 members for the neighbour votes, local
 processes from two jobs and two blocks, ``AUTO_JOBS_UP_TO``, one sheet per member up to 200)
 are not repeated here; the table in the report of this change lists them all.
@@ -284,7 +284,7 @@ def test_auto_learns_from_10_pairs_and_the_pairs_choose_the_model(auto_models, p
     """Below 10 pairs the default weights; from 10 a learned model, which the inner
     cross-validation chose (the plain logistic one unless another gains on evidence; or, with too few members to cross-validate, the simplest logistic
     model, saying why). (At 2 and 3 pairs, where a named model is refused or learns, see
-    tests/test_ranking.py.)"""
+    tests/engine/test_ranking.py.)"""
     assert PartnerMatcher.AUTO_LEARN_FROM == 10
     matcher = auto_models[pairs]
     assert len(matcher.positive_pairs_) == (50 if pairs == "auto-50" else pairs)
