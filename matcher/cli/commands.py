@@ -178,6 +178,17 @@ _models_dir_option = click.option(
 )
 
 
+def _format_option(*choices: str):
+    """``--format`` (into ``output_format``): one of `choices`, the first by default."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(list(choices)),
+        default=choices[0],
+        show_default=True,
+    )
+
+
 def _duplicates_option(default: str):
     return click.option(
         "--duplicates",
@@ -350,13 +361,7 @@ def train(profiles, links, sample, name, models_dir, run_evaluation, eval_folds,
 @_scope_option
 @filter_options
 @_reasons_language_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-)
+@_format_option("table", "json", "csv")
 @_duplicates_option("error")
 def recommend(
     model_name,
@@ -503,13 +508,7 @@ def _format_suggestions(payload: dict, output_format: str) -> str:
     is_flag=True,
     help="Also measure the candidate stage against re-ranking every profile.",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-)
+@_format_option("table", "json")
 @_duplicates_option("merge")
 def evaluate_command(
     profiles, links, sample, k, folds, seed, methods, retrieval, output_format, duplicates

@@ -21,6 +21,7 @@ import click
 from .commands import (
     BadInput,
     _duplicates_option,
+    _format_option,
     _links_option,
     _load_inputs,
     _models_dir_option,
@@ -195,13 +196,7 @@ def create(
 
 @session.command()
 @_session_argument
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+@_format_option("text", "json")
 def show(session_file, output_format):
     """Show the session: settings, participants, wishes and the agenda's state."""
     from ..sessions.model import check_agenda
@@ -400,13 +395,7 @@ def participants_remove(session_file, member_id):
 
 @participants.command("list")
 @_session_argument
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-)
+@_format_option("table", "json", "csv")
 def participants_list(session_file, output_format):
     """List the participants with availability, limits and meetings."""
     from ..sessions.model import number_ranges
@@ -570,13 +559,7 @@ def wishes_set(session_file, member_id, partner_id, level, wishes_file):
 @_session_argument
 @click.option("--member", "member_ids", multiple=True, help="Only this participant (repeatable).")
 @_language_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-)
+@_format_option("table", "json")
 def wishes_list(session_file, member_ids, language, output_format):
     """List each participant's suggestions (marked *, with reasons) and wishes."""
 
@@ -810,13 +793,7 @@ _lock_command("unlock", False)
 
 @session.command()
 @_session_argument
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+@_format_option("text", "json")
 def check(session_file, output_format):
     """List the agenda's conflicts (exit code 2 if there are errors)."""
     from ..sessions.model import check_agenda

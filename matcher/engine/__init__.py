@@ -14,21 +14,21 @@ from __future__ import annotations
 
 from ..lazy import lazy_package
 
-__getattr__, __dir__ = lazy_package(
-    __name__,
-    (
-        "compiled",
-        "parallel",
-        "topk",
-        "features",
-        "pairs",
-        "firststage",
-        "forest",
-        "retrieval",
-        "reasons",
-        "model_selection",
-        "ranking",
-        "artifacts",
-        "evaluation",
-    ),
+#: The engine's modules, in the order a name is looked for (the cheapest first).
+MODULES = (
+    "compiled",
+    "parallel",
+    "topk",
+    "features",
+    "pairs",
+    "firststage",
+    "forest",
+    "retrieval",
+    "reasons",
+    "model_selection",
+    "ranking",
+    "artifacts",
+    "evaluation",
 )
+
+__getattr__, __dir__ = lazy_package(__name__, MODULES)

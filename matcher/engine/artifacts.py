@@ -29,6 +29,7 @@ from ..canonical import canonical_sparse
 from ..errors import InputError
 from ..files import atomic_write_bytes
 from ..profiles import Link
+from . import MODULES
 from .ranking import PartnerMatcher
 
 __all__ = [
@@ -50,22 +51,7 @@ MANIFEST_FILE = "manifest.json"
 #: its own, its classes were ``matcher.ranking.PartnerMatcher`` and so on, and a model trained then
 #: names them by those paths; loading reads such a model through these names instead of refusing
 #: a service's trained versions after an upgrade.
-FORMER_MODULES = {
-    f"matcher.{name}": f"matcher.engine.{name}"
-    for name in (
-        "compiled",
-        "parallel",
-        "topk",
-        "features",
-        "pairs",
-        "firststage",
-        "forest",
-        "retrieval",
-        "reasons",
-        "model_selection",
-        "ranking",
-    )
-}
+FORMER_MODULES = {f"matcher.{name}": f"matcher.engine.{name}" for name in MODULES}
 
 
 class ArtifactError(InputError, RuntimeError):
