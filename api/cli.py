@@ -6,10 +6,12 @@ this package.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -79,18 +81,28 @@ def _import_file(kind: str, path: str) -> dict[str, int]:
     return counts
 
 
+def _member_and_link_files(members_help: str, links_help: str) -> Callable:
+    """The ``--members`` and ``--links`` options of a command (``db import``, ``db export``)
+    that takes either file or both: a usage error when neither is given."""
+
+    def decorate(command: Callable) -> Callable:
+        @functools.wraps(command)
+        def either(members_path: str | None, links_path: str | None) -> None:
+            if not members_path and not links_path:
+                raise click.UsageError("give --members and/or --links")
+            command(members_path, links_path)
+
+        path = click.Path(dir_okay=False)
+        either = click.option("--links", "links_path", type=path, help=links_help)(either)
+        return click.option("--members", "members_path", type=path, help=members_help)(either)
+
+    return decorate
+
+
 @db.command("import")
-@click.option(
-    "--members",
-    "members_path",
-    type=click.Path(dir_okay=False),
-    help="Member file (.csv, .xlsx, .json).",
-)
-@click.option("--links", "links_path", type=click.Path(dir_okay=False), help="Link file.")
+@_member_and_link_files("Member file (.csv, .xlsx, .json).", "Link file.")
 def db_import(members_path: str | None, links_path: str | None) -> None:
     """Import members and/or links (each file all or nothing; upsert by id)."""
-    if not members_path and not links_path:
-        raise click.UsageError("give --members and/or --links")
     if members_path:
         click.echo(f"members: {_import_file('profiles', members_path)}")
     if links_path:
@@ -98,13 +110,9 @@ def db_import(members_path: str | None, links_path: str | None) -> None:
 
 
 @db.command("export")
-@click.option(
-    "--members",
-    "members_path",
-    type=click.Path(dir_okay=False),
-    help="Write members here (.csv, .xlsx, .json); contacts included.",
+@_member_and_link_files(
+    "Write members here (.csv, .xlsx, .json); contacts included.", "Write links here."
 )
-@click.option("--links", "links_path", type=click.Path(dir_okay=False), help="Write links here.")
 def db_export(members_path: str | None, links_path: str | None) -> None:
     """Export members and/or links (CSV and XLSX formula-escaped)."""
     from matcher.profiles import PROFILE_COLUMNS
@@ -119,8 +127,6 @@ def db_export(members_path: str | None, links_path: str | None) -> None:
         render,
     )
 
-    if not members_path and not links_path:
-        raise click.UsageError("give --members and/or --links")
     app = _app()
     with app.app_context():
         for path, kind in ((members_path, "profiles"), (links_path, "links")):
@@ -209,22 +215,29 @@ def users_create(name: str, role: str, member_id: str | None, network_id: str | 
         click.echo(token)
 
 
+def _user_named(session, name: str):
+    """The user named `name` (``--name``): a bad parameter naming it when there is none."""
+    from sqlalchemy import select
+
+    from .tables import User
+
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise click.BadParameter(f"no user named {name!r}", param_hint="--name")
+    return user
+
+
 @users.command("revoke")
 @click.option("--name", required=True)
 def users_revoke(name: str) -> None:
     """Revoke every token of a user (and its password for the manager pages)."""
-    from sqlalchemy import select
-
     from .auth import LastAdminError, revoke_tokens
     from .db import get_db
-    from .tables import User
 
     app = _app()
     with app.app_context():
         session = get_db()
-        user = session.scalar(select(User).where(User.name == name))
-        if user is None:
-            raise click.BadParameter(f"no user named {name!r}", param_hint="--name")
+        user = _user_named(session, name)
         had_password = user.password_hash is not None
         try:
             count = revoke_tokens(session, user)
@@ -248,20 +261,15 @@ def users_revoke(name: str) -> None:
 )
 def users_set_password(name: str, password: str) -> None:
     """Set the password a manager or admin signs in to the manager pages with."""
-    from sqlalchemy import select
-
     from matcher.errors import InputError
 
     from .auth import set_password
     from .db import get_db
-    from .tables import User
 
     app = _app()
     with app.app_context():
         session = get_db()
-        user = session.scalar(select(User).where(User.name == name))
-        if user is None:
-            raise click.BadParameter(f"no user named {name!r}", param_hint="--name")
+        user = _user_named(session, name)
         try:
             set_password(user, password)
         except InputError as error:

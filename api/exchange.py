@@ -5,14 +5,13 @@ from __future__ import annotations
 import logging
 
 from flask import Response, current_app
-from flask_openapi3 import APIBlueprint, FileStorage, Tag
-from pydantic import BaseModel
+from flask_openapi3 import APIBlueprint, Tag
 
 from matcher.profiles import PROFILE_COLUMNS
 
 from .auth import current_caller, require
 from .db import get_db
-from .schemas import ExportQuery, ImportOut, ImportQuery
+from .schemas import ExportQuery, ImportOut, ImportQuery, UploadForm
 from .services.insights import refresh_insights
 from .services.transfer import (
     CONTACT_COLUMNS,
@@ -35,12 +34,6 @@ bp = APIBlueprint(
     abp_tags=[Tag(name="import and export")],
     abp_security=[{"bearer": []}],
 )
-
-
-class UploadForm(BaseModel):
-    """A file upload (multipart/form-data, field ``file``)."""
-
-    file: FileStorage
 
 
 def _import(kind: str, form: UploadForm, query: ImportQuery):

@@ -4,23 +4,23 @@ Thin views over :mod:`api.services.insights`, which computes the figures in the 
 stores them and finds the ones to serve (current, or stale while newer ones are on their way):
 no request computes them. This module says how the API answers: while no figures can be
 served, 202 with the computation's state or its failure as problem+json (``Retry-After`` in
-both); the report and the tables with the ``Insights-Stale`` header; and the answers' documents.
+both); the report and the tables with the ``Insights-Stale`` header. The answers' documents
+are :mod:`api.schemas.insights`.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Literal
+from collections.abc import Callable
 
 from flask import Response, current_app
 from flask_openapi3 import APIBlueprint, Tag
-from pydantic import BaseModel, ConfigDict, Field
 
 from .auth import current_caller, require
 from .db import get_db
 from .downloads import XLSX_MEDIA_TYPE, report_response, xlsx_response
 from .errors import problem_response
-from .schemas import InsightsOut, InsightsQuery, InsightsReportQuery
+from .schemas import InsightsJobOut, InsightsQuery, InsightsReportQuery, ServedInsightsOut
 from .services.insights import InsightsAnswer, InsightsJob, current_insights
 
 bp = APIBlueprint(
@@ -36,56 +36,8 @@ STALE_HEADER = "Insights-Stale"
 
 
 # ---------------------------------------------------------------------------------------------
-# The API's documents
+# While no figures can be served
 # ---------------------------------------------------------------------------------------------
-
-_RETRY_AFTER_HEADER = {
-    "Retry-After": {
-        "description": "Seconds after which asking again makes sense.",
-        "schema": {"type": "integer"},
-    }
-}
-
-
-class InsightsJobOut(BaseModel):
-    """The computation of a network's insights, while they are not ready."""
-
-    model_config = ConfigDict(
-        openapi_extra={
-            "description": "Accepted: the insights for the current data and model are being "
-            "computed in the background, and no older ones can be served instead. Ask again "
-            "after `Retry-After` seconds.",
-            "headers": _RETRY_AFTER_HEADER,
-        }
-    )
-
-    status: Literal["computing", "failed"] = Field(
-        description="`computing`, or `failed` (then `error` says why; a request after "
-        "`retry_after` seconds starts a new attempt)."
-    )
-    network: str
-    model_version: int = Field(description="The model version the figures are computed with.")
-    attempt: int = Field(description="Attempts so far (a failed or abandoned one is retried).")
-    requested_at: str = Field(description="When these figures were first asked for (ISO 8601).")
-    started_at: str | None = Field(description="When the current attempt started.")
-    heartbeat_at: str | None = Field(description="When the computing process last said so.")
-    finished_at: str | None = Field(description="When the attempt failed, if it did.")
-    error: str | None = Field(description="Why the attempt failed.")
-    retry_after: int = Field(description="Seconds after which asking again makes sense.")
-    detail: str
-
-
-class ServedInsightsOut(InsightsOut):
-    """The figures, current or stale."""
-
-    stale: bool = Field(
-        description="True when these figures are older than the current data or model: newer "
-        "ones are being computed (or failed), see `refresh`. Figures that name a member erased "
-        "since are never served."
-    )
-    refresh: InsightsJobOut | None = Field(
-        description="With stale figures: the computation of the current ones."
-    )
 
 
 def _problem_with_job(job: InsightsJob) -> Response:
@@ -138,6 +90,20 @@ _STALE_HEADER_DOC = {
 }
 
 
+def _answer(
+    query: InsightsQuery, render: Callable[[InsightsAnswer], Response], mark: bool = False
+) -> Response:
+    """The figures of the network asked for as `render` makes them (with the
+    ``Insights-Stale`` header when `mark`), or the job while none can be served."""
+    answer = current_insights(get_db(), current_caller(), query.network)
+    if answer.result is None:
+        return job_response(answer.job)
+    response = render(answer)
+    if mark:
+        response.headers[STALE_HEADER] = "true" if answer.stale else "false"
+    return response
+
+
 @bp.get(
     "",
     responses={200: ServedInsightsOut, 202: InsightsJobOut},
@@ -148,15 +114,10 @@ _STALE_HEADER_DOC = {
 @require("manager", "admin")
 def insights_json(query: InsightsQuery):
     """Cluster insights of the home network (JSON)."""
-    answer = current_insights(get_db(), current_caller(), query.network)
-    if answer.result is None:
-        return job_response(answer.job)
-    return Response(answer.result.json_body(answer.job), mimetype="application/json")
-
-
-def _mark(response: Response, answer: InsightsAnswer) -> Response:
-    response.headers[STALE_HEADER] = "true" if answer.stale else "false"
-    return response
+    return _answer(
+        query,
+        lambda answer: Response(answer.result.json_body(answer.job), mimetype="application/json"),
+    )
 
 
 @bp.get(
@@ -176,10 +137,7 @@ def _mark(response: Response, answer: InsightsAnswer) -> Response:
 @require("manager", "admin")
 def insights_report(query: InsightsReportQuery):
     """Cluster insights report (HTML)."""
-    answer = current_insights(get_db(), current_caller(), query.network)
-    if answer.result is None:
-        return job_response(answer.job)
-    return _mark(report_response(answer.result, query.language), answer)
+    return _answer(query, lambda answer: report_response(answer.result, query.language), mark=True)
 
 
 @bp.get(
@@ -198,7 +156,4 @@ def insights_report(query: InsightsReportQuery):
 @require("manager", "admin")
 def insights_tables(query: InsightsQuery):
     """Cluster insights tables (XLSX)."""
-    answer = current_insights(get_db(), current_caller(), query.network)
-    if answer.result is None:
-        return job_response(answer.job)
-    return _mark(xlsx_response(answer.result), answer)
+    return _answer(query, lambda answer: xlsx_response(answer.result), mark=True)

@@ -15,8 +15,7 @@ import logging
 from typing import Any
 
 from flask import Response, current_app
-from flask_openapi3 import APIBlueprint, FileStorage, Tag
-from pydantic import BaseModel
+from flask_openapi3 import APIBlueprint, Tag
 
 from matcher.profiles import HOME_NETWORK
 from matcher.sessions.exports import (
@@ -81,6 +80,7 @@ from .schemas import (
     SessionRevisionQuery,
     SessionSuggestionsOut,
     SessionSwapIn,
+    SessionUpload,
     SessionWishes,
     SessionWishIn,
     SessionWishList,
@@ -136,12 +136,6 @@ def _file_response(description: str, *media_types: str) -> dict[str, Any]:
     }
 
 
-class SessionUpload(BaseModel):
-    """A participants file (multipart/form-data, field ``file``): .csv, .xlsx or .json."""
-
-    file: FileStorage
-
-
 # ---------------------------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------------------------
@@ -156,6 +150,20 @@ def _participant_or_404(stored: Stored, member_id: str):
     if participant is None:
         abort(404, f"{member_id} is not a participant of session {stored.session_id}.")
     return participant
+
+
+def _participant_change(
+    stored: Stored, added: int = 0, updated: int = 0, removed: int = 0
+) -> dict[str, Any]:
+    """The answer of a change of the participants (:class:`SessionParticipantChange`)."""
+    return {
+        "session_id": stored.session_id,
+        "revision": stored.revision,
+        "added": added,
+        "updated": updated,
+        "removed": removed,
+        "participants": len(stored.session.participants),
+    }
 
 
 def _edit_response(stored: Stored, meetings) -> dict[str, Any]:
@@ -286,14 +294,7 @@ def add_participant_view(
         add_participant(session, participant)
 
     stored, _ = change(db, current_caller(), path.session_id, query.revision, step)
-    return {
-        "session_id": stored.session_id,
-        "revision": stored.revision,
-        "added": 1,
-        "updated": 0,
-        "removed": 0,
-        "participants": len(stored.session.participants),
-    }, 201
+    return _participant_change(stored, added=1), 201
 
 
 @bp.post("/<session_id>/participants/import", responses={200: SessionParticipantChange})
@@ -316,13 +317,7 @@ def import_participants(path: SessionPath, query: SessionImportQuery, form: Sess
         return counts
 
     stored, counts = change(db, current_caller(), path.session_id, query.revision, step)
-    return {
-        "session_id": stored.session_id,
-        "revision": stored.revision,
-        **counts,
-        "removed": 0,
-        "participants": len(stored.session.participants),
-    }
+    return _participant_change(stored, **counts)
 
 
 @bp.delete("/<session_id>/participants/<member_id>", responses={200: SessionParticipantChange})
@@ -335,14 +330,7 @@ def remove_participant_view(path: SessionMemberPath, query: SessionRevisionQuery
         remove_participant(session, path.member_id)
 
     stored, _ = change(get_db(), current_caller(), path.session_id, query.revision, step)
-    return {
-        "session_id": stored.session_id,
-        "revision": stored.revision,
-        "added": 0,
-        "updated": 0,
-        "removed": 1,
-        "participants": len(stored.session.participants),
-    }
+    return _participant_change(stored, removed=1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -695,26 +683,26 @@ def add(path: SessionPath, query: SessionRevisionQuery, body: SessionAddIn):
     )
 
 
+def _lock(path: SessionPath, revision: int | None, ref: SessionMeetingRef, locked: bool):
+    """Lock or unlock the meeting of `ref`'s pair."""
+    return _edit(
+        path,
+        revision,
+        lambda session: [lock_meeting(session, ref.member_id, ref.partner_id, locked)],
+        **_pair(ref),
+    )
+
+
 @bp.post("/<session_id>/agenda/lock", responses={200: SessionEditOut})
 def lock(path: SessionPath, query: SessionRevisionQuery, body: SessionMeetingRef):
     """Lock a meeting: the next build keeps its slot and table."""
-    return _edit(
-        path,
-        query.revision,
-        lambda session: [lock_meeting(session, body.member_id, body.partner_id, True)],
-        **_pair(body),
-    )
+    return _lock(path, query.revision, body, True)
 
 
 @bp.post("/<session_id>/agenda/unlock", responses={200: SessionEditOut})
 def unlock(path: SessionPath, query: SessionRevisionQuery, body: SessionMeetingRef):
     """Unlock a meeting: the next build may move it."""
-    return _edit(
-        path,
-        query.revision,
-        lambda session: [lock_meeting(session, body.member_id, body.partner_id, False)],
-        **_pair(body),
-    )
+    return _lock(path, query.revision, body, False)
 
 
 @bp.get("/<session_id>/check", responses={200: SessionCheckOut})

@@ -372,7 +372,7 @@ class InsightsJob:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """The job document of the API (:class:`api.insights.InsightsJobOut`)."""
+        """The job document of the API (:class:`api.schemas.insights.InsightsJobOut`)."""
         return {
             "status": self.status,
             "network": self.network,
@@ -843,7 +843,7 @@ class InsightsResult:
         return self._once(("payload",), lambda: _unpack(self._column("payload")))
 
     def json_body(self, refresh: InsightsJob | None = None) -> str:
-        """The answer of ``GET /api/v1/insights`` (:class:`api.insights.ServedInsightsOut`): the
+        """The answer of ``GET /api/v1/insights`` (:class:`api.schemas.insights.ServedInsightsOut`): the
         payload, and whether it is stale with the computation of the current figures
         (`refresh`)."""
 

@@ -18,6 +18,7 @@ from . import (
     insights_pages,  # noqa: F401 - its routes join `bp` before it is registered
     sessions_pages,  # noqa: F401 - its routes join `bp` before it is registered
 )
+from .i18n import init_babel
 from .login import InstanceKeySessions, check_csrf
 from .views import NAVIGATION, bp, template_context
 
@@ -25,8 +26,9 @@ __all__ = ["NAVIGATION", "bp", "check_csrf", "init_app", "template_context"]
 
 
 def init_app(app: Flask) -> None:
-    """Set up the pages' sessions and send ``/`` to them (the blueprint is registered apart)."""
+    """Set up the pages' sessions and translations (Flask-Babel) and send ``/`` to them (the blueprint is registered apart)."""
     app.session_interface = InstanceKeySessions()
+    init_babel(app)
     if not app.config.get("SECRET_KEY") and app.config.get("TESTING"):
         # Tests sign with a key of their own and write no key file.
         app.config["SECRET_KEY"] = secrets.token_hex(32)

@@ -26,7 +26,7 @@ from ..downloads import report_response, xlsx_response
 from ..services.insights import InsightsAnswer, current_insights
 from ..tables import utcnow
 from . import i18n, queries
-from .i18n import _, current_language
+from .i18n import N_, _, current_language, format_moment
 from .login import login_required, signed_in_caller
 from .views import _error_page, bp
 
@@ -35,9 +35,9 @@ from .views import _error_page, bp
 CHARTS = ("gradation", "supply", "markets", "network", "outcomes")
 #: The labels of the report's download links, by report language.
 REPORT_LINKS = {
-    "uk": "insights.report_uk",
-    "en": "insights.report_en",
-    "both": "insights.report_both",
+    "uk": N_("Report in Ukrainian"),
+    "en": N_("Report in English"),
+    "both": N_("Report in both languages"),
 }
 #: Rows of the longer lists on the page (the report and the XLSX have them all).
 LIST_ROWS = 10
@@ -53,12 +53,16 @@ def _chosen_network() -> tuple[str | None, tuple[str, int] | None]:
     requested = request.args.get("network") or None
     if caller.role == "admin":
         if requested is not None and requested not in queries.live_networks(get_db()):
-            return None, (_("dashboard.bad_network", value=requested), 400)
+            return None, (_("Unknown network: {value}.", value=requested), 400)
         return requested, None
     if not caller.network_id:
-        return None, (_("insights.no_network"), 403)
+        return None, (_("You look after no network; an administrator can assign you one."), 403)
     if requested is not None and requested != caller.network_id:
-        message = _("insights.other_network", own=caller.network_id, network=requested)
+        message = _(
+            "You manage the network {own}; only an administrator may see the insights of {network}.",
+            own=caller.network_id,
+            network=requested,
+        )
         return None, (message, 403)
     return caller.network_id, None
 
@@ -80,11 +84,7 @@ def _network_args(network: str) -> dict[str, str]:
 
 def _when(moment: dt.datetime | None) -> str:
     """`moment` as the page shows it (UTC, to the minute)."""
-    if moment is None:
-        return "—"
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.UTC)
-    return moment.strftime("%Y-%m-%d %H:%M") + " UTC"
+    return format_moment(moment, current_language())
 
 
 def _job_page(answer: InsightsAnswer):
@@ -166,10 +166,10 @@ def insights_chart(language: str, name: str):
     if error_page is not None:
         return error_page
     if answer.result is None:
-        return _error_page(404, _("insights.no_chart"))
+        return _error_page(404, _("There is nothing to draw in this chart."))
     svg = answer.result.charts(language).get(name)
     if svg is None:
-        return _error_page(404, _("insights.no_chart"))
+        return _error_page(404, _("There is nothing to draw in this chart."))
     # str(): Markup would escape the XML declaration put before it.
     document = '<?xml version="1.0" encoding="utf-8"?>\n' + str(svg)
     response = Response(document, mimetype="image/svg+xml")
@@ -185,7 +185,9 @@ def insights_report():
     """The self-contained HTML report (``?language=uk|en|both``)."""
     language = request.args.get("language", "both")
     if language not in REPORT_LANGUAGES:
-        return _error_page(400, _("insights.bad_language", value=language))
+        return _error_page(
+            400, _("Unknown report language: {value} (uk, en or both).", value=language)
+        )
     answer, error_page = _answer()
     if error_page is not None:
         return error_page

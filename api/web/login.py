@@ -30,7 +30,7 @@ from sqlalchemy import select
 from ..auth import PAGE_ROLES, Caller
 from ..db import get_db
 from ..tables import ApiToken, User, utcnow
-from .i18n import _
+from .i18n import N_, _
 
 logger = logging.getLogger(__name__)
 
@@ -242,7 +242,13 @@ def login_required(view: Callable) -> Callable:
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         if signed_in_caller() is None:
-            flash(_("login.ended" if g.get("session_ended") else "login.required"))
+            flash(
+                _(
+                    N_("Your session has ended (the token or password was changed); sign in again.")
+                    if g.get("session_ended")
+                    else N_("Sign in to see this page.")
+                )
+            )
             return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
 

@@ -12,6 +12,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from matcher.filters import FilterError, FilterProblem, resolve_filters
+from matcher.i18n import N_
 from matcher.taxonomy import load_taxonomy
 
 from ..services.sessions import network_figures
@@ -79,7 +80,9 @@ def parse_member_search(args: Mapping[str, str], networks: list[str]) -> MemberS
     problems = search.problems
     search.q = args.get("q", "").strip()
     if len(search.q) > MAX_QUERY_LENGTH:
-        problems.append(("members.bad_q", {"max": MAX_QUERY_LENGTH}))
+        problems.append(
+            (N_("The search text is longer than {max} characters."), {"max": MAX_QUERY_LENGTH})
+        )
     # Type of activity and country: checked as the partner filters are everywhere.
     search.org_type = args.get("org_type", "").strip()
     search.country = args.get("country", "").strip()
@@ -94,24 +97,31 @@ def parse_member_search(args: Mapping[str, str], networks: list[str]) -> MemberS
     if raw:
         search.network = raw
         if raw not in networks:
-            problems.append(("members.bad_network", {"value": raw}))
+            problems.append((N_("Unknown network: {value}."), {"value": raw}))
     raw = args.get("presence", "").strip()
     if raw:
         tag = taxonomy.resolve("market_presence", raw)
         if tag is None:
-            problems.append(("members.bad_presence", {"value": raw}))
+            problems.append((N_("Unknown market presence: {value}."), {"value": raw}))
         search.presence = tag or raw
     raw = args.get("page", "")
     if raw:
         page = _whole_number(raw, 1, 10**9)
         if page is None:
-            problems.append(("members.bad_page", {"value": raw}))
+            problems.append(
+                (N_("The page must be a whole number from 1; got {value}."), {"value": raw})
+            )
         search.page = page or 1
     raw = args.get("per_page", "")
     if raw:
         per_page = _whole_number(raw, 1, MAX_PER_PAGE)
         if per_page is None:
-            problems.append(("members.bad_per_page", {"value": raw, "max": MAX_PER_PAGE}))
+            problems.append(
+                (
+                    N_("Per page must be a whole number from 1 to {max}; got {value}."),
+                    {"value": raw, "max": MAX_PER_PAGE},
+                )
+            )
         search.per_page = per_page or PER_PAGE_CHOICES[0]
     return search
 

@@ -53,7 +53,7 @@ from ..downloads import CSV, HTML, ICS, XLSX, ZIP, download_response
 from ..errors import ApiError
 from ..services import sessions as store
 from . import queries
-from .i18n import _, current_language
+from .i18n import _, current_language, format_share, ngettext, word
 from .login import login_required, safe_next, signed_in_caller
 from .views import _error_page, bp
 
@@ -95,15 +95,20 @@ def _problems(error: ApiError) -> list[str]:
     for item in getattr(error, "errors", None) or []:
         field = item.get("field") or ""
         if field.startswith("agenda."):
-            lines.append(f"{_('conflict.' + field.split('.', 1)[1])}: {item['message']}")
+            lines.append(f"{word('conflict.' + field.split('.', 1)[1])}: {item['message']}")
         elif item.get("row") is not None:
             lines.append(
-                _("sessions.row_problem", row=item["row"], field=field, message=item["message"])
+                _(
+                    "row {row}, {field}: {message}",
+                    row=item["row"],
+                    field=field,
+                    message=item["message"],
+                )
             )
         else:
             lines.append(f"{field}: {item['message']}" if field else item["message"])
     return [
-        _("sessions.refused_" + str(error.code))
+        word("sessions.refused_" + str(error.code))
         if error.code in (409, 422)
         else (error.description or "")
     ] + (lines or [error.description or ""])
@@ -132,10 +137,8 @@ def _slots_text(numbers) -> str:
 
 
 def _percent(value: float | None) -> str:
-    if value is None:
-        return "—"
-    text = f"{100 * value:.2f}"
-    return (text.replace(".", ",") + "\u00a0%") if current_language() == "uk" else text + "%"
+    """A share (the optimality gap) with two decimals, "—" if missing (the library's format)."""
+    return format_share(value, current_language(), digits=2)
 
 
 def _common(stored: store.Stored) -> dict[str, Any]:
@@ -223,8 +226,8 @@ def session_create():
         else:
             problems.append(
                 _(
-                    "sessions.bad_number",
-                    field=_("sessions.field." + key),
+                    "{field}: “{value}” is not a whole number from {low} to {high}.",
+                    field=word("sessions.field." + key),
                     value=form[key],
                     low=low,
                     high=high,
@@ -232,9 +235,15 @@ def session_create():
             )
     network = form["network"] if caller.role == "admin" and form["network"] else caller.network_id
     if not network:
-        problems.append(_("sessions.no_network"))
+        problems.append(_("You look after no network; an administrator can assign you one."))
     if problems:
-        return _sessions_page(form, [_("sessions.refused_422"), *problems], 422, networks, rules)
+        return _sessions_page(
+            form,
+            [_("The input has problems (nothing was changed):"), *problems],
+            422,
+            networks,
+            rules,
+        )
     slots = [s for s in _SPLIT.split(form["slots"]) if s] or None
     try:
         with store.library_errors(strip="settings."):
@@ -259,7 +268,7 @@ def session_create():
         stored = store.create_session(get_db(), caller, settings, network)
     except ApiError as error:
         return _sessions_page(form, _problems(error), error.code, networks, rules)
-    flash(_("sessions.created", name=settings.name))
+    flash(_("Session “{name}” created.", name=settings.name))
     return redirect(url_for("web.session", session_id=stored.session_id))
 
 
@@ -327,7 +336,7 @@ def session_participant_add(session_id: str):
         stored, _result = _change(session_id, step)
     except ApiError as error:
         return _session_page(session_id, _problems(error), error.code)
-    flash(_("sessions.participant_added", name=stored.session.participants[member_id].name))
+    flash(_("{name} takes part now.", name=stored.session.participants[member_id].name))
     return redirect(url_for("web.session", session_id=session_id) + "#participants")
 
 
@@ -337,7 +346,7 @@ def session_import(session_id: str):
     """Import participants from a CSV or XLSX file: every row checked, all or none."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return _session_page(session_id, [_("sessions.no_file")], 400)
+        return _session_page(session_id, [_("Choose a file to import.")], 400)
     data, filename = upload.read(), upload.filename
     db = get_db()
 
@@ -351,7 +360,7 @@ def session_import(session_id: str):
         _stored, count = _change(session_id, step)
     except ApiError as error:
         return _session_page(session_id, _problems(error), error.code)
-    flash(_("sessions.imported", count=count))
+    flash(ngettext("{n} participant imported.", "{n} participants imported.", count))
     return redirect(url_for("web.session", session_id=session_id) + "#participants")
 
 
@@ -363,7 +372,7 @@ def session_participant_remove(session_id: str, member_id: str):
         _change(session_id, lambda session: remove_participant(session, member_id))
     except ApiError as error:
         return _session_page(session_id, _problems(error), error.code)
-    flash(_("sessions.participant_removed", member_id=member_id))
+    flash(_("{member_id} removed, with its wishes and meetings.", member_id=member_id))
     return redirect(url_for("web.session", session_id=session_id) + "#participants")
 
 
@@ -376,7 +385,12 @@ def session_suggest(session_id: str):
     def step(session):
         found = store.engine_suggestions(db, session)
         if found is None:
-            raise ApiError(503, _("suggestions.no_model"))
+            raise ApiError(
+                503,
+                _(
+                    "No model is active yet: train one (“matcher db train”, or POST /api/v1/models/retrain)."
+                ),
+            )
         session.suggestions = dict(found)
         return sum(s.suggested for items in found.values() for s in items)
 
@@ -384,9 +398,23 @@ def session_suggest(session_id: str):
         _stored, count = _change(session_id, step)
     except ApiError as error:
         if error.code == 503:
-            return _session_page(session_id, [_("suggestions.no_model")], 503)
+            return _session_page(
+                session_id,
+                [
+                    _(
+                        "No model is active yet: train one (“matcher db train”, or POST /api/v1/models/retrain)."
+                    )
+                ],
+                503,
+            )
         return _session_page(session_id, _problems(error), error.code)
-    flash(_("sessions.suggested", count=count))
+    flash(
+        ngettext(
+            "The engine suggested {n} partner among the participants.",
+            "The engine suggested {n} partners among the participants.",
+            count,
+        )
+    )
     default = url_for("web.session_wishes", session_id=session_id)
     return redirect(safe_next(request.form.get("next"), default))
 
@@ -402,7 +430,15 @@ def session_build(session_id: str):
         time_limit = -1.0
     if not 0 < time_limit <= MAX_BUILD_SECONDS:
         return _agenda_page(
-            session_id, [_("sessions.bad_time_limit", value=raw, max=MAX_BUILD_SECONDS)], 422
+            session_id,
+            [
+                _(
+                    "Time limit “{value}”: give seconds from 1 to {max}.",
+                    value=raw,
+                    max=MAX_BUILD_SECONDS,
+                )
+            ],
+            422,
         )
     method = "greedy" if request.form.get("method") == "greedy" else "auto"
     include_suggested = request.form.get("include_suggested") == "1"
@@ -426,7 +462,7 @@ def session_build(session_id: str):
         return _agenda_page(session_id, _problems(error), error.code)
     flash(
         _(
-            "sessions.built",
+            "Agenda built: {meetings} meetings; objective {objective}, bound {bound}, gap {gap}.",
             meetings=len(result.meetings),
             objective=result.objective,
             bound="—" if result.best_bound is None else result.best_bound,
@@ -444,7 +480,7 @@ def session_publish(session_id: str):
         _change(session_id, publish)
     except ApiError as error:
         return _agenda_page(session_id, _problems(error), error.code)
-    flash(_("sessions.published"))
+    flash(_("The agenda is final."))
     return redirect(url_for("web.session_agenda", session_id=session_id))
 
 
@@ -456,7 +492,7 @@ def session_reopen(session_id: str):
         _change(session_id, reopen)
     except ApiError as error:
         return _agenda_page(session_id, _problems(error), error.code)
-    flash(_("sessions.reopened"))
+    flash(_("The agenda is preliminary again."))
     return redirect(url_for("web.session_agenda", session_id=session_id))
 
 
@@ -465,12 +501,14 @@ def session_reopen(session_id: str):
 def session_delete(session_id: str):
     """Delete the session (the form's confirmation box must be ticked)."""
     if request.form.get("confirm") != "1":
-        return _session_page(session_id, [_("sessions.delete_unconfirmed")], 422)
+        return _session_page(
+            session_id, [_("Tick the box to confirm that the session should be deleted.")], 422
+        )
     try:
         store.delete_session(get_db(), signed_in_caller(), session_id, _revision())
     except ApiError as error:
         return _session_page(session_id, _problems(error), error.code)
-    flash(_("sessions.deleted"))
+    flash(_("Session deleted."))
     return redirect(url_for("web.sessions"))
 
 
@@ -489,7 +527,7 @@ def session_export(session_id: str, kind: str):
     if kind == "csv":
         view = request.args.get("view", "plan")
         if view not in ("plan", "agendas", "tables"):
-            return _error_page(400, _("sessions.bad_view", value=view))
+            return _error_page(400, _("Unknown CSV view: {value}.", value=view))
         text = write_csv(session, language=language, view=view)
         return download_response(
             ("\ufeff" + text).encode("utf-8"),
@@ -505,7 +543,9 @@ def session_export(session_id: str, kind: str):
                 f"session-{stored.session_id}-calendars.zip",
             )
         if member_id not in session.participants:
-            return _error_page(404, _("sessions.not_participant", member_id=member_id))
+            return _error_page(
+                404, _("{member_id} is not a participant of this session.", member_id=member_id)
+            )
         calendar = participant_calendar(session, member_id, language)
         return download_response(calendar.to_ical(), ICS, f"{member_id}.ics")
     if kind == "html":
@@ -564,7 +604,7 @@ def session_wish_set(session_id: str):
     partner_id = request.form.get("partner_id", "").strip()
     level = request.form.get("level", "").strip()
     if level not in (*WISH_LEVELS, "none"):
-        return _wishes_page(session_id, member_id, [_("sessions.bad_level", value=level)], 422)
+        return _wishes_page(session_id, member_id, [_("Unknown wish: {value}.", value=level)], 422)
     try:
         stored, _result = _change(
             session_id,
@@ -577,10 +617,10 @@ def session_wish_set(session_id: str):
     people = stored.session.participants
     flash(
         _(
-            "sessions.wish_set",
+            "{name} → {partner}: {level}.",
             name=people[member_id].name,
             partner=people[partner_id].name,
-            level=_("wish." + level),
+            level=word("wish." + level),
         )
     )
     return redirect(
@@ -661,14 +701,14 @@ def session_edit(session_id: str):
         "unlock": lambda s: lock_meeting(s, *_pair(target), False),
     }
     if action not in edits:
-        return _agenda_page(session_id, [_("sessions.bad_action", value=action)], 400)
+        return _agenda_page(session_id, [_("Unknown edit: {value}.", value=action)], 400)
     if action in ("move", "add") and slot is None:
-        return _agenda_page(session_id, [_("sessions.choose_slot")], 422)
+        return _agenda_page(session_id, [_("Choose a slot.")], 422)
     try:
         _change(session_id, edits[action])
     except ApiError as error:
         return _agenda_page(session_id, _problems(error), error.code)
-    flash(_("sessions.edited." + action))
+    flash(word("sessions.edited." + action))
     return redirect(url_for("web.session_agenda", session_id=session_id) + "#grid")
 
 
@@ -754,7 +794,7 @@ def session_outcomes_save(session_id: str):
         return _outcomes_page(session_id, _problems(error), error.code)
     flash(
         _(
-            "sessions.outcomes_saved",
+            "{meetings} meetings recorded; feedback: {written} written, {removed} withdrawn.",
             meetings=len(changed),
             written=counts["written"],
             removed=counts["removed"],

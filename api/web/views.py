@@ -33,7 +33,7 @@ from ..services.members import may_act_for, member_payload
 from ..services.suggestions import stored_member_suggestions
 from ..tables import ApiToken, Member, User, utcnow
 from . import i18n, queries
-from .i18n import _, current_language
+from .i18n import N_, _, current_language, word
 from .login import (
     CsrfError,
     check_csrf,
@@ -53,10 +53,10 @@ bp = Blueprint("web", __name__, url_prefix="/manage")
 #: shows only when its endpoint exists: the matchmaking-session pages appear here as soon as a
 #: view ``web.sessions`` (``@bp.get("/sessions")``) is registered on this blueprint.
 NAVIGATION = (
-    ("web.members", "nav.members", ("web.member", "web.suggestions")),
-    ("web.sessions", "nav.sessions", ("web.session",)),
-    ("web.dashboard", "nav.dashboard", ("web.dashboard",)),
-    ("web.insights", "nav.insights", ("web.insights",)),
+    ("web.members", N_("Members"), ("web.member", "web.suggestions")),
+    ("web.sessions", N_("Matchmaking sessions"), ("web.session",)),
+    ("web.dashboard", N_("Dashboard"), ("web.dashboard",)),
+    ("web.insights", N_("Insights"), ("web.insights",)),
 )
 
 SCOPES = ("all", "cluster", "international")
@@ -86,17 +86,13 @@ def template_context() -> dict[str, Any]:
         ]
 
     return {
-        "_": lambda key, **params: i18n.markup(key, language, **params),
+        **i18n.template_functions(language),
         "lang": language,
         "languages": i18n.LANGUAGES,
         "caller": signed_in_caller(),
         "csrf_token": csrf_token,
         "nav": nav,
         "label": label,
-        "country_name": lambda code: i18n.country_name(code, language),
-        "language_name": lambda code: i18n.language_name(code, language),
-        "decimal": lambda value, digits=2: i18n.format_decimal(value, language, digits),
-        "share": lambda value: i18n.format_share(value, language),
     }
 
 
@@ -127,7 +123,7 @@ def _page_headers(response):
 
 def _error_page(status: int, message: str, headers: dict[str, str] | None = None):
     key = f"error.{status}"
-    title = _(key) if key in i18n.MESSAGES else _("error.other", status=status)
+    title = word(key) if key in i18n.KEYED else _("Error {status}", status=status)
     body = render_template("web/error.html", status=status, title=title, message=message)
     return body, status, headers or {}
 
@@ -135,8 +131,16 @@ def _error_page(status: int, message: str, headers: dict[str, str] | None = None
 @bp.errorhandler(CsrfError)
 def _csrf_failed(_error: CsrfError):
     if request.endpoint == "web.login":
-        return _login_page(_("csrf.failed"), 400)
-    return _error_page(400, _("csrf.failed"))
+        return _login_page(
+            _(
+                "The form has expired or did not come from this site. Reload the page and try again."
+            ),
+            400,
+        )
+    return _error_page(
+        400,
+        _("The form has expired or did not come from this site. Reload the page and try again."),
+    )
 
 
 @bp.errorhandler(HTTPException)
@@ -144,12 +148,14 @@ def _http_error(error: HTTPException):
     status = error.code or 500
     headers = {}
     if status == 429:
-        message = _("error.429")
+        message = _("Too many requests; wait a minute and try again.")
         retry = getattr(error, "retry_after", None)
         if retry:
             headers["Retry-After"] = str(retry)
     elif status == 503:
-        message = _("suggestions.no_model")
+        message = _(
+            "No model is active yet: train one (“matcher db train”, or POST /api/v1/models/retrain)."
+        )
     elif isinstance(error, ApiError):
         message = error.description or ""
     else:
@@ -160,7 +166,7 @@ def _http_error(error: HTTPException):
 @bp.errorhandler(Exception)
 def _unexpected(_error: Exception):
     logger.exception("unexpected error on %s", request.path)
-    return _error_page(500, _("error.logged"))
+    return _error_page(500, _("The error has been logged; please tell the administrator."))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -221,32 +227,36 @@ def login():
     if method == "token":
         token = request.form.get("token", "").strip()
         if not token:
-            return _login_page(_("login.missing_token"), 400)
+            return _login_page(_("Enter your API token."), 400)
         found = db.execute(
             select(User, ApiToken.token_id)
             .join(ApiToken, ApiToken.user_id == User.user_id)
             .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
         ).first()
         if found is None:
-            return _login_page(_("login.bad_token"), 403)
+            return _login_page(_("The token is unknown or revoked."), 403)
         user, token_id = found
     elif method == "password":
         name = request.form.get("name", "").strip()
         password = request.form.get("password", "")
         if not name or not password:
-            return _login_page(_("login.missing_password"), 400)
+            return _login_page(_("Enter your user name and password."), 400)
         user = db.scalar(select(User).where(User.name == name))
         if not password_matches(user, password):
-            return _login_page(_("login.bad_password"), 403)
+            return _login_page(_("The user name or password is wrong."), 403)
     else:
-        return _login_page(_("error.400"), 400)
+        return _login_page(_("Bad request"), 400)
     if user.role not in PAGE_ROLES:
         logger.info("user %s (role %s) refused on the manager pages", user.user_id, user.role)
-        message = _("login.refused_role", name=user.name, role=_("role." + user.role))
+        message = _(
+            "These pages are for cluster managers and administrators; {name} has the role “{role}”. Members use the API with their token.",
+            name=user.name,
+            role=word("role." + user.role),
+        )
         return _login_page(message, 403)
     sign_in(user, token_id)
     logger.info("user %s signed in to the manager pages with %s", user.user_id, method)
-    flash(_("login.done", name=user.name))
+    flash(_("Signed in as {name}.", name=user.name))
     return redirect(safe_next(request.form.get("next"), url_for("web.members")))
 
 
@@ -259,7 +269,7 @@ def logout():
             return redirect(url_for("web.login"))
         return render_template("web/logout.html")
     sign_out(everywhere=True)
-    flash(_("logout.done"))
+    flash(_("You are signed out."))
     return redirect(url_for("web.login"))
 
 
@@ -268,8 +278,11 @@ def language():
     """Switch the pages' language (kept in the session) and go back."""
     chosen = request.form.get("lang", "")
     if chosen not in i18n.LANGUAGES:
-        return _error_page(400, _("language.unknown", value=chosen))
+        return _error_page(
+            400, _("Unknown language {value}; choose English or Ukrainian.", value=chosen)
+        )
     session["lang"] = chosen
+    i18n.refresh_language()
     default = url_for("web.members") if signed_in_caller() else url_for("web.login")
     return redirect(safe_next(request.form.get("next"), default))
 
@@ -286,8 +299,7 @@ def members():
     db = get_db()
     networks = queries.live_networks(db)
     search = queries.parse_member_search(request.args, networks)
-    language = current_language()
-    problems = [i18n.filter_problem(p, language) for p in search.filter_problems]
+    problems = [i18n.filter_problem(p) for p in search.filter_problems]
     problems += [_(key, **params) for key, params in search.problems]
     found: list[Member] = []
     total = None
@@ -322,7 +334,9 @@ def member(member_id: str):
     """A member's profile: gradation, offers and needs, markets; contacts when allowed."""
     found = _live_member(member_id)
     if found is None:
-        return _error_page(404, _("member.not_found", member_id=member_id))
+        return _error_page(
+            404, _("Member {member_id} doesn't exist (or was withdrawn).", member_id=member_id)
+        )
     caller = signed_in_caller()
     allowed = may_act_for(caller, found)
     return render_template(
@@ -345,9 +359,15 @@ def _suggestion_options(args) -> tuple[dict[str, Any], dict[str, list[str]], lis
         "partnership_type": args.get("partnership_type", "").strip(),
     }
     if not form["k"].isdigit() or not 1 <= int(form["k"]) <= MAX_SUGGESTIONS:
-        problems.append(_("suggestions.bad_k", value=form["k"], max=MAX_SUGGESTIONS))
+        problems.append(
+            _(
+                "How many must be a whole number from 1 to {max}; got {value}.",
+                value=form["k"],
+                max=MAX_SUGGESTIONS,
+            )
+        )
     if form["scope"] not in SCOPES:
-        problems.append(_("suggestions.bad_scope", value=form["scope"]))
+        problems.append(_("Unknown scope: {value}.", value=form["scope"]))
     filters: dict[str, list[str]] = {}
     try:
         filters = resolve_filters(
@@ -358,8 +378,7 @@ def _suggestion_options(args) -> tuple[dict[str, Any], dict[str, list[str]], lis
             }
         )
     except FilterError as error:
-        language = current_language()
-        problems += [i18n.filter_problem(p, language) for p in error.problems]
+        problems += [i18n.filter_problem(p) for p in error.problems]
     for key in ("org_type", "partnership_type"):
         if key in filters:
             form[key] = filters[key][0]
@@ -373,11 +392,18 @@ def suggestions(member_id: str):
     """The member's suggested partners with reasons: the API's answer, in the page's language."""
     found = _live_member(member_id)
     if found is None:
-        return _error_page(404, _("member.not_found", member_id=member_id))
+        return _error_page(
+            404, _("Member {member_id} doesn't exist (or was withdrawn).", member_id=member_id)
+        )
     caller = signed_in_caller()
     if not may_act_for(caller, found):
         return _error_page(
-            403, _("suggestions.forbidden", name=found.name, network=found.network_id)
+            403,
+            _(
+                "Only the managers of {network} and administrators see the suggestions of {name}.",
+                name=found.name,
+                network=found.network_id,
+            ),
         )
     form, filters, problems = _suggestion_options(request.args)
     results: list[dict[str, Any]] | None = None
@@ -399,7 +425,14 @@ def suggestions(member_id: str):
         except ApiError as error:
             if error.code != 503:
                 raise
-            problems, status = [_("suggestions.no_model")], 503
+            problems, status = (
+                [
+                    _(
+                        "No model is active yet: train one (“matcher db train”, or POST /api/v1/models/retrain)."
+                    )
+                ],
+                503,
+            )
     taxonomy = load_taxonomy()
     page = render_template(
         "web/suggestions.html",
@@ -432,7 +465,12 @@ def dashboard():
         # A manager sees its own network's figures only, as on /insights and in the exports.
         if chosen not in (None, caller.network_id):
             return _error_page(
-                403, _("dashboard.forbidden", value=chosen, network=caller.network_id)
+                403,
+                _(
+                    "A manager of {network} sees the figures of its own network only, not of {value}.",
+                    value=chosen,
+                    network=caller.network_id,
+                ),
             )
         chosen = caller.network_id
         networks = [caller.network_id]
@@ -441,7 +479,7 @@ def dashboard():
     problems = []
     figures = None
     if chosen != "all" and chosen not in networks:
-        problems.append(_("dashboard.bad_network", value=chosen))
+        problems.append(_("Unknown network: {value}.", value=chosen))
     else:
         figures = queries.dashboard(db, "" if chosen == "all" else chosen, utcnow())
     taxonomy = load_taxonomy()

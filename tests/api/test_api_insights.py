@@ -34,7 +34,7 @@ from matcher.insights.report import TEXT
 from matcher.profiles import validate_profiles
 
 INSIGHTS = "/api/v1/insights"
-#: A URL that would make the page load something from another site (as in tests/test_report.py).
+#: A URL that would make the page load something from another site (as in tests/insights/test_report.py).
 EXTERNAL = re.compile(
     r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?(?:https?:)?//|<script|@import""",
     re.IGNORECASE,

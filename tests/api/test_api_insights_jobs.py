@@ -434,13 +434,6 @@ def test_page_reports_a_failure(app, client, tokens, monkeypatch, language):
     assert {"en": "failed", "uk": "Не вдалося"}[language] in page
 
 
-def test_every_new_page_message_in_both_languages():
-    from api.web.i18n import LANGUAGES, MESSAGES
-
-    for key in ("computing", "computing_since", "failed", "stale", "stale_failed", "reload"):
-        assert set(MESSAGES[f"insights.{key}"]) == set(LANGUAGES), key
-
-
 def test_migration_0007_matches_the_table_and_goes_down_and_up(app):
     from alembic import command
     from alembic.autogenerate import compare_metadata
