@@ -1,9 +1,8 @@
-"""Fixtures of the service tests: an app on a real database (SQLite in a temporary folder, or
-the PostgreSQL server named by MATCHER_TEST_DATABASE_URL), seeded with the hand-built cluster
-of ``tests/conftest.py``, users of every role and a trained, active model.
-
-Test modules import these fixtures by name: a ``tests/api/conftest.py`` would take the module
-name ``conftest`` that the engine's tests import their helpers from.
+"""What the service tests are built on: an app on a real database (SQLite in a temporary folder,
+or the PostgreSQL server named by MATCHER_TEST_DATABASE_URL), seeded with the hand-built cluster
+of ``tests/small_cluster.py``, users of every role and a trained, active model (`make_app`), and
+the helpers and constants the tests use. The fixtures built from it (`app`, `client`, `tokens`)
+are in ``tests/api/conftest.py``.
 """
 
 from __future__ import annotations
@@ -143,28 +142,10 @@ def make_app(tmp_path: Path, database_url: str, train: bool = True, **config):
     return app
 
 
-def _dispose(app) -> None:
+def dispose_app(app) -> None:
+    """Wait for the app's background threads and close its database connections."""
     for thread in app.extensions.get("matcher_threads", []):
         thread.join(timeout=60)
     state = app.extensions.get("matcher_db", {})
     if "engine" in state:
         state["engine"].dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def app(request, tmp_path):
-    """The seeded app, once on SQLite and once on PostgreSQL."""
-    url = f"sqlite:///{tmp_path / 'test.sqlite'}" if request.param == "sqlite" else postgres_url()
-    app = make_app(tmp_path, url)
-    yield app
-    _dispose(app)
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
-def tokens(app) -> Tokens:
-    return app.config["TOKENS"]

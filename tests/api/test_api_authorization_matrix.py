@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from service_fixtures import HOME, POLISH, app, bearer, tokens  # noqa: F401 - fixtures
+from service_fixtures import HOME, bearer
 from sqlalchemy import delete, insert, select
 
 from api.auth import create_user

@@ -7,7 +7,7 @@ import json
 
 import pandas as pd
 import pytest
-from service_fixtures import HOME, app, bearer, client, cluster_raw, tokens  # noqa: F401 - fixtures
+from service_fixtures import HOME, bearer, cluster_raw
 
 
 def _upload(client, token, kind, content: bytes, filename: str):

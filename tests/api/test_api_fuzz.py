@@ -9,7 +9,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.config import SchemathesisConfig
-from service_fixtures import _dispose, bearer, make_app
+from service_fixtures import bearer, dispose_app, make_app
 
 #: The live run's settings: the statuses each check accepts, per operation, with the reasons.
 CONFIG = Path(__file__).with_name("schemathesis.toml")
@@ -19,7 +19,7 @@ CONFIG = Path(__file__).with_name("schemathesis.toml")
 def fuzz_app(tmp_path):
     app = make_app(tmp_path, f"sqlite:///{tmp_path / 'fuzz.sqlite'}")
     yield app
-    _dispose(app)
+    dispose_app(app)
 
 
 def test_no_server_errors_and_responses_match_the_document(fuzz_app):

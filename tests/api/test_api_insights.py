@@ -16,18 +16,7 @@ import re
 import openpyxl
 import pandas as pd
 import pytest
-from service_fixtures import (  # noqa: F401 - fixtures
-    CLUSTER,
-    HOME,
-    LINKS,
-    POLISH,
-    _dispose,
-    app,
-    bearer,
-    client,
-    make_app,
-    tokens,
-)
+from service_fixtures import CLUSTER, HOME, LINKS, POLISH, bearer, dispose_app, make_app
 
 from matcher.insights.cluster import cluster_insights, validate_outcomes
 from matcher.insights.report import TEXT
@@ -287,7 +276,7 @@ def test_without_a_model_the_answer_is_503(tmp_path):
         assert response.status_code == 503
         assert "no model is active" in response.json["detail"]
     finally:
-        _dispose(app)
+        dispose_app(app)
 
 
 @pytest.mark.parametrize("error, status", [("input", 404), ("numpy", 500)])

@@ -16,15 +16,7 @@ import subprocess
 import sys
 
 import pytest
-from service_fixtures import (  # noqa: F401 - fixtures
-    HOME,
-    _dispose,
-    app,
-    bearer,
-    client,
-    cluster_raw,
-    tokens,
-)
+from service_fixtures import HOME, bearer, cluster_raw, dispose_app
 from sqlalchemy import func, select
 from test_api_insights import computed, settle
 from test_web import csrf, sign_in_with_token
@@ -131,7 +123,7 @@ def test_first_request_starts_one_job_that_every_worker_shares(app, client, toke
             row.trainer,
         )
     finally:
-        _dispose(other)
+        dispose_app(other)
 
 
 def import_member(client, token: str, member_id: str) -> None:

@@ -15,7 +15,7 @@ import io
 import threading
 
 import pandas as pd
-from service_fixtures import HOME, app, bearer, client, cluster_raw, tokens  # noqa: F401 - fixtures
+from service_fixtures import HOME, bearer, cluster_raw
 from sqlalchemy import select
 
 from api.db import get_db

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from service_fixtures import HOME, app, bearer, client, tokens  # noqa: F401 - fixtures
+from service_fixtures import HOME, bearer
 
 NEW = {
     "member_id": "new-atelier",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from service_fixtures import app, bearer, client, tokens  # noqa: F401 - fixtures
+from service_fixtures import bearer
 
 from api import create_app
 from api.db import get_db
@@ -62,7 +62,7 @@ def _fresh_worker(app, **settings):
     return worker, worker.test_client()
 
 
-def _dispose(worker) -> None:
+def dispose_app(worker) -> None:
     worker.extensions["matcher_db"]["engine"].dispose()
 
 
@@ -94,7 +94,7 @@ def test_a_fresh_worker_serves_the_newest_version_that_loads(app, tokens):
         listed = client.get("/api/v1/models", headers=bearer(tokens.manager)).json
         assert listed["serving"] == 1
     finally:
-        _dispose(worker)
+        dispose_app(worker)
     # The newest intact version is preferred to older ones.
     fourth, _ = _train(app, activate=False)
     worker, client = _fresh_worker(app)
@@ -103,7 +103,7 @@ def test_a_fresh_worker_serves_the_newest_version_that_loads(app, tokens):
         assert ready["status"] == "degraded" and ready["model"] == fourth, ready
         assert ready["active_model"] == third
     finally:
-        _dispose(worker)
+        dispose_app(worker)
 
 
 def test_a_worker_keeps_the_version_it_has_when_the_new_one_does_not_load(app, client, tokens):
@@ -163,7 +163,7 @@ def test_a_broken_artifact_is_retried_after_the_interval(app, caplog):
         ready = client.get("/ready").json
         assert ready["status"] == "ready" and ready["model"] == new, ready
     finally:
-        _dispose(worker)
+        dispose_app(worker)
 
 
 def test_no_version_loads_503_without_reading_again(app, tokens, caplog):
@@ -184,7 +184,7 @@ def test_no_version_loads_503_without_reading_again(app, tokens, caplog):
         assert suggestions.content_type == "application/problem+json"
         assert _load_failures(caplog, new) == 1 and _load_failures(caplog, 1) == 1
     finally:
-        _dispose(worker)
+        dispose_app(worker)
 
 
 def _name(app, version_id: int) -> str:

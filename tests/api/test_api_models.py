@@ -7,7 +7,7 @@ import threading
 import time
 
 import pytest
-from service_fixtures import app, bearer, client, tokens  # noqa: F401 - fixtures
+from service_fixtures import bearer
 
 from api import create_app
 
@@ -152,7 +152,7 @@ def test_feedback_is_learnt_by_the_next_version(app, client, tokens):
 
 @pytest.mark.parametrize("check_seconds", [60.0])
 def test_version_check_is_cached(tmp_path, check_seconds):
-    from service_fixtures import _dispose, make_app
+    from service_fixtures import dispose_app, make_app
 
     app = make_app(
         tmp_path, f"sqlite:///{tmp_path / 'cached.sqlite'}", MODEL_CHECK_SECONDS=check_seconds
@@ -167,7 +167,7 @@ def test_version_check_is_cached(tmp_path, check_seconds):
         # Within the check interval the worker still serves what it knew.
         assert client.get("/ready").json["model"] == 1
     finally:
-        _dispose(app)
+        dispose_app(app)
 
 
 def test_a_version_left_training_by_a_dead_process_is_failed_and_retraining_works(

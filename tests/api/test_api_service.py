@@ -8,7 +8,7 @@ import re
 
 import pandas as pd
 import pytest
-from service_fixtures import app, bearer, client, tokens  # noqa: F401 - fixtures
+from service_fixtures import bearer
 
 
 def test_health_and_ready(client):
@@ -19,7 +19,7 @@ def test_health_and_ready(client):
 
 
 def test_ready_without_model_is_503(tmp_path):
-    from service_fixtures import _dispose, make_app
+    from service_fixtures import dispose_app, make_app
 
     app = make_app(tmp_path, f"sqlite:///{tmp_path / 'empty.sqlite'}", train=False)
     try:
@@ -28,7 +28,7 @@ def test_ready_without_model_is_503(tmp_path):
         assert response.content_type == "application/problem+json"
         assert "no model" in response.json["detail"]
     finally:
-        _dispose(app)
+        dispose_app(app)
 
 
 def test_openapi_document_is_3_1_and_lists_the_endpoints(client):

@@ -14,7 +14,7 @@ import zipfile
 import icalendar
 import openpyxl
 import pytest
-from service_fixtures import HOME, POLISH, app, bearer, client, tokens  # noqa: F401 - fixtures
+from service_fixtures import HOME, POLISH, bearer
 from sqlalchemy import select, text
 
 from api.auth import create_user

@@ -22,7 +22,7 @@ import zipfile
 import icalendar
 import openpyxl
 import pytest
-from service_fixtures import app, bearer, client, tokens  # noqa: F401 - fixtures
+from service_fixtures import bearer
 from sqlalchemy import select, update
 
 from api.db import get_db

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from service_fixtures import HOME, app, bearer, client, tokens  # noqa: F401 - fixtures
+from service_fixtures import HOME, bearer
 
 
 def test_same_shape_as_the_cli(app, client, tokens):
@@ -179,7 +179,7 @@ def test_member_added_after_training_gets_suggestions(client, tokens):
 
 
 def test_rate_limit_per_token(tmp_path):
-    from service_fixtures import _dispose, make_app
+    from service_fixtures import dispose_app, make_app
 
     app = make_app(
         tmp_path,
@@ -197,7 +197,7 @@ def test_rate_limit_per_token(tmp_path):
         # Another token has its own budget.
         assert client.get(url, headers=bearer(tokens.manager)).status_code == 200
     finally:
-        _dispose(app)
+        dispose_app(app)
 
 
 def test_shared_counter_file_counts_across_processes(tmp_path):

@@ -2,7 +2,6 @@
 dashboard and languages, on the seeded service of ``service_fixtures`` (SQLite and PostgreSQL)."""
 
 # The fixtures are imported by name (see service_fixtures), as in the other service tests.
-# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -14,16 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from service_fixtures import (  # noqa: F401 - fixtures
-    HOME,
-    POLISH,
-    _dispose,
-    app,
-    bearer,
-    client,
-    make_app,
-    tokens,
-)
+from service_fixtures import HOME, POLISH, bearer, dispose_app, make_app
 from sqlalchemy import select
 
 from api import create_app
@@ -273,7 +263,7 @@ def test_sign_in_attempts_are_rate_limited(tmp_path):
         assert "Too many requests" in text(response)
         assert client.get(LOGIN).status_code == 200  # only the attempts are counted
     finally:
-        _dispose(app)
+        dispose_app(app)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -552,7 +542,7 @@ def test_suggestions_without_a_model_say_so(tmp_path):
         assert "No model is active yet" in text(response)
         assert "No model is active yet" in text(client.get("/manage/dashboard"))
     finally:
-        _dispose(app)
+        dispose_app(app)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -3,8 +3,6 @@ for a signed-in manager, in both languages, on SQLite and PostgreSQL. The page w
 are being computed is in ``test_insights_jobs.py``; here the tests wait for them
 (:func:`test_api_insights.computed`)."""
 
-# ruff: noqa: F811 - the fixtures are imported by name (see service_fixtures)
-
 from __future__ import annotations
 
 import html
@@ -13,7 +11,7 @@ import re
 
 import openpyxl
 import pytest
-from service_fixtures import CLUSTER, HOME, POLISH, app, bearer, client, tokens  # noqa: F401
+from service_fixtures import CLUSTER, HOME, POLISH, bearer
 from test_api_insights import computed
 from test_web import csrf, sign_in_with_token
 

@@ -2,8 +2,6 @@
 client, on the seeded service of ``service_fixtures`` (SQLite and PostgreSQL): forms with CSRF
 and revisions, refused edits, downloads, outcomes as feedback, the dashboard's figures."""
 
-# ruff: noqa: F811 - the fixtures are imported by name (see service_fixtures)
-
 from __future__ import annotations
 
 import html
@@ -14,7 +12,7 @@ import zipfile
 import icalendar
 import openpyxl
 import pytest
-from service_fixtures import HOME, app, bearer, client, tokens  # noqa: F401 - fixtures
+from service_fixtures import HOME
 from sqlalchemy import select
 
 from api.db import get_db
