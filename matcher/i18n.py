@@ -60,7 +60,7 @@ import datetime as dt
 import gettext as _gettext
 import math
 import operator
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -77,6 +77,7 @@ __all__ = [
     "DOMAIN",
     "EXTRACT_KEYWORDS",
     "LANGUAGES",
+    "LIBRARY_FILES",
     "NNP_",
     "NN_",
     "NP_",
@@ -84,6 +85,7 @@ __all__ = [
     "SOURCE_LANGUAGE",
     "TIER_WORDS",
     "Catalogue",
+    "CatalogueFiles",
     "Message",
     "Table",
     "UnknownLanguageError",
@@ -194,7 +196,7 @@ def _locale_dir() -> Path:
 
 def catalogue_path(language: str, suffix: str = ".mo") -> Path:
     """The file of `language`'s catalogue (``.mo`` compiled, ``.po`` source)."""
-    return _locale_dir() / language / "LC_MESSAGES" / f"{DOMAIN}{suffix}"
+    return LIBRARY_FILES.path(language, suffix)
 
 
 def translations(language: str) -> _gettext.NullTranslations:
@@ -483,85 +485,98 @@ def tier_name(tier: str, language: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def extract_messages(root: str | Path | None = None) -> Catalog:
-    """Return every message of the source, extracted by Babel with ``babel.cfg`` (a template
-    catalogue: ids, contexts and plurals, no translations)."""
-    from babel.messages.catalog import Catalog
-    from babel.messages.extract import extract_from_dir
-    from babel.messages.frontend import parse_mapping_cfg
+class CatalogueFiles(NamedTuple):
+    """The files of one gettext domain and the commands that keep them in step: the ``.po``
+    sources and compiled ``.mo`` of each translated language under `locale_dir`, and the source
+    tree below `root` whose messages Babel extracts (with `mapping_file`, a ``babel.cfg``, or
+    `method_map`). The library's are :data:`LIBRARY_FILES`; the pages have their own."""
 
-    root = Path(root) if root is not None else Path(__file__).resolve().parent.parent
-    with open(root / "babel.cfg", encoding="utf-8") as handle:
-        method_map, options_map = parse_mapping_cfg(handle)
-    template = Catalog(project=DOMAIN, fuzzy=False)
-    for filename, lineno, message, comments, context in extract_from_dir(
-        root,
-        method_map,
-        options_map,
-        keywords=EXTRACT_KEYWORDS,
-        comment_tags=(COMMENT_TAG,),
-        strip_comment_tags=True,
-    ):
-        template.add(
-            message,
-            None,
-            [(filename.replace("\\", "/"), lineno)],
-            auto_comments=comments,
-            context=context,
-        )
-    return template
+    domain: str
+    locale_dir: Callable[[], Path]
+    root: Path
+    languages: tuple[str, ...]
+    command: str
+    mapping_file: str | None = None
+    method_map: tuple[tuple[str, str], ...] = ()
 
+    def path(self, language: str, suffix: str = ".mo") -> Path:
+        """The file of `language`'s catalogue (``.mo`` compiled, ``.po`` source)."""
+        return self.locale_dir() / language / "LC_MESSAGES" / f"{self.domain}{suffix}"
 
-def read_catalogue(language: str) -> Catalog:
-    """Return the source catalogue (``.po``) of `language`."""
-    from babel.messages.pofile import read_po
+    def extract(self, root: str | Path | None = None) -> Catalog:
+        """Return every message of the source, extracted by Babel (a template catalogue:
+        ids, contexts and plurals, no translations)."""
+        from babel.messages.catalog import Catalog
+        from babel.messages.extract import extract_from_dir
+        from babel.messages.frontend import parse_mapping_cfg
 
-    with catalogue_path(language, ".po").open("rb") as handle:
-        return read_po(handle, locale=language, domain=DOMAIN)
+        root = Path(root) if root is not None else self.root
+        method_map, options_map = list(self.method_map), {}
+        if self.mapping_file:
+            with open(root / self.mapping_file, encoding="utf-8") as handle:
+                method_map, options_map = parse_mapping_cfg(handle)
+        template = Catalog(project=self.domain, fuzzy=False)
+        for filename, lineno, message, comments, context in extract_from_dir(
+            root,
+            method_map,
+            options_map,
+            keywords=EXTRACT_KEYWORDS,
+            comment_tags=(COMMENT_TAG,),
+            strip_comment_tags=True,
+        ):
+            template.add(
+                message,
+                None,
+                [(filename.replace("\\", "/"), lineno)],
+                auto_comments=comments,
+                context=context,
+            )
+        return template
 
+    def read(self, language: str) -> Catalog:
+        """Return the source catalogue (``.po``) of `language`."""
+        from babel.messages.pofile import read_po
 
-def compile_catalogue(language: str) -> bytes:
-    """Return the ``.mo`` that `language`'s ``.po`` compiles to (fuzzy entries left out)."""
-    import io
+        with self.path(language, ".po").open("rb") as handle:
+            return read_po(handle, locale=language, domain=self.domain)
 
-    from babel.messages.mofile import write_mo
+    def compile(self, language: str) -> bytes:
+        """Return the ``.mo`` that `language`'s ``.po`` compiles to (fuzzy entries left out)."""
+        import io
 
-    buffer = io.BytesIO()
-    write_mo(buffer, read_catalogue(language), use_fuzzy=False)
-    return buffer.getvalue()
+        from babel.messages.mofile import write_mo
 
+        buffer = io.BytesIO()
+        write_mo(buffer, self.read(language), use_fuzzy=False)
+        return buffer.getvalue()
 
-def _write_po(language: str, catalog: Catalog) -> None:
-    from babel.messages.pofile import write_po
+    def main(self, argv: list[str] | None = None) -> int:
+        """``update`` (merge the extracted messages into each ``.po``) or ``compile``."""
+        import sys
 
-    with catalogue_path(language, ".po").open("wb") as handle:
-        # No line numbers in the locations: they would change with every edit of a module.
-        write_po(handle, catalog, width=100, sort_output=False, include_lineno=False)
+        from babel.messages.pofile import write_po
 
-
-def _main(argv: list[str] | None = None) -> int:
-    import sys
-
-    args = sys.argv[1:] if argv is None else argv
-    command = args[0] if args else ""
-    languages = [lang for lang in LANGUAGES if lang != SOURCE_LANGUAGE]
-    if command == "compile":
-        for language in languages:
-            catalogue_path(language).write_bytes(compile_catalogue(language))
-            print(f"wrote {catalogue_path(language)}")
-        return 0
-    if command == "update":
-        template = extract_messages()
-        for language in languages:
-            catalog = read_catalogue(language)
-            catalog.update(template, update_header_comment=False, update_creation_date=False)
-            catalog.obsolete.clear()
-            _write_po(language, catalog)
-            missing = [m.id for m in catalog if m.id and (m.fuzzy or not all(_strings(m)))]
-            print(f"updated {catalogue_path(language, '.po')}: {len(missing)} to translate")
-        return 0
-    print("usage: python -m matcher.i18n update|compile", file=sys.stderr)
-    return 2
+        args = sys.argv[1:] if argv is None else argv
+        command = args[0] if args else ""
+        if command == "compile":
+            for language in self.languages:
+                self.path(language).write_bytes(self.compile(language))
+                print(f"wrote {self.path(language)}")
+            return 0
+        if command == "update":
+            template = self.extract()
+            for language in self.languages:
+                catalog = self.read(language)
+                catalog.update(template, update_header_comment=False, update_creation_date=False)
+                catalog.obsolete.clear()
+                with self.path(language, ".po").open("wb") as handle:
+                    # No line numbers in the locations: they would change with every edit.
+                    write_po(handle, catalog, width=100, sort_output=False, include_lineno=False)
+                missing = [m.id for m in catalog if m.id and (m.fuzzy or not all(_strings(m)))]
+                print(f"updated {self.path(language, '.po')}: {len(missing)} to translate")
+            return 0
+        print(f"usage: {self.command} update|compile", file=sys.stderr)
+        return 2
 
 
 def _strings(message) -> tuple[str, ...]:
@@ -569,5 +584,19 @@ def _strings(message) -> tuple[str, ...]:
     return tuple(string) if isinstance(string, (list, tuple)) else (string,)
 
 
+#: The library's catalogue files (``python -m matcher.i18n update|compile``).
+LIBRARY_FILES = CatalogueFiles(
+    DOMAIN,
+    _locale_dir,
+    Path(__file__).resolve().parent.parent,
+    tuple(language for language in LANGUAGES if language != SOURCE_LANGUAGE),
+    "python -m matcher.i18n",
+    mapping_file="babel.cfg",
+)
+extract_messages = LIBRARY_FILES.extract
+read_catalogue = LIBRARY_FILES.read
+compile_catalogue = LIBRARY_FILES.compile
+
+
 if __name__ == "__main__":
-    raise SystemExit(_main())
+    raise SystemExit(LIBRARY_FILES.main())

@@ -39,10 +39,9 @@ from markupsafe import Markup
 from matcher import geography
 from matcher.filters import FILTER_FIELDS, FilterProblem
 from matcher.i18n import (
-    COMMENT_TAG,
-    EXTRACT_KEYWORDS,
     N_,
     NP_,
+    CatalogueFiles,
     Message,
     country_name,
     format_date,
@@ -54,7 +53,6 @@ from matcher.i18n import (
 from matcher.taxonomy import load_taxonomy
 
 if TYPE_CHECKING:
-    from babel.messages.catalog import Catalog
     from flask import Flask
 
 __all__ = [
@@ -346,81 +344,20 @@ def filter_problem(problem: FilterProblem) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def catalogue_path(language: str, suffix: str = ".mo") -> Path:
-    """The file of `language`'s catalogue of the pages (``.mo`` compiled, ``.po`` source)."""
-    return TRANSLATIONS / language / "LC_MESSAGES" / f"{DOMAIN}{suffix}"
-
-
-def extract_messages(root: str | Path | None = None) -> Catalog:
-    """Return every message of the pages (``api/web/``, ``api/templates/web/``), extracted by
-    Babel with :data:`METHOD_MAP` and the library's keywords (a template catalogue)."""
-    from babel.messages.catalog import Catalog
-    from babel.messages.extract import extract_from_dir
-
-    root = Path(root) if root is not None else ROOT
-    template = Catalog(project="cluster-matcher pages", fuzzy=False)
-    for filename, lineno, message, comments, context in extract_from_dir(
-        root,
-        METHOD_MAP,
-        keywords=EXTRACT_KEYWORDS,
-        comment_tags=(COMMENT_TAG,),
-        strip_comment_tags=True,
-    ):
-        template.add(
-            message,
-            None,
-            [(filename.replace("\\", "/"), lineno)],
-            auto_comments=comments,
-            context=context,
-        )
-    return template
-
-
-def read_catalogue(language: str) -> Catalog:
-    """Return the source catalogue (``.po``) of the pages in `language`."""
-    from babel.messages.pofile import read_po
-
-    with catalogue_path(language, ".po").open("rb") as handle:
-        return read_po(handle, locale=language, domain=DOMAIN)
-
-
-def compile_catalogue(language: str) -> bytes:
-    """Return the ``.mo`` that `language`'s ``.po`` compiles to (fuzzy entries left out)."""
-    import io
-
-    from babel.messages.mofile import write_mo
-
-    buffer = io.BytesIO()
-    write_mo(buffer, read_catalogue(language), use_fuzzy=False)
-    return buffer.getvalue()
-
-
-def _main(argv: list[str] | None = None) -> int:
-    import sys
-
-    from babel.messages.pofile import write_po
-
-    args = sys.argv[1:] if argv is None else argv
-    command = args[0] if args else ""
-    languages = [language for language in LANGUAGES if language != DEFAULT_LANGUAGE]
-    if command == "compile":
-        for language in languages:
-            catalogue_path(language).write_bytes(compile_catalogue(language))
-            print(f"wrote {catalogue_path(language)}")
-        return 0
-    if command == "update":
-        template = extract_messages()
-        for language in languages:
-            catalog = read_catalogue(language)
-            catalog.update(template, update_header_comment=False, update_creation_date=False)
-            catalog.obsolete.clear()
-            with catalogue_path(language, ".po").open("wb") as handle:
-                write_po(handle, catalog, width=100, sort_output=False, include_lineno=False)
-            print(f"updated {catalogue_path(language, '.po')}")
-        return 0
-    print("usage: python -m api.web.i18n update|compile", file=sys.stderr)
-    return 2
+#: The pages' catalogue files (``python -m api.web.i18n update|compile``).
+PAGES_FILES = CatalogueFiles(
+    DOMAIN,
+    lambda: TRANSLATIONS,
+    ROOT,
+    tuple(language for language in LANGUAGES if language != DEFAULT_LANGUAGE),
+    "python -m api.web.i18n",
+    method_map=tuple(METHOD_MAP),
+)
+catalogue_path = PAGES_FILES.path
+extract_messages = PAGES_FILES.extract
+read_catalogue = PAGES_FILES.read
+compile_catalogue = PAGES_FILES.compile
 
 
 if __name__ == "__main__":
-    raise SystemExit(_main())
+    raise SystemExit(PAGES_FILES.main())
