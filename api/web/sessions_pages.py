@@ -476,23 +476,23 @@ def session_build(session_id: str):
 @login_required
 def session_publish(session_id: str):
     """Publish the agenda as final (refused while it has conflicts)."""
-    try:
-        _change(session_id, publish)
-    except ApiError as error:
-        return _agenda_page(session_id, _problems(error), error.code)
-    flash(_("The agenda is final."))
-    return redirect(url_for("web.session_agenda", session_id=session_id))
+    return _agenda_state_change(session_id, publish, _("The agenda is final."))
 
 
 @bp.post("/sessions/<session_id>/reopen")
 @login_required
 def session_reopen(session_id: str):
     """Make the agenda preliminary again."""
+    return _agenda_state_change(session_id, reopen, _("The agenda is preliminary again."))
+
+
+def _agenda_state_change(session_id: str, change, done: str):
+    """Publish or reopen: the agenda page with the refusal, or back to it saying `done`."""
     try:
-        _change(session_id, reopen)
+        _change(session_id, change)
     except ApiError as error:
         return _agenda_page(session_id, _problems(error), error.code)
-    flash(_("The agenda is preliminary again."))
+    flash(done)
     return redirect(url_for("web.session_agenda", session_id=session_id))
 
 
