@@ -18,6 +18,14 @@ from flask import Response, current_app
 from flask_openapi3 import APIBlueprint, Tag
 
 from matcher.profiles import HOME_NETWORK
+from matcher.sessions.agenda import check_agenda, meeting_reasons
+from matcher.sessions.edits import (
+    add_meeting,
+    cancel_meeting,
+    lock_meeting,
+    move_meeting,
+    swap_meetings,
+)
 from matcher.sessions.exports import (
     LABELS,
     ics_archive_bytes,
@@ -32,20 +40,13 @@ from matcher.sessions.model import (
     SessionProblem,
     SessionSettings,
     SessionValidationError,
-    add_meeting,
+)
+from matcher.sessions.outcomes import publish, record_outcome, reopen
+from matcher.sessions.wishes import (
     add_participant,
-    cancel_meeting,
-    check_agenda,
-    lock_meeting,
-    meeting_reasons,
-    move_meeting,
     pair_rule_violation,
-    publish,
-    record_outcome,
     remove_participant,
-    reopen,
     set_wish,
-    swap_meetings,
 )
 
 from .auth import current_caller

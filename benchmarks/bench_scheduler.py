@@ -35,15 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
-from matcher.sessions.model import (
-    Participant,
-    Session,
-    SessionSettings,
-    SuggestedPartner,
-    Wish,
-    candidate_meetings,
-    check_agenda,
-)
+from matcher.sessions.agenda import candidate_meetings, check_agenda
+from matcher.sessions.model import Participant, Session, SessionSettings, SuggestedPartner, Wish
 from matcher.sessions.scheduler import build_agenda, greedy_agenda
 
 

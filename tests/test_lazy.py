@@ -9,7 +9,7 @@ import pytest
 AREAS = {
     "matcher.engine": ("ranking", "artifacts", "evaluation", "features", "pairs", "topk"),
     "matcher.batch": ("scoring",),
-    "matcher.sessions": ("model", "scheduler", "exports"),
+    "matcher.sessions": ("model", "wishes", "agenda", "edits", "outcomes", "scheduler", "exports"),
     "matcher.insights": ("cluster", "report"),
     "matcher.datasets": ("generator", "value_chain"),
 }

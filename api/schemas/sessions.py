@@ -110,7 +110,7 @@ AgendaState = Literal[AGENDA_STATES]
 MeetingOutcome = Literal[OUTCOMES]
 PairRule = Literal[tuple(PAIR_RULES)]
 #: The kinds of a conflict: ``Conflict.KINDS``, in the document's order (``under_min`` last,
-#: after ``withdrawn``, as :func:`~matcher.sessions.model.check_agenda` reports them).
+#: after ``withdrawn``, as :func:`~matcher.sessions.agenda.check_agenda` reports them).
 ConflictKind = Literal[(*(kind for kind in Conflict.KINDS if kind != "under_min"), "under_min")]
 _REVISION = Field(
     None,

@@ -23,7 +23,7 @@ its own wishes. To anyone else the session does not exist (404).
 Members that leave the service (:mod:`api.services.erasure`): :func:`withdraw_from_sessions`
 applies a withdrawal or an erasure to every session that names the member, in the transaction
 of the withdrawal (the member's row and the sessions change together or not at all), through
-:func:`matcher.sessions.model.withdraw_participant`: out of preliminary agendas and wish lists at
+:func:`matcher.sessions.wishes.withdraw_participant`: out of preliminary agendas and wish lists at
 once; kept but flagged in a published agenda (which its participants already have) until the
 manager records the meetings as not held or reopens the agenda; erased, gone from every
 session, a published meeting leaving only a nameless "partner erased" vacancy on the partner's
@@ -55,12 +55,10 @@ from matcher.sessions.model import (
     SessionProblem,
     SessionSettings,
     SessionValidationError,
-    feedback_records,
-    participants_from_records,
-    suggest_wishes,
-    withdraw_participant,
 )
+from matcher.sessions.outcomes import feedback_records
 from matcher.sessions.scheduler import ScheduleResult, apply_agenda, build_agenda
+from matcher.sessions.wishes import participants_from_records, suggest_wishes, withdraw_participant
 
 from ..auth import Caller
 from ..errors import ApiError, abort
@@ -357,7 +355,7 @@ def departed_members(db: DbSession, member_ids: Iterable[str]) -> dict[str, bool
 def apply_departures(db: DbSession, session: Session) -> list[str]:
     """Apply to `session` (in memory) the withdrawal or erasure of every participant whose
     member left the service but who still stands in it as if it had not (see
-    :func:`matcher.sessions.model.withdraw_participant`); returns their ids.
+    :func:`matcher.sessions.wishes.withdraw_participant`); returns their ids.
 
     A participant already kept, flagged, in a published agenda is left as it is unless it was
     erased since. Every participant of a stored session was a live member when added (a guest
@@ -546,7 +544,7 @@ def withdraw_from_sessions(db: DbSession, member_id: str, erased: bool = False) 
     """Take a withdrawn (or, with `erased`, an erased) member out of every session that names
     it, in the caller's transaction (the caller commits, with the member's own change).
 
-    Each session changes as :func:`matcher.sessions.model.withdraw_participant` says: out of a
+    Each session changes as :func:`matcher.sessions.wishes.withdraw_participant` says: out of a
     preliminary agenda and the wish lists; kept, flagged, in a published agenda; erased, gone
     from every session and from the admitted members' list too (those the participants' index
     does not find are found in the documents' text). Every changed session gets a new revision,

@@ -19,6 +19,14 @@ from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
+from matcher.sessions.agenda import check_agenda
+from matcher.sessions.edits import (
+    add_meeting,
+    cancel_meeting,
+    lock_meeting,
+    move_meeting,
+    swap_meetings,
+)
 from matcher.sessions.exports import (
     ics_archive_bytes,
     participant_calendar,
@@ -34,19 +42,9 @@ from matcher.sessions.model import (
     SessionProblem,
     SessionSettings,
     SessionValidationError,
-    add_meeting,
-    add_participant,
-    cancel_meeting,
-    check_agenda,
-    lock_meeting,
-    move_meeting,
-    publish,
-    record_outcome,
-    remove_participant,
-    reopen,
-    set_wish,
-    swap_meetings,
 )
+from matcher.sessions.outcomes import publish, record_outcome, reopen
+from matcher.sessions.wishes import add_participant, remove_participant, set_wish
 
 from ..db import get_db
 from ..downloads import CSV, HTML, ICS, XLSX, ZIP, download_response

@@ -199,7 +199,7 @@ def create(
 @_format_option("text", "json")
 def show(session_file, output_format):
     """Show the session: settings, participants, wishes and the agenda's state."""
-    from ..sessions.model import check_agenda
+    from ..sessions.agenda import check_agenda
 
     def step(session):
         if output_format == "json":
@@ -295,7 +295,8 @@ def participants_add(
 ):
     """Add members as participants, from a profile file or a trained model's profiles."""
     from ..profiles import frame_to_profiles, read_profile_frame
-    from ..sessions.model import Participant, add_participant
+    from ..sessions.model import Participant
+    from ..sessions.wishes import add_participant
 
     def step(session):
         if bool(member_ids) == bool(all_eligible):
@@ -359,7 +360,7 @@ def participants_import(session_file, participants_file, profiles, replace_exist
     """Import participants from CSV/XLSX/JSON: member_id, name, network, org_type, country,
     role, available, min_meetings, max_meetings."""
     from ..profiles import frame_to_profiles, read_profile_frame
-    from ..sessions.model import add_participant, read_participants
+    from ..sessions.wishes import add_participant, read_participants
 
     def step(session):
         by_id = None
@@ -384,7 +385,7 @@ def participants_import(session_file, participants_file, profiles, replace_exist
 @click.argument("member_id")
 def participants_remove(session_file, member_id):
     """Remove a participant with its wishes and meetings."""
-    from ..sessions.model import remove_participant
+    from ..sessions.wishes import remove_participant
 
     def step(session):
         remove_participant(session, member_id)
@@ -398,7 +399,7 @@ def participants_remove(session_file, member_id):
 @_format_option("table", "json", "csv")
 def participants_list(session_file, output_format):
     """List the participants with availability, limits and meetings."""
-    from ..sessions.model import number_ranges
+    from ..sessions.agenda import number_ranges
 
     def step(session):
         rows = [
@@ -484,7 +485,7 @@ def wishes_suggest(
     session_file, k, member_ids, model_name, models_dir, profiles, links, sample, duplicates
 ):
     """Suggest partners among the participants to each participant, with reasons (en and uk)."""
-    from ..sessions.model import suggest_wishes
+    from ..sessions.wishes import suggest_wishes
 
     def step(session):
         matcher = _matcher(model_name, models_dir, profiles, links, sample, duplicates)
@@ -526,7 +527,7 @@ def wishes_suggest(
 def wishes_set(session_file, member_id, partner_id, level, wishes_file):
     """Record wishes: one with --member/--partner/--level, or many with --file."""
     from ..profiles import read_table
-    from ..sessions.model import set_wish, set_wishes
+    from ..sessions.wishes import set_wish, set_wishes
 
     def step(session):
         if wishes_file and (member_id or partner_id or level):
@@ -705,7 +706,7 @@ def edit() -> None:
 @click.option("--no-lock", is_flag=True, help="Do not lock the moved meeting.")
 def edit_move(session_file, member_id, partner_id, slot, table, no_lock):
     """Move a meeting to another slot (and table)."""
-    from ..sessions.model import move_meeting
+    from ..sessions.edits import move_meeting
 
     def step(session):
         m = move_meeting(session, member_id, partner_id, slot, table, lock=not no_lock)
@@ -720,7 +721,7 @@ def edit_move(session_file, member_id, partner_id, slot, table, no_lock):
 @click.option("--no-lock", is_flag=True, help="Do not lock the swapped meetings.")
 def edit_swap(session_file, members, no_lock):
     """Swap the slots and tables of meetings A-B and C-D."""
-    from ..sessions.model import swap_meetings
+    from ..sessions.edits import swap_meetings
 
     def step(session):
         one, two = swap_meetings(session, members[:2], members[2:], lock=not no_lock)
@@ -735,7 +736,7 @@ def edit_swap(session_file, members, no_lock):
 @click.argument("partner_id")
 def edit_cancel(session_file, member_id, partner_id):
     """Cancel a meeting (it is not planned again)."""
-    from ..sessions.model import cancel_meeting
+    from ..sessions.edits import cancel_meeting
 
     def step(session):
         m = cancel_meeting(session, member_id, partner_id)
@@ -755,7 +756,7 @@ def edit_cancel(session_file, member_id, partner_id):
 )
 def edit_add(session_file, member_id, partner_id, slot, table, unlocked):
     """Add a meeting of two participants."""
-    from ..sessions.model import add_meeting
+    from ..sessions.edits import add_meeting
 
     def step(session):
         m = add_meeting(session, member_id, partner_id, slot, table, locked=not unlocked)
@@ -770,7 +771,7 @@ def _lock_command(name: str, locked: bool):
     @click.argument("member_id")
     @click.argument("partner_id")
     def command(session_file, member_id, partner_id):
-        from ..sessions.model import lock_meeting
+        from ..sessions.edits import lock_meeting
 
         def step(session):
             m = lock_meeting(session, member_id, partner_id, locked)
@@ -796,7 +797,7 @@ _lock_command("unlock", False)
 @_format_option("text", "json")
 def check(session_file, output_format):
     """List the agenda's conflicts (exit code 2 if there are errors)."""
-    from ..sessions.model import check_agenda
+    from ..sessions.agenda import check_agenda
 
     def step(session):
         conflicts = check_agenda(session)
@@ -820,7 +821,7 @@ def check(session_file, output_format):
 @_session_argument
 def publish(session_file):
     """Publish the agenda as final (refused while it has conflicts)."""
-    from ..sessions.model import publish as publish_agenda
+    from ..sessions.outcomes import publish as publish_agenda
 
     def step(session):
         publish_agenda(session)
@@ -836,7 +837,7 @@ def publish(session_file):
 @_session_argument
 def reopen(session_file):
     """Make a final agenda preliminary again, to edit or rebuild it."""
-    from ..sessions.model import reopen as reopen_agenda
+    from ..sessions.outcomes import reopen as reopen_agenda
 
     def step(session):
         reopen_agenda(session)
@@ -912,7 +913,7 @@ def export(session_file, output_format, language, out, member_ids, view):
 )
 def outcome(session_file, member_id, partner_id, held, outcome):
     """Record whether a meeting took place and its outcome."""
-    from ..sessions.model import record_outcome
+    from ..sessions.outcomes import record_outcome
 
     def step(session):
         m = record_outcome(session, member_id, partner_id, held, outcome)
@@ -940,7 +941,7 @@ def outcome(session_file, member_id, partner_id, held, outcome):
 @click.option("--include-vetoes", is_flag=True, help="Also 'no thanks' wishes, as declined.")
 def feedback(session_file, output_format, out, include_vetoes):
     """Export the outcomes as feedback for the engine."""
-    from ..sessions.model import feedback_links, feedback_records
+    from ..sessions.outcomes import feedback_links, feedback_records
 
     def step(session):
         if output_format == "json":

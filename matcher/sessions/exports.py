@@ -24,7 +24,7 @@ Members that left: a meeting of a published agenda with a participant that withd
 flagged (a ``note`` on the row, a "Note" column in the CSV and XLSX plan and agendas, a line in
 the calendar event, a note beside the partner on the printable page); a meeting whose partner
 was erased shows as a cancelled slot with a note and nothing of the erased member (see
-:func:`matcher.sessions.model.withdraw_participant`). The "Note" column is there only when the
+:func:`matcher.sessions.wishes.withdraw_participant`). The "Note" column is there only when the
 session has such a meeting, so the exports of other sessions keep their columns.
 """
 
@@ -42,7 +42,8 @@ from ..errors import InputError
 from ..files import atomic_write_bytes
 from ..i18n import N_, NP_, Table, format_date
 from ..spreadsheets import safe_cell, sheet_title
-from .model import Meeting, Session, meeting_reasons
+from .agenda import meeting_reasons
+from .model import Meeting, Session
 
 if TYPE_CHECKING:
     import icalendar
@@ -279,10 +280,10 @@ def plan_rows(
     list of dict
         Keys ``slot``, ``time``, ``table``, ``member_a``, ``name_a``, ``member_b``, ``name_b``,
         ``wish_a``, ``wish_b`` (labels), ``value`` (points, see
-        :func:`matcher.sessions.model.meeting_value`), ``locked`` (bool), ``status``, ``outcome``
+        :func:`matcher.sessions.agenda.meeting_value`), ``locked`` (bool), ``status``, ``outcome``
         (labels in `language`), ``note`` (who withdrew, see :func:`meeting_note`).
     """
-    from .model import _pair_score, meeting_value
+    from .agenda import _pair_score, meeting_value
 
     label = _labels(language)
     meetings = sorted(

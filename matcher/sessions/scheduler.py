@@ -3,7 +3,7 @@
 The model (OR-Tools CP-SAT)
 ---------------------------
 One boolean ``x[c, s]`` per candidate meeting ``c`` (see
-:func:`matcher.sessions.model.candidate_meetings`) and slot ``s`` that both participants can attend;
+:func:`matcher.sessions.agenda.candidate_meetings`) and slot ``s`` that both participants can attend;
 nothing else is a decision. Constraints:
 
 * each pair meets at most once: ``sum_s x[c, s] <= 1``;
@@ -21,7 +21,7 @@ nothing else is a decision. Constraints:
   tables and their share of each maximum are taken before the rest is planned.
 
 The objective maximises the total value of the meetings (integer points of
-:func:`matcher.sessions.model.meeting_value`: mutual "must" highest, one-sided wishes next, the
+:func:`matcher.sessions.agenda.meeting_value`: mutual "must" highest, one-sided wishes next, the
 engine's score as the tie-breaker) plus the fairness bonus.
 
 The bound
@@ -63,16 +63,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InputError
-from .model import (
-    AgendaConflictError,
-    CandidateMeeting,
-    Meeting,
-    Session,
-    _require_preliminary,
-    candidate_meetings,
-    check_agenda,
-    meeting_value,
-)
+from .agenda import candidate_meetings, check_agenda, meeting_value
+from .model import AgendaConflictError, CandidateMeeting, Meeting, Session
+from .wishes import _require_preliminary
 
 logger = logging.getLogger(__name__)
 
@@ -648,7 +641,7 @@ def build_agenda(
         solution in time; ``cp-sat``: the solver or an error; ``greedy``: :func:`greedy_agenda`.
     include_suggested : bool
         Also plan the engine's suggestions nobody marked (see
-        :func:`matcher.sessions.model.candidate_meetings`).
+        :func:`matcher.sessions.agenda.candidate_meetings`).
     random_seed : int
     gap_limit : float
         Stop once the objective is within this fraction of the bound (0: prove the optimum).

@@ -10,6 +10,7 @@ import icalendar
 import openpyxl
 import pytest
 
+from matcher.sessions.edits import cancel_meeting
 from matcher.sessions.exports import (
     ics_archive_bytes,
     participant_agenda,
@@ -23,16 +24,9 @@ from matcher.sessions.exports import (
     write_xlsx,
     xlsx_bytes,
 )
-from matcher.sessions.model import (
-    Meeting,
-    Participant,
-    Session,
-    SessionSettings,
-    SuggestedPartner,
-    cancel_meeting,
-    publish,
-    set_wish,
-)
+from matcher.sessions.model import Meeting, Participant, Session, SessionSettings, SuggestedPartner
+from matcher.sessions.outcomes import publish
+from matcher.sessions.wishes import set_wish
 from matcher.spreadsheets import safe_cell
 
 KYIV = zoneinfo.ZoneInfo("Europe/Kyiv")

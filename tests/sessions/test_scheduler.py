@@ -6,6 +6,8 @@ import random
 import pytest
 
 from matcher.sessions import scheduler
+from matcher.sessions.agenda import candidate_meetings, check_agenda
+from matcher.sessions.edits import move_meeting
 from matcher.sessions.model import (
     AgendaConflictError,
     Meeting,
@@ -14,12 +16,8 @@ from matcher.sessions.model import (
     SessionSettings,
     SessionValidationError,
     SuggestedPartner,
-    candidate_meetings,
-    check_agenda,
-    move_meeting,
-    publish,
-    set_wish,
 )
+from matcher.sessions.outcomes import publish
 from matcher.sessions.scheduler import (
     FIRST_MEETING_BONUS,
     MIN_SHORTFALL_PENALTY,
@@ -27,6 +25,7 @@ from matcher.sessions.scheduler import (
     build_agenda,
     greedy_agenda,
 )
+from matcher.sessions.wishes import set_wish
 
 
 def make_session(n_slots=2, tables=1, people="ABCDE", available=None, limits=None):

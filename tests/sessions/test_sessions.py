@@ -7,6 +7,14 @@ import pytest
 
 from matcher.engine.ranking import PartnerMatcher
 from matcher.profiles import ProfileValidationError
+from matcher.sessions.agenda import candidate_meetings, check_agenda, meeting_reasons, meeting_value
+from matcher.sessions.edits import (
+    add_meeting,
+    cancel_meeting,
+    lock_meeting,
+    move_meeting,
+    swap_meetings,
+)
 from matcher.sessions.model import (
     AgendaConflictError,
     Meeting,
@@ -15,30 +23,25 @@ from matcher.sessions.model import (
     SessionSettings,
     SessionValidationError,
     SuggestedPartner,
-    add_meeting,
-    add_participant,
-    cancel_meeting,
-    candidate_meetings,
-    check_agenda,
+    load_session,
+    make_slots,
+    parse_slots,
+    save_session,
+)
+from matcher.sessions.outcomes import (
     feedback_links,
     feedback_records,
-    load_session,
-    lock_meeting,
-    make_slots,
-    meeting_reasons,
-    meeting_value,
-    move_meeting,
-    parse_slots,
-    participants_from_records,
     publish,
     record_outcome,
-    remove_participant,
     reopen,
-    save_session,
+)
+from matcher.sessions.wishes import (
+    add_participant,
+    participants_from_records,
+    remove_participant,
     set_wish,
     set_wishes,
     suggest_wishes,
-    swap_meetings,
 )
 
 
