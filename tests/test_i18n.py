@@ -15,7 +15,7 @@ from babel.messages.mofile import read_mo
 
 from matcher import geography, i18n
 from matcher.errors import InputError
-from matcher.insights.cluster import labels
+from matcher.insights.common import labels
 from matcher.insights.report import COUNTS, TEXT, _Language
 from matcher.sessions.exports import LABELS
 

@@ -10,7 +10,16 @@ AREAS = {
     "matcher.engine": ("ranking", "artifacts", "evaluation", "features", "pairs", "topk"),
     "matcher.batch": ("scoring",),
     "matcher.sessions": ("model", "wishes", "agenda", "edits", "outcomes", "scheduler", "exports"),
-    "matcher.insights": ("cluster", "report"),
+    "matcher.insights": (
+        "common",
+        "gradation",
+        "supply",
+        "markets",
+        "network",
+        "outcomes",
+        "cluster",
+        "report",
+    ),
     "matcher.datasets": ("generator", "value_chain"),
 }
 

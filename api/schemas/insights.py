@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from matcher.insights.cluster import CAPABILITY_STATUSES
+from matcher.insights.common import CAPABILITY_STATUSES
 from matcher.insights.report import REPORT_LANGUAGES
 
 from .common import QueryModel

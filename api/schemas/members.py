@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from matcher.insights.cluster import POTENTIAL_TIERS
+from matcher.insights.common import POTENTIAL_TIERS
 
 from .common import (
     EMAIL_PATTERN,
@@ -57,7 +57,7 @@ __all__ = [
     "ProfileFields",
 ]
 
-#: A member's potential tier, lowest first (:data:`matcher.insights.cluster.POTENTIAL_TIERS`).
+#: A member's potential tier, lowest first (:data:`matcher.insights.common.POTENTIAL_TIERS`).
 PotentialTier = Literal[POTENTIAL_TIERS]
 
 

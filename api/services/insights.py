@@ -75,7 +75,9 @@ from werkzeug.exceptions import HTTPException
 
 from matcher.engine.artifacts import ArtifactError, load_model
 from matcher.errors import InputError
-from matcher.insights.cluster import LANGUAGES, ClusterInsights, cluster_insights, validate_outcomes
+from matcher.insights.cluster import ClusterInsights, cluster_insights
+from matcher.insights.common import LANGUAGES
+from matcher.insights.outcomes import validate_outcomes
 from matcher.insights.report import (
     REPORT_LANGUAGES,
     charts,
@@ -108,7 +110,7 @@ DEFAULT_POLL_SECONDS = 5
 #: How long a failure is reported before a request tries again (``INSIGHTS_RETRY_SECONDS``).
 DEFAULT_RETRY_SECONDS = 60
 #: Feedback events that say a suggestion led somewhere, as the outcome flags of
-#: :data:`matcher.insights.cluster.OUTCOME_COLUMNS` (every event means the suggestion was shown).
+#: :data:`matcher.insights.common.OUTCOME_COLUMNS` (every event means the suggestion was shown).
 OUTCOME_EVENTS = {"accepted": "accepted", "meeting": "meeting_held", "deal": "deal"}
 #: What a failed computation tells a manager when the cause is not theirs to fix.
 UNEXPECTED_FAILURE = "an unexpected error occurred while computing them; it has been logged"
@@ -173,7 +175,7 @@ def feedback_outcomes(session: Session, network: str, live: set[str]) -> pd.Data
     """Return the outcomes of the suggestions made to the live members of `network`.
 
     One row per member and partner with feedback (both live), in the columns of
-    :data:`matcher.insights.cluster.OUTCOME_COLUMNS`: ``date`` is the day of the pair's first event
+    :data:`matcher.insights.common.OUTCOME_COLUMNS`: ``date`` is the day of the pair's first event
     (UTC); the feedback records no session, so ``session`` is the ISO week of that day
     (``2026-W48``): feedback on the suggestions of a matchmaking day trickles in over the
     following days. ``shown`` is true (any event means the suggestion was shown); ``accepted``,

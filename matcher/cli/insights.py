@@ -105,7 +105,8 @@ def insights(
 ):
     """Write the cluster insights report: gradation, gaps, markets, network, outcomes."""
     from ..engine.artifacts import load_model
-    from ..insights.cluster import cluster_insights, read_outcomes
+    from ..insights.cluster import cluster_insights
+    from ..insights.outcomes import read_outcomes
     from ..insights.report import write_json, write_report, write_tables
     from ..profiles import read_links, read_profile_frame
 

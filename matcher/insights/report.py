@@ -45,15 +45,11 @@ from ..i18n import (
     language_name,
     tier_name,
 )
+from ..profiles import PRESENCE_TIERS
 from ..spreadsheets import safe_cell, sheet_title
 from ..taxonomy import load_taxonomy
-from .cluster import (
-    LANGUAGES,
-    POTENTIAL_TIERS,
-    PRESENCE_TIERS,
-    ClusterInsights,
-    labels,
-)
+from .cluster import ClusterInsights
+from .common import LANGUAGES, POTENTIAL_TIERS, labels
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,8 @@ import pandas as pd
 import pytest
 from service_fixtures import CLUSTER, HOME, LINKS, POLISH, bearer, dispose_app, make_app
 
-from matcher.insights.cluster import cluster_insights, validate_outcomes
+from matcher.insights.cluster import cluster_insights
+from matcher.insights.outcomes import validate_outcomes
 from matcher.insights.report import TEXT
 from matcher.profiles import validate_profiles
 

@@ -9,22 +9,19 @@ import pytest
 
 from matcher.engine.ranking import PartnerMatcher
 from matcher.geography import country_name
-from matcher.insights.cluster import (
+from matcher.insights.cluster import cluster_insights
+from matcher.insights.common import (
     CAPABILITY_STATUSES,
     OUTCOME_COLUMNS,
-    cluster_insights,
-    compare_snapshots,
     competes,
     complements,
-    gradation_overview,
     labels,
-    market_overview,
-    network_overview,
-    read_outcomes,
-    summarise_outcomes,
-    supply_demand,
-    validate_outcomes,
 )
+from matcher.insights.gradation import compare_snapshots, gradation_overview
+from matcher.insights.markets import market_overview
+from matcher.insights.network import network_overview
+from matcher.insights.outcomes import read_outcomes, summarise_outcomes, validate_outcomes
+from matcher.insights.supply import supply_demand
 from matcher.profiles import Link, ProfileValidationError, frame_to_profiles, validate_profiles
 
 HOME = "kharkiv-fashion-cluster"

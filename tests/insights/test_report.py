@@ -16,7 +16,8 @@ from test_insights import CLUSTER, HOME, LINKS, OUTCOMES, frame
 
 from matcher.cli import main
 from matcher.engine.ranking import PartnerMatcher
-from matcher.insights.cluster import cluster_insights, validate_outcomes
+from matcher.insights.cluster import cluster_insights
+from matcher.insights.outcomes import validate_outcomes
 from matcher.insights.report import (
     chart_figure,
     charts,
