@@ -168,7 +168,7 @@ def run_one(
         # All cores: BLAS threads in one process against two worker processes (one thread each).
         import tempfile
 
-        from matcher.batch.scoring import run_batch
+        from matcher.batch.jobs import run_batch
 
         subset_ids = ids[: min(len(ids), 4 * full_members)]
         result["cores"] = {"members": len(subset_ids)}

@@ -5,7 +5,7 @@ A fitted model's sparse matrices are read by code that needs sorted rows (the me
 (``matcher batch``'s workers), where sorting a matrix on first use fails. A TF-IDF formed by a
 sparse product (the profiles' names above 2,000 profiles) comes out with unsorted column
 indices, so :meth:`matcher.engine.ranking.PartnerMatcher.fit` puts every matrix it keeps in canonical
-form, and :func:`matcher.engine.artifacts.save_model` and :func:`matcher.batch.scoring.run_batch` check again
+form, and :func:`matcher.engine.artifacts.save_model` and :func:`matcher.batch.jobs.run_batch` check again
 (a model may have been changed after fitting).
 
 This module imports nothing of the package, so that every module may use it.

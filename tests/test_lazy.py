@@ -8,7 +8,7 @@ import pytest
 
 AREAS = {
     "matcher.engine": ("ranking", "artifacts", "evaluation", "features", "pairs", "topk"),
-    "matcher.batch": ("scoring",),
+    "matcher.batch": ("scoring", "jobs", "outputs"),
     "matcher.sessions": ("model", "wishes", "agenda", "edits", "outcomes", "scheduler", "exports"),
     "matcher.insights": (
         "common",

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from matcher.batch.scoring import write_table
+from matcher.batch.outputs import write_table
 from matcher.cli import main
 from matcher.spreadsheets import FORMULA_START, csv_text, safe_cell, safe_cells, sheet_title
 

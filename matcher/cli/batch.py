@@ -1,4 +1,4 @@
-"""``matcher batch``: every member's shortlist against a fair's exhibitors (see :mod:`matcher.batch.scoring`)."""
+"""``matcher batch``: every member's shortlist against a fair's exhibitors (see :mod:`matcher.batch`)."""
 
 from __future__ import annotations
 
@@ -279,14 +279,9 @@ def batch(
     duplicates,
 ):
     """Score every member against the candidates and write each member's shortlist."""
-    from ..batch.scoring import (
-        EXCEL_MAX_ROWS,
-        BatchSpec,
-        member_summary,
-        reverse_view,
-        run_batch,
-        write_table,
-    )
+    from ..batch.jobs import run_batch
+    from ..batch.outputs import EXCEL_MAX_ROWS, member_summary, reverse_view, write_table
+    from ..batch.scoring import BatchSpec
 
     def action():
         for path, option in (

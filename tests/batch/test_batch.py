@@ -9,15 +9,10 @@ import pytest
 import scipy.sparse as sp
 from click.testing import CliRunner
 
-from matcher.batch import scoring as batch_module
-from matcher.batch.scoring import (
-    BatchScorer,
-    BatchSpec,
-    member_summary,
-    reverse_view,
-    run_batch,
-    write_table,
-)
+from matcher.batch import jobs as batch_module
+from matcher.batch.jobs import run_batch
+from matcher.batch.outputs import member_summary, reverse_view, write_table
+from matcher.batch.scoring import BatchScorer, BatchSpec
 from matcher.cli import main
 from matcher.datasets.generator import generate_cluster
 from matcher.engine.artifacts import canonical_sparse, load_model, save_model

@@ -208,7 +208,7 @@ def test_progress_is_a_bar_on_a_terminal_and_info_lines_otherwise(terminal, monk
     import io
     import sys
 
-    from matcher.batch.scoring import _Progress
+    from matcher.batch.jobs import _Progress
 
     class Stderr(io.StringIO):
         def isatty(self) -> bool:
@@ -216,12 +216,12 @@ def test_progress_is_a_bar_on_a_terminal_and_info_lines_otherwise(terminal, monk
 
     stderr = Stderr()
     monkeypatch.setattr(sys, "stderr", stderr)
-    with caplog.at_level(logging.INFO, logger="matcher.batch.scoring"):
+    with caplog.at_level(logging.INFO, logger="matcher.batch.jobs"):
         bar = _Progress(total=40, done=10)
         for _ in range(3):
             bar.update(10)
         bar.close()
-    lines = [r for r in caplog.records if r.name == "matcher.batch.scoring"]
+    lines = [r for r in caplog.records if r.name == "matcher.batch.jobs"]
     if terminal:
         assert "100%" in stderr.getvalue() and "member/s" in stderr.getvalue() and not lines
     else:
@@ -263,7 +263,8 @@ def small_matcher():
 
 
 def test_unknown_members_and_candidates_are_input_errors_and_key_errors(small_matcher, tmp_path):
-    from matcher.batch.scoring import BatchScorer, BatchSpec, run_batch
+    from matcher.batch.jobs import run_batch
+    from matcher.batch.scoring import BatchScorer, BatchSpec
     from matcher.errors import InputError, UnknownMemberError
 
     spec = BatchSpec(k=3)
@@ -293,7 +294,7 @@ def test_unknown_members_and_candidates_are_input_errors_and_key_errors(small_ma
 
 
 def test_write_table_refuses_a_file_type_and_a_sheet_too_long(tmp_path, monkeypatch):
-    from matcher.batch import scoring as batch
+    from matcher.batch import outputs as batch
     from matcher.errors import InputError
 
     frame = pd.DataFrame(

@@ -753,7 +753,7 @@ def _shortlists() -> pd.DataFrame:
 def test_an_excel_sheet_takes_shortlists_up_to_its_rows(tmp_path, monkeypatch, limit, written):
     """3 suggestions of 2 members take 3 + 2 x 2 = 7 rows (a heading and the column names per
     member)."""
-    from matcher.batch import scoring as batch
+    from matcher.batch import outputs as batch
     from matcher.errors import InputError
 
     monkeypatch.setattr(batch, "EXCEL_MAX_ROWS", limit)
@@ -774,7 +774,7 @@ def test_batch_refuses_an_xlsx_out_too_long_before_it_runs(
     cluster_files, tmp_path, monkeypatch, limit, refused
 ):
     """11 members with --k 1 need at most 11 x (1 + 2) = 33 rows."""
-    from matcher.batch import scoring as batch
+    from matcher.batch import outputs as batch
     from matcher.cli import main
 
     profiles, _ = cluster_files
@@ -980,7 +980,7 @@ def test_generated_profiles_are_valid_in_one_chunk_or_two(monkeypatch, chunk):
 def test_the_switch_values_are_the_documented_ones():
     """The values the tests above patch, as the docstrings, BENCHMARKS.md and the help texts give
     them."""
-    from matcher.batch import scoring as batch
+    from matcher.batch import outputs as batch
     from matcher.cli import batch as batch_cli
     from matcher.cli import commands as cli
     from matcher.datasets import generator as datasets
