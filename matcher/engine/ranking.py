@@ -1113,9 +1113,13 @@ class PartnerMatcher(BaseEstimator):
             base &= candidates.mask
         excluded = [self.position_[m] for m in exclude if m in self.position_]
         group_masks, masks, partners = [], [], []
+        # One mask per scope key (a network, or every row), shared by the members that have it.
+        scope_masks: dict[int | None, np.ndarray] = {}
         for query in queries:
             key = self._scope_key(query.profile, scope)
-            group = self._scope_mask(base, key, scope)
+            group = scope_masks.get(key)
+            if group is None:
+                group = scope_masks[key] = self._scope_mask(base, key, scope)
             mask = group.copy()
             known = (
                 self.stats_.partners(query.row) if query.fitted else np.array([], dtype=np.int64)
