@@ -6,12 +6,12 @@ import configparser
 import datetime as dt
 import fnmatch
 import io
-import re
 import zoneinfo
 from pathlib import Path
 
 import pytest
 from babel.messages.mofile import read_mo
+from catalogue_checks import messages_of, translation_problems
 
 from matcher import geography, i18n
 from matcher.errors import InputError
@@ -21,21 +21,6 @@ from matcher.sessions.exports import LABELS
 
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATED = [language for language in i18n.LANGUAGES if language != i18n.SOURCE_LANGUAGE]
-PLACEHOLDER = re.compile(r"\{(\w*)\}")
-
-
-def _strings(message) -> tuple[str, ...]:
-    string = message.string
-    return tuple(string) if isinstance(string, (list, tuple)) else (string,)
-
-
-def _messages(catalog) -> dict[tuple, object]:
-    """(id, context) -> string of every message but the header."""
-
-    def key(value):
-        return tuple(value) if isinstance(value, list) else value
-
-    return {(key(m.id), m.context): key(m.string) for m in catalog if m.id}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -149,23 +134,7 @@ def test_dates_per_language():
 def test_every_message_is_translated_and_none_is_fuzzy(language):
     catalog = i18n.read_catalogue(language)
     assert not catalog.fuzzy, "the catalogue's header is marked fuzzy"
-    problems = []
-    for message in catalog:
-        if not message.id:
-            continue
-        strings = _strings(message)
-        if message.fuzzy:
-            problems.append(f"fuzzy: {message.id!r}")
-        if not all(strings):
-            problems.append(f"untranslated: {message.id!r}")
-        if message.pluralizable and len(strings) != catalog.num_plurals:
-            problems.append(f"{len(strings)} plural forms: {message.id!r}")
-        # A translation fills in the same values as its source ("{items}", "{n}").
-        ids = message.id if message.pluralizable else (message.id,)
-        expected = set(PLACEHOLDER.findall(ids[-1]))
-        for string in strings:
-            if set(PLACEHOLDER.findall(string)) != expected:
-                problems.append(f"placeholders {expected} in {message.id!r}, not in {string!r}")
+    problems = translation_problems(catalog)
     assert not catalog.obsolete, list(catalog.obsolete)
     assert not problems, "\n".join(problems)
 
@@ -175,7 +144,7 @@ def test_the_committed_mo_is_the_compiled_po(language):
     """The .mo ships committed (see matcher.i18n): compiling the .po must give its messages."""
     committed = read_mo(io.BytesIO(i18n.catalogue_path(language).read_bytes()))
     compiled = read_mo(io.BytesIO(i18n.compile_catalogue(language)))
-    assert _messages(committed) == _messages(compiled), (
+    assert messages_of(committed) == messages_of(compiled), (
         "the committed .mo differs from its .po: run `python -m matcher.i18n compile`"
     )
     assert committed.plural_forms == compiled.plural_forms

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.mofile import read_mo
+from catalogue_checks import messages_of, translation_problems
 from markupsafe import Markup
 
 from api import create_app
@@ -20,19 +21,6 @@ from matcher import i18n as library
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATED = [language for language in i18n.LANGUAGES if language != i18n.DEFAULT_LANGUAGE]
-PLACEHOLDER = re.compile(r"\{(\w*)\}")
-
-
-def _strings(message) -> tuple[str, ...]:
-    string = message.string
-    return tuple(string) if isinstance(string, (list, tuple)) else (string,)
-
-
-def _messages(catalog) -> dict[tuple, object]:
-    def key(value):
-        return tuple(value) if isinstance(value, list) else value
-
-    return {(key(m.id), m.context): key(m.string) for m in catalog if m.id}
 
 
 @pytest.mark.parametrize("language", TRANSLATED)
@@ -40,25 +28,7 @@ def test_every_message_is_translated_and_none_is_fuzzy(language):
     catalog = i18n.read_catalogue(language)
     assert not catalog.fuzzy, "the catalogue's header is marked fuzzy"
     assert catalog.num_plurals == 3
-    problems = []
-    for message in catalog:
-        if not message.id:
-            continue
-        strings = _strings(message)
-        if message.fuzzy:
-            problems.append(f"fuzzy: {message.id!r}")
-        if not all(s.strip() for s in strings):
-            problems.append(f"untranslated: {message.id!r}")
-        if message.pluralizable and len(strings) != catalog.num_plurals:
-            problems.append(f"{len(strings)} plural forms: {message.id!r}")
-        ids = message.id if message.pluralizable else (message.id,)
-        expected = set(PLACEHOLDER.findall(ids[-1]))
-        for string in strings:
-            if set(PLACEHOLDER.findall(string)) != expected:
-                problems.append(f"placeholders {expected} in {message.id!r}, not in {string!r}")
-            # Trusted markup: the same <code> in every language.
-            if string.count("<code>") != ids[-1].count("<code>"):
-                problems.append(f"<code> in {message.id!r} and {string!r}")
+    problems = translation_problems(catalog)
     assert not catalog.obsolete, list(catalog.obsolete)
     assert not problems, "\n".join(problems)
 
@@ -67,7 +37,7 @@ def test_every_message_is_translated_and_none_is_fuzzy(language):
 def test_the_committed_mo_is_the_compiled_po(language):
     committed = read_mo(io.BytesIO(i18n.catalogue_path(language).read_bytes()))
     compiled = read_mo(io.BytesIO(i18n.compile_catalogue(language)))
-    assert _messages(committed) == _messages(compiled), (
+    assert messages_of(committed) == messages_of(compiled), (
         "the committed .mo differs from its .po: run `python -m api.web.i18n compile`"
     )
     assert committed.plural_forms == compiled.plural_forms
