@@ -56,23 +56,27 @@ def db_upgrade() -> None:
 
 
 def _import_file(kind: str, path: str) -> dict[str, int]:
-    """Import one file of `kind` (profiles or links), all or nothing; exit 2 naming the
-    problem when the file is missing or it or its rows are refused (any
+    """Import one file of `kind` (profiles, links or networks), all or nothing; exit 2 naming
+    the problem when the file is missing or it or its rows are refused (any
     :class:`~matcher.errors.InputError`)."""
     from matcher.errors import InputError
-    from matcher.profiles import read_table
+    from matcher.profiles import read_network_names, read_table
 
     from .db import get_db
+    from .services.networks import store_network_names
     from .services.transfer import import_links, import_members
 
     app = _app()
     with app.app_context():
         session = get_db()
         try:
-            raw, unit = read_table(path, kind)
-            counts = (import_members if kind == "profiles" else import_links)(
-                session, raw, unit, path
-            )
+            if kind == "networks":
+                counts = store_network_names(session, read_network_names(path))
+            else:
+                raw, unit = read_table(path, kind)
+                counts = (import_members if kind == "profiles" else import_links)(
+                    session, raw, unit, path
+                )
             session.commit()
         except (InputError, FileNotFoundError) as error:
             session.rollback()
@@ -82,8 +86,8 @@ def _import_file(kind: str, path: str) -> dict[str, int]:
 
 
 def _member_and_link_files(members_help: str, links_help: str) -> Callable:
-    """The ``--members`` and ``--links`` options of a command (``db import``, ``db export``)
-    that takes either file or both: a usage error when neither is given."""
+    """The ``--members`` and ``--links`` options of a command (``db export``) that takes
+    either file or both: a usage error when neither is given."""
 
     def decorate(command: Callable) -> Callable:
         @functools.wraps(command)
@@ -100,9 +104,21 @@ def _member_and_link_files(members_help: str, links_help: str) -> Callable:
 
 
 @db.command("import")
-@_member_and_link_files("Member file (.csv, .xlsx, .json).", "Link file.")
-def db_import(members_path: str | None, links_path: str | None) -> None:
-    """Import members and/or links (each file all or nothing; upsert by id)."""
+@click.option("--members", "members_path", type=click.Path(dir_okay=False), help="Member file.")
+@click.option("--links", "links_path", type=click.Path(dir_okay=False), help="Link file.")
+@click.option(
+    "--networks",
+    "networks_path",
+    type=click.Path(dir_okay=False),
+    help="The networks' display names: columns network, name_en, name_uk.",
+)
+def db_import(members_path: str | None, links_path: str | None, networks_path: str | None) -> None:
+    """Import networks' names, members and/or links (.csv, .xlsx, .json; each file all or
+    nothing; upsert by id)."""
+    if not (members_path or links_path or networks_path):
+        raise click.UsageError("give --members, --links and/or --networks")
+    if networks_path:
+        click.echo(f"networks: {_import_file('networks', networks_path)}")
     if members_path:
         click.echo(f"members: {_import_file('profiles', members_path)}")
     if links_path:
@@ -152,9 +168,11 @@ def db_export(members_path: str | None, links_path: str | None) -> None:
 
 @db.command("load-sample")
 def db_load_sample() -> None:
-    """Import the fictional sample cluster (2,150 profiles and their links)."""
+    """Import the fictional sample cluster (2,150 profiles, their links, their networks'
+    names)."""
     from matcher.datasets.generator import SAMPLE_DIR
 
+    click.echo(f"networks: {_import_file('networks', str(SAMPLE_DIR / 'networks.csv'))}")
     click.echo(f"members: {_import_file('profiles', str(SAMPLE_DIR / 'profiles.csv'))}")
     click.echo(f"links: {_import_file('links', str(SAMPLE_DIR / 'links.csv'))}")
 

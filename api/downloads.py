@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 from flask import Response
 
+from matcher.sessions.exports import html_style_digest
+
 if TYPE_CHECKING:
     from .services.insights import InsightsResult
 
@@ -39,6 +41,28 @@ def download_response(
     response.headers["Content-Type"] = media_type
     disposition = "inline" if inline else "attachment"
     response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response
+
+
+def printable_csp() -> str:
+    """The policy of a session's printable page: its one inline stylesheet, allowed by its
+    digest (:func:`matcher.sessions.exports.html_style_digest`), and nothing else.
+
+    The page keeps its ``<style>`` element (not a link to a stylesheet of the service) because
+    the same page is a file of its own too (``matcher session export --format html``, or "Save
+    as"): the digest allows exactly that text, so no other inline style or script could run.
+    """
+    return (
+        f"default-src 'none'; style-src 'sha256-{html_style_digest()}'; frame-ancestors 'none'; "
+        "base-uri 'none'; form-action 'none'"
+    )
+
+
+def printable_response(page: str, filename: str) -> Response:
+    """A session's printable page (:func:`matcher.sessions.exports.render_html`), shown by the
+    browser to print, under :func:`printable_csp`."""
+    response = download_response(page.encode("utf-8"), HTML, filename, inline=True)
+    response.headers["Content-Security-Policy"] = printable_csp()
     return response
 
 

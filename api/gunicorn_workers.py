@@ -36,6 +36,7 @@ what it had committed stays, what it had not is rolled back.
 from __future__ import annotations
 
 import ctypes
+import gc
 import logging
 import signal
 import threading
@@ -149,7 +150,8 @@ def classify(exc: BaseException, timeout: float) -> tuple[int, str, bool]:
 
 
 class _ProblemErrors:
-    """``handle_error`` writing problem+json, for a gunicorn worker class."""
+    """``handle_error`` writing problem+json, and the loaded app frozen out of the garbage
+    collector's scans, for a gunicorn worker class."""
 
     def init_process(self):
         # Imported now, not when an answer is due: after gunicorn's abort the worker has about
@@ -158,6 +160,14 @@ class _ProblemErrors:
         from . import errors  # noqa: F401
 
         super().init_process()
+
+    def load_wsgi(self):
+        super().load_wsgi()
+        # What loading the app made (modules, the taxonomy, the translations: some 4 * 10^5
+        # objects) lives as long as the worker. Frozen, a full collection, which a request that
+        # makes many objects starts (reading a session of 960 meetings), scans only what the
+        # requests made: a third of the time or less.
+        gc.freeze()
 
     def handle_error(self, req, client, addr, exc):
         request_start = datetime.now()

@@ -51,7 +51,7 @@ from matcher.sessions.wishes import (
 
 from .auth import current_caller
 from .db import get_db
-from .downloads import CSV, HTML, ICS, XLSX, ZIP, download_response
+from .downloads import CSV, HTML, ICS, XLSX, ZIP, download_response, printable_response
 from .errors import abort
 from .schemas import (
     SessionAddIn,
@@ -88,13 +88,14 @@ from .schemas import (
     SessionWishOut,
     SessionWishPath,
 )
+from .services.networks import network_names
 from .services.sessions import (
     Stored,
-    build_session,
     change,
     create_session,
     delete_session,
     engine_suggestions,
+    explain_meetings,
     get_stored,
     library_errors,
     meeting_payload,
@@ -102,6 +103,7 @@ from .services.sessions import (
     participant_payload,
     participants_of_upload,
     partners_of,
+    rebuild_agenda,
     require_act_for,
     require_manager,
     require_participants,
@@ -450,25 +452,25 @@ def build(path: SessionPath, query: SessionRevisionQuery, body: SessionBuildIn):
     """Build the agenda within the time limit (locked and held meetings stay) and store it.
 
     Answers the objective, the proven bound and the gap; the solver is OR-Tools CP-SAT with
-    the linear relaxation's bound (HiGHS), the greedy agenda when it fails.
+    the linear relaxation's bound (HiGHS), the greedy agenda when it fails. With
+    ``"confirm_drop": false`` a new agenda that would plan markedly fewer meetings than the
+    current one (below 90% of them) or drop a meeting a participant marked "must" is refused
+    with 409 naming what it would drop, and the current agenda stays (the manager pages ask).
     """
-    db = get_db()
     workers = int(current_app.config.get("SESSION_SOLVER_WORKERS", 2))
-
-    def step(session):
-        return build_session(
-            db,
-            session,
-            time_limit=body.time_limit,
-            method=body.method,
-            include_suggested=body.include_suggested,
-            refresh_suggestions=body.refresh_suggestions,
-            num_workers=workers,
-        )
-
-    stored, (result, refreshed) = change(
-        db, current_caller(), path.session_id, query.revision, step
+    outcome = rebuild_agenda(
+        get_db(),
+        current_caller(),
+        path.session_id,
+        query.revision,
+        time_limit=body.time_limit,
+        method=body.method,
+        include_suggested=body.include_suggested,
+        refresh_suggestions=body.refresh_suggestions,
+        num_workers=workers,
+        on_drop="replace" if body.confirm_drop else "refuse",
     )
+    stored, result, refreshed = outcome.stored, outcome.result, outcome.refreshed
     logger.info(
         "session %s built: %s meetings, %s, gap %s",
         stored.session_id,
@@ -671,17 +673,17 @@ def cancel(path: SessionPath, query: SessionRevisionQuery, body: SessionMeetingR
 
 @bp.post("/<session_id>/agenda/add", responses={200: SessionEditOut})
 def add(path: SessionPath, query: SessionRevisionQuery, body: SessionAddIn):
-    """Add a meeting by hand (locked); refused with 409 if it makes a conflict."""
-    return _edit(
-        path,
-        query.revision,
-        lambda session: [
-            add_meeting(
-                session, body.member_id, body.partner_id, body.slot, body.table, body.locked
-            )
-        ],
-        **_pair(body),
-    )
+    """Add a meeting by hand (locked); refused with 409 if it makes a conflict. Both sides are
+    told why they meet (the engine's reasons from each side)."""
+
+    def step(session):
+        added = add_meeting(
+            session, body.member_id, body.partner_id, body.slot, body.table, body.locked
+        )
+        explain_meetings(get_db(), session)
+        return [added]
+
+    return _edit(path, query.revision, step, **_pair(body))
 
 
 def _lock(path: SessionPath, revision: int | None, ref: SessionMeetingRef, locked: bool):
@@ -780,11 +782,15 @@ def export_ics(path: SessionPath, query: SessionIcsQuery):
     stored = _stored(path.session_id)
     if query.member_id is None:
         require_manager(stored, "export every calendar")
-        content = ics_archive_bytes(stored.session, query.language)
+        content = ics_archive_bytes(
+            stored.session, query.language, network_names=network_names(get_db())
+        )
         return download_response(content, ZIP, f"session-{stored.session_id}-calendars.zip")
     require_act_for(stored, query.member_id)
     _participant_or_404(stored, query.member_id)
-    calendar = participant_calendar(stored.session, query.member_id, query.language)
+    calendar = participant_calendar(
+        stored.session, query.member_id, query.language, network_names(get_db())
+    )
     return download_response(calendar.to_ical(), ICS, f"{query.member_id}.ics")
 
 
@@ -795,15 +801,18 @@ def export_ics(path: SessionPath, query: SessionIcsQuery):
 def export_html(path: SessionPath, query: SessionLanguageQuery):
     """The printable page: every agenda and the table plan (a member: its own agenda)."""
     stored = _stored(path.session_id)
+    names = network_names(get_db())
     if stored.manages:
-        page = render_html(stored.session, query.language)
+        page = render_html(stored.session, query.language, network_names=names)
     else:
         page = render_html(
-            stored.session, query.language, member_ids=[stored.participant], include_plan=False
+            stored.session,
+            query.language,
+            member_ids=[stored.participant],
+            include_plan=False,
+            network_names=names,
         )
-    return download_response(
-        page.encode("utf-8"), HTML, _export_name(stored, query.language, "html"), inline=True
-    )
+    return printable_response(page, _export_name(stored, query.language, "html"))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -50,12 +50,18 @@ class Base(DeclarativeBase):
 
 
 class Network(Base):
-    """A cluster network (the home cluster or a partner network abroad)."""
+    """A cluster network (the home cluster or a partner network abroad).
+
+    ``name`` and ``name_uk`` are its display names in English and Ukrainian, the words every
+    page, report and export uses for it (empty: not named; see
+    :func:`api.services.networks.network_names`); ``network_id`` is its slug, for machines.
+    """
 
     __tablename__ = "networks"
 
     network_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), default="")
+    name_uk: Mapped[str] = mapped_column(String(200), default="", server_default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -220,6 +226,32 @@ class MatchSessionParticipant(Base):
         ForeignKey("match_sessions.session_id", ondelete="CASCADE"), primary_key=True
     )
     member_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+
+class MatchSessionCandidate(Base):
+    """A built agenda waiting for the manager's word before it replaces the current one.
+
+    A build that would plan markedly fewer meetings, or drop a "must" meeting (see
+    :func:`matcher.sessions.scheduler.agenda_drop`), is kept here instead of being saved: the
+    session itself is untouched. ``document`` is the whole session as the build left it;
+    ``base_revision`` the session's revision it was built from: it replaces the session only
+    while the session is still at that revision and the confirmation names its ``token``
+    (see :mod:`api.services.sessions`). One per session: a new build or any saved change of the
+    session removes it.
+    """
+
+    __tablename__ = "match_session_candidates"
+
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("match_sessions.session_id", ondelete="CASCADE"), primary_key=True
+    )
+    token: Mapped[str] = mapped_column(String(64))
+    base_revision: Mapped[int] = mapped_column(Integer)
+    #: What the build would take away: :meth:`matcher.sessions.scheduler.AgendaDrop.to_dict`.
+    dropped: Mapped[dict[str, Any]] = mapped_column(JSON)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.user_id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 INSIGHTS_STATUSES = ("computing", "ready", "failed")

@@ -16,11 +16,13 @@ numbers, shares, dates, country names and language names.
   by name (``report.TEXT``, ``exports.LABELS``) are :class:`Table` objects: English source
   strings marked for extraction with :func:`N_` (:func:`NP_` with a context, :func:`NN_` /
   :func:`NNP_` for plurals), translated on first use.
-* Formats: :func:`format_number`, :func:`format_share` (a percentage) and :func:`format_date`
-  (dates and datetimes) follow the language's CLDR conventions (Babel), or a pattern given.
-* Names: :func:`country_name` (the one country name of every output) and
-  :func:`language_name`; :func:`tier_name` gives the words of the potential tiers (the one
-  definition of "low", "medium", "high").
+* Formats: :func:`format_number`, :func:`format_share` (a percentage), :func:`format_date`
+  (dates and datetimes) and :func:`format_moment` (a moment for people, in a time zone)
+  follow the language's CLDR conventions (Babel), or a pattern given.
+* Names: :func:`country_name` (the one country name of every output),
+  :func:`language_name` and :func:`network_name` (a network's display name, from names the
+  caller holds, else its id as words); :func:`tier_name` gives the words of the potential
+  tiers (the one definition of "low", "medium", "high").
 
 Country names, one rule for every language: the *short* name, ISO 3166's common name where it
 has one ("Moldova", not "Moldova, Republic of"; "Tanzania", not "Tanzania, United Republic
@@ -87,6 +89,7 @@ __all__ = [
     "Catalogue",
     "CatalogueFiles",
     "Message",
+    "NetworkNames",
     "Table",
     "UnknownLanguageError",
     "catalogue",
@@ -96,14 +99,17 @@ __all__ = [
     "country_name",
     "extract_messages",
     "format_date",
+    "format_moment",
     "format_number",
     "format_share",
     "gettext",
     "language_name",
+    "network_name",
     "ngettext",
     "npgettext",
     "pgettext",
     "read_catalogue",
+    "readable_network_id",
     "tier_name",
     "translations",
 ]
@@ -274,8 +280,9 @@ class Catalogue:
         return self.npgettext(message.context, message.msgid, message.plural, n)
 
     def count(self, message: Message, n: int, **values: object) -> str:
-        """Return the plural `message` for `n`, with ``{n}`` (and `values`) filled in."""
-        return self.translate(message, n).format(n=n, **values)
+        """Return the plural `message` for `n`, with ``{n}`` (written as the language writes
+        numbers, :func:`format_number`) and `values` filled in."""
+        return self.translate(message, n).format(n=self.format_number(n), **values)
 
     def format_number(self, value: float, digits: int | None = None) -> str:
         return format_number(value, self.language, digits)
@@ -286,6 +293,11 @@ class Catalogue:
     def format_date(self, value: dt.date, format: str = "iso") -> str:
         return format_date(value, self.language, format)
 
+    def format_moment(
+        self, value: dt.datetime | str, timezone: str | dt.tzinfo | None = None
+    ) -> str:
+        return format_moment(value, self.language, timezone)
+
     def country_name(self, code: str) -> str:
         return country_name(code, self.language)
 
@@ -294,6 +306,9 @@ class Catalogue:
 
     def tier_name(self, tier: str) -> str:
         return tier_name(tier, self.language)
+
+    def network_name(self, network_id: str, names: NetworkNames | None = None) -> str:
+        return network_name(network_id, self.language, names)
 
 
 def catalogue(language: str) -> Catalogue:
@@ -414,6 +429,37 @@ def format_date(value: dt.date, language: str, format: str = "iso") -> str:
     return babel_date(value, _ISO_DATE if format == "iso" else format, locale=language)
 
 
+def format_moment(
+    value: dt.datetime | str, language: str, timezone: str | dt.tzinfo | None = None
+) -> str:
+    """Return the moment `value` for people reading `language`, to the minute: CLDR's medium
+    date and short time joined as the language joins them ("Dec 2, 2026, 7:37 PM",
+    "2 груд. 2026 р., 19:37").
+
+    `value` is a datetime or an ISO 8601 string; a naive one is taken as UTC. It is shown in
+    `timezone` (an IANA name such as ``"Europe/Kyiv"``, or a tzinfo) when given (a session's
+    times are in the session's zone), else in its own zone.
+    """
+    import zoneinfo
+
+    from babel import Locale
+    from babel.dates import format_date as babel_date
+    from babel.dates import format_time as babel_time
+
+    check_language(language)
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    if timezone is not None:
+        zone = zoneinfo.ZoneInfo(timezone) if isinstance(timezone, str) else timezone
+        value = value.astimezone(zone)
+    date = babel_date(value.date(), "medium", locale=language)
+    time = babel_time(value, "short", tzinfo=value.tzinfo, locale=language)
+    pattern = Locale.parse(language).datetime_formats["medium"]
+    return pattern.replace("{1}", date).replace("{0}", time)
+
+
 # ---------------------------------------------------------------------------------------------
 # Names
 # ---------------------------------------------------------------------------------------------
@@ -478,6 +524,30 @@ def tier_name(tier: str, language: str) -> str:
     words = catalogue(language)
     message = TIER_WORDS.get(tier)
     return words.translate(message) if message else tier
+
+
+#: Display names of networks, by network id and language: ``{"kharkiv-fashion-cluster":
+#: {"en": "Kharkiv Fashion Cluster", "uk": "Харківський фешн-кластер"}}``.
+NetworkNames = Mapping[str, Mapping[str, str]]
+
+
+def readable_network_id(network_id: str) -> str:
+    """Return a network id (a slug) as words: ``"kharkiv-fashion-cluster"`` → ``"Kharkiv
+    Fashion Cluster"``; the name of a network nobody has named."""
+    words = network_id.replace("_", "-").split("-")
+    return " ".join(word[:1].upper() + word[1:] for word in words if word) or network_id
+
+
+def network_name(network_id: str, language: str, names: NetworkNames | None = None) -> str:
+    """Return the display name of the network `network_id` in `language`.
+
+    The one network name of every output a person reads (reasons, reports, exports, pages),
+    where ids stay in the machine outputs: `names` ``[network_id][language]`` when given, else
+    its English name, else the id as words (:func:`readable_network_id`).
+    """
+    check_language(language)
+    given = (names or {}).get(network_id) or {}
+    return given.get(language) or given.get(SOURCE_LANGUAGE) or readable_network_id(network_id)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -67,10 +67,12 @@ __all__ = [
     "potential_tier",
     "profiles_to_frame",
     "read_links",
+    "read_network_names",
     "read_profile_frame",
     "read_profiles",
     "read_table",
     "validate_links",
+    "validate_network_names",
     "validate_profiles",
 ]
 
@@ -120,6 +122,11 @@ LIST_COLUMNS = {
 INT_COLUMNS = ("employees", "capacity_units_month", "min_order_qty")
 LINK_COLUMNS = ("source", "target", "kind", "date")
 LINK_KINDS = ("partner", "supplier", "meeting", "deal", "declined")
+#: Columns of a networks file: the network (its slug, as in the profiles) and its display
+#: names in English and Ukrainian (either may be empty).
+NETWORK_COLUMNS = ("network", "name_en", "name_uk")
+#: The longest display name of a network, in characters.
+NETWORK_NAME_LIMIT = 200
 #: Kinds of link that are known partnerships (ground truth, never suggested again).
 POSITIVE_KINDS = frozenset({"partner", "supplier", "deal"})
 PRESENCE_TIERS = ("local", "national", "regional", "international")
@@ -414,6 +421,14 @@ def read_links(path: str | Path, member_ids: Iterable[str] | None = None) -> lis
     frame, unit = read_table(path, "links")
     first_row = 2 if unit == "row" else 1
     return validate_links(frame, member_ids, source=str(path), unit=unit, first_row=first_row)
+
+
+def read_network_names(path: str | Path) -> dict[str, dict[str, str]]:
+    """Read and validate a networks file (:data:`NETWORK_COLUMNS`): the display names of the
+    networks, ``{network: {"en": ..., "uk": ...}}`` (see :func:`validate_network_names`)."""
+    frame, unit = read_table(path, "networks")
+    first_row = 2 if unit == "row" else 1
+    return validate_network_names(frame, source=str(path), unit=unit, first_row=first_row)
 
 
 def check_files(
@@ -1003,6 +1018,85 @@ def profiles_to_frame(profiles: Sequence[Profile] | pd.DataFrame) -> pd.DataFram
             f"duplicate member ids: {', '.join(duplicated[:10])}; each profile needs its own id"
         )
     return frame.set_index("member_id", drop=False).rename_axis(None)
+
+
+def validate_network_names(
+    raw: pd.DataFrame, source: str = "input", unit: str = "row", first_row: int = 2
+) -> dict[str, dict[str, str]]:
+    """Validate raw rows of network names.
+
+    Parameters
+    ----------
+    raw : DataFrame of shape (n_networks, n_columns)
+        Columns ``network`` (a slug, as in the profiles' ``network`` column) and ``name_en``,
+        ``name_uk`` (display names, at most :data:`NETWORK_NAME_LIMIT` characters; an empty
+        cell leaves that language unnamed).
+
+    Returns
+    -------
+    dict
+        ``{network: {"en": name, "uk": name}}``, only the names given.
+
+    Raises
+    ------
+    ProfileValidationError
+        With every problem found in the input (a bad slug, a network listed twice, a name
+        too long, no name column).
+    """
+    raw = raw.rename(columns=lambda c: str(c).strip())
+    missing = [] if "network" in raw.columns else ["network"]
+    collector = _Collector(unit, first_row, [*raw.columns, *NETWORK_COLUMNS], missing)
+    if missing:
+        collector.add(
+            None,
+            "network",
+            None,
+            "required column 'network' is missing; the columns are " + ", ".join(NETWORK_COLUMNS),
+        )
+    if not {"name_en", "name_uk"} & set(raw.columns):
+        collector.add(None, None, None, "no name column: give name_en, name_uk or both")
+    unknown_columns = [c for c in raw.columns if c not in NETWORK_COLUMNS]
+    if unknown_columns:
+        logger.warning(
+            "%s: unknown network columns ignored: %s", source, ", ".join(unknown_columns)
+        )
+    n = len(raw)
+    cells = {
+        c: [_cell_text(v) for v in raw[c].tolist()] if c in raw.columns else [""] * n
+        for c in NETWORK_COLUMNS
+    }
+    names: dict[str, dict[str, str]] = {}
+    for position in range(n):
+        network = cells["network"][position].lower()
+        if not network:
+            collector.add(position, "network", network, "network is required (a slug)")
+        elif not _SLUG.match(network):
+            collector.add(
+                position,
+                "network",
+                cells["network"][position],
+                f"{network!r} is not a slug: lower-case letters and digits joined by '-', "
+                f"e.g. {HOME_NETWORK!r}",
+            )
+        elif network in names:
+            collector.add(position, "network", network, f"{network!r} is listed twice")
+        given = {}
+        for language in ("en", "uk"):
+            name = " ".join(cells[f"name_{language}"][position].split())
+            if len(name) > NETWORK_NAME_LIMIT:
+                collector.add(
+                    position,
+                    f"name_{language}",
+                    name[:40] + "…",
+                    f"longer than {NETWORK_NAME_LIMIT} characters ({len(name)})",
+                )
+            elif name:
+                given[language] = name
+        if network and _SLUG.match(network) and network not in names:
+            names[network] = given
+    if collector.problems:
+        raise ProfileValidationError(collector.problems, source)
+    return names
 
 
 def validate_links(

@@ -234,7 +234,7 @@ def test_the_reasons_name_countries_and_tiers_by_the_one_rule():
     features = [0.0] * len(PAIR_FEATURES)
     reasons, _ = explain(a, b, features, "uk")
     assert "Присутній на ринках, куди ви прагнете: Молдова" in reasons
-    assert "З мережі b, Молдова" in reasons
+    assert "З іншої мережі: B, Молдова" in reasons
     assert any(reason.endswith("; потенціал: високий") for reason in reasons), reasons
     far = profile("far", "US")
     assert main_risk(a, far, {}, "uk")[1] == {"country": i18n.country_name("US", "uk")}
@@ -309,3 +309,66 @@ def test_a_language_that_is_not_a_string_is_refused_too():
         i18n.catalogue(["uk"])
     with pytest.raises(InputError, match="Got language=None"):
         i18n.gettext("Cluster insights", None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Words instead of codes, numbers and counts as each language writes them (issue 15)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_network_is_named_by_the_names_given_else_by_its_id_as_words():
+    names = {"kharkiv-fashion-cluster": {"en": "Kharkiv Fashion Cluster", "uk": "Харківський"}}
+    assert i18n.network_name("kharkiv-fashion-cluster", "uk", names) == "Харківський"
+    assert i18n.network_name("kharkiv-fashion-cluster", "en", names) == "Kharkiv Fashion Cluster"
+    # A language without a name: the English one; a network without any: its id as words.
+    only_en = {"pl-net": {"en": "Polish Network"}}
+    assert i18n.network_name("pl-net", "uk", only_en) == "Polish Network"
+    assert i18n.network_name("baltic_fashion-network", "uk") == "Baltic Fashion Network"
+    assert i18n.readable_network_id("kfc") == "Kfc"
+    with pytest.raises(InputError, match="language='fr'"):
+        i18n.network_name("kfc", "fr")
+
+
+def test_numbers_and_moments_as_each_language_writes_them():
+    assert i18n.format_number(2150, "en") == "2,150"
+    assert i18n.format_number(2150, "uk") == "2\u00a0150"  # a no-break space
+    assert (
+        i18n.format_number(0.58, "uk", 2) == "0,58" and i18n.format_number(0.58, "en", 2) == "0.58"
+    )
+    published = "2026-12-02T17:37:49+00:00"
+    assert i18n.format_moment(published, "en", "Europe/Kyiv") == "Dec 2, 2026, 7:37\u202fPM"
+    assert i18n.format_moment(published, "uk", "Europe/Kyiv") == "2 груд. 2026\u202fр., 19:37"
+    naive = dt.datetime(2026, 12, 2, 17, 37)  # taken as UTC
+    assert i18n.format_moment(naive, "uk", dt.UTC) == "2 груд. 2026\u202fр., 17:37"
+
+
+@pytest.mark.parametrize(
+    "n, members, meetings",
+    [
+        (1, "1 учасник", "1 зустріч"),
+        (3, "3 учасники", "3 зустрічі"),
+        (5, "5 учасників", "5 зустрічей"),
+        (21, "21 учасник", "21 зустріч"),
+        (2150, "2\u00a0150 учасників", "2\u00a0150 зустрічей"),
+    ],
+)
+def test_counts_agree_with_their_nouns_in_ukrainian(n, members, meetings):
+    """The report's counts and the agenda's conflicts: one, few and many (gettext plurals), the
+    number written as the language writes numbers."""
+    from matcher.sessions.agenda import conflict_message
+    from matcher.sessions.model import Participant, Session, SessionSettings
+
+    words = i18n.catalogue("uk")
+    assert words.count(COUNTS["home_members"], n) == members
+    settings = SessionSettings.create(
+        name="Day",
+        date="2026-05-14",
+        timezone="Europe/Kyiv",
+        meeting_minutes=25,
+        tables=1,
+        slots=["10:00"],
+    )
+    session = Session(settings)
+    session.participants["a"] = Participant("a", "Firm A", (1,))
+    message = conflict_message(session, "over_max", {"member": "a", "n": n, "limit": 1}, "uk")
+    assert message == f"Firm A має {meetings}, більше за свій максимум 1"

@@ -497,6 +497,12 @@ class SessionBuildIn(BaseModel):
     refresh_suggestions: StrictBool = Field(
         True, description="First refresh the engine's suggestions among the participants."
     )
+    confirm_drop: StrictBool = Field(
+        True,
+        description="Replace the agenda even if the new one plans markedly fewer meetings "
+        "(below 90% of the current ones) or drops meetings a participant marked “must”; "
+        "false: such a build is refused (409 naming the drop) and the current agenda stays.",
+    )
 
 
 class SessionBuildOut(BaseModel):

@@ -11,6 +11,7 @@ services, so that both apply the same rules.
 The modules, each importing only those listed before it (the services' imports form no cycle,
 see ``tests/api/test_api_layers.py``):
 
+- :mod:`.networks`: the networks' display names in English and Ukrainian.
 - :mod:`.members`: a member's profile as the API gives and takes it (parsing, storing,
   compare-and-set revisions), who may act for a member, the list of members.
 - :mod:`.feedback`: feedback on suggestions: recording it, the declined partners, and each

@@ -11,10 +11,11 @@ matchmaking sessions are written here too (:func:`add_feedback`, called by
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from sqlalchemy import bindparam, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ..auth import Caller
 from ..db import core_connection
@@ -68,6 +69,40 @@ def mutual_partners(session: Session, member_id: str) -> set[str]:
 def declined_partners(session: Session, member_id: str) -> list[str]:
     """Return the partners `member_id` declined (never suggested again)."""
     return list(core_connection(session).execute(_DECLINED, {"member_id": member_id}).scalars())
+
+
+def network_feedback(session: Session, network: str) -> list[tuple[str, str, str, dt.datetime]]:
+    """Return the feedback given by the live members of `network` (of every network when empty)
+    about live partners, oldest first, as ``(member_id, partner_id, event, created_at)`` with
+    `created_at` in UTC.
+
+    What the dashboard and the insights count, by the one rule of
+    :mod:`matcher.insights.outcomes` (a meeting or a deal once per pair of members).
+    """
+    partner = aliased(Member)
+    query = (
+        select(
+            FeedbackEvent.member_id,
+            FeedbackEvent.partner_id,
+            FeedbackEvent.event,
+            FeedbackEvent.created_at,
+        )
+        .join(Member, Member.member_id == FeedbackEvent.member_id)
+        .join(partner, partner.member_id == FeedbackEvent.partner_id)
+        .where(Member.deleted_at.is_(None), partner.deleted_at.is_(None))
+        .order_by(FeedbackEvent.event_id)
+    )
+    if network:
+        query = query.where(Member.network_id == network)
+    return [
+        (member_id, partner_id, event, _in_utc(created_at))
+        for member_id, partner_id, event, created_at in session.execute(query)
+    ]
+
+
+def _in_utc(moment: dt.datetime) -> dt.datetime:
+    # SQLite gives back the stored UTC time without its zone.
+    return moment.astimezone(dt.UTC) if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def feedback_of(session: Session, member_id: str) -> list[FeedbackEvent]:

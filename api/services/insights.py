@@ -61,7 +61,7 @@ import time
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +77,7 @@ from matcher.engine.artifacts import ArtifactError, load_model
 from matcher.errors import InputError
 from matcher.insights.cluster import ClusterInsights, cluster_insights
 from matcher.insights.common import LANGUAGES
-from matcher.insights.outcomes import validate_outcomes
+from matcher.insights.outcomes import outcomes_from_feedback
 from matcher.insights.report import (
     REPORT_LANGUAGES,
     charts,
@@ -91,6 +91,8 @@ from ..auth import Caller
 from ..db import session_factory
 from ..errors import ApiError, abort
 from ..tables import FeedbackEvent, KnownLink, Member, ModelVersion, StoredInsights, utcnow
+from .feedback import network_feedback
+from .networks import network_names
 from .serving import (
     ABANDONED_AFTER,
     HEARTBEAT_SECONDS,
@@ -109,9 +111,6 @@ DEFAULT_CACHE_SIZE = 4
 DEFAULT_POLL_SECONDS = 5
 #: How long a failure is reported before a request tries again (``INSIGHTS_RETRY_SECONDS``).
 DEFAULT_RETRY_SECONDS = 60
-#: Feedback events that say a suggestion led somewhere, as the outcome flags of
-#: :data:`matcher.insights.common.OUTCOME_COLUMNS` (every event means the suggestion was shown).
-OUTCOME_EVENTS = {"accepted": "accepted", "meeting": "meeting_held", "deal": "deal"}
 #: What a failed computation tells a manager when the cause is not theirs to fix.
 UNEXPECTED_FAILURE = "an unexpected error occurred while computing them; it has been logged"
 
@@ -149,16 +148,19 @@ def home_network_for(caller: Caller, requested: str | None) -> str:
 
 
 def data_revision(session: Session) -> tuple:
-    """Return a value that changes whenever a profile, a link or a feedback event changes.
+    """Return a value that changes whenever a profile, a link, a feedback event or a network's
+    name changes.
 
     Members: their number and the last ``updated_at`` (an update, a withdrawal or a return
     moves it; an erasure changes the number). Links and feedback events are only added, or
-    erased with a member: their number and last id.
+    erased with a member: their number and last id. The networks' names (the report's words
+    for them) as they are.
     """
     members = session.execute(select(func.count(), func.max(Member.updated_at))).one()
     links = session.execute(select(func.count(), func.max(KnownLink.link_id))).one()
     events = session.execute(select(func.count(), func.max(FeedbackEvent.event_id))).one()
-    return (*members, *links, *events)
+    names = json.dumps(network_names(session), sort_keys=True, ensure_ascii=False)
+    return (*members, *links, *events, names)
 
 
 def known_links(session: Session, live: set[str]) -> list[Link]:
@@ -174,61 +176,17 @@ def known_links(session: Session, live: set[str]) -> list[Link]:
 def feedback_outcomes(session: Session, network: str, live: set[str]) -> pd.DataFrame | None:
     """Return the outcomes of the suggestions made to the live members of `network`.
 
-    One row per member and partner with feedback (both live), in the columns of
-    :data:`matcher.insights.common.OUTCOME_COLUMNS`: ``date`` is the day of the pair's first event
-    (UTC); the feedback records no session, so ``session`` is the ISO week of that day
-    (``2026-W48``): feedback on the suggestions of a matchmaking day trickles in over the
-    following days. ``shown`` is true (any event means the suggestion was shown); ``accepted``,
-    ``meeting_held`` and ``deal`` say whether such an event was given. None without feedback.
+    The feedback of the network's live members about live partners
+    (:func:`api.services.feedback.network_feedback`) as outcome rows, by the rule of
+    :func:`matcher.insights.outcomes.outcomes_from_feedback`: one row per member and partner,
+    ``shown`` only when a ``shown`` event was given, the ISO week of the pair's first event as
+    its session. None without feedback.
     """
-    rows = session.execute(
-        select(
-            FeedbackEvent.member_id,
-            FeedbackEvent.partner_id,
-            FeedbackEvent.event,
-            FeedbackEvent.created_at,
-        )
-        .join(Member, Member.member_id == FeedbackEvent.member_id)
-        .where(Member.network_id == network, Member.deleted_at.is_(None))
-        .order_by(FeedbackEvent.event_id)
+    events = (
+        (member_id, partner_id, event, created_at.date().isoformat())
+        for member_id, partner_id, event, created_at in network_feedback(session, network)
     )
-    pairs: dict[tuple[str, str], dict[str, Any]] = {}
-    for member_id, partner_id, event, created_at in rows:
-        if partner_id not in live:
-            continue
-        day = _utc_day(created_at)
-        pair = pairs.setdefault(
-            (member_id, partner_id),
-            {"date": day, "shown": True, **{flag: False for flag in OUTCOME_EVENTS.values()}},
-        )
-        pair["date"] = min(pair["date"], day)
-        if event in OUTCOME_EVENTS:
-            pair[OUTCOME_EVENTS[event]] = True
-    if not pairs:
-        return None
-    raw = pd.DataFrame(
-        [
-            {
-                "session": _iso_week(pair["date"]),
-                "member_id": member_id,
-                "partner_id": partner_id,
-                **pair,
-            }
-            for (member_id, partner_id), pair in pairs.items()
-        ]
-    )
-    return validate_outcomes(raw, live, source="feedback", unit="record", first_row=1)
-
-
-def _utc_day(moment: dt.datetime) -> str:
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.UTC)
-    return moment.date().isoformat()
-
-
-def _iso_week(day: str) -> str:
-    year, week, _ = dt.date.fromisoformat(day).isocalendar()
-    return f"{year}-W{week:02d}"
+    return outcomes_from_feedback(events, live)
 
 
 def revision_digest(session: Session) -> str:
@@ -276,6 +234,8 @@ class InsightsInputs:
     frame: pd.DataFrame
     links: list[Link]
     outcomes: pd.DataFrame | None
+    #: The networks' display names (:func:`api.services.networks.network_names`).
+    network_names: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def insights_inputs(session: Session, network: str) -> InsightsInputs:
@@ -292,14 +252,22 @@ def insights_inputs(session: Session, network: str) -> InsightsInputs:
         abort(404, f"the network {network!r} has no live members")
     live = set(frame.index)
     return InsightsInputs(
-        frame, known_links(session, live), feedback_outcomes(session, network, live)
+        frame,
+        known_links(session, live),
+        feedback_outcomes(session, network, live),
+        network_names(session),
     )
 
 
 def insights_from(inputs: InsightsInputs, network: str, matcher) -> ClusterInsights:
     """Compute the insights of `network` from its `inputs` with the fitted `matcher`."""
     return cluster_insights(
-        inputs.frame, inputs.links, matcher=matcher, outcomes=inputs.outcomes, home_network=network
+        inputs.frame,
+        inputs.links,
+        matcher=matcher,
+        outcomes=inputs.outcomes,
+        home_network=network,
+        network_names=inputs.network_names,
     )
 
 

@@ -134,7 +134,8 @@ def profile_values(
     Adds the profile's network when it is new (flushed, so that the row may name it).
     """
     if session.get(Network, profile.network) is None:
-        session.add(Network(network_id=profile.network, name=profile.network))
+        # Unnamed: it is called by its slug as words until it is named (services.networks).
+        session.add(Network(network_id=profile.network, name="", name_uk=""))
         session.flush()
     record = profile.to_record()
     if profile.market_presence_derived:

@@ -38,7 +38,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import gc
 import logging
+import secrets
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -57,14 +59,27 @@ from matcher.sessions.model import (
     SessionValidationError,
 )
 from matcher.sessions.outcomes import feedback_records
-from matcher.sessions.scheduler import ScheduleResult, apply_agenda, build_agenda
-from matcher.sessions.wishes import participants_from_records, suggest_wishes, withdraw_participant
+from matcher.sessions.scheduler import (
+    MARKED_DROP_SHARE,
+    AgendaDrop,
+    ScheduleResult,
+    agenda_drop,
+    apply_agenda,
+    build_agenda,
+)
+from matcher.sessions.wishes import (
+    explain_agenda,
+    participants_from_records,
+    suggest_wishes,
+    withdraw_participant,
+)
 
 from ..auth import Caller
 from ..errors import ApiError, abort
 from ..tables import (
     FeedbackEvent,
     MatchSession,
+    MatchSessionCandidate,
     MatchSessionParticipant,
     Member,
     isoformat,
@@ -72,6 +87,7 @@ from ..tables import (
 )
 from .feedback import add_feedback
 from .members import stored_profile
+from .networks import network_names
 from .serving import holder
 from .transfer import read_upload
 
@@ -188,6 +204,27 @@ def library_errors(strip: str = "") -> Iterator[None]:
 # ---------------------------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def _documents_in_bulk() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a session document is read, validated or
+    written.
+
+    A session of 60 tables with 300 participants is a document of about 5 MB (the engine's
+    suggestions with their reasons, in two languages): reading it makes some 10^6 dicts, lists
+    and strings, which start collections; a full one then scanned every object of the process
+    for 0.6 s of a 1 s edit. The document is a tree (no cycles): reference counting frees it
+    whole, so pausing the collector while it is built loses nothing.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def _not_found(session_id: str):
     abort(404, f"Session {session_id} doesn't exist.")
 
@@ -212,19 +249,21 @@ def get_stored(db: DbSession, caller: Caller, session_id: str) -> Stored:
 
     Aborts with 404 if it doesn't exist or the caller neither manages it nor takes part in it.
     """
-    row = db.get(MatchSession, session_id)
-    if row is None:
-        _not_found(session_id)
-    manages = caller.manages(row.network_id)
-    participant = caller.member_id if is_participant(db, session_id, caller.member_id) else None
-    if not manages and participant is None:
-        _not_found(session_id)
-    try:
-        session = Session.from_dict(row.document, source=f"session {session_id}")
-    except SessionValidationError:
-        # Every document was validated when saved: a bad one was changed outside the service.
-        logger.exception("the stored document of session %s is invalid", session_id)
-        raise
+    with _documents_in_bulk():
+        row = db.get(MatchSession, session_id)
+        if row is None:
+            _not_found(session_id)
+        manages = caller.manages(row.network_id)
+        participant = caller.member_id if is_participant(db, session_id, caller.member_id) else None
+        if not manages and participant is None:
+            _not_found(session_id)
+        try:
+            session = Session.from_dict(row.document, source=f"session {session_id}")
+        except SessionValidationError:
+            # Every document was validated when saved: a bad one was changed outside the
+            # service.
+            logger.exception("the stored document of session %s is invalid", session_id)
+            raise
     left = apply_departures(db, session)
     if left:
         # The withdrawal reaches every session in its own transaction: a document that still
@@ -437,8 +476,9 @@ def create_session(
     return Stored(row.session_id, network_id, 1, caller.user_id, now, now, session, True, None)
 
 
-def _save(db: DbSession, stored: Stored) -> None:
-    """Write the changed session if the row is still at the revision read (else 409)."""
+def _save(db: DbSession, stored: Stored, document: dict[str, Any] | None = None) -> None:
+    """Write the changed session if the row is still at the revision read (else 409);
+    `document` is its :meth:`Session.to_dict` when the caller has made it already."""
     session = stored.session
     now = utcnow()
     result = db.execute(
@@ -448,7 +488,7 @@ def _save(db: DbSession, stored: Stored) -> None:
             MatchSession.revision == stored.revision,
         )
         .values(
-            document=session.to_dict(),
+            document=session.to_dict() if document is None else document,
             revision=stored.revision + 1,
             name=session.settings.name,
             date=session.settings.date,
@@ -489,6 +529,10 @@ def _save(db: DbSession, stored: Stored) -> None:
                 for member_id in sorted(wanted - listed)
             ],
         )
+    # A build waiting for confirmation was made from the revision this save replaces.
+    db.execute(
+        delete(MatchSessionCandidate).where(MatchSessionCandidate.session_id == stored.session_id)
+    )
     stored.revision += 1
     stored.updated_at = now
 
@@ -528,9 +572,12 @@ def change(
     try:
         with library_errors():
             result = step(stored.session)
-            # The changed document is validated whole before it is stored.
-            Session.from_dict(stored.session.to_dict(), source=f"session {session_id}")
-        _save(db, stored)
+            with _documents_in_bulk():
+                # The changed document is validated whole before it is stored (that one).
+                document = stored.session.to_dict()
+                Session.from_dict(document, source=f"session {session_id}")
+        with _documents_in_bulk():
+            _save(db, stored, document)
         if after is not None:
             result = after(db, stored, result)
         db.commit()
@@ -624,6 +671,7 @@ def delete_session(db: DbSession, caller: Caller, session_id: str, revision: int
     stored = get_stored(db, caller, session_id)
     require_manager(stored, "delete this session")
     check_revision(stored, revision)
+    db.execute(delete(MatchSessionCandidate).where(MatchSessionCandidate.session_id == session_id))
     db.execute(
         delete(MatchSessionParticipant).where(MatchSessionParticipant.session_id == session_id)
     )
@@ -777,7 +825,13 @@ def engine_suggestions(
     if served is None:
         return None
     chosen = None if member_ids is None else list(member_ids)
-    return suggest_wishes(served.matcher, session, k=SUGGESTIONS_K, member_ids=chosen)
+    return suggest_wishes(
+        served.matcher,
+        session,
+        k=SUGGESTIONS_K,
+        member_ids=chosen,
+        network_names=network_names(db),
+    )
 
 
 def partners_of(
@@ -792,7 +846,7 @@ def partners_of(
         if item.partner_id not in session.participants or session.is_withdrawn(item.partner_id):
             continue
         partners[item.partner_id] = {
-            "score": round(item.score, 4),
+            "score": float(f"{item.score:.4g}"),  # as stored (SessionSuggestion.to_dict)
             "suggested": item.suggested,
             "reasons": list(item.reasons.get(language, ())),
         }
@@ -818,7 +872,7 @@ def partners_of(
     return result
 
 
-def build_session(
+def plan_session(
     db: DbSession,
     session: Session,
     time_limit: float,
@@ -827,9 +881,9 @@ def build_session(
     refresh_suggestions: bool = True,
     num_workers: int = 2,
 ) -> tuple[ScheduleResult, bool]:
-    """Build and adopt the session's agenda (a step of :func:`change`): first, with
-    `refresh_suggestions` and an active model, the engine's suggestions among the participants
-    (their scores break ties, their reasons go into the exports); locked and held meetings stay.
+    """Build the session's agenda without adopting it: first, with `refresh_suggestions` and an
+    active model, the engine's suggestions among the participants (stored in `session`: their
+    scores break ties, their reasons go into the exports); locked and held meetings stay.
 
     Returns the scheduler's result and whether the suggestions were refreshed. Raises
     :class:`SessionValidationError` (state) for a final agenda, before anything is solved.
@@ -866,8 +920,304 @@ def build_session(
         method=method,
         include_suggested=include_suggested,
     )
-    apply_agenda(session, result)
     return result, refreshed
+
+
+def explain_meetings(db: DbSession, session: Session) -> int:
+    """Give every meeting of the agenda the engine's reasons for both sides (the active model's
+    :func:`matcher.sessions.wishes.explain_agenda`): the side whose own suggestions do not hold
+    its partner is told why from its point of view, in the agendas, calendars and exports
+    alike. Returns how many directions were explained (0 without an active model)."""
+    served = holder().get(db)
+    if served is None:
+        return 0
+    return explain_agenda(served.matcher, session, network_names=network_names(db))
+
+
+def adopt_agenda(db: DbSession, session: Session, result: ScheduleResult) -> None:
+    """Make `result` the session's agenda (cancelled meetings stay on record) and explain each
+    meeting to both sides."""
+    apply_agenda(session, result)
+    explain_meetings(db, session)
+
+
+def build_session(
+    db: DbSession,
+    session: Session,
+    time_limit: float,
+    method: str = "auto",
+    include_suggested: bool = False,
+    refresh_suggestions: bool = True,
+    num_workers: int = 2,
+) -> tuple[ScheduleResult, bool]:
+    """Build and adopt the session's agenda whatever it drops (a step of :func:`change`):
+    :func:`plan_session`, then :func:`adopt_agenda`; :func:`rebuild_agenda` is the same with
+    the check of what the new agenda would drop."""
+    result, refreshed = plan_session(
+        db, session, time_limit, method, include_suggested, refresh_suggestions, num_workers
+    )
+    adopt_agenda(db, session, result)
+    return result, refreshed
+
+
+#: What :func:`rebuild_agenda` does with a new agenda that would plan markedly fewer meetings
+#: or drop "must" meetings: ``replace`` the agenda anyway, ``hold`` it as a candidate for the
+#: manager to confirm (the pages), ``refuse`` it (409 naming the drop; the API on request).
+ON_DROP = ("replace", "hold", "refuse")
+
+
+@dataclass
+class BuildOutcome:
+    """What :func:`rebuild_agenda` did."""
+
+    #: The session: saved at its new revision when replaced; when held, at the revision read
+    #: (the stored row is unchanged) with the built session, which waits as the candidate.
+    stored: Stored
+    result: ScheduleResult
+    #: Whether the engine's suggestions were refreshed first.
+    refreshed: bool
+    #: The new agenda compared with the one it replaces (or would replace).
+    drop: AgendaDrop
+    #: Whether the new agenda replaced the current one; if not, it waits as a candidate.
+    replaced: bool
+    #: The candidate's token (a confirmation names it), when it was held.
+    token: str | None = None
+
+
+def drop_errors(session: Session, drop: AgendaDrop) -> list[dict[str, Any]]:
+    """What a new agenda would drop, as the ``errors`` of a problem response."""
+
+    def name(member_id: str) -> str:
+        participant = session.participants.get(member_id)
+        return participant.name if participant else member_id
+
+    errors = []
+    if drop.markedly_fewer:
+        errors.append(
+            {
+                "field": "drop.meetings",
+                "value": drop.proposed,
+                "message": f"{drop.proposed} meetings instead of the current {drop.current} "
+                f"(markedly fewer: below {MARKED_DROP_SHARE:.0%} of them)",
+            }
+        )
+    for meeting in drop.lost_must:
+        marked_by = [
+            name(a) for a, b in (meeting.pair, meeting.pair[::-1]) if session.level(a, b) == "must"
+        ]
+        errors.append(
+            {
+                "field": "drop.must",
+                "value": meeting.meeting_id,
+                "message": f"drops the meeting of {name(meeting.member_a)} and "
+                f"{name(meeting.member_b)}, marked \u201cmust\u201d by {' and '.join(marked_by)}",
+            }
+        )
+    return errors
+
+
+def rebuild_agenda(
+    db: DbSession,
+    caller: Caller,
+    session_id: str,
+    revision: int | None,
+    time_limit: float,
+    method: str = "auto",
+    include_suggested: bool = False,
+    refresh_suggestions: bool = True,
+    num_workers: int = 2,
+    on_drop: str = "replace",
+) -> BuildOutcome:
+    """Build the session's agenda and replace the current one, unless it would take too much
+    away: the one build of the API and the pages.
+
+    The new agenda is compared with the current one
+    (:func:`matcher.sessions.scheduler.agenda_drop`). When it plans markedly fewer meetings
+    (fewer than :data:`~matcher.sessions.scheduler.MARKED_DROP_SHARE`, 90%, of the current
+    ones) or drops a meeting a participant marked "must", `on_drop` decides (see :data:`ON_DROP`): ``replace``
+    saves it as any change (:func:`change`); ``refuse`` answers 409 naming the drop; ``hold``
+    keeps the whole built session as the session's candidate (``match_session_candidates``,
+    with a new token and the revision it was built from) and leaves the session untouched:
+    :func:`replace_with_candidate` adopts it, :func:`discard_candidate` drops it. Any saved
+    change of the session discards the candidate too. Locked and held meetings stay where they
+    are either way.
+
+    Aborts with 409 when the caller read another revision, or the session changed while this
+    build ran; 403 for a caller who does not manage the session.
+    """
+    if on_drop not in ON_DROP:
+        raise ValueError(f"Got on_drop={on_drop!r}, expected one of {', '.join(ON_DROP)}")
+    stored = get_stored(db, caller, session_id)
+    require_manager(stored)
+    check_revision(stored, revision)
+    # End the read: no snapshot or lock is held while the solver runs (up to a minute).
+    db.rollback()
+    session = stored.session
+    try:
+        with library_errors():
+            result, refreshed = plan_session(
+                db, session, time_limit, method, include_suggested, refresh_suggestions, num_workers
+            )
+            drop = agenda_drop(session, result)
+            if drop.marked and on_drop == "refuse":
+                abort(
+                    409,
+                    f"the new agenda would plan {drop.proposed} meetings instead of "
+                    f"{drop.current} and drop {len(drop.lost_must)} \u201cmust\u201d meetings; "
+                    "nothing was changed: build with confirm_drop=true to replace the agenda "
+                    "anyway",
+                    drop_errors(session, drop),
+                )
+            adopt_agenda(db, session, result)
+            with _documents_in_bulk():
+                # The built document is validated whole before it is stored (that one).
+                document = session.to_dict()
+                Session.from_dict(document, source=f"session {session_id}")
+        if drop.marked and on_drop == "hold":
+            token = _hold(db, caller, stored, drop, document)
+            db.commit()
+            logger.info(
+                "session %s: a build of %d meetings (now %d) waits for confirmation",
+                session_id,
+                drop.proposed,
+                drop.current,
+            )
+            return BuildOutcome(stored, result, refreshed, drop, False, token)
+        with _documents_in_bulk():
+            _save(db, stored, document)
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+    return BuildOutcome(stored, result, refreshed, drop, True)
+
+
+def _hold(
+    db: DbSession, caller: Caller, stored: Stored, drop: AgendaDrop, document: dict[str, Any]
+) -> str:
+    """Keep the built session (its `document`) as the candidate of its session, replacing an
+    older one, and return its new token; 409 if the session changed while it was built."""
+    now_at = db.scalar(
+        select(MatchSession.revision).where(MatchSession.session_id == stored.session_id)
+    )
+    if now_at != stored.revision:
+        abort(
+            409,
+            f"session {stored.session_id} was changed by another request while the agenda was "
+            "built; nothing was changed, build it again",
+            [{"field": "revision", "value": stored.revision, "message": "changed meanwhile"}],
+        )
+    token = secrets.token_urlsafe(24)
+    db.execute(
+        delete(MatchSessionCandidate).where(MatchSessionCandidate.session_id == stored.session_id)
+    )
+    with _documents_in_bulk():
+        db.add(
+            MatchSessionCandidate(
+                session_id=stored.session_id,
+                token=token,
+                base_revision=stored.revision,
+                dropped=drop.to_dict(),
+                document=document,
+                owner_id=caller.user_id,
+                created_at=utcnow(),
+            )
+        )
+        db.flush()
+    return token
+
+
+@dataclass
+class Candidate:
+    """A built agenda waiting for the manager's word (see :func:`rebuild_agenda`)."""
+
+    token: str
+    #: The session's revision it was built from.
+    base_revision: int
+    #: What it would take away: :meth:`matcher.sessions.scheduler.AgendaDrop.to_dict`.
+    dropped: dict[str, Any]
+    #: The session as the build left it (its agenda, suggestions and last build).
+    session: Session
+    created_at: dt.datetime
+    #: Whether the session is still at `base_revision` (else it can only be discarded).
+    current: bool
+
+
+def get_candidate(db: DbSession, stored: Stored) -> Candidate | None:
+    """The session's built agenda waiting for confirmation, or None (403 unless the caller
+    manages the session)."""
+    require_manager(stored)
+    with _documents_in_bulk():
+        row = db.get(MatchSessionCandidate, stored.session_id)
+        if row is None:
+            return None
+        built = Session.from_dict(row.document, source=f"the new agenda of {stored.session_id}")
+    return Candidate(
+        token=row.token,
+        base_revision=row.base_revision,
+        dropped=dict(row.dropped),
+        session=built,
+        created_at=row.created_at,
+        current=row.base_revision == stored.revision,
+    )
+
+
+def _no_candidate(token: str | None) -> None:
+    abort(
+        409,
+        "the new agenda you confirm is no longer waiting (a newer build, a change of the "
+        "session, or a decision on it came first); nothing was changed",
+        [{"field": "token", "value": token, "message": "no such agenda waits for confirmation"}],
+    )
+
+
+def replace_with_candidate(
+    db: DbSession, caller: Caller, session_id: str, token: str | None, revision: int | None
+) -> tuple[Stored, dict[str, Any] | None]:
+    """Replace the session's agenda with its candidate (:func:`rebuild_agenda`), as one change.
+
+    Aborts with 409, changing nothing, unless the candidate waiting is the one of `token` and
+    the session is still at the revision it was built from (and `revision`, when given, is that
+    one): a confirmation form left open in another tab cannot replace a newer agenda.
+
+    Returns the saved session and the figures of the build (its ``last_build``).
+    """
+    stored = get_stored(db, caller, session_id)
+    require_manager(stored)
+    with _documents_in_bulk():
+        row = db.get(MatchSessionCandidate, session_id)
+    if row is None or not secrets.compare_digest(row.token, token or ""):
+        _no_candidate(token)
+    if revision is not None and revision != row.base_revision:
+        _no_candidate(token)
+    document, base_revision = row.document, row.base_revision
+
+    def step(session: Session) -> dict[str, Any] | None:
+        with _documents_in_bulk():
+            built = Session.from_dict(document, source=f"the new agenda of session {session_id}")
+        for item in dataclasses.fields(Session):
+            setattr(session, item.name, getattr(built, item.name))
+        # Departures since the build changed the session, which discarded the candidate; a
+        # read applies them all the same.
+        apply_departures(db, session)
+        return session.last_build
+
+    # change() checks the revision again and saves (which removes the candidate).
+    return change(db, caller, session_id, base_revision, step)
+
+
+def discard_candidate(db: DbSession, caller: Caller, session_id: str, token: str | None) -> bool:
+    """Drop the session's candidate of `token` (every candidate when `token` is None) and keep
+    the current agenda; returns whether one was dropped (403 unless the caller manages the
+    session)."""
+    stored = get_stored(db, caller, session_id)
+    require_manager(stored)
+    where = [MatchSessionCandidate.session_id == session_id]
+    if token is not None:
+        where.append(MatchSessionCandidate.token == token)
+    dropped = db.execute(delete(MatchSessionCandidate).where(*where)).rowcount
+    db.commit()
+    return bool(dropped)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1080,7 +1430,11 @@ def network_figures(db: DbSession, network: str) -> dict[str, int]:
 
 __all__ = [
     "FEEDBACK_NOTE",
+    "ON_DROP",
+    "BuildOutcome",
+    "Candidate",
     "Stored",
+    "adopt_agenda",
     "apply_departures",
     "build_session",
     "change",
@@ -1090,8 +1444,12 @@ __all__ = [
     "delete_session",
     "departed_members",
     "departures_payload",
+    "discard_candidate",
+    "drop_errors",
     "engine_suggestions",
     "erase_participant",
+    "explain_meetings",
+    "get_candidate",
     "get_stored",
     "library_errors",
     "meeting_payload",
@@ -1100,6 +1458,9 @@ __all__ = [
     "participant_payload",
     "participants_of_upload",
     "partners_of",
+    "plan_session",
+    "rebuild_agenda",
+    "replace_with_candidate",
     "require_act_for",
     "require_manager",
     "require_participants",

@@ -27,6 +27,7 @@ from ..errors import abort
 from ..tables import Member
 from .feedback import declined_partners
 from .members import get_member, require_act_for, stored_profile
+from .networks import network_names
 from .serving import holder
 
 # Core statements built once: the suggestion endpoint runs them on every request, and the
@@ -146,11 +147,16 @@ def suggest(
     if served is None:
         abort(503, "no model is active yet: a manager must train one (POST /api/v1/models/retrain)")
     filters = partner_filters(options)
+    # The reasons name networks by their display names (renaming one changes the answer).
+    names = network_names(session)
     k, pad = options.k, 10
     key = None
     if isinstance(target, str):
         key = (
             served.version_id,
+            tuple(
+                sorted((network, tuple(sorted(given.items()))) for network, given in names.items())
+            ),
             target,
             k,
             options.scope,
@@ -172,6 +178,7 @@ def suggest(
                 filters=filters,
                 exclude=exclude,
                 language=options.language,
+                network_names=names,
             )
         except UnknownMemberError as error:
             abort(404, str(error))

@@ -10,8 +10,9 @@ the library's (:mod:`matcher.i18n`), one set for every output; taxonomy labels c
 :func:`matcher.taxonomy.load_taxonomy`.
 
 * Python: ``_("Signed in as {name}.", name=...)``, ``pgettext(context, message)``,
-  ``ngettext(singular, plural, n, ...)`` (``{n}`` is filled in with `n`) return plain text, which
-  templates escape; :func:`word` translates a message looked up by key in :data:`KEYED` (the
+  ``ngettext(singular, plural, n, ...)`` and ``npgettext(context, singular, plural, n, ...)``
+  (the form agreeing with `n`; ``{n}`` is filled in with `n` as the language writes numbers)
+  return plain text, which templates escape; :func:`word` translates a message looked up by key in :data:`KEYED` (the
   words chosen by a value: roles, states, conflicts, error titles...).
 * Templates get the same names from :func:`template_functions`, returning markup: messages are
   trusted text and may hold ``<code>``; the parameters are escaped.
@@ -37,6 +38,7 @@ from flask import request, session
 from markupsafe import Markup
 
 from matcher import geography
+from matcher.engine.strength import strength_name
 from matcher.filters import FILTER_FIELDS, FilterProblem
 from matcher.i18n import (
     N_,
@@ -50,6 +52,7 @@ from matcher.i18n import (
     language_name,
     tier_name,
 )
+from matcher.i18n import format_moment as library_format_moment
 from matcher.taxonomy import load_taxonomy
 
 if TYPE_CHECKING:
@@ -74,6 +77,7 @@ __all__ = [
     "language_name",
     "markup",
     "ngettext",
+    "npgettext",
     "pgettext",
     "template_functions",
     "tier_name",
@@ -124,11 +128,12 @@ KEYED: dict[str, str | Message] = {
     "scope.all": N_("All networks"),
     "scope.cluster": N_("Own network"),
     "scope.international": N_("Other networks"),
-    "event.shown": N_("Shown"),
+    # The dashboard's feedback figures (matcher.insights.outcomes.count_feedback).
+    "event.shown": N_("Suggestions shown"),
     "event.accepted": N_("Accepted"),
     "event.declined": N_("Declined"),
-    "event.meeting": N_("Meetings"),
-    "event.deal": N_("Deals"),
+    "event.meeting": N_("Meetings held (one per pair)"),
+    "event.deal": N_("Deals (one per pair)"),
     "error.400": N_("Bad request"),
     "error.401": N_("Not signed in"),
     "error.403": N_("Access denied"),
@@ -240,7 +245,23 @@ def ngettext(singular: str, plural: str, n: int, /, **params: object) -> str:
     """Return the form of the message for the number `n` in the page's language, with ``{n}``
     (`n`) and `params` filled in."""
     n = operator.index(n)
-    return _translations().ngettext(singular, plural, n).format(n=n, **params)
+    # {n} as the language writes numbers ("2 150" in Ukrainian), the form chosen by n itself.
+    return (
+        _translations()
+        .ngettext(singular, plural, n)
+        .format(n=format_number(n, current_language()), **params)
+    )
+
+
+def npgettext(context: str, singular: str, plural: str, n: int, /, **params: object) -> str:
+    """:func:`ngettext` for a message of `context` (which tells two uses of one English word
+    apart)."""
+    n = operator.index(n)
+    return (
+        _translations()
+        .npgettext(context, singular, plural, n)
+        .format(n=format_number(n, current_language()), **params)
+    )
 
 
 def word(key: str, /, **params: object) -> str:
@@ -254,13 +275,18 @@ def markup(text: str, /, **params: object) -> Markup:
     return Markup(text).format(**params) if params else Markup(text)
 
 
-def format_moment(moment: dt.datetime | None, language: str) -> str:
-    """A moment as the pages show it: in UTC, to the minute (the library's ``format_date``),
-    "—" if missing; a naive datetime is taken as UTC (the database's)."""
-    if moment is None:
+def format_moment(
+    moment: dt.datetime | str | None, language: str, timezone: str | None = None
+) -> str:
+    """A moment as the pages show it: the library's :func:`matcher.i18n.format_moment` (the
+    language's date and time, to the minute), in `timezone` (a session's zone, which its page
+    names) or else in UTC, said so; "—" if missing; a naive datetime is taken as UTC (the
+    database's)."""
+    if moment is None or moment == "":
         return "—"
-    moment = moment.astimezone(dt.UTC) if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-    return format_date(moment, language) + " UTC"
+    if timezone:
+        return library_format_moment(moment, language, timezone)
+    return library_format_moment(moment, language, dt.UTC) + " UTC"
 
 
 def template_functions(language: str) -> dict[str, object]:
@@ -277,16 +303,20 @@ def template_functions(language: str) -> dict[str, object]:
         "_": as_markup(_),
         "pgettext": as_markup(pgettext),
         "ngettext": as_markup(ngettext),
+        "npgettext": as_markup(npgettext),
         "word": as_markup(word),
         "N_": N_,
         "NP_": NP_,
         "country_name": lambda code: country_name(code, language),
         "language_name": lambda code: language_name(code, language),
         "tier_name": lambda tier: tier_name(tier, language),
+        "strength_name": lambda tier: strength_name(tier, language),
         "decimal": lambda value, digits=2: format_number(value, language, digits),
         "share": lambda value: format_share(value, language),
-        "date": lambda value, format="iso": format_date(value, language, format),
-        "moment": lambda value: format_moment(value, language),
+        # Dates as the language writes them ("Mar 12, 2027", "12 бер. 2027 р.").
+        "date": lambda value, format="medium": format_date(value, language, format),
+        "moment": lambda value, timezone=None: format_moment(value, language, timezone),
+        "number": lambda value: format_number(value, language),
     }
 
 

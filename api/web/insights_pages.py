@@ -28,6 +28,7 @@ from ..tables import utcnow
 from . import i18n, queries
 from .i18n import N_, _, current_language, format_moment
 from .login import login_required, signed_in_caller
+from .names import network_name
 from .views import _error_page, bp
 
 #: The report's charts shown on the page, in its order (``movement`` needs two snapshots of the
@@ -60,8 +61,8 @@ def _chosen_network() -> tuple[str | None, tuple[str, int] | None]:
     if requested is not None and requested != caller.network_id:
         message = _(
             "You manage the network {own}; only an administrator may see the insights of {network}.",
-            own=caller.network_id,
-            network=requested,
+            own=network_name(caller.network_id),
+            network=network_name(requested),
         )
         return None, (message, 403)
     return caller.network_id, None
@@ -83,7 +84,7 @@ def _network_args(network: str) -> dict[str, str]:
 
 
 def _when(moment: dt.datetime | None) -> str:
-    """`moment` as the page shows it (UTC, to the minute)."""
+    """`moment` as the page shows it (the language's date and time in UTC, to the minute)."""
     return format_moment(moment, current_language())
 
 

@@ -8,15 +8,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from matcher.filters import FilterError, FilterProblem, resolve_filters
 from matcher.i18n import N_
+from matcher.insights.outcomes import count_feedback
 from matcher.taxonomy import load_taxonomy
 
+from ..services.feedback import network_feedback
 from ..services.sessions import network_figures
-from ..tables import FEEDBACK_EVENTS, FeedbackEvent, Member, ModelVersion
+from ..tables import FEEDBACK_EVENTS, Member, ModelVersion
 
 MAX_PER_PAGE = 100
 PER_PAGE_CHOICES = (25, 50, 100)
@@ -126,11 +128,40 @@ def parse_member_search(args: Mapping[str, str], networks: list[str]) -> MemberS
     return search
 
 
-def search_members(session: Session, search: MemberSearch) -> tuple[list[Member], int]:
+#: The Cyrillic letters in the order of the Ukrainian alphabet (ґ after г, є after е, і and ї
+#: after и), with Russian's ё, ъ, ы and э where Russian puts them. In code point order є, і and
+#: ї come before а, and ґ after я.
+CYRILLIC_ORDER = "абвгґдеёєжзиіїйклмнопрстуфхцчшщъыьэюя"
+_CYRILLIC_RANK = {letter: rank for rank, letter in enumerate(CYRILLIC_ORDER)}
+
+
+def name_sort_key(name: str) -> tuple:
+    """The key that sorts member names as a reader expects: case-insensitive; Cyrillic in the
+    Ukrainian alphabet's order, after Latin; accented Latin letters beside their base letter
+    ("Łódź" near "Lodz"); digits and punctuation first. Equal names fall back to the name
+    itself."""
+    folded = fold(name)
+    primary = []
+    for letter in folded:
+        if letter in _CYRILLIC_RANK:
+            primary.append((2, _CYRILLIC_RANK[letter]))
+            continue
+        base = unicodedata.normalize("NFD", letter)[0]
+        base = {"ł": "l", "ø": "o", "đ": "d", "ß": "s"}.get(base, base)
+        primary.append((1, ord(base)) if base.isalpha() else (0, ord(base)))
+    return (primary, folded, name)
+
+
+def search_members(
+    session: Session, search: MemberSearch, home_network: str = ""
+) -> tuple[list[Member], int]:
     """Return one page of the live members that match `search`, and how many match in all.
 
-    The filters run in SQL; the text (id, name, description) is matched here after case
-    folding, because SQLite's LIKE and lower() fold only ASCII and the names are Cyrillic.
+    The members of `home_network` come first, then the others; each by name
+    (:func:`name_sort_key`). The filters run in SQL; the text (id, name, description) is
+    matched and the names are sorted here, because SQLite's LIKE and lower() fold only ASCII,
+    and neither database orders Ukrainian names by the alphabet without a collation it may not
+    have.
     """
     where = [Member.deleted_at.is_(None)]
     if search.org_type:
@@ -141,28 +172,20 @@ def search_members(session: Session, search: MemberSearch) -> tuple[list[Member]
         where.append(Member.network_id == search.network)
     if search.presence:
         where.append(_PRESENCE == search.presence)
-    offset = (search.page - 1) * search.per_page
-    if not search.q:
-        total = session.scalar(select(func.count()).select_from(Member).where(*where)) or 0
-        members = session.scalars(
-            select(Member)
-            .where(*where)
-            .order_by(Member.member_id)
-            .offset(offset)
-            .limit(search.per_page)
-        ).all()
-        return list(members), total
     needle = fold(search.q)
+    columns = [Member.member_id, Member.name, Member.network_id]
+    if needle:
+        columns.append(_DESCRIPTION)
     matched = [
-        member_id
-        for member_id, name, description in session.execute(
-            select(Member.member_id, Member.name, _DESCRIPTION)
-            .where(*where)
-            .order_by(Member.member_id)
+        (network_id != home_network, name_sort_key(name), member_id)
+        for member_id, name, network_id, *description in session.execute(
+            select(*columns).where(*where)
         )
-        if needle in fold(f"{member_id}\n{name}\n{description or ''}")
+        if not needle or needle in fold(f"{member_id}\n{name}\n{description[0] or ''}")
     ]
-    page_ids = matched[offset : offset + search.per_page]
+    matched.sort()
+    offset = (search.page - 1) * search.per_page
+    page_ids = [member_id for *_, member_id in matched[offset : offset + search.per_page]]
     rows = (
         {
             m.member_id: m
@@ -209,7 +232,9 @@ class Dashboard:
     by_type: dict[str, dict[str, int]]
     by_presence: dict[str, int]
     by_tier: dict[str, int]
-    #: ``{event: (all time, last RECENT_DAYS days)}`` in FEEDBACK_EVENTS order.
+    #: ``{event: (all time, last RECENT_DAYS days)}`` in FEEDBACK_EVENTS order, counted by
+    #: :func:`matcher.insights.outcomes.count_feedback`: shown, accepted and declined once per
+    #: member and partner, a meeting held (or a deal) once per pair of members.
     feedback: dict[str, tuple[int, int]]
     model_name: str | None
     model_trained_at: dt.datetime | None
@@ -253,18 +278,15 @@ def dashboard(session: Session, network: str, now: dt.datetime) -> Dashboard:
         )
     }
     by_tier = {tier: tiers.get(tier, 0) for tier in POTENTIAL_TIERS}
+    # Counted as the insights count them (matcher.insights.outcomes): a meeting or a deal once
+    # per pair of members, whichever side recorded it.
     since = now - dt.timedelta(days=RECENT_DAYS)
-    events = select(
-        FeedbackEvent.event,
-        func.count(),
-        func.sum(case((FeedbackEvent.created_at >= since, 1), else_=0)),
-    ).group_by(FeedbackEvent.event)
-    if network:
-        events = events.join(Member, Member.member_id == FeedbackEvent.member_id).where(
-            Member.network_id == network
-        )
-    found = {event: (total, int(recent or 0)) for event, total, recent in session.execute(events)}
-    feedback = {event: found.get(event, (0, 0)) for event in FEEDBACK_EVENTS}
+    events = network_feedback(session, network)
+    ever = count_feedback((member, partner, event) for member, partner, event, _ in events)
+    recent = count_feedback(
+        (member, partner, event) for member, partner, event, moment in events if moment >= since
+    )
+    feedback = {event: (ever[event], recent[event]) for event in FEEDBACK_EVENTS}
     model = session.execute(
         select(ModelVersion.name, ModelVersion.finished_at).where(ModelVersion.active.is_(True))
     ).first()

@@ -19,7 +19,8 @@ from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
-from matcher.sessions.agenda import check_agenda
+from matcher.engine.strength import match_strengths
+from matcher.sessions.agenda import check_agenda, conflicts_in
 from matcher.sessions.edits import (
     add_meeting,
     cancel_meeting,
@@ -31,7 +32,6 @@ from matcher.sessions.exports import (
     ics_archive_bytes,
     participant_calendar,
     render_html,
-    table_plan,
     write_csv,
     xlsx_bytes,
 )
@@ -39,20 +39,24 @@ from matcher.sessions.model import (
     AGENDA_STATES,
     PAIR_RULES,
     WISH_LEVELS,
+    AgendaConflictError,
+    Meeting,
     SessionProblem,
     SessionSettings,
     SessionValidationError,
 )
 from matcher.sessions.outcomes import publish, record_outcome, reopen
+from matcher.sessions.scheduler import MARKED_DROP_SHARE
 from matcher.sessions.wishes import add_participant, remove_participant, set_wish
 
 from ..db import get_db
-from ..downloads import CSV, HTML, ICS, XLSX, ZIP, download_response
+from ..downloads import CSV, ICS, XLSX, ZIP, download_response, printable_response
 from ..errors import ApiError
 from ..services import sessions as store
-from . import queries
+from . import agenda_grid, queries
 from .i18n import _, current_language, format_share, ngettext, word
 from .login import login_required, safe_next, signed_in_caller
+from .names import page_network_names
 from .views import _error_page, bp
 
 logger = logging.getLogger(__name__)
@@ -61,6 +65,8 @@ logger = logging.getLogger(__name__)
 BUILD_SECONDS, MAX_BUILD_SECONDS = 20, 60
 #: Members listed by the participant search.
 SEARCH_ROWS = 20
+#: "Must" meetings a rebuild would drop, listed by name on its confirmation page (then a count).
+LISTED_MUST_MEETINGS = 30
 _SPLIT = re.compile(r"[\s,;]+")
 #: The outcome choices of the outcomes form: (value, held, outcome).
 OUTCOME_CHOICES = (
@@ -103,6 +109,9 @@ def _problems(error: ApiError) -> list[str]:
                     message=item["message"],
                 )
             )
+        elif field.startswith("participants."):
+            # "participants.<id>.network": the message names the participant (by name).
+            lines.append(item["message"])
         else:
             lines.append(f"{field}: {item['message']}" if field else item["message"])
     return [
@@ -113,9 +122,18 @@ def _problems(error: ApiError) -> list[str]:
 
 
 def _change(session_id: str, step, allow=store.require_manager, after=None):
-    """Apply a change as the signed-in manager (the API's path: revision check, all or none)."""
+    """Apply a change as the signed-in manager (the API's path: revision check, all or none);
+    the conflicts of a refused change are worded in the page's language."""
+    language = current_language()
+
+    def worded(session):
+        try:
+            return step(session)
+        except AgendaConflictError as error:
+            raise AgendaConflictError(conflicts_in(session, error.conflicts, language)) from None
+
     return store.change(
-        get_db(), signed_in_caller(), session_id, _revision(), step, allow=allow, after=after
+        get_db(), signed_in_caller(), session_id, _revision(), worded, allow=allow, after=after
     )
 
 
@@ -148,6 +166,61 @@ def _common(stored: store.Stored) -> dict[str, Any]:
         "figures": store.session_figures(session),
         "slots_text": _slots_text,
         "percent": _percent,
+        "build_defaults": build_defaults(session),
+        "build_report": build_report(session),
+    }
+
+
+def build_defaults(session) -> dict[str, Any]:
+    """What the build form starts from: the settings of the last build (time limit, method,
+    "also plan suggestions nobody marked"), else the defaults. A rebuild that forgot them
+    planned 4 meetings instead of 960."""
+    asked = (session.last_build or {}).get("settings") or {}
+    seconds = asked.get("time_limit")
+    if not isinstance(seconds, (int, float)) or not 0 < seconds <= MAX_BUILD_SECONDS:
+        seconds = BUILD_SECONDS
+    return {
+        "time_limit": f"{seconds:g}",
+        "method": "greedy" if asked.get("method") == "greedy" else "auto",
+        "include_suggested": bool(asked.get("include_suggested")),
+    }
+
+
+def build_report(session) -> dict[str, Any] | None:
+    """The last build in a manager's words: how close to the best possible agenda it is (the
+    verdict), and the wishes the current agenda meets; None before the first build.
+
+    ``verdict`` is ``best`` (proven optimal), ``bounded`` (the best possible agenda is at most
+    ``better`` better, by the objective: the wishes met, weighted, and the fairness bonuses)
+    or ``unknown`` (the greedy agenda, or an objective that penalties made 0 or less).
+    """
+    build = session.last_build
+    if not build:
+        return None
+    objective, bound = build.get("objective"), build.get("best_bound")
+    better = None
+    if build.get("status") == "optimal" or (bound is not None and bound == objective):
+        verdict = "best"
+    elif bound is not None and isinstance(objective, (int, float)) and objective > 0:
+        verdict, better = "bounded", max(0.0, (bound - objective) / objective)
+    else:
+        verdict = "unknown"
+    scheduled = {m.pair for m in session.active_meetings()}
+    wishes = [
+        (wish.level, tuple(sorted(pair)) in scheduled)
+        for pair, wish in session.wishes.items()
+        if wish.level in ("must", "would")
+        and not any(session.is_withdrawn(m) for m in pair)
+        and all(m in session.participants for m in pair)
+    ]
+    return {
+        "verdict": verdict,
+        "better": better,
+        "wishes": len(wishes),
+        "wishes_met": sum(met for _level, met in wishes),
+        "musts": sum(level == "must" for level, _met in wishes),
+        "musts_met": sum(level == "must" and met for level, met in wishes),
+        "settings": build.get("settings") or {},
     }
 
 
@@ -280,7 +353,7 @@ def _member_search(stored: store.Stored, q: str) -> list[Any]:
     if not q:
         return []
     search = queries.MemberSearch(q=q[: queries.MAX_QUERY_LENGTH], per_page=200)
-    found, _total = queries.search_members(get_db(), search)
+    found, _total = queries.search_members(get_db(), search, stored.network_id)
     settings = stored.session.settings
     return [
         m
@@ -299,7 +372,7 @@ def _session_page(session_id: str, problems: list[str] | None = None, status: in
         problems=problems or [],
         q=q,
         found=_member_search(stored, q),
-        conflicts=check_agenda(stored.session),
+        conflicts=check_agenda(stored.session, language=current_language()),
         build_seconds=BUILD_SECONDS,
         max_build_seconds=MAX_BUILD_SECONDS,
     )
@@ -366,11 +439,17 @@ def session_import(session_id: str):
 @login_required
 def session_participant_remove(session_id: str, member_id: str):
     """Remove a participant with its wishes and meetings."""
+
+    def step(session) -> str:
+        name = session.participant(member_id).name
+        remove_participant(session, member_id)
+        return name
+
     try:
-        _change(session_id, lambda session: remove_participant(session, member_id))
+        _stored, name = _change(session_id, step)
     except ApiError as error:
         return _session_page(session_id, _problems(error), error.code)
-    flash(_("{member_id} removed, with its wishes and meetings.", member_id=member_id))
+    flash(_("{name} removed, with its wishes and meetings.", name=name))
     return redirect(url_for("web.session", session_id=session_id) + "#participants")
 
 
@@ -420,7 +499,8 @@ def session_suggest(session_id: str):
 @bp.post("/sessions/<session_id>/build")
 @login_required
 def session_build(session_id: str):
-    """Build the agenda within the time limit, then show the grid with the figures."""
+    """Build the agenda within the time limit, then show the grid with the figures; a build
+    that would plan markedly fewer meetings or drop "must" meetings waits for confirmation."""
     raw = request.form.get("time_limit", str(BUILD_SECONDS)).strip()
     try:
         time_limit = float(raw.replace(",", "."))
@@ -440,33 +520,124 @@ def session_build(session_id: str):
         )
     method = "greedy" if request.form.get("method") == "greedy" else "auto"
     include_suggested = request.form.get("include_suggested") == "1"
-    db = get_db()
     workers = int(current_app.config.get("SESSION_SOLVER_WORKERS", 2))
-
-    def step(session):
-        result, _refreshed = store.build_session(
-            db,
-            session,
+    try:
+        outcome = store.rebuild_agenda(
+            get_db(),
+            signed_in_caller(),
+            session_id,
+            _revision(),
             time_limit=time_limit,
             method=method,
             include_suggested=include_suggested,
             num_workers=workers,
+            on_drop="hold",
         )
-        return result
-
-    try:
-        _stored, result = _change(session_id, step)
     except ApiError as error:
         return _agenda_page(session_id, _problems(error), error.code)
+    if not outcome.replaced:
+        return redirect(url_for("web.session_rebuild", session_id=session_id))
     flash(
-        _(
-            "Agenda built: {meetings} meetings; objective {objective}, bound {bound}, gap {gap}.",
-            meetings=len(result.meetings),
-            objective=result.objective,
-            bound="—" if result.best_bound is None else result.best_bound,
-            gap=_percent(result.gap),
+        ngettext(
+            "Agenda built: {n} meeting planned.",
+            "Agenda built: {n} meetings planned.",
+            len(outcome.result.meetings),
         )
     )
+    return redirect(url_for("web.session_agenda", session_id=session_id))
+
+
+def _meeting_names(session, meeting_ids) -> list[dict[str, Any]]:
+    """Meetings named by id (``a~b``) as the confirmation page lists them: both names, the
+    time and table of the current agenda, and who marked it "must"."""
+    by_id = {m.meeting_id: m for m in session.active_meetings()}
+    listed = []
+    for meeting_id in meeting_ids:
+        meeting = by_id.get(meeting_id)
+        if meeting is None:
+            continue
+        a, b = meeting.pair
+
+        def name(member_id: str) -> str:
+            participant = session.participants.get(member_id)
+            return participant.name if participant else member_id
+
+        listed.append(
+            {
+                "meeting_id": meeting_id,
+                "names": [name(a), name(b)],
+                "time": session.settings.slot_label(meeting.slot),
+                "table": meeting.table,
+                "marked_by": [
+                    name(x) for x, y in ((a, b), (b, a)) if session.level(x, y) == "must"
+                ],
+            }
+        )
+    return listed
+
+
+@bp.get("/sessions/<session_id>/rebuild")
+@login_required
+def session_rebuild(session_id: str):
+    """A built agenda that would drop meetings: what it drops, and Replace or Keep current."""
+    stored = _load(session_id)
+    candidate = store.get_candidate(get_db(), stored)
+    if candidate is None:
+        flash(_("No new agenda waits for confirmation."))
+        return redirect(url_for("web.session_agenda", session_id=session_id))
+    dropped = candidate.dropped
+    page = render_template(
+        "web/session_rebuild.html",
+        **_common(stored),
+        candidate=candidate,
+        dropped=dropped,
+        lost_must=_meeting_names(stored.session, dropped.get("lost_must", ())),
+        listed_must=LISTED_MUST_MEETINGS,
+        lost=len(dropped.get("lost", ())),
+        fewer_share=1 - dropped["proposed"] / dropped["current"] if dropped["current"] else 0.0,
+        marked_share=MARKED_DROP_SHARE,
+        new_settings=(candidate.session.last_build or {}).get("settings") or {},
+    )
+    return page, 200
+
+
+@bp.post("/sessions/<session_id>/rebuild/replace")
+@login_required
+def session_rebuild_replace(session_id: str):
+    """Replace the agenda with the new one waiting for confirmation (its token and the
+    revision it was built from must match: a stale form changes nothing)."""
+    token = request.form.get("token", "")
+    try:
+        stored, _build = store.replace_with_candidate(
+            get_db(), signed_in_caller(), session_id, token, _revision()
+        )
+    except ApiError as error:
+        if error.code != 409:
+            return _agenda_page(session_id, _problems(error), error.code)
+        # An older token, or a session changed since the build: the same to the manager.
+        stale = _(
+            "This new agenda no longer waits for confirmation (a newer build, a change of the "
+            "session or a decision on it came first); nothing was changed."
+        )
+        return _agenda_page(session_id, [word("sessions.refused_409"), stale], 409)
+    flash(
+        ngettext(
+            "Agenda replaced: {n} meeting planned.",
+            "Agenda replaced: {n} meetings planned.",
+            len(stored.session.active_meetings()),
+        )
+    )
+    return redirect(url_for("web.session_agenda", session_id=session_id))
+
+
+@bp.post("/sessions/<session_id>/rebuild/keep")
+@login_required
+def session_rebuild_keep(session_id: str):
+    """Keep the current agenda and discard the new one waiting for confirmation."""
+    store.discard_candidate(
+        get_db(), signed_in_caller(), session_id, request.form.get("token") or None
+    )
+    flash(_("The current agenda was kept; the new one was discarded."))
     return redirect(url_for("web.session_agenda", session_id=session_id))
 
 
@@ -536,7 +707,7 @@ def session_export(session_id: str, kind: str):
         member_id = request.args.get("member_id")
         if member_id is None:
             return download_response(
-                ics_archive_bytes(session, language),
+                ics_archive_bytes(session, language, network_names=page_network_names()),
                 ZIP,
                 f"session-{stored.session_id}-calendars.zip",
             )
@@ -544,12 +715,11 @@ def session_export(session_id: str, kind: str):
             return _error_page(
                 404, _("{member_id} is not a participant of this session.", member_id=member_id)
             )
-        calendar = participant_calendar(session, member_id, language)
+        calendar = participant_calendar(session, member_id, language, page_network_names())
         return download_response(calendar.to_ical(), ICS, f"{member_id}.ics")
     if kind == "html":
-        return download_response(
-            render_html(session, language).encode("utf-8"), HTML, f"{name}.html", inline=True
-        )
+        page = render_html(session, language, network_names=page_network_names())
+        return printable_response(page, f"{name}.html")
     return _error_page(404, "")
 
 
@@ -580,6 +750,7 @@ def _wishes_page(
         problems=problems or [],
         chosen=chosen,
         partners=partners,
+        strengths=match_strengths([p["score"] for p in partners]),
         stored_here=stored_here,
         others=others,
         levels=WISH_LEVELS,
@@ -635,19 +806,27 @@ def session_wish_set(session_id: str):
 def _agenda_page(session_id: str, problems: list[str] | None = None, status: int = 200):
     stored = _load(session_id)
     session = stored.session
-    meetings = session.active_meetings()
-    # After a refused edit the forms show what was sent.
+    # One part of the grid (see agenda_grid); after a refused edit, the part it was made in,
+    # and the forms show what was sent.
+    view = agenda_grid.grid_view(session, request.values)
     selected = request.values.get("meeting", "")
+    chosen = next((m for m in session.active_meetings() if m.meeting_id == selected), None)
+    shown = agenda_grid.shown_meetings(session, view)
     chosen_slot = request.values.get("slot", "")
     chosen_table = request.values.get("table", "")
     page = render_template(
         "web/session_agenda.html",
         **_common(stored),
         problems=problems or [],
-        grid=table_plan(session),
-        meetings=meetings,
+        view=view,
+        table_pages=agenda_grid.table_pages(session),
+        cell_id=agenda_grid.cell_id,
+        grid=agenda_grid.grid_rows(session, view),
+        # The edit lists: the meetings shown, and the one chosen on another part of the grid.
+        meetings=shown if chosen is None or chosen in shown else [chosen, *shown],
+        chosen_meeting=chosen,
         cancelled=[m for m in session.meetings if not m.active],
-        conflicts=check_agenda(session),
+        conflicts=check_agenda(session, language=current_language()),
         selected=selected,
         chosen_slot=chosen_slot,
         chosen_table=chosen_table,
@@ -681,7 +860,9 @@ def session_edit(session_id: str):
     """One hand edit: move, swap, cancel, add, lock or unlock (refused if it makes a conflict).
 
     The grid's buttons send ``cell`` = ``<action>:<meeting id>``; the edit forms send
-    ``action`` and their fields.
+    ``action`` and their fields, and all of them the part of the grid they were sent from
+    (``page`` or ``member``): a change that holds lands back on the cell it acted on
+    (:func:`_landing`).
     """
     action, _sep, target = request.form.get("cell", "").partition(":")
     if not action:
@@ -692,8 +873,12 @@ def session_edit(session_id: str):
         "move": lambda s: move_meeting(s, *_pair(target), slot, table),
         "swap": lambda s: swap_meetings(s, _pair(target), _pair(request.form.get("other", ""))),
         "cancel": lambda s: cancel_meeting(s, *_pair(target)),
-        "add": lambda s: add_meeting(
-            s, request.form.get("member_a", ""), request.form.get("member_b", ""), slot, table
+        "add": lambda s: (
+            add_meeting(
+                s, request.form.get("member_a", ""), request.form.get("member_b", ""), slot, table
+            ),
+            # Both sides are told why they meet.
+            store.explain_meetings(get_db(), s),
         ),
         "lock": lambda s: lock_meeting(s, *_pair(target), True),
         "unlock": lambda s: lock_meeting(s, *_pair(target), False),
@@ -703,11 +888,29 @@ def session_edit(session_id: str):
     if action in ("move", "add") and slot is None:
         return _agenda_page(session_id, [_("Choose a slot.")], 422)
     try:
-        _change(session_id, edits[action])
+        stored, result = _change(session_id, edits[action])
     except ApiError as error:
         return _agenda_page(session_id, _problems(error), error.code)
     flash(word("sessions.edited." + action))
-    return redirect(url_for("web.session_agenda", session_id=session_id) + "#grid")
+    return redirect(_landing(stored.session, result))
+
+
+def _landing(session, result) -> str:
+    """The agenda page at the cell an edit acted on (the meeting it returned, first of a
+    swap), in the view the edit was made in when that view shows the cell."""
+    acted = next(
+        (m for m in (result if isinstance(result, tuple) else (result,)) if isinstance(m, Meeting)),
+        None,
+    )
+    asked = agenda_grid.grid_view(session, request.form)
+    if acted is None:
+        return url_for("web.session_agenda", session_id=session.settings.session_id, **asked.args())
+    view = agenda_grid.landing(session, asked, acted.slot, acted.table)
+    return (
+        url_for("web.session_agenda", session_id=session.settings.session_id, **view.args())
+        + "#"
+        + agenda_grid.cell_id(acted.slot, acted.table)
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -791,9 +994,10 @@ def session_outcomes_save(session_id: str):
     except ApiError as error:
         return _outcomes_page(session_id, _problems(error), error.code)
     flash(
-        _(
-            "{meetings} meetings recorded; feedback: {written} written, {removed} withdrawn.",
-            meetings=len(changed),
+        ngettext(
+            "{n} meeting recorded; feedback: {written} written, {removed} withdrawn.",
+            "{n} meetings recorded; feedback: {written} written, {removed} withdrawn.",
+            len(changed),
             written=counts["written"],
             removed=counts["removed"],
         )

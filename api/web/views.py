@@ -21,7 +21,9 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
+from matcher.engine.strength import GOOD_FROM, STRONG_FROM, match_strengths
 from matcher.filters import FilterError, resolve_filters
+from matcher.profiles import HOME_NETWORK
 from matcher.taxonomy import load_taxonomy
 
 from ..auth import PAGE_ROLES, hash_token, password_matches
@@ -32,7 +34,7 @@ from ..schemas import SuggestionQuery
 from ..services.members import may_act_for, member_payload
 from ..services.suggestions import stored_member_suggestions
 from ..tables import ApiToken, Member, User, utcnow
-from . import i18n, queries
+from . import i18n, names, queries
 from .i18n import N_, _, current_language, word
 from .login import (
     CsrfError,
@@ -93,6 +95,9 @@ def template_context() -> dict[str, Any]:
         "csrf_token": csrf_token,
         "nav": nav,
         "label": label,
+        "network_name": names.network_name,
+        # The strength rule's thresholds, for the sentence that explains it on the pages.
+        "strength_from": {"strong": STRONG_FROM, "good": GOOD_FROM},
     }
 
 
@@ -304,8 +309,13 @@ def members():
     found: list[Member] = []
     total = None
     if not problems:
-        found, total = queries.search_members(db, search)
+        # The caller's own network first (an administrator's: the home cluster).
+        home = signed_in_caller().network_id or HOME_NETWORK
+        found, total = queries.search_members(db, search, home)
     pages = max(1, math.ceil((total or 0) / search.per_page))
+    if search.page > pages:
+        # A page past the end (an old link, a shorter list after a filter): the last page.
+        return redirect(url_for("web.members", **search.args(page=pages)))
     taxonomy = load_taxonomy()
     page = render_template(
         "web/members.html",
@@ -402,7 +412,7 @@ def suggestions(member_id: str):
             _(
                 "Only the managers of {network} and administrators see the suggestions of {name}.",
                 name=found.name,
-                network=found.network_id,
+                network=names.network_name(found.network_id),
             ),
         )
     form, filters, problems = _suggestion_options(request.args)
@@ -440,6 +450,7 @@ def suggestions(member_id: str):
         form=form,
         problems=problems,
         suggestions=results,
+        strengths=match_strengths([s["score"] for s in results or []]),
         scopes=SCOPES,
         org_types=taxonomy.ids("org_types"),
         partnership_types=taxonomy.ids("partnership_types"),
@@ -468,8 +479,9 @@ def dashboard():
                 403,
                 _(
                     "A manager of {network} sees the figures of its own network only, not of {value}.",
-                    value=chosen,
-                    network=caller.network_id,
+                    # A network by its name; anything else as it was asked for.
+                    value=names.network_name(chosen) if chosen in networks else chosen,
+                    network=names.network_name(caller.network_id),
                 ),
             )
         chosen = caller.network_id

@@ -627,7 +627,7 @@ def _file_problems(error) -> str:
     help="Seed of the value-chain world.",
 )
 def sample(out, world, seed):
-    """Write fictional cluster data (profiles.csv, links.csv) to a folder."""
+    """Write fictional cluster data (profiles.csv, links.csv, networks.csv) to a folder."""
 
     def action():
         if world == "value-chain":
@@ -640,8 +640,10 @@ def sample(out, world, seed):
             return
         from ..datasets.generator import write_sample
 
-        profiles_path, links_path = write_sample(Path(out))
-        click.echo(f"wrote {profiles_path} and {links_path} (fictional sample data)")
+        profiles_path, links_path, networks_path = write_sample(Path(out))
+        click.echo(
+            f"wrote {profiles_path}, {links_path} and {networks_path} (fictional sample data)"
+        )
 
     _run(action)
 

@@ -57,6 +57,13 @@ def _suffix(path: str, allowed: tuple[str, ...], option: str) -> None:
     help="Network slug of the home cluster.",
 )
 @click.option(
+    "--networks",
+    "networks_path",
+    type=click.Path(dir_okay=False),
+    help="The networks' display names (columns network, name_en, name_uk); without it a "
+    "network is named by its slug as words (--sample: the sample's networks.csv).",
+)
+@click.option(
     "--language",
     type=click.Choice(["uk", "en", "both"]),
     default="both",
@@ -95,6 +102,7 @@ def insights(
     model_name,
     models_dir,
     home_network,
+    networks_path,
     language,
     partners_per_gap,
     out,
@@ -108,7 +116,7 @@ def insights(
     from ..insights.cluster import cluster_insights
     from ..insights.outcomes import read_outcomes
     from ..insights.report import write_json, write_report, write_tables
-    from ..profiles import read_links, read_profile_frame
+    from ..profiles import read_links, read_network_names, read_profile_frame
 
     def action():
         _suffix(out, (".html", ".htm"), "--out")
@@ -116,13 +124,14 @@ def insights(
             _suffix(xlsx, (".xlsx",), "--xlsx")
         if json_path:
             _suffix(json_path, (".json",), "--json")
-        profiles_path, links_path = profiles, links
+        profiles_path, links_path, names_path = profiles, links, networks_path
         if sample:
             from ..datasets.generator import SAMPLE_DIR
 
             if profiles or links:
                 raise BadInput("give either --sample or --profiles/--links, not both")
             profiles_path, links_path = SAMPLE_DIR / "profiles.csv", SAMPLE_DIR / "links.csv"
+            names_path = names_path or SAMPLE_DIR / "networks.csv"
         if not profiles_path:
             raise BadInput("--profiles is required (or --sample for the fictional sample cluster)")
         frame = read_profile_frame(profiles_path, duplicates=duplicates)
@@ -132,6 +141,7 @@ def insights(
         if earlier is not None:
             ids |= set(earlier["member_id"])
         outcome_rows = read_outcomes(outcomes, ids) if outcomes else None
+        names = read_network_names(names_path) if names_path else None
         matcher = load_model(model_name, models_dir)[0] if model_name else None
         if matcher is None:
             click.echo(
@@ -147,6 +157,7 @@ def insights(
             home_network=home_network,
             partners_per_gap=partners_per_gap,
             random_state=seed,
+            network_names=names,
         )
         note = {lang: gettext(_SAMPLE_NOTE, lang) for lang in LANGUAGES} if sample else None
         written = [write_report(result, out, language, note=note)]

@@ -642,9 +642,31 @@ def wishes_list(session_file, member_ids, language, output_format):
     help="Also plan engine suggestions nobody marked (below any wish).",
 )
 @click.option("--seed", default=0, show_default=True, type=int)
-def build(session_file, time_limit, workers, gap_limit, greedy, include_suggested, seed):
-    """Build the agenda (locked meetings stay where they are)."""
+@_model_options
+def build(
+    session_file,
+    time_limit,
+    workers,
+    gap_limit,
+    greedy,
+    include_suggested,
+    seed,
+    model_name,
+    models_dir,
+    profiles,
+    links,
+    sample,
+    duplicates,
+):
+    """Build the agenda (locked meetings stay where they are). With the engine (--model, or
+    --profiles/--sample), every meeting is then explained to both sides."""
     from ..sessions.scheduler import apply_agenda, build_agenda
+    from ..sessions.wishes import explain_agenda
+
+    engine = model_name or profiles or links or sample
+    matcher = (
+        _matcher(model_name, models_dir, profiles, links, sample, duplicates) if engine else None
+    )
 
     def step(session):
         result = build_agenda(
@@ -682,6 +704,9 @@ def build(session_file, time_limit, workers, gap_limit, greedy, include_suggeste
             )
         if result.without_meetings:
             lines.append("asked for meetings and have none: " + ", ".join(result.without_meetings))
+        if matcher is not None:
+            explained = explain_agenda(matcher, session)
+            lines.append(f"{explained} meeting sides explained by the engine")
         return "\n".join(lines)
 
     _change(session_file, step)

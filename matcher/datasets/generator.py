@@ -80,6 +80,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -105,6 +106,7 @@ __all__ = [
     "generate_links",
     "generate_profiles",
     "load_sample_frames",
+    "network_names",
     "write_sample",
 ]
 
@@ -1142,21 +1144,36 @@ def generate_cluster(
     return profiles, generate_links(profiles, seed=seed)
 
 
-def write_sample(out_dir: str | Path) -> tuple[Path, Path]:
-    """Write ``profiles.csv`` and ``links.csv`` of :func:`generate_cluster` with its defaults.
+def network_names(network_ids: Iterable[str]) -> pd.DataFrame:
+    """The display names of the generator's networks among `network_ids`, as the rows of a
+    networks file (``network``, ``name_en``, ``name_uk``; see
+    :func:`matcher.profiles.read_network_names`), in the generator's order."""
+    wanted = set(network_ids)
+    rows = [
+        {"network": network, "name_en": en, "name_uk": uk}
+        for network, (en, uk) in T.NETWORK_NAMES.items()
+        if network in wanted
+    ]
+    return pd.DataFrame(rows, columns=["network", "name_en", "name_uk"])
+
+
+def write_sample(out_dir: str | Path) -> tuple[Path, Path, Path]:
+    """Write ``profiles.csv``, ``links.csv`` and ``networks.csv`` (the networks' display
+    names, :func:`network_names`) of :func:`generate_cluster` with its defaults.
 
     UTF-8 with a header row; each file is written to a temporary file in `out_dir`, then moved
     into place (:func:`os.replace`), so a reader never sees half a file.
 
     Returns
     -------
-    (profiles_path, links_path) : tuple of Path
+    (profiles_path, links_path, networks_path) : tuple of Path
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     profiles, links = generate_cluster()
-    paths = out_dir / "profiles.csv", out_dir / "links.csv"
-    for frame, path in zip((profiles, links), paths):
+    networks = network_names(profiles["network"])
+    paths = out_dir / "profiles.csv", out_dir / "links.csv", out_dir / "networks.csv"
+    for frame, path in zip((profiles, links, networks), paths):
         atomic_write(
             path,
             lambda temporary, frame=frame: frame.to_csv(

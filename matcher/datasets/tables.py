@@ -204,6 +204,26 @@ NETWORKS = (
     ("austrian-textile-cluster", {"AT": ("Dornbirn Wien Graz", 1)}, 5, (0.1, 0.5, 0.4),
      "weaving_mill:1.5 knitting_mill:1.3"),
 )
+#: The networks' display names in English and Ukrainian (written to the sample's networks.csv).
+NETWORK_NAMES = {
+    HOME_NETWORK: ("Kharkiv Fashion Cluster", "Харківський фешн-кластер"),
+    "polish-fashion-cluster": ("Polish Fashion Cluster", "Польський фешн-кластер"),
+    "italian-textile-district": ("Italian Textile District", "Італійський текстильний округ"),
+    "portugal-fashion-network": ("Portugal Fashion Network", "Португальська фешн-мережа"),
+    "turkish-apparel-cluster": ("Turkish Apparel Cluster", "Турецький кластер одягу"),
+    "german-textile-alliance": ("German Textile Alliance", "Німецький текстильний альянс"),
+    "baltic-fashion-network": ("Baltic Fashion Network", "Балтійська фешн-мережа"),
+    "romanian-textile-cluster": ("Romanian Textile Cluster", "Румунський текстильний кластер"),
+    "moldova-apparel-cluster": ("Moldova Apparel Cluster", "Молдовський кластер одягу"),
+    "bulgarian-fashion-cluster": ("Bulgarian Fashion Cluster", "Болгарський фешн-кластер"),
+    "czech-textile-network": ("Czech Textile Network", "Чеська текстильна мережа"),
+    "slovak-fashion-network": ("Slovak Fashion Network", "Словацька фешн-мережа"),
+    "hungarian-apparel-cluster": ("Hungarian Apparel Cluster", "Угорський кластер одягу"),
+    "spanish-fashion-cluster": ("Spanish Fashion Cluster", "Іспанський фешн-кластер"),
+    "french-textile-network": ("French Textile Network", "Французька текстильна мережа"),
+    "dutch-fashion-network": ("Dutch Fashion Network", "Нідерландська фешн-мережа"),
+    "austrian-textile-cluster": ("Austrian Textile Cluster", "Австрійський текстильний кластер"),
+}
 
 #: Neighbouring markets (for regional reach and for links across a border).
 NEIGHBOURS = {

@@ -3,7 +3,8 @@
 Data flow: profiles (:mod:`matcher.profiles`) -> features (:mod:`.features`, the vector views;
 :mod:`.pairs`, the pair features) -> index (:mod:`.retrieval`, :mod:`.firststage`, :mod:`.topk`)
 -> ranking (:mod:`.ranking`, the learned score: :mod:`.forest`, :mod:`.model_selection`) ->
-reasons (:mod:`.reasons`). :mod:`.artifacts` saves and loads trained models; :mod:`.evaluation`
+reasons (:mod:`.reasons`); :mod:`.strength` puts scores in words people read (a match's share
+of the best, a tier). :mod:`.artifacts` saves and loads trained models; :mod:`.evaluation`
 measures them. :mod:`.compiled` and :mod:`.parallel` are the numba and multi-core helpers the
 kernels share.
 
@@ -25,6 +26,7 @@ MODULES = (
     "forest",
     "retrieval",
     "reasons",
+    "strength",
     "model_selection",
     "ranking",
     "artifacts",

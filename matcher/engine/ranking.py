@@ -42,6 +42,7 @@ from threadpoolctl import threadpool_limits
 from ..canonical import canonical_sparse
 from ..errors import InputError, UnknownMemberError
 from ..filters import resolve_filters
+from ..i18n import NetworkNames
 from ..profiles import (
     POSITIVE_KINDS,
     Link,
@@ -1217,6 +1218,7 @@ class PartnerMatcher(BaseEstimator):
         filters: Mapping[str, Any] | None = None,
         exclude: Iterable[str] = (),
         language: str | None = None,
+        network_names: NetworkNames | None = None,
     ) -> list[list[Suggestion]]:
         """The `k` best partners of each of `members`, with reasons: the one ranking of the
         engine, for one member (:meth:`recommend`) or a block of them (batch scoring).
@@ -1239,6 +1241,10 @@ class PartnerMatcher(BaseEstimator):
             Further ids never to suggest (to any of the members).
         language : {"en", "uk"}, optional
             Language of the reasons; defaults to ``self.language``.
+        network_names : dict, optional
+            The networks' display names for the reasons, ``{network: {language: name}}``
+            (presentation only: the ranking never reads them); a network without one is named
+            by its id as words (:func:`matcher.i18n.network_name`).
 
         Returns
         -------
@@ -1261,7 +1267,7 @@ class PartnerMatcher(BaseEstimator):
         queries = [self._query(member) for member in members]
         ranked = self._rank_many(queries, scope, filters, exclude, candidates, k)
         return [
-            self.explain_rows(query.profile, rows[:k], scores[:k], X[:k], language)
+            self.explain_rows(query.profile, rows[:k], scores[:k], X[:k], language, network_names)
             for query, (rows, scores, X) in zip(queries, ranked)
         ]
 
@@ -1273,10 +1279,13 @@ class PartnerMatcher(BaseEstimator):
         filters: Mapping[str, Any] | None = None,
         exclude: Iterable[str] = (),
         language: str | None = None,
+        network_names: NetworkNames | None = None,
     ) -> list[Suggestion]:
         """Return the `k` best partners of `member`, with reasons: :meth:`recommend_many` for
         one member (see there for the parameters)."""
-        return self.recommend_many([member], k, None, scope, filters, exclude, language)[0]
+        return self.recommend_many(
+            [member], k, None, scope, filters, exclude, language, network_names
+        )[0]
 
     def explain_rows(
         self,
@@ -1285,12 +1294,16 @@ class PartnerMatcher(BaseEstimator):
         scores: np.ndarray,
         X: np.ndarray,
         language: str | None = None,
+        network_names: NetworkNames | None = None,
     ) -> list[Suggestion]:
-        """Turn ranked rows, their scores and pair features into :class:`Suggestion` objects."""
+        """Turn ranked rows, their scores and pair features into :class:`Suggestion` objects
+        (`network_names`: see :meth:`recommend_many`)."""
         suggestions = []
         for i, row in enumerate(rows.tolist()):
             partner = self._profile_at(row)
-            reasons, details = explain(profile, partner, X[i], language or self.language)
+            reasons, details = explain(
+                profile, partner, X[i], language or self.language, network_names
+            )
             suggestions.append(
                 Suggestion(
                     partner.member_id,
@@ -1333,3 +1346,73 @@ class PartnerMatcher(BaseEstimator):
             query.row, J, self.stats_, query.arrays, query.embedding, query.views
         )
         return float(self.predict_scores(X)[0])
+
+    def explain_pairs(
+        self,
+        pairs: Sequence[tuple[str | Profile, str | Profile]],
+        language: str | None = None,
+        network_names: NetworkNames | None = None,
+    ) -> list[Suggestion]:
+        """Score and explain each partner as a partner of its member, whatever the ranking
+        would do with the pair.
+
+        :meth:`recommend` never returns a known partner, a declined one or one below the
+        member's best; a matchmaking session may still seat such a pair at a table, and each
+        side is told why from its own point of view. The features, the score and the reasons
+        are those the ranking computes for the pair (the neighbours' votes included). Batch
+        first: each member's votes are computed once, in one product per ``VOTE_CHUNK``
+        members, and its pairs are featurised together.
+
+        Parameters
+        ----------
+        pairs : sequence of (member, partner), length n
+            The member: a fitted member's id or a profile that is not stored; the partner: a
+            fitted member (its id or its profile).
+        language : {"en", "uk"}, optional
+            Language of the reasons; defaults to ``self.language``.
+        network_names : NetworkNames, optional
+            See :meth:`recommend_many`.
+
+        Returns
+        -------
+        list of n :class:`Suggestion`
+            The partner of each pair, with its calibrated score and reasons, in `pairs`' order.
+        """
+        if language is not None and language not in LANGUAGES:
+            raise InputError(
+                f"Got language={language!r}, expected one of {', '.join(map(repr, LANGUAGES))}"
+            )
+
+        def key(member: str | Profile) -> str:
+            return member.member_id if isinstance(member, Profile) else str(member)
+
+        members: dict[str, str | Profile] = {}
+        wanted: dict[str, list[int]] = {}
+        for i, (member, _partner) in enumerate(pairs):
+            members.setdefault(key(member), member)
+            wanted.setdefault(key(member), []).append(i)
+        queries = [self._query(member) for member in members.values()]
+        votes = self._votes(queries)
+        found: list[Suggestion | None] = [None] * len(pairs)
+        for query, member_votes, positions in zip(queries, votes, wanted.values()):
+            J = np.array([self._row_of(key(pairs[i][1])) for i in positions], dtype=np.int64)
+            X = self._features_for(
+                query.row, J, self.stats_, query.arrays, query.embedding, query.views, member_votes
+            )
+            explained = self.explain_rows(
+                query.profile, J, self.predict_scores(X), X, language, network_names
+            )
+            for i, suggestion in zip(positions, explained):
+                found[i] = suggestion
+        return found
+
+    def explain_pair(
+        self,
+        member: str | Profile,
+        partner: str | Profile,
+        language: str | None = None,
+        network_names: NetworkNames | None = None,
+    ) -> Suggestion:
+        """Score and explain `partner` as a partner of `member`: :meth:`explain_pairs` for one
+        pair (see there)."""
+        return self.explain_pairs([(member, partner)], language, network_names)[0]

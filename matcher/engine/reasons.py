@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .. import geography
-from ..i18n import N_, Table, tier_name
+from ..i18n import N_, NetworkNames, Table, format_number, language_name, network_name, tier_name
 from ..profiles import Profile
 from ..taxonomy import load_taxonomy
 from .pairs import PAIR_FEATURES
@@ -25,7 +25,7 @@ _TEXT = Table(
         "certifications": N_("Certified: {items}"),
         "languages": N_("Shared working languages: {items}"),
         "same_network": N_("Member of your network ({network})"),
-        "other_network": N_("From the {network} network, {country}"),
+        "other_network": N_("From another network: {network}, {country}"),
         "like_partners": N_("Resembles your existing partners"),
         "text": N_("Its description matches what you are looking for"),
         # TRANSLATORS: the partner's gradation: type of activity; market presence; potential tier.
@@ -64,7 +64,11 @@ def main_risk(
 
 
 def explain(
-    a: Profile, b: Profile, features: np.ndarray, language: str = "en"
+    a: Profile,
+    b: Profile,
+    features: np.ndarray,
+    language: str = "en",
+    network_names: NetworkNames | None = None,
 ) -> tuple[list[str], dict[str, Any]]:
     """Return the reasons for suggesting `b` to `a`.
 
@@ -75,6 +79,9 @@ def explain(
     features : ndarray of shape (len(PAIR_FEATURES),)
         The pair's features.
     language : {"en", "uk"}
+    network_names : dict, optional
+        Display names of the networks, ``{network: {language: name}}``; a network without one
+        is named by its id as words (:func:`matcher.i18n.network_name`).
 
     Returns
     -------
@@ -124,15 +131,19 @@ def explain(
     if values["partner_similarity"] >= 0.5:
         reasons.append(text["like_partners"])
     if a.network == b.network:
-        reasons.append(text["same_network"].format(network=b.network))
+        reasons.append(
+            text["same_network"].format(network=network_name(b.network, language, network_names))
+        )
     else:
         reasons.append(
             text["other_network"].format(
-                network=b.network, country=geography.country_name(b.country, language)
+                network=network_name(b.network, language, network_names),
+                country=geography.country_name(b.country, language),
             )
         )
     if shared_languages and a.country != b.country:
-        reasons.append(text["languages"].format(items=", ".join(shared_languages)))
+        named = ", ".join(language_name(code, language) for code in shared_languages)
+        reasons.append(text["languages"].format(items=named))
     reasons.append(
         text["gradation"].format(
             org_type=taxonomy.label("org_types", b.org_type, language),
@@ -143,7 +154,13 @@ def explain(
     risk = main_risk(a, b, values, language)
     risk_text = None
     if risk:
-        risk_text = text[risk[0]].format(**risk[1])
+        # The numbers as the language writes them ("2 150" in Ukrainian); the details keep them.
+        risk_text = text[risk[0]].format(
+            **{
+                key: format_number(value, language) if isinstance(value, (int, float)) else value
+                for key, value in risk[1].items()
+            }
+        )
         reasons.append(text["risk"].format(risk=risk_text))
     details = {
         "covers_your_needs": covers,

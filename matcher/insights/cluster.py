@@ -42,8 +42,8 @@ when it gives none (``Profile.all_offers``, ``Profile.all_seeks``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -84,6 +84,9 @@ class ClusterInsights:
     network: NetworkOverview
     movement: SnapshotComparison | None = None
     outcomes: OutcomeSummary | None = None
+    #: The networks' display names, ``{network: {language: name}}``, for the report (the
+    #: figures and tables keep the ids; see :func:`matcher.i18n.network_name`).
+    network_names: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """Return the headline figures: members, gaps, markets without partner, and so on."""
@@ -155,6 +158,7 @@ def cluster_insights(
     k: int = 10,
     suggestions_per_member: int = 3,
     random_state: int = 0,
+    network_names: Mapping[str, Mapping[str, str]] | None = None,
 ) -> ClusterInsights:
     """Compute every insight of the home cluster.
 
@@ -176,6 +180,10 @@ def cluster_insights(
         See :func:`supply_demand`.
     suggestions_per_member : int
         See :func:`network_overview`.
+    network_names : dict, optional
+        The networks' display names, ``{network: {language: name}}``: the words of the
+        engine's reasons and of the report for each network (a network without one is named
+        by its id as words, :func:`matcher.i18n.network_name`).
     """
     frame = profiles_to_frame(profiles)
     _home(frame, home_network)
@@ -183,7 +191,14 @@ def cluster_insights(
     engine = _fit_engine(frame, links, matcher, random_state)
     gradation = gradation_overview(frame, home_network)
     supply = supply_demand(
-        frame, links, engine.matcher, home_network, partners_per_gap, k, random_state
+        frame,
+        links,
+        engine.matcher,
+        home_network,
+        partners_per_gap,
+        k,
+        random_state,
+        network_names,
     )
     markets = market_overview(frame, links, home_network)
     network = network_overview(
@@ -210,4 +225,5 @@ def cluster_insights(
         network,
         movement,
         summary,
+        {network: dict(given) for network, given in (network_names or {}).items()},
     )

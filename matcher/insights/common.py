@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -218,6 +218,7 @@ class _Engine:
         scope: str = "all",
         exclude: Iterable[str] = (),
         language: str = "en",
+        network_names: Mapping[str, Mapping[str, str]] | None = None,
     ):
         return self.matcher.recommend(
             self.query(member_id),
@@ -225,6 +226,7 @@ class _Engine:
             scope=scope,
             exclude=self.absent | set(exclude),
             language=language,
+            network_names=network_names,
         )
 
 

@@ -1,8 +1,28 @@
-"""Matchmaking outcomes: reading the outcomes table (shown, accepted, meeting held, deal) and
-summarising it by session."""
+"""Matchmaking outcomes: reading the outcomes table (shown, accepted, meeting held, deal),
+turning members' feedback into it, and summarising it by session.
+
+How things are counted, one rule for every output (the insights, their report, the manager
+pages' dashboard, the API):
+
+* What one side saw or answered counts once per member and partner: a suggestion **shown** (to
+  the member), **accepted** or **declined** (by the member). A suggestion shown twice to the
+  same member is one suggestion shown.
+* What happens between two members counts once per **pair**: a **meeting held** or a **deal**
+  is one, whether one side recorded it, or both (a matchmaking session records a held meeting
+  for each side: :func:`matcher.sessions.outcomes.feedback_records`). A deal is made at a
+  meeting, so a pair with a deal has also held a meeting (a session records a deal in place of
+  the meeting).
+* Nothing else implies a shown suggestion: a meeting arranged at a session, or a deal
+  reported, with no suggestion shown, is a meeting or a deal and not a suggestion shown.
+
+:func:`count_feedback` counts feedback events by that rule; :func:`outcomes_from_feedback` turns
+them into outcome rows, and :func:`summarise_outcomes` counts the rows by the same rule, so the
+figures of both agree.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import math
 from collections.abc import Iterable
@@ -29,7 +49,28 @@ from .common import (
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["OutcomeSummary", "read_outcomes", "summarise_outcomes", "validate_outcomes"]
+__all__ = [
+    "FEEDBACK_OUTCOMES",
+    "PAIR_EVENTS",
+    "OutcomeSummary",
+    "count_feedback",
+    "outcomes_from_feedback",
+    "read_outcomes",
+    "summarise_outcomes",
+    "validate_outcomes",
+]
+
+#: Feedback events counted once per pair of members, and the events that make each of them: a
+#: deal is made at a meeting, so a deal is a meeting held too.
+PAIR_EVENTS = {"meeting": ("meeting", "deal"), "deal": ("deal",)}
+#: Feedback events as the outcome flags of :data:`OUTCOME_COLUMNS` (``shown`` only from a
+#: ``shown`` event: no other event implies that a suggestion was shown).
+FEEDBACK_OUTCOMES = {
+    "shown": ("shown",),
+    "accepted": ("accepted",),
+    "meeting_held": PAIR_EVENTS["meeting"],
+    "deal": PAIR_EVENTS["deal"],
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -183,6 +224,89 @@ def validate_outcomes(
     return pd.DataFrame(rows, columns=list(OUTCOME_COLUMNS))
 
 
+def _pair(member_id: str, partner_id: str) -> tuple[str, str]:
+    return (member_id, partner_id) if member_id <= partner_id else (partner_id, member_id)
+
+
+def count_feedback(events: Iterable[tuple[str, str, str]]) -> dict[str, int]:
+    """Count feedback events by the module's rule.
+
+    Parameters
+    ----------
+    events : iterable of (member_id, partner_id, event)
+        Feedback events (``shown, accepted, declined, meeting, deal``), in any order.
+
+    Returns
+    -------
+    dict
+        ``shown``, ``accepted``, ``declined``: distinct (member, partner) with such an event;
+        ``meeting``: distinct pairs of members with a meeting or a deal, whichever side gave it;
+        ``deal``: distinct pairs with a deal.
+
+    >>> count_feedback([("a", "b", "meeting"), ("b", "a", "meeting"), ("a", "b", "shown")])
+    {'shown': 1, 'accepted': 0, 'declined': 0, 'meeting': 1, 'deal': 0}
+    """
+    sides: dict[str, set[tuple[str, str]]] = {e: set() for e in ("shown", "accepted", "declined")}
+    pairs: dict[str, set[tuple[str, str]]] = {e: set() for e in PAIR_EVENTS}
+    for member_id, partner_id, event in events:
+        if event in sides:
+            sides[event].add((member_id, partner_id))
+        for counted, making in PAIR_EVENTS.items():
+            if event in making:
+                pairs[counted].add(_pair(member_id, partner_id))
+    return {event: len(found) for event, found in (*sides.items(), *pairs.items())}
+
+
+def outcomes_from_feedback(
+    events: Iterable[tuple[str, str, str, str]], member_ids: Iterable[str] | None = None
+) -> pd.DataFrame | None:
+    """Turn feedback events into validated outcome rows (see :data:`OUTCOME_COLUMNS`).
+
+    One row per member and partner with feedback. The flags say whether such an event was given
+    (:data:`FEEDBACK_OUTCOMES`: ``shown`` only from a ``shown`` event, ``meeting_held`` from a
+    meeting or a deal). Feedback records no session, so ``date`` is the day of the pair's first
+    event, whichever side gave it, and ``session`` the ISO week of that day (``2026-W48``):
+    feedback on the suggestions of a matchmaking day trickles in over the following days, and
+    both sides of a pair fall in one session, where :func:`summarise_outcomes` counts their
+    meeting once.
+
+    Parameters
+    ----------
+    events : iterable of (member_id, partner_id, event, day)
+        ``day`` as an ISO date (``2026-11-30``).
+    member_ids : iterable of str, optional
+        Known profile ids (see :func:`validate_outcomes`).
+
+    Returns
+    -------
+    DataFrame of shape (n_rows, 8) or None
+        Validated rows, in the order of each row's first event; None without events.
+    """
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    first_day: dict[tuple[str, str], str] = {}
+    for member_id, partner_id, event, day in events:
+        row = rows.setdefault(
+            (member_id, partner_id),
+            {"member_id": member_id, "partner_id": partner_id}
+            | {flag: False for flag in FEEDBACK_OUTCOMES},
+        )
+        pair = _pair(member_id, partner_id)
+        first_day[pair] = min(first_day.get(pair, day), day)
+        for flag, making in FEEDBACK_OUTCOMES.items():
+            if event in making:
+                row[flag] = True
+    if not rows:
+        return None
+    raw = []
+    for (member_id, partner_id), row in rows.items():
+        day = first_day[_pair(member_id, partner_id)]
+        year, week, _weekday = dt.date.fromisoformat(day).isocalendar()
+        raw.append({"session": f"{year}-W{week:02d}", "date": day, **row})
+    return validate_outcomes(
+        pd.DataFrame(raw), member_ids, source="feedback", unit="record", first_row=1
+    )
+
+
 @dataclass
 class OutcomeSummary:
     """What came of the suggestions of matchmaking sessions.
@@ -191,8 +315,10 @@ class OutcomeSummary:
     ----------
     sessions : DataFrame
         One row per session, in date order: ``session, date`` (its first date), ``members``
-        (distinct members), ``rows``, the count of each flag (``shown, accepted, meeting_held,
-        deal``) and the rates ``accepted_rate, meeting_rate, deal_rate`` (of the shown).
+        (distinct members), ``rows``, the count of each flag and the rates ``accepted_rate,
+        meeting_rate, deal_rate`` (of the shown). ``shown`` and ``accepted`` count rows (one
+        member and one partner each); ``meeting_held`` and ``deal`` count pairs of members, so
+        a meeting recorded by both sides is one (see the module's rule).
     months : DataFrame
         The same counts per calendar month (``month`` as YYYY-MM), with ``sessions``.
     """
@@ -229,6 +355,9 @@ def _rates(table: pd.DataFrame) -> pd.DataFrame:
 def summarise_outcomes(outcomes: pd.DataFrame) -> OutcomeSummary:
     """Count shown suggestions, acceptances, meetings and deals per session and per month.
 
+    Suggestions shown and accepted are rows (a member and a partner); meetings held and deals
+    are pairs of members, one however many rows of the session record them (the module's rule).
+
     Parameters
     ----------
     outcomes : DataFrame
@@ -242,7 +371,21 @@ def summarise_outcomes(outcomes: pd.DataFrame) -> OutcomeSummary:
     data = outcomes.copy()
     for flag in OUTCOME_FLAGS:
         data[flag] = data[flag].astype(bool).astype(int)
-    flags = {flag: (flag, "sum") for flag in OUTCOME_FLAGS}
+    # A meeting or a deal is one per pair of members and session, whichever rows record it: the
+    # pair's key where the flag is set (NaN elsewhere), counted as distinct keys.
+    pair_keys = [
+        "\t".join((session, *_pair(member_id, partner_id)))
+        for session, member_id, partner_id in zip(
+            data["session"], data["member_id"], data["partner_id"]
+        )
+    ]
+    pair_flags = ("meeting_held", "deal")
+    for flag in pair_flags:
+        data[f"{flag}_pair"] = pd.Series(pair_keys, index=data.index).where(data[flag] > 0)
+    flags = {
+        flag: (f"{flag}_pair", "nunique") if flag in pair_flags else (flag, "sum")
+        for flag in OUTCOME_FLAGS
+    }
     sessions = (
         data.groupby("session", sort=False)
         .agg(
@@ -271,7 +414,10 @@ def summarise_outcomes(outcomes: pd.DataFrame) -> OutcomeSummary:
     totals = {
         "sessions": int(data["session"].nunique()),
         "rows": len(data),
-        **{flag: int(data[flag].sum()) for flag in OUTCOME_FLAGS},
+        **{
+            flag: int(data[f"{flag}_pair"].nunique() if flag in pair_flags else data[flag].sum())
+            for flag in OUTCOME_FLAGS
+        },
     }
     shown = totals["shown"]
     totals.update(

@@ -16,6 +16,7 @@ import io
 import json
 import logging
 import re
+import warnings
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -41,8 +42,10 @@ from ..i18n import (
     catalogue,
     country_name,
     format_date,
+    format_number,
     format_share,
     language_name,
+    network_name,
     tier_name,
 )
 from ..profiles import PRESENCE_TIERS
@@ -218,7 +221,10 @@ TEXT = Table(
         # TRANSLATORS: "2 sessions": "5 suggestions shown", 3 accepted, "2 meetings held",
         # "1 deal".
         "x_outcomes": N_("{sessions}: {shown}, {accepted} accepted, {meetings}, {deals}."),
-        "c_outcomes": N_("Suggestions shown, accepted, meetings held and deals per session."),
+        "c_outcomes": N_(
+            "Suggestions shown, accepted, meetings held and deals per session; a meeting or a "
+            "deal counts once per pair of members, whichever side recorded it."
+        ),
         "no_outcomes": N_(
             "No outcomes table was given (see matcher.insights.OUTCOME_COLUMNS for its format)."
         ),
@@ -324,7 +330,10 @@ def figure_to_svg(figure: Figure, prefix: str, title: str = "") -> Markup:
     share an id.
     """
     buffer = io.StringIO()
-    with matplotlib.rc_context(_RC):
+    with matplotlib.rc_context(_RC), warnings.catch_warnings():
+        # Members' names label some charts, and a name may hold a character the chart's font
+        # lacks (an emoji): it is drawn as a box, which is no reason to fail the report.
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     svg = buffer.getvalue()
     svg = _SVG_METADATA.sub("", svg[svg.index("<svg") :])
@@ -507,6 +516,13 @@ def network_layout(insights: ClusterInsights, seed: int = 0) -> dict[str, np.nda
     return nx.spring_layout(graph, seed=seed, k=1.5 / np.sqrt(len(graph)), iterations=80)
 
 
+def _node_label(graph, node: str, width: int = 28) -> str:
+    """The name of an organisation on the network chart (people read names, not ids),
+    shortened to `width` characters."""
+    name = str(graph.nodes[node].get("name") or node)
+    return name if len(name) <= width else name[: width - 1].rstrip() + "…"
+
+
 def _network_chart(
     insights: ClusterInsights, language: str, layout: dict[str, np.ndarray] | None = None
 ) -> Figure:
@@ -570,7 +586,7 @@ def _network_chart(
             )
         for n in brokers:
             ax.annotate(
-                n,
+                _node_label(graph, n),
                 position[n],
                 xytext=(5, 5),
                 textcoords="offset points",
@@ -592,7 +608,7 @@ def _network_chart(
             )
             for n in lonely:
                 ax.annotate(
-                    n,
+                    _node_label(graph, n),
                     position[n],
                     xytext=(6, 4),
                     textcoords="offset points",
@@ -673,7 +689,9 @@ def _outcomes_chart(insights: ClusterInsights, language: str) -> Figure | None:
         ax.set_ylabel(t["axis_pairs"])
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no fractional ticks
         ax.set_title(t["h_outcomes"], loc="left")
-        ax.legend(loc="upper right", ncols=4)
+        # Above the plot, outside it: inside, the legend hid the tallest bars (the "shown" ones
+        # of the busiest session, right where "upper right" put it).
+        figure.legend(loc="outside upper right", ncols=4)
     return figure
 
 
@@ -730,12 +748,19 @@ def chart_figure(insights: ClusterInsights, name: str, language: str = "en") -> 
 
 
 class _Language:
-    """What the template needs for one language: its words, charts and label helpers."""
+    """What the template needs for one language: its words, charts and label helpers, and
+    numbers, dates and network names as the language writes them."""
 
-    def __init__(self, language: str, charts: dict[str, Markup | None]):
+    def __init__(
+        self,
+        language: str,
+        charts: dict[str, Markup | None],
+        network_names: dict[str, dict[str, str]] | None = None,
+    ):
         self.language = language
         self.t = TEXT[language]
         self.charts = charts
+        self.network_names = network_names or {}
         self._catalogue = catalogue(language)
 
     @property
@@ -767,6 +792,26 @@ class _Language:
 
     def country(self, code: str) -> str:
         return country_name(code, self.language)
+
+    def network(self, network_id: str) -> str:
+        """The network's display name (:func:`matcher.i18n.network_name`)."""
+        return network_name(network_id, self.language, self.network_names)
+
+    def number(self, value: float | None, digits: int | None = None) -> str:
+        """`value` as the language writes numbers ("2,150", "2 150"; "0.58", "0,58")."""
+        return (
+            "—" if value is None or pd.isna(value) else format_number(value, self.language, digits)
+        )
+
+    def date(self, value: str | dt.date) -> str:
+        """A date (or an ISO 8601 date string) as the language writes it ("Dec 6, 2026",
+        "6 груд. 2026 р."); any other string as it is."""
+        if isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value)
+            except ValueError:
+                return value
+        return format_date(value, self.language, "medium")
 
     def percent(self, value: float | None) -> str:
         return "—" if value is None or pd.isna(value) else format_share(value, self.language)
@@ -800,8 +845,9 @@ def render_report(
     insights : ClusterInsights
     language : {"uk", "en", "both"}
         ``both``: a Ukrainian section, then an English one (each starts a printed page).
-    generated : str, optional
-        The date shown as "generated" (default: today, ISO 8601).
+    generated : str or date, optional
+        The date shown as "generated" (default: today), written as each language writes
+        dates (an ISO 8601 string is read as a date).
     note : dict, optional
         ``{"en": ..., "uk": ...}``: a note shown under the title of each section (for example
         that the data are a fictional sample).
@@ -825,7 +871,7 @@ def render_report(
     if missing:
         layout = network_layout(insights)
         drawn.update({lang: charts(insights, lang, layout) for lang in missing})
-    reports = [_Language(lang, drawn[lang]) for lang in languages]
+    reports = [_Language(lang, drawn[lang], insights.network_names) for lang in languages]
     supply = insights.supply.to_dict()
     markets = insights.markets.to_dict()
     network = insights.network
@@ -834,7 +880,9 @@ def render_report(
     context = {
         "languages": languages,
         "reports": reports,
-        "generated": generated or format_date(dt.date.today(), languages[0]),
+        "generated": generated or dt.date.today(),
+        # People are named by their names in the report (the XLSX tables keep the ids).
+        "member_name": _member_names(insights).get,
         "note": note,
         "limit": limit,
         "summary": insights.summary(),
@@ -861,6 +909,14 @@ def render_report(
         "outcomes": insights.outcomes.to_dict() if insights.outcomes is not None else None,
     }
     return _environment().get_template("insights_report.html").render(**context)
+
+
+def _member_names(insights: ClusterInsights) -> dict[str, str]:
+    """The names of the organisations the report mentions, by id."""
+    names = dict(zip(insights.gradation.members["member_id"], insights.gradation.members["name"]))
+    for node, name in insights.network.graph.nodes(data="name"):
+        names.setdefault(node, name)
+    return names
 
 
 def write_report(

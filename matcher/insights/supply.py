@@ -3,7 +3,7 @@ for each gap the partners abroad who offer it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -234,6 +234,7 @@ def supply_demand(
     partners_per_gap: int = 5,
     k: int = 10,
     random_state: int = 0,
+    network_names: Mapping[str, Mapping[str, str]] | None = None,
 ) -> SupplyDemand:
     """Count supply and demand of capabilities at home and find partners abroad for each gap.
 
@@ -251,6 +252,9 @@ def supply_demand(
         Partners kept per gap.
     k : int
         Suggestions asked of the engine for each seeking member.
+    network_names : dict, optional
+        The networks' display names for the engine's reasons, ``{network: {language: name}}``
+        (see :func:`matcher.i18n.network_name`).
     """
     for name, value in (("partners_per_gap", partners_per_gap), ("k", k)):
         if not (isinstance(value, (int, np.integer)) and value > 0):
@@ -294,7 +298,14 @@ def supply_demand(
         offering = {m for m, caps in offers_abroad.items() if row.capability in caps}
         partners = (
             _gap_partners(
-                engine, seekers, offering, set(abroad.index) - offering, frame, partners_per_gap, k
+                engine,
+                seekers,
+                offering,
+                set(abroad.index) - offering,
+                frame,
+                partners_per_gap,
+                k,
+                network_names,
             )
             if offering
             else []
@@ -313,13 +324,19 @@ def _gap_partners(
     frame: pd.DataFrame,
     n: int,
     k: int,
+    network_names: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[GapPartner]:
     """The engine's best partners among `offering` for the members `seekers`, aggregated."""
     found: dict[str, dict[str, Any]] = {}
     for member_id in seekers:
         by_language = {
             language: engine.recommend(
-                member_id, k, scope="international", exclude=not_offering, language=language
+                member_id,
+                k,
+                scope="international",
+                exclude=not_offering,
+                language=language,
+                network_names=network_names,
             )
             for language in LANGUAGES
         }

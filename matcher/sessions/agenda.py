@@ -1,12 +1,16 @@
 """The agenda's candidates and checks: which pairs may meet and what a meeting is worth
 (:func:`candidate_meetings`, :func:`meeting_value`), and the agenda's conflicts
-(:func:`check_agenda`)."""
+(:func:`check_agenda`), worded in English or Ukrainian with participants named by their names
+(:func:`conflict_message`; their ids are the conflicts' data)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from typing import Any
 
 from ..errors import InputError
+from ..i18n import N_, NN_, Message, Table, catalogue
 from .model import (
     LANGUAGES,
     MUTUAL_MUST_BONUS,
@@ -23,6 +27,8 @@ from .wishes import pair_rule_violation
 __all__ = [
     "candidate_meetings",
     "check_agenda",
+    "conflict_message",
+    "conflicts_in",
     "meeting_reasons",
     "meeting_value",
     "number_ranges",
@@ -133,7 +139,160 @@ def meeting_reasons(
 # ---------------------------------------------------------------------------------------------
 
 
-def check_agenda(session: Session, meetings: Iterable[Meeting] | None = None) -> list[Conflict]:
+#: The conflicts' messages, by kind (English source strings of the library's catalogue): they
+#: name participants by name (their ids are the conflict's ``member_ids``).
+_CONFLICT_TEXT = Table(
+    {
+        # TRANSLATORS: two participants' names: "Firm A and Firm B".
+        "pair": N_("{a} and {b}"),
+        "unknown_participant": N_("the meeting of {pair}: {unknown} is not a participant"),
+        "bad_slot": N_("the meeting of {pair}: slot {slot} does not exist; slots are 1 to {last}"),
+        "bad_table": N_(
+            "the meeting of {pair}: table {table} does not exist; tables are 1 to {last}"
+        ),
+        "unavailable": N_(
+            "{name} cannot attend slot {slot} ({time}) of the meeting with {partner}; "
+            "available: {available}"
+        ),
+        # TRANSLATORS: "5 meetings" "in slot 3 (10:00-10:20)" "for 4 tables".
+        "over_capacity": N_("{meetings} in slot {slot} ({time}) for {tables}"),
+        # TRANSLATORS: "Table 2" has "2 meetings" in slot 3: "A and B; C and D".
+        "table_clash": N_("table {table}: {meetings} in slot {slot}: {pairs}"),
+        "vetoed": N_("{name} said “no thanks” to {partner}, yet they meet in slot {slot}"),
+        "not_allowed": N_("the meeting of {pair} in slot {slot} breaks a rule: {rule}"),
+        "rule_different_networks": N_("{pair} are members of the same network"),
+        "rule_buyers": N_("{pair} are both buyers, and a buyer meets a supplier"),
+        "rule_suppliers": N_("{pair} are both suppliers, and a supplier meets a buyer"),
+        "withdrawn": N_(
+            "the meeting of {pair} in slot {slot}: {gone} withdrew from the service; record "
+            "the meeting as not held, or reopen the agenda to re-plan"
+        ),
+        "none": N_("none"),
+    }
+)
+#: The conflicts' messages that depend on a number ``{n}``, by kind or part.
+_CONFLICT_COUNTS: dict[str, Message] = {
+    "duplicate_pair": NN_(
+        "{pair} meet {n} time (slots {slots}); a pair meets once",
+        "{pair} meet {n} times (slots {slots}); a pair meets once",
+    ),
+    "double_booking": NN_(
+        "{name} has {n} meeting in slot {slot} ({time}): with {partners}",
+        "{name} has {n} meetings in slot {slot} ({time}): with {partners}",
+    ),
+    "over_max": NN_(
+        "{name} has {n} meeting, above its maximum of {limit}",
+        "{name} has {n} meetings, above its maximum of {limit}",
+    ),
+    "under_min": NN_(
+        "{name} has {n} meeting, below its minimum of {limit}",
+        "{name} has {n} meetings, below its minimum of {limit}",
+    ),
+    "meetings": NN_("{n} meeting", "{n} meetings"),
+    "tables": NN_("{n} table", "{n} tables"),
+}
+
+
+def conflict_message(
+    session: Session, kind: str, params: dict[str, Any], language: str = "en"
+) -> str:
+    """The message of a conflict of `kind` with its `params` (see :func:`check_agenda`) in
+    `language`, naming participants by their names and slots by number and time."""
+    text = _CONFLICT_TEXT[language]
+    words = catalogue(language)
+    settings = session.settings
+
+    def name(member_id: str) -> str:
+        participant = session.participants.get(member_id)
+        return participant.name if participant and participant.name else member_id
+
+    def names(member_ids: Sequence[str]) -> str:
+        return ", ".join(name(m) for m in member_ids)
+
+    def pair(ids: Sequence[str]) -> str:
+        return text["pair"].format(a=name(ids[0]), b=name(ids[1]))
+
+    def time(slot: int) -> str:
+        return settings.slot_label(slot) if slot in settings.slot_numbers else "?"
+
+    p = params
+    if kind == "unknown_participant":
+        return text[kind].format(pair=pair(p["pair"]), unknown=", ".join(p["unknown"]))
+    if kind in ("bad_slot", "bad_table"):
+        last = settings.n_slots if kind == "bad_slot" else settings.tables
+        return text[kind].format(
+            pair=pair(p["pair"]), slot=p.get("slot"), table=p.get("table"), last=last
+        )
+    if kind == "duplicate_pair":
+        slots = ", ".join(str(slot) for slot in p["slots"])
+        return words.count(_CONFLICT_COUNTS[kind], p["n"], pair=pair(p["pair"]), slots=slots)
+    if kind == "double_booking":
+        return words.count(
+            _CONFLICT_COUNTS[kind],
+            p["n"],
+            name=name(p["member"]),
+            slot=p["slot"],
+            time=time(p["slot"]),
+            partners=names(p["partners"]),
+        )
+    if kind == "unavailable":
+        available = number_ranges(p["available"]) if p["available"] else text["none"]
+        return text[kind].format(
+            name=name(p["member"]),
+            slot=p["slot"],
+            time=time(p["slot"]),
+            partner=name(p["partner"]),
+            available=available,
+        )
+    if kind == "over_capacity":
+        return text[kind].format(
+            meetings=words.count(_CONFLICT_COUNTS["meetings"], p["n"]),
+            slot=p["slot"],
+            time=time(p["slot"]),
+            tables=words.count(_CONFLICT_COUNTS["tables"], settings.tables),
+        )
+    if kind == "table_clash":
+        return text[kind].format(
+            table=p["table"],
+            meetings=words.count(_CONFLICT_COUNTS["meetings"], len(p["pairs"])),
+            slot=p["slot"],
+            pairs="; ".join(pair(ids) for ids in p["pairs"]),
+        )
+    if kind == "vetoed":
+        return text[kind].format(name=name(p["member"]), partner=name(p["partner"]), slot=p["slot"])
+    if kind == "not_allowed":
+        rule = text["rule_" + p["rule"]].format(pair=pair(p["pair"]))
+        return text[kind].format(pair=pair(p["pair"]), slot=p["slot"], rule=rule)
+    if kind in ("over_max", "under_min"):
+        return words.count(_CONFLICT_COUNTS[kind], p["n"], name=name(p["member"]), limit=p["limit"])
+    if kind == "withdrawn":
+        return text[kind].format(pair=pair(p["pair"]), slot=p["slot"], gone=names(p["gone"]))
+    raise InputError(f"Got kind={kind!r}, expected one of {', '.join(Conflict.KINDS)}")
+
+
+def conflicts_in(session: Session, conflicts: Iterable[Conflict], language: str) -> list[Conflict]:
+    """The `conflicts` of `session` with their messages in `language` (a page shows a refused
+    edit's conflicts in its own language)."""
+    return [
+        replace(c, message=conflict_message(session, c.kind, c.params, language)) if c.params else c
+        for c in conflicts
+    ]
+
+
+def _rule_broken(session: Session, member_id: str, partner_id: str) -> str | None:
+    """Which of the session's who-can-meet-whom rules the pair breaks (a key of the rule
+    messages), or None."""
+    if pair_rule_violation(session, member_id, partner_id) is None:
+        return None
+    a, b = session.participant(member_id), session.participant(partner_id)
+    if "different_networks" in session.settings.pair_rules and a.network == b.network:
+        return "different_networks"
+    return "buyers" if a.role == "buyer" else "suppliers"
+
+
+def check_agenda(
+    session: Session, meetings: Iterable[Meeting] | None = None, language: str = "en"
+) -> list[Conflict]:
     """List the conflicts of the agenda (planned and held meetings; cancelled ones take no place).
 
     Errors: an unknown participant, a slot or table that does not exist, a pair meeting twice,
@@ -148,12 +307,17 @@ def check_agenda(session: Session, meetings: Iterable[Meeting] | None = None) ->
     session : Session
     meetings : iterable of Meeting, optional
         Check these instead of ``session.meetings``.
+    language : {"en", "uk"}
+        The language of the messages (:func:`conflict_message`); each conflict's ``params``
+        words it in another.
 
     Returns
     -------
     list of Conflict
         Errors first, then warnings; empty when the agenda is sound.
     """
+    if language not in LANGUAGES:
+        raise InputError(f"Got language={language!r}, expected one of {', '.join(LANGUAGES)}")
     settings = session.settings
     people = session.participants
     active = sorted(
@@ -162,22 +326,19 @@ def check_agenda(session: Session, meetings: Iterable[Meeting] | None = None) ->
     )
     conflicts: list[Conflict] = []
 
-    def name(member_id: str) -> str:
-        participant = people.get(member_id)
-        return (
-            f"{member_id} ({participant.name})"
-            if participant and participant.name != member_id
-            else member_id
-        )
+    def conflict(kind: str, params: dict[str, Any], *args: Any, **options: Any) -> Conflict:
+        """The conflict of `kind`, its message worded from `params` in `language`."""
+        message = conflict_message(session, kind, params, language)
+        return Conflict(kind, message, *args, params=params, **options)
 
     usable = []
     for m in active:
         unknown = [x for x in m.pair if x not in people]
         if unknown:
             conflicts.append(
-                Conflict(
+                conflict(
                     "unknown_participant",
-                    f"meeting {m.meeting_id}: {', '.join(unknown)} is not a participant",
+                    {"pair": list(m.pair), "unknown": unknown},
                     tuple(unknown),
                     m.slot,
                     (m.meeting_id,),
@@ -186,10 +347,9 @@ def check_agenda(session: Session, meetings: Iterable[Meeting] | None = None) ->
             continue
         if m.slot not in settings.slot_numbers:
             conflicts.append(
-                Conflict(
+                conflict(
                     "bad_slot",
-                    f"meeting {m.meeting_id}: slot {m.slot} does not "
-                    f"exist; slots are 1 to {settings.n_slots}",
+                    {"pair": list(m.pair), "slot": m.slot},
                     m.pair,
                     m.slot,
                     (m.meeting_id,),
@@ -198,10 +358,9 @@ def check_agenda(session: Session, meetings: Iterable[Meeting] | None = None) ->
             continue
         if not 1 <= m.table <= settings.tables:
             conflicts.append(
-                Conflict(
+                conflict(
                     "bad_table",
-                    f"meeting {m.meeting_id}: table {m.table} does not "
-                    f"exist; tables are 1 to {settings.tables}",
+                    {"pair": list(m.pair), "table": m.table},
                     m.pair,
                     m.slot,
                     (m.meeting_id,),
@@ -225,11 +384,9 @@ def check_agenda(session: Session, meetings: Iterable[Meeting] | None = None) ->
     for pair, items in sorted(by_pair.items()):
         if len(items) > 1:
             conflicts.append(
-                Conflict(
+                conflict(
                     "duplicate_pair",
-                    f"{name(pair[0])} and {name(pair[1])} meet "
-                    f"{len(items)} times (slots {', '.join(str(m.slot) for m in items)}); "
-                    "a pair meets once",
+                    {"pair": list(pair), "n": len(items), "slots": [m.slot for m in items]},
                     pair,
                     None,
                     tuple(sorted({m.meeting_id for m in items})),
@@ -238,11 +395,14 @@ def check_agenda(session: Session, meetings: Iterable[Meeting] | None = None) ->
     for (member_id, slot), items in sorted(by_member_slot.items()):
         if len(items) > 1:
             conflicts.append(
-                Conflict(
+                conflict(
                     "double_booking",
-                    f"{name(member_id)} has {len(items)} meetings in "
-                    f"slot {slot} ({settings.slot_label(slot)}): with "
-                    + ", ".join(m.partner_of(member_id) for m in items),
+                    {
+                        "member": member_id,
+                        "n": len(items),
+                        "slot": slot,
+                        "partners": [m.partner_of(member_id) for m in items],
+                    },
                     (member_id,),
                     slot,
                     tuple(sorted(m.meeting_id for m in items)),
@@ -252,11 +412,14 @@ def check_agenda(session: Session, meetings: Iterable[Meeting] | None = None) ->
         for member_id in m.pair:
             if m.slot not in people[member_id].available:
                 conflicts.append(
-                    Conflict(
+                    conflict(
                         "unavailable",
-                        f"{name(member_id)} cannot attend slot {m.slot} "
-                        f"({settings.slot_label(m.slot)}) of meeting {m.meeting_id}; "
-                        f"available: {number_ranges(people[member_id].available)}",
+                        {
+                            "member": member_id,
+                            "slot": m.slot,
+                            "partner": m.partner_of(member_id),
+                            "available": sorted(people[member_id].available),
+                        },
                         (member_id,),
                         m.slot,
                         (m.meeting_id,),
@@ -265,10 +428,9 @@ def check_agenda(session: Session, meetings: Iterable[Meeting] | None = None) ->
     for slot, items in sorted(by_slot.items()):
         if len(items) > settings.tables:
             conflicts.append(
-                Conflict(
+                conflict(
                     "over_capacity",
-                    f"slot {slot} ({settings.slot_label(slot)}) has "
-                    f"{len(items)} meetings for {settings.tables} tables",
+                    {"slot": slot, "n": len(items)},
                     (),
                     slot,
                     tuple(sorted(m.meeting_id for m in items)),
@@ -277,10 +439,9 @@ def check_agenda(session: Session, meetings: Iterable[Meeting] | None = None) ->
     for (slot, table), items in sorted(by_table.items()):
         if len(items) > 1:
             conflicts.append(
-                Conflict(
+                conflict(
                     "table_clash",
-                    f"table {table} has {len(items)} meetings in slot "
-                    f"{slot}: " + ", ".join(m.meeting_id for m in items),
+                    {"table": table, "slot": slot, "pairs": [list(m.pair) for m in items]},
                     (),
                     slot,
                     tuple(sorted(m.meeting_id for m in items)),
@@ -291,21 +452,20 @@ def check_agenda(session: Session, meetings: Iterable[Meeting] | None = None) ->
         for member_id, partner_id in ((a, b), (b, a)):
             if session.level(member_id, partner_id) == "no":
                 conflicts.append(
-                    Conflict(
+                    conflict(
                         "vetoed",
-                        f"{name(member_id)} said 'no thanks' to "
-                        f"{name(partner_id)}, yet they meet in slot {m.slot}",
+                        {"member": member_id, "partner": partner_id, "slot": m.slot},
                         (member_id, partner_id),
                         m.slot,
                         (m.meeting_id,),
                     )
                 )
-        rule = pair_rule_violation(session, a, b)
+        rule = _rule_broken(session, a, b)
         if rule:
             conflicts.append(
-                Conflict(
+                conflict(
                     "not_allowed",
-                    f"meeting {m.meeting_id} in slot {m.slot} breaks a rule: {rule}",
+                    {"pair": list(m.pair), "slot": m.slot, "rule": rule},
                     m.pair,
                     m.slot,
                     (m.meeting_id,),
@@ -315,10 +475,9 @@ def check_agenda(session: Session, meetings: Iterable[Meeting] | None = None) ->
         n = count.get(member_id, 0)
         if participant.max_meetings is not None and n > participant.max_meetings:
             conflicts.append(
-                Conflict(
+                conflict(
                     "over_max",
-                    f"{name(member_id)} has {n} meetings, above its "
-                    f"maximum of {participant.max_meetings}",
+                    {"member": member_id, "n": n, "limit": participant.max_meetings},
                     (member_id,),
                 )
             )
@@ -326,12 +485,9 @@ def check_agenda(session: Session, meetings: Iterable[Meeting] | None = None) ->
         gone = [member_id for member_id in m.pair if people[member_id].withdrawn]
         if gone and m.status == "planned":
             conflicts.append(
-                Conflict(
+                conflict(
                     "withdrawn",
-                    f"meeting {m.meeting_id} in slot {m.slot}: "
-                    f"{', '.join(name(x) for x in gone)} withdrew from the "
-                    "service; record the meeting as not held, or reopen the "
-                    "agenda to re-plan",
+                    {"pair": list(m.pair), "slot": m.slot, "gone": gone},
                     tuple(gone),
                     m.slot,
                     (m.meeting_id,),
@@ -342,10 +498,9 @@ def check_agenda(session: Session, meetings: Iterable[Meeting] | None = None) ->
         n = count.get(member_id, 0)
         if n < participant.min_meetings and not participant.withdrawn:
             conflicts.append(
-                Conflict(
+                conflict(
                     "under_min",
-                    f"{name(member_id)} has {n} meetings, below its "
-                    f"minimum of {participant.min_meetings}",
+                    {"member": member_id, "n": n, "limit": participant.min_meetings},
                     (member_id,),
                     severity="warning",
                 )

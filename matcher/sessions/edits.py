@@ -35,8 +35,7 @@ def find_meeting(
     SessionValidationError
         If the pair has no such meeting.
     """
-    session.participant(member_id)
-    session.participant(partner_id)
+    member, partner = session.participant(member_id), session.participant(partner_id)
     pair = tuple(sorted((member_id, partner_id)))
     found = [m for m in session.meetings if m.pair == pair and (m.active or include_cancelled)]
     found.sort(key=lambda m: not m.active)
@@ -44,7 +43,7 @@ def find_meeting(
         raise _fail(
             "meeting",
             f"{pair[0]}~{pair[1]}",
-            f"{member_id} and {partner_id} have no "
+            f"{member.name} and {partner.name} have no "
             + ("meeting" if include_cancelled else "planned or held meeting"),
         )
     return found[0]
@@ -184,7 +183,8 @@ def add_meeting(
         raise _fail(
             "meeting",
             active[0].meeting_id,
-            f"{member_id} and {partner_id} already meet in "
+            f"{session.participants[member_id].name} and "
+            f"{session.participants[partner_id].name} already meet in "
             f"slot {active[0].slot}; move that meeting instead",
         )
     chosen = table if table is not None else _free_table(session, slot, [], None)

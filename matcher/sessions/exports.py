@@ -14,7 +14,11 @@ reasons. Data first, files at the edge: :func:`participant_agenda`,
   the reasons in the description; UIDs are stable (session id and pair), SEQUENCE is the
   agenda's revision, and a cancelled meeting stays as a cancelled event so calendars drop it.
 * **HTML** (:func:`render_html`): a printable page (a page per participant, then the table
-  plan), from the template ``matcher/templates/agenda.html``.
+  plan in blocks of :data:`PLAN_COLUMNS` tables, so that it fits a page or a window), from the
+  template ``matcher/templates/agenda.html``. Its stylesheet (``matcher/templates/agenda.css``,
+  :func:`html_stylesheet`) is inlined, so that the page stands alone as a file; a server whose
+  Content-Security-Policy forbids inline styles allows exactly this one by its digest
+  (:func:`html_style_digest`).
 
 Spreadsheet cells that start with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return are
 prefixed with ``'`` so that no name or reason runs as a formula (CSV and XLSX alike).
@@ -30,8 +34,11 @@ session has such a meeting, so the exports of other sessions keep their columns.
 
 from __future__ import annotations
 
+import base64
 import csv
 import datetime as dt
+import functools
+import hashlib
 import io
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -40,7 +47,16 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..files import atomic_write_bytes
-from ..i18n import N_, NP_, Table, format_date
+from ..i18n import (
+    N_,
+    NP_,
+    NetworkNames,
+    Table,
+    country_name,
+    format_date,
+    format_moment,
+    network_name,
+)
 from ..spreadsheets import safe_cell, sheet_title
 from .agenda import meeting_reasons
 from .model import Meeting, Session
@@ -53,6 +69,8 @@ __all__ = [
     "CSV_VIEWS",
     "LABELS",
     "has_notes",
+    "html_style_digest",
+    "html_stylesheet",
     "ics_archive_bytes",
     "meeting_note",
     "participant_agenda",
@@ -137,6 +155,9 @@ LABELS = Table(
     }
 )
 CSV_VIEWS = ("plan", "agendas", "tables")
+#: Tables side by side in one block of the printable table plan: five columns of names fit an A4
+#: page in landscape (and a window) without breaking a name; more tables make more blocks.
+PLAN_COLUMNS = 5
 
 
 def _labels(language: str) -> dict[str, str]:
@@ -181,7 +202,11 @@ def _wish(label: dict[str, str], level: str | None) -> str:
 
 
 def participant_agenda(
-    session: Session, member_id: str, language: str = "en", include_free: bool = False
+    session: Session,
+    member_id: str,
+    language: str = "en",
+    include_free: bool = False,
+    network_names: NetworkNames | None = None,
 ) -> list[dict[str, Any]]:
     """The agenda of one participant, by slot.
 
@@ -193,13 +218,17 @@ def participant_agenda(
     include_free : bool
         Also list the slots without a meeting (``partner_id`` None, ``status`` "free" or
         "not attending" in `language`).
+    network_names : dict, optional
+        The networks' display names, ``{network: {language: name}}`` (see
+        :func:`matcher.i18n.network_name`).
 
     Returns
     -------
     list of dict
         Keys ``slot``, ``start``, ``end`` (aware datetimes), ``time`` ("10:00-10:25"),
-        ``table``, ``partner_id``, ``partner``, ``network``, ``country``, ``your_wish``,
-        ``their_wish``, ``reasons`` (list of str), ``status``, ``outcome`` (labels in
+        ``table``, ``partner_id``, ``partner``, ``network``, ``country`` (the network's id
+        and the country's code, for tables), ``network_name``, ``country_name`` (their names in
+        `language`, for people), ``your_wish``, ``their_wish``, ``reasons`` (list of str), ``status``, ``outcome`` (labels in
         `language`), ``note`` (why the meeting is flagged, see :func:`meeting_note`; "" for
         most), ``partner_withdrawn`` (bool), ``meeting`` (the Meeting or None).
         A slot whose meeting an erasure took away is always listed: ``status`` "cancelled",
@@ -225,6 +254,8 @@ def participant_agenda(
                 "partner": "",
                 "network": "",
                 "country": "",
+                "network_name": "",
+                "country_name": "",
                 "your_wish": "",
                 "their_wish": "",
                 "reasons": [],
@@ -257,6 +288,12 @@ def participant_agenda(
                 "partner": partner.name if partner else partner_id,
                 "network": partner.network if partner else "",
                 "country": partner.country if partner else "",
+                "network_name": network_name(partner.network, language, network_names)
+                if partner and partner.network
+                else "",
+                "country_name": country_name(partner.country, language)
+                if partner and partner.country
+                else "",
                 "your_wish": _wish(label, session.level(member_id, partner_id)),
                 "their_wish": _wish(label, session.level(partner_id, member_id)),
                 "reasons": list(meeting_reasons(session, member_id, partner_id, language)),
@@ -354,11 +391,15 @@ def _pair_text(
     return f"{who(meeting.member_a)} — {who(meeting.member_b)}"
 
 
-def _header(session: Session, label: dict[str, str], language: str) -> list[tuple[str, str]]:
+def _header(
+    session: Session, label: dict[str, str], language: str, date_format: str = "iso"
+) -> list[tuple[str, str]]:
+    """The session's facts at the top of an export (the date in `date_format`, see
+    :func:`matcher.i18n.format_date`: ISO in the tables, the language's words when printed)."""
     settings = session.settings
     return [
         (label["session"], settings.name),
-        (label["date"], format_date(settings.date, language)),
+        (label["date"], format_date(settings.date, language, date_format)),
         (label["place"], settings.place),
         (label["timezone"], settings.timezone),
         (label["state"], label[session.state]),
@@ -593,13 +634,17 @@ def write_csv(
 
 
 def participant_calendar(
-    session: Session, member_id: str, language: str = "en"
+    session: Session,
+    member_id: str,
+    language: str = "en",
+    network_names: NetworkNames | None = None,
 ) -> icalendar.Calendar:
     """Return the participant's calendar (an ``icalendar.Calendar``): one event per meeting.
 
     Events are in the session's time zone (the calendar carries its VTIMEZONE). The summary
-    names the partner and the table; the description adds the partner's network and country,
-    both sides' wishes and the engine's reasons. UIDs (``<session_id>-<pair>@cluster-matcher``)
+    names the partner and the table; the description adds the partner's network and country
+    (their names in `language`; `network_names` as for :func:`participant_agenda`), both sides'
+    wishes and the engine's reasons. UIDs (``<session_id>-<pair>@cluster-matcher``)
     are the same in both participants' calendars and across exports; SEQUENCE is the
     agenda's revision; STATUS is TENTATIVE for a preliminary agenda, CONFIRMED for a final one
     and CANCELLED for a cancelled meeting.
@@ -649,11 +694,11 @@ def participant_calendar(
             ", ".join(x for x in (settings.place, f"{label['table']} {meeting.table}") if x),
         )
         lines = [f"{label['note']}: {note}"] if note else []
-        lines.append(f"{label['partner']}: {partner_name} ({partner_id})")
+        lines.append(f"{label['partner']}: {partner_name}")
         if partner and (partner.network or partner.country):
-            lines.append(
-                f"{label['network']}: {partner.network or '-'}; {label['country']}: {partner.country or '-'}"
-            )
+            network = network_name(partner.network, language, network_names) or "-"
+            country = country_name(partner.country, language) if partner.country else "-"
+            lines.append(f"{label['network']}: {network}; {label['country']}: {country}")
         lines.append(
             f"{label['table']}: {meeting.table}; {label['slot']} {meeting.slot} "
             f"({settings.slot_label(meeting.slot)})"
@@ -692,8 +737,10 @@ def write_ics(
     path: str | Path,
     language: str = "en",
     member_ids: Iterable[str] | None = None,
+    network_names: NetworkNames | None = None,
 ) -> list[Path]:
-    """Write one ``<member_id>.ics`` per participant (or those of `member_ids`).
+    """Write one ``<member_id>.ics`` per participant (or those of `member_ids`;
+    `network_names` as for :func:`participant_agenda`).
 
     `path` ending in ``.zip``: a zip archive of the calendars; ending in ``.ics``: a single
     calendar (give exactly one member id); otherwise a folder (created if needed).
@@ -707,7 +754,7 @@ def write_ics(
     path = Path(path)
     chosen = list(session.participants) if member_ids is None else list(member_ids)
     calendars = {
-        member_id: participant_calendar(session, member_id, language).to_ical()
+        member_id: participant_calendar(session, member_id, language, network_names).to_ical()
         for member_id in chosen
     }
     if path.suffix.lower() == ".ics":
@@ -729,7 +776,10 @@ def write_ics(
 
 
 def ics_archive_bytes(
-    session: Session, language: str = "en", member_ids: Iterable[str] | None = None
+    session: Session,
+    language: str = "en",
+    member_ids: Iterable[str] | None = None,
+    network_names: NetworkNames | None = None,
 ) -> bytes:
     """A zip of one ``<member_id>.ics`` per participant, as bytes (for a download)."""
     _labels(language)
@@ -738,7 +788,7 @@ def ics_archive_bytes(
     _zip_calendars(
         buffer,
         {
-            member_id: participant_calendar(session, member_id, language).to_ical()
+            member_id: participant_calendar(session, member_id, language, network_names).to_ical()
             for member_id in chosen
         },
     )
@@ -756,18 +806,42 @@ def _zip_calendars(handle, calendars: dict[str, bytes]) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+@functools.cache
+def html_stylesheet() -> str:
+    """The printable page's stylesheet (``matcher/templates/agenda.css``), as :func:`render_html`
+    inlines it in the page's one ``<style>`` element."""
+    from importlib import resources
+
+    return resources.files("matcher").joinpath("templates/agenda.css").read_text("utf-8")
+
+
+@functools.cache
+def html_style_digest() -> str:
+    """The SHA-256 digest (base64) of :func:`html_stylesheet`, the text of the printable page's
+    ``<style>`` element: a Content-Security-Policy of ``style-src 'sha256-<digest>'`` allows that
+    stylesheet and no other inline style."""
+    digest = hashlib.sha256(html_stylesheet().encode("utf-8")).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
 def render_html(
     session: Session,
     language: str = "en",
     member_ids: Iterable[str] | None = None,
     include_plan: bool = True,
+    network_names: NetworkNames | None = None,
 ) -> str:
-    """Render the printable page: a page per participant's agenda, then the table plan.
+    """Render the printable page: a page per participant's agenda, then the table plan
+    (`network_names` as for :func:`participant_agenda`). It is for people: partners, networks
+    and countries are named, the date and the moment it was printed written as `language`
+    writes them (in the session's time zone).
 
     The template is ``matcher/templates/agenda.html`` (Jinja2, autoescaped); the page has no
-    external resources and its print stylesheet starts each agenda on a new page.
+    external resources: its stylesheet (:func:`html_stylesheet`, inlined) starts each agenda on a
+    new page when printed and sets the table plan in blocks of :data:`PLAN_COLUMNS` tables.
     """
     import jinja2
+    import markupsafe
 
     label = _labels(language)
     chosen = list(session.participants) if member_ids is None else list(member_ids)
@@ -776,7 +850,9 @@ def render_html(
             "participant": session.participant(member_id),
             "rows": [
                 _printed_row(row)
-                for row in participant_agenda(session, member_id, language, include_free=True)
+                for row in participant_agenda(
+                    session, member_id, language, include_free=True, network_names=network_names
+                )
             ],
         }
         for member_id in chosen
@@ -790,11 +866,14 @@ def render_html(
     )
     template = environment.get_template("agenda.html")
     return template.render(
+        # Our own file, not data: inlined as it is (escaping would change its quotes).
+        style=markupsafe.Markup(html_stylesheet()),
+        plan_columns=PLAN_COLUMNS,
         language=language,
         label=label,
         settings=session.settings,
         session=session,
-        header=_header(session, label, language),
+        header=_header(session, label, language, "long"),
         agendas=agendas,
         grid=[
             {**row, "cells": [_pair_text(session, m, label) for m in row["tables"]]}
@@ -802,7 +881,7 @@ def render_html(
         ]
         if include_plan
         else None,
-        printed=format_date(dt.datetime.now(session.settings.zone), language),
+        printed=format_moment(dt.datetime.now(dt.UTC), language, session.settings.zone),
     )
 
 
@@ -822,7 +901,8 @@ def write_html(
     language: str = "en",
     member_ids: Iterable[str] | None = None,
     include_plan: bool = True,
+    network_names: NetworkNames | None = None,
 ) -> Path:
     """Write :func:`render_html`'s page to `path` (UTF-8, atomically)."""
-    text = render_html(session, language, member_ids, include_plan)
+    text = render_html(session, language, member_ids, include_plan, network_names)
     return atomic_write_bytes(Path(path), lambda handle: handle.write(text.encode("utf-8")))

@@ -201,6 +201,9 @@ class Conflict:
     slot: int | None = None
     meetings: tuple[str, ...] = ()
     severity: str = "error"
+    #: The message's values (ids, slots, counts), from which
+    #: :func:`matcher.sessions.agenda.conflict_message` words it in any language.
+    params: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     KINDS = (
         "unknown_participant",
@@ -948,7 +951,9 @@ class SuggestedPartner:
         return {
             "partner_id": self.partner_id,
             "name": self.name,
-            "score": round(self.score, 4),
+            # Four significant digits, not decimals: scores among a session's participants are
+            # often below 0.001, and their strengths (matcher.engine.strength) compare them.
+            "score": float(f"{self.score:.4g}"),
             "reasons": {language: list(items) for language, items in self.reasons.items()},
             "suggested": self.suggested,
         }

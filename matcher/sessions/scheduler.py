@@ -71,9 +71,12 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "FIRST_MEETING_BONUS",
+    "MARKED_DROP_SHARE",
     "METHODS",
     "MIN_SHORTFALL_PENALTY",
+    "AgendaDrop",
     "ScheduleResult",
+    "agenda_drop",
     "apply_agenda",
     "build_agenda",
     "greedy_agenda",
@@ -85,6 +88,9 @@ FIRST_MEETING_BONUS = 6_000
 #: Points lost for each meeting missing below a participant's minimum.
 MIN_SHORTFALL_PENALTY = 60_000
 METHODS = ("auto", "cp-sat", "greedy")
+#: A new agenda plans *markedly fewer* meetings than the current one when it plans fewer than
+#: this share of them (see :func:`agenda_drop`).
+MARKED_DROP_SHARE = 0.9
 
 
 @dataclass
@@ -119,6 +125,10 @@ class ScheduleResult:
         Why the greedy agenda was used instead of the solver.
     bound_source : str or None
         What proved ``best_bound``: ``"cp-sat"`` or ``"linear relaxation (HiGHS)"``.
+    settings : dict
+        What the run was asked: ``method``, ``time_limit`` (seconds; None for
+        :func:`greedy_agenda` called alone) and ``include_suggested``; a form that builds the
+        agenda again starts from them.
     """
 
     meetings: list[Meeting]
@@ -135,6 +145,7 @@ class ScheduleResult:
     without_meetings: tuple[str, ...] = ()
     fallback_reason: str | None = None
     bound_source: str | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """The figures of the run as JSON-ready data (everything but the meetings)."""
@@ -153,6 +164,7 @@ class ScheduleResult:
             "without_meetings": list(self.without_meetings),
             "bound_source": self.bound_source,
             "fallback_reason": self.fallback_reason,
+            "settings": dict(self.settings),
         }
 
 
@@ -598,6 +610,7 @@ def greedy_agenda(
         gap=None,
         status="greedy",
         solver="greedy",
+        settings={"method": "greedy", "time_limit": None, "include_suggested": include_suggested},
     )
 
 
@@ -678,8 +691,11 @@ def build_agenda(
     ):
         if not (isinstance(value, int) and value >= 0):
             raise InputError(f"Got {name}={value!r}, expected a whole number of points >= 0")
+    asked = {"method": method, "time_limit": time_limit, "include_suggested": include_suggested}
     if method == "greedy":
-        return greedy_agenda(session, include_suggested, fairness_bonus, shortfall_penalty)
+        result = greedy_agenda(session, include_suggested, fairness_bonus, shortfall_penalty)
+        result.settings = asked
+        return result
     started = time.perf_counter()
     problem = _problem(session, include_suggested, fairness_bonus, shortfall_penalty)
     greedy = _greedy(problem)
@@ -696,6 +712,7 @@ def build_agenda(
             status="greedy",
             solver="greedy",
             fallback_reason=reason,
+            settings=asked,
             **figures,
         )
 
@@ -751,6 +768,7 @@ def build_agenda(
         solver=solver_name,
         n_variables=len(columns),
         bound_source=bound_source,
+        settings=asked,
     )
     if status == "optimal" or result.objective >= bound:
         result.best_bound, result.status = max(bound, result.objective), "optimal"
@@ -780,3 +798,81 @@ def apply_agenda(session: Session, result: ScheduleResult) -> None:
     cancelled = [m for m in session.meetings if not m.active]
     session.meetings = cancelled + list(result.meetings)
     session.last_build = result.summary()
+
+
+@dataclass
+class AgendaDrop:
+    """What adopting a new agenda would take away from the current one (:func:`agenda_drop`).
+
+    A build that would plan markedly fewer meetings (fewer than :data:`MARKED_DROP_SHARE` of
+    the current ones), or drop a meeting a participant marked "must", deserves a look before
+    it replaces the agenda: usually a setting was forgotten ("also plan suggestions nobody
+    marked", the time limit, the method).
+
+    Attributes
+    ----------
+    current : int
+        Meetings of the current agenda (planned and held; cancelled ones are not counted).
+    proposed : int
+        Meetings of the new agenda.
+    lost : list of Meeting
+        Meetings of the current agenda whose pair the new one does not plan at all (a pair
+        moved to another slot or table is not lost).
+    lost_must : list of Meeting
+        Those of `lost` that at least one side marked "must".
+    """
+
+    current: int
+    proposed: int
+    lost: list[Meeting] = field(default_factory=list)
+    lost_must: list[Meeting] = field(default_factory=list)
+
+    @property
+    def markedly_fewer(self) -> bool:
+        """Whether the new agenda plans fewer than :data:`MARKED_DROP_SHARE` of the current
+        agenda's meetings."""
+        return self.proposed < MARKED_DROP_SHARE * self.current
+
+    @property
+    def marked(self) -> bool:
+        """Whether the new agenda plans markedly fewer meetings or drops a "must" meeting."""
+        return self.markedly_fewer or bool(self.lost_must)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The comparison as JSON-ready data (meetings by id)."""
+        return {
+            "current": self.current,
+            "proposed": self.proposed,
+            "lost": [m.meeting_id for m in self.lost],
+            "lost_must": [m.meeting_id for m in self.lost_must],
+            "markedly_fewer": self.markedly_fewer,
+            "marked": self.marked,
+        }
+
+
+def agenda_drop(session: Session, result: ScheduleResult) -> AgendaDrop:
+    """Compare the session's current agenda with the new one of `result` before adopting it.
+
+    Parameters
+    ----------
+    session : Session
+        The session as it is (its agenda not yet replaced by :func:`apply_agenda`).
+    result : ScheduleResult
+
+    Returns
+    -------
+    AgendaDrop
+        How many meetings each agenda has, and which current meetings (and "must" ones among
+        them) the new agenda no longer plans.
+    """
+    current = session.active_meetings()
+    proposed = {m.pair for m in result.meetings if m.active}
+    lost = sorted(
+        (m for m in current if m.pair not in proposed), key=lambda m: (m.slot, m.table, m.pair)
+    )
+    must = [
+        m
+        for m in lost
+        if "must" in (session.level(m.member_a, m.member_b), session.level(m.member_b, m.member_a))
+    ]
+    return AgendaDrop(len(current), len(proposed), lost, must)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
+from ..i18n import NetworkNames
 from ..profiles import Profile
 
 if TYPE_CHECKING:  # the engine is only needed by suggest_wishes
@@ -34,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "add_participant",
+    "explain_agenda",
     "pair_rule_violation",
     "participants_from_records",
     "read_participants",
@@ -81,7 +83,7 @@ def add_participant(
         raise _fail(
             f"{where}.network",
             participant.network,
-            f"{participant.member_id} "
+            f"{participant.name or participant.member_id} "
             f"({participant.network or 'no network'}) may not take part; the session is "
             "open to " + " and ".join(allowed),
         )
@@ -89,7 +91,8 @@ def add_participant(
         raise _fail(
             f"{where}.withdrawn",
             participant.member_id,
-            f"{participant.member_id} withdrew from the service and cannot take part",
+            f"{participant.name or participant.member_id} withdrew from the service and cannot "
+            "take part",
         )
     if participant.member_id in session.participants and not replace_existing:
         raise _fail(f"{where}.member_id", participant.member_id, "already a participant")
@@ -201,8 +204,8 @@ def _refuse_withdrawn(session: Session, *member_ids: str) -> None:
             raise _fail(
                 name,
                 member_id,
-                f"{member_id} withdrew from the service; it is no longer "
-                "planned, wished for or suggested",
+                f"{session.participants[member_id].name} withdrew from the service; it is no "
+                "longer planned, wished for or suggested",
             )
 
 
@@ -211,13 +214,10 @@ def pair_rule_violation(session: Session, member_id: str, partner_id: str) -> st
     a, b = session.participant(member_id), session.participant(partner_id)
     rules = session.settings.pair_rules
     if "different_networks" in rules and a.network and a.network == b.network:
-        return (
-            f"{a.member_id} and {b.member_id} are both members of {a.network} (rule "
-            "'different_networks')"
-        )
+        return f"{a.name} and {b.name} are both members of {a.network} (rule 'different_networks')"
     if "buyers_with_suppliers" in rules and "any" not in (a.role, b.role) and a.role == b.role:
         return (
-            f"{a.member_id} and {b.member_id} are both {a.role}s (rule "
+            f"{a.name} and {b.name} are both {a.role}s (rule "
             "'buyers_with_suppliers': a buyer meets a supplier)"
         )
     return None
@@ -260,6 +260,7 @@ def suggest_wishes(
     member_ids: Iterable[str] | None = None,
     languages: Sequence[str] = LANGUAGES,
     explain_wishes: bool = True,
+    network_names: NetworkNames | None = None,
 ) -> dict[str, tuple[SuggestedPartner, ...]]:
     """Ask the engine for each participant's best partners among the participants.
 
@@ -285,6 +286,9 @@ def suggest_wishes(
         Languages of the reasons kept with each suggestion.
     explain_wishes : bool
         Also explain the wished and planned pairs that are not suggestions.
+    network_names : dict, optional
+        The networks' display names for the reasons (see
+        :meth:`matcher.engine.ranking.PartnerMatcher.recommend_many`).
 
     Returns
     -------
@@ -330,20 +334,93 @@ def suggest_wishes(
                 or pair_rule_violation(session, member_id, partner_id)
             ):
                 exclude.append(partner_id)
-        items = _engine_view(matcher, member_id, k, exclude, languages, suggested=True)
+        items = _engine_view(
+            matcher, member_id, k, exclude, languages, suggested=True, network_names=network_names
+        )
         if explain_wishes:
             known = {s.partner_id for s in items}
             wanted = sorted(
                 {p for p in _wished_or_met(session, member_id) if p in fitted_set} - known
             )
-            everyone_else = [m for m in fitted if m != member_id]
-            for partner_id in wanted:
-                # Everyone but the partner is excluded: the engine scores and explains this pair
-                # alone (nothing comes back for a known partner or a declined one).
-                others = [m for m in everyone_else if m != partner_id]
-                items += _engine_view(matcher, member_id, 1, others, languages, suggested=False)
+            items += _explained(matcher, [(member_id, p) for p in wanted], languages, network_names)
         result[member_id] = tuple(items)
     return result
+
+
+def explain_agenda(
+    matcher: PartnerMatcher,
+    session: Session,
+    languages: Sequence[str] = LANGUAGES,
+    network_names: NetworkNames | None = None,
+) -> int:
+    """Explain every meeting of the agenda to both sides: each side whose suggestions do not
+    hold its partner gets the engine's reasons for the pair from its own point of view (an
+    entry with ``suggested=False``, added to ``session.suggestions`` in place).
+
+    A pair the engine suggested one way only (planned because one side wished for it, or with
+    ``include_suggested``), or that the ranking never suggests (known or declined partners),
+    is still worth a sentence to both sides: the agendas, calendars and printable pages read
+    the reasons from here (:func:`matcher.sessions.agenda.meeting_reasons`). Sides the engine
+    was not fitted on (guests) and participants that withdrew are left as they are.
+
+    Parameters
+    ----------
+    matcher : fitted PartnerMatcher
+    session : Session
+    languages : sequence of {"en", "uk"}
+    network_names : dict, optional
+        As for :func:`suggest_wishes`.
+
+    Returns
+    -------
+    int
+        How many (member, partner) directions were explained.
+    """
+    fitted = set(matcher.frame_["member_id"])
+    missing = {}
+    for meeting in session.active_meetings():
+        for member_id, partner_id in (meeting.pair, meeting.pair[::-1]):
+            if (
+                session.suggestion(member_id, partner_id) is None
+                and {member_id, partner_id} <= fitted
+                and not session.is_withdrawn(member_id)
+                and not session.is_withdrawn(partner_id)
+            ):
+                missing[member_id, partner_id] = True
+    directions = list(missing)
+    for (member_id, _partner_id), explained in zip(
+        directions, _explained(matcher, directions, languages, network_names)
+    ):
+        session.suggestions[member_id] = (*session.suggestions.get(member_id, ()), explained)
+    return len(directions)
+
+
+def _explained(
+    matcher: PartnerMatcher,
+    directions: Sequence[tuple[str, str]],
+    languages: Sequence[str],
+    network_names: NetworkNames | None = None,
+) -> list[SuggestedPartner]:
+    """The engine's score and reasons for each (member, partner) direction, whatever its
+    ranking would say (a known or declined partner included), as entries that were
+    explained, not suggested (one batch of the engine per language)."""
+    if not directions:
+        return []
+    by_language = {
+        language: matcher.explain_pairs(directions, language, network_names)
+        for language in languages
+    }
+    first = by_language[languages[0]]
+    return [
+        SuggestedPartner(
+            partner_id,
+            first[i].name,
+            float(first[i].score),
+            {language: tuple(found[i].reasons) for language, found in by_language.items()},
+            suggested=False,
+        )
+        for i, (_member_id, partner_id) in enumerate(directions)
+    ]
 
 
 def _engine_view(
@@ -353,9 +430,12 @@ def _engine_view(
     exclude: Sequence[str],
     languages: Sequence[str],
     suggested: bool,
+    network_names: NetworkNames | None = None,
 ) -> list[SuggestedPartner]:
     by_language = {
-        language: matcher.recommend(member_id, k=k, exclude=exclude, language=language)
+        language: matcher.recommend(
+            member_id, k=k, exclude=exclude, language=language, network_names=network_names
+        )
         for language in languages
     }
     reasons = {

@@ -351,8 +351,8 @@ def page_text(response) -> str:
 @pytest.mark.parametrize(
     "language, computing, reload",
     [
-        ("en", "The insights of kharkiv-fashion-cluster are being computed", "Reload now"),
-        ("uk", "Аналітика мережі kharkiv-fashion-cluster обчислюється", "Оновити зараз"),
+        ("en", "The insights of Kharkiv Fashion Cluster are being computed", "Reload now"),
+        ("uk", "Аналітика мережі Kharkiv Fashion Cluster обчислюється", "Оновити зараз"),
     ],
     ids=["en", "uk"],
 )

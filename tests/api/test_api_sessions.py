@@ -257,9 +257,9 @@ def test_whole_flow_participants_wishes_build_edit_publish_export_outcomes(app, 
     )
     body = problem(refused, 409)
     assert any(e["field"] == "agenda.double_booking" for e in body["errors"])
-    assert (
-        "knit-factory" in body["errors"][0]["message"] and "nothing was changed" in body["detail"]
-    )
+    # The message names the participant (issue 15); the meetings' ids are the error's value.
+    assert "Харківтрикотаж has 2 meetings" in body["errors"][0]["message"]
+    assert "knit-factory" in body["errors"][0]["value"] and "nothing was changed" in body["detail"]
     assert stored_row(app, session_id) == before
 
     # Edits that hold: lock, cancel, add where both are free (a locked meeting).
@@ -809,8 +809,13 @@ def test_migration_0003_up_and_down(app, client, tokens, planned):
     with engine.connect() as connection:
         after = set(inspect(connection).get_table_names())
         assert connection.execute(text("SELECT count(*) FROM users")).scalar() == users
-    # 0007 (insights results) goes too, being later than 0003.
-    assert after == tables - {"match_sessions", "match_session_participants", "insights_results"}
+    # 0007 (insights results) and 0008 (build candidates) go too, being later than 0003.
+    assert after == tables - {
+        "match_sessions",
+        "match_session_participants",
+        "insights_results",
+        "match_session_candidates",
+    }
     upgrade(engine)
     with engine.connect() as connection:
         assert set(inspect(connection).get_table_names()) == tables

@@ -291,7 +291,9 @@ def test_a_withdrawn_member_of_a_published_agenda_is_flagged(app, client, tokens
 
     # Nobody wishes for it any more; its partners' wish lists drop it.
     refused = wish(client, tokens.designer, planned, "designer", LEAVER, "would")
-    assert refused.status_code == 422 and LEAVER in refused.json["detail"]
+    # The message names the member for people; the field's value is its id.
+    assert refused.status_code == 422 and LEAVER_NAME in refused.json["detail"]
+    assert [e["value"] for e in refused.json["errors"]] == [LEAVER], refused.json
     partners = client.get(f"{BASE}/{planned}/wishes/designer", headers=designer).json["partners"]
     assert LEAVER not in [p["partner_id"] for p in partners]
 

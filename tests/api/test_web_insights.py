@@ -86,8 +86,8 @@ def test_outcomes_appear_with_feedback(app, client, manager, tokens):
     page = text(computed(app, manager, PAGE))
     assert "outcomes" in charts_of(page)
     assert (
-        "Suggestions shown: 1; accepted: 1; meetings held: 1; deals: 1; weeks with feedback: 1."
-        in page
+        "Suggestions shown: 1; accepted: 1; meetings held (one per pair): 1; "
+        "deals (one per pair): 1; weeks with feedback: 1." in page
     )
 
 
@@ -112,16 +112,17 @@ def test_networks_managers_and_admins_see(app, client, tokens):
     assert client.get(PAGE).status_code == 302  # to sign in
     assert sign_in_with_token(client, tokens.polish_manager).status_code == 302
     own = text(computed(app, client, PAGE))
-    assert f"What {POLISH} has" in own and 'id="network"' not in own
+    # Networks by their display names (unnamed here: their ids as words).
+    assert "What Polish Fashion Cluster has" in own and 'id="network"' not in own
     refused = client.get(f"{PAGE}?network={HOME}")
     assert refused.status_code == 403
-    assert f"You manage the network {POLISH}" in text(refused)
+    assert "You manage the network Polish Fashion Cluster" in text(refused)
     assert client.get(f"/manage/insights/tables.xlsx?network={HOME}").status_code == 403
 
     client.post("/manage/logout", data={"csrf_token": csrf(client, PAGE)})
     assert sign_in_with_token(client, tokens.admin).status_code == 302
     chosen = text(computed(app, client, f"{PAGE}?network={POLISH}"))
-    assert f"What {POLISH} has" in chosen
+    assert "What Polish Fashion Cluster has" in chosen
     assert f'<option value="{POLISH}" selected>' in chosen
     # The admin's chart and download links keep its choice.
     assert f"/manage/insights/charts/en/supply.svg?network={POLISH}" in chosen

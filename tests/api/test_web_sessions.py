@@ -239,7 +239,7 @@ def test_wishes_build_grid_refused_edit_publish_outcomes(app, manager, planned):
     assert response.status_code == 409
     body = text(response)
     assert "The change was refused (nothing was changed):" in body
-    assert "Double booking: knit-factory" in body
+    assert "Double booking: Харківтрикотаж has 2 meetings in slot" in body
     assert stored_row(app, planned) == before
     # A stale form (an older revision) is refused as well.
     values = form_values(manager, f"{page}/agenda")
@@ -323,3 +323,52 @@ def test_other_networks_and_delete(app, client, tokens, planned):
     deleted = client.post(f"{page}/delete", data={**form_values(client, page), "confirm": "1"})
     assert deleted.status_code == 302
     assert client.get(page).status_code == 404
+
+
+def test_a_wide_agenda_shows_a_page_of_tables_and_edits_land_on_their_cell(manager):
+    # 25 tables: three pages of ten (api.web.agenda_grid).
+    session_id = create(manager, tables="25")
+    page = f"/manage/sessions/{session_id}"
+    for member_id in ("designer", "knit-factory", "yarn-supplier", "pl-distributor"):
+        response = manager.post(
+            f"{page}/participants", data={**form_values(manager, page), "member_id": member_id}
+        )
+        assert response.status_code == 302, text(response)
+    agenda = f"{page}/agenda"
+    body = text(manager.get(agenda, query_string={"page": "3"}))
+    assert re.findall(r'<th scope="col">Table (\d+)</th>', body) == ["21", "22", "23", "24", "25"]
+    assert 'aria-current="page">Tables 21–25<' in body
+
+    def edit(**fields):
+        values = form_values(manager, f"{agenda}?page=3")
+        return manager.post(agenda, data={**values, "page": "3", **fields})
+
+    # Added on page 3: back on page 3, at its cell.
+    added = edit(action="add", member_a="designer", member_b="knit-factory", slot="1", table="23")
+    assert added.status_code == 302, text(added)
+    assert added.headers["Location"].endswith("/agenda?page=3#cell-1-23")
+    body = text(manager.get(added.headers["Location"]))
+    assert '<td class="meeting locked" id="cell-1-23" data-meeting="designer~knit-factory"' in body
+    added = edit(action="add", member_a="yarn-supplier", member_b="pl-distributor", slot="2")
+    assert added.headers["Location"].endswith("/agenda#cell-2-1")  # the lowest free table
+    # The edit lists of page 3 hold its meetings only.
+    body = text(manager.get(agenda, query_string={"page": "3"}))
+    move_list = body.split('id="move-meeting"')[1].split("</select>")[0]
+    assert "designer~knit-factory" in move_list and "pl-distributor" not in move_list
+    # Unlocked in place; moved to table 2: on the page that holds table 2 now.
+    unlocked = edit(cell="unlock:designer~knit-factory")
+    assert unlocked.headers["Location"].endswith("/agenda?page=3#cell-1-23")
+    moved = edit(action="move", meeting="designer~knit-factory", slot="3", table="2")
+    assert moved.headers["Location"].endswith("/agenda#cell-3-2")
+    # A refused edit shows the page of tables it was made on, with the refusal.
+    refused = edit(action="move", meeting="designer~knit-factory", slot="2", table="1")
+    assert refused.status_code == 409
+    assert 'aria-current="page">Tables 21–25<' in text(refused)
+    # A participant's tables: the filter is kept through an edit.
+    body = text(manager.get(agenda, query_string={"member": "designer"}))
+    assert re.findall(r'<th scope="col">Table (\d+)</th>', body) == ["2"]
+    values = form_values(manager, f"{agenda}?member=designer")
+    locked = manager.post(
+        agenda, data={**values, "member": "designer", "cell": "lock:designer~knit-factory"}
+    )
+    assert locked.headers["Location"].endswith("/agenda?member=designer#cell-3-2")

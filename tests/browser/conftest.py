@@ -2,9 +2,10 @@
 
 - ``live_server``: the real service (``matcher serve``: gunicorn, two workers) on a free port of
   127.0.0.1, on a temporary SQLite database holding the first rows of the shipped fictional
-  sample (the Kharkiv cluster and one partner network) with a model trained on them, a manager
-  with a password and a token, and a member's token; the member has given feedback on its
-  suggestions through the API (``LiveServer.feedback`` counts the events).
+  sample (the Kharkiv cluster and one partner network, with the sample's network names) with a
+  default model trained on them, a manager with a password and a token, and a member's token; the
+  member has given feedback on its suggestions through the API (``LiveServer.feedback``
+  counts the events).
 - ``browser``: headless Chromium from Debian's package (``/usr/bin/chromium``, or
   ``MATCHER_CHROMIUM``) driven by Playwright; Playwright never downloads a browser here.
   Without Chromium or Playwright the tests are skipped, or fail when
@@ -85,6 +86,13 @@ def _sample_subset(folder: Path) -> tuple[Path, Path, pd.DataFrame]:
     return profiles_path, links_path, profiles
 
 
+def _sample_networks() -> Path:
+    """The sample's networks file: their display names in English and Ukrainian."""
+    from matcher.datasets.generator import SAMPLE_DIR
+
+    return SAMPLE_DIR / "networks.csv"
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -158,9 +166,25 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
         "MATCHER_RATELIMIT_STORAGE_URI": f"matcher-sqlite:///{folder / 'ratelimits.sqlite'}",
         # One key file for both workers: a session signed by one must hold in the other.
         "MATCHER_SECRET_KEY_FILE": str(folder / "secret_key"),
+        # The pages are under test, not the choice of model: the default one is trained in 4 s
+        # where choosing among the candidates by inner cross-validation took 10-20 s per worker.
+        "MATCHER_MODEL_KIND": "default",
+        # Every browser test signs in from 127.0.0.1, several a minute on one server; the limit
+        # itself is tested in tests/api.
+        "MATCHER_WEB_LOGIN_RATE_LIMIT": "1000/minute",
     }
     _command(env, "db", "upgrade")
-    _command(env, "db", "import", "--members", str(profiles_path), "--links", str(links_path))
+    _command(
+        env,
+        "db",
+        "import",
+        "--networks",
+        str(_sample_networks()),
+        "--members",
+        str(profiles_path),
+        "--links",
+        str(links_path),
+    )
     _command(env, "db", "train")
     manager_token = _command(env, "users", "create", "--name", "olena", "--role", "manager")
     _command(env, "users", "set-password", "--name", "olena", "--password", MANAGER_PASSWORD)

@@ -16,7 +16,12 @@ from matcher.datasets.generator import (
     load_sample_frames,
     write_sample,
 )
-from matcher.profiles import POSITIVE_KINDS, validate_links, validate_profiles
+from matcher.profiles import (
+    POSITIVE_KINDS,
+    read_network_names,
+    validate_links,
+    validate_profiles,
+)
 from matcher.text import extract_tags
 
 
@@ -97,10 +102,23 @@ def test_shipped_sample_equals_generator(cluster):
 
 
 def test_write_sample_round_trips(tmp_path, cluster):
-    profiles_path, links_path = write_sample(tmp_path / "out")
+    profiles_path, links_path, networks_path = write_sample(tmp_path / "out")
     assert profiles_path.read_bytes() == (datasets.SAMPLE_DIR / "profiles.csv").read_bytes()
     assert links_path.read_bytes() == (datasets.SAMPLE_DIR / "links.csv").read_bytes()
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["links.csv", "profiles.csv"]
+    assert networks_path.read_bytes() == (datasets.SAMPLE_DIR / "networks.csv").read_bytes()
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "links.csv",
+        "networks.csv",
+        "profiles.csv",
+    ]
+    # Every network of the sample has its display names, in both languages.
+    names = read_network_names(networks_path)
+    assert set(names) == set(pd.read_csv(profiles_path, dtype=str)["network"])
+    assert names[HOME_NETWORK] == {
+        "en": "Kharkiv Fashion Cluster",
+        "uk": "Харківський фешн-кластер",
+    }
+    assert all(set(given) == {"en", "uk"} for given in names.values())
 
 
 def test_generate_profiles_at_benchmark_size():

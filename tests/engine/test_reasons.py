@@ -126,7 +126,8 @@ def test_the_designer_and_the_knitwear_factory_in_full(suggestions):
         "Present in markets you target: Poland",
         "Works on the same product lines: Womenswear, Knitwear",
         "Certified: OEKO-TEX Standard 100",
-        "Member of your network (kharkiv-fashion-cluster)",
+        # No names given: the network's id as words (matcher.i18n.network_name).
+        "Member of your network (Kharkiv Fashion Cluster)",
         "Garment or goods manufacturer; market presence: Neighbouring countries; potential: medium",
     ]
     assert _pair(suggestions, "designer", "knit-factory", "uk").reasons == [
@@ -135,7 +136,7 @@ def test_the_designer_and_the_knitwear_factory_in_full(suggestions):
         "Присутній на ринках, куди ви прагнете: Польща",
         "Працює з тими самими товарними групами: Жіночий одяг, Трикотаж",
         "Сертифікати: OEKO-TEX Standard 100",
-        "Учасник вашої мережі (kharkiv-fashion-cluster)",
+        "Учасник вашої мережі (Kharkiv Fashion Cluster)",
         "Швейне / виробниче підприємство; присутність на ринках: Сусідні країни; потенціал: середній",
     ]
 
@@ -222,7 +223,7 @@ def test_sentences_follow_the_facts(suggestions, profiles):
                     "Its description matches",
                     "Resembles your existing partners",
                     "Member of your network",
-                    "From the ",
+                    "From another network: ",
                     "Main risk: ",
                 )
             }
@@ -240,7 +241,7 @@ def test_sentences_follow_the_facts(suggestions, profiles):
             )
             assert d["same_network"] == (a.network == b.network)
             assert has["Member of your network"] == d["same_network"]
-            assert has["From the "] == (not d["same_network"])
+            assert has["From another network: "] == (not d["same_network"])
             assert has["Main risk: "] == (d["risk"] is not None)
             if d["risk"]:
                 assert text[-1] == "Main risk: " + d["risk"]["text"]
@@ -251,10 +252,12 @@ def test_sentences_follow_the_facts(suggestions, profiles):
 
 def test_another_network_is_named_with_its_country(suggestions):
     s = _pair(suggestions, "designer", "pl-knit-factory", "en")
-    assert "From the polish-fashion-cluster network, Poland" in s.reasons
-    assert "Shared working languages: en" in s.reasons
+    assert "From another network: Polish Fashion Cluster, Poland" in s.reasons
+    # Languages by their names in the reasons' language (issue 15: not "en").
+    assert "Shared working languages: English" in s.reasons
     uk = _pair(suggestions, "designer", "pl-knit-factory", "uk")
-    assert "З мережі polish-fashion-cluster, Польща" in uk.reasons
+    assert "З іншої мережі: Polish Fashion Cluster, Польща" in uk.reasons
+    assert "Спільні робочі мови: англійська" in uk.reasons
     # Same country: no line on the languages, however many are shared.
     assert not [
         r
@@ -472,3 +475,39 @@ def test_every_covered_need_is_named_in_the_members_order(profiles):
         ),
     ]
     assert all(CYRILLIC.search(r) for r in reasons[:2])
+
+
+def test_networks_are_named_by_the_names_given(matcher):
+    """Issue 15: a network's display name in the reasons' language, never its slug."""
+    names = {
+        "kharkiv-fashion-cluster": {
+            "en": "Kharkiv Fashion Cluster",
+            "uk": "Харківський фешн-кластер",
+        },
+        "polish-fashion-cluster": {"en": "Polish Fashion Cluster", "uk": "Польський фешн-кластер"},
+    }
+    n = len(matcher.frame_)
+    for language, own, other in (
+        ("en", "Member of your network (Kharkiv Fashion Cluster)", "From another network: Polish"),
+        ("uk", "Учасник вашої мережі (Харківський фешн-кластер)", "З іншої мережі: Польський"),
+    ):
+        found = matcher.recommend("designer", k=n, language=language, network_names=names)
+        reasons = [r for s in found for r in s.reasons]
+        assert own in reasons
+        assert any(r.startswith(other) for r in reasons)
+        assert not [r for r in reasons if "fashion-cluster" in r]
+
+
+def test_a_minimum_order_is_written_as_the_language_writes_numbers(profiles, matcher):
+    """Issue 15: "2 150" (a no-break space) in Ukrainian, "2,150" in English; the details keep
+    the numbers."""
+    designer = dataclasses.replace(profiles["designer"], capacity_units_month=1500)
+    partner = dataclasses.replace(profiles["pl-knit-factory"], min_order_qty=2150)
+    features = np.zeros(len(PAIR_FEATURES))
+    en_reasons, details = explain(designer, partner, features, "en")
+    uk_reasons, _ = explain(designer, partner, features, "uk")
+    assert en_reasons[-1] == "Main risk: minimum order 2,150 above your volume 1,500"
+    assert uk_reasons[-1] == (
+        "Головний ризик: мінімальне замовлення 2\u00a0150 більше за ваш обсяг 1\u00a0500"
+    )
+    assert (details["risk"]["moq"], details["risk"]["volume"]) == (2150, 1500)

@@ -95,7 +95,9 @@ def test_report_has_both_languages_and_the_figures(html):
         "Italy",
         "Вигадані тестові дані.",
         "Fictional test data.",
-        "2026-05-01",
+        # Dates as each language writes them (issue 15).
+        "May 1, 2026",
+        "1 трав. 2026",
         "Przędza S.A.",
         "Tkalnia Łódź",
         "day-1",
@@ -321,6 +323,10 @@ def test_cli_on_the_sample_end_to_end(tmp_path):
     page = out.read_text(encoding="utf-8")
     assert not EXTERNAL.search(page) and page.count("<svg") == 8  # no movement, no outcomes
     assert "Вигадані демонстраційні дані" in page and "Fictional sample data" in page
+    # The sample's networks by their names (its networks.csv), never by slug (issue 15).
+    assert "Що має Харківський фешн-кластер" in page
+    assert "What the Kharkiv Fashion Cluster has" in page
+    assert not re.search(r"[a-z]+-(?:fashion|textile|apparel)-[a-z]+", readable(page))
     sheets = pd.read_excel(xlsx, sheet_name=None)
     assert len(sheets["gap_partners"]) == 15  # five partners for each of three gaps found abroad
 
@@ -334,3 +340,54 @@ def test_charts_drawn_once_give_the_same_report(insights):
     # Only the languages given are reused; the others are drawn.
     only_en = render_report(insights, "both", generated="2026-05-01", drawn={"en": drawn["en"]})
     assert only_en == render_report(insights, "both", generated="2026-05-01")
+
+
+# ---------------------------------------------------------------------------------------------
+# Words instead of codes (issue 15)
+# ---------------------------------------------------------------------------------------------
+
+#: What a person reads of a page: no scripts, styles or charts (their text is drawn as paths),
+#: no tags.
+_MARKUP = re.compile(r"<(script|style|svg)\b.*?</\1>|<[^>]+>", re.DOTALL)
+_IDS = re.compile(
+    r"\b(?:h-[a-z]+|pl-yarn|it-yarn|pl-fabric|de-dist|[a-z]+-(?:fashion|textile)-[a-z]+)\b"
+)
+NAMES = {
+    HOME: {"en": "Slobozhansky Fashion Cluster", "uk": "Слобожанський фешн-кластер"},
+    "polish-fashion-cluster": {"en": "Lodz Textile Network", "uk": "Лодзька текстильна мережа"},
+}
+
+
+def readable(page: str) -> str:
+    import html as markup
+
+    return markup.unescape(_MARKUP.sub(" ", page))
+
+
+@pytest.mark.parametrize("language", ["en", "uk"])
+def test_the_report_names_networks_and_members_and_writes_numbers_by_language(insights, language):
+    import dataclasses
+
+    from matcher.i18n import format_number
+
+    named = dataclasses.replace(insights, network_names=NAMES)
+    text = readable(render_report(named, language, generated="2026-05-01"))
+    # No network slug and no member id where people read: "для kfc-0018:" was the issue's.
+    assert not _IDS.findall(text), sorted(set(_IDS.findall(text)))
+    assert NAMES[HOME][language] in text and NAMES["polish-fashion-cluster"][language] in text
+    # The gap table says for whom the engine gave its reasons by the member's name.
+    assert re.search(r"(?:for|для) [^\s:]+ ?[^:]*:", text)
+    # Decimals as the language writes them: "0.58" in English, "0,58" in Ukrainian.
+    mean = insights.gradation.by_org_type["mean_potential"].iloc[0]
+    other = "uk" if language == "en" else "en"
+    assert format_number(mean, language, 2) in text
+    assert format_number(mean, other, 2) not in text
+
+
+def test_the_network_chart_labels_organisations_by_name(insights):
+    """Issue 15: the brokers and the members with no partner yet are labelled by name."""
+    figure = chart_figure(insights, "network", "uk")
+    labels = [text.get_text() for axes in figure.axes for text in axes.texts]
+    assert labels and not [label for label in labels if _IDS.fullmatch(label)]
+    names = set(insights.gradation.members["name"]) | set(insights.network.brokers["name"])
+    assert all(label in names or label.endswith("…") for label in labels), labels

@@ -197,7 +197,9 @@ def test_ics_events_carry_time_zone_partner_table_and_reasons(session):
     assert first["dtstart"].params["TZID"] == "Europe/Kyiv"
     assert str(first["summary"]) == "Зустріч з Фабрика «Весна» — Стіл 2"
     description = str(first["description"])
-    assert "Партнер: Фабрика «Весна» (factory)" in description
+    # For people: the partner by name, its network and country named (issue 15).
+    assert "Партнер: Фабрика «Весна»\n" in description and "factory" not in description
+    assert "Мережа: Kfc; Країна: Україна" in description
     assert "Стіл: 2" in description and "Ваше бажання: обов'язково" in description
     assert "- Пропонує те, що ви шукаєте: Виробництво трикотажних виробів" in description
     assert (str(first["status"]), int(first["sequence"])) == ("CONFIRMED", 1)

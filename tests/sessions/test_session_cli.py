@@ -370,7 +370,7 @@ def test_guests_greedy_build_swap_unlock_reopen_and_remove(tmp_path):
         ("c", "d"): 3,
     }  # greedy: by value, the emptiest slot
     refused = run("edit", "swap", day, "a", "b", "c", "d", code=2).stderr  # d cannot come at 10:00
-    assert "d (Delta) cannot attend slot 1" in refused
+    assert "Delta cannot attend slot 1 (10:00-10:25) of the meeting with Gamma" in refused
     run("edit", "swap", day, "a", "d", "c", "d")
     assert {m.pair: m.slot for m in load_session(day).meetings} == {
         ("a", "b"): 1,

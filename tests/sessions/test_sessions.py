@@ -374,16 +374,23 @@ def test_check_agenda_finds_every_kind_of_conflict():
     }
     doubles = {(c.member_ids, c.slot): c for c in conflicts if c.kind == "double_booking"}
     assert set(doubles) == {(("A",), 1), (("D",), 2)}
-    assert (
-        "A (Firm A) has 2 meetings in slot 1 (10:00-10:25): with B, C" in doubles[("A",), 1].message
+    # Participants are named by their names (issue 15); their ids are the conflict's data.
+    assert doubles[("A",), 1].message == (
+        "Firm A has 2 meetings in slot 1 (10:00-10:25): with Firm B, Firm C"
     )
     by_kind = {c.kind: c for c in conflicts}
-    assert (
-        "C (Firm C) said 'no thanks' to D (Firm D), yet they meet in slot 2"
-        == by_kind["vetoed"].message
+    assert by_kind["vetoed"].message == (
+        "Firm C said “no thanks” to Firm D, yet they meet in slot 2"
     )
-    assert "E (Firm E) cannot attend slot 3" in by_kind["unavailable"].message
+    assert "Firm E cannot attend slot 3" in by_kind["unavailable"].message
     assert "above its maximum of 1" in by_kind["over_max"].message
+    # The same conflicts in Ukrainian, the counts agreeing with their nouns.
+    uk = [c.message for c in check_agenda(conflicted_session(), language="uk")]
+    assert "Firm A має 2 зустрічі у слоті 1 (10:00-10:25): з Firm B, Firm C" in uk
+    assert "2 зустрічі у слоті 1 (10:00-10:25) на 1 стіл" in uk
+    assert "Firm E має 2 зустрічі, більше за свій максимум 1" in uk
+    # Ids no more beside the names ("E (Firm E)"), nor meeting ids ("A~B").
+    assert not [c for c in conflicts if "(Firm" in c.message or "~" in c.message]
     clean = make_session()
     clean.participants["A"] = Participant("A", "Firm A", (1, 2, 3), min_meetings=1)
     (warning,) = check_agenda(clean)
@@ -408,9 +415,9 @@ def test_edits_refuse_conflicts_and_leave_the_agenda_unchanged():
     assert "moving A~B to slot 2 was refused" in str(caught.value)
     with pytest.raises(AgendaConflictError, match="cannot attend slot 3"):
         move_meeting(session, "C", "D", 3)
-    with pytest.raises(AgendaConflictError, match="said 'no thanks'"):
+    with pytest.raises(AgendaConflictError, match="said “no thanks”"):
         add_meeting(session, "A", "E", 3)
-    with pytest.raises(AgendaConflictError, match="has 3 meetings for 2 tables"):
+    with pytest.raises(AgendaConflictError, match="3 meetings in slot 1 .* for 2 tables"):
         add_meeting(session, "B", "E", 1)
     with pytest.raises(SessionValidationError, match="already meet in slot 1"):
         add_meeting(session, "B", "A", 3)
