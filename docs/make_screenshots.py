@@ -125,42 +125,57 @@ def take_screenshots(
     out: Path,
     language: str = "en",
     build_seconds: float = 10,
+    browser=None,
 ) -> list[Path]:
-    """Sign in as `manager`, take both pictures into `out`; return their paths."""
-    from playwright.sync_api import sync_playwright
+    """Sign in as `manager`, take both pictures into `out`; return their paths.
 
+    `browser` is a launched Playwright browser to use (one is launched and closed otherwise).
+    """
     session_id, member_id = prepare_session(url, token, build_seconds)
     out.mkdir(parents=True, exist_ok=True)
-    written = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"], headless=True
-        )
-        try:
-            context = browser.new_context(
-                base_url=url, viewport=VIEWPORT, locale="uk-UA" if language == "uk" else "en-GB"
+    if browser is None:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as playwright:
+            launched = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"], headless=True
             )
-            page = context.new_page()
-            page.goto("/manage/login")
-            page.fill("#name", manager)
-            page.fill("#password", password)
-            page.click("#sign-in-password")
-            page.wait_for_url("**/manage/members")
-            for path, name in (
-                (f"/manage/members/{member_id}/suggestions", "manager-suggestions.png"),
-                (f"/manage/sessions/{session_id}/agenda", "manager-agenda.png"),
-            ):
-                page.goto(path)
-                grid = page.locator(".grid-scroll")
-                if grid.count():
-                    # The grid itself, with the heading above it in view.
-                    grid.first.scroll_into_view_if_needed()
-                    page.evaluate("window.scrollBy(0, -140)")
-                target = out / name
-                page.screenshot(path=str(target))
-                written.append(target)
-        finally:
-            browser.close()
+            try:
+                return _pictures(
+                    launched, url, manager, password, session_id, member_id, out, language
+                )
+            finally:
+                launched.close()
+    return _pictures(browser, url, manager, password, session_id, member_id, out, language)
+
+
+def _pictures(browser, url, manager, password, session_id, member_id, out, language) -> list[Path]:
+    context = browser.new_context(
+        base_url=url, viewport=VIEWPORT, locale="uk-UA" if language == "uk" else "en-GB"
+    )
+    written = []
+    try:
+        page = context.new_page()
+        page.goto("/manage/login")
+        page.fill("#name", manager)
+        page.fill("#password", password)
+        page.click("#sign-in-password")
+        page.wait_for_url("**/manage/members")
+        for path, name in (
+            (f"/manage/members/{member_id}/suggestions", "manager-suggestions.png"),
+            (f"/manage/sessions/{session_id}/agenda", "manager-agenda.png"),
+        ):
+            page.goto(path)
+            grid = page.locator(".grid-scroll")
+            if grid.count():
+                # The grid itself, with the heading above it in view.
+                grid.first.scroll_into_view_if_needed()
+                page.evaluate("window.scrollBy(0, -140)")
+            target = out / name
+            page.screenshot(path=str(target))
+            written.append(target)
+    finally:
+        context.close()
     return written
 
 

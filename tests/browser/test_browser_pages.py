@@ -133,7 +133,7 @@ def test_every_page_is_accessible_and_fits_a_phone(
     )
 
 
-def test_the_readme_screenshots_script_draws_both_pages(live_server, tmp_path):
+def test_the_readme_screenshots_script_draws_both_pages(browser, live_server, tmp_path):
     """docs/make_screenshots.py, on the running service: both pictures, at the window's size."""
     path = Path(__file__).resolve().parents[2] / "docs" / "make_screenshots.py"
     spec = importlib.util.spec_from_file_location("make_screenshots", path)
@@ -146,6 +146,7 @@ def test_the_readme_screenshots_script_draws_both_pages(live_server, tmp_path):
         live_server.manager_token,
         tmp_path,
         build_seconds=2,
+        browser=browser,
     )
     assert [p.name for p in written] == ["manager-suggestions.png", "manager-agenda.png"]
     for picture in written:
