@@ -62,6 +62,8 @@ def _defaults(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
         "WEB_LOGIN_RATE_LIMIT": "10/minute",
+        # Invitations to the member pages (api.services.invitations): days a link is good for.
+        "INVITATION_DAYS": 7,
         # Matchmaking sessions: CP-SAT's threads when an agenda is built (within a request).
         "SESSION_SOLVER_WORKERS": 2,
         # The docs page (flask-openapi3-swagger): Swagger UI's options. Its default validator
@@ -156,6 +158,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:
     # The manager pages: a plain blueprint (HTML, sessions), outside the OpenAPI document.
     web.init_app(app)
     app.register_blueprint(web.bp)
+    app.register_blueprint(web.member_bp)
 
     @app.before_request
     def authenticate():

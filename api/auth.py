@@ -135,17 +135,20 @@ PASSWORD_MIN_LENGTH = 10
 
 
 def set_password(user: User, password: str) -> None:
-    """Store a salted hash of `password` (werkzeug's scrypt) as `user`'s page password.
+    """Store a salted hash of `password` (werkzeug's scrypt) as `user`'s page password (the
+    manager pages' for a manager or admin, the member pages' for a member's user).
 
     Raises
     ------
     InputError
-        If the user's role may not use the manager pages, or the password is too short.
+        If the user has no pages to sign in to (neither a manager or admin, nor a member
+        acting for a member firm), or the password is too short.
     """
-    if user.role not in PAGE_ROLES:
+    if user.role not in PAGE_ROLES and not (user.role == "member" and user.member_id):
         raise InputError(
-            f"user {user.name!r} has the role {user.role!r}; only {' and '.join(PAGE_ROLES)} "
-            "users sign in to the manager pages, so only they have passwords"
+            f"user {user.name!r} has the role {user.role!r} and acts for no member; only "
+            f"{' and '.join(PAGE_ROLES)} users (the manager pages) and members' users (the "
+            "member pages) sign in with a password"
         )
     if len(password) < PASSWORD_MIN_LENGTH:
         raise InputError(

@@ -278,7 +278,8 @@ def users_revoke(name: str) -> None:
     help="The new password (asked for, hidden, when not given).",
 )
 def users_set_password(name: str, password: str) -> None:
-    """Set the password a manager or admin signs in to the manager pages with."""
+    """Set the password a manager or admin signs in to the manager pages with (a member's user:
+    the member pages; invitations let the member choose it: ``users invite``)."""
     from matcher.errors import InputError
 
     from .auth import set_password
@@ -293,7 +294,41 @@ def users_set_password(name: str, password: str) -> None:
         except InputError as error:
             raise click.BadParameter(str(error)) from None
         session.commit()
-        click.echo(f"password of {name!r} set; sign in at /manage/login")
+        pages = "/my/login" if user.role == "member" else "/manage/login"
+        click.echo(f"password of {name!r} set; sign in at {pages}")
+
+
+@users.command("invite")
+@click.option("--member", "member_id", required=True, help="The member firm to invite.")
+@click.option(
+    "--base-url",
+    default="http://127.0.0.1:8000",
+    show_default=True,
+    help="The service's address, as the member's browser reaches it.",
+)
+def users_invite(member_id: str, base_url: str) -> None:
+    """Invite a member firm to its pages: print a one-time link (good for MATCHER_INVITATION_DAYS
+    days, 7 unless set) where it chooses a user name and password; earlier links are void."""
+    from matcher.errors import InputError
+
+    from .db import get_db
+    from .services.invitations import issue_invitation
+
+    app = _app()
+    with app.app_context():
+        session = get_db()
+        try:
+            issued = issue_invitation(
+                session, member_id, None, days=int(app.config["INVITATION_DAYS"])
+            )
+        except InputError as error:
+            raise click.BadParameter(str(error), param_hint="--member") from None
+        session.commit()
+        click.echo(
+            f"invitation of {member_id} to the member pages, good once until "
+            f"{issued.expires_at:%Y-%m-%d %H:%M} UTC:"
+        )
+        click.echo(issued.link(base_url))
 
 
 #: The longest path of a Unix socket (``sun_path`` holds 108 bytes on Linux, 104 on macOS).

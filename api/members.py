@@ -49,13 +49,13 @@ from .services.erasure import erase_member, withdraw_member
 from .services.feedback import mutual_partners
 from .services.members import (
     add_member,
-    changed_values,
+    change_member,
     get_member,
     live_members_page,
     may_act_for,
+    may_see_contacts,
     member_payload,
     require_act_for,
-    save_member,
 )
 from .services.serving import retrain_after_erasure
 from .tables import Member
@@ -70,10 +70,6 @@ bp = APIBlueprint(
     abp_tags=[Tag(name="members")],
     abp_security=SECURITY,
 )
-
-#: How often a change without a precondition is read and tried again when other changes of the
-#: same member come first (each round one of them is saved, so this bounds a burst, not a wait).
-WRITE_ATTEMPTS = 8
 
 
 def _stale_doc() -> dict[str, Any]:
@@ -220,10 +216,7 @@ def get_member_view(path: MemberPath):
     caller = current_caller()
     session = get_db()
     member = get_member(session, path.member_id)
-    show = may_act_for(caller, member) or (
-        caller.member_id is not None
-        and member.member_id in mutual_partners(session, caller.member_id)
-    )
+    show = may_see_contacts(session, caller, member)
     return member_payload(member, show), 200, {"ETag": etag(member)}
 
 
@@ -243,30 +236,16 @@ def update_member(
     session = get_db()
     conditions = preconditions(header.if_match, query.revision)
     changes = body.model_dump(exclude_unset=True)
-    for _ in range(WRITE_ATTEMPTS):
-        member = get_member(session, path.member_id)
-        require_act_for(caller, member)
-        failed = failed_precondition(member, conditions)
-        if failed is not None:
-            return stale_response(member, failed)
-        values = changed_values(session, caller, member, changes)
-        if all(getattr(member, key) == value for key, value in values.items()):
-            # Nothing to change: no new revision, as for an unchanged import row.
-            return member_payload(member, True), 200, {"ETag": etag(member)}
-        if save_member(session, member.member_id, values, member.revision):
-            session.commit()
-            session.refresh(member)
-            return member_payload(member, True), 200, {"ETag": etag(member)}
-        # Another change was saved since this one read the member: read it again. A caller
-        # that named its revision is then refused above; one that did not gets its fields
-        # applied to the newer version.
-        session.rollback()
-        logger.debug("member %s changed meanwhile: reading it again", path.member_id)
-    abort(
-        409,
-        f"member {path.member_id} was changed by other requests each time this change was "
-        "tried; nothing was changed, retry",
+    member, applied = change_member(
+        session,
+        caller,
+        path.member_id,
+        changes,
+        lambda read: failed_precondition(read, conditions) is None,
     )
+    if not applied:
+        return stale_response(member, failed_precondition(member, conditions))
+    return member_payload(member, True), 200, {"ETag": etag(member)}
 
 
 @bp.delete("/<member_id>", responses={204: None, 412: STALE_DOC})

@@ -18,7 +18,7 @@ from flask import Response, current_app
 from flask_openapi3 import APIBlueprint, Tag
 
 from matcher.profiles import HOME_NETWORK
-from matcher.sessions.agenda import check_agenda, meeting_reasons
+from matcher.sessions.agenda import check_agenda
 from matcher.sessions.edits import (
     add_meeting,
     cancel_meeting,
@@ -27,27 +27,13 @@ from matcher.sessions.edits import (
     swap_meetings,
 )
 from matcher.sessions.exports import (
-    LABELS,
     ics_archive_bytes,
-    meeting_note,
-    participant_calendar,
-    render_html,
     write_csv,
     xlsx_bytes,
 )
-from matcher.sessions.model import (
-    AgendaConflictError,
-    SessionProblem,
-    SessionSettings,
-    SessionValidationError,
-)
-from matcher.sessions.outcomes import publish, record_outcome, reopen
-from matcher.sessions.wishes import (
-    add_participant,
-    pair_rule_violation,
-    remove_participant,
-    set_wish,
-)
+from matcher.sessions.model import SessionSettings
+from matcher.sessions.outcomes import publish, reopen
+from matcher.sessions.wishes import add_participant, remove_participant
 
 from .auth import current_caller
 from .db import get_db
@@ -90,6 +76,7 @@ from .schemas import (
 )
 from .services.networks import network_names
 from .services.sessions import (
+    OutcomeItem,
     Stored,
     change,
     create_session,
@@ -99,19 +86,22 @@ from .services.sessions import (
     get_stored,
     library_errors,
     meeting_payload,
+    participant_ics,
     participant_of_member,
     participant_payload,
     participants_of_upload,
-    partners_of,
+    printable_page,
     rebuild_agenda,
-    require_act_for,
+    record_outcomes,
     require_manager,
     require_participants,
     row_payload,
     session_payload,
-    sync_outcome_feedback,
+    set_participant_wish,
     visible_sessions,
 )
+from .services.sessions import participant_agenda as participant_agenda_payload
+from .services.sessions import wish_list as wish_list_payload
 
 logger = logging.getLogger(__name__)
 
@@ -146,13 +136,6 @@ def _file_response(description: str, *media_types: str) -> dict[str, Any]:
 
 def _stored(session_id: str) -> Stored:
     return get_stored(get_db(), current_caller(), session_id)
-
-
-def _participant_or_404(stored: Stored, member_id: str):
-    participant = stored.session.participants.get(member_id)
-    if participant is None:
-        abort(404, f"{member_id} is not a participant of session {stored.session_id}.")
-    return participant
 
 
 def _participant_change(
@@ -383,29 +366,9 @@ def list_wishes(path: SessionPath):
 def wish_list(path: SessionMemberPath, query: SessionLanguageQuery):
     """A participant's wish list: the engine's suggestions among the participants with reasons,
     and both sides' wishes (a member sees its own; managers anyone's)."""
-    db = get_db()
-    stored = _stored(path.session_id)
-    require_act_for(stored, path.member_id)
-    participant = _participant_or_404(stored, path.member_id)
-    session = stored.session
-    stored_here = path.member_id in session.suggestions
-    computed = None
-    if not stored_here:
-        # Not refreshed since this participant joined: the engine answers now (not stored).
-        computed = engine_suggestions(db, session, [path.member_id])
-    return {
-        "session_id": stored.session_id,
-        "revision": stored.revision,
-        "member_id": path.member_id,
-        "name": participant.name,
-        "stored": stored_here,
-        "partners": partners_of(session, path.member_id, query.language, computed),
-    }
-
-
-def _wish_error(path: SessionWishPath, rule: str | None = None) -> dict[str, Any]:
-    message = f"this pair may not meet: {rule}" if rule else "the participant itself"
-    return {"field": "partner_id", "value": path.partner_id, "message": message}
+    return wish_list_payload(
+        get_db(), current_caller(), path.session_id, path.member_id, query.language
+    )
 
 
 @bp.put("/<session_id>/wishes/<member_id>/<partner_id>", responses={200: SessionWishOut})
@@ -413,25 +376,14 @@ def set_wish_view(path: SessionWishPath, query: SessionRevisionQuery, body: Sess
     """Set what a participant wants of a meeting: must, would, no (a veto) or none (clear).
     A member sets its own wishes; managers set anyone's."""
     level = None if body.level == "none" else body.level
-
-    def step(session):
-        require_participants(session, member_id=path.member_id, partner_id=path.partner_id)
-        # Well-formed wishes the session's own rules refuse: conflicts with the session (409),
-        # not bad input (the document cannot tell these pairs apart).
-        if path.member_id == path.partner_id:
-            abort(409, "a participant cannot wish to meet itself", [_wish_error(path)])
-        rule = pair_rule_violation(session, path.member_id, path.partner_id)
-        if level not in (None, "no") and rule:
-            abort(409, f"this pair may not meet: {rule}", [_wish_error(path, rule)])
-        set_wish(session, path.member_id, path.partner_id, level)
-
-    stored, _ = change(
+    stored = set_participant_wish(
         get_db(),
         current_caller(),
         path.session_id,
         query.revision,
-        step,
-        allow=lambda stored: require_act_for(stored, path.member_id),
+        path.member_id,
+        path.partner_id,
+        level,
     )
     return {
         "session_id": stored.session_id,
@@ -536,80 +488,9 @@ def participant_agenda(path: SessionMemberPath, query: SessionLanguageQuery):
     ``note`` in the language asked for): the organisers will cancel or re-plan it. A slot whose
     meeting an erasure took away is ``cancelled`` with ``partner_erased`` and no partner.
     """
-    stored = _stored(path.session_id)
-    require_act_for(stored, path.member_id)
-    participant = _participant_or_404(stored, path.member_id)
-    session = stored.session
-    settings = session.settings
-    label = LABELS[query.language]
-    by_slot = {m.slot: m for m in session.meetings_of(path.member_id)}
-    vacated = {v.slot: v for v in session.vacancies_of(path.member_id)}
-    rows = []
-    for slot in settings.slot_numbers:
-        meeting = by_slot.get(slot)
-        base = {
-            "slot": slot,
-            "time": settings.slot_label(slot),
-            "start": settings.slot_start(slot).isoformat(),
-            "end": settings.slot_end(slot).isoformat(),
-        }
-        if meeting is None:
-            vacancy = vacated.get(slot)
-            if vacancy is not None:
-                status = "cancelled"
-            else:
-                status = "free" if slot in participant.available else "unavailable"
-            rows.append(
-                {
-                    **base,
-                    "table": vacancy.table if vacancy else None,
-                    "partner_id": None,
-                    "partner": "",
-                    "network": "",
-                    "country": "",
-                    "your_wish": None,
-                    "their_wish": None,
-                    "reasons": [],
-                    "status": status,
-                    "outcome": None,
-                    "locked": False,
-                    "partner_withdrawn": False,
-                    "partner_erased": vacancy is not None,
-                    "note": label["partner_erased"] if vacancy else "",
-                }
-            )
-            continue
-        partner_id = meeting.partner_of(path.member_id)
-        partner = session.participants.get(partner_id)
-        rows.append(
-            {
-                **base,
-                "table": meeting.table,
-                "partner_id": partner_id,
-                "partner": partner.name if partner else partner_id,
-                "network": partner.network if partner else "",
-                "country": partner.country if partner else "",
-                "your_wish": session.level(path.member_id, partner_id),
-                "their_wish": session.level(partner_id, path.member_id),
-                "reasons": list(
-                    meeting_reasons(session, path.member_id, partner_id, query.language)
-                ),
-                "status": meeting.status,
-                "outcome": meeting.outcome,
-                "locked": meeting.locked,
-                "partner_withdrawn": session.is_withdrawn(partner_id),
-                "partner_erased": False,
-                "note": meeting_note(session, meeting, query.language, path.member_id),
-            }
-        )
-    return {
-        "session_id": stored.session_id,
-        "revision": stored.revision,
-        "state": session.state,
-        "member_id": path.member_id,
-        "name": participant.name,
-        "rows": rows,
-    }
+    return participant_agenda_payload(
+        get_db(), current_caller(), path.session_id, path.member_id, query.language
+    )
 
 
 def _edit(path: SessionPath, revision: int | None, step, **named: str):
@@ -786,12 +667,10 @@ def export_ics(path: SessionPath, query: SessionIcsQuery):
             stored.session, query.language, network_names=network_names(get_db())
         )
         return download_response(content, ZIP, f"session-{stored.session_id}-calendars.zip")
-    require_act_for(stored, query.member_id)
-    _participant_or_404(stored, query.member_id)
-    calendar = participant_calendar(
-        stored.session, query.member_id, query.language, network_names(get_db())
+    content = participant_ics(
+        get_db(), current_caller(), path.session_id, query.member_id, query.language
     )
-    return download_response(calendar.to_ical(), ICS, f"{query.member_id}.ics")
+    return download_response(content, ICS, f"{query.member_id}.ics")
 
 
 @bp.get(
@@ -801,17 +680,7 @@ def export_ics(path: SessionPath, query: SessionIcsQuery):
 def export_html(path: SessionPath, query: SessionLanguageQuery):
     """The printable page: every agenda and the table plan (a member: its own agenda)."""
     stored = _stored(path.session_id)
-    names = network_names(get_db())
-    if stored.manages:
-        page = render_html(stored.session, query.language, network_names=names)
-    else:
-        page = render_html(
-            stored.session,
-            query.language,
-            member_ids=[stored.participant],
-            include_plan=False,
-            network_names=names,
-        )
+    page = printable_page(get_db(), current_caller(), path.session_id, query.language)
     return printable_response(page, _export_name(stored, query.language, "html"))
 
 
@@ -823,51 +692,19 @@ def export_html(path: SessionPath, query: SessionLanguageQuery):
 @bp.post("/<session_id>/outcomes", responses={200: SessionOutcomesOut})
 def outcomes(path: SessionPath, query: SessionRevisionQuery, body: SessionOutcomesIn):
     """Record which meetings took place and their outcome (after publication), all or none.
+    Managers record any meeting's; a participating member those of its own meetings (403 for
+    another pair's).
 
     Held meetings become feedback (``meeting``, or ``deal``) for both sides, as
     ``POST /members/{member_id}/feedback`` records it; the engine learns from it at the next
     retrain. Correcting an outcome corrects that feedback.
     """
-    caller = current_caller()
-
-    def step(session):
-        if session.state != "final":
-            raise SessionValidationError(
-                [
-                    SessionProblem(
-                        "state", session.state, "publish the agenda before you record what happened"
-                    )
-                ]
-            )
-        problems: list[SessionProblem] = []
-        conflicts = []
-        changed = []
-        for index, item in enumerate(body.outcomes):
-            try:
-                changed.append(
-                    record_outcome(
-                        session, item.member_id, item.partner_id, item.held, item.outcome
-                    )
-                )
-            except SessionValidationError as error:
-                problems.extend(
-                    SessionProblem(f"outcomes[{index}].{p.field}", p.value, p.message)
-                    for p in error.problems
-                )
-            except AgendaConflictError as error:
-                conflicts.extend(error.conflicts)
-        if problems:
-            raise SessionValidationError(problems)
-        if conflicts:
-            raise AgendaConflictError(conflicts, "recording the outcomes")
-        return changed
-
-    def after(db, stored, changed):
-        counts = sync_outcome_feedback(db, caller, stored, [m.pair for m in changed])
-        return changed, counts
-
-    stored, (changed, counts) = change(
-        get_db(), caller, path.session_id, query.revision, step, after=after
+    items = [
+        OutcomeItem(item.member_id, item.partner_id, item.held, item.outcome)
+        for item in body.outcomes
+    ]
+    stored, changed, counts = record_outcomes(
+        get_db(), current_caller(), path.session_id, query.revision, items
     )
     return {
         "session_id": stored.session_id,

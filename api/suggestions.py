@@ -20,12 +20,13 @@ from .schemas import (
     FeedbackIn,
     FeedbackList,
     FeedbackOut,
+    MatchList,
     MemberPath,
     ProspectRequest,
     SuggestionQuery,
     SuggestionsOut,
 )
-from .services.feedback import add_feedback, feedback_of
+from .services.feedback import add_feedback, feedback_of, member_matches
 from .services.members import get_member, parse_profile, require_act_for
 from .services.suggestions import (
     stored_member_suggestions,
@@ -109,3 +110,27 @@ def list_feedback(path: MemberPath):
     member = get_member(session, path.member_id)
     require_act_for(caller, member)
     return {"items": [_event_payload(e) for e in feedback_of(session, member.member_id)]}
+
+
+@bp.get("/members/<member_id>/matches", responses={200: MatchList})
+def list_matches(path: MemberPath):
+    """List what the member did with its partners, newest first: mutual matches, acceptances
+    waiting for the other side, partners saved for later or declined, and meetings and deals
+    recorded (as the member pages' "My matches" shows them)."""
+    caller = current_caller()
+    session = get_db()
+    member = get_member(session, path.member_id)
+    require_act_for(caller, member)
+    return {
+        "items": [
+            {
+                "partner_id": m.partner_id,
+                "state": m.state,
+                "partner_accepted": m.partner_accepted,
+                "meeting": m.meeting,
+                "deal": m.deal,
+                "since": isoformat(m.since),
+            }
+            for m in member_matches(session, member.member_id)
+        ]
+    }

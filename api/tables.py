@@ -27,7 +27,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 ROLES = ("member", "manager", "admin")
-FEEDBACK_EVENTS = ("shown", "accepted", "declined", "meeting", "deal")
+#: The feedback events the outcomes count (:func:`matcher.insights.outcomes.count_feedback`).
+OUTCOME_EVENTS = ("shown", "accepted", "declined", "meeting", "deal")
+#: Every feedback event: the counted ones, ``saved`` (kept for later: no answer, counted
+#: nowhere) and ``undeclined`` (takes back the member's decline: the partner is suggested again).
+FEEDBACK_EVENTS = (*OUTCOME_EVENTS, "saved", "undeclined")
 MODEL_STATUSES = ("training", "ready", "failed")
 
 
@@ -146,6 +150,29 @@ class User(Base):
     #: Page sessions (signed cookies) issued before this time are void: set at sign-out.
     sessions_ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class MemberInvitation(Base):
+    """A one-time link inviting a member firm to its pages (``/my/invitation/<code>``).
+
+    Only the SHA-256 of the code is stored. It is void once used (``used_at``), once a newer
+    invitation of the member replaces it (``voided_at``) or after ``expires_at``; see
+    :mod:`api.services.invitations`.
+    """
+
+    __tablename__ = "member_invitations"
+
+    invitation_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    member_id: Mapped[str] = mapped_column(
+        ForeignKey("members.member_id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The manager or admin who issued it (None: the command line).
+    issued_by: Mapped[int | None] = mapped_column(ForeignKey("users.user_id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    voided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ApiToken(Base):

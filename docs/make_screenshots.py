@@ -3,7 +3,9 @@
 Two pictures, of the fictional sample cluster as a manager sees it in headless Chromium:
 
 - ``docs/img/manager-suggestions.png``: a member's suggested partners with their reasons;
-- ``docs/img/manager-agenda.png``: a matchmaking session's agenda grid (slots by tables).
+- ``docs/img/manager-agenda.png``: a matchmaking session's agenda grid (slots by tables);
+- ``docs/img/member-suggestions.png``: a member firm's own suggestions (``/my/suggestions``),
+  signed in with a member's API token (made by the script; with ``--url``, ``--member-token``).
 
 By default the script starts the service on its own, as the README's first command does (a
 temporary SQLite database, the sample, a trained model, a manager with a password), takes the
@@ -126,6 +128,7 @@ def take_screenshots(
     language: str = "en",
     build_seconds: float = 10,
     browser=None,
+    member_token: str | None = None,
 ) -> list[Path]:
     """Sign in as `manager`, take both pictures into `out`; return their paths.
 
@@ -143,10 +146,34 @@ def take_screenshots(
             try:
                 return _pictures(
                     launched, url, manager, password, session_id, member_id, out, language
-                )
+                ) + _member_pictures(launched, url, member_token, out, language)
             finally:
                 launched.close()
-    return _pictures(browser, url, manager, password, session_id, member_id, out, language)
+    return _pictures(
+        browser, url, manager, password, session_id, member_id, out, language
+    ) + _member_pictures(browser, url, member_token, out, language)
+
+
+def _member_pictures(browser, url, member_token, out, language) -> list[Path]:
+    """The member's own suggestions, signed in on ``/my/login`` with `member_token` (none
+    without a token)."""
+    if not member_token:
+        return []
+    context = browser.new_context(
+        base_url=url, viewport=VIEWPORT, locale="uk-UA" if language == "uk" else "en-GB"
+    )
+    try:
+        page = context.new_page()
+        page.goto("/my/login")
+        page.fill("#token", member_token)
+        page.click("#sign-in-token")
+        page.wait_for_url("**/my/suggestions")
+        page.goto("/my/suggestions?k=5")
+        target = out / "member-suggestions.png"
+        page.screenshot(path=str(target))
+        return [target]
+    finally:
+        context.close()
 
 
 def _pictures(browser, url, manager, password, session_id, member_id, out, language) -> list[Path]:
@@ -187,12 +214,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--manager", help="with --url: a manager's user name")
     parser.add_argument("--password", help="with --url: its page password")
     parser.add_argument("--token", help="with --url: its API token")
+    parser.add_argument("--member-token", help="with --url: a member user's API token")
     args = parser.parse_args(argv)
     if args.url:
         if not (args.manager and args.password and args.token):
             parser.error("--url needs --manager, --password and --token")
         for path in take_screenshots(
-            args.url, args.manager, args.password, args.token, args.out, args.language
+            args.url,
+            args.manager,
+            args.password,
+            args.token,
+            args.out,
+            args.language,
+            member_token=args.member_token,
         ):
             print(f"wrote {path}")
         return 0
@@ -222,8 +256,31 @@ def main(argv: list[str] | None = None) -> int:
         )
         try:
             _wait_until_healthy(url, process)
+            # A member user for the first home member, whose own suggestions are pictured.
+            first = _api(url, token, "GET", f"/members?network={HOME}&per_page=1")["items"][0]
+            member_token = (
+                _matcher(
+                    env,
+                    "users",
+                    "create",
+                    "--name",
+                    "member-screenshots",
+                    "--role",
+                    "member",
+                    "--member",
+                    first["member_id"],
+                )
+                .strip()
+                .splitlines()[-1]
+            )
             for path in take_screenshots(
-                url, "screenshots", PASSWORD, token, args.out, args.language
+                url,
+                "screenshots",
+                PASSWORD,
+                token,
+                args.out,
+                args.language,
+                member_token=member_token,
             ):
                 print(f"wrote {path}")
         finally:

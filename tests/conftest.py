@@ -73,17 +73,21 @@ settings.register_profile(
 # Scheduling across the xdist workers (`--dist loadfile`, see pyproject.toml): a test file runs
 # on one worker, so its module fixtures are built once. Two changes make the suite end sooner
 # on two cores: each notebook run is a unit of its own (one file holding all three would keep
-# a worker busy for ten minutes), and the longest units are handed out first instead of last
-# (xdist orders units by their number of tests, and these have few), so that no worker is left
-# running one of them alone at the end. Durations as measured on two cores.
+# a worker busy for minutes); the browser tests are one unit, so that one worker starts their
+# live service and Chromium, not both (a set-up of 10-20 s); and the longest units are handed
+# out first instead of last (xdist orders units by their number of tests, and these have few),
+# so that no worker is left running one of them alone at the end. Seconds as measured on two
+# cores.
+BROWSER_TESTS = "tests/browser/"
 LONGEST_FIRST = (
-    "tests/test_notebooks.py::test_notebook_runs[03-evaluation.ipynb]",  # about 4 minutes
-    "tests/api/test_api_schema_live.py",  # 2
-    "tests/api/test_api_recovery_live.py",  # 2
-    "tests/test_contract_properties.py",  # 3
-    "tests/api/test_api_insights_jobs.py",  # 3
-    "tests/test_notebooks.py::test_notebook_runs[02-cluster-insights.ipynb]",  # 1
-    "tests/test_notebooks.py::test_notebook_runs[01-explore-cluster.ipynb]",  # 1
+    "tests/test_notebooks.py::test_notebook_runs[03-evaluation.ipynb]",  # 115
+    BROWSER_TESTS,  # 110
+    "tests/api/test_api_recovery_live.py",  # 80
+    "tests/api/test_api_schema_live.py",  # 65
+    "tests/test_contract_properties.py",  # 50
+    "tests/api/test_api_insights_jobs.py",  # 40
+    "tests/test_notebooks.py::test_notebook_runs[02-cluster-insights.ipynb]",  # 25
+    "tests/test_notebooks.py::test_notebook_runs[01-explore-cluster.ipynb]",  # 20
 )
 
 
@@ -97,6 +101,8 @@ def pytest_xdist_make_scheduler(config, log):
         def _split_scope(self, nodeid: str) -> str:
             if nodeid.startswith("tests/test_notebooks.py::test_notebook_runs["):
                 return nodeid
+            if nodeid.startswith(BROWSER_TESTS):
+                return BROWSER_TESTS
             return super()._split_scope(nodeid)
 
         def _assign_work_unit(self, node) -> None:

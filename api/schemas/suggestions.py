@@ -26,6 +26,8 @@ __all__ = [
     "FeedbackIn",
     "FeedbackList",
     "FeedbackOut",
+    "MatchList",
+    "MatchOut",
     "ProspectRequest",
     "SuggestionOptions",
     "SuggestionOut",
@@ -100,3 +102,21 @@ class FeedbackOut(BaseModel):
 
 class FeedbackList(BaseModel):
     items: list[FeedbackOut]
+
+
+class MatchOut(BaseModel):
+    """What the member did with one partner (see :func:`api.services.feedback.member_matches`)."""
+
+    partner_id: str
+    state: Literal["mutual", "accepted", "saved", "declined"] | None = Field(
+        description="mutual (both accepted: contacts open), accepted (waiting for the partner), "
+        "saved (for later), declined; null when only a meeting or a deal is recorded"
+    )
+    partner_accepted: bool = Field(description="Whether the partner's latest answer is accepted.")
+    meeting: bool = Field(description="A meeting (or a deal) recorded by either side.")
+    deal: bool = Field(description="A deal recorded by either side.")
+    since: str = Field(description="When either side's latest event about the other was recorded.")
+
+
+class MatchList(BaseModel):
+    items: list[MatchOut]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from ..tables import FeedbackEvent, KnownLink, Member, User, utcnow
+from ..tables import FeedbackEvent, KnownLink, Member, MemberInvitation, User, utcnow
 from .members import save_member
 from .sessions import withdraw_from_sessions
 
@@ -34,7 +34,7 @@ def withdraw_member(session: Session, member_id: str, revision: int | None) -> b
 
 def erase_member(session: Session, member_id: str) -> None:
     """Erase every row about `member_id` (links, feedback, its part in matchmaking sessions,
-    the member); users keep no link."""
+    its invitations to the member pages, the member); users keep no link."""
     withdraw_from_sessions(session, member_id, erased=True)
     session.execute(
         delete(KnownLink).where(
@@ -46,6 +46,7 @@ def erase_member(session: Session, member_id: str) -> None:
             or_(FeedbackEvent.member_id == member_id, FeedbackEvent.partner_id == member_id)
         )
     )
+    session.execute(delete(MemberInvitation).where(MemberInvitation.member_id == member_id))
     for user in session.scalars(select(User).where(User.member_id == member_id)):
         user.member_id = None
     session.execute(delete(Member).where(Member.member_id == member_id))

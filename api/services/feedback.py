@@ -1,11 +1,14 @@
 """Feedback on suggestions: what a member did with a suggested partner, and what follows.
 
-Feedback events (``accepted``, ``declined``, ``meeting``, ``deal``) are only added, never
-changed. A declined partner is never suggested again (:func:`declined_partners`). Each side's
-latest ``accepted`` or ``declined`` is its answer (:func:`latest_answers`); when both sides'
-answers are ``accepted`` the match is mutual (:func:`is_mutual`): only then are contacts shown
-(:func:`mutual_partners`) and the partnership learnt by the next model. The outcomes of
-matchmaking sessions are written here too (:func:`add_feedback`, called by
+Feedback events (``shown``, ``accepted``, ``declined``, ``meeting``, ``deal``, ``saved``,
+``undeclined``) are only added, never changed. A declined partner is not suggested again
+(:func:`declined_partners`) until the member takes the decline back (``undeclined``). Each
+side's latest ``accepted``, ``declined`` or ``undeclined`` is its answer (:func:`latest_answers`;
+``undeclined`` is no answer); when both sides' answers are ``accepted`` the match is mutual
+(:func:`is_mutual`): only then are contacts shown (:func:`mutual_partners`) and the partnership
+learnt by the next model. ``saved`` keeps a partner for later: no answer, counted nowhere.
+What a member did with each partner, as the member pages list it, is :func:`member_matches`.
+The outcomes of matchmaking sessions are written here too (:func:`add_feedback`, called by
 :func:`api.services.sessions.sync_outcome_feedback`).
 """
 
@@ -13,8 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, case, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ..auth import Caller
@@ -22,12 +26,18 @@ from ..db import core_connection
 from ..errors import abort
 from ..tables import FeedbackEvent, Member
 
-#: The feedback events that answer a suggestion; each side's latest one is its answer.
-ANSWER_EVENTS = ("accepted", "declined")
+#: The feedback events that answer a suggestion; each side's latest one is its answer
+#: (``undeclined`` takes a decline back: no answer).
+ANSWER_EVENTS = ("accepted", "declined", "undeclined")
 
 # Built once: the suggestion endpoint runs it on every request.
-_DECLINED = select(FeedbackEvent.partner_id).where(
-    FeedbackEvent.member_id == bindparam("member_id"), FeedbackEvent.event == "declined"
+_DECLINED = (
+    select(FeedbackEvent.partner_id, FeedbackEvent.event)
+    .where(
+        FeedbackEvent.member_id == bindparam("member_id"),
+        FeedbackEvent.event.in_(("declined", "undeclined")),
+    )
+    .order_by(FeedbackEvent.event_id)
 )
 
 
@@ -67,8 +77,9 @@ def mutual_partners(session: Session, member_id: str) -> set[str]:
 
 
 def declined_partners(session: Session, member_id: str) -> list[str]:
-    """Return the partners `member_id` declined (never suggested again)."""
-    return list(core_connection(session).execute(_DECLINED, {"member_id": member_id}).scalars())
+    """Return the partners `member_id` declined and did not take back (not suggested)."""
+    latest = dict(core_connection(session).execute(_DECLINED, {"member_id": member_id}).all())
+    return [partner for partner, event in latest.items() if event == "declined"]
 
 
 def network_feedback(session: Session, network: str) -> list[tuple[str, str, str, dt.datetime]]:
@@ -148,3 +159,123 @@ def add_feedback(
     )
     session.add(row)
     return row
+
+
+def record_shown(
+    session: Session, caller: Caller, member: Member, partner_ids: Iterable[str]
+) -> list[FeedbackEvent]:
+    """Add a ``shown`` event for each of `partner_ids` not yet shown to `member` (the caller
+    commits), through :func:`add_feedback`: what a page records when it shows suggestions.
+
+    A suggestion counts once per member and partner however often it is shown
+    (:mod:`matcher.insights.outcomes`), so a partner shown before gets no second event.
+    """
+    wanted = list(dict.fromkeys(partner_ids))
+    if not wanted:
+        return []
+    already = set(
+        session.scalars(
+            select(FeedbackEvent.partner_id).where(
+                FeedbackEvent.member_id == member.member_id,
+                FeedbackEvent.event == "shown",
+                FeedbackEvent.partner_id.in_(wanted),
+            )
+        )
+    )
+    return [
+        add_feedback(session, caller, member, partner_id, "shown")
+        for partner_id in wanted
+        if partner_id not in already
+    ]
+
+
+#: What a member did with a partner, as :func:`member_matches` sorts it.
+MATCH_STATES = ("mutual", "accepted", "saved", "declined")
+
+
+@dataclass(frozen=True)
+class Match:
+    """One partner of a member's matches (see :func:`member_matches`).
+
+    `state` is ``mutual`` (both sides' latest answer is ``accepted``: contacts are open),
+    ``accepted`` (the member accepted, the partner has not: waiting), ``saved`` (kept for
+    later, no answer yet), ``declined``, or None (no answer, but a meeting or a deal was
+    recorded). `partner_accepted` says whether the partner's latest answer is ``accepted``;
+    `meeting` and `deal` whether either side recorded one; `since` is when the latest event
+    of either side about the other (``shown`` aside) was recorded (UTC).
+    """
+
+    partner_id: str
+    state: str | None
+    partner_accepted: bool
+    meeting: bool
+    deal: bool
+    since: dt.datetime
+
+
+def member_matches(session: Session, member_id: str) -> list[Match]:
+    """Return what `member_id` did with its partners (live partners only), newest first:
+    each partner it accepted, saved for later or declined, each mutual match, and each partner
+    with a meeting or a deal recorded by either side.
+
+    The one reading of the member pages' "My matches" and of ``GET
+    /api/v1/members/{member_id}/matches`` (made of the events ``GET .../feedback`` lists). A
+    member's state is its latest ``accepted``, ``declined``, ``undeclined`` (no state) or
+    ``saved`` event.
+    """
+    partner = aliased(Member)
+    rows = session.execute(
+        select(
+            FeedbackEvent.member_id,
+            FeedbackEvent.partner_id,
+            FeedbackEvent.event,
+            FeedbackEvent.created_at,
+        )
+        .join(
+            partner,
+            partner.member_id
+            == case(
+                (FeedbackEvent.member_id == member_id, FeedbackEvent.partner_id),
+                else_=FeedbackEvent.member_id,
+            ),
+        )
+        .where(
+            or_(FeedbackEvent.member_id == member_id, FeedbackEvent.partner_id == member_id),
+            partner.deleted_at.is_(None),
+        )
+        .order_by(FeedbackEvent.created_at, FeedbackEvent.event_id)
+    ).all()
+    answers = latest_answers((m, p, e) for m, p, e, _ in rows)
+    own: dict[str, str] = {}
+    since: dict[str, dt.datetime] = {}
+    recorded: dict[str, set[str]] = {}
+    for source, target, event, created_at in rows:
+        other_side = target if source == member_id else source
+        if event != "shown":
+            since[other_side] = _in_utc(created_at)
+        if event in ("meeting", "deal"):
+            recorded.setdefault(other_side, set()).add(event)
+        if source == member_id and event in (*ANSWER_EVENTS, "saved"):
+            own[target] = event
+    matches = []
+    for partner_id in {*own, *recorded}:
+        state = own.get(partner_id)
+        if is_mutual(answers, member_id, partner_id):
+            state = "mutual"
+        elif state == "undeclined":
+            state = None
+        events = recorded.get(partner_id, set())
+        if state is None and not events:
+            continue
+        matches.append(
+            Match(
+                partner_id=partner_id,
+                state=state,
+                partner_accepted=answers.get((partner_id, member_id)) == "accepted",
+                meeting="meeting" in events or "deal" in events,
+                deal="deal" in events,
+                since=since[partner_id],
+            )
+        )
+    matches.sort(key=lambda match: (match.since, match.partner_id), reverse=True)
+    return matches

@@ -12,6 +12,7 @@ business (:mod:`api.members`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -22,6 +23,7 @@ from matcher.profiles import Profile, ProfileValidationError
 from ..auth import Caller
 from ..errors import abort
 from ..tables import Member, Network
+from .feedback import mutual_partners
 
 #: Profile fields the engine derives (the gradation): given back, never taken.
 _GRADATION = ("market_presence_derived", "potential", "potential_tier")
@@ -49,6 +51,16 @@ def require_act_for(caller: Caller, member: Member) -> None:
     """Abort with 403 unless `caller` may act for `member`."""
     if not may_act_for(caller, member):
         abort(403, f"you may not act for member {member.member_id}")
+
+
+def may_see_contacts(session: Session, caller: Caller, member: Member) -> bool:
+    """Whether `caller` sees the contacts of `member`: those who may act for it, and the
+    other side of a mutual match (both sides' latest answer is ``accepted``,
+    :func:`api.services.feedback.mutual_partners`). The one rule of the API and the pages."""
+    return may_act_for(caller, member) or (
+        caller.member_id is not None
+        and member.member_id in mutual_partners(session, caller.member_id)
+    )
 
 
 def live_members_page(
@@ -271,3 +283,48 @@ def save_member(
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
+
+
+#: How often a change without a precondition is read and tried again when other changes of the
+#: same member come first (each round one of them is saved, so this bounds a burst, not a wait).
+WRITE_ATTEMPTS = 8
+
+
+def change_member(
+    session: Session,
+    caller: Caller,
+    member_id: str,
+    changes: dict[str, Any],
+    is_current: Callable[[Member], bool],
+) -> tuple[Member, bool]:
+    """Apply `changes` (the fields of a PATCH) to the live member `member_id` for `caller` and
+    commit; return the member and whether the change applied.
+
+    The one path of the API's PATCH and the member's profile page. ``(member, False)`` means
+    `is_current` refused the member as read (the caller's revision is stale): nothing changed,
+    and the caller shows the current member. A change that changes nothing counts no revision.
+    Aborts with 404, 403 (see :func:`require_act_for`, :func:`changed_values`), 409 for a
+    profile the engine refuses, and 409 when other changes were saved in between every try.
+    """
+    for _attempt in range(WRITE_ATTEMPTS):
+        member = get_member(session, member_id)
+        require_act_for(caller, member)
+        if not is_current(member):
+            return member, False
+        values = changed_values(session, caller, member, changes)
+        if all(getattr(member, key) == value for key, value in values.items()):
+            # Nothing to change: no new revision, as for an unchanged import row.
+            return member, True
+        if save_member(session, member.member_id, values, member.revision):
+            session.commit()
+            session.refresh(member)
+            return member, True
+        # Another change was saved since this one read the member: read it again. A caller
+        # that named its revision is then refused above; one that did not gets its fields
+        # applied to the newer version.
+        session.rollback()
+    abort(
+        409,
+        f"member {member_id} was changed by other requests each time this change was "
+        "tried; nothing was changed, retry",
+    )

@@ -307,13 +307,18 @@ def training_data(session: Session) -> tuple[Any, list[Link]]:
     ]
     events = session.execute(
         select(FeedbackEvent.member_id, FeedbackEvent.partner_id, FeedbackEvent.event)
-        .where(FeedbackEvent.event.in_(list(FEEDBACK_LINK_KINDS)))
+        .where(FeedbackEvent.event.in_([*FEEDBACK_LINK_KINDS, "undeclined"]))
         .order_by(FeedbackEvent.created_at, FeedbackEvent.event_id)
     ).all()
     # One side's claim is not a partnership: an acceptance is learnt only when mutual.
     answers = latest_answers(events)
     for member_id, partner_id, event in events:
         if event == "accepted" and not is_mutual(answers, member_id, partner_id):
+            continue
+        if event == "undeclined" or (
+            # A decline the member took back (its latest answer) is not learnt.
+            event == "declined" and answers.get((member_id, partner_id)) == "undeclined"
+        ):
             continue
         links.append(Link(member_id, partner_id, FEEDBACK_LINK_KINDS[event]))
     links = list(

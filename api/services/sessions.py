@@ -17,8 +17,9 @@ way, in one transaction:
    commit. Any error rolls the whole transaction back: a change happens whole or not at all.
 
 Who may do what: the managers of the session's network and admins manage it; a participating
-member reads the session, the participants and its own agenda, wishes and calendar, and sets
-its own wishes. To anyone else the session does not exist (404).
+member reads the session, the participants and its own agenda, wishes and calendar, sets its
+own wishes and, after the day, records the outcomes of its own meetings. To anyone else the
+session does not exist (404).
 
 Members that leave the service (:mod:`api.services.erasure`): :func:`withdraw_from_sessions`
 applies a withdrawal or an erasure to every session that names the member, in the transaction
@@ -49,6 +50,8 @@ from sqlalchemy import Text, cast, delete, func, insert, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from matcher.profiles import ProfileValidationError
+from matcher.sessions.agenda import meeting_reasons
+from matcher.sessions.exports import LABELS, meeting_note, participant_calendar, render_html
 from matcher.sessions.model import (
     AgendaConflictError,
     Meeting,
@@ -58,7 +61,7 @@ from matcher.sessions.model import (
     SessionSettings,
     SessionValidationError,
 )
-from matcher.sessions.outcomes import feedback_records
+from matcher.sessions.outcomes import feedback_records, record_outcome
 from matcher.sessions.scheduler import (
     MARKED_DROP_SHARE,
     AgendaDrop,
@@ -69,7 +72,9 @@ from matcher.sessions.scheduler import (
 )
 from matcher.sessions.wishes import (
     explain_agenda,
+    pair_rule_violation,
     participants_from_records,
+    set_wish,
     suggest_wishes,
     withdraw_participant,
 )
@@ -870,6 +875,289 @@ def partners_of(
         )
     result.sort(key=lambda p: (not p["suggested"], -(p["score"] or 0.0), p["partner_id"]))
     return result
+
+
+# ---------------------------------------------------------------------------------------------
+# A participant's side: wish list, wishes, agenda, outcomes (the API and the member pages)
+# ---------------------------------------------------------------------------------------------
+
+
+def wish_list(
+    db: DbSession, caller: Caller, session_id: str, member_id: str, language: str
+) -> dict[str, Any]:
+    """A participant's wish list (``GET .../wishes/{member_id}``): the engine's suggestions
+    among the participants with reasons in `language`, and both sides' wishes. A member sees
+    its own (403 otherwise); managers anyone's; 404 for one that does not take part."""
+    stored = get_stored(db, caller, session_id)
+    require_act_for(stored, member_id)
+    participant = participant_or_404(stored, member_id)
+    session = stored.session
+    stored_here = member_id in session.suggestions
+    # Not refreshed since this participant joined: the engine answers now (not stored).
+    computed = None if stored_here else engine_suggestions(db, session, [member_id])
+    return {
+        "session_id": stored.session_id,
+        "revision": stored.revision,
+        "member_id": member_id,
+        "name": participant.name,
+        "stored": stored_here,
+        "partners": partners_of(session, member_id, language, computed),
+    }
+
+
+def participant_or_404(stored: Stored, member_id: str) -> Participant:
+    """The participant `member_id` of the session, or 404 naming it."""
+    participant = stored.session.participants.get(member_id)
+    if participant is None:
+        abort(404, f"{member_id} is not a participant of session {stored.session_id}.")
+    return participant
+
+
+def set_participant_wish(
+    db: DbSession,
+    caller: Caller,
+    session_id: str,
+    revision: int | None,
+    member_id: str,
+    partner_id: str,
+    level: str | None,
+) -> Stored:
+    """Set what participant `member_id` wants of meeting `partner_id`: ``must``, ``would``,
+    ``no`` (a veto) or None (clear), as ``PUT .../wishes/{member_id}/{partner_id}`` does.
+
+    A member sets its own wishes (403 for another's); managers anyone's. A pair the session's
+    rules keep apart, or a participant and itself, is a conflict (409 naming ``partner_id``).
+    """
+
+    def refused(rule: str | None = None) -> list[dict[str, Any]]:
+        message = f"this pair may not meet: {rule}" if rule else "the participant itself"
+        return [{"field": "partner_id", "value": partner_id, "message": message}]
+
+    def step(session: Session) -> None:
+        require_participants(session, member_id=member_id, partner_id=partner_id)
+        # Well-formed wishes the session's own rules refuse: conflicts with the session (409),
+        # not bad input (the document cannot tell these pairs apart).
+        if member_id == partner_id:
+            abort(409, "a participant cannot wish to meet itself", refused())
+        rule = pair_rule_violation(session, member_id, partner_id)
+        if level not in (None, "no") and rule:
+            abort(409, f"this pair may not meet: {rule}", refused(rule))
+        set_wish(session, member_id, partner_id, level)
+
+    stored, _ = change(
+        db,
+        caller,
+        session_id,
+        revision,
+        step,
+        allow=lambda stored: require_act_for(stored, member_id),
+    )
+    return stored
+
+
+def participant_agenda(
+    db: DbSession, caller: Caller, session_id: str, member_id: str, language: str
+) -> dict[str, Any]:
+    """One participant's agenda (``GET .../agenda/{member_id}``), every slot: partner, table,
+    both sides' wishes and the engine's reasons seen from this side, in `language`.
+
+    A meeting whose partner withdrew after publication says so (``partner_withdrawn`` and a
+    ``note``): the organisers will cancel or re-plan it. A slot whose meeting an erasure took
+    away is ``cancelled`` with ``partner_erased`` and no partner. A member sees its own (403
+    otherwise); managers anyone's.
+    """
+    stored = get_stored(db, caller, session_id)
+    require_act_for(stored, member_id)
+    participant = participant_or_404(stored, member_id)
+    session = stored.session
+    settings = session.settings
+    label = LABELS[language]
+    by_slot = {m.slot: m for m in session.meetings_of(member_id)}
+    vacated = {v.slot: v for v in session.vacancies_of(member_id)}
+    rows = []
+    for slot in settings.slot_numbers:
+        meeting = by_slot.get(slot)
+        base = {
+            "slot": slot,
+            "time": settings.slot_label(slot),
+            "start": settings.slot_start(slot).isoformat(),
+            "end": settings.slot_end(slot).isoformat(),
+        }
+        if meeting is None:
+            vacancy = vacated.get(slot)
+            if vacancy is not None:
+                status = "cancelled"
+            else:
+                status = "free" if slot in participant.available else "unavailable"
+            rows.append(
+                {
+                    **base,
+                    "table": vacancy.table if vacancy else None,
+                    "partner_id": None,
+                    "partner": "",
+                    "network": "",
+                    "country": "",
+                    "your_wish": None,
+                    "their_wish": None,
+                    "reasons": [],
+                    "status": status,
+                    "outcome": None,
+                    "locked": False,
+                    "partner_withdrawn": False,
+                    "partner_erased": vacancy is not None,
+                    "note": label["partner_erased"] if vacancy else "",
+                }
+            )
+            continue
+        partner_id = meeting.partner_of(member_id)
+        partner = session.participants.get(partner_id)
+        rows.append(
+            {
+                **base,
+                "table": meeting.table,
+                "partner_id": partner_id,
+                "partner": partner.name if partner else partner_id,
+                "network": partner.network if partner else "",
+                "country": partner.country if partner else "",
+                "your_wish": session.level(member_id, partner_id),
+                "their_wish": session.level(partner_id, member_id),
+                "reasons": list(meeting_reasons(session, member_id, partner_id, language)),
+                "status": meeting.status,
+                "outcome": meeting.outcome,
+                "locked": meeting.locked,
+                "partner_withdrawn": session.is_withdrawn(partner_id),
+                "partner_erased": False,
+                "note": meeting_note(session, meeting, language, member_id),
+            }
+        )
+    return {
+        "session_id": stored.session_id,
+        "revision": stored.revision,
+        "state": session.state,
+        "member_id": member_id,
+        "name": participant.name,
+        "rows": rows,
+    }
+
+
+def participant_ics(
+    db: DbSession, caller: Caller, session_id: str, member_id: str, language: str
+) -> bytes:
+    """One participant's calendar (``GET .../export/ics?member_id=``): its meetings as iCalendar
+    events in the session's time zone. A member gets its own (403 otherwise); managers
+    anyone's; 404 for one that does not take part."""
+    stored = get_stored(db, caller, session_id)
+    require_act_for(stored, member_id)
+    participant_or_404(stored, member_id)
+    calendar = participant_calendar(stored.session, member_id, language, network_names(db))
+    return calendar.to_ical()
+
+
+def printable_page(db: DbSession, caller: Caller, session_id: str, language: str) -> str:
+    """The printable page (``GET .../export/html``): for managers every agenda and the table
+    plan, for a participant its own agenda only."""
+    stored = get_stored(db, caller, session_id)
+    names = network_names(db)
+    if stored.manages:
+        return render_html(stored.session, language, network_names=names)
+    return render_html(
+        stored.session,
+        language,
+        member_ids=[stored.participant],
+        include_plan=False,
+        network_names=names,
+    )
+
+
+@dataclass(frozen=True)
+class OutcomeItem:
+    """What happened to the meeting of `member_id` and `partner_id`: whether it was `held` and
+    its `outcome` (``none``, ``follow_up`` or ``deal``; ``none`` when not held)."""
+
+    member_id: str
+    partner_id: str
+    held: bool
+    outcome: str = "none"
+
+
+def may_record_outcomes(stored: Stored, items: Iterable[OutcomeItem]) -> None:
+    """Abort with 403 unless the caller may record these outcomes: managers any meeting's, a
+    participant only those of its own meetings (it was at the table)."""
+    if stored.manages:
+        return
+    for item in items:
+        if stored.participant not in (item.member_id, item.partner_id):
+            abort(
+                403,
+                f"a participant records the outcomes of its own meetings ({stored.participant}),"
+                f" not of {item.member_id} and {item.partner_id}",
+            )
+
+
+def record_outcomes(
+    db: DbSession,
+    caller: Caller,
+    session_id: str,
+    revision: int | None,
+    items: list[OutcomeItem],
+) -> tuple[Stored, list[Meeting], dict[str, int]]:
+    """Record which meetings took place and their outcome (after publication), all or none,
+    as ``POST .../outcomes`` does; held meetings become feedback for both sides
+    (:func:`sync_outcome_feedback`). Managers record any meeting's, a participant its own
+    (:func:`may_record_outcomes`).
+
+    Returns
+    -------
+    (Stored, list of Meeting, dict)
+        The saved session, the meetings changed and the feedback counts.
+    """
+
+    def step(session: Session) -> list[Meeting]:
+        if session.state != "final":
+            raise SessionValidationError(
+                [
+                    SessionProblem(
+                        "state", session.state, "publish the agenda before you record what happened"
+                    )
+                ]
+            )
+        problems: list[SessionProblem] = []
+        conflicts = []
+        changed = []
+        for index, item in enumerate(items):
+            try:
+                changed.append(
+                    record_outcome(
+                        session, item.member_id, item.partner_id, item.held, item.outcome
+                    )
+                )
+            except SessionValidationError as error:
+                problems.extend(
+                    SessionProblem(f"outcomes[{index}].{p.field}", p.value, p.message)
+                    for p in error.problems
+                )
+            except AgendaConflictError as error:
+                conflicts.extend(error.conflicts)
+        if problems:
+            raise SessionValidationError(problems)
+        if conflicts:
+            raise AgendaConflictError(conflicts, "recording the outcomes")
+        return changed
+
+    def after(db: DbSession, stored: Stored, changed: list[Meeting]):
+        counts = sync_outcome_feedback(db, caller, stored, [m.pair for m in changed])
+        return changed, counts
+
+    stored, (changed, counts) = change(
+        db,
+        caller,
+        session_id,
+        revision,
+        step,
+        allow=lambda stored: may_record_outcomes(stored, items),
+        after=after,
+    )
+    return stored, changed, counts
 
 
 def plan_session(

@@ -16,13 +16,18 @@ from flask import Flask, redirect, url_for
 
 from . import (
     insights_pages,  # noqa: F401 - its routes join `bp` before it is registered
+    member_access,  # noqa: F401 - its routes join `bp` and `member_bp` before they are registered
+    member_days,  # noqa: F401 - its routes join `member_bp` before it is registered
+    member_profile,  # noqa: F401 - its routes join `member_bp` before it is registered
+    member_suggestions,  # noqa: F401 - its routes join `member_bp` before it is registered
     sessions_pages,  # noqa: F401 - its routes join `bp` before it is registered
 )
 from .i18n import init_babel
 from .login import InstanceKeySessions, check_csrf
+from .member_pages import bp as member_bp
 from .views import NAVIGATION, bp, template_context
 
-__all__ = ["NAVIGATION", "bp", "check_csrf", "init_app", "template_context"]
+__all__ = ["NAVIGATION", "bp", "check_csrf", "init_app", "member_bp", "template_context"]
 
 
 def init_app(app: Flask) -> None:

@@ -94,6 +94,7 @@ TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 METHOD_MAP = [
     ("api/web/**.py", "python"),
     ("api/templates/web/**.html", "jinja2.ext:babel_extract"),
+    ("api/templates/my/**.html", "jinja2.ext:babel_extract"),
 ]
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -134,6 +135,8 @@ KEYED: dict[str, str | Message] = {
     "event.declined": N_("Declined"),
     "event.meeting": N_("Meetings held (one per pair)"),
     "event.deal": N_("Deals (one per pair)"),
+    "event.saved": N_("Saved for later"),
+    "event.undeclined": N_("Decline undone"),
     "error.400": N_("Bad request"),
     "error.401": N_("Not signed in"),
     "error.403": N_("Access denied"),

@@ -29,7 +29,7 @@ from . import i18n, queries
 from .i18n import N_, _, current_language, format_moment
 from .login import login_required, signed_in_caller
 from .names import network_name
-from .views import _error_page, bp
+from .views import bp, error_page
 
 #: The report's charts shown on the page, in its order (``movement`` needs two snapshots of the
 #: profiles, which the database does not keep).
@@ -74,7 +74,7 @@ def _answer() -> tuple[InsightsAnswer | None, Any]:
     network, problem = _chosen_network()
     if problem is not None:
         message, status = problem
-        return None, _error_page(status, message)
+        return None, error_page(status, message)
     return current_insights(get_db(), signed_in_caller(), network), None
 
 
@@ -111,9 +111,9 @@ def _job_page(answer: InsightsAnswer):
 @login_required
 def insights():
     """A network's key figures and charts, with the report and the tables to download."""
-    answer, error_page = _answer()
-    if error_page is not None:
-        return error_page
+    answer, refusal = _answer()
+    if refusal is not None:
+        return refusal
     result = answer.result
     if result is None:
         return _job_page(answer)
@@ -162,15 +162,15 @@ def insights():
 def insights_chart(language: str, name: str):
     """One chart of the report, as an SVG image."""
     if language not in i18n.LANGUAGES or name not in CHARTS:
-        return _error_page(404, "")
-    answer, error_page = _answer()
-    if error_page is not None:
-        return error_page
+        return error_page(404, "")
+    answer, refusal = _answer()
+    if refusal is not None:
+        return refusal
     if answer.result is None:
-        return _error_page(404, _("There is nothing to draw in this chart."))
+        return error_page(404, _("There is nothing to draw in this chart."))
     svg = answer.result.charts(language).get(name)
     if svg is None:
-        return _error_page(404, _("There is nothing to draw in this chart."))
+        return error_page(404, _("There is nothing to draw in this chart."))
     # str(): Markup would escape the XML declaration put before it.
     document = '<?xml version="1.0" encoding="utf-8"?>\n' + str(svg)
     response = Response(document, mimetype="image/svg+xml")
@@ -186,12 +186,12 @@ def insights_report():
     """The self-contained HTML report (``?language=uk|en|both``)."""
     language = request.args.get("language", "both")
     if language not in REPORT_LANGUAGES:
-        return _error_page(
+        return error_page(
             400, _("Unknown report language: {value} (uk, en or both).", value=language)
         )
-    answer, error_page = _answer()
-    if error_page is not None:
-        return error_page
+    answer, refusal = _answer()
+    if refusal is not None:
+        return refusal
     if answer.result is None:
         return _job_page(answer)
     return report_response(answer.result, language)
@@ -201,9 +201,9 @@ def insights_report():
 @login_required
 def insights_tables():
     """The report's tables as XLSX."""
-    answer, error_page = _answer()
-    if error_page is not None:
-        return error_page
+    answer, refusal = _answer()
+    if refusal is not None:
+        return refusal
     if answer.result is None:
         return _job_page(answer)
     response = xlsx_response(answer.result)

@@ -29,7 +29,7 @@ from sqlalchemy import select
 
 from ..auth import PAGE_ROLES, Caller
 from ..db import get_db
-from ..tables import ApiToken, User, utcnow
+from ..tables import ApiToken, Member, User, utcnow
 from .i18n import N_, _
 
 logger = logging.getLogger(__name__)
@@ -180,9 +180,36 @@ def sign_out(everywhere: bool = False) -> None:
 def signed_in_caller() -> Caller | None:
     """Return the signed-in manager or admin, or None (and end a session that no longer holds).
 
-    Checked on every request: the user exists and has a page role, and the token it signed in
-    with is live, or its password is unchanged.
+    Checked on every request: the user exists, the token it signed in with is live, or its
+    password is unchanged, and it has a role of the manager pages. A member signed in to its
+    own pages is None here, and stays signed in there.
     """
+    caller = _session_caller()
+    return caller if caller is not None and caller.role in PAGE_ROLES else None
+
+
+def signed_in_member() -> Caller | None:
+    """Return the signed-in member, or None (and end a session that no longer holds).
+
+    As :func:`signed_in_caller`, for the member pages: a user with the role ``member`` acting for
+    a member that is live (a withdrawn or erased member's sessions end at its next request).
+    """
+    caller = _session_caller()
+    if caller is None or caller.role != "member" or not caller.member_id:
+        return None
+    if "page_member_live" not in g:
+        member = get_db().get(Member, caller.member_id)
+        g.page_member_live = member is not None and member.deleted_at is None
+    if not g.page_member_live:
+        sign_out()
+        g.session_ended = True
+        return None
+    return caller
+
+
+def _session_caller() -> Caller | None:
+    """The user of a session that still holds, whatever its role (None, and the session ended,
+    otherwise)."""
     if "page_caller" in g:
         return g.page_caller
     user_id = session.get("user_id")
@@ -191,7 +218,7 @@ def signed_in_caller() -> Caller | None:
     db = get_db()
     user = db.get(User, user_id)
     via = session.get("via") or {}
-    valid = user is not None and user.role in PAGE_ROLES
+    valid = user is not None
     if valid and "token" in via:
         valid = (
             db.scalar(
@@ -217,6 +244,7 @@ def signed_in_caller() -> Caller | None:
     if not valid:
         sign_out()
         g.session_ended = True
+        g.page_caller = None
         return None
     caller = Caller(user.user_id, user.name, user.role, user.member_id, user.network_id)
     g.page_caller = caller
@@ -225,13 +253,18 @@ def signed_in_caller() -> Caller | None:
     return caller
 
 
+#: The blueprints of the pages: the managers' (``/manage``) and the members' (``/my``).
+PAGE_SIDES = ("web", "my")
+
+
 def safe_next(target: str | None, default: str) -> str:
-    """Return `target` if it is a path of these pages (no other site), else `default`."""
+    """Return `target` if it is a path of the pages (either side; no other site), else
+    `default`."""
     if not target or "\\" in target or any(ord(c) < 32 for c in target):
         return default
     parts = urlsplit(target)
-    prefix = url_for("web.index")
-    if parts.scheme or parts.netloc or not parts.path.startswith(prefix):
+    prefixes = tuple(url_for(f"{side}.index") for side in PAGE_SIDES)
+    if parts.scheme or parts.netloc or not parts.path.startswith(prefixes):
         return default
     return target
 

@@ -18,7 +18,7 @@ from matcher.taxonomy import load_taxonomy
 
 from ..services.feedback import network_feedback
 from ..services.sessions import network_figures
-from ..tables import FEEDBACK_EVENTS, Member, ModelVersion
+from ..tables import OUTCOME_EVENTS, Member, ModelVersion
 
 MAX_PER_PAGE = 100
 PER_PAGE_CHOICES = (25, 50, 100)
@@ -232,7 +232,7 @@ class Dashboard:
     by_type: dict[str, dict[str, int]]
     by_presence: dict[str, int]
     by_tier: dict[str, int]
-    #: ``{event: (all time, last RECENT_DAYS days)}`` in FEEDBACK_EVENTS order, counted by
+    #: ``{event: (all time, last RECENT_DAYS days)}`` in OUTCOME_EVENTS order, counted by
     #: :func:`matcher.insights.outcomes.count_feedback`: shown, accepted and declined once per
     #: member and partner, a meeting held (or a deal) once per pair of members.
     feedback: dict[str, tuple[int, int]]
@@ -286,7 +286,7 @@ def dashboard(session: Session, network: str, now: dt.datetime) -> Dashboard:
     recent = count_feedback(
         (member, partner, event) for member, partner, event, moment in events if moment >= since
     )
-    feedback = {event: (ever[event], recent[event]) for event in FEEDBACK_EVENTS}
+    feedback = {event: (ever[event], recent[event]) for event in OUTCOME_EVENTS}
     model = session.execute(
         select(ModelVersion.name, ModelVersion.finished_at).where(ModelVersion.active.is_(True))
     ).first()

@@ -47,7 +47,7 @@ from matcher.sessions.model import (
 )
 from matcher.sessions.outcomes import publish, record_outcome, reopen
 from matcher.sessions.scheduler import MARKED_DROP_SHARE
-from matcher.sessions.wishes import add_participant, remove_participant, set_wish
+from matcher.sessions.wishes import add_participant, remove_participant
 
 from ..db import get_db
 from ..downloads import CSV, ICS, XLSX, ZIP, download_response, printable_response
@@ -57,7 +57,7 @@ from . import agenda_grid, queries
 from .i18n import _, current_language, format_share, ngettext, word
 from .login import login_required, safe_next, signed_in_caller
 from .names import page_network_names
-from .views import _error_page, bp
+from .views import bp, error_page
 
 logger = logging.getLogger(__name__)
 
@@ -696,7 +696,7 @@ def session_export(session_id: str, kind: str):
     if kind == "csv":
         view = request.args.get("view", "plan")
         if view not in ("plan", "agendas", "tables"):
-            return _error_page(400, _("Unknown CSV view: {value}.", value=view))
+            return error_page(400, _("Unknown CSV view: {value}.", value=view))
         text = write_csv(session, language=language, view=view)
         return download_response(
             ("\ufeff" + text).encode("utf-8"),
@@ -712,7 +712,7 @@ def session_export(session_id: str, kind: str):
                 f"session-{stored.session_id}-calendars.zip",
             )
         if member_id not in session.participants:
-            return _error_page(
+            return error_page(
                 404, _("{member_id} is not a participant of this session.", member_id=member_id)
             )
         calendar = participant_calendar(session, member_id, language, page_network_names())
@@ -720,7 +720,7 @@ def session_export(session_id: str, kind: str):
     if kind == "html":
         page = render_html(session, language, network_names=page_network_names())
         return printable_response(page, f"{name}.html")
-    return _error_page(404, "")
+    return error_page(404, "")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -775,11 +775,15 @@ def session_wish_set(session_id: str):
     if level not in (*WISH_LEVELS, "none"):
         return _wishes_page(session_id, member_id, [_("Unknown wish: {value}.", value=level)], 422)
     try:
-        stored, _result = _change(
+        # The API's step (PUT .../wishes/...): the session's pair rules hold here too.
+        stored = store.set_participant_wish(
+            get_db(),
+            signed_in_caller(),
             session_id,
-            lambda session: set_wish(
-                session, member_id, partner_id, None if level == "none" else level
-            ),
+            _revision(),
+            member_id,
+            partner_id,
+            None if level == "none" else level,
         )
     except ApiError as error:
         return _wishes_page(session_id, member_id, _problems(error), error.code)

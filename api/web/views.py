@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from flask import (
@@ -31,6 +32,7 @@ from ..db import get_db
 from ..errors import ApiError
 from ..limits import limiter
 from ..schemas import SuggestionQuery
+from ..services import invitations
 from ..services.members import may_act_for, member_payload
 from ..services.suggestions import stored_member_suggestions
 from ..tables import ApiToken, Member, User, utcnow
@@ -70,30 +72,46 @@ MAX_SUGGESTIONS = 100
 # ---------------------------------------------------------------------------------------------
 
 
+def frame_context(navigation, caller, side: str) -> dict[str, Any]:
+    """The frame of one side's pages (``side`` is the blueprint: ``web`` for the managers',
+    ``my`` for the members'): its signed-in caller, navigation, and the addresses of its home,
+    sign-in, sign-out and language switch, which ``web/base.html`` and ``web/error.html``
+    use."""
+
+    def nav() -> list[tuple[str, str, bool]]:
+        endpoint = request.endpoint or ""
+        return [
+            (url_for(target), _(key), endpoint.startswith(prefixes))
+            for target, key, prefixes in navigation
+            if target in current_app.view_functions
+        ]
+
+    return {
+        "caller": caller,
+        "nav": nav,
+        "frame": {
+            "side": side,
+            "home": url_for(f"{side}.index"),
+            "login": url_for(f"{side}.login"),
+            "logout": url_for(f"{side}.logout"),
+            "language": url_for("web.language"),
+        },
+    }
+
+
 def template_context() -> dict[str, Any]:
-    """What every page template sees (other page blueprints register it as a context
-    processor too)."""
+    """What every page template sees, on either side (the member pages add their own frame)."""
     language = current_language()
     taxonomy = load_taxonomy()
 
     def label(vocabulary: str, tag: str) -> str:
         return taxonomy.label(vocabulary, tag, language)
 
-    def nav() -> list[tuple[str, str, bool]]:
-        endpoint = request.endpoint or ""
-        return [
-            (url_for(target), _(key), endpoint.startswith(prefixes))
-            for target, key, prefixes in NAVIGATION
-            if target in current_app.view_functions
-        ]
-
     return {
         **i18n.template_functions(language),
         "lang": language,
         "languages": i18n.LANGUAGES,
-        "caller": signed_in_caller(),
         "csrf_token": csrf_token,
-        "nav": nav,
         "label": label,
         "network_name": names.network_name,
         # The strength rule's thresholds, for the sentence that explains it on the pages.
@@ -101,12 +119,21 @@ def template_context() -> dict[str, Any]:
     }
 
 
-bp.context_processor(template_context)
+def manager_template_context() -> dict[str, Any]:
+    """What every manager page sees: the shared helpers and the managers' frame."""
+    return {
+        **template_context(),
+        **frame_context(NAVIGATION, signed_in_caller(), "web"),
+    }
+
+
+bp.context_processor(manager_template_context)
 bp.before_request(check_csrf)
 
 
 @bp.after_request
-def _page_headers(response):
+def page_headers(response):
+    """The headers of every page (both sides)."""
     # Pages show private data (contacts) and forms: never cached, never framed; no inline
     # scripts or styles are used, so the policy can forbid them. A view may set a policy of its
     # own (the insights report: its inline styles, nothing else).
@@ -126,7 +153,8 @@ def _page_headers(response):
 # ---------------------------------------------------------------------------------------------
 
 
-def _error_page(status: int, message: str, headers: dict[str, str] | None = None):
+def error_page(status: int, message: str, headers: dict[str, str] | None = None):
+    """An error page of `status` saying `message` (in the side's frame)."""
     key = f"error.{status}"
     title = word(key) if key in i18n.KEYED else _("Error {status}", status=status)
     body = render_template("web/error.html", status=status, title=title, message=message)
@@ -134,7 +162,8 @@ def _error_page(status: int, message: str, headers: dict[str, str] | None = None
 
 
 @bp.errorhandler(CsrfError)
-def _csrf_failed(_error: CsrfError):
+def csrf_failed(_error: CsrfError):
+    """A form without this session's CSRF token: refused, with what to do."""
     if request.endpoint == "web.login":
         return _login_page(
             _(
@@ -142,14 +171,15 @@ def _csrf_failed(_error: CsrfError):
             ),
             400,
         )
-    return _error_page(
+    return error_page(
         400,
         _("The form has expired or did not come from this site. Reload the page and try again."),
     )
 
 
 @bp.errorhandler(HTTPException)
-def _http_error(error: HTTPException):
+def http_error(error: HTTPException):
+    """An HTTP error as a page (429 and 503 say what to do)."""
     status = error.code or 500
     headers = {}
     if status == 429:
@@ -165,13 +195,14 @@ def _http_error(error: HTTPException):
         message = error.description or ""
     else:
         message = ""
-    return _error_page(status, message, headers)
+    return error_page(status, message, headers)
 
 
 @bp.errorhandler(Exception)
-def _unexpected(_error: Exception):
+def page_error(_error: Exception):
+    """An unexpected error: logged, and a 500 page."""
     logger.exception("unexpected error on %s", request.path)
-    return _error_page(500, _("The error has been logged; please tell the administrator."))
+    return error_page(500, _("The error has been logged; please tell the administrator."))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -209,13 +240,59 @@ def index():
 @bp.get("/<path:unknown>")
 def unknown_page(unknown: str):
     """Any other address under the pages: a 404 page (the API's are problem+json)."""
-    return _error_page(404, "")
+    return error_page(404, "")
+
+
+#: The limit of sign-in attempts per address, on both sides' sign-in pages (POST only).
+login_rate_limit = limiter.limit(
+    lambda: current_app.config["WEB_LOGIN_RATE_LIMIT"], key_func=_address_key, methods=["POST"]
+)
+
+
+@dataclass(frozen=True)
+class SignInRefused:
+    """Why the credentials of a sign-in form were refused: the message and the status."""
+
+    message: str
+    status: int
+
+
+def credentials_from_form() -> tuple[User, int | None, str] | SignInRefused:
+    """Check the sign-in form's credentials (a name and password, or an API token).
+
+    Returns the user, the token's id (None with a password) and the method; or why they were
+    refused (400: missing, 403: wrong). The role is the caller's business.
+    """
+    db = get_db()
+    method = request.form.get("method", "")
+    token_id: int | None = None
+    if method == "token":
+        token = request.form.get("token", "").strip()
+        if not token:
+            return SignInRefused(_("Enter your API token."), 400)
+        found = db.execute(
+            select(User, ApiToken.token_id)
+            .join(ApiToken, ApiToken.user_id == User.user_id)
+            .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+        ).first()
+        if found is None:
+            return SignInRefused(_("The token is unknown or revoked."), 403)
+        user, token_id = found
+    elif method == "password":
+        name = request.form.get("name", "").strip()
+        password = request.form.get("password", "")
+        if not name or not password:
+            return SignInRefused(_("Enter your user name and password."), 400)
+        user = db.scalar(select(User).where(User.name == name))
+        if not password_matches(user, password):
+            return SignInRefused(_("The user name or password is wrong."), 403)
+    else:
+        return SignInRefused(_("Bad request"), 400)
+    return user, token_id, method
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["WEB_LOGIN_RATE_LIMIT"], key_func=_address_key, methods=["POST"]
-)
+@login_rate_limit
 def login():
     """Sign in with a name and password, or with an API token (managers and admins only).
 
@@ -226,35 +303,14 @@ def login():
         if signed_in_caller() is not None:
             return redirect(safe_next(request.args.get("next"), url_for("web.members")))
         return _login_page(None, 200)
-    db = get_db()
-    method = request.form.get("method", "")
-    token_id: int | None = None
-    if method == "token":
-        token = request.form.get("token", "").strip()
-        if not token:
-            return _login_page(_("Enter your API token."), 400)
-        found = db.execute(
-            select(User, ApiToken.token_id)
-            .join(ApiToken, ApiToken.user_id == User.user_id)
-            .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
-        ).first()
-        if found is None:
-            return _login_page(_("The token is unknown or revoked."), 403)
-        user, token_id = found
-    elif method == "password":
-        name = request.form.get("name", "").strip()
-        password = request.form.get("password", "")
-        if not name or not password:
-            return _login_page(_("Enter your user name and password."), 400)
-        user = db.scalar(select(User).where(User.name == name))
-        if not password_matches(user, password):
-            return _login_page(_("The user name or password is wrong."), 403)
-    else:
-        return _login_page(_("Bad request"), 400)
+    found = credentials_from_form()
+    if isinstance(found, SignInRefused):
+        return _login_page(found.message, found.status)
+    user, token_id, method = found
     if user.role not in PAGE_ROLES:
         logger.info("user %s (role %s) refused on the manager pages", user.user_id, user.role)
         message = _(
-            "These pages are for cluster managers and administrators; {name} has the role “{role}”. Members use the API with their token.",
+            "These pages are for cluster managers and administrators; {name} has the role “{role}”. Members sign in at /my.",
             name=user.name,
             role=word("role." + user.role),
         )
@@ -283,7 +339,7 @@ def language():
     """Switch the pages' language (kept in the session) and go back."""
     chosen = request.form.get("lang", "")
     if chosen not in i18n.LANGUAGES:
-        return _error_page(
+        return error_page(
             400, _("Unknown language {value}; choose English or Ukrainian.", value=chosen)
         )
     session["lang"] = chosen
@@ -344,7 +400,7 @@ def member(member_id: str):
     """A member's profile: gradation, offers and needs, markets; contacts when allowed."""
     found = _live_member(member_id)
     if found is None:
-        return _error_page(
+        return error_page(
             404, _("Member {member_id} doesn't exist (or was withdrawn).", member_id=member_id)
         )
     caller = signed_in_caller()
@@ -354,10 +410,13 @@ def member(member_id: str):
         member=found,
         profile=member_payload(found, show_contact=allowed),
         allowed=allowed,
+        # Its managers invite it to the member pages (api.web.member_access).
+        open_invitation=invitations.open_invitation_of(get_db(), member_id) if allowed else None,
+        member_user=invitations.member_user(get_db(), member_id) if allowed else None,
     )
 
 
-def _suggestion_options(args) -> tuple[dict[str, Any], dict[str, list[str]], list[str]]:
+def suggestion_options(args) -> tuple[dict[str, Any], dict[str, list[str]], list[str]]:
     """Read the suggestion form: the values to show again, the resolved partner filters and the
     problems (translated; a filter value is checked as the API and the command line check it)."""
     problems: list[str] = []
@@ -402,12 +461,12 @@ def suggestions(member_id: str):
     """The member's suggested partners with reasons: the API's answer, in the page's language."""
     found = _live_member(member_id)
     if found is None:
-        return _error_page(
+        return error_page(
             404, _("Member {member_id} doesn't exist (or was withdrawn).", member_id=member_id)
         )
     caller = signed_in_caller()
     if not may_act_for(caller, found):
-        return _error_page(
+        return error_page(
             403,
             _(
                 "Only the managers of {network} and administrators see the suggestions of {name}.",
@@ -415,7 +474,7 @@ def suggestions(member_id: str):
                 network=names.network_name(found.network_id),
             ),
         )
-    form, filters, problems = _suggestion_options(request.args)
+    form, filters, problems = suggestion_options(request.args)
     results: list[dict[str, Any]] | None = None
     status = 400 if problems else 200
     if not problems:
@@ -475,7 +534,7 @@ def dashboard():
     if caller.role == "manager":
         # A manager sees its own network's figures only, as on /insights and in the exports.
         if chosen not in (None, caller.network_id):
-            return _error_page(
+            return error_page(
                 403,
                 _(
                     "A manager of {network} sees the figures of its own network only, not of {value}.",

@@ -343,6 +343,9 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/members/{member_id}/feedback"): Row(
         "GET", f"{MEMBER}/feedback", "A401 M200 O403 W403 N200 X403 D200"
     ),
+    ("GET", "/api/v1/members/{member_id}/matches"): Row(
+        "GET", f"{MEMBER}/matches", "A401 M200 O403 W403 N200 X403 D200"
+    ),
     ("POST", "/api/v1/members/{member_id}/feedback"): Row(
         "POST",
         f"{MEMBER}/feedback",
@@ -554,7 +557,7 @@ ROWS: dict[tuple[str, str], Row] = {
         "GET", session_path("/export/html"), "A401 M200 O404 W403 N200 X404 D200"
     ),
     ("POST", "/api/v1/sessions/{session_id}/outcomes"): Row(
-        "POST", session_path("/outcomes"), "A401 M403 O404 W403 N200 X404 D200", outcomes
+        "POST", session_path("/outcomes"), "A401 M200 O404 W403 N200 X404 D200", outcomes
     ),
     # Probes of the process, for the load balancer: no token.
     ("GET", "/health"): Row("GET", "/health", "A200 M200 O200 W200 N200 X200 D200"),
