@@ -16,7 +16,6 @@ import logging
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request
-from pydantic import ValidationError
 
 from matcher.engine.strength import match_strengths
 from matcher.taxonomy import load_taxonomy
@@ -24,14 +23,12 @@ from matcher.taxonomy import load_taxonomy
 from ..db import get_db
 from ..errors import ApiError
 from ..limits import limiter
-from ..schemas import SuggestionQuery
 from ..services.feedback import add_feedback, member_matches, mutual_partners, record_shown
 from ..services.members import get_member, may_see_contacts, member_payload, require_act_for
-from ..services.suggestions import stored_member_suggestions
 from ..tables import Member
-from .i18n import _, current_language
+from .i18n import _
 from .member_pages import back_to, bp, current_member, member_required
-from .views import MAX_SUGGESTIONS, SCOPES, error_page, suggestion_options
+from .views import MAX_SUGGESTIONS, SCOPES, error_page, suggestions_for_page
 
 logger = logging.getLogger(__name__)
 
@@ -58,28 +55,12 @@ def suggestions():
     caller = current_member()
     session = get_db()
     member = get_member(session, caller.member_id)
-    form, filters, problems = suggestion_options(request.args)
-    results: list[dict[str, Any]] | None = None
-    status = 400 if problems else 200
-    if not problems:
-        try:
-            options = SuggestionQuery(
-                k=int(form["k"]),
-                scope=form["scope"],
-                country=filters.get("country", []),
-                org_type=filters.get("org_type", []),
-                partnership_type=filters.get("partnership_type", []),
-                language=current_language(),
-            )
-            results = stored_member_suggestions(session, caller, member.member_id, options)
-        except ValidationError as error:
-            problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
-            status = 400
-        except ApiError as error:
-            if error.code != 503:
-                raise
-            problems = [_("No partners can be suggested yet; please come back later.")]
-            status = 503
+    form, results, problems, status = suggestions_for_page(
+        caller,
+        member.member_id,
+        request.args,
+        _("No partners can be suggested yet; please come back later."),
+    )
     if results:
         # What a client of the API records: each partner shown, once per member and partner.
         record_shown(session, caller, member, [s["partner_id"] for s in results])

@@ -416,6 +416,35 @@ def member(member_id: str):
     )
 
 
+def suggestions_for_page(
+    caller, member_id: str, args, no_model: str
+) -> tuple[dict[str, Any], list[dict[str, Any]] | None, list[str], int]:
+    """Read the suggestion form from `args` and get the suggestions it asks for, as the API
+    gives them (both sides' suggestion pages): the form to show again, the suggestions (None
+    when refused), the problems and the status (400 for bad input; 503, saying `no_model`,
+    when no model is active)."""
+    form, filters, problems = suggestion_options(args)
+    if problems:
+        return form, None, problems, 400
+    try:
+        options = SuggestionQuery(
+            k=int(form["k"]),
+            scope=form["scope"],
+            country=filters.get("country", []),
+            org_type=filters.get("org_type", []),
+            partnership_type=filters.get("partnership_type", []),
+            language=current_language(),
+        )
+        return form, stored_member_suggestions(get_db(), caller, member_id, options), [], 200
+    except ValidationError as error:
+        problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
+        return form, None, problems, 400
+    except ApiError as error:
+        if error.code != 503:
+            raise
+        return form, None, [no_model], 503
+
+
 def suggestion_options(args) -> tuple[dict[str, Any], dict[str, list[str]], list[str]]:
     """Read the suggestion form: the values to show again, the resolved partner filters and the
     problems (translated; a filter value is checked as the API and the command line check it)."""
@@ -474,34 +503,14 @@ def suggestions(member_id: str):
                 network=names.network_name(found.network_id),
             ),
         )
-    form, filters, problems = suggestion_options(request.args)
-    results: list[dict[str, Any]] | None = None
-    status = 400 if problems else 200
-    if not problems:
-        try:
-            options = SuggestionQuery(
-                k=int(form["k"]),
-                scope=form["scope"],
-                country=filters.get("country", []),
-                org_type=filters.get("org_type", []),
-                partnership_type=filters.get("partnership_type", []),
-                language=current_language(),
-            )
-            results = stored_member_suggestions(get_db(), caller, found.member_id, options)
-        except ValidationError as error:
-            problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
-            status = 400
-        except ApiError as error:
-            if error.code != 503:
-                raise
-            problems, status = (
-                [
-                    _(
-                        "No model is active yet: train one (“matcher db train”, or POST /api/v1/models/retrain)."
-                    )
-                ],
-                503,
-            )
+    form, results, problems, status = suggestions_for_page(
+        caller,
+        found.member_id,
+        request.args,
+        _(
+            "No model is active yet: train one (“matcher db train”, or POST /api/v1/models/retrain)."
+        ),
+    )
     taxonomy = load_taxonomy()
     page = render_template(
         "web/suggestions.html",

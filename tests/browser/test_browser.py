@@ -82,6 +82,8 @@ def test_sign_in_search_suggestions_language_dashboard(page, live_server, sign_i
     )
     expect(page.locator('[data-metric="members"]')).to_have_text(str(live_server.home_members))
     expect(page.locator('[data-count="total:total"]')).to_have_text(str(live_server.home_members))
+    # The server's feedback as the fixture gave it: this file runs first on the shared server
+    # (files run in name order), before the member pages' tests answer suggestions.
     for event, count in live_server.feedback.items():
         expect(page.locator(f'[data-count="event:{event}"]')).to_have_text(str(count))
     expect(page.locator('[data-metric="accepted"]')).to_have_text(
