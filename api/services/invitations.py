@@ -222,7 +222,20 @@ def accept_invitation(session: Session, code: str, name: str, password: str) -> 
         session.add(user)
     user.name = name
     set_password(user, password)
-    invitation.used_at = utcnow()
+    # Claimed only if still unused and not replaced: of two requests with the same code at
+    # once, the second's update waits for the first's commit and then matches no row.
+    claimed = session.execute(
+        update(MemberInvitation)
+        .where(
+            MemberInvitation.code_hash == invitation.code_hash,
+            MemberInvitation.used_at.is_(None),
+            MemberInvitation.voided_at.is_(None),
+        )
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    if claimed != 1:
+        raise InvitationVoidError("used")
     session.flush()
     return user
 

@@ -93,6 +93,10 @@ def invitation(code: str):
     except invitations.AcceptanceError as error:
         db.rollback()
         return _invitation_page(member, name, _accept_problem(error), 400)
+    except invitations.InvitationVoidError as error:
+        # Used by another request meanwhile: nothing of this one is kept.
+        db.rollback()
+        return _refusal(error)
     db.commit()
     sign_in(user)
     logger.info("user %s accepted the invitation of member %s", user.user_id, member.member_id)

@@ -127,6 +127,30 @@ def test_an_existing_member_user_is_updated_not_duplicated(app, tokens):
         assert [(u.name, u.role) for u in users_of] == [("designer-studio", "member")]
 
 
+def test_one_code_is_used_once_even_by_two_requests_at_once(app):
+    """Both requests read the invitation while it is unused; only the first to commit uses it,
+    and nothing of the second is kept."""
+    from api.db import session_factory
+
+    with app.app_context():
+        db = get_db()
+        issued = invitations.issue_invitation(db, "designer", None)
+        db.commit()
+        sessions = session_factory(app)
+        with sessions() as first, sessions() as second:
+            invitations.open_invitation(first, issued.code)
+            invitations.open_invitation(second, issued.code)
+            invitations.accept_invitation(first, issued.code, "designer-one", "a good password")
+            first.commit()
+            with pytest.raises(invitations.InvitationVoidError):
+                invitations.accept_invitation(
+                    second, issued.code, "designer-two", "another good password"
+                )
+            second.rollback()
+        names = get_db().scalars(select(User.name).where(User.member_id == "designer")).all()
+        assert names == ["designer-one"]
+
+
 def test_only_the_members_managers_and_admins_invite(app, tokens):
     polish = app.test_client()
     manager_signs_in(polish, tokens.polish_manager)
