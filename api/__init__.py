@@ -49,9 +49,15 @@ def _defaults(instance_path: str) -> dict[str, Any]:
         "DATABASE_URL": f"sqlite:///{instance / 'matcher.sqlite'}",
         "MODELS_DIR": str(instance / "models"),
         "MODEL_KIND": "auto",
+        # The share of each shortlist a retrained model gives to partners few have seen
+        # (matcher.engine.ranking.SERVICE_EXPLORE; 0 turns exploration off).
+        "EXPLORE": 0.1,
         "MODEL_CHECK_SECONDS": 1.0,
         "SUGGESTION_RATE_LIMIT": "600/minute",
         "SUGGESTION_CACHE_SIZE": 4096,
+        # Rank the home members into a worker's cache before it serves a version (at start and
+        # after an activation): see api.services.suggestions.warm_cache.
+        "SUGGESTION_WARM_UP": True,
         "RATELIMIT_STORAGE_URI": f"matcher-sqlite:///{instance / 'ratelimits.sqlite'}",
         "RATELIMIT_ENABLED": True,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
@@ -104,6 +110,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:
     from .limits import limiter
     from .services import insights as insights_service
     from .services import serving
+    from .services import suggestions as suggestions_service
 
     app = ServiceApp(
         __name__,
@@ -142,6 +149,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:
     errors.init_app(app)
     serving.init_app(app)
     insights_service.init_app(app)
+    suggestions_service.init_app(app)
     limiter.init_app(app)
     blueprints = (
         members.bp,

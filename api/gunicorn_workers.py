@@ -163,6 +163,11 @@ class _ProblemErrors:
 
     def load_wsgi(self):
         super().load_wsgi()
+        # The model loaded and the home members' suggestions ranked before the first request
+        # (within --timeout, which the arbiter counts from the worker's start until then).
+        from .services.serving import prepare_worker
+
+        prepare_worker(self.wsgi)
         # What loading the app made (modules, the taxonomy, the translations: some 4 * 10^5
         # objects) lives as long as the worker. Frozen, a full collection, which a request that
         # makes many objects starts (reading a session of 960 meetings), scans only what the

@@ -15,7 +15,7 @@ from flask_openapi3 import APIBlueprint, Tag
 
 from .auth import current_caller
 from .db import get_db
-from .limits import limiter
+from .limits import per_token
 from .schemas import (
     FeedbackIn,
     FeedbackList,
@@ -48,7 +48,7 @@ bp = APIBlueprint(
 
 
 @bp.get("/members/<member_id>/suggestions", responses={200: SuggestionsOut})
-@limiter.limit(lambda: current_app.config["SUGGESTION_RATE_LIMIT"])
+@per_token(lambda: current_app.config["SUGGESTION_RATE_LIMIT"], "member_suggestions")
 def member_suggestions(path: MemberPath, query: SuggestionQuery):
     """Suggest partners for a stored member, best first, with reasons."""
     suggestions = stored_member_suggestions(get_db(), current_caller(), path.member_id, query)
@@ -70,7 +70,7 @@ def _suggestions_response(member_id: str, suggestions: list[dict[str, Any]]) -> 
 
 
 @bp.post("/suggestions", responses={200: SuggestionsOut})
-@limiter.limit(lambda: current_app.config["SUGGESTION_RATE_LIMIT"])
+@per_token(lambda: current_app.config["SUGGESTION_RATE_LIMIT"], "prospect_suggestions")
 def prospect_suggestions(body: ProspectRequest):
     """Suggest partners for a profile that is not stored (a prospective member tries it out)."""
     current_caller()

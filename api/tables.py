@@ -209,6 +209,9 @@ class ModelVersion(Base):
     #: (see :func:`api.services.serving.fail_abandoned_versions`).
     trainer: Mapped[str | None] = mapped_column(String(200))
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: When the version last became the active one (see
+    #: :func:`api.services.serving.activate_version`); it serves until another is activated.
+    activated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class MatchSession(Base):

@@ -15,6 +15,7 @@ from .auth import current_caller, require
 from .db import get_db
 from .schemas import ModelList, ModelOut, ModelPath, RetrainIn
 from .services.insights import refresh_insights
+from .services.model_figures import active_version_figures, feedback_network
 from .services.serving import (
     activate_ready_version,
     holder,
@@ -45,6 +46,7 @@ def version_payload(version: ModelVersion) -> dict[str, Any]:
         "error": version.error,
         "created_at": isoformat(version.created_at),
         "finished_at": isoformat(version.finished_at),
+        "activated_at": isoformat(version.activated_at),
         "manifest": version.manifest,
     }
 
@@ -77,8 +79,17 @@ def retrain(body: RetrainIn):
 @bp.get("/<int:version_id>", responses={200: ModelOut})
 @require("manager", "admin")
 def get_version(path: ModelPath):
-    """Return one model version (poll it after a retrain)."""
-    return version_payload(stored_version(get_db(), path.version_id))
+    """Return one model version (poll it after a retrain); the active one with what it showed
+    since its activation and what members did with it, beside the previous version (`served`:
+    a manager counts its own network's members' feedback, an admin every network's; a manager
+    who looks after no network gets none)."""
+    session = get_db()
+    version = stored_version(session, path.version_id)
+    payload = version_payload(version)
+    network = feedback_network(current_caller())
+    if version.active and network is not None:
+        payload["served"] = active_version_figures(session, network).to_dict()
+    return payload
 
 
 @bp.post("/<int:version_id>/activate", responses={200: ModelOut})

@@ -9,6 +9,11 @@ separate processes (keep-alive HTTP/1.1, one bearer token per client; ``--client
 the home cluster) for D seconds.
 Prints requests per second, p50/p90/p99 latency and errors as JSON.
 
+One server per ``--cache-size`` (default ``4096 0``: the per-worker suggestion cache on, then
+off, on the same data in the same run, so that the cached figures stand beside the ranking's
+own); for each, the first ``--first-requests`` requests right after the server is ready are
+timed one by one too (a fresh worker's first callers) and the time until it is ready.
+
 Usage::
 
     .venv/bin/python benchmarks/bench_api.py --members 10000 --clients 16 --seconds 60
@@ -227,8 +232,24 @@ def main() -> None:
     parser.add_argument(
         "--cache-size",
         type=int,
-        default=4096,
-        help="Per-worker suggestion cache entries (0: every request ranks afresh).",
+        nargs="+",
+        default=[4096, 0],
+        help="Per-worker suggestion cache entries (0: every request ranks afresh); one server "
+        "and one measurement per size given, on the same data (default: cached, then uncached).",
+    )
+    parser.add_argument(
+        "--warm-up",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="Workers rank the home members before they serve (SUGGESTION_WARM_UP; "
+        "--no-warm-up shows what a fresh worker's first callers waited for before).",
+    )
+    parser.add_argument(
+        "--first-requests",
+        type=int,
+        default=16,
+        help="Requests timed one by one right after the server is ready (a fresh worker's "
+        "first callers).",
     )
     parser.add_argument(
         "--client",
@@ -247,45 +268,123 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         env, tokens, home = build_instance(Path(tmp), args.members, args.clients, args.model_kind)
-        env["MATCHER_SUGGESTION_CACHE_SIZE"] = str(args.cache_size)
-        server = subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("matcher")),
-                "serve",
-                "--port",
-                str(args.port),
-                "--workers",
-                str(args.workers),
-                "--threads",
-                str(args.threads),
-                *([] if args.access_log else ["--no-access-log"]),
-            ],
-            env={**os.environ, **env},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        runs = [
+            serve_and_measure(args, env, tokens, home, cache_size, Path(tmp))
+            for cache_size in args.cache_size
+        ]
+    common = {
+        "members": args.members,
+        "clients": args.clients,
+        "seconds": args.seconds,
+        "warmup": args.warmup,
+        "workers": args.workers,
+        "threads": args.threads,
+        "model_kind": args.model_kind,
+        "home_members_asked": len(home),
+        "client": args.client,
+        "access_log": args.access_log,
+        "warm_up": args.warm_up,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}",
+        "load_before": os.getloadavg()[0],
+        "date": time.strftime("%Y-%m-%d"),
+    }
+    result = {**common, **runs[0], "runs": runs} if len(runs) > 1 else {**common, **runs[0]}
+    print(json.dumps(result, indent=2))
+    print(
+        "\n| cache | requests/s | p50 | p90 | p99 | errors | ready after | first requests |",
+        file=sys.stderr,
+    )
+    for run in runs:
+        print(
+            f"| {run['cache_size']} | {run['requests_per_s']:,.1f} | {run['p50_ms']:.1f} ms "
+            f"| {run['p90_ms']:.1f} ms | {run['p99_ms']:.1f} ms | {run['errors']} "
+            f"| {run['ready_after_s']:.1f} s | median {run['first_requests_ms']['median']:.1f} ms,"
+            f" max {run['first_requests_ms']['max']:.1f} ms |",
+            file=sys.stderr,
         )
-        try:
-            deadline = time.monotonic() + 120
-            while True:  # ready = every worker can load the model; warm each one up
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{args.port}/ready", timeout=30):
-                        break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise SystemExit("the service did not become ready")
-                    time.sleep(0.5)
-            for _ in range(4 * args.workers):
-                try:
-                    urllib.request.urlopen(
-                        f"http://127.0.0.1:{args.port}/ready", timeout=30
-                    ).close()
-                except OSError:
-                    pass
-            if args.client == "wrk":
-                if args.warmup > 0:
-                    run_wrk(args.port, tokens, home, args.clients, args.warmup, Path(tmp))
-                measured = run_wrk(args.port, tokens, home, args.clients, args.seconds, Path(tmp))
-                results = None
+    if args.out:
+        args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+
+
+def first_requests(port: int, token: str, home: list[str], n: int) -> dict:
+    """Time the first `n` requests of a fresh server, one at a time, each for another home
+    member (what a worker's first callers wait for: a ranking, unless it was made before the
+    worker took traffic)."""
+    latencies = []
+    for member_id in home[:n]:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        t0 = time.perf_counter()
+        connection.request(
+            "GET",
+            f"/api/v1/members/{member_id}/suggestions?k=10",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        response = connection.getresponse()
+        response.read()
+        latencies.append(1000 * (time.perf_counter() - t0))
+        connection.close()
+        if response.status != 200:
+            raise SystemExit(f"first request for {member_id}: status {response.status}")
+    latencies.sort()
+    return {
+        "n": len(latencies),
+        "median": round(latencies[len(latencies) // 2], 2),
+        "max": round(latencies[-1], 2),
+    }
+
+
+def serve_and_measure(
+    args: argparse.Namespace,
+    env: dict,
+    tokens: list[str],
+    home: list[str],
+    cache_size: int,
+    folder: Path,
+) -> dict:
+    """Start ``matcher serve`` with `cache_size` cache entries per worker, time its first
+    requests, then load it (after ``--warmup`` seconds of load) and return the figures."""
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("matcher")),
+            "serve",
+            "--port",
+            str(args.port),
+            "--workers",
+            str(args.workers),
+            "--threads",
+            str(args.threads),
+            *([] if args.access_log else ["--no-access-log"]),
+        ],
+        env={
+            **os.environ,
+            **env,
+            "MATCHER_SUGGESTION_CACHE_SIZE": str(cache_size),
+            "MATCHER_SUGGESTION_WARM_UP": "true" if args.warm_up else "false",
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    started = time.monotonic()
+    try:
+        deadline = started + 180
+        while True:  # ready = a worker answers with a model loaded
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{args.port}/ready", timeout=60):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise SystemExit("the service did not become ready") from None
+                time.sleep(0.2)
+        ready_after = time.monotonic() - started
+        first = first_requests(args.port, tokens[0], home, args.first_requests)
+        if args.client == "wrk":
+            if args.warmup > 0:
+                run_wrk(args.port, tokens, home, args.clients, args.warmup, folder)
+            measured = run_wrk(args.port, tokens, home, args.clients, args.seconds, folder)
+            n_requests, errors = measured["requests"], measured["errors"]
+            p50, p90, p99 = (measured["latency_ms"].get(q) for q in (50, 90, 99))
+        else:
             queue = mp.get_context("spawn").Queue()
             start_at = time.time() + 2.0
             processes = [
@@ -295,50 +394,30 @@ def main() -> None:
                 )
                 for seed, token in enumerate(tokens)
             ]
-            if args.client == "wrk":
-                processes = []
             for process in processes:
                 process.start()
-            if args.client == "python":
-                results = [queue.get() for _ in processes]
+            results = [queue.get() for _ in processes]
             for process in processes:
                 process.join()
-        finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
-    if args.client == "wrk":
-        n_requests, errors = measured["requests"], measured["errors"]
-        p50, p90, p99 = (measured["latency_ms"].get(q) for q in (50, 90, 99))
-    else:
-        latencies = [x for lat, _ in results for x in lat]
-        errors = sum(e for _, e in results)
-        n_requests = len(latencies)
-        p50, p90, p99 = (1000 * percentile(latencies, q) for q in (50, 90, 99))
-    result = {
-        "members": args.members,
-        "clients": args.clients,
-        "seconds": args.seconds,
-        "warmup": args.warmup,
-        "workers": args.workers,
-        "threads": args.threads,
-        "model_kind": args.model_kind,
-        "cache_size": args.cache_size,
-        "home_members_asked": len(home),
-        "client": args.client,
-        "access_log": args.access_log,
+            latencies = [x for lat, _ in results for x in lat]
+            errors = sum(e for _, e in results)
+            n_requests = len(latencies)
+            p50, p90, p99 = (1000 * percentile(latencies, q) for q in (50, 90, 99))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    return {
+        "cache_size": cache_size,
+        "ready_after_s": round(ready_after, 2),
+        "first_requests_ms": first,
         "requests": n_requests,
         "errors": errors,
         "requests_per_s": round(n_requests / args.seconds, 1),
         "p50_ms": round(p50, 2),
         "p90_ms": round(p90, 2),
         "p99_ms": round(p99, 2),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}",
-        "date": time.strftime("%Y-%m-%d"),
+        "load_after": os.getloadavg()[0],
     }
-    print(json.dumps(result, indent=2))
-    if args.out:
-        args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

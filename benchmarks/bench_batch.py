@@ -12,7 +12,10 @@ Measures, each size in a fresh process:
   scaled up linearly);
 * the whole batch (retrieval, re-ranking, reasons) on a subset of members, per member;
 * single-member ``recommend`` in process: p50/p99 over ``--queries`` members and the ratio to
-  the memory-bandwidth floor of one pass over the index.
+  the memory-bandwidth floor of one pass over the index, beside the same model with the exact
+  vector searches forced on (``vector_searches_``; each member asked both ways in turn), where
+  the time goes, and the candidate stage's share of the exhaustive top 10 (at most 20 members
+  above 200,000 profiles). ``--one M:C --fitted model.pkl`` times a model pickled earlier.
 
 Usage::
 
@@ -90,6 +93,7 @@ def run_one(
     floor: dict,
     recall_queries: int = 0,
     skip: frozenset = frozenset(),
+    fitted: Path | None = None,
 ) -> dict:
     import numpy as np
 
@@ -100,21 +104,30 @@ def run_one(
     from matcher.profiles import validate_links, validate_profiles
 
     result: dict = {"members": n_members, "candidates": n_candidates}
-    started = time.perf_counter()
-    raw = generate_profiles(n_members, seed=seed)
-    raw_links = generate_links(raw, seed=seed)
-    frame = validate_profiles(raw, source="generated")
-    links = validate_links(raw_links, frame["member_id"], source="generated-links")
-    del raw, raw_links
-    result["generate_validate_s"] = round(time.perf_counter() - started, 1)
+    if fitted is not None:
+        # A model fitted (and pickled) by an earlier run: only the timings after the fit.
+        import pickle
 
-    before = _rss_mb()
-    started = time.perf_counter()
-    matcher = PartnerMatcher(random_state=seed).fit(frame, links)
-    result["fit_s"] = round(time.perf_counter() - started, 1)
-    result["fit_peak_mb"] = round(_peak_mb(), 0)
-    result["fit_added_peak_mb"] = round(_peak_mb() - before, 0)
-    result["links"] = len(links)
+        with open(fitted, "rb") as handle:
+            matcher = pickle.load(handle)
+        frame = matcher.frame_
+        result["fitted"] = str(fitted)
+    else:
+        started = time.perf_counter()
+        raw = generate_profiles(n_members, seed=seed)
+        raw_links = generate_links(raw, seed=seed)
+        frame = validate_profiles(raw, source="generated")
+        links = validate_links(raw_links, frame["member_id"], source="generated-links")
+        del raw, raw_links
+        result["generate_validate_s"] = round(time.perf_counter() - started, 1)
+
+        before = _rss_mb()
+        started = time.perf_counter()
+        matcher = PartnerMatcher(random_state=seed).fit(frame, links)
+        result["fit_s"] = round(time.perf_counter() - started, 1)
+        result["fit_peak_mb"] = round(_peak_mb(), 0)
+        result["fit_added_peak_mb"] = round(_peak_mb() - before, 0)
+        result["links"] = len(links)
 
     index = matcher.index_
     if "retrieval" not in skip:
@@ -190,20 +203,36 @@ def run_one(
     chosen = np.array(ids, dtype=object)[
         rng.choice(n_members, size=min(queries, n_members), replace=False)
     ]
-    matcher.recommend(chosen[0], k=10)
-    latencies = []
-    for member_id in chosen:
-        started = time.perf_counter()
-        matcher.recommend(member_id, k=10)
-        latencies.append((time.perf_counter() - started) * 1000)
+
+    # The candidate stage the fit chose (the first stage alone, or with the vector searches),
+    # and the same model with the exact vector searches forced on, side by side: each member
+    # asked both ways in turn, so that other work on the machine weighs on both alike.
+    chosen_stage = getattr(matcher, "vector_searches_", True)
+    timings: dict[bool, list[float]] = {chosen_stage: [], True: []}
+    for searching in timings:
+        matcher.vector_searches_ = searching
+        matcher.recommend(chosen[0], k=10)
+    for i, member_id in enumerate(chosen):
+        for searching in list(timings)[:: 1 if i % 2 else -1]:
+            matcher.vector_searches_ = searching
+            started = time.perf_counter()
+            matcher.recommend(member_id, k=10)
+            timings[searching].append((time.perf_counter() - started) * 1000)
+    matcher.vector_searches_ = chosen_stage
+    times, searched = timings[chosen_stage], timings[True]
     memory_floor_ms = index.matrix_.nbytes / (floor["memory_bandwidth_gb_s"] * 1e9) * 1000
     result["recommend"] = {
         "profiles": n_members,
-        "queries": len(latencies),
-        "p50_ms": round(float(np.percentile(latencies, 50)), 2),
-        "p99_ms": round(float(np.percentile(latencies, 99)), 2),
+        "queries": len(times),
+        "model": matcher.model_kind_,
+        "candidate_stage": matcher.candidate_stage_,
+        "p50_ms": round(float(np.percentile(times, 50)), 2),
+        "p99_ms": round(float(np.percentile(times, 99)), 2),
+        "with_vector_searches_p50_ms": round(float(np.percentile(searched, 50)), 2),
+        "with_vector_searches_p99_ms": round(float(np.percentile(searched, 99)), 2),
         "index_pass_floor_ms": round(memory_floor_ms, 2),
-        "p50_ratio_to_floor": round(float(np.percentile(latencies, 50)) / memory_floor_ms, 1),
+        "p50_ratio_to_floor": round(float(np.percentile(times, 50)) / memory_floor_ms, 1),
+        "load_average": os.getloadavg(),
     }
     # Where a recommendation's time goes (medians over the same members, profiles cached).
     parts: dict[str, list[float]] = {}
@@ -215,13 +244,16 @@ def run_one(
         return value
 
     for member_id in chosen[:100]:
-        a, arrays, profile, views, embedding = matcher._query(member_id)
-        mask = matcher._allowed(profile, "all", None)
+        query = matcher._query(member_id)
+        a, arrays, embedding, views = query.row, query.arrays, query.embedding, query.views
+        mask = matcher._allowed(query.profile, "all", None)
         partners = matcher.stats_.partners(a)
         mask[a] = False
         mask[partners] = False
-        J, votes = timed(
-            "candidates", matcher._candidates, a, arrays, views, embedding, partners, mask
+        [votes] = timed("votes", matcher._votes, [query])
+        timed("first_stage_scores", matcher.first_stage_.scores, arrays, a, partners, votes)
+        [J] = timed(
+            "candidates", matcher._searched, [query], [mask], [mask], [partners], [votes], None
         )
         X = timed(
             "pair_features",
@@ -235,12 +267,12 @@ def run_one(
             votes,
         )
         chosen_rows = timed("first_trees", matcher._worth_scoring, X, 10)
-        scores = timed("whole_forest", matcher.predict_scores, X[chosen_rows])
+        scores = timed("whole_score", matcher.predict_scores, X[chosen_rows])
         best = np.argsort(-scores)[:10]
         timed(
             "reasons",
             matcher.explain_rows,
-            profile,
+            query.profile,
             J[chosen_rows][best],
             scores[best],
             X[chosen_rows][best],
@@ -267,12 +299,16 @@ def run_one(
         "ratio_to_floor": round(float(np.percentile(search, 50)) / memory_floor_ms, 1),
     }
     # What the candidate stage keeps of re-ranking every profile (each query re-ranks them all).
-    if recall_queries and n_members <= 200_000:
+    # Above 200,000 profiles on at most 20 members (re-ranking a million takes seconds each).
+    if recall_queries:
         from matcher.engine.evaluation import retrieval_recall
 
         started = time.perf_counter()
         result["candidate_recall"] = retrieval_recall(
-            matcher, k=10, max_queries=recall_queries, seed=seed
+            matcher,
+            k=10,
+            max_queries=recall_queries if n_members <= 200_000 else min(recall_queries, 20),
+            seed=seed,
         )
         result["candidate_recall"]["seconds"] = round(time.perf_counter() - started, 1)
     result["peak_mb"] = round(_peak_mb(), 0)
@@ -312,6 +348,12 @@ def main() -> None:
         help="Parts not to run: the batch retrieval and its scikit-learn peer, or the cores comparison.",
     )
     parser.add_argument("--out", type=Path)
+    parser.add_argument(
+        "--fitted",
+        type=Path,
+        help="A pickled fitted PartnerMatcher to time instead of generating and fitting one "
+        "(with --one; the size names the profiles it holds).",
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--floor", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -329,6 +371,7 @@ def main() -> None:
                     json.loads(args.floor),
                     args.recall_queries,
                     frozenset(args.skip),
+                    args.fitted,
                 )
             )
         )

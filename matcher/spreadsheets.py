@@ -51,8 +51,15 @@ def safe_cells(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of `frame` with :func:`safe_cell` applied to its text columns."""
     out = frame.copy()
     for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(safe_cell)
+        values = out[column]
+        if isinstance(values.dtype, pd.StringDtype):
+            # Text only: the cells to change are found at once (a batch's shortlists hold
+            # millions of cells, almost none of them a formula).
+            risky = values.str.startswith(FORMULA_START).fillna(False).astype(bool)
+            if risky.any():
+                out[column] = values.mask(risky, "'" + values)
+        elif values.dtype == object or pd.api.types.is_string_dtype(values):
+            out[column] = values.map(safe_cell)
     return out
 
 

@@ -86,6 +86,7 @@ LONGEST_FIRST = (
     "tests/api/test_api_schema_live.py",  # 65
     "tests/test_contract_properties.py",  # 50
     "tests/api/test_api_insights_jobs.py",  # 40
+    "tests/engine/test_learning.py",  # 30
     "tests/test_notebooks.py::test_notebook_runs[02-cluster-insights.ipynb]",  # 25
     "tests/test_notebooks.py::test_notebook_runs[01-explore-cluster.ipynb]",  # 20
 )

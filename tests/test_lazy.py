@@ -50,3 +50,17 @@ def test_importing_one_module_does_not_load_its_neighbours():
         "assert 'matcher.engine.evaluation' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_reading_manifests_does_not_load_the_engine():
+    """`matcher models` reads JSON: neither the engine nor its libraries are imported (issue 18)."""
+    code = (
+        "import sys; from matcher.engine.artifacts import list_models, read_manifest; "
+        "list_models('no-such-folder'); "
+        "heavy = {'matcher.engine.ranking', 'sklearn', 'pandas', 'joblib', 'numba', 'scipy'}; "
+        "assert not heavy & set(sys.modules), heavy & set(sys.modules); "
+        "from matcher.engine.artifacts import canonical_sparse; "
+        "from matcher.canonical import canonical_sparse as original; "
+        "assert canonical_sparse is original"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -149,6 +149,13 @@ def profile_values(
         # Unnamed: it is called by its slug as words until it is named (services.networks).
         session.add(Network(network_id=profile.network, name="", name_uk=""))
         session.flush()
+    return member_columns(profile, contact)
+
+
+def member_columns(profile: Profile, contact: dict[str, Any] | None) -> dict[str, Any]:
+    """The member row's columns for `profile` (live), and its contacts when `contact` is given:
+    :func:`profile_values` without the network's row (an import adds all its networks at once).
+    """
     record = profile.to_record()
     if profile.market_presence_derived:
         record["market_presence"] = profile.market_presence

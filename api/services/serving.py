@@ -34,6 +34,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from matcher.engine.artifacts import ArtifactError, load_model, save_model
+from matcher.engine.learning import FEEDBACK_EVENTS, read_feedback
 from matcher.engine.ranking import PartnerMatcher
 from matcher.errors import InputError
 from matcher.profiles import Link, profiles_to_frame, validate_profiles
@@ -41,17 +42,8 @@ from matcher.profiles import Link, profiles_to_frame, validate_profiles
 from ..db import session_factory
 from ..errors import abort
 from ..tables import FeedbackEvent, KnownLink, Member, ModelVersion, utcnow
-from .feedback import is_mutual, latest_answers
 
 logger = logging.getLogger(__name__)
-
-#: Feedback events that become links for training (accepted suggestions are partnerships).
-FEEDBACK_LINK_KINDS = {
-    "declined": "declined",
-    "meeting": "meeting",
-    "deal": "deal",
-    "accepted": "partner",
-}
 
 
 @dataclass(frozen=True)
@@ -194,7 +186,7 @@ class ModelHolder:
             name = session.scalar(
                 select(ModelVersion.name).where(ModelVersion.version_id == active_id)
             )
-            if self._try_load(active_id, name):
+            if self._try_load(session, active_id, name):
                 self.last_error = None
                 return self.served
         self.last_error = self.failure(active_id)
@@ -211,7 +203,7 @@ class ModelHolder:
             .order_by(ModelVersion.version_id.desc())
         ).all()
         for version_id, name in others:
-            if not self._failed_recently(version_id) and self._try_load(version_id, name):
+            if not self._failed_recently(version_id) and self._try_load(session, version_id, name):
                 logger.warning(
                     "serving model version %s instead of the active version %s, which does "
                     "not load",
@@ -227,8 +219,9 @@ class ModelHolder:
             )
         return None
 
-    def _try_load(self, version_id: int, name: str | None) -> bool:
-        """Load `version_id` and serve it; on failure remember why (and when) and say False."""
+    def _try_load(self, session: Session, version_id: int, name: str | None) -> bool:
+        """Load `version_id`, prepare it (:func:`before_serving`) and serve it; on failure
+        remember why (and when) and say False."""
         try:
             matcher = load_servable(self.app.config["MODELS_DIR"], name)
         except ArtifactError as error:
@@ -237,9 +230,55 @@ class ModelHolder:
             logger.error(reason)
             return False
         self._failed.pop(version_id, None)
-        self.served = Served(version_id, name, matcher)
+        served = Served(version_id, name, matcher)
+        # Prepared before the switch: the old version serves the other threads meanwhile, and
+        # the first requests to the new one find its caches filled.
+        for listener in self.app.extensions.get(LOAD_LISTENERS, ()):
+            try:
+                listener(self.app, session, served)
+            except Exception:
+                logger.exception(
+                    "%s before serving version %s failed",
+                    getattr(listener, "__qualname__", listener),
+                    version_id,
+                )
+        self.served = served
         logger.info("serving model version %s (%s)", version_id, name)
         return True
+
+
+#: The key, in ``app.extensions``, of the callables that prepare a version a worker loaded.
+LOAD_LISTENERS = "matcher_load_listeners"
+
+
+def before_serving(app: Flask, listener: Callable[[Flask, Session, Served], Any]) -> None:
+    """Call ``listener(app, session, served)`` whenever a worker has loaded a version, before
+    the worker serves it: at start (:func:`prepare_worker`) and when another version was
+    activated. What a listener builds for the new version (the suggestion cache's answers for
+    the home members) is there when the first request reaches it. A failing listener is
+    logged; the version serves all the same.
+
+    The modules that keep something per version register here (the suggestion cache), so
+    that this module does not import them.
+    """
+    app.extensions.setdefault(LOAD_LISTENERS, []).append(listener)
+
+
+def prepare_worker(app: Flask) -> Served | None:
+    """Load the active version and prepare it (:func:`before_serving`) before the worker takes
+    its first request; return what it serves (None without a loadable version).
+
+    gunicorn's workers call it once the app is loaded (:mod:`api.gunicorn_workers`): without it,
+    each first request for a member ranked afresh (about 35 ms at 10,000 members) until the
+    worker's cache was warm. A failure here is logged and left to the first request, which
+    tries again and answers with the reason.
+    """
+    try:
+        with app.app_context(), session_factory(app)() as session:
+            return holder(app).get(session)
+    except Exception:
+        logger.exception("the worker could not load the active model before serving")
+        return None
 
 
 def holder(app: Flask | None = None) -> ModelHolder:
@@ -295,8 +334,24 @@ def live_profile_frame(session: Session) -> pd.DataFrame:
     return validate_profiles(pd.DataFrame(records), source="database", unit="record", first_row=1)
 
 
-def training_data(session: Session) -> tuple[Any, list[Link]]:
-    """Return the validated profile frame of the live members and their links for training."""
+@dataclass(frozen=True)
+class TrainingData:
+    """What a retrain learns from: the live members' validated profiles, the known links
+    between them and their feedback events ``(member_id, partner_id, event)`` in the order
+    recorded (``PartnerMatcher.fit(frame, links, feedback=events)``; the events' rule is
+    :func:`matcher.engine.learning.read_feedback`)."""
+
+    frame: Any
+    links: list[Link]
+    events: list[tuple[str, str, str]]
+
+    def learned_links(self) -> list[Link]:
+        """The known links and the partnerships and declines the events add."""
+        return list(dict.fromkeys(self.links + read_feedback(self.events).links))
+
+
+def training_data(session: Session) -> TrainingData:
+    """Return the live members' profiles, links and feedback events for training."""
     frame = live_profile_frame(session)
     live = set(frame.index)
     links = [
@@ -304,27 +359,18 @@ def training_data(session: Session) -> tuple[Any, list[Link]]:
         for s, t, k, d in session.execute(
             select(KnownLink.source_id, KnownLink.target_id, KnownLink.kind, KnownLink.date)
         )
+        if s in live and t in live
     ]
-    events = session.execute(
-        select(FeedbackEvent.member_id, FeedbackEvent.partner_id, FeedbackEvent.event)
-        .where(FeedbackEvent.event.in_([*FEEDBACK_LINK_KINDS, "undeclined"]))
-        .order_by(FeedbackEvent.created_at, FeedbackEvent.event_id)
-    ).all()
-    # One side's claim is not a partnership: an acceptance is learnt only when mutual.
-    answers = latest_answers(events)
-    for member_id, partner_id, event in events:
-        if event == "accepted" and not is_mutual(answers, member_id, partner_id):
-            continue
-        if event == "undeclined" or (
-            # A decline the member took back (its latest answer) is not learnt.
-            event == "declined" and answers.get((member_id, partner_id)) == "undeclined"
-        ):
-            continue
-        links.append(Link(member_id, partner_id, FEEDBACK_LINK_KINDS[event]))
-    links = list(
-        dict.fromkeys(link for link in links if link.source in live and link.target in live)
-    )
-    return frame, links
+    events = [
+        (member_id, partner_id, event)
+        for member_id, partner_id, event in session.execute(
+            select(FeedbackEvent.member_id, FeedbackEvent.partner_id, FeedbackEvent.event)
+            .where(FeedbackEvent.event.in_(FEEDBACK_EVENTS))
+            .order_by(FeedbackEvent.created_at, FeedbackEvent.event_id)
+        )
+        if member_id in live and partner_id in live
+    ]
+    return TrainingData(frame, list(dict.fromkeys(links)), events)
 
 
 def model_versions(session: Session) -> list[ModelVersion]:
@@ -429,14 +475,15 @@ def train_version(
     beating = _Heartbeat(app, version_id)
     try:
         with sessions() as session:
-            frame, links = training_data(session)
-        matcher = PartnerMatcher(model=app.config["MODEL_KIND"], random_state=0).fit(
-            profiles_to_frame(frame), links
-        )
+            data = training_data(session)
+        frame, links = data.frame, data.links
+        matcher = PartnerMatcher(
+            model=app.config["MODEL_KIND"], random_state=0, explore=app.config["EXPLORE"]
+        ).fit(profiles_to_frame(frame), links, feedback=data.events)
         # The check: a fitted model must answer a query before it may serve.
         matcher.recommend(str(frame.index[0]), k=1)
         name = f"v{version_id:04d}-{utcnow().strftime('%Y%m%dT%H%M%S')}"
-        folder = save_model(matcher, name, links, app.config["MODELS_DIR"])
+        folder = save_model(matcher, name, data.learned_links(), app.config["MODELS_DIR"])
         load_model(folder)  # re-read: the artifact on disk is complete and its hash holds
         manifest = (Path(folder) / "manifest.json").read_text(encoding="utf-8")
         with sessions.begin() as session:
@@ -589,14 +636,21 @@ def artifact_problem(models_dir: str | Path, name: str | None) -> str | None:
 
 
 def activate_version(session: Session, version_id: int) -> None:
-    """Make `version_id` the only active version (within the caller's transaction)."""
+    """Make `version_id` the only active version (within the caller's transaction).
+
+    Its ``activated_at`` becomes now when it was not active already (a version activated again
+    after another one starts a new serving period; activating the active one changes nothing):
+    the models page counts what it showed from then (:mod:`api.services.model_figures`).
+    """
     session.execute(
         update(ModelVersion)
         .where(ModelVersion.active.is_(True), ModelVersion.version_id != version_id)
         .values(active=False)
     )
     session.execute(
-        update(ModelVersion).where(ModelVersion.version_id == version_id).values(active=True)
+        update(ModelVersion)
+        .where(ModelVersion.version_id == version_id, ModelVersion.active.is_not(True))
+        .values(active=True, activated_at=utcnow())
     )
 
 

@@ -20,6 +20,7 @@ from . import (
     member_days,  # noqa: F401 - its routes join `member_bp` before it is registered
     member_profile,  # noqa: F401 - its routes join `member_bp` before it is registered
     member_suggestions,  # noqa: F401 - its routes join `member_bp` before it is registered
+    model_pages,  # noqa: F401 - its routes join `bp` before it is registered
     sessions_pages,  # noqa: F401 - its routes join `bp` before it is registered
 )
 from .i18n import init_babel

@@ -61,6 +61,7 @@ NAVIGATION = (
     ("web.sessions", N_("Matchmaking sessions"), ("web.session",)),
     ("web.dashboard", N_("Dashboard"), ("web.dashboard",)),
     ("web.insights", N_("Insights"), ("web.insights",)),
+    ("web.models", N_("Models"), ("web.model",)),
 )
 
 SCOPES = ("all", "cluster", "international")

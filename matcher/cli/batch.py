@@ -90,8 +90,12 @@ def _read_both(members: str, candidates: str, duplicates: str):
     """Check both profile files whole before anything runs; report both files' problems."""
     from ..profiles import ProfileValidationError, read_profile_frame
 
+    # One file in both roles (every member against every other) is read and checked once,
+    # its extra columns expected as in a candidate file.
+    same = _same_file(members, candidates)
+    roles = ((candidates, True),) if same else ((members, False), (candidates, True))
     frames, problems = [], []
-    for path, has_extra in ((members, False), (candidates, True)):
+    for path, has_extra in roles:
         try:
             with _extra_columns_expected() if has_extra else contextlib.nullcontext():
                 frames.append(read_profile_frame(path, duplicates=duplicates))
@@ -101,7 +105,14 @@ def _read_both(members: str, candidates: str, duplicates: str):
             problems.append(str(error))
     if problems:
         raise BadInput("\n".join(problems))
-    return frames
+    return [frames[0], frames[0]] if same else frames
+
+
+def _same_file(first: str, second: str) -> bool:
+    try:
+        return os.path.samefile(first, second)
+    except OSError:  # a missing file: reported when it is read
+        return False
 
 
 def _union(member_frame, candidate_frame):
@@ -109,6 +120,8 @@ def _union(member_frame, candidate_frame):
     candidate row's extra columns (hall, stand, ...)."""
     import pandas as pd
 
+    if candidate_frame is member_frame:
+        return member_frame
     extra_rows = candidate_frame[~candidate_frame["member_id"].isin(member_frame["member_id"])]
     union = pd.concat([member_frame, extra_rows])
     both = candidate_frame[candidate_frame["member_id"].isin(member_frame["member_id"])]
@@ -365,7 +378,9 @@ def batch(
                 err=True,
             )
             raise SystemExit(130) from None
-        summary = member_summary(shortlists)
+        # The summary is a sheet of an XLSX shortlist, or its own file: not written otherwise.
+        wanted = summary_out or Path(out).suffix.lower() == ".xlsx"
+        summary = member_summary(shortlists) if wanted else None
         write_table(shortlists, out, summary=summary)
         if reverse_out:
             write_table(reverse_view(shortlists), reverse_out)

@@ -206,6 +206,7 @@ LAZY_COMMANDS = {
     "batch": "matcher.cli.batch:batch",
     "session": "matcher.cli.sessions:session",
     "insights": "matcher.cli.insights:insights",
+    "simulate": "matcher.cli.simulate:simulate",
 }
 
 
@@ -299,8 +300,18 @@ def main(context: click.Context, verbose: int) -> None:
     help="Folds of the cross-validation stored in the manifest.",
 )
 @click.option("--seed", default=0, show_default=True, type=int)
+@click.option(
+    "--explore",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0, 0.5),
+    help="Share of each shortlist given to partners few have seen (the service's retrain "
+    "uses 0.1).",
+)
 @_duplicates_option("error")
-def train(profiles, links, sample, name, models_dir, run_evaluation, eval_folds, seed, duplicates):
+def train(
+    profiles, links, sample, name, models_dir, run_evaluation, eval_folds, seed, explore, duplicates
+):
     """Train a model and write models/NAME/model.joblib and manifest.json."""
     from ..engine.artifacts import save_model
     from ..engine.evaluation import evaluate
@@ -336,7 +347,7 @@ def train(profiles, links, sample, name, models_dir, run_evaluation, eval_folds,
         click.echo(
             f"fitting the model on {len(frame)} profiles and {len(known_links)} links...", err=True
         )
-        matcher = PartnerMatcher(random_state=seed).fit(frame, known_links)
+        matcher = PartnerMatcher(random_state=seed, explore=explore).fit(frame, known_links)
         folder = save_model(matcher, model_name, known_links, models_dir, evaluation=figures)
         click.echo(f"done in {time.perf_counter() - started:.0f} s", err=True)
         click.echo(

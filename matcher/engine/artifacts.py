@@ -5,6 +5,10 @@ this package, the SHA-256 of the artifact, a hash of the training data, the numb
 and links, evaluation figures). Loading checks the hash and the versions and refuses a mismatch
 with a message that says what differs. Files are written to a temporary name and renamed, so a
 reader never sees half an artifact.
+
+The manifests are JSON: reading them (:func:`read_manifest`, :func:`list_models`, so `matcher
+models`) imports neither the engine nor scikit-learn, pandas or joblib, which saving and loading
+a model import when called.
 """
 
 from __future__ import annotations
@@ -18,24 +22,23 @@ import platform
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
-
-import joblib
-import pandas as pd
-import sklearn
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
-from ..canonical import canonical_sparse
 from ..errors import InputError
 from ..files import atomic_write_bytes
-from ..profiles import Link
 from . import MODULES
-from .ranking import PartnerMatcher
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..profiles import Link
+    from .ranking import PartnerMatcher
 
 __all__ = [
     "DEFAULT_MODELS_DIR",
     "ArtifactError",
-    "canonical_sparse",
+    "canonical_sparse",  # noqa: F822 (matcher.canonical's, through __getattr__)
     "data_hash",
     "list_models",
     "load_model",
@@ -52,6 +55,16 @@ MANIFEST_FILE = "manifest.json"
 #: names them by those paths; loading reads such a model through these names instead of refusing
 #: a service's trained versions after an upgrade.
 FORMER_MODULES = {f"matcher.{name}": f"matcher.engine.{name}" for name in MODULES}
+
+
+def __getattr__(name: str) -> Any:
+    # canonical_sparse, offered here as before, is matcher.canonical's (which imports pandas
+    # and scipy): imported when asked for.
+    if name == "canonical_sparse":
+        from ..canonical import canonical_sparse
+
+        return canonical_sparse
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class ArtifactError(InputError, RuntimeError):
@@ -87,6 +100,8 @@ def data_hash(frame: pd.DataFrame, links: Iterable[Link] = ()) -> str:
 
 
 def _versions() -> dict[str, str]:
+    import sklearn
+
     return {
         "python": platform.python_version(),
         "scikit-learn": sklearn.__version__,
@@ -111,6 +126,10 @@ def save_model(
             f"Got name={name!r}, expected a folder name such as 'kharkiv-2026' "
             "(no '/' or '\\', not starting with '.')"
         )
+    import joblib
+
+    from ..canonical import canonical_sparse
+
     folder = Path(models_dir) / name
     model_path = folder / MODEL_FILE
     canonical_sparse(matcher)
@@ -134,6 +153,10 @@ def save_model(
         # model="auto" how the inner cross-validation chose them (every candidate's score).
         "candidate": matcher.candidate_.to_dict() if getattr(matcher, "candidate_", None) else None,
         "dropped_features": list(getattr(matcher, "dropped_features_", ())),
+        # What the feedback events taught: pairs by outcome (matcher.engine.learning).
+        "feedback": getattr(matcher.feedback_, "outcomes", None)
+        if getattr(matcher, "feedback_", None) is not None
+        else None,
         "model_selection": getattr(matcher, "selection_", None),
         # On large data, the first stage's depth and the share of the top 10 each depth kept.
         "candidate_stage": getattr(matcher, "candidate_stage_", None),
@@ -211,6 +234,10 @@ def load_model(
                 + ", ".join(problems)
                 + "; retrain it with `matcher train`"
             )
+    import joblib
+
+    from .ranking import PartnerMatcher
+
     with _former_module_names():
         matcher = joblib.load(model_path)
     if not isinstance(matcher, PartnerMatcher):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable
+from numbers import Integral
 from typing import Any, ClassVar
 
 import numpy as np
@@ -25,7 +26,7 @@ import scipy.sparse as sp
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -436,16 +437,12 @@ class TextEncoder(TransformerMixin, BaseEstimator):
                 len(documents), limit, replace=False
             )
             documents = [documents[i] for i in np.sort(chosen)]
-        self.vectorizer_ = TfidfVectorizer(
-            analyzer="char_wb",
-            ngram_range=tuple(self.ngram_range),
-            min_df=self.min_df,
-            max_features=self.max_features,
-            sublinear_tf=self.sublinear_tf,
-            lowercase=True,
-            strip_accents=None,
-            dtype=np.float64,
-        )
+        if len(documents) >= self.WORD_PRODUCT_FROM:
+            by_words = self._fit_by_words(documents)
+            if by_words is not None:
+                self.vectorizer_ = by_words
+                return self
+        self.vectorizer_ = self._vectorizer()
         # An input with no text at all still fits (every row then encodes to zeros).
         if not any(doc.strip() for doc in documents):
             documents = documents + ["   "]
@@ -456,6 +453,58 @@ class TextEncoder(TransformerMixin, BaseEstimator):
                 analyzer="char_wb", ngram_range=(1, 1), min_df=1, strip_accents=None
             ).fit(documents + [" x "])
         return self
+
+    def _vectorizer(self, vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
+        return TfidfVectorizer(
+            analyzer="char_wb",
+            ngram_range=tuple(self.ngram_range),
+            min_df=self.min_df,
+            max_features=self.max_features,
+            sublinear_tf=self.sublinear_tf,
+            lowercase=True,
+            strip_accents=None,
+            dtype=np.float64,
+            vocabulary=vocabulary,
+        )
+
+    def _fit_by_words(self, documents: list[str]) -> TfidfVectorizer | None:
+        """What ``self._vectorizer().fit(documents)`` learns, from each distinct word's n-grams
+        (see the class notes; about ten times faster on 20,000 sentences): the same
+        vocabulary, chosen by the vectorizer's rule (document counts of at least ``min_df``,
+        then the ``max_features`` most frequent over the documents, ties as its ``argsort``
+        leaves them, over the n-grams in sorted order), and the same weights. The vectorizer
+        returned holds that vocabulary as its ``vocabulary``. None when no document has a
+        word (the vectorizer's own fit then decides)."""
+        lowered = [doc.lower() for doc in documents]
+        if not any(doc.split() for doc in lowered):
+            return None
+        words = CountVectorizer(analyzer=str.split, lowercase=False, dtype=np.float64)
+        doc_words = words.fit_transform(lowered).tocsr()
+        grams = CountVectorizer(
+            analyzer="char_wb",
+            ngram_range=tuple(self.ngram_range),
+            lowercase=False,
+            dtype=np.float64,
+        )
+        word_grams = grams.fit_transform(list(words.get_feature_names_out())).tocsr()
+        counts = (doc_words @ word_grams).tocsr()  # documents x n-grams (sorted), whole counts
+        n_documents = counts.shape[0]
+        least = self.min_df if isinstance(self.min_df, Integral) else self.min_df * n_documents
+        kept = np.bincount(counts.indices, minlength=counts.shape[1]) >= least
+        if self.max_features is not None and kept.sum() > self.max_features:
+            totals = np.asarray(counts.sum(axis=0)).ravel()
+            most = (-totals[kept]).argsort()[: self.max_features]
+            chosen = np.zeros(len(kept), dtype=bool)
+            chosen[np.flatnonzero(kept)[most]] = True
+            kept = chosen
+        columns = np.flatnonzero(kept)
+        if not len(columns):
+            return None
+        names = grams.get_feature_names_out()[columns].tolist()
+        weights = TfidfTransformer(sublinear_tf=self.sublinear_tf).fit(counts[:, columns])
+        vectorizer = self._vectorizer({name: i for i, name in enumerate(names)})
+        vectorizer.idf_ = weights.idf_  # the public way to give a vectorizer its weights
+        return vectorizer
 
     def transform(self, X: Any) -> sp.csr_matrix:
         """Return the L2-normalised TF-IDF rows, shape (n_samples, n_ngrams)."""

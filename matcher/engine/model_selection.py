@@ -56,7 +56,7 @@ from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
@@ -69,6 +69,7 @@ __all__ = [
     "FeatureMask",
     "ModelCandidate",
     "TrainingPairs",
+    "WeightedPipeline",
     "build_learner",
     "candidate_named",
     "feature_evidence_se",
@@ -120,6 +121,9 @@ class TrainingPairs:
     weights : ndarray of shape (n_pairs,)
         How many of the member's non-partners each sampled one stands for (1 for partners and
         for the best-looking non-partners, which are all taken).
+    sample_weight : ndarray of shape (n_pairs,) or None
+        How much each pair weighs in learning, from the feedback events' outcomes
+        (:mod:`matcher.engine.learning`); None: every pair alike (no feedback).
     """
 
     X: np.ndarray
@@ -127,6 +131,7 @@ class TrainingPairs:
     groups: np.ndarray
     parts: np.ndarray
     weights: np.ndarray
+    sample_weight: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -217,6 +222,16 @@ def without_features(X: np.ndarray, dropped: Sequence[str]) -> np.ndarray:
     return X
 
 
+class WeightedPipeline(Pipeline):
+    """A pipeline whose ``fit`` takes ``sample_weight`` and gives it to its last step: what
+    :class:`~sklearn.calibration.CalibratedClassifierCV` passes to the models it calibrates."""
+
+    def fit(self, X, y=None, sample_weight=None, **params):
+        if sample_weight is not None:
+            params[f"{self.steps[-1][0]}__sample_weight"] = sample_weight
+        return super().fit(X, y, **params)
+
+
 def build_learner(candidate: ModelCandidate, dropped: Sequence[str] = (), random_state: int = 0):
     """An unfitted scikit-learn classifier for `candidate`, ignoring the `dropped` features.
 
@@ -224,10 +239,12 @@ def build_learner(candidate: ModelCandidate, dropped: Sequence[str] = (), random
     the logistic pipeline zeroes them itself, before its scaling.
     """
     if candidate.family == "logistic":
-        return make_pipeline(
-            FeatureMask(tuple(dropped)),
-            StandardScaler(),
-            LogisticRegression(max_iter=2000, **candidate.params),
+        return WeightedPipeline(
+            [
+                ("featuremask", FeatureMask(tuple(dropped))),
+                ("standardscaler", StandardScaler()),
+                ("logisticregression", LogisticRegression(max_iter=2000, **candidate.params)),
+            ]
         )
     if candidate.family == "gbt":
         monotonic = [MONOTONIC.get(name, 0) for name in PAIR_FEATURES]
@@ -292,7 +309,8 @@ def _fold_scores(
 ) -> tuple[np.ndarray, np.ndarray]:
     held = pairs.parts == fold
     learner = build_learner(candidate, dropped, random_state)
-    learner.fit(without_features(pairs.X[train], dropped), pairs.y[train])
+    weights = None if pairs.sample_weight is None else pairs.sample_weight[train]
+    learner.fit(without_features(pairs.X[train], dropped), pairs.y[train], sample_weight=weights)
     scores = learner.predict_proba(pairs.X[held])[:, 1]
     return inner_scores(scores, pairs.y[held], keys[held], pairs.weights[held])
 

@@ -53,6 +53,8 @@ from ..profiles import (
 from .features import OfferNeedEncoder
 from .firststage import FirstStage
 from .forest import CompiledForest
+from .learning import OUTCOME_WEIGHTS, LearnedFeedback, check_weights, read_feedback
+from .linear import CompiledLogistic
 from .model_selection import (
     MODEL_CANDIDATES,
     ModelCandidate,
@@ -71,9 +73,9 @@ from .pairs import (
     pair_features,
     split_texts,
 )
-from .reasons import explain
+from .reasons import explain, exploration_reason
 from .retrieval import ComplementIndex
-from .topk import TopK, top_k_indices, top_k_rows
+from .topk import TopK, few_inner_products, top_k_indices, top_k_rows
 
 logger = logging.getLogger(__name__)
 
@@ -82,12 +84,16 @@ __all__ = [
     "LANGUAGES",
     "MODEL_KINDS",
     "SCOPES",
+    "SERVICE_EXPLORE",
     "CandidateSet",
     "PartnerMatcher",
     "Suggestion",
 ]
 
 SCOPES = ("all", "cluster", "international")
+#: The share of a shortlist the service's models give to partners few have seen (``explore``):
+#: one place of ten.
+SERVICE_EXPLORE = 0.1
 #: Languages of the reasons.
 LANGUAGES = ("en", "uk")
 #: Values of ``PartnerMatcher(model=...)``.
@@ -198,6 +204,34 @@ class _DefaultScorer:
         return np.column_stack([1 - p, p])
 
 
+@dataclass(frozen=True)
+class FeedbackRows:
+    """Feedback examples as :meth:`PartnerMatcher._training_pairs` reads them: the training
+    weight of each known partnership (row pair) that feedback strengthens, every member's
+    answered partners, and the examples that are not partnerships with the part of each
+    member."""
+
+    link_weight: dict[tuple[int, int], float]
+    answered: dict[int, set[int]]
+    pairs: np.ndarray
+    labels: np.ndarray
+    weights: np.ndarray
+    part_of_member: np.ndarray
+
+    def by_source(self, part: int) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """{member row: (partner rows, labels, weights)} of the members in `part`."""
+        chosen = self.part_of_member[self.pairs[:, 0]] == part
+        pairs, labels, weights = self.pairs[chosen], self.labels[chosen], self.weights[chosen]
+        order = np.argsort(pairs[:, 0], kind="stable")
+        pairs, labels, weights = pairs[order], labels[order], weights[order]
+        sources, starts = np.unique(pairs[:, 0], return_index=True)
+        ends = np.r_[starts[1:], len(pairs)]
+        return {
+            int(a): (pairs[i:j, 1], labels[i:j], weights[i:j])
+            for a, i, j in zip(sources.tolist(), starts.tolist(), ends.tolist())
+        }
+
+
 class PartnerMatcher(BaseEstimator):
     """Complementary, reciprocal partner recommender with reasons.
 
@@ -228,6 +262,17 @@ class PartnerMatcher(BaseEstimator):
     random_state : int, default=0
     language : {"en", "uk"}, default="en"
         Language of the reasons.
+    explore : float, default=0.0
+        The share of each shortlist (its last places, ``int(explore * k)`` of them) given to
+        partners few have seen, from the next ``EXPLORATION_POOL * k`` candidates by score:
+        the least exposed first (``exposure_``: members shown it by the ``feedback``, plus its
+        known partners), the best score among equals. It keeps the learning loop learning and
+        new members seen (:mod:`matcher.engine.simulation` measures what it costs and gains).
+        The service and ``matcher train`` use :data:`SERVICE_EXPLORE`; 0 (the library's
+        default) turns it off.
+    feedback_weights : dict, optional
+        The training weight of each outcome of the feedback events (default
+        :data:`~matcher.engine.learning.OUTCOME_WEIGHTS`).
 
     Attributes
     ----------
@@ -249,8 +294,17 @@ class PartnerMatcher(BaseEstimator):
         The first stage's depth on large data, chosen by the fit among ``FIRST_STAGE_CHOICES``.
     candidate_stage_ : dict or None
         How that depth was chosen (with a candidate stage): the share of the reference top 10
-        each depth keeps.
+        each depth keeps, with the distilled first stage alone and with the vector searches.
+    vector_searches_ : bool
+        Whether the candidates include the vector searches over ``index_`` (chosen by the fit:
+        off when the first stage alone keeps the target share). Set it to True to run them
+        whatever the fit chose; a model saved before this choice runs them.
     stats_ : LinkStats
+    feedback_ : LearnedFeedback or None
+        What the ``feedback`` events taught (examples, weights, outcomes; None without them).
+    exposure_ : int32 ndarray of shape (n_profiles,)
+        How much each profile has been seen: members shown it by the feedback, plus its known
+        partners (``explore`` reads it).
     scorer_ : fitted classifier with ``predict_proba``
     model_kind_ : str
         The model family actually used ("gbt", "logistic" or "default").
@@ -274,6 +328,8 @@ class PartnerMatcher(BaseEstimator):
         inner_folds: int = 3,
         random_state: int = 0,
         language: str = "en",
+        explore: float = 0.0,
+        feedback_weights: Mapping[str, float] | None = None,
     ):
         self.model = model
         self.n_candidates = n_candidates
@@ -283,14 +339,19 @@ class PartnerMatcher(BaseEstimator):
         self.inner_folds = inner_folds
         self.random_state = random_state
         self.language = language
+        self.explore = explore
+        self.feedback_weights = feedback_weights
 
     # ------------------------------------------------------------------------------------
     # Fitting
     # ------------------------------------------------------------------------------------
     def fit(
-        self, profiles: Sequence[Profile] | pd.DataFrame, links: Iterable[Link] | None = None
+        self,
+        profiles: Sequence[Profile] | pd.DataFrame,
+        links: Iterable[Link] | None = None,
+        feedback: Iterable[tuple[str, str, str]] | None = None,
     ) -> PartnerMatcher:
-        """Fit on validated profiles and, optionally, known links.
+        """Fit on validated profiles and, optionally, known links and feedback events.
 
         Parameters
         ----------
@@ -298,6 +359,11 @@ class PartnerMatcher(BaseEstimator):
         links : iterable of Link, optional
             Positive links (partner, supplier, deal) teach the score; declined links are
             remembered and never suggested again.
+        feedback : iterable of (member_id, partner_id, event), optional
+            What members did with their suggestions, in the order recorded
+            (:mod:`matcher.engine.learning`): deals and mutual acceptances become partnerships,
+            every answered or shown pair a weighted training example, declines are never
+            suggested again, and how often each partner was shown guides ``explore``.
 
         Raises
         ------
@@ -312,8 +378,8 @@ class PartnerMatcher(BaseEstimator):
         frame = profiles_to_frame(profiles)
         self.frame_ = frame
         self.position_ = {member_id: i for i, member_id in enumerate(frame["member_id"].tolist())}
-        # The links are read (and refused) before the profiles are encoded.
-        known = self._read_links(list(links or []))
+        # The links and events are read (and refused) before the profiles are encoded.
+        known = self._read_links(list(links or []), feedback)
         n = len(frame)
 
         texts = split_texts(frame)
@@ -357,11 +423,14 @@ class PartnerMatcher(BaseEstimator):
         canonical_sparse(self)
         return self
 
-    def with_links(self, links: Iterable[Link]) -> PartnerMatcher:
-        """This fitted matcher learned again from other links: the same profiles and encoding,
-        new link statistics and a new score.
+    def with_links(
+        self, links: Iterable[Link], feedback: Iterable[tuple[str, str, str]] | None = None
+    ) -> PartnerMatcher:
+        """This fitted matcher learned again from other links (and feedback events): the same
+        profiles and encoding, new link statistics and a new score.
 
-        What ``PartnerMatcher(<the same parameters>).fit(<the same profiles>, links)`` gives,
+        What ``PartnerMatcher(<the same parameters>).fit(<the same profiles>, links, feedback)``
+        gives,
         without encoding the profiles again: the evaluation's folds and the cross-validation of
         ``matcher train`` differ only in their links. The encoding is shared with this matcher,
         which stays as it was.
@@ -372,7 +441,7 @@ class PartnerMatcher(BaseEstimator):
             As :meth:`fit`.
         """
         return self._relearned_copy(
-            lambda other: other._learn_links(*other._read_links(list(links)))
+            lambda other: other._learn_links(*other._read_links(list(links), feedback))
         )
 
     def _relearned_copy(self, learn: Callable[[PartnerMatcher], None]) -> PartnerMatcher:
@@ -386,9 +455,31 @@ class PartnerMatcher(BaseEstimator):
         canonical_sparse(other)
         return other
 
-    def _read_links(self, links: list[Link]) -> tuple[np.ndarray, np.ndarray, str]:
-        """The distinct positive pairs of `links` (ascending, shape (m, 2)), the declined ones'
-        rows and the score model their number allows; links naming unknown ids are refused."""
+    def _read_links(
+        self, links: list[Link], feedback: Iterable[tuple[str, str, str]] | None = None
+    ) -> tuple[np.ndarray, np.ndarray, str, LearnedFeedback | None]:
+        """The distinct positive pairs of `links` and of the partnerships in `feedback`
+        (ascending, shape (m, 2)), the declined ones' rows, the score model their number
+        allows and what the feedback teaches besides; ids that are not among the profiles are
+        refused."""
+        learned = None
+        if feedback is not None:
+            weights = OUTCOME_WEIGHTS if self.feedback_weights is None else self.feedback_weights
+            read = read_feedback(feedback, weights)
+            examples = read.examples
+            names = [(e.member, e.partner) for e in examples] + [(m, "") for m in read.exposure]
+            unknown = sorted(
+                {name for pair in names for name in pair if name and name not in self.position_}
+            )
+            if unknown:
+                more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
+                raise UnknownMemberError(
+                    "feedback names ids that are not among the profiles: "
+                    f"{', '.join(map(repr, unknown[:10]))}{more}",
+                    unknown,
+                )
+            links = links + read.links
+            learned = LearnedFeedback.from_feedback(read, self.position_)
         ends = self._link_rows(links)
         if (ends < 0).any():
             names = np.array([[link.source, link.target] for link in links], dtype=object)
@@ -410,14 +501,24 @@ class PartnerMatcher(BaseEstimator):
         declined = ends[
             np.fromiter((kind == "declined" for kind in kinds), dtype=bool, count=len(links))
         ]
-        return positive_pairs, declined, self._model_kind(len(positive_pairs))
+        return positive_pairs, declined, self._model_kind(len(positive_pairs)), learned
 
     def _learn_links(
-        self, positive_pairs: np.ndarray, declined: np.ndarray, model_kind: str
+        self,
+        positive_pairs: np.ndarray,
+        declined: np.ndarray,
+        model_kind: str,
+        learned: LearnedFeedback | None = None,
     ) -> None:
-        """Everything the links decide, on the encoded profiles: the known and declined
-        partners, the link statistics and the score."""
+        """Everything the links (and feedback) decide, on the encoded profiles: the known and
+        declined partners, the link statistics, the exposure and the score."""
         self.positive_pairs_ = positive_pairs
+        self.feedback_ = learned
+        # How much each profile has been seen: members shown it, and its known partners.
+        n = len(self.position_)
+        self.exposure_ = np.bincount(positive_pairs.reshape(-1), minlength=n).astype(np.int32)
+        if learned is not None:
+            self.exposure_ += learned.exposure
         self.declined_ = {}
         for a, b in declined.tolist():
             self.declined_.setdefault(a, set()).add(b)
@@ -475,11 +576,15 @@ class PartnerMatcher(BaseEstimator):
                     candidate = candidate_named(model_kind)
                 model_kind = self.model_kind_ = candidate.family
                 self.candidate_ = candidate
-                self.scorer_ = self._fit_scorer(candidate, X, y, self.dropped_features_)
+                self.scorer_ = self._fit_scorer(
+                    candidate, X, y, self.dropped_features_, pairs.sample_weight
+                )
                 self.training_pairs_ = (int(y.sum()), int(len(y) - y.sum()))
         stage = FirstStage(self.arrays_, self.stats_, self.space_.capability_idf)
         self.first_stage_ = (
-            stage.set_weights(DEFAULT_WEIGHTS) if model_kind == "default" else stage.fit(X, y)
+            stage.set_weights(DEFAULT_WEIGHTS)
+            if model_kind == "default"
+            else stage.fit(X, y, pairs.sample_weight)
         )
         # The same score, evaluated by a compiled walk over the trees' node tables; kept only
         # when it reproduces scikit-learn's probabilities on a sample of the training pairs.
@@ -515,6 +620,9 @@ class PartnerMatcher(BaseEstimator):
     #: ``exclude`` list) are dropped after a deeper search; more (a scope, a filter) are masked
     #: in the search itself.
     FEW_EXCLUDED = 256
+    #: The exploration places of a shortlist of k are filled from the next
+    #: ``EXPLORATION_POOL * k`` candidates by score (see ``explore``).
+    EXPLORATION_POOL = 3
     #: Members whose likeness to every linked member is one matrix product (neighbour votes).
     VOTE_CHUNK = 32
     #: Fitted profiles kept built (:meth:`_profile_at`).
@@ -551,6 +659,14 @@ class PartnerMatcher(BaseEstimator):
             raise InputError(
                 f"Got language={self.language!r}, expected one of {', '.join(map(repr, LANGUAGES))}"
             )
+        explore = self.explore
+        if (
+            not (isinstance(explore, (int, float)) and not isinstance(explore, bool))
+            or not 0 <= explore <= 0.5
+        ):
+            raise InputError(f"Got explore={explore!r}, expected a share from 0 to 0.5")
+        if self.feedback_weights is not None:
+            check_weights(self.feedback_weights)
 
     def _model_kind(self, n_positive: int) -> str:
         """The score model for `n_positive` distinct positive pairs: ``model`` itself, or with
@@ -680,41 +796,109 @@ class PartnerMatcher(BaseEstimator):
     )
 
     def _choose_first_stage_rows(self) -> dict[str, Any]:
-        """Choose the first stage's depth on the data at hand: the smallest of
-        :attr:`FIRST_STAGE_CHOICES` whose top 10 keeps :attr:`CANDIDATE_TARGET` of the top 10
-        that a first stage of :attr:`REFERENCE_ROWS` rows gives (every profile re-ranked would
-        cost seconds a member on a million profiles), measured on up to
-        :attr:`BUDGET_QUERIES` members with known partners (any members without links); the
-        deepest when none does. Sets ``first_stage_rows_`` and returns the record (the share
-        kept at each depth, the choice)."""
+        """Choose the candidate stage on the data at hand, measured on up to
+        :attr:`BUDGET_QUERIES` members with known partners (any members without links) against
+        the top 10 that a first stage of :attr:`REFERENCE_ROWS` rows and the vector searches
+        give (every profile re-ranked would cost seconds a member on a million profiles).
+
+        Two candidate stages are measured at each depth of :attr:`FIRST_STAGE_CHOICES`: the
+        first stage alone, its weights distilled from the reference's best (see
+        :meth:`~matcher.engine.firststage.FirstStage.distil`), and the first stage learned from
+        the links with the vector searches. The first is chosen at the smallest depth that
+        keeps :attr:`CANDIDATE_TARGET` of the reference top 10 (it skips the pass over the
+        index: on 100,000 generated profiles those searches added nothing to the first stage's
+        share, for 2.3 ms of the 13 ms of a recommendation); else the second at such a depth;
+        else the one keeping more at the deepest. Sets ``first_stage_rows_``,
+        ``vector_searches_`` and the first stage's weights; returns the record (the share each
+        stage keeps at each depth, the choice)."""
         rng = np.random.default_rng(self.random_state)
         pool = self.stats_.linked if len(self.stats_.linked) else np.arange(self.n_profiles_)
         members = self.frame_["member_id"].to_numpy()[
             rng.choice(pool, min(self.BUDGET_QUERIES, len(pool)), replace=False)
         ]
         self.first_stage_rows_ = self.REFERENCE_ROWS
-        reference = [set(self.rank(member)[0][:10].tolist()) for member in members]
-        shares = {}
-        for depth in self.FIRST_STAGE_CHOICES:
-            self.first_stage_rows_ = depth
-            kept = [
-                len(top & set(self.rank(member)[0][:10].tolist())) / len(top)
-                for member, top in zip(members, reference)
-                if top
-            ]
-            shares[depth] = round(float(np.mean(kept)), 4) if kept else 1.0
-        chosen = next(
-            (depth for depth in self.FIRST_STAGE_CHOICES if shares[depth] >= self.CANDIDATE_TARGET),
-            self.FIRST_STAGE_CHOICES[-1],
+        self.vector_searches_ = True
+        reference = [self.rank(member)[0] for member in members]
+        tops = [set(rows[:10].tolist()) for rows in reference]
+
+        def shares() -> dict[int, float]:
+            kept = {}
+            for depth in self.FIRST_STAGE_CHOICES:
+                self.first_stage_rows_ = depth
+                found = [
+                    len(top & set(self.rank(member)[0][:10].tolist())) / len(top)
+                    for member, top in zip(members, tops)
+                    if top
+                ]
+                kept[depth] = round(float(np.mean(found)), 4) if found else 1.0
+            return kept
+
+        def holding(kept: dict[int, float]) -> int | None:
+            return next((d for d, share in kept.items() if share >= self.CANDIDATE_TARGET), None)
+
+        learned = self.first_stage_.weights_.copy()
+        with_searches = shares()
+        stages = {"links, with the vector searches": (True, learned, with_searches)}
+        distilled = self._distilled_first_stage(members, reference, rng)
+        if distilled is not None:
+            self.vector_searches_ = False
+            self.first_stage_.weights_ = distilled
+            stages = {"distilled, alone": (False, distilled, shares()), **stages}
+        deepest = self.FIRST_STAGE_CHOICES[-1]
+        name = next(
+            (name for name, (*_, kept) in stages.items() if holding(kept) is not None),
+            max(stages, key=lambda name: stages[name][2][deepest]),
         )
-        self.first_stage_rows_ = chosen
+        self.vector_searches_, self.first_stage_.weights_, kept = stages[name]
+        self.first_stage_rows_ = holding(kept) or deepest
         return {
             "method": f"share of the top 10 of a {self.REFERENCE_ROWS}-row first stage kept",
             "queries": len(members),
             "target": self.CANDIDATE_TARGET,
-            "shares": {str(depth): share for depth, share in shares.items()},
-            "first_stage_rows": chosen,
+            "shares": {str(depth): share for depth, share in kept.items()},
+            "first_stage_rows": self.first_stage_rows_,
+            "first_stage": name,
+            "vector_searches": self.vector_searches_,
+            "measured": {
+                stage: {str(depth): share for depth, share in other.items()}
+                for stage, (*_, other) in stages.items()
+            },
         }
+
+    #: Distilling the first stage (:meth:`_distilled_first_stage`): a member's rows ranked
+    #: best by the reference, and how many of its best and random rows by the first stage
+    #: learned from links are read beside them.
+    DISTIL_BEST, DISTIL_FIRST_STAGE_ROWS, DISTIL_RANDOM_ROWS = 20, 3000, 1000
+
+    def _distilled_first_stage(
+        self, members: np.ndarray, reference: list[np.ndarray], rng: np.random.Generator
+    ) -> np.ndarray | None:
+        """First-stage weights distilled from the `reference` rankings of `members` (see
+        :meth:`~matcher.engine.firststage.FirstStage.distil`): each member's best
+        :attr:`DISTIL_BEST` rows against its best rows by the current first stage and random
+        ones. None when there is nothing to learn from (no member with both kinds of row)."""
+        stage, n = self.first_stage_, self.n_profiles_
+        columns, best = [], []
+        for member, ranked in zip(members, reference):
+            query = self._query(member)
+            known = self.stats_.partners(query.row)
+            [votes] = self._votes([query])
+            scores = stage.scores(query.arrays, query.row, known, votes)
+            scores[[query.row, *known]] = -np.inf
+            rows = np.union1d(
+                top_k_indices(scores, self.DISTIL_FIRST_STAGE_ROWS),
+                rng.choice(n, min(n, self.DISTIL_RANDOM_ROWS), replace=False),
+            )
+            rows = np.union1d(rows[np.isfinite(scores[rows])], ranked[: self.DISTIL_BEST])
+            columns.append(stage.column_matrix(query.arrays, query.row, known, votes, rows))
+            best.append(np.isin(rows, ranked[: self.DISTIL_BEST]))
+        best_rows = np.concatenate(best) if best else np.zeros(0, dtype=bool)
+        if best_rows.all() or not best_rows.any():
+            return None
+        learned = stage.weights_.copy()
+        weights = stage.distil(np.vstack(columns), best_rows).weights_
+        stage.weights_ = learned
+        return weights
 
     #: Candidates given the whole score on large data, and the trees per model that choose them.
     #: On 100,000 generated profiles the first 20 trees of each model (60 of 281) rank 0.99 of
@@ -735,10 +919,23 @@ class PartnerMatcher(BaseEstimator):
         forest = getattr(self, "forest_", None)
         if forest is not None:
             return forest.predict_proba(X)[:, 1]
+        # A logistic score as plain arrays (built on first use, for the scorer at hand): the
+        # same probabilities without scikit-learn's checks at every step.
+        scorer, logistic = self.__dict__.get("_logistic", (None, None))
+        if scorer is not self.scorer_:
+            logistic = CompiledLogistic.from_calibrated(self.scorer_)
+            self.__dict__["_logistic"] = (self.scorer_, logistic)
+        if logistic is not None:
+            return logistic.predict_proba(X)[:, 1]
         return self.scorer_.predict_proba(X)[:, 1]
 
     def _fit_scorer(
-        self, candidate: ModelCandidate, X: np.ndarray, y: np.ndarray, dropped: Sequence[str] = ()
+        self,
+        candidate: ModelCandidate,
+        X: np.ndarray,
+        y: np.ndarray,
+        dropped: Sequence[str] = (),
+        sample_weight: np.ndarray | None = None,
     ):
         """Three models, each learned on two thirds of the pairs and calibrated by a sigmoid on
         the other third, averaged (a monotone map per model: the calibrated score keeps the
@@ -754,11 +951,13 @@ class PartnerMatcher(BaseEstimator):
         cores it took 5 s on an idle machine but 45-190 s on a busy one, where OpenMP threads
         wait at every barrier for a sibling the system has descheduled.
 
-        The `dropped` features are given as 0 (see :mod:`matcher.engine.model_selection`)."""
+        The `dropped` features are given as 0 (see :mod:`matcher.engine.model_selection`);
+        `sample_weight` weighs the pairs (feedback outcomes), in the models and their
+        calibration."""
         learner = build_learner(candidate, dropped, self.random_state)
         scorer = CalibratedClassifierCV(learner, method="sigmoid", cv=3, n_jobs=3)
         with threadpool_limits(1, user_api="openmp"), parallel_config(backend="threading"):
-            return scorer.fit(without_features(X, dropped), y)
+            return scorer.fit(without_features(X, dropped), y, sample_weight=sample_weight)
 
     def _training_pairs(self) -> TrainingPairs:
         """Pairs to learn from: each part's links against sampled non-partners, featured with
@@ -775,6 +974,9 @@ class PartnerMatcher(BaseEstimator):
         indptr, neighbours = adjacency.indptr, adjacency.indices
         degree = np.diff(indptr)
         blocks_X, blocks_y, blocks_g, blocks_part, blocks_w = [], [], [], [], []
+        # The training weight of each row (with feedback; see matcher.engine.learning).
+        blocks_sw: list[np.ndarray] = []
+        feedback = self._feedback_examples(pairs)
         n_neg = min(self.negatives_per_source, n - 1)
         for fold in range(self.inner_folds):
             held = pairs[folds == fold]
@@ -796,6 +998,9 @@ class PartnerMatcher(BaseEstimator):
             for k, a, pool in zip(order.tolist(), sources.tolist(), hard_pool):
                 targets = grouped[starts[k] : starts[k] + counts[k], 1].tolist()
                 exclude = set(neighbours[indptr[a] : indptr[a + 1]].tolist()) | {a}
+                if feedback is not None:
+                    # Partners it answered are not sampled as plain non-partners.
+                    exclude |= feedback.answered.get(a, set())
                 # Hard negatives: the best-looking non-partners by the view scores; easy ones at random.
                 hard = [j for j in pool.tolist() if j not in exclude][: n_neg // 2]
                 taken = exclude | set(hard)
@@ -816,12 +1021,76 @@ class PartnerMatcher(BaseEstimator):
                         np.full(len(easy), population / max(len(easy), 1)),
                     ]
                 )
+                if feedback is not None:
+                    blocks_sw.append(
+                        np.r_[
+                            [feedback.link_weight.get((a, b), 1.0) for b in targets],
+                            np.ones(len(J) - len(targets)),
+                        ]
+                    )
+            if feedback is None:
+                continue
+            # The answered and shown pairs that are not known partnerships: each member's
+            # examples together, in the part drawn for the member, featured like the rest.
+            for a, (J, labels, weights) in feedback.by_source(fold).items():
+                blocks_X.append(self._features_for(a, J, stats, self.arrays_, self.embedding_[a]))
+                blocks_y.append(labels)
+                blocks_g.append(np.full(len(J), a, dtype=np.int64))
+                blocks_part.append(np.full(len(J), fold, dtype=np.int64))
+                blocks_w.append(np.ones(len(J)))
+                blocks_sw.append(weights)
         return TrainingPairs(
             np.vstack(blocks_X),
             np.concatenate(blocks_y).astype(int),
             np.concatenate(blocks_g),
             np.concatenate(blocks_part),
             np.concatenate(blocks_w),
+            np.concatenate(blocks_sw) if feedback is not None else None,
+        )
+
+    def _feedback_examples(self, positive_pairs: np.ndarray) -> FeedbackRows | None:
+        """The learned feedback (``feedback_``) arranged for :meth:`_training_pairs`: the
+        weight of each known partnership it strengthens, and the other examples by part and
+        member (each member's part drawn at random, apart from the links' draw)."""
+        learned = getattr(self, "feedback_", None)
+        if learned is None or not len(learned.pairs):
+            return None
+        n = len(self.arrays_)
+        known = set((positive_pairs[:, 0] * n + positive_pairs[:, 1]).tolist())
+        keys = learned.pairs[:, 0] * n + learned.pairs[:, 1]
+        in_links = np.fromiter((key in known for key in keys.tolist()), bool, count=len(keys))
+        link_weight = {
+            (int(a), int(b)): float(w)
+            for (a, b), w, label in zip(
+                learned.pairs[in_links], learned.weights[in_links], learned.labels[in_links]
+            )
+            if label == 1
+        }
+        rest = ~in_links
+        rng = np.random.default_rng([self.random_state, 17])
+        part_of_member = rng.integers(0, self.inner_folds, size=n)
+        # At most half the training budget: every positive example, negatives drawn at random.
+        room = self.max_training_pairs // 2
+        if rest.sum() > room:
+            positive = np.flatnonzero(rest & (learned.labels == 1))
+            negative = np.flatnonzero(rest & (learned.labels == 0))
+            keep = max(room - len(positive), 0)
+            drawn = rng.choice(negative, min(keep, len(negative)), replace=False)
+            rest = np.zeros(len(keys), dtype=bool)
+            rest[positive] = rest[drawn] = True
+        # Partners a member accepted or declined are not sampled as plain non-partners (an
+        # ignored one may be: it is only a weak negative on top).
+        answered: dict[int, set[int]] = {}
+        for (a, b), outcome in zip(learned.pairs.tolist(), learned.kinds):
+            if outcome != "ignored":
+                answered.setdefault(a, set()).add(b)
+        return FeedbackRows(
+            link_weight,
+            answered,
+            learned.pairs[rest],
+            learned.labels[rest].astype(int),
+            learned.weights[rest],
+            part_of_member,
         )
 
     def _hard_negative_pool(self, sources: np.ndarray, count: int, block: int = 32) -> np.ndarray:
@@ -1004,7 +1273,13 @@ class PartnerMatcher(BaseEstimator):
         for start in range(0, len(queries), self.VOTE_CHUNK):
             chunk = queries[start : start + self.VOTE_CHUNK]
             vectors = np.vstack([np.asarray(q.embedding, dtype=np.float32) for q in chunk])
-            sims = vectors @ stats.linked_embedding.T
+            # A few members (one recommendation): one compiled pass on this thread, where
+            # BLAS's threads wait for each other on a busy machine (see few_inner_products).
+            sims = (
+                few_inner_products(stats.linked_embedding, vectors)
+                if len(chunk) <= TopK.FEW
+                else vectors @ stats.linked_embedding.T
+            )
             votes.extend(cf_votes(stats, q.embedding, sims=sims[i]) for i, q in enumerate(chunk))
         return votes
 
@@ -1021,7 +1296,8 @@ class PartnerMatcher(BaseEstimator):
         entry (the same scope and filters; their own exclusions differ): the union of three
         vector searches' best ``n_candidates`` (who complements the member; who resembles
         it, as firms of its kind work with the same partners; who resembles its known
-        partners, the mean of up to ten) and of the first stage's best rows."""
+        partners, the mean of up to ten) and of the first stage's best rows; the first
+        stage's alone without ``vector_searches_``."""
         index = self.index_
         search_rows = None if candidates is None else candidates.rows
         group_mask = group_masks[0] if search_rows is None else group_masks[0][search_rows]
@@ -1032,8 +1308,11 @@ class PartnerMatcher(BaseEstimator):
         # yields its best allowed rows.
         few = n_group_excluded + max(own) <= self.FEW_EXCLUDED
         depth = self.n_candidates + max(own) + (n_group_excluded if few else 0)
+        # The fit leaves the vector searches out when the first stage alone keeps as much
+        # (``vector_searches_``, see _choose_first_stage_rows); models saved before have them.
+        searching = getattr(self, "vector_searches_", True)
         stacked, owner = [], []
-        for i, (query, known) in enumerate(zip(queries, partners)):
+        for i, (query, known) in enumerate(zip(queries, partners) if searching else ()):
             offers, needs = (
                 query.views
                 if query.views is not None
@@ -1050,15 +1329,16 @@ class PartnerMatcher(BaseEstimator):
                     index.likeness_queries(likeness / max(float(np.linalg.norm(likeness)), 1e-9))
                 )
                 owner.append(i)
-        if candidates is None:
-            searcher = index.searcher(block_rows=16 if len(owner) <= 16 else 256)
-        else:
-            searcher = candidates.searcher(index)
-        scores, rows = searcher.search(
-            np.vstack(stacked), depth, exclude=None if few else ~group_mask
-        )
         found: list[list[np.ndarray]] = [[] for _ in queries]
-        for i, row_scores, row_ids in zip(owner, scores, rows):
+        if owner:
+            if candidates is None:
+                searcher = index.searcher(block_rows=16 if len(owner) <= 16 else 256)
+            else:
+                searcher = candidates.searcher(index)
+            scores, rows = searcher.search(
+                np.vstack(stacked), depth, exclude=None if few else ~group_mask
+            )
+        for i, row_scores, row_ids in zip(owner, scores, rows) if owner else ():
             row_ids = row_ids[np.isfinite(row_scores)]
             if search_rows is not None:
                 row_ids = search_rows[row_ids]
@@ -1219,6 +1499,7 @@ class PartnerMatcher(BaseEstimator):
         exclude: Iterable[str] = (),
         language: str | None = None,
         network_names: NetworkNames | None = None,
+        spare: int = 0,
     ) -> list[list[Suggestion]]:
         """The `k` best partners of each of `members`, with reasons: the one ranking of the
         engine, for one member (:meth:`recommend`) or a block of them (batch scoring).
@@ -1245,12 +1526,16 @@ class PartnerMatcher(BaseEstimator):
             The networks' display names for the reasons, ``{network: {language: name}}``
             (presentation only: the ranking never reads them); a network without one is named
             by its id as words (:func:`matcher.i18n.network_name`).
+        spare : int, default 0
+            After the `k`, this many more partners by score, to stand in for partners a caller
+            drops (the service drops members withdrawn since the fit): the shortlist of `k`,
+            its exploration places included, comes first.
 
         Returns
         -------
         list of m lists of :class:`Suggestion`
-            Each member's partners, best first (at most `k`; fewer when fewer are allowed).
-            A member never gets itself, its known partners or those it declined.
+            Each member's partners, best first (at most ``k + spare``; fewer when fewer are
+            allowed). A member never gets itself, its known partners or those it declined.
 
         The answer for a member does not depend on the others in the block: the votes of its
         neighbours come from one product per ``VOTE_CHUNK`` members, whose last float bits
@@ -1258,6 +1543,10 @@ class PartnerMatcher(BaseEstimator):
         """
         if not (isinstance(k, (int, np.integer)) and not isinstance(k, bool) and k > 0):
             raise InputError(f"Got k={k!r}, expected a positive integer")
+        if not (
+            isinstance(spare, (int, np.integer)) and not isinstance(spare, bool) and spare >= 0
+        ):
+            raise InputError(f"Got spare={spare!r}, expected an integer of at least 0")
         if language is not None and language not in LANGUAGES:
             raise InputError(
                 f"Got language={language!r}, expected one of {', '.join(map(repr, LANGUAGES))}"
@@ -1265,11 +1554,52 @@ class PartnerMatcher(BaseEstimator):
         if candidates is not None and not isinstance(candidates, CandidateSet):
             candidates = self.candidate_set(candidates)
         queries = [self._query(member) for member in members]
-        ranked = self._rank_many(queries, scope, filters, exclude, candidates, k)
-        return [
-            self.explain_rows(query.profile, rows[:k], scores[:k], X[:k], language, network_names)
-            for query, (rows, scores, X) in zip(queries, ranked)
-        ]
+        slots = self.exploration_slots(k)
+        ranked = self._rank_many(
+            queries,
+            scope,
+            filters,
+            exclude,
+            candidates,
+            max(k + spare, k * (1 + self.EXPLORATION_POOL * bool(slots))),
+        )
+        shortlists = []
+        for query, (rows, scores, X) in zip(queries, ranked):
+            shown, explored = self._shortlist(rows, k, slots)
+            if spare:
+                # The next by score; setdiff1d keeps the positions ascending (ranked order).
+                rest = np.setdiff1d(np.arange(len(rows)), shown, assume_unique=True)[:spare]
+                shown = np.r_[shown, rest]
+                explored = np.r_[explored, np.zeros(len(rest), dtype=bool)]
+            suggestions = self.explain_rows(
+                query.profile, rows[shown], scores[shown], X[shown], language, network_names
+            )
+            for i in np.flatnonzero(explored).tolist():
+                suggestion = suggestions[i]
+                suggestion.reasons.append(exploration_reason(language or self.language))
+                suggestion.details["exploration"] = True
+            shortlists.append(suggestions)
+        return shortlists
+
+    def exploration_slots(self, k: int) -> int:
+        """How many of `k` places go to partners few have seen (``explore``)."""
+        if getattr(self, "exposure_", None) is None:
+            return 0
+        return int(getattr(self, "explore", 0.0) * k)
+
+    def _shortlist(self, rows: np.ndarray, k: int, slots: int) -> tuple[np.ndarray, np.ndarray]:
+        """Positions in the ranked `rows` of the `k` to show, and which of them explore: the
+        best ``k - slots``, then the `slots` least shown of the next ``EXPLORATION_POOL * k``
+        (the better score first among equally shown), in their ranked order."""
+        head = min(k - slots, len(rows))
+        pool = np.arange(head, min(len(rows), k * (1 + self.EXPLORATION_POOL)))
+        if not slots or len(pool) == 0:
+            shown = np.arange(min(k, len(rows)))
+            return shown, np.zeros(len(shown), dtype=bool)
+        # Fewest shown first; among equals the ranked order (the pool is best first).
+        picked = np.sort(pool[np.lexsort((pool, self.exposure_[rows[pool]]))[:slots]])
+        shown = np.r_[np.arange(head), picked]
+        return shown, np.arange(len(shown)) >= head
 
     def recommend(
         self,
@@ -1280,11 +1610,12 @@ class PartnerMatcher(BaseEstimator):
         exclude: Iterable[str] = (),
         language: str | None = None,
         network_names: NetworkNames | None = None,
+        spare: int = 0,
     ) -> list[Suggestion]:
         """Return the `k` best partners of `member`, with reasons: :meth:`recommend_many` for
         one member (see there for the parameters)."""
         return self.recommend_many(
-            [member], k, None, scope, filters, exclude, language, network_names
+            [member], k, None, scope, filters, exclude, language, network_names, spare
         )[0]
 
     def explain_rows(
@@ -1336,6 +1667,17 @@ class PartnerMatcher(BaseEstimator):
         state.pop("_profiles", None)
         state.pop("_profile_rows", None)
         return state
+
+    def __setstate__(self, state: dict) -> None:
+        # Models saved before feedback was learned: no exploration, no feedback.
+        state = {
+            "explore": 0.0,
+            "feedback_weights": None,
+            "feedback_": None,
+            "exposure_": None,
+            **state,
+        }
+        super().__setstate__(state)
 
     def score(self, a: str | Profile, b: str | Profile) -> float:
         """Return the calibrated score in 0..1 of `b` as a partner for `a`."""

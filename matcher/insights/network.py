@@ -189,8 +189,10 @@ def network_overview(
     suggestions: dict[str, list[dict[str, Any]]] = {}
     if suggestions_per_member:
         engine = _fit_engine(frame, links, matcher, random_state)
-        for member_id in sorted(home_ids):
-            found = engine.recommend(member_id, suggestions_per_member)
+        members = sorted(home_ids)
+        for member_id, found in zip(
+            members, engine.recommend_many(members, suggestions_per_member)
+        ):
             suggestions[member_id] = [
                 {
                     "partner_id": s.partner_id,

@@ -328,18 +328,19 @@ def _gap_partners(
 ) -> list[GapPartner]:
     """The engine's best partners among `offering` for the members `seekers`, aggregated."""
     found: dict[str, dict[str, Any]] = {}
-    for member_id in seekers:
-        by_language = {
-            language: engine.recommend(
-                member_id,
-                k,
-                scope="international",
-                exclude=not_offering,
-                language=language,
-                network_names=network_names,
-            )
-            for language in LANGUAGES
-        }
+    ranked_by_language = {
+        language: engine.recommend_many(
+            seekers,
+            k,
+            scope="international",
+            exclude=not_offering,
+            language=language,
+            network_names=network_names,
+        )
+        for language in LANGUAGES
+    }
+    for index, member_id in enumerate(seekers):
+        by_language = {language: ranked_by_language[language][index] for language in LANGUAGES}
         for position, suggestion in enumerate(by_language[LANGUAGES[0]]):
             if suggestion.partner_id not in offering:
                 continue

@@ -71,25 +71,28 @@ def test_a_bad_file_changes_nothing_and_lists_every_bad_row(client, tokens):
 def test_import_fails_halfway_through_the_writes_and_rolls_back(app, client, tokens, monkeypatch):
     import api.services.transfer
 
-    calls = {"n": 0}
-    real = api.services.transfer.store_profile
+    real = api.services.transfer.write_members
 
-    def failing(session, profile, contact, member=None):
-        calls["n"] += 1
-        if calls["n"] == 5:
-            raise RuntimeError("disk full")
-        return real(session, profile, contact, member)
+    def failing(session, created, changed):
+        # The new members are inserted, then the updates fail.
+        real(session, created, [])
+        raise RuntimeError("disk full")
 
-    monkeypatch.setattr(api.services.transfer, "store_profile", failing)
+    monkeypatch.setattr(api.services.transfer, "write_members", failing)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     frame = cluster_raw()
     frame["city"] = "Odesa"
-    response = _upload(client, tokens.admin, "members", _csv(frame), "members.csv")
+    extra = frame.iloc[[1]].copy()
+    extra["id"], extra["name"] = "extra-factory", "Extra"
+    content = _csv(pd.concat([frame, extra], ignore_index=True))
+    response = _upload(client, tokens.admin, "members", content, "members.csv")
     assert response.status_code == 500
     cities = {
         m["city"] for m in client.get("/api/v1/members", headers=bearer(tokens.admin)).json["items"]
     }
     assert "Odesa" not in cities
+    missing = client.get("/api/v1/members/extra-factory", headers=bearer(tokens.admin))
+    assert missing.status_code == 404
 
 
 def test_import_roles_and_formats(client, tokens):

@@ -137,17 +137,45 @@ def test_feedback_is_learnt_by_the_next_version(app, client, tokens):
     from api.db import get_db
     from api.services.serving import holder
 
-    client.post(
-        "/api/v1/members/designer/feedback",
-        headers=bearer(tokens.designer),
-        json={"partner_id": "pl-knit-factory", "event": "deal"},
-    )
+    def answer(partner, event):
+        reply = client.post(
+            "/api/v1/members/designer/feedback",
+            headers=bearer(tokens.designer),
+            json={"partner_id": partner, "event": event},
+        )
+        assert reply.status_code in (200, 201), reply.json
+
+    answer("pl-knit-factory", "deal")
+    with app.app_context():
+        before = holder().get(get_db()).matcher
+        shown = [
+            s.partner_id for s in before.recommend("designer", 10, exclude=["pl-knit-factory"])
+        ]
+    answer(shown[0], "shown")
+    answer(shown[0], "declined")
+    answer(shown[1], "shown")  # and ignored
     started = client.post("/api/v1/models/retrain", json={}, headers=bearer(tokens.manager)).json
     version = _wait(client, tokens.manager, started["version_id"])
-    assert version["manifest"]["links"] == 4
+    # The deal is a partnership and the decline a declined link; the ignored suggestion is a
+    # weak negative; the version explores (the service's share).
+    assert version["manifest"]["links"] == 5
+    assert version["manifest"]["feedback"] == {"deal": 1, "declined": 1, "ignored": 1}
+    assert version["manifest"]["params"]["explore"] == 0.1
     with app.app_context():
         matcher = holder().get(get_db()).matcher
         assert "pl-knit-factory" in matcher.known_partners("designer")
+        assert shown[0] not in [s.partner_id for s in matcher.recommend("designer", 10)]
+        assert matcher.exposure_[matcher.position_[shown[1]]] >= 1
+    # The service's answer gives its last places to partners few have seen (half of four
+    # here: the cluster is too small for one place of ten).
+    with app.app_context():
+        matcher.explore = 0.5
+        expected = [s.partner_id for s in matcher.recommend("designer", 4)]
+    answer_now = client.get(
+        "/api/v1/members/designer/suggestions?k=4", headers=bearer(tokens.designer)
+    ).json["suggestions"]
+    assert [s["partner_id"] for s in answer_now] == expected
+    assert [bool(s["details"].get("exploration")) for s in answer_now] == [False, False, True, True]
 
 
 @pytest.mark.parametrize("check_seconds", [60.0])
@@ -301,7 +329,8 @@ def test_migration_0004_up_and_down_keeps_the_versions(app):
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, "0003")
-    assert state() == (columns - {"trainer", "heartbeat_at"}, rows)
+    # activated_at (0011) goes too, being later than 0004.
+    assert state() == (columns - {"trainer", "heartbeat_at", "activated_at"}, rows)
     upgrade(engine)
     assert state() == (columns, rows)
 
@@ -314,7 +343,7 @@ def test_one_sided_acceptance_is_not_learnt_as_a_partnership(app, client, tokens
 
     def learnt():
         with app.app_context():
-            _, links = training_data(get_db())
+            links = training_data(get_db()).learned_links()
         return {(link.source, link.target) for link in links if link.kind == "partner"}
 
     client.post(

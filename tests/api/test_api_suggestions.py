@@ -194,6 +194,10 @@ def test_rate_limit_per_token(tmp_path):
         assert codes == [200, 200, 200, 429, 429]
         limited = client.get(url, headers=bearer(tokens.designer))
         assert limited.content_type == "application/problem+json" and limited.json["status"] == 429
+        # The headers flask-limiter gave, from one counter statement (api.limits.per_token).
+        assert limited.headers["X-RateLimit-Limit"] == "3"
+        assert limited.headers["X-RateLimit-Remaining"] == "0"
+        assert 1 <= int(limited.headers["Retry-After"]) <= 60
         # Another token has its own budget.
         assert client.get(url, headers=bearer(tokens.manager)).status_code == 200
     finally:
@@ -368,7 +372,8 @@ def test_engine_errors_are_answered_by_whose_fault_they_are(
     url = "/api/v1/members/designer/suggestions"
     assert client.get(f"{url}?k=1", headers=bearer(tokens.designer)).status_code == 200
     monkeypatch.setattr("matcher.engine.ranking.PartnerMatcher.recommend", broken)
-    response = client.get(url, headers=bearer(tokens.designer))
+    # k=2: not among the answers the worker ranked before serving (the defaults, k=10).
+    response = client.get(f"{url}?k=2", headers=bearer(tokens.designer))
     assert response.status_code == status
     assert response.mimetype == "application/problem+json"
     if status == 500:

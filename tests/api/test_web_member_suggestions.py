@@ -213,7 +213,7 @@ def test_an_undone_decline_is_not_learnt_and_saving_counts_nowhere(knit, tokens,
 
     def declined_links() -> set[str]:
         with app.app_context():
-            _, links = training_data(get_db())
+            links = training_data(get_db()).learned_links()
         return {link.target for link in links if link.source == KNIT and link.kind == "declined"}
 
     def counts() -> dict[str, int]:

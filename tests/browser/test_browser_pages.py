@@ -7,7 +7,7 @@ frame (``.table-scroll``, ``.grid-scroll``), the page itself does not. (The rebu
 confirmation page is checked the same way in ``test_browser_rebuild.py``.)
 
 The pages are those a manager reaches in a day's work: sign-in, members, a member, its
-suggestions, the dashboard, insights, sessions, a session with a built agenda, its wishes,
+suggestions, the dashboard, insights, models, sessions, a session with a built agenda, its wishes,
 agenda, outcomes and printable agenda, an unknown address and the sign-out page.
 """
 
@@ -92,6 +92,7 @@ def _signed_in_paths(live_server, session_id: str, member_id: str) -> list[str]:
         f"/manage/members/{member}/suggestions",
         "/manage/dashboard",
         "/manage/insights",
+        "/manage/models",
         "/manage/sessions",
         session,
         f"{session}/wishes?member={member_id}",

@@ -133,3 +133,127 @@ def test_row_dots_equal_sparse_products():
         np.testing.assert_allclose(
             _row_dots(matrix, J, query, a), (matrix[J] @ query[a].T).toarray().ravel()
         )
+
+
+def _search_calls(monkeypatch) -> list:
+    """Every search of the candidate index, as the number of query rows."""
+    from matcher.engine.retrieval import ComplementIndex
+
+    calls: list = []
+    original = ComplementIndex.searcher
+
+    def spied(index, block_rows=256):
+        searcher = original(index, block_rows)
+        search = searcher.search
+        searcher.search = lambda queries, *args, **kw: (
+            calls.append(len(queries)) or search(queries, *args, **kw)
+        )
+        return searcher
+
+    monkeypatch.setattr(ComplementIndex, "searcher", spied)
+    return calls
+
+
+def test_the_fit_chooses_the_candidate_stage_and_records_both(fitted):
+    """The fit measures the distilled first stage alone and the one learned from links with
+    the vector searches, and keeps the first that holds the target at some depth (else the
+    one keeping more at the deepest); the record (in the manifest) says which, and why."""
+    m = fitted
+    record = m.candidate_stage_
+    measured = {
+        name: {int(depth): share for depth, share in shares.items()}
+        for name, shares in record["measured"].items()
+    }
+    assert list(measured) == ["distilled, alone", "links, with the vector searches"]
+    holds = [
+        name
+        for name, shares in measured.items()
+        if any(share >= m.CANDIDATE_TARGET for share in shares.values())
+    ]
+    deepest = m.FIRST_STAGE_CHOICES[-1]
+    expected = holds[0] if holds else max(measured, key=lambda name: measured[name][deepest])
+    assert record["first_stage"] == expected
+    assert m.vector_searches_ == record["vector_searches"] == (expected != "distilled, alone")
+    shares = measured[expected]
+    assert record["shares"] == {str(depth): share for depth, share in shares.items()}
+    holding = [depth for depth, share in shares.items() if share >= m.CANDIDATE_TARGET]
+    assert m.first_stage_rows_ == record["first_stage_rows"] == (holding or [deepest])[0]
+
+
+@pytest.mark.parametrize("vector_searches", [False, True])
+def test_the_vector_searches_are_run_only_when_set(fitted, monkeypatch, vector_searches):
+    """Without the vector searches the candidates are the first stage's best allowed rows and
+    the index is never read; with them (``vector_searches_ = True``, the exact path kept for
+    models that need it and for models saved before) the searches add their best rows. Either
+    way the ranking is valid and its top re-ranks the candidates it found."""
+    m = fitted
+    monkeypatch.setattr(m, "vector_searches_", vector_searches)
+    calls = _search_calls(monkeypatch)
+    a = int(m.stats_.linked[3])
+    member = m.frame_["member_id"].iat[a]
+    partners = m.stats_.partners(a)
+    mask = np.ones(len(m.frame_), dtype=bool)
+    mask[[a, *partners]] = False
+    votes = cf_votes(m.stats_, m.embedding_[a])
+    [rows] = m._searched([m._query(member)], [mask.copy()], [mask], [partners], [votes], None)
+    stage_rows = m._first_stage_rows(m.first_stage_, m.arrays_, a, partners, votes, mask)
+    assert (len(calls) == 1) == vector_searches
+    assert set(stage_rows.tolist()) <= set(rows.tolist())
+    assert (len(rows) > len(stage_rows)) == vector_searches
+    ranked, scores = m.rank(member)
+    assert set(ranked.tolist()) <= set(rows.tolist())
+    assert not set(ranked.tolist()) & {a, *partners.tolist()}
+    assert np.all(np.diff(scores) <= 1e-12)
+
+
+def test_a_saved_model_keeps_its_candidate_stage(fitted, tmp_path, monkeypatch):
+    """Saved and loaded: the same choice, first-stage weights and suggestions; a model saved
+    before the choice existed (no ``vector_searches_``) runs the vector searches."""
+    from matcher.engine.artifacts import load_model, save_model
+
+    m = fitted
+    save_model(m, "stage", models_dir=tmp_path)
+    loaded, manifest = load_model("stage", models_dir=tmp_path)
+    assert manifest["candidate_stage"]["vector_searches"] == m.vector_searches_
+    assert loaded.vector_searches_ == m.vector_searches_
+    np.testing.assert_array_equal(loaded.first_stage_.weights_, m.first_stage_.weights_)
+    member = m.frame_["member_id"].iat[int(m.stats_.linked[9])]
+    assert loaded.rank(member)[0].tolist() == m.rank(member)[0].tolist()
+    monkeypatch.delattr(m, "vector_searches_")
+    calls = _search_calls(monkeypatch)
+    m.rank(member)
+    assert len(calls) == 1
+
+
+def test_distilling_learns_which_rows_are_best():
+    """The distilled weights rank the rows marked best above the others, and a sample of one
+    kind of row is refused."""
+    from matcher.engine.firststage import FirstStage
+
+    rng = np.random.default_rng(0)
+    columns = rng.random((2000, len(FIRST_STAGE_FEATURES))).astype(np.float32)
+    best = columns[:, 0] + 0.5 * columns[:, 9] > 1.1
+    stage = FirstStage.__new__(FirstStage)
+    stage.distil(columns, best)
+    assert stage.weights_[0] > 0 and stage.weights_[9] > 0
+    scores = columns @ stage.weights_
+    assert scores[best].mean() > scores[~best].mean()
+    with pytest.raises(ValueError, match="both kinds"):
+        stage.distil(columns, np.ones(len(columns), dtype=bool))
+
+
+def test_the_column_matrix_gives_the_fast_score(fitted):
+    m = fitted
+    stage = m.first_stage_
+    a = int(m.stats_.linked[2])
+    partners = m.stats_.partners(a)
+    votes = cf_votes(m.stats_, m.embedding_[a])
+    positions = np.arange(0, len(m.frame_), 7)
+    matrix = stage.column_matrix(m.arrays_, a, partners, votes, positions)
+    assert matrix.shape == (len(positions), len(FIRST_STAGE_FEATURES))
+    np.testing.assert_allclose(
+        matrix.astype(np.float64) @ stage.weights_,
+        stage.scores(m.arrays_, a, partners, votes)[positions],
+        rtol=1e-4,
+        atol=1e-4,
+    )

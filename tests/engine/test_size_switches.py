@@ -68,15 +68,18 @@ def _with_partner_counts(frame, links, counts: dict[str, int]) -> list[Link]:
 
 @pytest.fixture(scope="module")
 def retrieval_model(generated):
-    """The default score with the candidate stage on (above 50 profiles); two members have 10
-    and 11 known partners (the partner-likeness search reads the first ten)."""
+    """The default score with the candidate stage on (above 50 profiles) and its vector
+    searches forced on (on 170 profiles the fit leaves them out: its first stage alone keeps
+    every row); two members have 10 and 11 known partners (the partner-likeness search reads
+    the first ten)."""
     frame, links, _ = generated
     ten, eleven = frame["member_id"].iloc[0], frame["member_id"].iloc[1]
     links = _with_partner_counts(frame, links, {ten: 10, eleven: 11})
     matcher = PartnerMatcher(
         model="default", exhaustive_below=50, n_candidates=20, random_state=0
     ).fit(frame, links)
-    assert matcher.index_ is not None
+    assert matcher.index_ is not None and not matcher.vector_searches_
+    matcher.vector_searches_ = True
     assert [len(matcher.stats_.partners(matcher.position_[m])) for m in (ten, eleven)] == [10, 11]
     return matcher, ten, eleven
 

@@ -386,3 +386,20 @@ def test_the_split_between_cores_gives_the_single_core_result(monkeypatch, n_key
     np.testing.assert_array_equal(values, single[0])
     np.testing.assert_array_equal(columns, single[1])
     _check_search(K, Q, 40, exclude, values, columns)
+
+
+@pytest.mark.parametrize("n_keys", [1000, 270_000])
+@pytest.mark.parametrize("n_queries", [1, 3])
+def test_few_inner_products_are_the_product_on_one_core_or_two(n_keys, n_queries):
+    """The compiled pass (split between the cores from 262,144 keys) is the product."""
+    from matcher.engine.topk import few_inner_products
+
+    rng = np.random.default_rng(n_keys + n_queries)
+    keys = rng.standard_normal((n_keys, 48)).astype(np.float32)
+    queries = rng.standard_normal((n_queries, 48)).astype(np.float32)
+    found = few_inner_products(keys, queries)
+    assert found.shape == (n_queries, n_keys) and found.dtype == np.float32
+    expected = queries.astype(np.float64) @ keys.T.astype(np.float64)
+    np.testing.assert_allclose(found, expected, rtol=0, atol=1e-4)
+    with pytest.raises(ValueError, match="dimensions"):
+        few_inner_products(keys, queries[:, :5])
