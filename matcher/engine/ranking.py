@@ -1588,9 +1588,10 @@ class PartnerMatcher(BaseEstimator):
         return int(getattr(self, "explore", 0.0) * k)
 
     def _shortlist(self, rows: np.ndarray, k: int, slots: int) -> tuple[np.ndarray, np.ndarray]:
-        """Positions in the ranked `rows` of the `k` to show, and which of them explore: the
-        best ``k - slots``, then the `slots` least shown of the next ``EXPLORATION_POOL * k``
-        (the better score first among equally shown), in their ranked order."""
+        """Positions in the ranked `rows` of the `k` to show, and which of them explore (those
+        the plain top `k` would not hold): the best ``k - slots``, then the `slots` least shown
+        of the next ``EXPLORATION_POOL * k`` (the better score first among equally shown), in
+        their ranked order."""
         head = min(k - slots, len(rows))
         pool = np.arange(head, min(len(rows), k * (1 + self.EXPLORATION_POOL)))
         if not slots or len(pool) == 0:
@@ -1599,7 +1600,8 @@ class PartnerMatcher(BaseEstimator):
         # Fewest shown first; among equals the ranked order (the pool is best first).
         picked = np.sort(pool[np.lexsort((pool, self.exposure_[rows[pool]]))[:slots]])
         shown = np.r_[np.arange(head), picked]
-        return shown, np.arange(len(shown)) >= head
+        # A partner the plain ranking would have shown anyway is not called an exploration.
+        return shown, shown >= k
 
     def recommend(
         self,
