@@ -12,6 +12,7 @@ scikit-learn's (a test holds them equal).
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import expit
 
 __all__ = ["CompiledLogistic"]
 
@@ -103,6 +104,7 @@ class CompiledLogistic:
             Z -= self.mean[k].astype(Z.dtype)
             Z /= self.scale[k].astype(Z.dtype)
             decision = (Z @ self.coef[k].T).ravel() + self.intercept[k]
-            positive += 1.0 / (1.0 + np.exp(self.slope[k] * decision + self.offset[k]))
+            # The calibration's sigmoid as scikit-learn computes it (expit: no overflow).
+            positive += expit(-(self.slope[k] * decision + self.offset[k]))
         positive /= len(self.dropped)
         return np.column_stack([1.0 - positive, positive])
