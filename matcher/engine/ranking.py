@@ -190,6 +190,17 @@ class CandidateSet:
         return {**self.__dict__, "_searcher": None}
 
 
+def _unknown_ids(subject: str, unknown: list[str]) -> UnknownMemberError:
+    """The error for ids `unknown` that are not among the profiles, named by `subject` ("links
+    name", "feedback names"): the first ten named, the rest counted."""
+    more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
+    return UnknownMemberError(
+        f"{subject} ids that are not among the profiles: "
+        f"{', '.join(map(repr, unknown[:10]))}{more}",
+        unknown,
+    )
+
+
 class _DefaultScorer:
     """The documented default score: a fixed logistic function of the pair features."""
 
@@ -466,30 +477,16 @@ class PartnerMatcher(BaseEstimator):
         if feedback is not None:
             weights = OUTCOME_WEIGHTS if self.feedback_weights is None else self.feedback_weights
             read = read_feedback(feedback, weights)
-            examples = read.examples
-            names = [(e.member, e.partner) for e in examples] + [(m, "") for m in read.exposure]
-            unknown = sorted(
-                {name for pair in names for name in pair if name and name not in self.position_}
-            )
+            named = {e.member for e in read.examples} | {e.partner for e in read.examples}
+            unknown = sorted((named | set(read.exposure)) - self.position_.keys())
             if unknown:
-                more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
-                raise UnknownMemberError(
-                    "feedback names ids that are not among the profiles: "
-                    f"{', '.join(map(repr, unknown[:10]))}{more}",
-                    unknown,
-                )
+                raise _unknown_ids("feedback names", unknown)
             links = links + read.links
             learned = LearnedFeedback.from_feedback(read, self.position_)
         ends = self._link_rows(links)
         if (ends < 0).any():
             names = np.array([[link.source, link.target] for link in links], dtype=object)
-            unknown = sorted(set(names[ends < 0].tolist()))
-            more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
-            raise UnknownMemberError(
-                f"links name ids that are not among the profiles: "
-                f"{', '.join(map(repr, unknown[:10]))}{more}",
-                unknown,
-            )
+            raise _unknown_ids("links name", sorted(set(names[ends < 0].tolist())))
         n = len(self.position_)
         kinds = [link.kind for link in links]
         positive = ends[
