@@ -256,7 +256,7 @@ def _execute(
     scheduler: str | None,
     path: Path,
 ):
-    """Yield (block number, shortlist frame) for every pending block, as they finish; with local
+    """Yield (block number, shortlist frame) for every pending block, in order as they finish; with local
     workers, the scorer is written to `path` (named after the job: workers keep the scorer of
     the file they opened)."""
     if scheduler:
@@ -278,7 +278,10 @@ def _execute(
 
         if not path.exists():
             atomic_write(path, lambda temporary: joblib.dump(scorer, temporary))
-        with joblib.Parallel(n_jobs=jobs, return_as="generator_unordered") as parallel:
+        # In submission order: each block still arrives as soon as those before it have.
+        # The unordered generator hung now and then with a worker blocked sending its result
+        # (seen in the tests; joblib issues 1639 and 1788 report its hangs and races).
+        with joblib.Parallel(n_jobs=jobs, return_as="generator") as parallel:
             results = parallel(
                 joblib.delayed(_with_index)(i, str(path), blocks[i]) for i in pending
             )
