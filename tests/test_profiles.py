@@ -233,9 +233,11 @@ def test_every_european_market_counts_as_the_same_continent():
     assert derive_market_presence("UA", ["UA", "GB", "GR"]) == "regional"
 
 
-def test_profile_rows_equal_frame_to_profiles():
-    """Every row's Profile read from the column arrays equals the one built from a one-row
-    frame, with plain Python values (JSON-ready)."""
+@pytest.mark.parametrize("as_objects", [True, False], ids=["python-values", "column-arrays"])
+def test_profile_rows_equal_frame_to_profiles(monkeypatch, as_objects):
+    """Every row's Profile read from the Python values (small frames) or from the column
+    arrays (large ones) equals the one built from a one-row frame, with plain Python values
+    (JSON-ready), missing numbers as None."""
     import json
     from dataclasses import asdict
 
@@ -243,11 +245,18 @@ def test_profile_rows_equal_frame_to_profiles():
     from matcher.profiles import ProfileRows, frame_to_profiles, validate_profiles
 
     frame = validate_profiles(load_sample_frames()[0], source="sample")
+    if not as_objects:
+        monkeypatch.setattr(ProfileRows, "AS_OBJECTS_UP_TO", 0)
     rows = ProfileRows(frame)
     expected = frame_to_profiles(frame)
-    for row in range(0, len(frame), 7):
-        assert rows[row] == expected[row]
-        json.dumps(asdict(rows[row]), default=list)
+    missing = frame["employees"].isna().to_numpy()
+    assert missing.any() and not missing.all()
+    for row in range(len(frame)):
+        profile = rows[row]
+        assert profile == expected[row]
+        assert (profile.employees is None) == missing[row]
+        assert type(profile.potential) is float and type(profile.market_presence_derived) is bool
+    json.dumps([asdict(rows[row]) for row in range(0, len(frame), 7)], default=list)
 
 
 def test_a_missing_column_does_not_hide_the_other_columns_problems():

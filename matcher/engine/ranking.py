@@ -75,7 +75,7 @@ from .pairs import (
 )
 from .reasons import explain, exploration_reason
 from .retrieval import ComplementIndex
-from .topk import TopK, few_inner_products, top_k_indices, top_k_rows
+from .topk import TopK, few_inner_products, top_k_indices, top_k_rows, widened
 
 logger = logging.getLogger(__name__)
 
@@ -1122,7 +1122,7 @@ class PartnerMatcher(BaseEstimator):
         if offers.dtype != np.float32:
             # Stored as float16 on large data: numpy multiplies float16 without BLAS, so the
             # rows are widened first (the values, and so the scores, are the same).
-            offers, needs = offers.astype(np.float32), needs.astype(np.float32)
+            offers, needs = widened(offers), widened(needs)
         return offers @ np.asarray(need_a, np.float32), needs @ np.asarray(offer_a, np.float32)
 
     def _features_for(
@@ -1298,8 +1298,9 @@ class PartnerMatcher(BaseEstimator):
         index = self.index_
         search_rows = None if candidates is None else candidates.rows
         group_mask = group_masks[0] if search_rows is None else group_masks[0][search_rows]
-        own = [int(group_masks[0].sum() - mask.sum()) for mask in masks]
-        n_group_excluded = int(len(group_mask) - group_mask.sum())
+        count = np.count_nonzero(group_masks[0])
+        own = [count - np.count_nonzero(mask) for mask in masks]
+        n_group_excluded = len(group_mask) - np.count_nonzero(group_mask)
         # A few excluded rows (the member, its partners) are dropped after a deeper search;
         # many (a scope, a filter) are masked in the search itself. Either way each query row
         # yields its best allowed rows.
@@ -1364,7 +1365,9 @@ class PartnerMatcher(BaseEstimator):
         mask over the stage's rows), as rows of the fitted profiles."""
         scores = stage.scores(query, a, partners, votes)
         scores[~allowed] = -np.inf
-        depth = min(getattr(self, "first_stage_rows_", self.FIRST_STAGE_ROWS), int(allowed.sum()))
+        depth = min(
+            getattr(self, "first_stage_rows_", self.FIRST_STAGE_ROWS), np.count_nonzero(allowed)
+        )
         if depth <= 0:
             return np.zeros(0, dtype=np.int64)
         best = top_k_indices(scores, depth)
@@ -1407,7 +1410,7 @@ class PartnerMatcher(BaseEstimator):
                 mask[known] = False
                 mask[list(self.declined_.get(query.row, ()))] = False
             mask[excluded] = False
-            if int(group.sum() - mask.sum()) > self.FEW_EXCLUDED:
+            if np.count_nonzero(group) - np.count_nonzero(mask) > self.FEW_EXCLUDED:
                 # Many rows left out of this member alone (a long exclude list): its own
                 # search, masked by all of them.
                 key, group = ("own", len(masks)), mask
@@ -1418,7 +1421,7 @@ class PartnerMatcher(BaseEstimator):
         found: list[np.ndarray | None] = [None] * len(queries)
         searched: dict[Any, list[int]] = {}
         for i, mask in enumerate(masks):
-            if exhaustive or self.index_ is None or int(mask.sum()) <= self.exhaustive_below:
+            if exhaustive or self.index_ is None or np.count_nonzero(mask) <= self.exhaustive_below:
                 found[i] = np.flatnonzero(mask)
             else:
                 searched.setdefault(group_masks[i][0], []).append(i)

@@ -403,3 +403,16 @@ def test_few_inner_products_are_the_product_on_one_core_or_two(n_keys, n_queries
     np.testing.assert_allclose(found, expected, rtol=0, atol=1e-4)
     with pytest.raises(ValueError, match="dimensions"):
         few_inner_products(keys, queries[:, :5])
+
+
+def test_widened_gives_every_float16_value_as_float32():
+    """The table lookup that widens large data's float16 views is numpy's conversion, for
+    every bit pattern (signed zeros, subnormals, infinities and NaNs included)."""
+    from matcher.engine.topk import widened
+
+    every = np.arange(1 << 16, dtype=np.uint16).view(np.float16).reshape(256, 256)
+    np.testing.assert_array_equal(widened(every), every.astype(np.float32))
+    assert widened(every).dtype == np.float32
+    np.testing.assert_array_equal(np.signbit(widened(every)), np.signbit(every.astype(np.float32)))
+    # Rows gathered from a larger matrix (not contiguous in the original) widen the same.
+    np.testing.assert_array_equal(widened(every[::3, 5:]), every[::3, 5:].astype(np.float32))
