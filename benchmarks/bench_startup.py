@@ -8,14 +8,18 @@ child, user + system, which other work on the machine disturbs less than the wal
 * **floor**: ``python -c pass`` and ``python -c "import numpy"``: no command that ranks with
   numpy can start faster than the second;
 * **command**: the console script itself, ``matcher recommend --model NAME --member ID``,
-  its output discarded;
+  its output discarded: as it runs, from the model's serving artifact (plain arrays ranked with
+  numpy alone, :mod:`matcher.engine.serving`) when the model has one, and in the same run from
+  the whole pickled model (a copy of the model's folder whose manifest lists no serving
+  artifact: the path of models saved without one);
 * **parts**, each alone in a fresh process, to show where the command's time goes: the imports
   it pays for (the light ones a ranking with numpy alone would keep: click, the taxonomy and the
   translations; pandas, scipy's sparse matrices, scikit-learn's ``sklearn.base``, joblib, numba
   with the first call of a compiled loop that its cache on disk already holds, and the whole
-  engine, ``matcher.engine.ranking``), and, in one process whose imports are done, loading the
-  model (``load_model``: hash check and unpickling) and one ``recommend`` (first and second
-  call).
+  engine, ``matcher.engine.ranking``; the serving path's, ``matcher.engine.serving``), and, in
+  one process whose imports are done, loading the model (``load_model``: hash check and
+  unpickling; ``load_serving``: hash check and memory maps) and one ``recommend`` of each (first
+  and second call).
 
 The model must exist: ``matcher train --sample --no-evaluate`` writes ``models/sample`` in
 seconds (``--models-dir`` elsewhere). Prints one JSON document; ``--out`` also writes it.
@@ -36,6 +40,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -63,6 +68,7 @@ IMPORTS = {
         "forest.decision(np.zeros((1, 1)))"
     ),
     "import matcher.engine.ranking (the engine)": "import matcher.engine.ranking",
+    "import matcher.engine.serving (the serving path)": "import matcher.engine.serving",
 }
 
 #: Run in one process after its imports: the model's load and one ranking, timed inside.
@@ -71,7 +77,19 @@ import json, sys, time
 from matcher.engine.artifacts import load_model
 from matcher.engine.ranking import PartnerMatcher
 import sklearn.calibration, sklearn.ensemble, sklearn.linear_model, sklearn.pipeline
+from matcher.engine.artifacts import load_serving
 name, models_dir, member = sys.argv[1:4]
+started = time.perf_counter()
+served = load_serving(name, models_dir)
+loaded = time.perf_counter()
+times = {}
+if served is not None:
+    served.recommend(member)
+    first = time.perf_counter()
+    served.recommend(member)
+    second = time.perf_counter()
+    times = {"load_serving": loaded - started, "serving recommend (first call)": first - loaded,
+             "serving recommend (second call)": second - first}
 started = time.perf_counter()
 matcher, _ = load_model(name, models_dir)
 loaded = time.perf_counter()
@@ -79,7 +97,8 @@ matcher.recommend(member)
 first = time.perf_counter()
 matcher.recommend(member)
 second = time.perf_counter()
-print(json.dumps({"load_model": loaded - started, "recommend (first call)": first - loaded,
+print(json.dumps({**times, "load_model": loaded - started,
+                  "recommend (first call)": first - loaded,
                   "recommend (second call)": second - first}))
 """
 
@@ -137,12 +156,30 @@ def main() -> None:
     command = [matcher_script, "recommend", "--model", args.model, "--member", args.member]
     command += ["--models-dir", args.models_dir]
 
+    has_serving = bool(json.loads(manifest.read_text(encoding="utf-8")).get("serving"))
     load_before = os.getloadavg()
     results: dict[str, dict[str, float]] = {
         "python -c pass": summary([python, "-c", "pass"], args.runs),
         "python -c 'import numpy'": summary([python, "-c", "import numpy"], args.runs),
         "matcher recommend": summary(command, args.runs),
     }
+    if has_serving:
+        # The same command on the whole pickled model: a copy of the folder whose manifest
+        # lists no serving artifact (the pickle linked, not copied).
+        with tempfile.TemporaryDirectory(prefix="bench-startup-") as scratch:
+            folder = Path(scratch) / args.model
+            folder.mkdir()
+            document = json.loads(manifest.read_text(encoding="utf-8"))
+            (folder / "model.joblib").symlink_to(
+                (manifest.parent / document.get("artifact", "model.joblib")).resolve()
+            )
+            (folder / "manifest.json").write_text(
+                json.dumps({**document, "serving": None}), encoding="utf-8"
+            )
+            whole = command[: command.index("--models-dir") + 1] + [scratch]
+            results["matcher recommend (whole model, no serving artifact)"] = summary(
+                whole, args.runs
+            )
     in_process = None
     if not args.skip_parts:
         for label, code in IMPORTS.items():

@@ -7,12 +7,13 @@ the outputs: :func:`country_name`, which is :func:`matcher.i18n.country_name`.
 
 from __future__ import annotations
 
+import csv
 import difflib
 import gettext
+import importlib.util
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 
-import pandas as pd
 import pycountry
 
 # The one country name of every output (reasons, reports, exports, pages): its rule is in
@@ -44,16 +45,19 @@ def language_codes() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _country_table() -> dict[str, tuple[str, bool]]:
-    path = resources.files("country_converter").joinpath("country_data.tsv")
-    with path.open("r", encoding="utf-8") as handle:
-        # keep_default_na=False: Namibia's code is "NA".
-        frame = pd.read_csv(handle, sep="\t", dtype=str, keep_default_na=False)
+    # Found without importing country_converter (which imports pandas) and read as plain
+    # strings by the csv module (Namibia's code stays "NA"): the reasons read continents, and
+    # the one-shot command that ranks with numpy alone imports no pandas.
+    spec = importlib.util.find_spec("country_converter")
+    path = Path(next(iter(spec.submodule_search_locations))) / "country_data.tsv"
+    with path.open("r", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
     # Keyed by ISO 3166-1 alpha-3: the table's ISO2 column holds patterns for some countries
     # ("^GB$|^UK$"), its ISO3 column plain codes.
     by_alpha3 = {
-        row.ISO3: (row.continent, row.EU27 == "EU27" or row.EU == "EU")
-        for row in frame[["ISO3", "continent", "EU", "EU27"]].itertuples(index=False)
-        if row.ISO3
+        row["ISO3"]: (row["continent"], row["EU27"] == "EU27" or row["EU"] == "EU")
+        for row in rows
+        if row["ISO3"]
     }
     return {
         country.alpha_2: by_alpha3[country.alpha_3]

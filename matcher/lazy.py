@@ -6,6 +6,9 @@ modules are imported only when one of their names is asked for, in the order the
 them, so that importing one module (the session model) does not load its neighbours (the
 agenda's solver and its OR-Tools). ``__all__`` of the package is the union of its modules',
 computed when first read (``from matcher.engine import *``, ``dir()``).
+
+:func:`lazy_module` does the same for one library a module uses only inside its functions
+(pandas for :mod:`matcher.profiles`): importing the module does not import the library.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import importlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["lazy_package"]
+__all__ = ["lazy_module", "lazy_package"]
 
 
 def lazy_package(
@@ -47,3 +50,28 @@ def lazy_package(
         return sorted(set(vars(importlib.import_module(package))) | set(__getattr__("__all__")))
 
     return __getattr__, __dir__
+
+
+class _LazyModule:
+    """Stands for the module it names and imports it when one of its attributes is first read;
+    the module's names are then copied onto it, so that later reads cost what reading a
+    module's attribute does (a name the module gains later is still found, through it)."""
+
+    def __init__(self, name: str):
+        self.__dict__["_lazy_name"] = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        module = importlib.import_module(self.__dict__["_lazy_name"])
+        self.__dict__.update(vars(module))
+        return getattr(module, attribute)
+
+    def __repr__(self) -> str:
+        return f"<lazy module {self.__dict__['_lazy_name']!r}>"
+
+
+def lazy_module(name: str) -> Any:
+    """A stand-in for the module `name` (``pd = lazy_module("pandas")``) that imports it when
+    one of its attributes is first read: a module that only uses a library inside functions
+    can be imported without it (type hints naming it are never evaluated, with ``from
+    __future__ import annotations``)."""
+    return _LazyModule(name)

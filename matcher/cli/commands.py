@@ -312,7 +312,7 @@ def main(context: click.Context, verbose: int) -> None:
 def train(
     profiles, links, sample, name, models_dir, run_evaluation, eval_folds, seed, explore, duplicates
 ):
-    """Train a model and write models/NAME/model.joblib and manifest.json."""
+    """Train a model and write models/NAME/model.joblib, serving/ and manifest.json."""
     from ..engine.artifacts import save_model
     from ..engine.evaluation import evaluate
     from ..engine.ranking import PartnerMatcher
@@ -392,15 +392,21 @@ def recommend(
     duplicates,
 ):
     """Suggest partners for a member, with reasons."""
-    from ..engine.artifacts import load_model
-    from ..engine.ranking import PartnerMatcher
+    from ..engine.artifacts import load_model, load_serving
 
     def action():
         if model_name and (profiles or links or sample):
             raise BadInput("give either --model or --profiles/--links/--sample, not both")
         if model_name:
-            matcher, _ = load_model(model_name, models_dir)
+            # A saved model's serving artifact answers with numpy alone (the same suggestions,
+            # without importing scikit-learn, pandas or numba); models saved without one load
+            # whole.
+            matcher = load_serving(model_name, models_dir)
+            if matcher is None:
+                matcher, _ = load_model(model_name, models_dir)
         else:
+            from ..engine.ranking import PartnerMatcher
+
             frame, known_links = _load_inputs(profiles, links, sample, duplicates)
             matcher = PartnerMatcher().fit(frame, known_links)
         _check_member(matcher, member)

@@ -4,7 +4,8 @@ Data flow: profiles (:mod:`matcher.profiles`) -> features (:mod:`.features`, the
 :mod:`.pairs`, the pair features) -> index (:mod:`.retrieval`, :mod:`.firststage`, :mod:`.topk`)
 -> ranking (:mod:`.ranking`, the learned score: :mod:`.forest`, :mod:`.model_selection`) ->
 reasons (:mod:`.reasons`); :mod:`.strength` puts scores in words people read (a match's share
-of the best, a tier). :mod:`.artifacts` saves and loads trained models; :mod:`.evaluation`
+of the best, a tier). :mod:`.artifacts` saves and loads trained models, with a serving artifact
+that :mod:`.serving` ranks from with numpy alone (the one-shot command); :mod:`.evaluation`
 measures them. :mod:`.compiled` and :mod:`.parallel` are the numba and multi-core helpers the
 kernels share.
 
@@ -17,6 +18,7 @@ from ..lazy import lazy_package
 
 #: The engine's modules, in the order a name is looked for (the cheapest first).
 MODULES = (
+    "featurenames",
     "compiled",
     "parallel",
     "topk",
@@ -28,6 +30,7 @@ MODULES = (
     "reasons",
     "strength",
     "model_selection",
+    "serving",
     "ranking",
     "artifacts",
     "evaluation",

@@ -9,6 +9,11 @@ reader never sees half an artifact.
 The manifests are JSON: reading them (:func:`read_manifest`, :func:`list_models`, so `matcher
 models`) imports neither the engine nor scikit-learn, pandas or joblib, which saving and loading
 a model import when called.
+
+Beside the pickle, ``models/<name>/serving/`` holds the model's serving artifact when the model
+allows one (:mod:`matcher.engine.serving`: plain arrays and a JSON document, each file's SHA-256
+in the manifest's ``serving`` entry): :func:`load_serving` reads it with the same checks, without
+those libraries, for the one-shot ``matcher recommend --model NAME``.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ if TYPE_CHECKING:
 
     from ..profiles import Link
     from .ranking import PartnerMatcher
+    from .serving import ServingModel
 
 __all__ = [
     "DEFAULT_MODELS_DIR",
@@ -42,6 +48,7 @@ __all__ = [
     "data_hash",
     "list_models",
     "load_model",
+    "load_serving",
     "read_manifest",
     "save_model",
 ]
@@ -134,6 +141,10 @@ def save_model(
     model_path = folder / MODEL_FILE
     canonical_sparse(matcher)
     atomic_write_bytes(model_path, lambda handle: joblib.dump(matcher, handle), private=True)
+    # The arrays the one-shot command ranks with numpy alone (None: a model they do not cover).
+    from .serving import write_serving
+
+    serving = write_serving(matcher, folder)
     frame = matcher.frame_
     links = list(links)
     manifest = {
@@ -161,6 +172,7 @@ def save_model(
         # On large data, the first stage's depth and the share of the top 10 each depth kept.
         "candidate_stage": getattr(matcher, "candidate_stage_", None),
         "evaluation": evaluation,
+        "serving": serving,
     }
     text = json.dumps(manifest, ensure_ascii=False, indent=2, default=str).encode("utf-8")
     atomic_write_bytes(folder / MANIFEST_FILE, lambda handle: handle.write(text), private=True)
@@ -221,19 +233,7 @@ def load_model(
             "or damaged; retrain with `matcher train`"
         )
     if check_versions:
-        made, now = manifest.get("versions", {}), _versions()
-        problems = []
-        if made.get("python", "").rsplit(".", 1)[0] != now["python"].rsplit(".", 1)[0]:
-            problems.append(f"Python {made.get('python')} (running {now['python']})")
-        for key in ("scikit-learn", "cluster-matcher"):
-            if made.get(key) != now[key]:
-                problems.append(f"{key} {made.get(key)} (running {now[key]})")
-        if problems:
-            raise ArtifactError(
-                f"model {folder.name!r} was made with "
-                + ", ".join(problems)
-                + "; retrain it with `matcher train`"
-            )
+        _check_versions(manifest, folder, _versions())
     import joblib
 
     from .ranking import PartnerMatcher
@@ -243,6 +243,68 @@ def load_model(
     if not isinstance(matcher, PartnerMatcher):
         raise ArtifactError(f"{model_path} does not hold a PartnerMatcher")
     return matcher, manifest
+
+
+def _check_versions(manifest: dict[str, Any], folder: Path, now: dict[str, str]) -> None:
+    """Refuse a model made with another Python minor version, scikit-learn or package version
+    than those running (`now`), naming them."""
+    made = manifest.get("versions", {})
+    problems = []
+    if made.get("python", "").rsplit(".", 1)[0] != now["python"].rsplit(".", 1)[0]:
+        problems.append(f"Python {made.get('python')} (running {now['python']})")
+    for key in ("scikit-learn", "cluster-matcher"):
+        if made.get(key) != now[key]:
+            problems.append(f"{key} {made.get(key)} (running {now[key]})")
+    if problems:
+        raise ArtifactError(
+            f"model {folder.name!r} was made with "
+            + ", ".join(problems)
+            + "; retrain it with `matcher train`"
+        )
+
+
+def load_serving(
+    name_or_path: str | Path,
+    models_dir: str | Path = DEFAULT_MODELS_DIR,
+    check_versions: bool = True,
+) -> ServingModel | None:
+    """The model's serving artifact (:mod:`matcher.engine.serving`), or None for a model saved
+    without one (load it with :func:`load_model`). Checks what :func:`load_model` checks (the
+    manifest, the versions, the SHA-256 of every file) and imports none of scikit-learn, scipy,
+    pandas or numba.
+
+    Raises
+    ------
+    ArtifactError
+        As :func:`load_model`: no such model, a file missing or changed, other versions.
+    """
+    folder = _folder(name_or_path, models_dir)
+    manifest = read_manifest(name_or_path, models_dir)
+    entry = manifest.get("serving")
+    if not entry:
+        return None
+    if check_versions:
+        # scikit-learn's version as installed, without importing it.
+        from importlib.metadata import version
+
+        _check_versions(
+            manifest,
+            folder,
+            {
+                "python": platform.python_version(),
+                "scikit-learn": version("scikit-learn"),
+                "cluster-matcher": __version__,
+            },
+        )
+    from .serving import ServingModel
+
+    try:
+        return ServingModel.load(folder, entry)
+    except ValueError as error:
+        raise ArtifactError(
+            f"the serving artifact of model {folder.name!r} cannot be read ({error}): the "
+            "files were changed or damaged; retrain with `matcher train`"
+        ) from None
 
 
 @contextlib.contextmanager

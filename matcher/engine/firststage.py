@@ -24,6 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 from .pairs import PAIR_FEATURES, LinkStats, ProfileArrays, _same, _share, coverage, first_stage_sum
+from .parallel import split_rows
 
 __all__ = ["FIRST_STAGE_FEATURES", "FirstStage"]
 
@@ -65,6 +66,9 @@ class FirstStage:
     rows : ndarray of int or None
     """
 
+    #: Rows from which :meth:`scores` splits its pass between the cores (per core).
+    SPLIT_ROWS = 262_144
+
     def __init__(
         self,
         arrays: ProfileArrays,
@@ -93,6 +97,14 @@ class FirstStage:
         self._potential = arrays.potential[take]
         self._log_degree = np.log1p(stats.degree[take]).astype(np.float32)
         self._code_max = {name: int(values.max(initial=-1)) for name, values in self._codes.items()}
+        # The four codes of a row side by side, plus one (0: none), in the narrowest type
+        # (one byte each for the generated profiles' 33 countries and 77 cities): what the
+        # score's pass over every row reads of them (see first_stage_sum).
+        largest = max(self._code_max.values()) + 1
+        kind = next(t for t in (np.uint8, np.uint16, np.int64) if largest <= np.iinfo(t).max)
+        self._shifted_codes = np.empty((len(self._potential), 4), dtype=kind)
+        for column, values in enumerate(self._codes.values()):
+            self._shifted_codes[:, column] = values + 1
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
@@ -101,6 +113,7 @@ class FirstStage:
             "_need",
             "_need_total",
             "_codes",
+            "_shifted_codes",
             "_potential",
             "_log_degree",
             "_code_max",
@@ -259,14 +272,17 @@ class FirstStage:
         a: int,
         partners: np.ndarray,
         votes: tuple[np.ndarray, np.ndarray] | None,
+        allowed: np.ndarray | None = None,
     ) -> np.ndarray:
         """The first-stage score of every row of the stage (float32): the weighted sum of
-        :meth:`columns` in one compiled pass over the rows. The covers come from the
+        :meth:`columns` in one compiled pass over the rows (split between the cores from
+        :attr:`SPLIT_ROWS` rows each), ``-inf`` at rows where `allowed` (a mask over the
+        stage's rows, optional) is False. The covers come from the
         capabilities' posting lists (only the profiles offering what the member needs, or
         needing what it offers, are touched); each code column reads a table over its codes
         that holds the weighted terms (the same country and the partners' share of it, ...)."""
         w = dict(zip(FIRST_STAGE_FEATURES, self.weights_.tolist()))
-        stats, codes = self.stats, self._codes
+        stats = self.stats
         linked = bool(stats.n_links)
         n = self._offer.shape[0]
         weight = self.idf * self.idf
@@ -304,26 +320,32 @@ class FirstStage:
                 affinity = stats.type_affinity[type_a]
                 types[: len(affinity)] += w["type_affinity"] * affinity
         total = np.empty(n, dtype=np.float32)
-        first_stage_sum(
-            cover_ab,
-            covered_ba,
-            self._need_total,
-            self._potential,
-            self._log_degree,
-            codes["country"],
-            codes["city"],
-            codes["network"],
-            codes["org_type"],
-            country,
-            city,
-            network,
-            types,
-            w["cover_ab"],
-            w["cover_ba"],
-            w["reciprocity"],
-            w["potential_b"],
-            w["degree_b"] if linked else 0.0,
-            total,
+        mask = np.zeros(0, dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool)
+        if len(mask) not in (0, n):
+            raise ValueError(f"allowed has {len(mask)} rows; the stage has {n}")
+        # Each table with a 0 first, for rows without the code (see first_stage_sum).
+        tables = [np.r_[0.0, values] for values in (country, city, network, types)]
+        split_rows(
+            lambda start, stop: first_stage_sum(
+                cover_ab,
+                covered_ba,
+                self._need_total,
+                self._potential,
+                self._log_degree,
+                self._shifted_codes,
+                *tables,
+                w["cover_ab"],
+                w["cover_ba"],
+                w["reciprocity"],
+                w["potential_b"],
+                w["degree_b"] if linked else 0.0,
+                mask,
+                total,
+                start,
+                stop,
+            ),
+            n,
+            self.SPLIT_ROWS,
         )
         if linked and votes is not None:
             position, found = self.positions(votes[0])

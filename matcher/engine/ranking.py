@@ -24,7 +24,7 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import repeat
 from typing import Any
 
@@ -75,9 +75,14 @@ from .pairs import (
 )
 from .reasons import explain, exploration_reason
 from .retrieval import ComplementIndex
+from .serving import LANGUAGES, SCOPES, Suggestion, shortlist
 from .topk import TopK, few_inner_products, top_k_indices, top_k_rows, widened
 
 logger = logging.getLogger(__name__)
+
+# SCOPES, LANGUAGES, Suggestion and shortlist, the parts of a recommendation that need neither
+# scikit-learn, pandas nor numba, live in matcher.engine.serving: the numpy-only ranking of a
+# serving artifact (the one-shot command's) shares them.
 
 __all__ = [
     "DEFAULT_WEIGHTS",
@@ -90,12 +95,9 @@ __all__ = [
     "Suggestion",
 ]
 
-SCOPES = ("all", "cluster", "international")
 #: The share of a shortlist the service's models give to partners few have seen (``explore``):
 #: one place of ten.
 SERVICE_EXPLORE = 0.1
-#: Languages of the reasons.
-LANGUAGES = ("en", "uk")
 #: Values of ``PartnerMatcher(model=...)``.
 MODEL_KINDS = ("auto", "default") + tuple(candidate.name for candidate in MODEL_CANDIDATES)
 
@@ -125,31 +127,6 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "partner_country_share": 0.3,
     "potential_b": 0.2,
 }
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    """One suggested partner with its calibrated score and the reasons for it."""
-
-    partner_id: str
-    name: str
-    network: str
-    country: str
-    score: float
-    reasons: list[str]
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the JSON shape of ``matcher recommend --format json``."""
-        return {
-            "partner_id": self.partner_id,
-            "name": self.name,
-            "network": self.network,
-            "country": self.country,
-            "score": round(self.score, 4),
-            "reasons": self.reasons,
-            "details": self.details,
-        }
 
 
 @dataclass(frozen=True)
@@ -979,7 +956,9 @@ class PartnerMatcher(BaseEstimator):
             held = pairs[folds == fold]
             if not len(held):
                 continue
-            stats = LinkStats(pairs[folds != fold], self.arrays_, self.embedding_, self.n_types_)
+            stats = LinkStats(
+                pairs[folds != fold], self.arrays_, self.embedding_, self.n_types_, quantized=False
+            )
             # The held-out targets of each source, in their order in `held`; the sources in
             # order of first appearance.
             grouped = held[np.argsort(held[:, 0], kind="stable")]
@@ -1269,6 +1248,11 @@ class PartnerMatcher(BaseEstimator):
         votes = []
         for start in range(0, len(queries), self.VOTE_CHUNK):
             chunk = queries[start : start + self.VOTE_CHUNK]
+            if len(chunk) <= TopK.FEW and getattr(stats, "quantized", None) is not None:
+                # Many linked members: cf_votes reads their int8 codes, a quarter of the
+                # bytes, and finds the same voters (see matcher.engine.quantized).
+                votes.extend(cf_votes(stats, q.embedding) for q in chunk)
+                continue
             vectors = np.vstack([np.asarray(q.embedding, dtype=np.float32) for q in chunk])
             # A few members (one recommendation): one compiled pass on this thread, where
             # BLAS's threads wait for each other on a busy machine (see few_inner_products).
@@ -1363,8 +1347,7 @@ class PartnerMatcher(BaseEstimator):
         """The ``first_stage_rows_`` rows (chosen by the fit; ``FIRST_STAGE_ROWS`` for a model
         saved before) of `stage` with the best first-stage scores among the `allowed` ones (a
         mask over the stage's rows), as rows of the fitted profiles."""
-        scores = stage.scores(query, a, partners, votes)
-        scores[~allowed] = -np.inf
+        scores = stage.scores(query, a, partners, votes, allowed)
         depth = min(
             getattr(self, "first_stage_rows_", self.FIRST_STAGE_ROWS), np.count_nonzero(allowed)
         )
@@ -1592,16 +1575,7 @@ class PartnerMatcher(BaseEstimator):
         the plain top `k` would not hold): the best ``k - slots``, then the `slots` least shown
         of the next ``EXPLORATION_POOL * k`` (the better score first among equally shown), in
         their ranked order."""
-        head = min(k - slots, len(rows))
-        pool = np.arange(head, min(len(rows), k * (1 + self.EXPLORATION_POOL)))
-        if not slots or len(pool) == 0:
-            shown = np.arange(min(k, len(rows)))
-            return shown, np.zeros(len(shown), dtype=bool)
-        # Fewest shown first; among equals the ranked order (the pool is best first).
-        picked = np.sort(pool[np.lexsort((pool, self.exposure_[rows[pool]]))[:slots]])
-        shown = np.r_[np.arange(head), picked]
-        # A partner the plain ranking would have shown anyway is not called an exploration.
-        return shown, shown >= k
+        return shortlist(rows, k, slots, self.exposure_, self.EXPLORATION_POOL)
 
     def recommend(
         self,

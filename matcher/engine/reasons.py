@@ -11,7 +11,7 @@ from .. import geography
 from ..i18n import N_, NetworkNames, Table, format_number, language_name, network_name, tier_name
 from ..profiles import Profile
 from ..taxonomy import Taxonomy, load_taxonomy
-from .pairs import PAIR_FEATURES
+from .featurenames import PAIR_FEATURES
 
 __all__ = ["explain", "exploration_reason", "main_risk"]
 

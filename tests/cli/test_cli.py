@@ -131,12 +131,19 @@ def test_bad_input_exits_2_with_the_problem_on_stderr(runner, tmp_path, cluster_
     assert result.exit_code == 2 and "--profiles is required" in result.stderr
 
 
-def test_tampered_model_exits_2(runner, tmp_path, cluster_files):
+@pytest.mark.parametrize("tampered", ["model.joblib", "serving/serving.json"])
+def test_tampered_model_exits_2(runner, tmp_path, cluster_files, tampered):
     profiles, _links = cluster_files
     runner.invoke(
         main, ["train", "--profiles", str(profiles), "--name", "t", "--models-dir", str(tmp_path)]
     )
-    with (tmp_path / "t" / "model.joblib").open("ab") as handle:
+    if tampered == "model.joblib":
+        # The whole model is read when the manifest lists no serving artifact (a model saved
+        # by an earlier release); otherwise the command reads only the serving files.
+        manifest = json.loads((tmp_path / "t" / "manifest.json").read_text(encoding="utf-8"))
+        manifest["serving"] = None
+        (tmp_path / "t" / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with (tmp_path / "t" / tampered).open("ab") as handle:
         handle.write(b"x")
     result = runner.invoke(
         main, ["recommend", "--model", "t", "--models-dir", str(tmp_path), "--member", "designer"]

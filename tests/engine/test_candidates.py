@@ -257,3 +257,37 @@ def test_the_column_matrix_gives_the_fast_score(fitted):
         rtol=1e-4,
         atol=1e-4,
     )
+
+
+def test_votes_from_int8_codes_are_the_float32_votes(fitted, monkeypatch):
+    """Above QUANTIZED_VOTES_FROM linked members a recommendation's votes read int8 codes
+    (issue 18): the same voters, the same votes, the same suggestions."""
+    from matcher.engine.quantized import QuantizedKeys
+
+    m = fitted
+    queries = [m._query(m.frame_["member_id"].iat[a]) for a in _members(m)]
+    plain = m._votes(queries)
+    ranked = [m.recommend(q.profile.member_id, k=10) for q in queries[:3]]
+    monkeypatch.setattr(m.stats_, "quantized", QuantizedKeys(m.stats_.linked_embedding))
+    for before, after in zip(plain, m._votes(queries)):
+        np.testing.assert_array_equal(before[0], after[0])
+        np.testing.assert_array_equal(before[1], after[1])
+    assert [m.recommend(q.profile.member_id, k=10) for q in queries[:3]] == ranked
+
+
+def test_the_first_stage_pass_masks_and_splits_without_changing_a_score(fitted, monkeypatch):
+    m = fitted
+    stage = m.first_stage_
+    a = int(m.stats_.linked[3])
+    partners = m.stats_.partners(a)
+    votes = cf_votes(m.stats_, m.embedding_[a])
+    whole = stage.scores(m.arrays_, a, partners, votes)
+    allowed = np.random.default_rng(0).random(len(whole)) < 0.5
+    masked = stage.scores(m.arrays_, a, partners, votes, allowed)
+    np.testing.assert_array_equal(masked[allowed], whole[allowed])
+    assert np.isneginf(masked[~allowed]).all()
+    # In ranges on every core (from SPLIT_ROWS rows each): the same numbers.
+    monkeypatch.setattr(type(stage), "SPLIT_ROWS", 1000)
+    np.testing.assert_array_equal(stage.scores(m.arrays_, a, partners, votes), whole)
+    with pytest.raises(ValueError, match="allowed has 3 rows"):
+        stage.scores(m.arrays_, a, partners, votes, np.ones(3, dtype=bool))
