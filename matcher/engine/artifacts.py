@@ -83,14 +83,6 @@ class ArtifactError(InputError, RuntimeError):
     """
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def data_hash(frame: pd.DataFrame, links: Iterable[Link] = ()) -> str:
     """Return a SHA-256 of the training profiles and links (order-independent)."""
     digest = hashlib.sha256()
@@ -142,7 +134,7 @@ def save_model(
     canonical_sparse(matcher)
     atomic_write_bytes(model_path, lambda handle: joblib.dump(matcher, handle), private=True)
     # The arrays the one-shot command ranks with numpy alone (None: a model they do not cover).
-    from .serving import write_serving
+    from .serving import file_sha256, write_serving
 
     serving = write_serving(matcher, folder)
     frame = matcher.frame_
@@ -152,7 +144,7 @@ def save_model(
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "versions": _versions(),
         "artifact": MODEL_FILE,
-        "sha256": _sha256(model_path),
+        "sha256": file_sha256(model_path),
         "data_sha256": data_hash(frame, links),
         "profiles": len(frame),
         "links": len(links),
@@ -225,7 +217,9 @@ def load_model(
     model_path = folder / manifest.get("artifact", MODEL_FILE)
     if not model_path.exists():
         raise ArtifactError(f"{model_path} is missing")
-    actual = _sha256(model_path)
+    from .serving import file_sha256
+
+    actual = file_sha256(model_path)
     if actual != manifest.get("sha256"):
         raise ArtifactError(
             f"{model_path} does not match its manifest (SHA-256 {actual[:12]}... "

@@ -23,8 +23,9 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-from .pairs import PAIR_FEATURES, LinkStats, ProfileArrays, _same, _share, coverage, first_stage_sum
+from .pairs import PAIR_FEATURES, LinkStats, ProfileArrays, _same, coverage, first_stage_sum
 from .parallel import split_rows
+from .serving import partner_share
 
 __all__ = ["FIRST_STAGE_FEATURES", "FirstStage"]
 
@@ -247,7 +248,10 @@ class FirstStage:
             yield "type_affinity", 0.0
         yield "degree_b", self._log_degree if linked else 0.0
         if linked and len(partners):
-            yield "partner_country_share", _share(self.arrays.country[partners], codes["country"])
+            yield (
+                "partner_country_share",
+                partner_share(self.arrays.country[partners], codes["country"]),
+            )
         else:
             yield "partner_country_share", 0.0
         yield "potential_b", self._potential

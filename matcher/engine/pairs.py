@@ -37,6 +37,7 @@ from .featurenames import (
 )
 from .features import TextEncoder, _effective
 from .quantized import QuantizedKeys
+from .serving import partner_share, votes_at
 from .topk import top_k_indices
 
 __all__ = [
@@ -472,11 +473,13 @@ def pair_features(
             X[:, _F["partner_evidence"]] = X[:, _F["partner_similarity"]] * (
                 k / (k + PARTNER_EVIDENCE_PRIOR)
             )
-            X[:, _F["partner_country_share"]] = _share(
+            X[:, _F["partner_country_share"]] = partner_share(
                 cand.country[query_partners], cand.country[J]
             )
-            X[:, _F["partner_city_share"]] = _share(cand.city[query_partners], cand.city[J])
-            X[:, _F["partner_type_share"]] = _share(cand.org_type[query_partners], cand.org_type[J])
+            X[:, _F["partner_city_share"]] = partner_share(cand.city[query_partners], cand.city[J])
+            X[:, _F["partner_type_share"]] = partner_share(
+                cand.org_type[query_partners], cand.org_type[J]
+            )
         X[:, _F["cf_vote"]] = votes_at(
             votes if votes is not None else cf_votes(stats, query_vector), J
         )
@@ -784,17 +787,6 @@ def cf_votes(
     return rows.astype(np.int64), np.bincount(inverse, weights=weights).astype(np.float32)
 
 
-def votes_at(votes: tuple[np.ndarray, np.ndarray], J: np.ndarray) -> np.ndarray:
-    """The votes (see :func:`cf_votes`) of rows `J`; 0 for rows without one."""
-    rows, values = votes
-    out = np.zeros(len(J), dtype=np.float32)
-    if len(rows):
-        position = np.minimum(np.searchsorted(rows, J), len(rows) - 1)
-        found = rows[position] == J
-        out[found] = values[position[found]]
-    return out
-
-
 def _merge_dots(q_indices, q_data, indptr, indices, data, J, out):
     # Both rows' column indices are sorted: one merge per candidate row.
     for k in range(J.shape[0]):
@@ -870,13 +862,3 @@ def _row_dots(matrix: sp.csr_matrix, J: np.ndarray, query: sp.csr_matrix, a: int
 def _same(code_a: int, codes_b: np.ndarray) -> np.ndarray:
     """True where a profile shares the query's code (never for an unknown code, -1)."""
     return (codes_b == code_a) & (code_a >= 0)
-
-
-def _share(partner_codes: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    partner_codes = partner_codes[partner_codes >= 0]
-    if not len(partner_codes):
-        return np.zeros(len(codes), dtype=np.float32)
-    values, counts = np.unique(partner_codes, return_counts=True)
-    position = np.minimum(np.searchsorted(values, codes), len(values) - 1)
-    found = (values[position] == codes) & (codes >= 0)
-    return np.where(found, counts[position] / len(partner_codes), 0.0).astype(np.float32)

@@ -73,9 +73,8 @@ from .pairs import (
     pair_features,
     split_texts,
 )
-from .reasons import explain, exploration_reason
 from .retrieval import ComplementIndex
-from .serving import LANGUAGES, SCOPES, Suggestion, shortlist
+from .serving import LANGUAGES, SCOPES, Suggestion, explained, mark_explorations, shortlist
 from .topk import TopK, few_inner_products, top_k_indices, top_k_rows, widened
 
 logger = logging.getLogger(__name__)
@@ -1557,10 +1556,7 @@ class PartnerMatcher(BaseEstimator):
             suggestions = self.explain_rows(
                 query.profile, rows[shown], scores[shown], X[shown], language, network_names
             )
-            for i in np.flatnonzero(explored).tolist():
-                suggestion = suggestions[i]
-                suggestion.reasons.append(exploration_reason(language or self.language))
-                suggestion.details["exploration"] = True
+            mark_explorations(suggestions, explored, language or self.language)
             shortlists.append(suggestions)
         return shortlists
 
@@ -1605,24 +1601,8 @@ class PartnerMatcher(BaseEstimator):
     ) -> list[Suggestion]:
         """Turn ranked rows, their scores and pair features into :class:`Suggestion` objects
         (`network_names`: see :meth:`recommend_many`)."""
-        suggestions = []
-        for i, row in enumerate(rows.tolist()):
-            partner = self._profile_at(row)
-            reasons, details = explain(
-                profile, partner, X[i], language or self.language, network_names
-            )
-            suggestions.append(
-                Suggestion(
-                    partner.member_id,
-                    partner.name,
-                    partner.network,
-                    partner.country,
-                    float(scores[i]),
-                    reasons,
-                    details,
-                )
-            )
-        return suggestions
+        partners = [self._profile_at(row) for row in rows.tolist()]
+        return explained(profile, partners, scores, X, language or self.language, network_names)
 
     def _profile_at(self, row: int) -> Profile:
         """The fitted :class:`Profile` of `row`, built once and kept (at most

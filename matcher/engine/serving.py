@@ -118,6 +118,41 @@ def shortlist(
     return shown, shown >= k
 
 
+def explained(
+    profile: Profile,
+    partners: list[Profile],
+    scores: np.ndarray,
+    X: np.ndarray,
+    language: str,
+    network_names: Mapping[str, Mapping[str, str]] | None = None,
+) -> list[Suggestion]:
+    """The :class:`Suggestion` of each of `partners` (ranked, with their scores and pair
+    features `X`) to `profile`, with its reasons in `language`."""
+    suggestions = []
+    for i, partner in enumerate(partners):
+        reasons, details = explain(profile, partner, X[i], language, network_names)
+        suggestions.append(
+            Suggestion(
+                partner.member_id,
+                partner.name,
+                partner.network,
+                partner.country,
+                float(scores[i]),
+                reasons,
+                details,
+            )
+        )
+    return suggestions
+
+
+def mark_explorations(suggestions: list[Suggestion], explored: np.ndarray, language: str) -> None:
+    """Mark the suggestions given exploration places (`explored`, from :func:`shortlist`):
+    ``details["exploration"]`` and the reason that says so."""
+    for i in np.flatnonzero(explored).tolist():
+        suggestions[i].reasons.append(exploration_reason(language))
+        suggestions[i].details["exploration"] = True
+
+
 # ----------------------------------------------------------------------------------------
 # The numpy twins of the compiled loops
 # ----------------------------------------------------------------------------------------
@@ -308,12 +343,14 @@ def pair_features(
                 ("partner_city_share", "city"),
                 ("partner_type_share", "org_type"),
             ):
-                X[:, _F[name]] = _share(arrays[codes][partners], arrays[codes][J])
-        X[:, _F["cf_vote"]] = _votes_at(votes, J)
+                X[:, _F[name]] = partner_share(arrays[codes][partners], arrays[codes][J])
+        X[:, _F["cf_vote"]] = votes_at(votes, J)
     return X
 
 
-def _share(partner_codes: np.ndarray, codes: np.ndarray) -> np.ndarray:
+def partner_share(partner_codes: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """The share of the query's partners whose code (a country, a city, a type) each of
+    `codes` has; 0 for an unknown code (-1), and for all when no partner's code is known."""
     partner_codes = partner_codes[partner_codes >= 0]
     if not len(partner_codes):
         return np.zeros(len(codes), dtype=np.float32)
@@ -323,7 +360,9 @@ def _share(partner_codes: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return np.where(found, counts[position] / len(partner_codes), 0.0).astype(np.float32)
 
 
-def _votes_at(votes: tuple[np.ndarray, np.ndarray] | None, J: np.ndarray) -> np.ndarray:
+def votes_at(votes: tuple[np.ndarray, np.ndarray] | None, J: np.ndarray) -> np.ndarray:
+    """The neighbour votes (rows ascending, their votes; see
+    :func:`~matcher.engine.pairs.cf_votes`) of rows `J`; 0 for rows without one or no votes."""
     out = np.zeros(len(J), dtype=np.float32)
     if votes is not None and len(votes[0]):
         rows, values = votes
@@ -373,7 +412,8 @@ def forest_decision(X: np.ndarray, arrays: Mapping[str, np.ndarray]) -> np.ndarr
 # ----------------------------------------------------------------------------------------
 # Writing the artifact (with the engine at hand)
 # ----------------------------------------------------------------------------------------
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read in blocks of 1 MiB (hex)."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -543,11 +583,11 @@ def write_serving(matcher: PartnerMatcher, folder: Path) -> dict[str, Any] | Non
             lambda handle, value=value: np.save(handle, value, allow_pickle=False),
             private=True,
         )
-        files[f"{SERVING_FOLDER}/{name}.npy"] = _sha256(path)
+        files[f"{SERVING_FOLDER}/{name}.npy"] = file_sha256(path)
     text = json.dumps(document, ensure_ascii=False).encode("utf-8")
     path = target / SERVING_DOCUMENT
     atomic_write_bytes(path, lambda handle: handle.write(text), private=True)
-    files[f"{SERVING_FOLDER}/{SERVING_DOCUMENT}"] = _sha256(path)
+    files[f"{SERVING_FOLDER}/{SERVING_DOCUMENT}"] = file_sha256(path)
     return {"format": SERVING_FORMAT, "files": files}
 
 
@@ -595,7 +635,7 @@ class ServingModel:
             path = Path(folder) / relative
             if not path.exists():
                 raise ValueError(f"{path} is missing")
-            if _sha256(path) != expected:
+            if file_sha256(path) != expected:
                 raise ValueError(f"{path} does not match its manifest")
             if path.suffix == ".npy":
                 # Plain arrays over the memory map: numpy's memmap class adds a Python call
@@ -711,24 +751,11 @@ class ServingModel:
         order = np.lexsort((-X[:, _F["view_ab"]], -scores))
         rows, scores, X = J[order], scores[order], X[order]
         shown, explored = shortlist(rows, k, slots, exposure, self.document["exploration_pool"])
-        suggestions = []
-        for i in shown.tolist():
-            partner = self.profile_at(int(rows[i]))
-            reasons, details = explain(profile, partner, X[i], language or self.language, None)
-            suggestions.append(
-                Suggestion(
-                    partner.member_id,
-                    partner.name,
-                    partner.network,
-                    partner.country,
-                    float(scores[i]),
-                    reasons,
-                    details,
-                )
-            )
-        for i in np.flatnonzero(explored).tolist():
-            suggestions[i].reasons.append(exploration_reason(language or self.language))
-            suggestions[i].details["exploration"] = True
+        partners = [self.profile_at(int(rows[i])) for i in shown.tolist()]
+        suggestions = explained(
+            profile, partners, scores[shown], X[shown], language or self.language
+        )
+        mark_explorations(suggestions, explored, language or self.language)
         return suggestions
 
     def _votes_values(self, a: int) -> np.ndarray:
