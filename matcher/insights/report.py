@@ -27,6 +27,8 @@ import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
+from matplotlib.backends.backend_mixed import MixedModeRenderer
+from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
@@ -320,6 +322,8 @@ _RC = {
 _SVG_ROOT = re.compile(r"<svg\b[^>]*>")
 _SVG_ID = re.compile(r'\bid="([^"]+)"')
 _SVG_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.DOTALL)
+#: No date and no creator in the SVG: the same figures give the same bytes.
+_SVG_METADATA_OFF = {"Date": None, "Creator": None}
 
 
 def figure_to_svg(figure: Figure, prefix: str, title: str = "") -> Markup:
@@ -329,13 +333,22 @@ def figure_to_svg(figure: Figure, prefix: str, title: str = "") -> Markup:
     (the ``viewBox`` is kept), and every id is prefixed with `prefix` so that several charts in one page never
     share an id.
     """
-    buffer = io.StringIO()
     with matplotlib.rc_context(_RC), warnings.catch_warnings():
         # Members' names label some charts, and a name may hold a character the chart's font
         # lacks (an emoji): it is drawn as a box, which is no reason to fail the report.
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
-        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-    svg = buffer.getvalue()
+        svg = None
+        if isinstance(figure.canvas, FigureCanvasSVG) and figure.get_layout_engine() is not None:
+            try:
+                svg = _svg_drawn_once(figure)
+            except (AttributeError, TypeError, ValueError):
+                # The one draw leans on how matplotlib lays out and renders (3.11); should a
+                # later release change that, the chart is still drawn, by savefig.
+                logger.warning("chart drawn by savefig: the one-draw path failed", exc_info=True)
+        if svg is None:
+            buffer = io.StringIO()
+            figure.savefig(buffer, format="svg", metadata=_SVG_METADATA_OFF)
+            svg = buffer.getvalue()
     svg = _SVG_METADATA.sub("", svg[svg.index("<svg") :])
     ids = set(_SVG_ID.findall(svg))
 
@@ -351,6 +364,52 @@ def figure_to_svg(figure: Figure, prefix: str, title: str = "") -> Markup:
     return Markup(svg.replace(root, new_root, 1).strip())
 
 
+def _svg_drawn_once(figure: Figure) -> str:
+    """Return the SVG document of `figure` (on the SVG canvas, with a layout engine), laid out
+    and drawn with one renderer.
+
+    ``savefig`` of a figure that has a layout engine draws it twice: a dry draw that runs the
+    layout, then the real draw, each with a renderer of its own; the dry draw costs most of
+    what the real one does (every text measured, every tick placed), and the real one measures
+    every text again. Here the renderer that writes the SVG is made first, as matplotlib's
+    ``print_svg`` makes it; the layout engine measures text with it (the canvas lends it while
+    the engine runs), then the figure is drawn once, without its engine, and the renderer finds
+    each text's size already measured. The SVG is the same as ``savefig``'s, byte for byte (a
+    test compares them), in about three quarters of the time. The engine is put back.
+    """
+    buffer = io.StringIO()
+    engine = figure.get_layout_engine()
+    dpi = figure.dpi
+    figure.dpi = 72  # as print_svg does: SVG coordinates are points
+    try:
+        width, height = figure.get_size_inches()
+        renderer = MixedModeRenderer(
+            figure,
+            width,
+            height,
+            dpi,
+            RendererSVG(width * 72, height * 72, buffer, image_dpi=dpi, metadata=_SVG_METADATA_OFF),
+        )
+        figure.canvas.get_renderer = lambda: renderer  # what the engine measures with
+        try:
+            engine.execute(figure)
+        finally:
+            del figure.canvas.get_renderer
+        # None, not "none": a placeholder engine would still lay the figure out when drawn.
+        with matplotlib.rc_context(
+            {"figure.autolayout": False, "figure.constrained_layout.use": False}
+        ):
+            figure.set_layout_engine(None)
+        try:
+            figure.draw(renderer)
+            renderer.finalize()
+        finally:
+            figure.set_layout_engine(engine)
+    finally:
+        figure.dpi = dpi
+    return buffer.getvalue()
+
+
 def _attribute(text: str) -> str:
     return (
         text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
@@ -364,8 +423,12 @@ def _wrap(text: str, width: int = 30) -> str:
 
 
 def _figure(width: float, height: float) -> Figure:
+    """A chart's figure: constrained layout (no label clipped), on the SVG canvas that
+    :func:`figure_to_svg` lays out once."""
     with matplotlib.rc_context(_RC):
-        return Figure(figsize=(width, height), layout="constrained")
+        figure = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasSVG(figure)
+    return figure
 
 
 def _gradation_chart(insights: ClusterInsights, language: str) -> Figure:
@@ -507,13 +570,59 @@ def _drawn_graph(insights: ClusterInsights):
 
 
 def network_layout(insights: ClusterInsights, seed: int = 0) -> dict[str, np.ndarray]:
-    """Return node positions for the network chart (a seeded spring layout)."""
+    """Return node positions for the network chart (a seeded spring layout).
+
+    That of ``networkx.spring_layout(graph, seed=seed, k=1.5 / sqrt(n), iterations=80)``;
+    below the 500 nodes where networkx itself switches to its sparse method, its dense steps
+    are taken by :func:`_spring_steps`, four times faster.
+    """
     import networkx as nx
 
     graph = _drawn_graph(insights)
-    if not len(graph):
-        return {}
-    return nx.spring_layout(graph, seed=seed, k=1.5 / np.sqrt(len(graph)), iterations=80)
+    k, iterations = 1.5 / np.sqrt(len(graph) or 1), 80
+    if len(graph) < 2 or len(graph) >= 500:
+        return nx.spring_layout(graph, seed=seed, k=k, iterations=iterations)
+    adjacency = nx.to_numpy_array(graph)
+    start = np.random.RandomState(seed).rand(len(graph), 2)  # networkx's start, seed for seed
+    positions = _spring_steps(adjacency, start, k, iterations)
+    return dict(zip(graph, nx.rescale_layout(positions, scale=1)))
+
+
+def _spring_steps(
+    adjacency: np.ndarray, start: np.ndarray, k: float, iterations: int, threshold: float = 1e-4
+) -> np.ndarray:
+    """Fruchterman-Reingold steps from the positions `start` (n x 2), as networkx's dense
+    ``_fruchterman_reingold`` takes them: every pair of nodes repels (k² / distance), every
+    edge attracts (distance² / k), and each node moves its force's direction by a step that
+    cools linearly from a tenth of the drawing's width; it stops early when the nodes barely
+    move (`threshold`).
+
+    networkx works on an n x n x 2 array of differences and its norms; here x and y are two
+    n x n arrays, which is about four times faster (0.3 s against 0.07 s for the sample's 400
+    nodes). The arithmetic is the same, but sums in another order differ in the last digits,
+    and over 80 iterations that can move a node by a few hundredths of the chart's width.
+    """
+    x, y = start[:, 0].copy(), start[:, 1].copy()
+    step = max(np.ptp(x), np.ptp(y)) * 0.1
+    cooling = step / (iterations + 1)
+    attraction = adjacency / k
+    for _ in range(iterations):
+        dx = x[:, None] - x[None, :]
+        dy = y[:, None] - y[None, :]
+        distance = np.sqrt(dx * dx + dy * dy)
+        np.maximum(distance, 0.01, out=distance)
+        force = k * k / (distance * distance) - attraction * distance
+        fx = np.einsum("ij,ij->i", dx, force)
+        fy = np.einsum("ij,ij->i", dy, force)
+        scale = step / np.maximum(np.hypot(fx, fy), 0.01)
+        fx *= scale
+        fy *= scale
+        x += fx
+        y += fy
+        step -= cooling
+        if np.sqrt(np.sum(fx * fx + fy * fy)) / len(x) < threshold:
+            break
+    return np.column_stack([x, y])
 
 
 def _node_label(graph, node: str, width: int = 28) -> str:

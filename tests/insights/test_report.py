@@ -11,6 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from matplotlib.backend_bases import FigureCanvasBase
 from matplotlib.figure import Figure
 from test_insights import CLUSTER, HOME, LINKS, OUTCOMES, frame
 
@@ -21,6 +22,7 @@ from matcher.insights.outcomes import validate_outcomes
 from matcher.insights.report import (
     chart_figure,
     charts,
+    figure_to_svg,
     render_report,
     write_json,
     write_report,
@@ -391,3 +393,13 @@ def test_the_network_chart_labels_organisations_by_name(insights):
     assert labels and not [label for label in labels if _IDS.fullmatch(label)]
     names = set(insights.gradation.members["name"]) | set(insights.network.brokers["name"])
     assert all(label in names or label.endswith("…") for label in labels), labels
+
+
+def test_charts_drawn_once_are_the_svg_savefig_draws_twice(insights):
+    """figure_to_svg lays a chart out and draws it with one renderer; on a plain canvas the
+    chart goes through savefig (a dry draw for the layout, then the real one): same SVG."""
+    for name in ("gradation", "movement", "supply", "markets", "network", "outcomes"):
+        once = figure_to_svg(chart_figure(insights, name, "uk"), name)
+        plain = chart_figure(insights, name, "uk")
+        FigureCanvasBase(plain)
+        assert figure_to_svg(plain, name) == once, name
