@@ -49,10 +49,10 @@ def test_sample_members_get_the_engines_suggestions(sample):
     matcher, served = sample
     assert matcher.forest_ is not None and served.document["scorer"] == "forest"
     members = list(matcher.position_)
-    # Every 8th member with the default options (268 of 2,150), every 40th with each option.
-    for member in members[::8]:
+    # Every 16th member with the default options (135 of 2,150), every 80th with each option.
+    for member in members[::16]:
         assert served.recommend(member) == matcher.recommend(member), member
-    for member in members[3::40]:
+    for member in members[3::80]:
         for options in OPTIONS[1:]:
             assert served.recommend(member, **options) == matcher.recommend(member, **options), (
                 member,
