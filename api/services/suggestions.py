@@ -226,11 +226,14 @@ def suggest(
     filters = partner_filters(options)
     # The reasons name networks by their display names (renaming one changes the answer).
     names = served_network_names(session)
-    k, pad = options.k, RANKING_PAD
-    key = None
-    if isinstance(target, str):
+    cache = suggestion_cache()
+    # Spare partners (ranked and explained beyond `k`) only serve a ranking that is kept: an
+    # answer made for one request asks for more only when a withdrawal left fewer than `k`.
+    key, k, pad = None, options.k, 0
+    if isinstance(target, str) and cache.size > 0:
         key = cache_key(served.version_id, names, target, options, filters, exclude)
-        cached = suggestion_cache().get(key)
+        pad = RANKING_PAD
+        cached = cache.get(key)
         if cached is not None:
             kept = _live(session, cached)
             if len(kept) >= k or len(cached) < k + pad:
@@ -257,9 +260,9 @@ def suggest(
         kept = _live(session, ranked)
         if len(kept) >= k or len(found) < k + pad:
             if key is not None:
-                suggestion_cache().put(key, ranked)
+                cache.put(key, ranked)
             return kept[:k]
-        pad *= 4
+        pad = max(4 * pad, RANKING_PAD)
 
 
 def _live(session: Session, ranked: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -204,6 +204,29 @@ def test_rate_limit_per_token(tmp_path):
         dispose_app(app)
 
 
+def test_without_a_cache_a_withdrawn_partner_is_replaced_by_the_next(tmp_path):
+    """With the cache off an answer ranks no spare partners beyond k; when a partner withdrawn
+    since the fit is among the first k, the engine is asked again with spares."""
+    from service_fixtures import dispose_app, make_app
+
+    app = make_app(tmp_path, f"sqlite:///{tmp_path / 'test.sqlite'}", SUGGESTION_CACHE_SIZE=0)
+    try:
+        client, tokens = app.test_client(), app.config["TOKENS"]
+        headers = bearer(tokens.designer)
+
+        def partners(k: int) -> list[str]:
+            url = f"/api/v1/members/designer/suggestions?k={k}"
+            return [s["partner_id"] for s in client.get(url, headers=headers).json["suggestions"]]
+
+        ranked = partners(4)
+        assert partners(3) == ranked[:3]
+        deleted = client.delete(f"/api/v1/members/{ranked[0]}", headers=bearer(tokens.admin))
+        assert deleted.status_code == 204
+        assert partners(3) == ranked[1:4]
+    finally:
+        dispose_app(app)
+
+
 def test_shared_counter_file_counts_across_processes(tmp_path):
     import subprocess
     import sys
