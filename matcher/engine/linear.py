@@ -32,6 +32,9 @@ class CompiledLogistic:
         The regressions' intercepts and the calibrations' ``a_`` and ``b_``.
     """
 
+    #: Rows scored at a time (through one buffer: 1.2 MB of float64 rows of 38 features).
+    BLOCK_ROWS = 4096
+
     def __init__(self, dropped, mean, scale, coef, intercept, slope, offset, n_features):
         self.dropped, self.mean, self.scale, self.coef = dropped, mean, scale, coef
         self.intercept, self.slope, self.offset = intercept, slope, offset
@@ -96,15 +99,25 @@ class CompiledLogistic:
         if X.dtype not in (np.float32, np.float64):
             X = X.astype(np.float64)
         positive = np.zeros(len(X), dtype=np.float64)
-        for k, dropped in enumerate(self.dropped):
-            # The pipeline's own steps, in its order and precision: a copy with the dropped
-            # columns at 0, centred and scaled in place in the rows' dtype, then the product.
-            Z = np.array(X, copy=True)
-            Z[:, dropped] = 0
-            Z -= self.mean[k].astype(Z.dtype)
-            Z /= self.scale[k].astype(Z.dtype)
-            decision = (Z @ self.coef[k].T).ravel() + self.intercept[k]
-            # The calibration's sigmoid as scikit-learn computes it (expit: no overflow).
-            positive += expit(-(self.slope[k] * decision + self.offset[k]))
+        # Blocks of rows through one buffer that stays in cache: a copy of all the rows per
+        # model was most of the time on large inputs (fresh memory, faulted in page by page).
+        # A recommendation's few hundred rows are one block, as before; on more, BLAS may sum
+        # a block's products in another order than the whole's (the last float bits).
+        buffer = np.empty((min(len(X), self.BLOCK_ROWS), X.shape[1]), dtype=X.dtype)
+        for start in range(0, len(X), self.BLOCK_ROWS):
+            rows = X[start : start + self.BLOCK_ROWS]
+            Z = buffer[: len(rows)]
+            for k, dropped in enumerate(self.dropped):
+                # The pipeline's own steps, in its order and precision: a copy with the dropped
+                # columns at 0, centred and scaled in place in the rows' dtype, then the product.
+                np.copyto(Z, rows)
+                Z[:, dropped] = 0
+                Z -= self.mean[k].astype(Z.dtype)
+                Z /= self.scale[k].astype(Z.dtype)
+                decision = (Z @ self.coef[k].T).ravel() + self.intercept[k]
+                # The calibration's sigmoid as scikit-learn computes it (expit: no overflow).
+                positive[start : start + len(rows)] += expit(
+                    -(self.slope[k] * decision + self.offset[k])
+                )
         positive /= len(self.dropped)
         return np.column_stack([1.0 - positive, positive])

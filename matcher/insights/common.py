@@ -256,6 +256,19 @@ class _Engine:
             network_names=network_names,
         )
 
+    def explain_pairs(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        language: str = "en",
+        network_names: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> list:
+        """The engine's suggestion (score, reasons in `language`) of each (member, partner)."""
+        return self.matcher.explain_pairs(
+            [(self.query(member_id), partner_id) for member_id, partner_id in pairs],
+            language=language,
+            network_names=network_names,
+        )
+
 
 def _fit_engine(frame: pd.DataFrame, links: Sequence[Link], matcher, random_state: int) -> _Engine:
     if matcher is None:

@@ -328,20 +328,17 @@ def _gap_partners(
 ) -> list[GapPartner]:
     """The engine's best partners among `offering` for the members `seekers`, aggregated."""
     found: dict[str, dict[str, Any]] = {}
-    ranked_by_language = {
-        language: engine.recommend_many(
-            seekers,
-            k,
-            scope="international",
-            exclude=not_offering,
-            language=language,
-            network_names=network_names,
-        )
-        for language in LANGUAGES
-    }
-    for index, member_id in enumerate(seekers):
-        by_language = {language: ranked_by_language[language][index] for language in LANGUAGES}
-        for position, suggestion in enumerate(by_language[LANGUAGES[0]]):
+    first, *others = LANGUAGES
+    shortlists = engine.recommend_many(
+        seekers,
+        k,
+        scope="international",
+        exclude=not_offering,
+        language=first,
+        network_names=network_names,
+    )
+    for member_id, shortlist in zip(seekers, shortlists):
+        for suggestion in shortlist:
             if suggestion.partner_id not in offering:
                 continue
             entry = found.setdefault(
@@ -353,11 +350,19 @@ def _gap_partners(
                 entry["best"] = suggestion.score
                 entry["for_member"] = member_id
                 entry["details"] = suggestion.details
-                entry["reasons"] = {
-                    language: list(by_language[language][position].reasons)
-                    for language in LANGUAGES
-                }
+                entry["reasons"] = {first: list(suggestion.reasons)}
     ranked = sorted(found.items(), key=lambda item: (-item[1]["total"], -item[1]["best"], item[0]))
+    # The other languages' reasons of the partners shown only (the pair explained again, not
+    # every seeker ranked again: the same reasons, in a fraction of the time).
+    shown = ranked[:n]
+    for language in others:
+        explained = engine.explain_pairs(
+            [(entry["for_member"], partner_id) for partner_id, entry in shown],
+            language,
+            network_names,
+        )
+        for (_, entry), suggestion in zip(shown, explained):
+            entry["reasons"][language] = list(suggestion.reasons)
     partners = []
     for partner_id, entry in ranked[:n]:
         row = frame.loc[partner_id]

@@ -43,6 +43,21 @@ def test_probabilities_are_scikit_learns(dropped, dtype):
         np.testing.assert_array_equal(compiled.predict_proba(changed), compiled.predict_proba(X))
 
 
+def test_rows_scored_in_blocks_are_scored_as_one(monkeypatch):
+    """Rows go through a buffer in blocks of BLOCK_ROWS: block edges (a last, shorter block
+    included) move a probability by float rounding at most (BLAS may sum a short block's
+    products in another order), and they stay scikit-learn's."""
+    model = _calibrated(("competitor",))
+    compiled = CompiledLogistic.from_calibrated(model)
+    X = _pairs(300, 2)[0]
+    whole = compiled.predict_proba(X)
+    monkeypatch.setattr(CompiledLogistic, "BLOCK_ROWS", 7)
+    blocked = compiled.predict_proba(X)
+    np.testing.assert_allclose(blocked, whole, rtol=0, atol=1e-7)
+    np.testing.assert_allclose(blocked, model.predict_proba(X), rtol=0, atol=1e-7)
+    assert compiled.predict_proba(X[:0]).shape == (0, 2)
+
+
 def test_other_models_and_rows_of_another_width_are_refused():
     trees = CalibratedClassifierCV(
         build_learner(candidate_named("gbt-shallow")), method="sigmoid", cv=3
