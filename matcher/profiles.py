@@ -1020,10 +1020,11 @@ class ProfileRows:
 
     def __init__(self, frame: pd.DataFrame):
         names = [c for c in _PROFILE_FIELDS if c in frame.columns]
-        self._objects = None
+        self._objects = self._columns = None
         if len(frame) <= self.AS_OBJECTS_UP_TO:
             self._objects = {c: _python_values(frame[c]) for c in names}
-        self._columns = {c: frame[c].array for c in names}
+        else:
+            self._columns = {c: frame[c].array for c in names}
 
     def __getitem__(self, row: int) -> Profile:
         if self._objects is not None:

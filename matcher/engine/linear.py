@@ -104,6 +104,9 @@ class CompiledLogistic:
         # A recommendation's few hundred rows are one block, as before; on more, BLAS may sum
         # a block's products in another order than the whole's (the last float bits).
         buffer = np.empty((min(len(X), self.BLOCK_ROWS), X.shape[1]), dtype=X.dtype)
+        # Each model's centring and scale in the rows' dtype, once for every block.
+        means = [mean.astype(X.dtype) for mean in self.mean]
+        scales = [scale.astype(X.dtype) for scale in self.scale]
         for start in range(0, len(X), self.BLOCK_ROWS):
             rows = X[start : start + self.BLOCK_ROWS]
             Z = buffer[: len(rows)]
@@ -112,8 +115,8 @@ class CompiledLogistic:
                 # columns at 0, centred and scaled in place in the rows' dtype, then the product.
                 np.copyto(Z, rows)
                 Z[:, dropped] = 0
-                Z -= self.mean[k].astype(Z.dtype)
-                Z /= self.scale[k].astype(Z.dtype)
+                Z -= means[k]
+                Z /= scales[k]
                 decision = (Z @ self.coef[k].T).ravel() + self.intercept[k]
                 # The calibration's sigmoid as scikit-learn computes it (expit: no overflow).
                 positive[start : start + len(rows)] += expit(
