@@ -142,6 +142,28 @@ def make_app(tmp_path: Path, database_url: str, train: bool = True, **config):
     return app
 
 
+#: What a second worker of the same service shares with the first: the database, the models,
+#: the rate-limit store and its settings.
+WORKER_SETTINGS = (
+    "TESTING",
+    "DATABASE_URL",
+    "MODELS_DIR",
+    "MODEL_CHECK_SECONDS",
+    "MODEL_KIND",
+    "RATELIMIT_STORAGE_URI",
+    "SUGGESTION_RATE_LIMIT",
+    "SECRET_KEY",
+)
+
+
+def another_worker(app, **settings):
+    """Another app instance on the same database and models (`settings` added or changed):
+    another worker process, as far as the service can tell (its own model holder, caches and
+    threads), started now with nothing in memory."""
+    shared = {key: app.config[key] for key in WORKER_SETTINGS if key in app.config}
+    return create_app({**shared, **settings})
+
+
 def dispose_app(app) -> None:
     """Wait for the app's background threads and close its database connections."""
     for thread in app.extensions.get("matcher_threads", []):

@@ -16,12 +16,11 @@ import subprocess
 import sys
 
 import pytest
-from service_fixtures import HOME, bearer, cluster_raw, dispose_app
+from service_fixtures import HOME, another_worker, bearer, cluster_raw, dispose_app
 from sqlalchemy import func, select
 from test_api_insights import computed, settle
 from test_web import csrf, sign_in_with_token
 
-from api import create_app
 from api.db import get_db, session_factory
 from api.services.insights import revision_digest
 from api.services.serving import holder, train_new_version
@@ -53,22 +52,6 @@ def current_key(app, network: str = HOME) -> dict:
             "model_version": holder().active_version_id(session),
             "data_revision": revision_digest(session),
         }
-
-
-def second_worker(app):
-    """Another app instance on the same database and models: another worker process, as far as
-    the service can tell (its own model holder, caches and threads)."""
-    keys = (
-        "TESTING",
-        "DATABASE_URL",
-        "MODELS_DIR",
-        "MODEL_CHECK_SECONDS",
-        "MODEL_KIND",
-        "RATELIMIT_STORAGE_URI",
-        "SUGGESTION_RATE_LIMIT",
-        "SECRET_KEY",
-    )
-    return create_app({key: app.config[key] for key in keys})
 
 
 def dead_pid() -> int:
@@ -108,7 +91,7 @@ def test_first_request_starts_one_job_that_every_worker_shares(app, client, toke
     assert row.status == "ready" and row.error is None and row.finished_at is not None
 
     # A second worker on the same database serves the same result without computing it.
-    other = second_worker(app)
+    other = another_worker(app)
     try:
         shared = other.test_client().get(INSIGHTS, headers=manager)
         assert shared.status_code == 200

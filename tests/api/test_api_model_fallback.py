@@ -15,23 +15,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from service_fixtures import bearer
+from service_fixtures import another_worker, bearer
 
-from api import create_app
 from api.db import get_db
 from api.services.serving import activate_version, train_new_version
 from api.tables import ModelVersion
 
 SUGGESTIONS = "/api/v1/members/designer/suggestions?k=3"
-WORKER_SETTINGS = (
-    "TESTING",
-    "DATABASE_URL",
-    "MODELS_DIR",
-    "MODEL_CHECK_SECONDS",
-    "MODEL_KIND",
-    "RATELIMIT_STORAGE_URI",
-    "SUGGESTION_RATE_LIMIT",
-)
 
 
 def _train(app, activate: bool = True) -> tuple[int, Path]:
@@ -58,7 +48,7 @@ def _activate(app, version_id: int) -> None:
 
 def _fresh_worker(app, **settings):
     """Another worker of the same service, started now (nothing in memory)."""
-    worker = create_app({**{key: app.config[key] for key in WORKER_SETTINGS}, **settings})
+    worker = another_worker(app, **settings)
     return worker, worker.test_client()
 
 

@@ -8,9 +8,7 @@ import time
 
 import numpy as np
 import pytest
-from service_fixtures import bearer
-
-from api import create_app
+from service_fixtures import another_worker, bearer
 
 
 def _wait(client, token, version_id, timeout=60.0):
@@ -102,19 +100,7 @@ def test_failed_retrain_keeps_the_old_model(app, client, tokens, monkeypatch):
 
 
 def test_every_worker_picks_up_the_active_version(app, client, tokens):
-    other_worker = create_app(
-        {
-            key: app.config[key]
-            for key in (
-                "TESTING",
-                "DATABASE_URL",
-                "MODELS_DIR",
-                "MODEL_CHECK_SECONDS",
-                "MODEL_KIND",
-                "RATELIMIT_STORAGE_URI",
-            )
-        }
-    )
+    other_worker = another_worker(app)
     other = other_worker.test_client()
     assert other.get("/ready").json["model"] == 1
     started = client.post(

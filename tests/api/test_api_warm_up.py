@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import time
 
-from service_fixtures import bearer
+from service_fixtures import another_worker, bearer
 from small_cluster import CLUSTER, HOME
 
-from api import create_app
 from api.db import get_db
 from api.services.feedback import declined_partners
 from api.services.serving import before_serving, holder, prepare_worker
@@ -57,19 +56,7 @@ def _engine_broken(monkeypatch) -> None:
 def test_a_starting_worker_ranks_the_home_members_before_it_serves(
     app, client, tokens, monkeypatch
 ):
-    worker = create_app(
-        {
-            key: app.config[key]
-            for key in (
-                "TESTING",
-                "DATABASE_URL",
-                "MODELS_DIR",
-                "MODEL_CHECK_SECONDS",
-                "MODEL_KIND",
-                "RATELIMIT_STORAGE_URI",
-            )
-        }
-    )
+    worker = another_worker(app)
     try:
         served = prepare_worker(worker)
         assert served is not None and served.version_id == 1
